@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+// Entry shim: runs the compiled CLI (`pnpm build` produces dist/).
+import { main } from '../dist/cli.js';
+
+await main(process.argv);

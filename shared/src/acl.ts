@@ -1,0 +1,21 @@
+import { advertTopic, inboxTopic, statusTopic } from './topics.js';
+
+/** Topics an agent may publish to: only its own advert and status topics. */
+export function agentPublishTopics(agentId: string): string[] {
+  return [advertTopic(agentId), statusTopic(agentId)];
+}
+
+/** Topic filters an agent may subscribe to: only its own inbox, no wildcards. */
+export function agentSubscribeTopics(agentId: string): string[] {
+  return [inboxTopic(agentId)];
+}
+
+/** Deny-by-default publish ACL: true only for a topic in the agent's own publish list. */
+export function agentMayPublish(agentId: string, topic: string): boolean {
+  return agentPublishTopics(agentId).includes(topic);
+}
+
+/** Deny-by-default subscribe ACL: true only for an exact filter in the agent's own subscribe list. */
+export function agentMaySubscribe(agentId: string, filter: string): boolean {
+  return agentSubscribeTopics(agentId).includes(filter);
+}

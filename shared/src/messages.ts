@@ -1,0 +1,141 @@
+import { z } from 'zod';
+import { AgentIdSchema, LabelsSchema, SiteSchema } from './ids.js';
+import { RouteSchema } from './route.js';
+import { AdvertiseStrategySchema } from './strategy.js';
+
+/** The protocol version every message carries as `v`. */
+export const PROTOCOL_VERSION = 1;
+/** The most routes one message may carry. */
+export const MAX_ROUTES_PER_MESSAGE = 10_000;
+
+const v = z.literal(PROTOCOL_VERSION);
+const epoch = z.string().min(1).max(64);
+const seq = z.number().int().min(0);
+const routes = z.array(RouteSchema).max(MAX_ROUTES_PER_MESSAGE);
+const keys = z.array(z.string().max(4096)).max(MAX_ROUTES_PER_MESSAGE);
+
+/** Agent -> hub: the whole advertised set, sent on every (re)connect and on request. Starts a new `epoch`. */
+export const AdvertSnapshotSchema = z.object({
+  v,
+  type: z.literal('advert-snapshot'),
+  epoch,
+  seq,
+  strategy: AdvertiseStrategySchema,
+  site: SiteSchema,
+  labels: LabelsSchema,
+  routes,
+});
+
+/** Agent -> hub: a change to the advertised set; `seq` is the previous message's plus one. */
+export const AdvertDeltaSchema = z.object({
+  v,
+  type: z.literal('advert-delta'),
+  epoch,
+  seq,
+  upserts: routes,
+  removes: keys,
+});
+
+/** Agent -> hub: a digest of the advertised set at `seq`, sent now and then instead of the full table. */
+export const AdvertDigestSchema = z.object({
+  v,
+  type: z.literal('advert-digest'),
+  epoch,
+  seq,
+  digest: z.string().min(1).max(128),
+  count: z.number().int().min(0),
+});
+
+/** Either side: "send me a snapshot", after a gap, a digest mismatch or an unknown epoch. */
+export const ResyncRequestSchema = z.object({
+  v,
+  type: z.literal('resync-request'),
+  reason: z.string().max(256),
+});
+
+/** Hub -> agent: the central routes the agent may see; `full` replaces the agent's set, else a delta. */
+export const AgentRoutesSchema = z.object({
+  v,
+  type: z.literal('agent-routes'),
+  epoch,
+  seq,
+  full: z.boolean(),
+  upserts: routes,
+  removes: keys,
+});
+
+/** Agent -> everyone, retained: online when connected, offline as its Last Will. */
+export const AgentStatusSchema = z.object({
+  v,
+  type: z.literal('agent-status'),
+  agentId: AgentIdSchema,
+  status: z.enum(['online', 'offline']),
+  strategy: AdvertiseStrategySchema.optional(),
+  site: SiteSchema.optional(),
+  labels: LabelsSchema.optional(),
+  version: z.string().max(64).optional(),
+  at: z.number().int().min(0),
+});
+
+/** Hub -> agent: something the agent sent was refused, and why. */
+export const ErrorMessageSchema = z.object({
+  v,
+  type: z.literal('error'),
+  code: z.string().max(64),
+  message: z.string().max(1024),
+});
+
+/** Everything an agent may publish on its advert topic. */
+export const AdvertMessageSchema = z.discriminatedUnion('type', [
+  AdvertSnapshotSchema,
+  AdvertDeltaSchema,
+  AdvertDigestSchema,
+  ResyncRequestSchema,
+]);
+
+/** Everything the hub may publish on an agent's inbox topic. */
+export const InboxMessageSchema = z.discriminatedUnion('type', [
+  AgentRoutesSchema,
+  ResyncRequestSchema,
+  ErrorMessageSchema,
+]);
+
+export type AdvertSnapshot = z.infer<typeof AdvertSnapshotSchema>;
+export type AdvertDelta = z.infer<typeof AdvertDeltaSchema>;
+export type AdvertDigest = z.infer<typeof AdvertDigestSchema>;
+export type ResyncRequest = z.infer<typeof ResyncRequestSchema>;
+export type AgentRoutes = z.infer<typeof AgentRoutesSchema>;
+export type AgentStatus = z.infer<typeof AgentStatusSchema>;
+export type ErrorMessage = z.infer<typeof ErrorMessageSchema>;
+export type AdvertMessage = z.infer<typeof AdvertMessageSchema>;
+export type InboxMessage = z.infer<typeof InboxMessageSchema>;
+
+/** The outcome of decoding a payload: the message, or a readable reason it was refused. */
+export type Decoded<T> = { ok: true; message: T } | { ok: false; error: string };
+
+/** Default cap on one message's payload (bytes) before it is even parsed. */
+export const DEFAULT_MAX_PAYLOAD = 4 * 1024 * 1024;
+
+/** Decodes and validates one payload against a schema: size check, JSON parse, then `safeParse`. Never throws. */
+export function decode<T>(
+  schema: z.ZodType<T>,
+  payload: Uint8Array | string,
+  maxBytes: number = DEFAULT_MAX_PAYLOAD,
+): Decoded<T> {
+  const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
+  if (size > maxBytes) return { ok: false, error: `payload of ${size} bytes exceeds ${maxBytes}` };
+  let json: unknown;
+  try {
+    json = JSON.parse(typeof payload === 'string' ? payload : new TextDecoder().decode(payload));
+  } catch (err) {
+    return { ok: false, error: `not JSON: ${(err as Error).message}` };
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) return { ok: false, error: z.prettifyError(parsed.error).slice(0, 1000) };
+  return { ok: true, message: parsed.data };
+}
+
+/** Encodes a message for the wire. */
+export function encode(message: object): string {
+  return JSON.stringify(message);
+}

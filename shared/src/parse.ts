@@ -1,0 +1,26 @@
+import { ValidationError } from './errors.js';
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Parses a duration such as `250ms`, `30s`, `5m`, `1h`, `2d`, or a bare number of milliseconds. */
+export function parseDuration(text: string | number): number {
+  if (typeof text === 'number') {
+    if (Number.isFinite(text) && text >= 0) return text;
+    throw new ValidationError(`invalid duration ${text}: expected a non-negative number of ms`);
+  }
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(text);
+  if (!m) throw new ValidationError(`invalid duration "${text}": expected e.g. 500ms, 30s, 5m, 1h`);
+  return Math.round(Number(m[1]) * UNITS[m[2] ?? 'ms']!);
+}
+
+/** Parses `key=value` (the value may contain `=`); throws a ValidationError naming `what` otherwise. */
+export function parseKeyValue(text: string, what = 'value'): [string, string] {
+  const i = text.indexOf('=');
+  if (i <= 0) throw new ValidationError(`invalid ${what} "${text}": expected key=value`);
+  return [text.slice(0, i), text.slice(i + 1)];
+}
+
+/** Parses a list of `key=value` strings into an object (later keys win). */
+export function parseKeyValues(items: readonly string[], what = 'value'): Record<string, string> {
+  return Object.fromEntries(items.map((item) => parseKeyValue(item, what)));
+}

@@ -1,0 +1,35 @@
+/** Every MQTT topic Tether uses. An agent's topics live under `tether/v1/agents/<agentId>/`. */
+export const TOPIC_ROOT = 'tether/v1';
+
+/** The namespace of one agent. */
+export function agentNamespace(agentId: string): string {
+  return `${TOPIC_ROOT}/agents/${agentId}`;
+}
+
+/** Agent -> hub: advert snapshots, deltas, digests and the agent's resync requests. */
+export function advertTopic(agentId: string): string {
+  return `${agentNamespace(agentId)}/advert`;
+}
+
+/** Agent -> everyone, retained: the agent's status (online, or offline via its Last Will). */
+export function statusTopic(agentId: string): string {
+  return `${agentNamespace(agentId)}/status`;
+}
+
+/** Hub -> agent: routes for the agent, resync requests and errors. */
+export function inboxTopic(agentId: string): string {
+  return `${agentNamespace(agentId)}/inbox`;
+}
+
+/** Wildcard subscriptions the hub uses to hear every agent. */
+export const HUB_SUBSCRIPTIONS = {
+  adverts: `${TOPIC_ROOT}/agents/+/advert`,
+  statuses: `${TOPIC_ROOT}/agents/+/status`,
+} as const;
+
+/** The agent id inside an agent topic, or undefined when the topic is not one. */
+export function agentIdFromTopic(topic: string): string | undefined {
+  const parts = topic.split('/');
+  if (parts.length !== 5 || `${parts[0]}/${parts[1]}` !== TOPIC_ROOT || parts[2] !== 'agents') return undefined;
+  return parts[3] || undefined;
+}
