@@ -1,3 +1,4 @@
+import { AgentIdSchema } from './ids.js';
 import { advertTopic, inboxTopic, statusTopic } from './topics.js';
 
 /** Topics an agent may publish to: only its own advert and status topics. */
@@ -12,10 +13,15 @@ export function agentSubscribeTopics(agentId: string): string[] {
 
 /** Deny-by-default publish ACL: true only for a topic in the agent's own publish list. */
 export function agentMayPublish(agentId: string, topic: string): boolean {
-  return agentPublishTopics(agentId).includes(topic);
+  return isAgentId(agentId) && agentPublishTopics(agentId).includes(topic);
 }
 
 /** Deny-by-default subscribe ACL: true only for an exact filter in the agent's own subscribe list. */
 export function agentMaySubscribe(agentId: string, filter: string): boolean {
-  return agentSubscribeTopics(agentId).includes(filter);
+  return isAgentId(agentId) && agentSubscribeTopics(agentId).includes(filter);
+}
+
+/** An id like `+`, `#`, `a/b` or `central` would turn the agent's own topics into wildcards or another namespace. */
+function isAgentId(agentId: string): boolean {
+  return AgentIdSchema.safeParse(agentId).success;
 }

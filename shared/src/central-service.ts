@@ -15,7 +15,12 @@ export const CentralServiceSchema = z.object({
   name: ServiceNameSchema,
   url: z.url({ protocol: /^https?$/ }),
   labels: LabelsSchema.default({}),
-  metric: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+  metric: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .default(1),
   visibleTo: VisibilitySchema.optional(),
 });
 /** A central service definition, as stored and served by the API. */

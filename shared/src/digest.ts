@@ -7,9 +7,14 @@ import { routeKey, type Route } from './route.js';
  */
 export function routesDigest(routes: Iterable<Route>): string {
   const rows = [...routes]
-    .map((r) => JSON.stringify([routeKey(r), r.metric, r.site, Object.entries(r.labels).sort()]))
+    .map((r) => JSON.stringify([routeKey(r), r.metric, r.site, Object.entries(r.labels).sort(byLabelName)]))
     .sort();
   const hash = createHash('sha256');
   for (const row of rows) hash.update(row).update('\n');
   return hash.digest('hex').slice(0, 32);
+}
+
+/** Orders label entries by name alone (names are unique), so no two entries ever compare equal. */
+function byLabelName([a]: [string, string], [b]: [string, string]): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

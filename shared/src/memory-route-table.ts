@@ -29,11 +29,17 @@ export class MemoryRouteTable implements RouteTable {
   }
 
   apply(upserts: readonly Route[], removes: readonly RouteKey[] = []): RouteEvent[] {
-    return this.#commit(planApply((k) => this.get(k), upserts, removes), upserts);
+    return this.#commit(
+      planApply((k) => this.get(k), upserts, removes),
+      upserts,
+    );
   }
 
   replaceOrigin(origin: string, routes: readonly Route[]): RouteEvent[] {
-    return this.#commit(planReplaceOrigin(this.list({ origin }), routes, (k) => this.get(k)), routes);
+    return this.#commit(
+      planReplaceOrigin(this.list({ origin }), routes, (k) => this.get(k)),
+      routes,
+    );
   }
 
   markStale(filter: RouteFilter, at: number): RouteEvent[] {

@@ -110,8 +110,11 @@ export type ErrorMessage = z.infer<typeof ErrorMessageSchema>;
 export type AdvertMessage = z.infer<typeof AdvertMessageSchema>;
 export type InboxMessage = z.infer<typeof InboxMessageSchema>;
 
-/** The outcome of decoding a payload: the message, or a readable reason it was refused. */
-export type Decoded<T> = { ok: true; message: T } | { ok: false; error: string };
+/** Why a payload was refused: too big, not JSON, or not of the schema. */
+export type DecodeFailure = 'too_large' | 'not_json' | 'schema';
+
+/** The outcome of decoding a payload: the message, or why it was refused and a readable explanation. */
+export type Decoded<T> = { ok: true; message: T } | { ok: false; reason: DecodeFailure; error: string };
 
 /** Default cap on one message's payload (bytes) before it is even parsed. */
 export const DEFAULT_MAX_PAYLOAD = 4 * 1024 * 1024;
@@ -123,15 +126,17 @@ export function decode<T>(
   maxBytes: number = DEFAULT_MAX_PAYLOAD,
 ): Decoded<T> {
   const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
-  if (size > maxBytes) return { ok: false, error: `payload of ${size} bytes exceeds ${maxBytes}` };
+  if (size > maxBytes)
+    return { ok: false, reason: 'too_large', error: `payload of ${size} bytes exceeds ${maxBytes}` };
   let json: unknown;
   try {
     json = JSON.parse(typeof payload === 'string' ? payload : new TextDecoder().decode(payload));
   } catch (err) {
-    return { ok: false, error: `not JSON: ${(err as Error).message}` };
+    return { ok: false, reason: 'not_json', error: `not JSON: ${(err as Error).message}` };
   }
   const parsed = schema.safeParse(json);
-  if (!parsed.success) return { ok: false, error: z.prettifyError(parsed.error).slice(0, 1000) };
+  if (!parsed.success)
+    return { ok: false, reason: 'schema', error: z.prettifyError(parsed.error).slice(0, 1000) };
   return { ok: true, message: parsed.data };
 }
 

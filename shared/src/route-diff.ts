@@ -7,7 +7,10 @@ export interface RouteDelta {
 }
 
 /** Computes the delta from `before` to `after`: routes added or changed, and keys gone. */
-export function diffRoutes(before: ReadonlyMap<RouteKey, Route>, after: ReadonlyMap<RouteKey, Route>): RouteDelta {
+export function diffRoutes(
+  before: ReadonlyMap<RouteKey, Route>,
+  after: ReadonlyMap<RouteKey, Route>,
+): RouteDelta {
   const upserts: Route[] = [];
   const removes: RouteKey[] = [];
   for (const [key, route] of after) {

@@ -53,7 +53,11 @@ export function planReplaceOrigin(
 export function planMarkStale(routes: readonly Route[], at: number): RouteEvent[] {
   return routes
     .filter((r) => r.state === 'active')
-    .map((previous) => ({ type: 'updated', route: { ...previous, state: 'stale', staleSince: at }, previous }));
+    .map((previous) => ({
+      type: 'updated',
+      route: { ...previous, state: 'stale', staleSince: at },
+      previous,
+    }));
 }
 
 /** Plans deleting the stale routes among `routes` whose staleness began before `cutoff`. */

@@ -19,7 +19,11 @@ export const RouteSchema = z.object({
   originKind: OriginKindSchema,
   site: SiteSchema,
   labels: LabelsSchema,
-  metric: z.number().int().min(0).max(2 ** 31 - 1),
+  metric: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1),
   state: RouteStateSchema,
   version: z.number().int().min(0),
   staleSince: z.number().int().min(0).optional(),
@@ -47,7 +51,10 @@ export function routeChanged(a: Route, b: Route): boolean {
 }
 
 /** True when two label sets hold the same pairs. */
-export function sameLabels(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+export function sameLabels(
+  a: Readonly<Record<string, string>>,
+  b: Readonly<Record<string, string>>,
+): boolean {
   const ak = Object.keys(a);
   if (ak.length !== Object.keys(b).length) return false;
   return ak.every((k) => b[k] === a[k]);

@@ -11,7 +11,11 @@ export type AdvertiseStrategy = z.infer<typeof AdvertiseStrategySchema>;
  * `none` nothing; `local` only its own; `best` the lowest-metric route per service, its own winning ties;
  * `all` every route. Apply `advertisement` to also drop what the receiver taught us (split horizon).
  */
-export function selectAdvertised(routes: readonly Route[], strategy: AdvertiseStrategy, self: string): Route[] {
+export function selectAdvertised(
+  routes: readonly Route[],
+  strategy: AdvertiseStrategy,
+  self: string,
+): Route[] {
   const active = routes.filter((r) => r.state === 'active');
   switch (strategy) {
     case 'none':

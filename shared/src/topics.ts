@@ -1,3 +1,5 @@
+import { AgentIdSchema } from './ids.js';
+
 /** Every MQTT topic Tether uses. An agent's topics live under `tether/v1/agents/<agentId>/`. */
 export const TOPIC_ROOT = 'tether/v1';
 
@@ -27,9 +29,13 @@ export const HUB_SUBSCRIPTIONS = {
   statuses: `${TOPIC_ROOT}/agents/+/status`,
 } as const;
 
+const AGENT_TOPICS = new Set(['advert', 'status', 'inbox']);
+
 /** The agent id inside an agent topic, or undefined when the topic is not one. */
 export function agentIdFromTopic(topic: string): string | undefined {
   const parts = topic.split('/');
-  if (parts.length !== 5 || `${parts[0]}/${parts[1]}` !== TOPIC_ROOT || parts[2] !== 'agents') return undefined;
-  return parts[3] || undefined;
+  if (parts.length !== 5 || `${parts[0]}/${parts[1]}` !== TOPIC_ROOT || parts[2] !== 'agents')
+    return undefined;
+  if (!AGENT_TOPICS.has(parts[4]!) || !AgentIdSchema.safeParse(parts[3]).success) return undefined;
+  return parts[3];
 }

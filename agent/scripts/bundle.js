@@ -1,0 +1,35 @@
+// Bundles the agent CLI into ONE file, dist/tether-agent.mjs, that runs with plain `node` on an edge device
+// without node_modules. No native addon is involved (mqtt, ws, pino, hono, zod, yaml, commander are pure JS;
+// ws's optional bufferutil/utf-8-validate are left out and ws falls back to JS).
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { build } from 'esbuild';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+
+await build({
+  entryPoints: [path.join(root, 'src/bin.ts')],
+  outfile: path.join(root, 'dist/tether-agent.mjs'),
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  // Resolve @tether/shared to its TypeScript source: the bundle does not need a prior `tsc -b`.
+  conditions: ['@tether/source'],
+  // CommonJS dependencies call require(); ESM output has none, so define one.
+  banner: {
+    js: [
+      '#!/usr/bin/env node',
+      "import { createRequire as __tetherCreateRequire } from 'node:module';",
+      'const require = __tetherCreateRequire(import.meta.url);',
+    ].join('\n'),
+  },
+  define: { __TETHER_AGENT_VERSION__: JSON.stringify(pkg.version) },
+  // Optional native speed-ups of ws, loaded in try/catch: absent on purpose.
+  external: ['bufferutil', 'utf-8-validate'],
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+console.error(`bundled ${path.relative(process.cwd(), path.join(root, 'dist/tether-agent.mjs'))}`);

@@ -1,0 +1,257 @@
+import path from 'node:path';
+import {
+  AgentIdSchema,
+  ConflictError,
+  MemoryRouteTable,
+  encode,
+  statusTopic,
+  systemClock,
+  type AdvertiseStrategy,
+  type BackoffOptions,
+  type Clock,
+  type Labels,
+  type Route,
+  type RouteTable,
+} from '@tether/shared';
+import { Advertiser } from './advertiser.js';
+import { agentStatusMessage, type AgentIdentity } from './agent-status.js';
+import { createApi, type AgentStatusView, type ApiBackend } from './api.js';
+import { listenApi } from './api-server.js';
+import { ensureStateDir } from './atomic-write.js';
+import { CentralRoutes } from './central-routes.js';
+import { ConfigError } from './config-error.js';
+import { ServiceInputSchema, type ServiceInput, type ServiceSpec } from './config-schema.js';
+import { normalizeControlPlaneUrl, redactUrl } from './control-plane-url.js';
+import { HealthChecker } from './health-checker.js';
+import { createLogger, type AgentLogger, type LogLevel } from './logger.js';
+import { MqttTransport } from './mqtt-transport.js';
+import { RouteCache } from './route-cache.js';
+import { RouteSync } from './route-sync.js';
+import { ServiceRegistry } from './service-registry.js';
+import { toServiceSpec } from './service-spec.js';
+import { ServiceStore } from './service-store.js';
+import { AGENT_VERSION } from './version.js';
+
+/** Options of `startAgent`: the resolved config (only controlPlane, id and secret required) plus injections. */
+export interface StartAgentOptions {
+  controlPlane: string;
+  id: string;
+  secret: string;
+  strategy?: AdvertiseStrategy;
+  site?: string;
+  labels?: Labels;
+  /** Resolved specs (with `source`) or plain inputs as in a config file (source `config`). */
+  services?: Array<ServiceSpec | ServiceInput>;
+  api?: { port?: number; host?: string };
+  /** Default `./.tether/<id>`. */
+  stateDir?: string;
+  digestIntervalMs?: number;
+  logLevel?: LogLevel;
+  logger?: AgentLogger;
+  clock?: Clock;
+  random?: () => number;
+  backoff?: BackoffOptions;
+  authBackoff?: BackoffOptions;
+  /** Debounce of route-cache writes (default 200 ms). */
+  cacheDebounceMs?: number;
+}
+
+/** A running agent. */
+export interface AgentHandle {
+  id: string;
+  /** The local API's bound port. */
+  apiPort: number;
+  /** Everything the agent knows: its own routes and the central ones. */
+  table: RouteTable;
+  transport: MqttTransport;
+  status(): AgentStatusView;
+  /** Publishes the retained offline status, ends the MQTT link, stops checks, closes the API. */
+  close(): Promise<void>;
+}
+
+/** Starts an agent: loads its state, dials the control plane in the background and serves the local API. */
+export async function startAgent(options: StartAgentOptions): Promise<AgentHandle> {
+  const logger = options.logger ?? createLogger(options.logLevel ?? 'info');
+  const clock = options.clock ?? systemClock;
+  const id = AgentIdSchema.safeParse(options.id);
+  if (!id.success)
+    throw new ConfigError(`invalid agent id "${options.id}": ${id.error.issues[0]?.message ?? 'invalid'}`);
+  const controlPlane = normalizeControlPlaneUrl(options.controlPlane);
+  const identity: AgentIdentity = {
+    id: options.id,
+    strategy: options.strategy ?? 'local',
+    site: options.site ?? 'default',
+    labels: options.labels ?? {},
+    version: AGENT_VERSION,
+  };
+  const stateDir = path.resolve(options.stateDir ?? path.join('.tether', options.id));
+  await ensureStateDir(stateDir);
+
+  const table = new MemoryRouteTable();
+  const cache = new RouteCache({
+    stateDir,
+    table,
+    logger,
+    clock,
+    ...(options.cacheDebounceMs !== undefined ? { debounceMs: options.cacheDebounceMs } : {}),
+  });
+  const cached = await cache.load();
+  if (cached > 0)
+    logger.info({ routes: cached }, 'loaded cached central routes (stale until the hub confirms them)');
+  const store = new ServiceStore(stateDir, logger);
+  const stored = await store.load();
+
+  const transport = MqttTransport.create({
+    url: controlPlane,
+    clientId: options.id,
+    username: options.id,
+    password: options.secret,
+    will: () => ({
+      topic: statusTopic(options.id),
+      payload: encode(agentStatusMessage(identity, 'offline', clock.now())),
+      qos: 1,
+      retain: true,
+    }),
+    clock,
+    logger,
+    ...(options.random ? { random: options.random } : {}),
+    ...(options.backoff ? { backoff: options.backoff } : {}),
+    ...(options.authBackoff ? { authBackoff: options.authBackoff } : {}),
+  });
+  const advertiser = new Advertiser({
+    ...identity,
+    table,
+    transport,
+    logger,
+    clock,
+    digestIntervalMs: options.digestIntervalMs ?? 30_000,
+  });
+  const sync = new RouteSync({
+    id: options.id,
+    transport,
+    advertiser,
+    central: new CentralRoutes(table),
+    cache,
+    logger,
+  });
+  const registry = new ServiceRegistry({
+    id: options.id,
+    site: identity.site,
+    table,
+    healthChecker: new HealthChecker({ logger, clock }),
+    onRoutesChanged: () => sync.localChanged(),
+  });
+  for (const spec of [...(options.services ?? []).map(resolveSpec), ...stored]) {
+    try {
+      registry.add(spec);
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err;
+      logger.warn({ service: spec.name, url: spec.url, source: spec.source }, 'duplicate service ignored');
+    }
+  }
+  await sync.start();
+  logger.info(
+    {
+      id: options.id,
+      controlPlane: redactUrl(controlPlane),
+      strategy: identity.strategy,
+      site: identity.site,
+    },
+    'agent started',
+  );
+
+  const status = (): AgentStatusView => {
+    const stats = transport.stats;
+    return {
+      id: options.id,
+      state: stats.state,
+      controlPlane: redactUrl(controlPlane),
+      connectedSince: stats.connectedSince,
+      lastError: stats.lastError,
+      reconnects: stats.reconnects,
+      strategy: identity.strategy,
+      site: identity.site,
+      labels: identity.labels,
+      routes: { local: table.count({ origin: options.id }), central: table.count({ originKind: 'central' }) },
+    };
+  };
+  const backend: ApiBackend = {
+    listServices: () => registry.list(),
+    addService: async (input) => {
+      const spec = toServiceSpec(input, 'api');
+      registry.add(spec);
+      await store.save(registry.specs('api'));
+      logger.info({ service: spec.name, url: spec.url }, 'service added');
+      return registry.list().find((s) => s.name === spec.name && s.url === spec.url)!;
+    },
+    removeService: async (name, url) => {
+      const removed = registry.remove(name, url);
+      if (removed.some((s) => s.source === 'api')) await store.save(registry.specs('api'));
+      logger.info({ service: name, instances: removed.length }, 'service removed');
+    },
+    listRoutes: (): Route[] => table.list(),
+    status,
+  };
+
+  let api;
+  try {
+    api = await listenApi(
+      createApi(backend, logger),
+      options.api?.host ?? '127.0.0.1',
+      options.api?.port ?? 7070,
+    );
+  } catch (err) {
+    registry.close();
+    sync.stop();
+    await transport.close();
+    throw err;
+  }
+
+  let closing: Promise<void> | undefined;
+  const close = async (): Promise<void> => {
+    registry.close();
+    sync.stop();
+    if (transport.connected) {
+      const offline = encode(agentStatusMessage(identity, 'offline', clock.now()));
+      await withTimeout(
+        transport.publish(statusTopic(options.id), offline, { qos: 1, retain: true }),
+        2_000,
+        clock,
+      ).catch((err: Error) => logger.warn({ err: err.message }, 'could not publish the offline status'));
+    }
+    await transport.close();
+    await api.close();
+    await cache.flush();
+    logger.info({ id: options.id }, 'agent stopped');
+  };
+  return {
+    id: options.id,
+    apiPort: api.port,
+    table,
+    transport,
+    status,
+    close: () => (closing ??= close()),
+  };
+}
+
+function resolveSpec(item: ServiceSpec | ServiceInput): ServiceSpec {
+  if ('source' in item) return item;
+  const parsed = ServiceInputSchema.safeParse(item);
+  if (!parsed.success)
+    throw new ConfigError(
+      `invalid service ${JSON.stringify(item.name)}: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+    );
+  return toServiceSpec(parsed.data, 'config');
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, clock: Clock): Promise<T> {
+  let timer: unknown;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = clock.setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clock.clearTimeout(timer);
+  }
+}

@@ -1,0 +1,92 @@
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import { TetherError, ValidationError, routeKey, type Route } from '@tether/shared';
+import { ServiceInputSchema, type ServiceInput } from './config-schema.js';
+import type { AgentLogger } from './logger.js';
+import type { ServiceView } from './service-registry.js';
+
+/** What `GET /v1/status` returns. */
+export interface AgentStatusView {
+  id: string;
+  state: 'connecting' | 'connected' | 'disconnected' | 'unauthorized' | 'closed';
+  controlPlane: string;
+  connectedSince: number | null;
+  lastError: string | null;
+  reconnects: number;
+  strategy: string;
+  site: string;
+  labels: Record<string, string>;
+  routes: { local: number; central: number };
+}
+
+/** What the local API needs from the agent. */
+export interface ApiBackend {
+  listServices(): ServiceView[];
+  /** Adds a service; throws ConflictError when it exists. */
+  addService(input: ServiceInput): Promise<ServiceView>;
+  /** Removes every instance of a service (or the one at `url`); throws NotFoundError when none. */
+  removeService(name: string, url?: string): Promise<void>;
+  listRoutes(): Route[];
+  status(): AgentStatusView;
+}
+
+const STATUS_BY_CODE: Record<string, 400 | 401 | 403 | 404 | 409 | 504> = {
+  invalid_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  route_not_found: 404,
+  conflict: 409,
+  timeout: 504,
+};
+
+/** The agent's localhost API (hono): local services, known routes, status and liveness. */
+export function createApi(backend: ApiBackend, logger: AgentLogger): Hono {
+  const app = new Hono();
+
+  app.get('/healthz', (c) => c.json({ ok: true }));
+  app.get('/v1/status', (c) => c.json(backend.status()));
+  app.get('/v1/routes', (c) =>
+    c.json({ routes: backend.listRoutes().map((r) => ({ key: routeKey(r), ...r })) }),
+  );
+  app.get('/v1/services', (c) => c.json({ services: backend.listServices() }));
+
+  app.post('/v1/services', async (c) => {
+    const input = parseBody(ServiceInputSchema, await readJson(c));
+    return c.json(await backend.addService(input), 201);
+  });
+
+  app.delete('/v1/services/:name', async (c) => {
+    await backend.removeService(c.req.param('name'), c.req.query('url'));
+    return c.body(null, 204);
+  });
+
+  app.notFound((c) =>
+    c.json({ error: { code: 'not_found', message: `no such endpoint: ${c.req.method} ${c.req.path}` } }, 404),
+  );
+
+  app.onError((err, c) => {
+    if (err instanceof TetherError) {
+      const status = STATUS_BY_CODE[err.code] ?? 500;
+      return c.json({ error: { code: err.code, message: err.message } }, status);
+    }
+    logger.error({ err: err.message, path: c.req.path }, 'API request failed');
+    return c.json({ error: { code: 'internal', message: 'internal error' } }, 500);
+  });
+
+  return app;
+}
+
+async function readJson(c: Context): Promise<unknown> {
+  try {
+    return await c.req.json();
+  } catch (err) {
+    throw new ValidationError(`request body is not JSON: ${(err as Error).message}`);
+  }
+}
+
+function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw new ValidationError(z.prettifyError(parsed.error));
+  return parsed.data;
+}

@@ -1,0 +1,97 @@
+import { Command, CommanderError, Option } from 'commander';
+import { startAgent, type AgentHandle } from './agent.js';
+import { ConfigError } from './config-error.js';
+import { createLogger, LOG_LEVELS } from './logger.js';
+import { CONFIG_DEFAULTS, loadConfig, type CliFlags } from './resolve-config.js';
+import { AGENT_VERSION } from './version.js';
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** The `tether-agent` command line: `run` starts an agent. Exit status 2 on bad configuration. */
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command('tether-agent')
+    .description(
+      'Tether edge agent: dials out to the control plane, advertises local services, caches central routes.',
+    )
+    .version(AGENT_VERSION)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => process.stderr.write(s), writeErr: (s) => process.stderr.write(s) });
+
+  program
+    .command('run')
+    .description('connect to the control plane and serve the local API (STDOUT: JSON lines; logs: STDERR)')
+    .option(
+      '--control-plane <url>',
+      'control plane URL: mqtt://, mqtts://, ws:// or wss:// [env TETHER_CONTROL_PLANE]',
+    )
+    .option('--id <id>', 'agent id (also the MQTT client id and username) [env TETHER_ID]')
+    .option('--secret <secret>', 'agent secret (MQTT password) [env TETHER_SECRET]')
+    .addOption(
+      new Option(
+        '--strategy <strategy>',
+        `advertise strategy (default ${CONFIG_DEFAULTS.strategy}) [env TETHER_STRATEGY]`,
+      ).choices(['none', 'local', 'best', 'all']),
+    )
+    .option('--site <name>', `site name (default ${CONFIG_DEFAULTS.site}) [env TETHER_SITE]`)
+    .option('--label <k=v>', 'agent label, repeatable [env TETHER_LABELS=k=v,k=v]', collect, [])
+    .option(
+      '--service <name=url>',
+      'local service, repeatable [env TETHER_SERVICES=name=url,...]',
+      collect,
+      [],
+    )
+    .option(
+      '--api-port <n>',
+      `local API port, 0 picks one and prints {"api":port} (default ${CONFIG_DEFAULTS.apiPort}) [env TETHER_API_PORT]`,
+    )
+    .option('--api-host <host>', `local API host (default ${CONFIG_DEFAULTS.apiHost}) [env TETHER_API_HOST]`)
+    .option('--state-dir <dir>', 'state directory (default ./.tether/<id>) [env TETHER_STATE_DIR]')
+    .option('--config <file>', 'JSON or YAML config file [env TETHER_CONFIG]')
+    .option(
+      '--digest-interval <duration>',
+      `advert digest interval (default ${CONFIG_DEFAULTS.digestInterval}) [env TETHER_DIGEST_INTERVAL]`,
+    )
+    .addOption(
+      new Option(
+        '--log-level <level>',
+        `log level (default ${CONFIG_DEFAULTS.logLevel}) [env TETHER_LOG_LEVEL]`,
+      ).choices([...LOG_LEVELS]),
+    )
+    .action(async (flags: CliFlags) => run(flags));
+
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    if (err instanceof ConfigError) {
+      process.stderr.write(`tether-agent: ${err.message}\n`);
+      process.exitCode = err.exitCode;
+      return;
+    }
+    process.stderr.write(`tether-agent: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  }
+}
+
+async function run(flags: CliFlags): Promise<void> {
+  const config = await loadConfig(flags, process.env);
+  const logger = createLogger(config.logLevel);
+  const agent: AgentHandle = await startAgent({ ...config, logger });
+  if (config.api.port === 0) process.stdout.write(`${JSON.stringify({ api: agent.apiPort })}\n`);
+  logger.info({ apiPort: agent.apiPort, host: config.api.host }, 'local API listening');
+  const shutdown = (signal: NodeJS.Signals): void => {
+    logger.info({ signal }, 'shutting down');
+    agent.close().then(
+      () => process.exit(0),
+      (err: Error) => {
+        logger.error({ err: err.message }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}

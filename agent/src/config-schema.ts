@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import {
+  AdvertiseStrategySchema,
+  AgentIdSchema,
+  LabelsSchema,
+  ServiceNameSchema,
+  SiteSchema,
+} from '@tether/shared';
+import type { AdvertiseStrategy, Labels } from '@tether/shared';
+import { LOG_LEVELS, type LogLevel } from './logger.js';
+
+/** A duration as written by people: a number of ms, or text such as `500ms`, `30s`, `5m`. */
+export const DurationInputSchema = z.union([
+  z.number().int().min(0),
+  z.string().regex(/^\s*\d+(?:\.\d+)?\s*(?:ms|s|m|h|d)?\s*$/, 'a duration such as 500ms, 30s, 5m or 1h'),
+]);
+
+/** An optional HTTP health check of a local service, as written in config files and API requests. */
+export const HealthCheckInputSchema = z.strictObject({
+  path: z.string().startsWith('/').max(1024).optional(),
+  interval: DurationInputSchema.optional(),
+  timeout: DurationInputSchema.optional(),
+  unhealthyThreshold: z.number().int().min(1).max(100).optional(),
+});
+
+/** A local service, as written in config files and `POST /v1/services` bodies. */
+export const ServiceInputSchema = z.strictObject({
+  name: ServiceNameSchema,
+  url: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }),
+  metric: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .optional(),
+  labels: LabelsSchema.optional(),
+  healthCheck: HealthCheckInputSchema.optional(),
+});
+/** A local service as given by a person. */
+export type ServiceInput = z.infer<typeof ServiceInputSchema>;
+
+/** The config file (`--config`, JSON or YAML). Every field is optional here: flags and env may supply it. */
+export const ConfigFileSchema = z.strictObject({
+  controlPlane: z.string().min(1).optional(),
+  id: AgentIdSchema.optional(),
+  secret: z.string().min(1).optional(),
+  strategy: AdvertiseStrategySchema.optional(),
+  site: SiteSchema.optional(),
+  labels: LabelsSchema.optional(),
+  services: z.array(ServiceInputSchema).max(1000).optional(),
+  api: z
+    .strictObject({
+      port: z.number().int().min(0).max(65535).optional(),
+      host: z.string().min(1).optional(),
+    })
+    .optional(),
+  stateDir: z.string().min(1).optional(),
+  digestInterval: DurationInputSchema.optional(),
+  logLevel: z.enum(LOG_LEVELS).optional(),
+});
+/** A parsed config file. */
+export type ConfigFile = z.infer<typeof ConfigFileSchema>;
+
+/** A resolved health check, durations in ms. */
+export interface HealthCheckSpec {
+  path: string;
+  intervalMs: number;
+  timeoutMs: number;
+  unhealthyThreshold: number;
+}
+
+/** Where a local service was declared. */
+export type ServiceSource = 'flag' | 'config' | 'api';
+
+/** A resolved local service. */
+export interface ServiceSpec {
+  name: string;
+  url: string;
+  metric: number;
+  labels: Labels;
+  healthCheck?: HealthCheckSpec;
+  source: ServiceSource;
+}
+
+/** The agent's complete configuration after flags, env, file and defaults were merged and checked. */
+export interface AgentConfig {
+  controlPlane: string;
+  id: string;
+  secret: string;
+  strategy: AdvertiseStrategy;
+  site: string;
+  labels: Labels;
+  services: ServiceSpec[];
+  api: { port: number; host: string };
+  stateDir: string;
+  digestIntervalMs: number;
+  logLevel: LogLevel;
+}

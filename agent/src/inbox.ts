@@ -1,0 +1,38 @@
+import {
+  decode,
+  InboxMessageSchema,
+  type AgentRoutes,
+  type ErrorMessage,
+  type ResyncRequest,
+} from '@tether/shared';
+
+/** One small handler per message type the hub may send to an agent's inbox. */
+export interface InboxHandlers {
+  agentRoutes(message: AgentRoutes): void;
+  resyncRequest(message: ResyncRequest): void;
+  error(message: ErrorMessage): void;
+  /** A payload that failed validation: reported, never thrown. */
+  invalid(reason: string): void;
+}
+
+/** Validates one inbox payload once (zod) and dispatches it with one exhaustive switch. Never throws. */
+export function handleInbox(payload: Uint8Array | string, handlers: InboxHandlers): void {
+  const decoded = decode(InboxMessageSchema, payload);
+  if (!decoded.ok) {
+    handlers.invalid(decoded.error);
+    return;
+  }
+  const message = decoded.message;
+  switch (message.type) {
+    case 'agent-routes':
+      return handlers.agentRoutes(message);
+    case 'resync-request':
+      return handlers.resyncRequest(message);
+    case 'error':
+      return handlers.error(message);
+    default: {
+      const unreachable: never = message;
+      handlers.invalid(`unknown message ${JSON.stringify(unreachable)}`);
+    }
+  }
+}

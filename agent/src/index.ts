@@ -1,0 +1,41 @@
+export { startAgent, type AgentHandle, type StartAgentOptions } from './agent.js';
+export {
+  MqttTransport,
+  type ConnectionState,
+  type ConnectionStats,
+  type MqttTransportOptions,
+  type TransportLogger,
+  type WillMessage,
+} from './mqtt-transport.js';
+export {
+  ReconnectScheduler,
+  RECONNECT_BACKOFF,
+  AUTH_BACKOFF,
+  type CloseReason,
+  type ReconnectSchedulerOptions,
+} from './reconnect-scheduler.js';
+export {
+  resolveConfig,
+  loadConfig,
+  loadConfigFile,
+  CONFIG_DEFAULTS,
+  type CliFlags,
+  type ConfigSources,
+  type Env,
+} from './resolve-config.js';
+export { ConfigError } from './config-error.js';
+export { normalizeControlPlaneUrl, CONTROL_PLANE_SCHEMES } from './control-plane-url.js';
+export {
+  ConfigFileSchema,
+  ServiceInputSchema,
+  type AgentConfig,
+  type ConfigFile,
+  type HealthCheckSpec,
+  type ServiceInput,
+  type ServiceSource,
+  type ServiceSpec,
+} from './config-schema.js';
+export { toServiceSpec, HEALTH_CHECK_DEFAULTS } from './service-spec.js';
+export type { AgentStatusView, ApiBackend } from './api.js';
+export type { ServiceView } from './service-registry.js';
+export { AGENT_VERSION } from './version.js';

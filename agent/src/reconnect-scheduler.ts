@@ -1,0 +1,81 @@
+import { backoffDelay, systemClock, type BackoffOptions, type Clock } from '@tether/shared';
+
+/** Backoff after a lost or failed connection: 500 ms doubling to 30 s. */
+export const RECONNECT_BACKOFF: BackoffOptions = { baseMs: 500, capMs: 30_000 };
+/** Backoff after the control plane refused the credentials: 10 s doubling to 5 min, never a tight loop. */
+export const AUTH_BACKOFF: BackoffOptions = { baseMs: 10_000, capMs: 300_000 };
+
+/** Why a connection attempt ended, which picks the backoff curve. */
+export type CloseReason = 'lost' | 'unauthorized';
+
+/** Options of a ReconnectScheduler; everything time-related is injected. */
+export interface ReconnectSchedulerOptions {
+  /** Called when the delay elapsed: start a new connection attempt. */
+  reconnect: () => void;
+  clock?: Clock;
+  random?: () => number;
+  backoff?: BackoffOptions;
+  authBackoff?: BackoffOptions;
+}
+
+/**
+ * Replaces MQTT.js's fixed 1 s reconnect: one timer at a time, exponential backoff with jitter, a separate slow
+ * curve after refused credentials, attempts reset on every successful connect.
+ */
+export class ReconnectScheduler {
+  readonly #opts: Required<Omit<ReconnectSchedulerOptions, 'reconnect'>> &
+    Pick<ReconnectSchedulerOptions, 'reconnect'>;
+  #attempt = 0;
+  #authAttempt = 0;
+  #timer: unknown;
+  #stopped = false;
+
+  constructor(options: ReconnectSchedulerOptions) {
+    this.#opts = {
+      clock: systemClock,
+      random: Math.random,
+      backoff: RECONNECT_BACKOFF,
+      authBackoff: AUTH_BACKOFF,
+      ...options,
+    };
+  }
+
+  /** True while a reconnect is pending. */
+  get pending(): boolean {
+    return this.#timer !== undefined;
+  }
+
+  /** The connection is up: the next failure starts again from the shortest delay. */
+  connected(): void {
+    this.#attempt = 0;
+    this.#authAttempt = 0;
+  }
+
+  /** The connection closed; schedules the next attempt and returns its delay (undefined once stopped). */
+  closed(reason: CloseReason): number | undefined {
+    if (this.#stopped) return undefined;
+    this.cancel();
+    const delay =
+      reason === 'unauthorized'
+        ? backoffDelay(this.#authAttempt++, this.#opts.authBackoff, this.#opts.random)
+        : backoffDelay(this.#attempt++, this.#opts.backoff, this.#opts.random);
+    this.#timer = this.#opts.clock.setTimeout(() => {
+      this.#timer = undefined;
+      if (!this.#stopped) this.#opts.reconnect();
+    }, delay);
+    return delay;
+  }
+
+  /** Cancels a pending attempt, if any. */
+  cancel(): void {
+    if (this.#timer === undefined) return;
+    this.#opts.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** Cancels and refuses every later schedule. */
+  stop(): void {
+    this.#stopped = true;
+    this.cancel();
+  }
+}

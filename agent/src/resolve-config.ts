@@ -1,0 +1,238 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import {
+  AdvertiseStrategySchema,
+  AgentIdSchema,
+  LabelsSchema,
+  SiteSchema,
+  parseDuration,
+  type Labels,
+} from '@tether/shared';
+import { ConfigError } from './config-error.js';
+import {
+  ConfigFileSchema,
+  DurationInputSchema,
+  ServiceInputSchema,
+  type AgentConfig,
+  type ConfigFile,
+  type ServiceSpec,
+} from './config-schema.js';
+import { normalizeControlPlaneUrl } from './control-plane-url.js';
+import { LOG_LEVELS } from './logger.js';
+import { serviceKey, toServiceSpec } from './service-spec.js';
+
+/** The `run` command's flags as commander hands them over (strings; repeatable flags as arrays). */
+export interface CliFlags {
+  controlPlane?: string;
+  id?: string;
+  secret?: string;
+  strategy?: string;
+  site?: string;
+  label?: string[];
+  service?: string[];
+  apiPort?: string;
+  apiHost?: string;
+  stateDir?: string;
+  config?: string;
+  digestInterval?: string;
+  logLevel?: string;
+}
+
+/** Environment variables as a plain record (process.env in production). */
+export type Env = Record<string, string | undefined>;
+
+/** Everything the configuration is made from. Precedence: flags > env > file > defaults. */
+export interface ConfigSources {
+  flags: CliFlags;
+  env: Env;
+  file?: ConfigFile;
+  /** Base of the default state dir (`./.tether/<id>`); default process.cwd(). */
+  cwd?: string;
+}
+
+/** Defaults of every optional setting. */
+export const CONFIG_DEFAULTS = {
+  strategy: 'local',
+  site: 'default',
+  apiHost: '127.0.0.1',
+  apiPort: 7070,
+  digestInterval: '30s',
+  logLevel: 'info',
+} as const;
+
+/** Reads and validates a JSON or YAML config file; a ConfigError names the bad field and what was expected. */
+export async function loadConfigFile(file: string): Promise<ConfigFile> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${file}: ${(err as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text); // YAML is a superset of JSON: one parser serves both
+  } catch (err) {
+    throw new ConfigError(`config file ${file} is neither JSON nor YAML: ${(err as Error).message}`);
+  }
+  const parsed = ConfigFileSchema.safeParse(raw ?? {});
+  if (!parsed.success)
+    throw new ConfigError(`invalid config file ${file}:\n${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+/** Loads the config file named by `--config` or TETHER_CONFIG, if any, then resolves everything. */
+export async function loadConfig(flags: CliFlags, env: Env, cwd = process.cwd()): Promise<AgentConfig> {
+  const file = flags.config ?? env.TETHER_CONFIG;
+  return resolveConfig({
+    flags,
+    env,
+    cwd,
+    ...(file ? { file: await loadConfigFile(path.resolve(cwd, file)) } : {}),
+  });
+}
+
+/** Merges flags, env, file and defaults (in that order of precedence) and validates the result. */
+export function resolveConfig({ flags, env, file = {}, cwd = process.cwd() }: ConfigSources): AgentConfig {
+  const pick = <T>(
+    flag: string | undefined,
+    envName: string,
+    fromFile: T | undefined,
+  ): T | string | undefined => flag ?? env[envName] ?? fromFile;
+
+  const controlPlane = required(
+    pick(flags.controlPlane, 'TETHER_CONTROL_PLANE', file.controlPlane),
+    'control plane URL',
+    '--control-plane',
+    'TETHER_CONTROL_PLANE',
+    'controlPlane',
+  );
+  const id = check(
+    AgentIdSchema,
+    required(pick(flags.id, 'TETHER_ID', file.id), 'agent id', '--id', 'TETHER_ID', 'id'),
+    'agent id (--id)',
+  );
+  const secret = required(
+    pick(flags.secret, 'TETHER_SECRET', file.secret),
+    'secret',
+    '--secret',
+    'TETHER_SECRET',
+    'secret',
+  );
+  const strategy = check(
+    AdvertiseStrategySchema,
+    pick(flags.strategy, 'TETHER_STRATEGY', file.strategy) ?? CONFIG_DEFAULTS.strategy,
+    'strategy (--strategy)',
+  );
+  const site = check(
+    SiteSchema,
+    pick(flags.site, 'TETHER_SITE', file.site) ?? CONFIG_DEFAULTS.site,
+    'site (--site)',
+  );
+  const labels: Labels = check(
+    LabelsSchema,
+    {
+      ...file.labels,
+      ...keyValues(splitList(env.TETHER_LABELS), 'TETHER_LABELS'),
+      ...keyValues(flags.label ?? [], '--label'),
+    },
+    'labels (--label)',
+  );
+  const apiPortText = pick(flags.apiPort, 'TETHER_API_PORT', file.api?.port);
+  const apiPort =
+    apiPortText === undefined
+      ? CONFIG_DEFAULTS.apiPort
+      : check(z.coerce.number().int().min(0).max(65535), apiPortText, 'API port (--api-port)');
+  const apiHost = String(pick(flags.apiHost, 'TETHER_API_HOST', file.api?.host) ?? CONFIG_DEFAULTS.apiHost);
+  const stateDir = path.resolve(
+    cwd,
+    String(pick(flags.stateDir, 'TETHER_STATE_DIR', file.stateDir) ?? path.join('.tether', id)),
+  );
+  const digestInterval = check(
+    DurationInputSchema,
+    pick(flags.digestInterval, 'TETHER_DIGEST_INTERVAL', file.digestInterval) ??
+      CONFIG_DEFAULTS.digestInterval,
+    'digest interval (--digest-interval)',
+  );
+  const digestIntervalMs = parseDuration(digestInterval);
+  if (digestIntervalMs < 100)
+    throw new ConfigError(`invalid digest interval (--digest-interval): at least 100ms expected`);
+  const logLevel = check(
+    z.enum(LOG_LEVELS),
+    pick(flags.logLevel, 'TETHER_LOG_LEVEL', file.logLevel) ?? CONFIG_DEFAULTS.logLevel,
+    'log level (--log-level)',
+  );
+
+  return {
+    controlPlane: normalizeControlPlaneUrl(String(controlPlane)),
+    id,
+    secret: String(secret),
+    strategy,
+    site,
+    labels,
+    services: mergeServices(flags, env, file),
+    api: { port: apiPort, host: apiHost },
+    stateDir,
+    digestIntervalMs,
+    logLevel,
+  };
+}
+
+/** Flag services (or, without any, TETHER_SERVICES) plus the config file's; a flag wins over the same instance. */
+function mergeServices(flags: CliFlags, env: Env, file: ConfigFile): ServiceSpec[] {
+  const fromFlags = flags.service?.length
+    ? parseServiceFlags(flags.service, '--service')
+    : parseServiceFlags(splitList(env.TETHER_SERVICES), 'TETHER_SERVICES');
+  const taken = new Set(fromFlags.map(serviceKey));
+  const fromFile = (file.services ?? [])
+    .map((s) => toServiceSpec(s, 'config'))
+    .filter((s) => !taken.has(serviceKey(s)));
+  return [...fromFlags, ...fromFile];
+}
+
+function parseServiceFlags(items: readonly string[], what: string): ServiceSpec[] {
+  return keyValuePairs(items, what).map(([name, url]) =>
+    toServiceSpec(check(ServiceInputSchema, { name, url }, `service "${name}=${url}" (${what})`), 'flag'),
+  );
+}
+
+function keyValuePairs(items: readonly string[], what: string): Array<[string, string]> {
+  return items.map((item) => {
+    const i = item.indexOf('=');
+    if (i <= 0) throw new ConfigError(`invalid ${what} "${item}": expected key=value`);
+    return [item.slice(0, i).trim(), item.slice(i + 1).trim()];
+  });
+}
+
+function keyValues(items: readonly string[], what: string): Labels {
+  return Object.fromEntries(keyValuePairs(items, what));
+}
+
+function splitList(text: string | undefined): string[] {
+  return (text ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+function required<T>(
+  value: T | undefined,
+  what: string,
+  flag: string,
+  envName: string,
+  fileField: string,
+): T {
+  if (value === undefined || value === '') {
+    throw new ConfigError(
+      `missing ${what}: pass ${flag}, set ${envName} or "${fileField}" in the config file`,
+    );
+  }
+  return value;
+}
+
+function check<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new ConfigError(`invalid ${what}: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}

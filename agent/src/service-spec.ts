@@ -1,0 +1,51 @@
+import { parseDuration } from '@tether/shared';
+import type { HealthCheckSpec, ServiceInput, ServiceSource, ServiceSpec } from './config-schema.js';
+
+/** Health-check defaults: GET `/` every 10 s, 2 s timeout, withdrawn after 2 failures in a row. */
+export const HEALTH_CHECK_DEFAULTS: HealthCheckSpec = {
+  path: '/',
+  intervalMs: 10_000,
+  timeoutMs: 2_000,
+  unhealthyThreshold: 2,
+};
+
+/** Turns a validated service input into a resolved spec: metric 1 and no labels unless given, durations in ms. */
+export function toServiceSpec(input: ServiceInput, source: ServiceSource): ServiceSpec {
+  const spec: ServiceSpec = {
+    name: input.name,
+    url: input.url,
+    metric: input.metric ?? 1,
+    labels: input.labels ?? {},
+    source,
+  };
+  const hc = input.healthCheck;
+  if (hc) {
+    spec.healthCheck = {
+      path: hc.path ?? HEALTH_CHECK_DEFAULTS.path,
+      intervalMs: hc.interval === undefined ? HEALTH_CHECK_DEFAULTS.intervalMs : parseDuration(hc.interval),
+      timeoutMs: hc.timeout === undefined ? HEALTH_CHECK_DEFAULTS.timeoutMs : parseDuration(hc.timeout),
+      unhealthyThreshold: hc.unhealthyThreshold ?? HEALTH_CHECK_DEFAULTS.unhealthyThreshold,
+    };
+  }
+  return spec;
+}
+
+/** The input form of a spec (durations in ms), for persisting API-added services. */
+export function toServiceInput(spec: ServiceSpec): ServiceInput {
+  const input: ServiceInput = { name: spec.name, url: spec.url, metric: spec.metric, labels: spec.labels };
+  if (spec.healthCheck) {
+    const hc = spec.healthCheck;
+    input.healthCheck = {
+      path: hc.path,
+      interval: hc.intervalMs,
+      timeout: hc.timeoutMs,
+      unhealthyThreshold: hc.unhealthyThreshold,
+    };
+  }
+  return input;
+}
+
+/** The identity of a local service instance: name plus URL (two instances of one service may coexist). */
+export function serviceKey(spec: Pick<ServiceSpec, 'name' | 'url'>): string {
+  return JSON.stringify([spec.name, spec.url]);
+}

@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { CentralServiceSchema, parseDuration, SiteSchema, ValidationError } from '@tether/shared';
+
+const port = z.number().int().min(0).max(65_535);
+const duration = z.union([z.string(), z.number()]).refine(
+  (v) => {
+    try {
+      parseDuration(v);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected a duration such as 30s, 5m or 1h' },
+);
+
+/** The config file (JSON or YAML). Every field is optional; CLI flags override it. */
+export const ConfigFileSchema = z.strictObject({
+  mqttPort: port.optional(),
+  httpPort: port.optional(),
+  host: z.string().min(1).optional(),
+  httpHost: z.string().min(1).optional(),
+  dataDir: z.string().min(1).optional(),
+  staleGrace: duration.optional(),
+  site: SiteSchema.optional(),
+  services: z.array(CentralServiceSchema).optional(),
+});
+/** A validated config file. */
+export type ConfigFile = z.infer<typeof ConfigFileSchema>;
+
+/** A config file that cannot be used; the message names the bad field and what was expected. */
+export class ConfigError extends ValidationError {}
+
+/** Reads and validates a config file (`.json`, else YAML, which also accepts JSON). Throws ConfigError. */
+export function loadConfig(path: string): ConfigFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  let data: unknown;
+  try {
+    data = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(`config file ${path} is not valid JSON/YAML: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  return parseConfig(data ?? {}, path);
+}
+
+/** Validates config data; the error lists each bad field as `path.to.field: what was expected`. */
+export function parseConfig(data: unknown, source = 'config'): ConfigFile {
+  const parsed = ConfigFileSchema.safeParse(data);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((issue) => {
+    const field = issue.path.length ? issue.path.map(String).join('.') : '(root)';
+    return `${field}: ${issue.message}`;
+  });
+  throw new ConfigError(`invalid ${source}: ${lines.join('; ')}`);
+}

@@ -1,0 +1,182 @@
+import { once } from 'node:events';
+import type { Server as HttpServer } from 'node:http';
+import { createServer, type AddressInfo, type Server as NetServer } from 'node:net';
+import { join } from 'node:path';
+import { createAdaptorServer } from '@hono/node-server';
+import type { Aedes } from 'aedes';
+import type BetterSqlite3 from 'better-sqlite3';
+import { HUB_SUBSCRIPTIONS, systemClock, type CentralService, type Clock } from '@tether/shared';
+import { AedesTransport } from './aedes-transport.js';
+import { createBroker } from './broker/create-broker.js';
+import { openDatabase } from './db/open-database.js';
+import { Distribution } from './distribution.js';
+import { EventBus } from './event-bus.js';
+import { createApp } from './http/app.js';
+import { attachWebSockets } from './http/upgrade.js';
+import { Liveness } from './liveness.js';
+import { createLogger, type Logger } from './logger.js';
+import { Metrics } from './metrics.js';
+import { CentralServices } from './services/central-services.js';
+import { StaleSweeper } from './stale-sweeper.js';
+import { AgentStore } from './store/agent-store.js';
+import { ServiceStore } from './store/service-store.js';
+import { SqliteRouteTable } from './store/sqlite-route-table.js';
+import type { SyncContext } from './sync/context.js';
+import { handleStatusPayload } from './sync/handle-status.js';
+import { handleAdvertPayload } from './sync/ingress.js';
+
+/** Options of `startControlPlane`. Ports default to 1883/8080; 0 picks a free port. */
+export interface ControlPlaneOptions {
+  dataDir: string;
+  mqttPort?: number;
+  httpPort?: number;
+  /** MQTT listen address (default 0.0.0.0: agents dial in from anywhere). */
+  host?: string;
+  /** HTTP listen address (default 127.0.0.1: the API has no authentication yet). */
+  httpHost?: string;
+  /** How long routes stay stale before deletion, in ms (default 5 minutes). */
+  staleGraceMs?: number;
+  /** How often the stale sweeper runs, in ms. */
+  sweepIntervalMs?: number;
+  /** The site stamped on central routes (default "central"). */
+  site?: string;
+  /** Central services from the config file. */
+  services?: CentralService[];
+  logger?: Logger;
+  logLevel?: string;
+  clock?: Clock;
+}
+
+/** A running control plane. */
+export interface ControlPlane {
+  ports: { mqtt: number; http: number };
+  db: BetterSqlite3.Database;
+  table: SqliteRouteTable;
+  broker: Aedes;
+  metrics: Metrics;
+  bus: EventBus;
+  /** Closes listeners, broker and database. Idempotent. */
+  close(): Promise<void>;
+}
+
+async function listen(server: NetServer | HttpServer, port: number, host: string): Promise<number> {
+  server.listen(port, host);
+  await Promise.race([
+    once(server, 'listening'),
+    once(server, 'error').then(([err]) => Promise.reject(err as Error)),
+  ]);
+  return (server.address() as AddressInfo).port;
+}
+
+function closeServer(server: NetServer | HttpServer): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/** Starts the control plane: SQLite, the embedded broker on TCP and WebSocket, the HTTP API, the sweeper. */
+export async function startControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
+  const logger = options.logger ?? createLogger(options.logLevel);
+  const clock = options.clock ?? systemClock;
+  const db = openDatabase(join(options.dataDir, 'tether.db'));
+  const table = new SqliteRouteTable(db);
+  const agents = new AgentStore(db);
+  const services = new ServiceStore(db);
+  const bus = new EventBus();
+  const metrics = new Metrics({ routes: () => table, connections: () => liveness.size });
+
+  // After a restart nobody is connected: serve the last known state at once, marked stale until each agent resyncs.
+  const startedAt = clock.now();
+  db.transaction(() => {
+    agents.setAllOffline();
+    table.markStale({ originKind: 'edge' }, startedAt);
+  }).immediate();
+
+  const broker = await createBroker({ agents, metrics, logger });
+  const transport = new AedesTransport(broker);
+  const distribution = new Distribution({ table, agents, services, transport, logger });
+  const liveness = new Liveness({ db, table, agents, distribution, bus, logger, clock });
+  liveness.attach(broker);
+  const ctx: SyncContext = {
+    db,
+    table,
+    agents,
+    transport,
+    distribution,
+    bus,
+    metrics,
+    logger,
+    clock,
+    isConnected: (id) => liveness.isConnected(id),
+  };
+  await transport.subscribe(
+    HUB_SUBSCRIPTIONS.adverts,
+    (topic, payload) => void handleAdvertPayload(ctx, topic, payload),
+  );
+  await transport.subscribe(
+    HUB_SUBSCRIPTIONS.statuses,
+    (topic, payload) => void handleStatusPayload(ctx, topic, payload),
+  );
+
+  const site = options.site ?? 'central';
+  const centralServices = new CentralServices({
+    db,
+    table,
+    services,
+    distribution,
+    bus,
+    logger,
+    clock,
+    site,
+  });
+  await centralServices.syncConfig(options.services ?? []);
+
+  const sweeper = new StaleSweeper({
+    table,
+    bus,
+    logger,
+    clock,
+    graceMs: options.staleGraceMs ?? 5 * 60_000,
+    ...(options.sweepIntervalMs === undefined ? {} : { intervalMs: options.sweepIntervalMs }),
+  });
+
+  let ready = false;
+  const app = createApp({
+    table,
+    agents,
+    services,
+    centralServices,
+    metrics,
+    logger,
+    clock,
+    isReady: () => ready && db.open && !broker.closed,
+  });
+  const mqttServer = createServer({ noDelay: true }, (socket) => broker.handle(socket));
+  const httpServer = createAdaptorServer({ fetch: app.fetch }) as HttpServer;
+  const sockets = attachWebSockets(httpServer, broker, bus, logger);
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      ready = false;
+      sweeper.stop();
+      sockets.close();
+      const stopped = [closeServer(mqttServer), closeServer(httpServer)];
+      httpServer.closeAllConnections();
+      await transport.close();
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+      await Promise.all(stopped);
+      db.close();
+      logger.info('control plane stopped');
+    })());
+
+  try {
+    const mqtt = await listen(mqttServer, options.mqttPort ?? 1883, options.host ?? '0.0.0.0');
+    const http = await listen(httpServer, options.httpPort ?? 8080, options.httpHost ?? '127.0.0.1');
+    sweeper.start();
+    ready = true;
+    logger.info({ mqtt, http }, 'control plane listening');
+    return { ports: { mqtt, http }, db, table, broker, metrics, bus, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}

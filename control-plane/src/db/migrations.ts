@@ -1,0 +1,70 @@
+import type BetterSqlite3 from 'better-sqlite3';
+
+type Database = BetterSqlite3.Database;
+
+/** One schema step: applied once, in order, tracked by `PRAGMA user_version`. */
+export interface Migration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+/** Every migration, oldest first. Append only: never edit a released step. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'agents, routes, services',
+    sql: `
+      CREATE TABLE agents (
+        id          TEXT PRIMARY KEY,
+        secret_hash TEXT NOT NULL,
+        created_at  INTEGER NOT NULL,
+        status      TEXT NOT NULL DEFAULT 'offline' CHECK (status IN ('online', 'offline')),
+        strategy    TEXT,
+        site        TEXT,
+        labels      TEXT NOT NULL DEFAULT '{}',
+        version     TEXT,
+        last_seen   INTEGER,
+        epoch       TEXT,
+        seq         INTEGER
+      ) STRICT;
+      CREATE TABLE routes (
+        key         TEXT PRIMARY KEY,
+        service     TEXT NOT NULL,
+        address     TEXT NOT NULL,
+        origin      TEXT NOT NULL,
+        origin_kind TEXT NOT NULL,
+        site        TEXT NOT NULL,
+        labels      TEXT NOT NULL,
+        metric      INTEGER NOT NULL,
+        state       TEXT NOT NULL,
+        version     INTEGER NOT NULL,
+        stale_since INTEGER
+      ) STRICT;
+      CREATE INDEX routes_origin ON routes (origin);
+      CREATE INDEX routes_service ON routes (service);
+      CREATE INDEX routes_state ON routes (state, stale_since);
+      CREATE TABLE services (
+        name       TEXT PRIMARY KEY,
+        url        TEXT NOT NULL,
+        labels     TEXT NOT NULL DEFAULT '{}',
+        metric     INTEGER NOT NULL,
+        visible_to TEXT,
+        source     TEXT NOT NULL CHECK (source IN ('config', 'api'))
+      ) STRICT;
+    `,
+  },
+];
+
+/** Applies the migrations newer than the database's `user_version`, each in its own transaction. */
+export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): number {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  for (const m of migrations) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    }).immediate();
+  }
+  return db.pragma('user_version', { simple: true }) as number;
+}

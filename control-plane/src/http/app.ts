@@ -1,0 +1,101 @@
+import { Hono, type Context } from 'hono';
+import {
+  CentralServiceSchema,
+  NotFoundError,
+  RouteStateSchema,
+  ValidationError,
+  type Clock,
+  type RouteFilter,
+  type RouteTable,
+} from '@tether/shared';
+import { keyed } from '../event-bus.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import { registerAgent } from '../register-agent.js';
+import type { CentralServices } from '../services/central-services.js';
+import type { AgentStore } from '../store/agent-store.js';
+import type { ServiceStore } from '../store/service-store.js';
+import { createErrorHandler, notFoundHandler } from './error-handler.js';
+import { agentView, serviceViews } from './views.js';
+
+/** What the HTTP API reads and writes. */
+export interface ApiDeps {
+  table: RouteTable;
+  agents: AgentStore;
+  services: ServiceStore;
+  centralServices: CentralServices;
+  metrics: Metrics;
+  logger: Logger;
+  clock: Clock;
+  /** True when the database, broker and listeners are up. */
+  isReady(): boolean;
+}
+
+async function jsonBody(c: Context): Promise<unknown> {
+  try {
+    return await c.req.json();
+  } catch {
+    throw new ValidationError('request body must be JSON');
+  }
+}
+
+function zodMessage(issues: readonly { path: PropertyKey[]; message: string }[]): string {
+  return issues
+    .map((i) => `${i.path.length ? i.path.map(String).join('.') : 'body'}: ${i.message}`)
+    .join('; ');
+}
+
+/** The control plane's JSON API (no authentication yet: bind it to loopback, see `--http-host`). */
+export function createApp(deps: ApiDeps): Hono {
+  const app = new Hono();
+  app.onError(createErrorHandler(deps.logger));
+  app.notFound(notFoundHandler);
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', (c) =>
+    deps.isReady() ? c.json({ status: 'ready' }) : c.json({ status: 'not ready' }, 503),
+  );
+  app.get('/metrics', async (c) => {
+    const body = await deps.metrics.registry.metrics();
+    return c.body(body, 200, { 'content-type': deps.metrics.registry.contentType });
+  });
+
+  app.get('/api/v1/agents', (c) =>
+    c.json({ agents: deps.agents.list().map((a) => agentView(a, deps.table)) }),
+  );
+  app.get('/api/v1/agents/:id', (c) => {
+    const agent = deps.agents.get(c.req.param('id'));
+    if (!agent) throw new NotFoundError(`agent "${c.req.param('id')}" not found`);
+    return c.json(agentView(agent, deps.table));
+  });
+  app.post('/api/v1/agents', async (c) => {
+    const body = await jsonBody(c);
+    const id = typeof body === 'object' && body !== null ? (body as { id?: unknown }).id : undefined;
+    return c.json(registerAgent(deps.agents, id, deps.clock.now()), 201);
+  });
+
+  app.get('/api/v1/routes', (c) => {
+    const filter: RouteFilter = {};
+    const { service, agent, state } = c.req.query();
+    if (service) filter.service = service;
+    if (agent) filter.origin = agent;
+    if (state) {
+      const parsed = RouteStateSchema.safeParse(state);
+      if (!parsed.success) throw new ValidationError(`invalid state "${state}": expected active or stale`);
+      filter.state = parsed.data;
+    }
+    return c.json({ routes: deps.table.list(filter).map(keyed) });
+  });
+
+  app.get('/api/v1/services', (c) => c.json({ services: serviceViews(deps.table, deps.services) }));
+  app.post('/api/v1/services', async (c) => {
+    const parsed = CentralServiceSchema.safeParse(await jsonBody(c));
+    if (!parsed.success) throw new ValidationError(`invalid service: ${zodMessage(parsed.error.issues)}`);
+    return c.json(await deps.centralServices.add(parsed.data), 201);
+  });
+  app.delete('/api/v1/services/:name', async (c) => {
+    await deps.centralServices.remove(c.req.param('name'));
+    return c.body(null, 204);
+  });
+  return app;
+}

@@ -1,0 +1,23 @@
+import { AgentIdSchema, ConflictError, ValidationError } from '@tether/shared';
+import type { AgentStore } from './store/agent-store.js';
+import { generateSecret, hashSecret } from './secrets.js';
+
+/** A newly registered agent and its secret, shown once and never stored in clear. */
+export interface NewAgent {
+  id: string;
+  secret: string;
+}
+
+/** Registers an agent: validates the id, stores sha256(secret); throws ValidationError or ConflictError. */
+export function registerAgent(agents: AgentStore, id: unknown, now: number): NewAgent {
+  const parsed = AgentIdSchema.safeParse(id);
+  if (!parsed.success) {
+    const rule = parsed.error.issues[0]?.message ?? 'invalid';
+    throw new ValidationError(`invalid agent id ${JSON.stringify(id)}: ${rule}`);
+  }
+  const secret = generateSecret();
+  if (!agents.insert(parsed.data, hashSecret(secret), now)) {
+    throw new ConflictError(`agent "${parsed.data}" exists already`);
+  }
+  return { id: parsed.data, secret };
+}

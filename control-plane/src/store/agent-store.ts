@@ -1,0 +1,142 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import type { AdvertiseStrategy, Labels } from '@tether/shared';
+
+/** One agent as stored. */
+export interface AgentRecord {
+  id: string;
+  secretHash: string;
+  createdAt: number;
+  status: 'online' | 'offline';
+  strategy: AdvertiseStrategy | null;
+  site: string | null;
+  labels: Labels;
+  version: string | null;
+  lastSeen: number | null;
+  epoch: string | null;
+  seq: number | null;
+}
+
+interface AgentRow {
+  id: string;
+  secret_hash: string;
+  created_at: number;
+  status: 'online' | 'offline';
+  strategy: AdvertiseStrategy | null;
+  site: string | null;
+  labels: string;
+  version: string | null;
+  last_seen: number | null;
+  epoch: string | null;
+  seq: number | null;
+}
+
+/** What a snapshot records about its sender. */
+export interface SnapshotFacts {
+  epoch: string;
+  seq: number;
+  strategy: AdvertiseStrategy;
+  site: string;
+  labels: Labels;
+  at: number;
+}
+
+/** What a retained agent-status records: only the fields present are written. */
+export interface StatusFacts {
+  strategy?: AdvertiseStrategy | undefined;
+  site?: string | undefined;
+  labels?: Labels | undefined;
+  version?: string | undefined;
+  at: number;
+}
+
+function toRecord(row: AgentRow): AgentRecord {
+  return {
+    id: row.id,
+    secretHash: row.secret_hash,
+    createdAt: row.created_at,
+    status: row.status,
+    strategy: row.strategy,
+    site: row.site,
+    labels: JSON.parse(row.labels) as Labels,
+    version: row.version,
+    lastSeen: row.last_seen,
+    epoch: row.epoch,
+    seq: row.seq,
+  };
+}
+
+/** The agents table: identities, liveness and each agent's advert sync position (epoch, seq). */
+export class AgentStore {
+  readonly #stmts;
+
+  constructor(db: BetterSqlite3.Database) {
+    this.#stmts = {
+      get: db.prepare<[string], AgentRow>('SELECT * FROM agents WHERE id = ?'),
+      list: db.prepare<[], AgentRow>('SELECT * FROM agents ORDER BY id'),
+      insert: db.prepare<[string, string, number]>(
+        'INSERT INTO agents (id, secret_hash, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING',
+      ),
+      online: db.prepare<[number, string]>("UPDATE agents SET status = 'online', last_seen = ? WHERE id = ?"),
+      offline: db.prepare<[number, string]>(
+        "UPDATE agents SET status = 'offline', last_seen = ?, epoch = NULL, seq = NULL WHERE id = ?",
+      ),
+      allOffline: db.prepare("UPDATE agents SET status = 'offline', epoch = NULL, seq = NULL"),
+      snapshot: db.prepare<[string, number, string, string, string, number, string]>(
+        `UPDATE agents SET epoch = ?, seq = ?, strategy = ?, site = ?, labels = ?, status = 'online', last_seen = ?
+         WHERE id = ?`,
+      ),
+      position: db.prepare<[number, number, string]>('UPDATE agents SET seq = ?, last_seen = ? WHERE id = ?'),
+      status: db.prepare<[string | null, string | null, string | null, string | null, number, string]>(
+        `UPDATE agents SET strategy = coalesce(?, strategy), site = coalesce(?, site), labels = coalesce(?, labels),
+         version = coalesce(?, version), last_seen = ? WHERE id = ?`,
+      ),
+    };
+  }
+
+  /** The agent with this id, if any. */
+  get(id: string): AgentRecord | undefined {
+    const row = this.#stmts.get.get(id);
+    return row ? toRecord(row) : undefined;
+  }
+
+  /** Every agent, ordered by id. */
+  list(): AgentRecord[] {
+    return this.#stmts.list.all().map(toRecord);
+  }
+
+  /** Inserts a new agent; false when the id exists already. */
+  insert(id: string, secretHash: string, at: number): boolean {
+    return this.#stmts.insert.run(id, secretHash, at).changes === 1;
+  }
+
+  /** Marks the agent connected. */
+  setOnline(id: string, at: number): void {
+    this.#stmts.online.run(at, id);
+  }
+
+  /** Marks the agent disconnected and forgets its sync position (its next advert must be a snapshot). */
+  setOffline(id: string, at: number): void {
+    this.#stmts.offline.run(at, id);
+  }
+
+  /** Marks every agent offline (at start: nobody is connected yet). */
+  setAllOffline(): void {
+    this.#stmts.allOffline.run();
+  }
+
+  /** Records an applied snapshot: the new sync position and what the agent said about itself. */
+  recordSnapshot(id: string, f: SnapshotFacts): void {
+    this.#stmts.snapshot.run(f.epoch, f.seq, f.strategy, f.site, JSON.stringify(f.labels), f.at, id);
+  }
+
+  /** Records an applied delta's sequence number. */
+  recordPosition(id: string, seq: number, at: number): void {
+    this.#stmts.position.run(seq, at, id);
+  }
+
+  /** Records what a retained status said. */
+  recordStatus(id: string, f: StatusFacts): void {
+    const labels = f.labels === undefined ? null : JSON.stringify(f.labels);
+    this.#stmts.status.run(f.strategy ?? null, f.site ?? null, labels, f.version ?? null, f.at, id);
+  }
+}

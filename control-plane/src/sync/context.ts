@@ -1,0 +1,23 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Clock, Transport } from '@tether/shared';
+import type { Distribution } from '../distribution.js';
+import type { EventBus } from '../event-bus.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import type { AgentStore } from '../store/agent-store.js';
+import type { SqliteRouteTable } from '../store/sqlite-route-table.js';
+
+/** Everything a message handler may touch. */
+export interface SyncContext {
+  db: BetterSqlite3.Database;
+  table: SqliteRouteTable;
+  agents: AgentStore;
+  transport: Transport;
+  distribution: Distribution;
+  bus: EventBus;
+  metrics: Metrics;
+  logger: Logger;
+  clock: Clock;
+  /** True while the agent holds a live broker connection. */
+  isConnected(agentId: string): boolean;
+}

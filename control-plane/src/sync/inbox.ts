@@ -1,0 +1,38 @@
+import {
+  encode,
+  inboxTopic,
+  PROTOCOL_VERSION,
+  type ErrorMessage,
+  type InboxMessage,
+  type ResyncRequest,
+} from '@tether/shared';
+import type { SyncContext } from './context.js';
+
+type Sender = Pick<SyncContext, 'transport' | 'logger'>;
+
+/** Publishes one message to an agent's inbox (QoS 1). Never rejects: a failed publish is logged. */
+export async function sendToInbox(ctx: Sender, agentId: string, message: InboxMessage): Promise<void> {
+  try {
+    await ctx.transport.publish(inboxTopic(agentId), encode(message), { qos: 1 });
+  } catch (err) {
+    ctx.logger.warn({ err, agentId, type: message.type }, 'inbox publish failed');
+  }
+}
+
+/** Tells an agent something it sent was refused. */
+export function sendError(ctx: Sender, agentId: string, code: string, message: string): Promise<void> {
+  const error: ErrorMessage = { v: PROTOCOL_VERSION, type: 'error', code, message: message.slice(0, 1024) };
+  return sendToInbox(ctx, agentId, error);
+}
+
+/** Asks an agent for a new snapshot, counting why. */
+export function requestResync(
+  ctx: Pick<SyncContext, 'transport' | 'logger' | 'metrics'>,
+  agentId: string,
+  reason: string,
+): Promise<void> {
+  ctx.metrics.resyncRequests.inc({ reason });
+  ctx.logger.info({ agentId, reason }, 'resync requested');
+  const request: ResyncRequest = { v: PROTOCOL_VERSION, type: 'resync-request', reason };
+  return sendToInbox(ctx, agentId, request);
+}

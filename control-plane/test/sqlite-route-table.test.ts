@@ -1,0 +1,52 @@
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MemoryRouteTable, routeKey, type RouteTable } from '@tether/shared';
+import { openDatabase, SqliteRouteTable } from '../src/index.js';
+import { edgeRoute, tempDir } from './helpers.js';
+
+describe('SqliteRouteTable (smoke; the contract suite lives in test/contracts)', () => {
+  let cleanup: () => void;
+  let db: ReturnType<typeof openDatabase>;
+  let sqlite: SqliteRouteTable;
+
+  beforeEach(() => {
+    const tmp = tempDir();
+    cleanup = tmp.cleanup;
+    db = openDatabase(join(tmp.dir, 'tether.db'));
+    sqlite = new SqliteRouteTable(db);
+  });
+  afterEach(() => {
+    db.close();
+    cleanup();
+  });
+
+  it('returns the same events and rows as MemoryRouteTable', () => {
+    const memory = new MemoryRouteTable();
+    const a = edgeRoute('e1', 'svc', 'http://a');
+    const b = edgeRoute('e1', 'svc', 'http://b');
+    const c = { ...edgeRoute('e2', 'other', 'http://c'), labels: { x: 'ü😀' } };
+    const steps: ((t: RouteTable) => unknown)[] = [
+      (t) => t.apply([a, b, c]),
+      (t) => t.apply([{ ...a, metric: 5 }], [routeKey(b)]),
+      (t) => t.replaceOrigin('e1', [b]),
+      (t) => t.markStale({ origin: 'e2' }, 100),
+      (t) => t.deleteStaleBefore(50),
+      (t) => t.deleteStaleBefore(101),
+    ];
+    for (const step of steps) expect(step(sqlite)).toEqual(step(memory));
+    expect(sqlite.list()).toEqual(memory.list());
+    expect(sqlite.count({ state: 'active' })).toBe(1);
+    expect(sqlite.get(routeKey(b))).toEqual(b);
+  });
+
+  it('rolls a nested mutation back with the outer transaction', () => {
+    const a = edgeRoute('e1', 'svc', 'http://a');
+    expect(() =>
+      db.transaction(() => {
+        sqlite.apply([a]);
+        throw new Error('boom');
+      })(),
+    ).toThrow('boom');
+    expect(sqlite.count()).toBe(0);
+  });
+});

@@ -1,0 +1,38 @@
+import { createServer, connect, type AddressInfo, type Server } from 'node:net';
+
+/** A loopback TCP proxy that counts the bytes flowing each way. */
+export interface CountingProxy {
+  port: number;
+  /** Bytes client -> upstream and upstream -> client since the last reset. */
+  counts(): { up: number; down: number };
+  reset(): void;
+  close(): Promise<void>;
+}
+
+/** Starts a counting proxy on a free port in front of `127.0.0.1:upstreamPort`. */
+export async function startCountingProxy(upstreamPort: number): Promise<CountingProxy> {
+  let up = 0;
+  let down = 0;
+  const server: Server = createServer({ noDelay: true }, (client) => {
+    const upstream = connect({ port: upstreamPort, host: '127.0.0.1', noDelay: true });
+    client.on('data', (d: Buffer) => (up += d.length));
+    upstream.on('data', (d: Buffer) => (down += d.length));
+    client.pipe(upstream).pipe(client);
+    const close = (): void => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', close).on('close', close);
+    upstream.on('error', close).on('close', close);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    counts: () => ({ up, down }),
+    reset: () => {
+      up = 0;
+      down = 0;
+    },
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,95 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root. */
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The built CLIs (run `pnpm build` first; `pnpm test` does). */
+export const CP_BIN = join(ROOT, 'control-plane', 'bin', 'tether-cp.js');
+export const AGENT_BIN = join(ROOT, 'agent', 'bin', 'tether-agent.js');
+export const AGENT_BUNDLE = join(ROOT, 'agent', 'dist', 'tether-agent.mjs');
+
+const running = new Set<ChildProcess>();
+
+/** A fresh temporary directory. */
+export function tempDir(prefix = 'tether-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** A child process started by the harness, with its captured stderr for failure messages. */
+export interface Proc {
+  child: ChildProcess;
+  /** The first JSON line it printed on stdout. */
+  ready: Record<string, number>;
+  /** Everything it wrote on stderr so far. */
+  stderr(): string;
+  /** Stops it (SIGTERM by default, SIGKILL for `kill -9`) and waits for it to exit. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Spawns `node <args>` and resolves once it prints its first JSON line on stdout. */
+export async function spawnNode(
+  args: string[],
+  env: Record<string, string> = {},
+  timeoutMs = 20_000,
+): Promise<Proc> {
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => {
+    err += d.toString();
+    if (err.length > 200_000) err = err.slice(-100_000);
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  void exited.then(() => running.delete(child));
+  const ready = await new Promise<Record<string, number>>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`no ready line from ${args.join(' ')}\n${err}`)),
+      timeoutMs,
+    );
+    const lines = createInterface({ input: child.stdout });
+    lines.once('line', (line) => {
+      clearTimeout(timer);
+      try {
+        resolve(JSON.parse(line) as Record<string, number>);
+      } catch {
+        reject(new Error(`not a JSON ready line: ${line}\n${err}`));
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`${args.join(' ')} exited with ${code} before it was ready\n${err}`));
+    });
+  });
+  return {
+    child,
+    ready,
+    stderr: () => err,
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Kills every process the harness started (afterAll). */
+export async function stopAll(): Promise<void> {
+  await Promise.all(
+    [...running].map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.exitCode !== null || c.signalCode !== null) return resolve();
+          c.once('exit', () => resolve());
+          c.kill('SIGKILL');
+        }),
+    ),
+  );
+}

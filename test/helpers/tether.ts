@@ -1,0 +1,116 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AGENT_BIN, AGENT_BUNDLE, CP_BIN, spawnNode, tempDir, type Proc } from './processes.js';
+
+/** A JSON HTTP response. */
+export interface JsonResponse<T = unknown> {
+  status: number;
+  body: T;
+}
+
+/** Calls a JSON HTTP endpoint. */
+export async function http<T = unknown>(
+  base: string,
+  path: string,
+  init: RequestInit = {},
+): Promise<JsonResponse<T>> {
+  const res = await fetch(base + path, {
+    ...init,
+    headers: { 'content-type': 'application/json', ...(init.headers ?? {}) },
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+}
+
+/** A running `tether-cp serve` process. */
+export interface ControlPlane {
+  proc: Proc;
+  dataDir: string;
+  mqttUrl: string;
+  wsUrl: string;
+  apiBase: string;
+  api<T = unknown>(path: string, init?: RequestInit): Promise<JsonResponse<T>>;
+  /** Registers an agent through the API and returns its secret. */
+  addAgent(id: string): Promise<string>;
+}
+
+/** Options of a control plane under test. */
+export interface ControlPlaneOptions {
+  dataDir?: string;
+  config?: object;
+  args?: string[];
+}
+
+/** Starts `tether-cp serve` on free ports. */
+export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
+  const dataDir = options.dataDir ?? tempDir('tether-cp-');
+  const args = [CP_BIN, 'serve', '--data-dir', dataDir, '--mqtt-port', '0', '--http-port', '0'];
+  if (options.config) {
+    const file = join(dataDir, 'config.json');
+    writeFileSync(file, JSON.stringify(options.config));
+    args.push('--config', file);
+  }
+  const proc = await spawnNode([...args, ...(options.args ?? [])]);
+  const { mqtt, http: httpPort } = proc.ready as { mqtt: number; http: number };
+  const apiBase = `http://127.0.0.1:${httpPort}`;
+  const cp: ControlPlane = {
+    proc,
+    dataDir,
+    mqttUrl: `mqtt://127.0.0.1:${mqtt}`,
+    wsUrl: `ws://127.0.0.1:${httpPort}/mqtt`,
+    apiBase,
+    api: (path, init) => http(apiBase, path, init),
+    addAgent: async (id) => {
+      const res = await cp.api<{ id: string; secret: string }>('/api/v1/agents', {
+        method: 'POST',
+        body: JSON.stringify({ id }),
+      });
+      if (res.status !== 201) throw new Error(`agent add ${id}: ${res.status} ${JSON.stringify(res.body)}`);
+      return res.body.secret;
+    },
+  };
+  return cp;
+}
+
+/** Options of an edge agent under test. */
+export interface EdgeOptions {
+  id: string;
+  secret: string;
+  url: string;
+  strategy?: 'none' | 'local' | 'best' | 'all';
+  site?: string;
+  labels?: Record<string, string>;
+  services?: Record<string, string>;
+  stateDir?: string;
+  /** Run the single-file esbuild bundle instead of the workspace build. */
+  bundle?: boolean;
+  args?: string[];
+}
+
+/** A running `tether-agent run` process. */
+export interface Edge {
+  proc: Proc;
+  id: string;
+  stateDir: string;
+  apiBase: string;
+  api<T = unknown>(path: string, init?: RequestInit): Promise<JsonResponse<T>>;
+}
+
+/** Starts `tether-agent run` with its API on a free port. */
+export async function startEdge(o: EdgeOptions): Promise<Edge> {
+  const stateDir = o.stateDir ?? tempDir(`tether-agent-${o.id}-`);
+  const args = [o.bundle ? AGENT_BUNDLE : AGENT_BIN, 'run', '--control-plane', o.url, '--id', o.id];
+  args.push('--api-port', '0', '--state-dir', stateDir, '--strategy', o.strategy ?? 'local');
+  if (o.site) args.push('--site', o.site);
+  for (const [k, v] of Object.entries(o.labels ?? {})) args.push('--label', `${k}=${v}`);
+  for (const [k, v] of Object.entries(o.services ?? {})) args.push('--service', `${k}=${v}`);
+  // The secret travels by environment, as an operator would pass it, not on the command line.
+  const proc = await spawnNode([...args, ...(o.args ?? [])], { TETHER_SECRET: o.secret });
+  const apiBase = `http://127.0.0.1:${proc.ready.api}`;
+  return { proc, id: o.id, stateDir, apiBase, api: (path, init) => http(apiBase, path, init) };
+}
+
+/** Service names among a list of routes. */
+export function serviceNames(routes: { service: string }[]): string[] {
+  return [...new Set(routes.map((r) => r.service))].sort();
+}
