@@ -23,6 +23,8 @@ interface Session {
   seq: number;
   /** The central routes last sent, or undefined before the first full send. */
   lastSent: Map<RouteKey, Route> | undefined;
+  /** Who the agent is, as of its last snapshot (site and labels decide what it may see). */
+  edge: EdgeIdentity | undefined;
 }
 
 /** What distribution reads and writes. */
@@ -48,7 +50,12 @@ export class Distribution {
 
   /** Starts a session for a newly connected agent (a fresh epoch). */
   open(agentId: string): void {
-    this.#sessions.set(agentId, { epoch: randomBytes(8).toString('hex'), seq: -1, lastSent: undefined });
+    this.#sessions.set(agentId, {
+      epoch: randomBytes(8).toString('hex'),
+      seq: -1,
+      lastSent: undefined,
+      edge: undefined,
+    });
   }
 
   /** Ends an agent's session. */
@@ -60,7 +67,9 @@ export class Distribution {
   async sendFull(agentId: string): Promise<void> {
     const session = this.#sessions.get(agentId);
     if (!session) return;
-    const routes = this.#routesFor(agentId);
+    // A full send follows a snapshot, which may have changed the agent's site or labels: read them afresh.
+    session.edge = this.#edge(agentId);
+    const routes = session.edge ? this.#visibleTo(session.edge) : [];
     session.seq += 1;
     session.lastSent = byKey(routes);
     await sendToInbox(this.#deps, agentId, {
@@ -80,10 +89,8 @@ export class Distribution {
     const central = this.#deps.table.list({ originKind: 'central', origin: CENTRAL });
     const visibility = this.#visibility();
     for (const [agentId, session] of this.#sessions) {
-      if (!session.lastSent) continue;
-      const edge = this.#edge(agentId);
-      if (!edge) continue;
-      const now = byKey(routesForEdge(central, edge, visibility));
+      if (!session.lastSent || !session.edge) continue;
+      const now = byKey(routesForEdge(central, session.edge, visibility));
       const delta = diffRoutes(session.lastSent, now);
       if (isEmptyDelta(delta)) continue;
       session.seq += 1;
@@ -102,9 +109,7 @@ export class Distribution {
     await Promise.all(sends);
   }
 
-  #routesFor(agentId: string): Route[] {
-    const edge = this.#edge(agentId);
-    if (!edge) return [];
+  #visibleTo(edge: EdgeIdentity): Route[] {
     const central = this.#deps.table.list({ originKind: 'central', origin: CENTRAL });
     return routesForEdge(central, edge, this.#visibility());
   }

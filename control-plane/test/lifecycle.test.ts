@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { startControlPlane } from '../src/index.js';
-import { addAgent, connectAgent, edgeRoute, silentLogger, snapshot, tempDir, waitFor } from './helpers.js';
+import {
+  addAgent,
+  connectAgent,
+  edgeRoute,
+  silentLogger,
+  snapshot,
+  startTestControlPlane,
+  tempDir,
+  waitFor,
+} from './helpers.js';
 
 describe('control plane lifecycle', () => {
   it('after a restart serves the last known routes at once, stale, with every agent offline', async () => {
@@ -28,14 +37,7 @@ describe('control plane lifecycle', () => {
   });
 
   it('a takeover by the same agent id does not mark the new connection offline', async () => {
-    const { dir, cleanup } = tempDir();
-    const cp = await startControlPlane({
-      dataDir: dir,
-      mqttPort: 0,
-      httpPort: 0,
-      host: '127.0.0.1',
-      logger: silentLogger,
-    });
+    const { cp, stop } = await startTestControlPlane();
     try {
       const secret = addAgent(cp, 'edge-1');
       const old = await connectAgent(cp, 'edge-1', secret);
@@ -50,8 +52,7 @@ describe('control plane lifecycle', () => {
       await fresh.end();
       await old.end();
     } finally {
-      await cp.close();
-      cleanup();
+      await stop();
     }
   });
 });

@@ -19,6 +19,8 @@ import type { FromWorker, ToWorker } from './sim-agents.js';
 import { mib, ms, quantile, rssOf } from './stats.js';
 
 const { values: opts } = parseArgs({
+  // `pnpm bench:convergence -- --agents 1000` passes the `--` through.
+  args: process.argv.slice(2).filter((a) => a !== '--'),
   options: {
     agents: { type: 'string', default: '200' },
     services: { type: 'string', default: '10' },
@@ -148,9 +150,9 @@ idle agent -> control plane                    ${idleBytesPerMin.toFixed(0)} byt
 go-micro for comparison: route events batched every 5 s (p50 ~2500 ms by construction) and full tables every 60 s.`);
 
   ws.close();
-  await proxy.close();
   for (const w of workers) w.send({ cmd: 'stop' } satisfies ToWorker);
   await stopAll();
+  await proxy.close();
 }
 
 main().catch(async (err: unknown) => {

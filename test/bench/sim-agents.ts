@@ -69,6 +69,7 @@ function connectOne(url: string, id: string, secret: string): Promise<Sim> {
     const sim: Sim = { id, client, synced: false };
     client.once('error', reject);
     client.on('message', (_topic, payload) => {
+      const arrived = now();
       const decoded = decode(InboxMessageSchema, payload);
       if (!decoded.ok || decoded.message.type !== 'agent-routes') return;
       sim.synced = true;
@@ -77,7 +78,7 @@ function connectOne(url: string, id: string, secret: string): Promise<Sim> {
         !watched.at.has(id) &&
         decoded.message.upserts.some((r) => r.service === watched!.service)
       ) {
-        watched.at.set(id, now());
+        watched.at.set(id, arrived);
       }
     });
     client.once('connect', () => {

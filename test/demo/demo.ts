@@ -106,7 +106,7 @@ async function main(): Promise<void> {
     for (const r of routes) if (r.origin === id) rows.set(`${r.service}|${r.origin}`, r.origin);
   const cols = ['hub', ...edges.map((e) => e.id)];
   const cell = (who: string, service: string, origin: string): string => {
-    if (who === origin) return 'own';
+    if (who === origin || (who === 'hub' && origin === 'central')) return 'own';
     const list = who === 'hub' ? hub : views.get(who)!;
     return list.some((r) => r.service === service && r.origin === origin) ? 'sees' : '-';
   };
@@ -130,11 +130,15 @@ Read it as the seed article's scenarios:
 
   if (once) return shutdown();
   console.log('\nRunning. Press Ctrl-C to stop.');
-  process.once('SIGINT', () => void shutdown());
-  process.once('SIGTERM', () => void shutdown());
+  process.on('SIGINT', () => void shutdown());
+  process.on('SIGTERM', () => void shutdown());
 }
 
+let stopping = false;
 async function shutdown(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  console.log('\nStopping...');
   await stopAll();
   process.exit(0);
 }

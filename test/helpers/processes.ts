@@ -13,6 +13,10 @@ export const AGENT_BIN = join(ROOT, 'agent', 'bin', 'tether-agent.js');
 export const AGENT_BUNDLE = join(ROOT, 'agent', 'dist', 'tether-agent.mjs');
 
 const running = new Set<ChildProcess>();
+// Whatever ends this process, it never leaves a control plane or agent behind.
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
 
 /** A fresh temporary directory. */
 export function tempDir(prefix = 'tether-'): string {

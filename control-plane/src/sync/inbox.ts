@@ -10,10 +10,14 @@ import type { SyncContext } from './context.js';
 
 type Sender = Pick<SyncContext, 'transport' | 'logger'>;
 
-/** Publishes one message to an agent's inbox (QoS 1). Never rejects: a failed publish is logged. */
+/**
+ * Publishes one message to an agent's inbox. QoS 0: agents use clean sessions, so QoS 1 would buy no redelivery
+ * (a reconnect opens a new epoch with a full send) and a lost message shows as a seq gap, which asks for a resync.
+ * Never rejects: a failed publish is logged.
+ */
 export async function sendToInbox(ctx: Sender, agentId: string, message: InboxMessage): Promise<void> {
   try {
-    await ctx.transport.publish(inboxTopic(agentId), encode(message), { qos: 1 });
+    await ctx.transport.publish(inboxTopic(agentId), encode(message), { qos: 0 });
   } catch (err) {
     ctx.logger.warn({ err, agentId, type: message.type }, 'inbox publish failed');
   }
