@@ -1,14 +1,22 @@
 import { AgentIdSchema } from './ids.js';
-import { advertTopic, inboxTopic, statusTopic } from './topics.js';
+import {
+  advertTopic,
+  inboxTopic,
+  reportsAckTopic,
+  reportsTopic,
+  statusTopic,
+  tunnelDownTopic,
+  tunnelUpTopic,
+} from './topics.js';
 
-/** Topics an agent may publish to: only its own advert and status topics. */
+/** Topics an agent may publish to: only its own agent -> hub topics. */
 export function agentPublishTopics(agentId: string): string[] {
-  return [advertTopic(agentId), statusTopic(agentId)];
+  return [advertTopic(agentId), statusTopic(agentId), tunnelUpTopic(agentId), reportsTopic(agentId)];
 }
 
-/** Topic filters an agent may subscribe to: only its own inbox, no wildcards. */
+/** Topic filters an agent may subscribe to: only its own hub -> agent topics, no wildcards. */
 export function agentSubscribeTopics(agentId: string): string[] {
-  return [inboxTopic(agentId)];
+  return [inboxTopic(agentId), tunnelDownTopic(agentId), reportsAckTopic(agentId)];
 }
 
 /** Deny-by-default publish ACL: true only for a topic in the agent's own publish list. */

@@ -23,13 +23,43 @@ export function inboxTopic(agentId: string): string {
   return `${agentNamespace(agentId)}/inbox`;
 }
 
+/** Agent -> hub: tunnel frames the agent sends, as caller (edge -> central calls) or callee (replies). */
+export function tunnelUpTopic(agentId: string): string {
+  return `${agentNamespace(agentId)}/tunnel-up`;
+}
+
+/** Hub -> agent: tunnel frames the hub sends, as caller (central -> edge calls) or callee (replies). */
+export function tunnelDownTopic(agentId: string): string {
+  return `${agentNamespace(agentId)}/tunnel-down`;
+}
+
+/** Agent -> hub: batches of reports from the agent's outbox (QoS 1). */
+export function reportsTopic(agentId: string): string {
+  return `${agentNamespace(agentId)}/reports`;
+}
+
+/** Hub -> agent: acknowledgements of reports, sent only after they are committed. */
+export function reportsAckTopic(agentId: string): string {
+  return `${agentNamespace(agentId)}/reports-ack`;
+}
+
 /** Wildcard subscriptions the hub uses to hear every agent. */
 export const HUB_SUBSCRIPTIONS = {
   adverts: `${TOPIC_ROOT}/agents/+/advert`,
   statuses: `${TOPIC_ROOT}/agents/+/status`,
+  tunnels: `${TOPIC_ROOT}/agents/+/tunnel-up`,
+  reports: `${TOPIC_ROOT}/agents/+/reports`,
 } as const;
 
-const AGENT_TOPICS = new Set(['advert', 'status', 'inbox']);
+const AGENT_TOPICS = new Set([
+  'advert',
+  'status',
+  'inbox',
+  'tunnel-up',
+  'tunnel-down',
+  'reports',
+  'reports-ack',
+]);
 
 /** The agent id inside an agent topic, or undefined when the topic is not one. */
 export function agentIdFromTopic(topic: string): string | undefined {

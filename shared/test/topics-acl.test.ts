@@ -9,7 +9,11 @@ import {
   AgentIdSchema,
   HUB_SUBSCRIPTIONS,
   inboxTopic,
+  reportsAckTopic,
+  reportsTopic,
   statusTopic,
+  tunnelDownTopic,
+  tunnelUpTopic,
 } from '@tether/shared';
 import { agentIdArb } from './fixtures.js';
 
@@ -22,17 +26,35 @@ describe('topics', () => {
     expect(advertTopic(A)).toBe('tether/v1/agents/edge-a/advert');
     expect(statusTopic(A)).toBe('tether/v1/agents/edge-a/status');
     expect(inboxTopic(A)).toBe('tether/v1/agents/edge-a/inbox');
+    expect(tunnelUpTopic(A)).toBe('tether/v1/agents/edge-a/tunnel-up');
+    expect(tunnelDownTopic(A)).toBe('tether/v1/agents/edge-a/tunnel-down');
+    expect(reportsTopic(A)).toBe('tether/v1/agents/edge-a/reports');
+    expect(reportsAckTopic(A)).toBe('tether/v1/agents/edge-a/reports-ack');
     expect(HUB_SUBSCRIPTIONS).toEqual({
       adverts: 'tether/v1/agents/+/advert',
       statuses: 'tether/v1/agents/+/status',
+      tunnels: 'tether/v1/agents/+/tunnel-up',
+      reports: 'tether/v1/agents/+/reports',
     });
   });
 
   it('property: agentIdFromTopic round trips every agent topic', () => {
     fc.assert(
-      fc.property(agentIdArb, fc.constantFrom(advertTopic, statusTopic, inboxTopic), (id, topic) => {
-        expect(agentIdFromTopic(topic(id))).toBe(id);
-      }),
+      fc.property(
+        agentIdArb,
+        fc.constantFrom(
+          advertTopic,
+          statusTopic,
+          inboxTopic,
+          tunnelUpTopic,
+          tunnelDownTopic,
+          reportsTopic,
+          reportsAckTopic,
+        ),
+        (id, topic) => {
+          expect(agentIdFromTopic(topic(id))).toBe(id);
+        },
+      ),
     );
   });
 
@@ -140,8 +162,12 @@ describe('ACL', () => {
   it("property: random topics only pass for the agent's own exact topics", () => {
     fc.assert(
       fc.property(topicArb, ([self, other, topic]) => {
-        if (agentMayPublish(self, topic)) expect([advertTopic(self), statusTopic(self)]).toContain(topic);
-        if (agentMaySubscribe(self, topic)) expect(topic).toBe(inboxTopic(self));
+        const publishable = [advertTopic, statusTopic, tunnelUpTopic, reportsTopic].map((t) => t(self));
+        const subscribable = [inboxTopic, tunnelDownTopic, reportsAckTopic].map((t) => t(self));
+        if (agentMayPublish(self, topic)) expect(publishable).toContain(topic);
+        if (agentMaySubscribe(self, topic)) expect(subscribable).toContain(topic);
+        // The two directions never overlap: an agent cannot publish what the hub sends it.
+        for (const t of subscribable) expect(agentMayPublish(self, t)).toBe(false);
         expect(agentMayPublish(self, advertTopic(other))).toBe(false);
         expect(agentMaySubscribe(self, inboxTopic(other))).toBe(false);
       }),
@@ -157,7 +183,18 @@ describe('ACL', () => {
     );
     const seg = fc.oneof(
       idArb,
-      fc.constantFrom('tether', 'v1', 'agents', 'advert', 'status', 'inbox', '+', '#'),
+      fc.constantFrom(
+        'tether',
+        'v1',
+        'agents',
+        'advert',
+        'status',
+        'inbox',
+        'tunnel-up',
+        'reports',
+        '+',
+        '#',
+      ),
     );
     fc.assert(
       fc.property(idArb, fc.array(seg, { minLength: 1, maxLength: 6 }), (id, parts) => {
