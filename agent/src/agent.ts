@@ -18,6 +18,7 @@ import { agentStatusMessage, type AgentIdentity } from './agent-status.js';
 import { createApi, type AgentStatusView, type ApiBackend } from './api.js';
 import { listenApi } from './api-server.js';
 import { ensureStateDir } from './atomic-write.js';
+import { openAgentTunnel } from './calls/agent-tunnel.js';
 import { CentralRoutes } from './central-routes.js';
 import { ConfigError } from './config-error.js';
 import { ServiceInputSchema, type ServiceInput, type ServiceSpec } from './config-schema.js';
@@ -149,6 +150,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
       logger.warn({ service: spec.name, url: spec.url, source: spec.source }, 'duplicate service ignored');
     }
   }
+  const tunnel = await openAgentTunnel({ id: options.id, transport, table, clock, logger });
   await sync.start();
   logger.info(
     {
@@ -199,10 +201,12 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
       createApi(backend, logger),
       options.api?.host ?? '127.0.0.1',
       options.api?.port ?? 7070,
+      tunnel.proxy,
     );
   } catch (err) {
     registry.close();
     sync.stop();
+    await tunnel.close();
     await transport.close();
     throw err;
   }
@@ -219,6 +223,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
         clock,
       ).catch((err: Error) => logger.warn({ err: err.message }, 'could not publish the offline status'));
     }
+    await tunnel.close();
     await transport.close();
     await api.close();
     await cache.flush();

@@ -1,6 +1,6 @@
-import type { Server } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAdaptorServer } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
 
 /** A listening HTTP server for the local API. */
@@ -10,9 +10,20 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-/** Serves a hono app on host:port; rejects when the address cannot be bound. */
-export async function listenApi(app: Hono, host: string, port: number): Promise<ApiServer> {
-  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+/** A plain node:http handler placed in front of the app; returns true when it took the request. */
+export type FrontHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+/** Serves a hono app on host:port (after `front`, if given); rejects when the address cannot be bound. */
+export async function listenApi(
+  app: Hono,
+  host: string,
+  port: number,
+  front?: FrontHandler,
+): Promise<ApiServer> {
+  const listener = getRequestListener(app.fetch);
+  const server = createServer((req, res) => {
+    if (!front?.(req, res)) void listener(req, res);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { ConflictError, parseDuration, TetherError, ValidationError } from '@tether/shared';
 import { ConfigError, loadConfig, type ConfigFile } from './config.js';
+import { parseSize } from './calls/parse-size.js';
 import { startControlPlane } from './control-plane.js';
 import { openDatabase } from './db/open-database.js';
 import { createLogger } from './logger.js';
@@ -19,7 +20,16 @@ interface ServeFlags {
   staleGrace?: string;
   host?: string;
   httpHost?: string;
+  maxBody?: number;
   logLevel: string;
+}
+
+function sizeArg(value: string): number {
+  try {
+    return parseSize(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
 }
 
 function portArg(value: string): number {
@@ -54,7 +64,9 @@ async function serve(flags: ServeFlags): Promise<void> {
     httpHost: flags.httpHost ?? file.httpHost ?? '127.0.0.1',
     site: file.site ?? 'central',
     services: file.services ?? [],
+    policies: file.policies ?? {},
     ...(staleGraceMs === undefined ? {} : { staleGraceMs }),
+    ...(flags.maxBody === undefined ? {} : { maxBodyBytes: flags.maxBody }),
     logger,
   });
   process.stdout.write(`${JSON.stringify({ mqtt: cp.ports.mqtt, http: cp.ports.http })}\n`);
@@ -106,6 +118,7 @@ export function createProgram(): Command {
     .option('--stale-grace <duration>', 'delete stale routes after this long (default 5m)')
     .option('--host <host>', 'MQTT listen address (default 0.0.0.0)')
     .option('--http-host <host>', 'HTTP listen address (default 127.0.0.1: the API has no auth yet)')
+    .option('--max-body <size>', 'body limit of calls through /call (default 64MiB)', sizeArg)
     .option('--log-level <level>', 'log level (logs go to stderr)', 'info')
     .action((flags: ServeFlags) => serve(flags));
   const agent = program.command('agent').description('manage agents');

@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { CentralServiceSchema, parseDuration, SiteSchema, ValidationError } from '@tether/shared';
+import {
+  CentralServiceSchema,
+  parseDuration,
+  ServiceNameSchema,
+  ServicePolicySchema,
+  SiteSchema,
+  ValidationError,
+} from '@tether/shared';
 
 const port = z.number().int().min(0).max(65_535);
 const duration = z.union([z.string(), z.number()]).refine(
@@ -26,6 +33,8 @@ export const ConfigFileSchema = z.strictObject({
   staleGrace: duration.optional(),
   site: SiteSchema.optional(),
   services: z.array(CentralServiceSchema).optional(),
+  /** Route selection policies by service name (central or edge services); they replace API-set ones at start. */
+  policies: z.record(ServiceNameSchema, ServicePolicySchema).optional(),
 });
 /** A validated config file. */
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;

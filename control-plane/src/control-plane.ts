@@ -1,12 +1,21 @@
 import { once } from 'node:events';
-import type { Server as HttpServer } from 'node:http';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type AddressInfo, type Server as NetServer } from 'node:net';
 import { join } from 'node:path';
-import { createAdaptorServer } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
 import type { Aedes } from 'aedes';
 import type BetterSqlite3 from 'better-sqlite3';
-import { HUB_SUBSCRIPTIONS, systemClock, type CentralService, type Clock } from '@tether/shared';
+import {
+  HealthTracker,
+  HUB_SUBSCRIPTIONS,
+  systemClock,
+  type CentralService,
+  type Clock,
+  type ServicePolicy,
+} from '@tether/shared';
 import { AedesTransport } from './aedes-transport.js';
+import type { RoutePicker } from './calls/route-picker.js';
+import { startCalls } from './calls/start-calls.js';
 import { createBroker } from './broker/create-broker.js';
 import { openDatabase } from './db/open-database.js';
 import { Distribution } from './distribution.js';
@@ -16,6 +25,8 @@ import { attachWebSockets } from './http/upgrade.js';
 import { Liveness } from './liveness.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
+import { PolicyRoutePicker } from './policy/policy-route-picker.js';
+import { PolicyStore } from './policy/policy-store.js';
 import { CentralServices } from './services/central-services.js';
 import { StaleSweeper } from './stale-sweeper.js';
 import { AgentStore } from './store/agent-store.js';
@@ -42,6 +53,10 @@ export interface ControlPlaneOptions {
   site?: string;
   /** Central services from the config file. */
   services?: CentralService[];
+  /** Route selection policies from the config file, by service name. */
+  policies?: Record<string, ServicePolicy>;
+  /** Request body limit of calls through the network, in bytes (default 64 MiB). */
+  maxBodyBytes?: number;
   logger?: Logger;
   logLevel?: string;
   clock?: Clock;
@@ -128,6 +143,13 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     site,
   });
   await centralServices.syncConfig(options.services ?? []);
+  const policies = new PolicyStore(db);
+  policies.syncConfig(options.policies ?? {}, clock.now());
+  const health = new HealthTracker();
+  // Health of an instance whose route is gone (stale grace over, withdrawn) is dropped with it.
+  bus.subscribe((e) => {
+    if (e.type === 'route-deleted') health.forget(e.route.key);
+  });
 
   const sweeper = new StaleSweeper({
     table,
@@ -144,13 +166,36 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     agents,
     services,
     centralServices,
+    policies,
+    health,
     metrics,
     logger,
     clock,
     isReady: () => ready && db.open && !broker.closed,
   });
+  const picker: RoutePicker = new PolicyRoutePicker({
+    table,
+    policyOf: (service) => policies.get(service)?.policy,
+    health,
+    clock,
+  });
+  const calls = await startCalls({
+    transport,
+    agents,
+    bus,
+    metrics,
+    logger,
+    clock,
+    picker,
+    isConnected: (id) => liveness.isConnected(id),
+    ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
+  });
   const mqttServer = createServer({ noDelay: true }, (socket) => broker.handle(socket));
-  const httpServer = createAdaptorServer({ fetch: app.fetch }) as HttpServer;
+  // `/call/...` on plain node:http streams in front of hono (its request-body path is slow); hono gets the rest.
+  const honoListener = getRequestListener(app.fetch);
+  const httpServer = createHttpServer((req, res) => {
+    if (!calls.gateway(req, res)) void honoListener(req, res);
+  });
   const sockets = attachWebSockets(httpServer, broker, bus, logger);
 
   let closing: Promise<void> | undefined;
@@ -161,6 +206,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       sockets.close();
       const stopped = [closeServer(mqttServer), closeServer(httpServer)];
       httpServer.closeAllConnections();
+      await calls.close();
       await transport.close();
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       await Promise.all(stopped);

@@ -14,3 +14,7 @@ export { generateSecret, hashSecret, verifySecret } from './secrets.js';
 export { loadConfig, parseConfig, ConfigError, ConfigFileSchema, type ConfigFile } from './config.js';
 export { createLogger, type Logger } from './logger.js';
 export type { AgentView, ServiceView } from './http/views.js';
+export { PolicyStore, type PolicyRecord, type PolicySource } from './policy/policy-store.js';
+export type { RoutePicker, CallerInfo, CallOutcome } from './calls/route-picker.js';
+export { FirstActiveRoutePicker } from './calls/first-active-route-picker.js';
+export { parseSize } from './calls/parse-size.js';

@@ -70,3 +70,47 @@ export class TimeoutError extends TetherError {
     super('timeout', message, options);
   }
 }
+
+/** A peer has too many calls in flight and its queue is full: retry later (HTTP 503 with retry-after). */
+export class TooBusyError extends TetherError {
+  constructor(message = 'too many calls in flight', options?: { cause?: unknown }) {
+    super('too_busy', message, options);
+  }
+}
+
+/** A request body is larger than the configured limit (HTTP 413). */
+export class PayloadTooLargeError extends TetherError {
+  constructor(message = 'request body too large', options?: { cause?: unknown }) {
+    super('payload_too_large', message, options);
+  }
+}
+
+/** A call would pass more proxies than allowed (HTTP 508). */
+export class TooManyHopsError extends TetherError {
+  constructor(message = 'too many hops', options?: { cause?: unknown }) {
+    super('too_many_hops', message, options);
+  }
+}
+
+/** Routes exist for a service but none can take a call now (HTTP 503). */
+export class NoHealthyInstanceError extends TetherError {
+  constructor(message = 'no healthy instance', options?: { cause?: unknown }) {
+    super('no_healthy_instance', message, options);
+  }
+}
+
+/** The agent holding a service's only routes is not connected (HTTP 503). */
+export class AgentOfflineError extends TetherError {
+  constructor(message = 'agent offline', options?: { cause?: unknown }) {
+    super('agent_offline', message, options);
+  }
+}
+
+/** The upstream service failed before answering (refused, reset) or answered with a code we do not know (HTTP 502 by default). */
+export class UpstreamError extends TetherError {
+  readonly status: number;
+  constructor(message: string, options?: { cause?: unknown; code?: string; status?: number }) {
+    super(options?.code ?? 'bad_gateway', message, options);
+    this.status = options?.status ?? 502;
+  }
+}

@@ -16,3 +16,5 @@ export * from './messages.js';
 export * from './transport.js';
 export * from './clock.js';
 export * from './parse.js';
+export * from './selection/index.js';
+export * from './tunnel/index.js';

@@ -6,6 +6,8 @@ export interface CountingProxy {
   /** Bytes client -> upstream and upstream -> client since the last reset. */
   counts(): { up: number; down: number };
   reset(): void;
+  /** Cuts every open connection (new ones are still accepted): a link failure. */
+  cut(): void;
   close(): Promise<void>;
 }
 
@@ -13,6 +15,7 @@ export interface CountingProxy {
 export async function startCountingProxy(upstreamPort: number): Promise<CountingProxy> {
   let up = 0;
   let down = 0;
+  const open = new Set<() => void>();
   const server: Server = createServer({ noDelay: true }, (client) => {
     const upstream = connect({ port: upstreamPort, host: '127.0.0.1', noDelay: true });
     client.on('data', (d: Buffer) => (up += d.length));
@@ -22,6 +25,8 @@ export async function startCountingProxy(upstreamPort: number): Promise<Counting
       client.destroy();
       upstream.destroy();
     };
+    open.add(close);
+    client.once('close', () => open.delete(close));
     client.on('error', close).on('close', close);
     upstream.on('error', close).on('close', close);
   });
@@ -32,6 +37,9 @@ export async function startCountingProxy(upstreamPort: number): Promise<Counting
     reset: () => {
       up = 0;
       down = 0;
+    },
+    cut: () => {
+      for (const close of [...open]) close();
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };

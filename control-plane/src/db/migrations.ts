@@ -54,6 +54,18 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    description: 'per-service route selection policies',
+    sql: `
+      CREATE TABLE service_policies (
+        service    TEXT PRIMARY KEY,
+        policy     TEXT NOT NULL,
+        source     TEXT NOT NULL CHECK (source IN ('config', 'api')),
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 /** Applies the migrations newer than the database's `user_version`, each in its own transaction. */

@@ -11,6 +11,9 @@ import {
 import { keyed } from '../event-bus.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import { registerPolicyRoutes } from '../policy/policy-api.js';
+import type { PolicyStore } from '../policy/policy-store.js';
+import type { HealthSource } from '../policy/service-detail.js';
 import { registerAgent } from '../register-agent.js';
 import type { CentralServices } from '../services/central-services.js';
 import type { AgentStore } from '../store/agent-store.js';
@@ -24,6 +27,10 @@ export interface ApiDeps {
   agents: AgentStore;
   services: ServiceStore;
   centralServices: CentralServices;
+  /** Per-service route selection policies. */
+  policies: PolicyStore;
+  /** Passive health of each instance (the route picker's). */
+  health: HealthSource;
   metrics: Metrics;
   logger: Logger;
   clock: Clock;
@@ -97,5 +104,6 @@ export function createApp(deps: ApiDeps): Hono {
     await deps.centralServices.remove(c.req.param('name'));
     return c.body(null, 204);
   });
+  registerPolicyRoutes(app, deps);
   return app;
 }

@@ -2,8 +2,10 @@ import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { HTTPException } from 'hono/http-exception';
 import {
+  AgentOfflineError,
   ConflictError,
   ForbiddenError,
+  NoHealthyInstanceError,
   NotFoundError,
   TetherError,
   UnauthorizedError,
@@ -11,13 +13,14 @@ import {
 } from '@tether/shared';
 import type { Logger } from '../logger.js';
 
-/** The HTTP status of an error: 400/401/403/404/409 for the named errors, else 500. */
+/** The HTTP status of an error: 400/401/403/404/409/503 for the named errors, else 500. */
 export function statusOf(err: unknown): ContentfulStatusCode {
   if (err instanceof ValidationError) return 400;
   if (err instanceof UnauthorizedError) return 401;
   if (err instanceof ForbiddenError) return 403;
   if (err instanceof NotFoundError) return 404;
   if (err instanceof ConflictError) return 409;
+  if (err instanceof NoHealthyInstanceError || err instanceof AgentOfflineError) return 503;
   if (err instanceof HTTPException) return err.status;
   return 500;
 }
@@ -26,9 +29,11 @@ export function statusOf(err: unknown): ContentfulStatusCode {
 export function createErrorHandler(logger: Logger) {
   return (err: Error, c: Context): Response => {
     const status = statusOf(err);
-    if (status >= 500) logger.error({ err, path: c.req.path }, 'request failed');
+    // A named 503 (nothing can take the call now) is an expected answer: its message is meant for the caller.
+    const internal = status >= 500 && !(status === 503 && err instanceof TetherError);
+    if (internal) logger.error({ err, path: c.req.path }, 'request failed');
     const code = err instanceof TetherError ? err.code : status >= 500 ? 'internal' : 'http_error';
-    const message = status >= 500 ? 'internal error' : err.message;
+    const message = internal ? 'internal error' : err.message;
     return c.json({ error: { code, message } }, status);
   };
 }

@@ -1,0 +1,61 @@
+import {
+  TunnelClosedError,
+  TunnelEndpoint,
+  tunnelDownTopic,
+  tunnelUpTopic,
+  type Clock,
+  type RouteTable,
+} from '@tether/shared';
+import type { AgentLogger } from '../logger.js';
+import type { MqttTransport } from '../mqtt-transport.js';
+import { createUpstreamAgents } from './http-forward.js';
+import { createLocalProxy, type LocalProxy } from './local-proxy.js';
+import { tunnelCallHandler } from './tunnel-server.js';
+
+/** The agent's end of the tunnel: its endpoint and the local `/call` proxy. */
+export interface AgentTunnel {
+  endpoint: TunnelEndpoint;
+  proxy: LocalProxy;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the agent's tunnel end: subscribes to its `tunnel-down` topic, serves calls from the hub with the local
+ * instances, and fails every call in flight when the link drops (the endpoint is usable again after reconnect).
+ */
+export async function openAgentTunnel(options: {
+  id: string;
+  transport: MqttTransport;
+  table: RouteTable;
+  clock: Clock;
+  logger: AgentLogger;
+}): Promise<AgentTunnel> {
+  const { id, transport, logger } = options;
+  let malformed = 0;
+  const endpoint = new TunnelEndpoint({
+    transport,
+    sendTopic: tunnelUpTopic(id),
+    receiveTopic: tunnelDownTopic(id),
+    clock: options.clock,
+    onMalformed: (reason) => {
+      malformed++;
+      logger.warn({ reason, malformed }, 'tunnel frame dropped');
+    },
+  });
+  const upstream = createUpstreamAgents();
+  endpoint.serve(tunnelCallHandler({ id, table: options.table, upstream }));
+  const stopWatching = transport.onDisconnect(() =>
+    endpoint.fail(new TunnelClosedError('the link to the control plane dropped')),
+  );
+  await endpoint.start();
+  return {
+    endpoint,
+    proxy: createLocalProxy({ id, endpoint }),
+    close: async () => {
+      stopWatching();
+      await endpoint.close();
+      upstream.http.destroy();
+      upstream.https.destroy();
+    },
+  };
+}

@@ -1,0 +1,68 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  CallCancelledError,
+  callTimeoutMs,
+  DEFAULT_MAX_BODY_BYTES,
+  forwardableHeaders,
+  limitBody,
+  nextHops,
+  parseCallUrl,
+  PayloadTooLargeError,
+  TETHER_HEADERS,
+  type TunnelEndpoint,
+} from '@tether/shared';
+import { sendCallError, writeCallResponse } from './http-io.js';
+
+/** What the local proxy needs. */
+export interface LocalProxyDeps {
+  /** This agent's id: the caller of every call it sends up. */
+  id: string;
+  endpoint: TunnelEndpoint;
+  maxBodyBytes?: number;
+}
+
+/** A node:http handler that takes `/call/...` requests and says whether it did. */
+export type LocalProxy = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+/**
+ * `ANY /call/<service>/<path...>` on the agent's API port: sends the call up the tunnel (the hub routes it) and
+ * streams the response back. Increments `x-tether-hops`; the hub sets `x-tether-caller` from the agent's identity.
+ */
+export function createLocalProxy(deps: LocalProxyDeps): LocalProxy {
+  const max = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  return (req, res) => {
+    const parts = req.url === undefined ? undefined : parseCallUrl(req.url);
+    if (!parts) return false;
+    const ac = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) ac.abort(new CallCancelledError('the client went away'));
+    });
+    void (async () => {
+      try {
+        const hops = nextHops(req.headers[TETHER_HEADERS.hops]);
+        const timeoutMs = callTimeoutMs(req.headers[TETHER_HEADERS.timeout]);
+        const length = Number(req.headers['content-length'] ?? 0);
+        if (length > max)
+          throw new PayloadTooLargeError(`request body of ${length} bytes is over the limit of ${max}`);
+        const hasBody =
+          (req.headers['content-length'] !== undefined && length > 0) ||
+          req.headers['transfer-encoding'] !== undefined;
+        const response = await deps.endpoint.call(
+          {
+            ...parts,
+            method: req.method ?? 'GET',
+            headers: forwardableHeaders(req.rawHeaders),
+            caller: deps.id,
+            hops,
+          },
+          { timeoutMs, signal: ac.signal, ...(hasBody ? { body: limitBody(req, max) } : {}) },
+        );
+        await writeCallResponse(res, response);
+      } catch (err) {
+        if (ac.signal.aborted) return;
+        sendCallError(req, res, err);
+      }
+    })();
+    return true;
+  };
+}

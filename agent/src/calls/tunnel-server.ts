@@ -1,0 +1,48 @@
+import {
+  RouteNotFoundError,
+  TETHER_HEADERS,
+  forwardableHeaders,
+  type CallHandler,
+  type RouteTable,
+} from '@tether/shared';
+import { forwardHttp, type UpstreamAgents } from './http-forward.js';
+
+/** What serving calls from the hub needs. */
+export interface TunnelServerDeps {
+  /** This agent's id: the origin of its own routes. */
+  id: string;
+  table: RouteTable;
+  upstream: UpstreamAgents;
+}
+
+/**
+ * Serves REQUESTs arriving down the tunnel: calls the local instance of the service (the route the hub chose when
+ * it is one of this agent's own, else the first active own route) over node:http, streaming both ways; the call's
+ * signal (CANCEL, deadline, link loss) aborts the local request.
+ */
+export function tunnelCallHandler(deps: TunnelServerDeps): CallHandler {
+  return async (call) => {
+    const head = call.head;
+    const own = deps.table
+      .list({ service: head.service, origin: deps.id })
+      .filter((r) => r.state === 'active');
+    const route = own.find((r) => r.address === head.target) ?? own[0];
+    if (!route) throw new RouteNotFoundError(head.service);
+    return forwardHttp(
+      {
+        baseUrl: route.address,
+        method: head.method,
+        path: head.path,
+        query: head.query,
+        headers: [
+          ...forwardableHeaders(head.headers.flat()),
+          [TETHER_HEADERS.caller, head.caller],
+          [TETHER_HEADERS.hops, String(head.hops)],
+        ],
+        body: head.body ? call.body : undefined,
+        signal: call.signal,
+      },
+      deps.upstream,
+    );
+  };
+}

@@ -1,0 +1,210 @@
+import {
+  AgentOfflineError,
+  bodyForAttempt,
+  CENTRAL,
+  isIdempotent,
+  routeKey,
+  TETHER_HEADERS,
+  TimeoutError,
+  TooBusyError,
+  TunnelClosedError,
+  UpstreamError,
+  type Clock,
+  type HeaderList,
+  type PreparedBody,
+  type Route,
+  type TunnelResponse,
+} from '@tether/shared';
+import type { Logger } from '../logger.js';
+import { forwardHttp, type UpstreamAgents } from './http-forward.js';
+import type { CallerInfo, CallOutcome, RoutePicker } from './route-picker.js';
+import type { TunnelHub } from './tunnel-hub.js';
+
+/** What routing a call needs. */
+export interface CallRouterDeps {
+  picker: RoutePicker;
+  tunnels: TunnelHub;
+  upstream: UpstreamAgents;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** One call to route, from the gateway or from an agent's tunnel. Headers exclude Tether's own. */
+export interface CallSpec {
+  service: string;
+  method: string;
+  path: string;
+  query: string;
+  headers: HeaderList;
+  caller: CallerInfo;
+  /** The value of `x-tether-caller` (`central` or the agent id). */
+  callerHeader: string;
+  /** Hops after the proxy that accepted the call (already checked). */
+  hops: number;
+  timeoutMs: number;
+  body: PreparedBody;
+  signal: AbortSignal;
+}
+
+/** Failures worth one retry on another instance (nothing reached the service or it refused at once). */
+function retryableFailure(err: unknown): boolean {
+  return (
+    err instanceof TunnelClosedError ||
+    err instanceof AgentOfflineError ||
+    err instanceof TooBusyError ||
+    (err instanceof UpstreamError && err.code === 'bad_gateway')
+  );
+}
+
+/**
+ * Routes calls: picks a route with the RoutePicker, calls an edge through its tunnel or a central service over
+ * HTTP, retries an idempotent call once elsewhere when it failed before any response byte and its body (if any)
+ * was buffered, and reports every attempt's outcome to the picker.
+ */
+export class CallRouter {
+  readonly #deps: CallRouterDeps;
+
+  constructor(deps: CallRouterDeps) {
+    this.#deps = deps;
+  }
+
+  /** Routes one call; resolves with the response head (the body streams after). */
+  async route(spec: CallSpec): Promise<TunnelResponse> {
+    const { picker, clock } = this.#deps;
+    const deadline = clock.now() + spec.timeoutMs;
+    const attempts = isIdempotent(spec.method) && spec.body.kind !== 'stream' ? 2 : 1;
+    const exclude = new Set<string>();
+    let lastError: unknown;
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      let route: Route;
+      try {
+        route = picker.pick(spec.service, spec.caller, exclude);
+      } catch (err) {
+        throw attempt > 0 ? lastError : err;
+      }
+      const key = routeKey(route);
+      const record = picker.begin(key);
+      const started = clock.now();
+      try {
+        const res = await this.#attempt(route, spec, deadline);
+        return { ...res, body: this.#tracked(res, record, started, spec.signal) };
+      } catch (err) {
+        record(failedOutcome(err, spec.signal, clock.now() - started));
+        if (!retryableFailure(err) || spec.signal.aborted) throw err;
+        this.#deps.logger.debug(
+          { service: spec.service, route: key, err: (err as Error).message },
+          'call attempt failed',
+        );
+        lastError = err;
+        exclude.add(key);
+      }
+    }
+    throw lastError;
+  }
+
+  async #attempt(route: Route, spec: CallSpec, deadline: number): Promise<TunnelResponse> {
+    const remaining = deadline - this.#deps.clock.now();
+    if (remaining <= 0) throw new TimeoutError('deadline passed before the call could start');
+    const body = bodyForAttempt(spec.body);
+    if (route.origin !== CENTRAL) {
+      const endpoint = this.#deps.tunnels.endpointFor(route.origin);
+      if (!endpoint) throw new AgentOfflineError(`agent ${route.origin} is not connected`);
+      return endpoint.call(
+        {
+          service: spec.service,
+          target: route.address,
+          method: spec.method,
+          path: spec.path,
+          query: spec.query,
+          headers: spec.headers,
+          caller: spec.callerHeader,
+          hops: spec.hops,
+        },
+        { timeoutMs: remaining, signal: spec.signal, ...(body ? { body } : {}) },
+      );
+    }
+    return this.#central(route, spec, body, remaining);
+  }
+
+  async #central(
+    route: Route,
+    spec: CallSpec,
+    body: AsyncIterable<Uint8Array> | undefined,
+    remaining: number,
+  ): Promise<TunnelResponse> {
+    const { clock } = this.#deps;
+    const ac = new AbortController();
+    const onAbort = (): void => ac.abort(spec.signal.reason);
+    spec.signal.addEventListener('abort', onAbort, { once: true });
+    const timer = clock.setTimeout(
+      () => ac.abort(new TimeoutError(`no response within ${spec.timeoutMs} ms`)),
+      remaining,
+    );
+    const cleanup = (): void => {
+      clock.clearTimeout(timer);
+      spec.signal.removeEventListener('abort', onAbort);
+    };
+    try {
+      const res = await forwardHttp(
+        {
+          baseUrl: route.address,
+          method: spec.method,
+          path: spec.path,
+          query: spec.query,
+          headers: [
+            ...spec.headers,
+            [TETHER_HEADERS.caller, spec.callerHeader],
+            [TETHER_HEADERS.hops, String(spec.hops)],
+          ],
+          body,
+          signal: ac.signal,
+        },
+        this.#deps.upstream,
+      );
+      return { ...res, body: withCleanup(res.body, cleanup, ac.signal) };
+    } catch (err) {
+      cleanup();
+      throw err;
+    }
+  }
+
+  async *#tracked(
+    res: TunnelResponse,
+    record: (o: CallOutcome) => void,
+    started: number,
+    signal: AbortSignal,
+  ): AsyncGenerator<Uint8Array> {
+    const { clock } = this.#deps;
+    let outcome: CallOutcome | undefined;
+    try {
+      yield* res.body;
+      outcome = { ok: res.status < 500, latencyMs: clock.now() - started };
+    } catch (err) {
+      outcome = failedOutcome(err, signal, clock.now() - started);
+      throw err;
+    } finally {
+      // Left unfinished without an error: the reader stopped (the caller went away), no verdict on the instance.
+      record(outcome ?? { ok: false, kind: 'cancelled', latencyMs: clock.now() - started });
+    }
+  }
+}
+
+/** The outcome of an attempt that threw: cancelled when the caller had gone away, else timeout or failure. */
+function failedOutcome(err: unknown, signal: AbortSignal, latencyMs: number): CallOutcome {
+  if (signal.aborted) return { ok: false, kind: 'cancelled', latencyMs };
+  return { ok: false, kind: err instanceof TimeoutError ? 'timeout' : 'failure', latencyMs };
+}
+
+async function* withCleanup(
+  body: AsyncIterable<Uint8Array>,
+  cleanup: () => void,
+  signal: AbortSignal,
+): AsyncGenerator<Uint8Array> {
+  try {
+    yield* body;
+  } catch (err) {
+    throw signal.aborted ? (signal.reason as Error) : err;
+  } finally {
+    cleanup();
+  }
+}

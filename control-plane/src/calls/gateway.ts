@@ -1,0 +1,78 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  CallCancelledError,
+  callTimeoutMs,
+  CENTRAL,
+  forwardableHeaders,
+  nextHops,
+  parseCallUrl,
+  PayloadTooLargeError,
+  prepareBody,
+  TETHER_HEADERS,
+  type PreparedBody,
+} from '@tether/shared';
+import type { Logger } from '../logger.js';
+import type { CallRouter } from './call-router.js';
+import { sendCallError, writeCallResponse } from './http-io.js';
+
+/** What the gateway needs. */
+export interface GatewayDeps {
+  router: CallRouter;
+  maxBodyBytes: number;
+  logger: Logger;
+}
+
+/** A node:http handler that takes `/call/...` requests and says whether it did. */
+export type CallGateway = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+/** True when the request carries a body (a length over 0 or a transfer-encoding). */
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
+
+/**
+ * The gateway for central clients: `ANY /call/<service>/<path...>` on the HTTP port, on plain node:http streams
+ * in front of hono. Sets `x-tether-caller: central`, increments `x-tether-hops`, applies the body limit and
+ * the `x-tether-timeout` deadline, and streams the response back as it arrives.
+ */
+export function createGateway(deps: GatewayDeps): CallGateway {
+  return (req, res) => {
+    const parts = req.url === undefined ? undefined : parseCallUrl(req.url);
+    if (!parts) return false;
+    const ac = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) ac.abort(new CallCancelledError('the client went away'));
+    });
+    void (async () => {
+      try {
+        const hops = nextHops(req.headers[TETHER_HEADERS.hops]);
+        const timeoutMs = callTimeoutMs(req.headers[TETHER_HEADERS.timeout]);
+        const length = Number(req.headers['content-length'] ?? 0);
+        if (length > deps.maxBodyBytes)
+          throw new PayloadTooLargeError(
+            `request body of ${length} bytes is over the limit of ${deps.maxBodyBytes}`,
+          );
+        const body: PreparedBody = hasBody(req)
+          ? await prepareBody(req, deps.maxBodyBytes)
+          : { kind: 'none' };
+        const response = await deps.router.route({
+          ...parts,
+          method: req.method ?? 'GET',
+          headers: forwardableHeaders(req.rawHeaders),
+          caller: { kind: 'central', id: CENTRAL },
+          callerHeader: CENTRAL,
+          hops,
+          timeoutMs,
+          body,
+          signal: ac.signal,
+        });
+        await writeCallResponse(res, response);
+      } catch (err) {
+        if (ac.signal.aborted) return;
+        sendCallError(req, res, err);
+      }
+    })();
+    return true;
+  };
+}

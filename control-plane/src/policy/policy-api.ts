@@ -1,0 +1,60 @@
+import type { Context, Hono } from 'hono';
+import {
+  NotFoundError,
+  ServiceNameSchema,
+  ServicePolicySchema,
+  ValidationError,
+  type Clock,
+} from '@tether/shared';
+import type { PolicyStore } from './policy-store.js';
+import { serviceDetail, type ServiceDetailDeps } from './service-detail.js';
+
+/** What the policy endpoints read and write. */
+export interface PolicyApiDeps extends ServiceDetailDeps {
+  policies: PolicyStore;
+  clock: Clock;
+}
+
+function issuesMessage(issues: readonly { path: PropertyKey[]; message: string }[]): string {
+  return issues
+    .map((i) => `${i.path.length ? i.path.map(String).join('.') : '(root)'}: ${i.message}`)
+    .join('; ');
+}
+
+function serviceName(c: Context): string {
+  const parsed = ServiceNameSchema.safeParse(c.req.param('name'));
+  if (!parsed.success)
+    throw new ValidationError(`invalid service name: ${issuesMessage(parsed.error.issues)}`);
+  return parsed.data;
+}
+
+/**
+ * `GET /api/v1/services/:name` (policy, instances, health), `PUT /api/v1/services/:name/policy` (any service
+ * name, central or edge; 400 naming the field) and `DELETE /api/v1/services/:name/policy` (back to defaults).
+ */
+export function registerPolicyRoutes(app: Hono, deps: PolicyApiDeps): void {
+  app.get('/api/v1/services/:name', (c) => {
+    const name = serviceName(c);
+    const detail = serviceDetail(deps, name, deps.clock.now());
+    if (!detail) throw new NotFoundError(`service "${name}" not found: no route and no policy`);
+    return c.json(detail);
+  });
+  app.put('/api/v1/services/:name/policy', async (c) => {
+    const name = serviceName(c);
+    let body: unknown;
+    try {
+      body = await c.req.json();
+    } catch {
+      throw new ValidationError('request body must be JSON');
+    }
+    const parsed = ServicePolicySchema.safeParse(body);
+    if (!parsed.success) throw new ValidationError(`invalid policy: ${issuesMessage(parsed.error.issues)}`);
+    const record = deps.policies.set(name, parsed.data, 'api', deps.clock.now());
+    return c.json({ name, policy: record.policy, policySource: record.source });
+  });
+  app.delete('/api/v1/services/:name/policy', (c) => {
+    const name = serviceName(c);
+    if (!deps.policies.delete(name)) throw new NotFoundError(`service "${name}" has no policy`);
+    return c.body(null, 204);
+  });
+}

@@ -1,0 +1,95 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import { ServicePolicySchema, type ServicePolicy } from '@tether/shared';
+
+/** Where a policy was set. */
+export type PolicySource = 'config' | 'api';
+
+/** A stored policy and where it came from. */
+export interface PolicyRecord {
+  service: string;
+  policy: ServicePolicy;
+  source: PolicySource;
+  updatedAt: number;
+}
+
+interface PolicyRow {
+  service: string;
+  policy: string;
+  source: PolicySource;
+  updated_at: number;
+}
+
+function toRecord(row: PolicyRow): PolicyRecord {
+  // Re-parsed so a stored policy gains defaults added since it was written.
+  const policy = ServicePolicySchema.parse(JSON.parse(row.policy));
+  return { service: row.service, policy, source: row.source, updatedAt: row.updated_at };
+}
+
+/** The service_policies table, with an in-memory cache: the route picker reads a policy on every call. */
+export class PolicyStore {
+  readonly #db: BetterSqlite3.Database;
+  readonly #stmts;
+  readonly #cache = new Map<string, PolicyRecord | null>();
+
+  constructor(db: BetterSqlite3.Database) {
+    this.#db = db;
+    this.#stmts = {
+      get: db.prepare<[string], PolicyRow>('SELECT * FROM service_policies WHERE service = ?'),
+      list: db.prepare<[], PolicyRow>('SELECT * FROM service_policies ORDER BY service'),
+      upsert: db.prepare<PolicyRow>(
+        `INSERT INTO service_policies (service, policy, source, updated_at)
+         VALUES (@service, @policy, @source, @updated_at)
+         ON CONFLICT (service) DO UPDATE SET policy = excluded.policy, source = excluded.source,
+           updated_at = excluded.updated_at`,
+      ),
+      delete: db.prepare<[string]>('DELETE FROM service_policies WHERE service = ?'),
+    };
+  }
+
+  /** The policy record of a service, if one was set. */
+  get(service: string): PolicyRecord | undefined {
+    let record = this.#cache.get(service);
+    if (record === undefined) {
+      const row = this.#stmts.get.get(service);
+      record = row ? toRecord(row) : null;
+      this.#cache.set(service, record);
+    }
+    return record ?? undefined;
+  }
+
+  /** Every stored policy, ordered by service. */
+  list(): PolicyRecord[] {
+    return this.#stmts.list.all().map(toRecord);
+  }
+
+  /** Stores a (validated) policy for a service, replacing any previous one; returns the record. */
+  set(service: string, policy: ServicePolicy, source: PolicySource, now: number): PolicyRecord {
+    this.#stmts.upsert.run({ service, policy: JSON.stringify(policy), source, updated_at: now });
+    const record: PolicyRecord = { service, policy, source, updatedAt: now };
+    this.#cache.set(service, record);
+    return record;
+  }
+
+  /** Deletes a service's policy; false when it had none. */
+  delete(service: string): boolean {
+    this.#cache.delete(service);
+    return this.#stmts.delete.run(service).changes === 1;
+  }
+
+  /** Makes the config file's policies the set of `config` policies: upserts them, drops config ones gone. */
+  syncConfig(policies: Readonly<Record<string, ServicePolicy>>, now: number): void {
+    try {
+      this.#db
+        .transaction(() => {
+          for (const record of this.list()) {
+            if (record.source === 'config' && !(record.service in policies)) this.delete(record.service);
+          }
+          for (const [service, policy] of Object.entries(policies)) this.set(service, policy, 'config', now);
+        })
+        .immediate();
+    } catch (err) {
+      this.#cache.clear(); // the transaction rolled back: the cache may hold what was never committed
+      throw err;
+    }
+  }
+}

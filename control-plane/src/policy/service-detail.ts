@@ -1,0 +1,61 @@
+import {
+  DEFAULT_POLICY,
+  priorityOf,
+  routeKey,
+  type CentralService,
+  type InstanceHealth,
+  type RouteKey,
+  type RouteTable,
+  type ServicePolicy,
+} from '@tether/shared';
+import type { KeyedRoute } from '../event-bus.js';
+import type { ServiceStore } from '../store/service-store.js';
+import type { PolicySource, PolicyStore } from './policy-store.js';
+
+/** Where instance health comes from (the route picker's HealthTracker). */
+export interface HealthSource {
+  snapshot(key: RouteKey, now: number): InstanceHealth;
+}
+
+/** One instance in `GET /api/v1/services/:name`: the route, its tier priority and its passive health. */
+export type InstanceView = KeyedRoute &
+  Omit<InstanceHealth, 'ejectedUntil'> & { priority: number; ejectedUntil: string | null };
+
+/** `GET /api/v1/services/:name`: the effective policy (defaults when none is stored), central definition, instances. */
+export interface ServiceDetail {
+  name: string;
+  policy: ServicePolicy;
+  /** Where the policy was set; `default` when none is stored. */
+  policySource: PolicySource | 'default';
+  central: CentralService | null;
+  instances: InstanceView[];
+}
+
+/** What the detail view reads. */
+export interface ServiceDetailDeps {
+  table: RouteTable;
+  services: ServiceStore;
+  policies: PolicyStore;
+  health: HealthSource;
+}
+
+/** A service's detail, or undefined when it has neither a route nor a policy nor a central definition. */
+export function serviceDetail(deps: ServiceDetailDeps, name: string, now: number): ServiceDetail | undefined {
+  const stored = deps.policies.get(name);
+  const central = deps.services.get(name)?.service ?? null;
+  const routes = deps.table.list({ service: name });
+  if (!stored && !central && routes.length === 0) return undefined;
+  const policy = stored?.policy ?? DEFAULT_POLICY;
+  const instances = routes.map((route): InstanceView => {
+    const key = routeKey(route);
+    const health = deps.health.snapshot(key, now);
+    return {
+      key,
+      ...route,
+      priority: priorityOf(policy, route),
+      ...health,
+      ejectedUntil: health.ejectedUntil === null ? null : new Date(health.ejectedUntil).toISOString(),
+    };
+  });
+  return { name, policy, policySource: stored?.source ?? 'default', central, instances };
+}

@@ -1,0 +1,78 @@
+import {
+  AgentOfflineError,
+  ForbiddenError,
+  NoHealthyInstanceError,
+  PayloadTooLargeError,
+  RouteNotFoundError,
+  TetherError,
+  TimeoutError,
+  TooBusyError,
+  TooManyHopsError,
+  TunnelClosedError,
+  UpstreamError,
+} from '../errors.js';
+import type { ErrorHeader } from './frame.js';
+
+/** A cancellation the caller asked for (AbortSignal): carries the signal's reason as `cause`. */
+export class CallCancelledError extends TetherError {
+  constructor(message = 'call cancelled', options?: { cause?: unknown }) {
+    super('cancelled', message, options);
+  }
+}
+
+const STATUS: Record<string, number> = {
+  invalid_request: 400,
+  forbidden: 403,
+  not_found: 404,
+  route_not_found: 404,
+  payload_too_large: 413,
+  no_healthy_instance: 503,
+  agent_offline: 503,
+  tunnel_closed: 503,
+  too_busy: 503,
+  timeout: 504,
+  too_many_hops: 508,
+};
+
+/** The HTTP status a call error maps to (docs/tunnel.md); unknown errors are 502. */
+export function callErrorStatus(err: unknown): number {
+  if (err instanceof UpstreamError) return err.status;
+  if (err instanceof TetherError) return STATUS[err.code] ?? 502;
+  return 502;
+}
+
+/** The ERROR frame header for an error (internal errors never leak their message). */
+export function toErrorHeader(err: unknown): ErrorHeader {
+  if (err instanceof TetherError)
+    return { code: err.code, message: err.message.slice(0, 4096), status: callErrorStatus(err) };
+  return { code: 'bad_gateway', message: 'call failed', status: 502 };
+}
+
+/** The named error an ERROR frame stands for. */
+export function fromErrorHeader(h: ErrorHeader): TetherError {
+  switch (h.code) {
+    case 'forbidden':
+      return new ForbiddenError(h.message);
+    case 'route_not_found': {
+      const err = new RouteNotFoundError('?');
+      err.message = h.message;
+      return err;
+    }
+    case 'payload_too_large':
+      return new PayloadTooLargeError(h.message);
+    case 'no_healthy_instance':
+      return new NoHealthyInstanceError(h.message);
+    case 'agent_offline':
+      return new AgentOfflineError(h.message);
+    case 'tunnel_closed':
+      return new TunnelClosedError(h.message);
+    case 'too_busy':
+      return new TooBusyError(h.message);
+    case 'timeout':
+      return new TimeoutError(h.message);
+    case 'too_many_hops':
+      return new TooManyHopsError(h.message);
+    default:
+      return new UpstreamError(h.message, { code: h.code, status: h.status });
+  }
+}

@@ -1,0 +1,88 @@
+import { TooManyHopsError, ValidationError } from '../errors.js';
+import type { HeaderList } from './call-types.js';
+
+/** Headers that belong to one connection and are never forwarded. */
+export const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'upgrade',
+  'te',
+  'trailer',
+  'host',
+]);
+
+/** Header names Tether sets itself: never taken from the client. */
+export const TETHER_HEADERS = {
+  caller: 'x-tether-caller',
+  hops: 'x-tether-hops',
+  timeout: 'x-tether-timeout',
+} as const;
+
+/** The most proxies a call may pass. */
+export const MAX_HOPS = 2;
+/** The deadline of a call without `x-tether-timeout` (30 s). */
+export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
+
+/** Node's `rawHeaders` (name, value, name, value...) minus hop-by-hop, `proxy-*` and Tether's own headers. */
+export function forwardableHeaders(raw: readonly string[]): HeaderList {
+  const dropped = new Set<string>();
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if (raw[i]!.toLowerCase() === 'connection')
+      for (const token of raw[i + 1]!.split(',')) dropped.add(token.trim().toLowerCase());
+  }
+  const out: HeaderList = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (HOP_BY_HOP.has(name) || name.startsWith('proxy-') || dropped.has(name)) continue;
+    if (name === TETHER_HEADERS.caller || name === TETHER_HEADERS.hops || name === TETHER_HEADERS.timeout)
+      continue;
+    out.push([raw[i]!, raw[i + 1]!]);
+  }
+  return out;
+}
+
+/** A header list as an object for node:http (repeated names become arrays). */
+export function headerRecord(list: HeaderList): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of list) {
+    const key = name.toLowerCase();
+    const prev = out[key];
+    out[key] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
+  }
+  return out;
+}
+
+/** The parts of a `/call/<service>/<path...>?<query>` URL, or undefined when the URL is not a call. */
+export function parseCallUrl(url: string): { service: string; path: string; query: string } | undefined {
+  if (!url.startsWith('/call/')) return undefined;
+  const q = url.indexOf('?');
+  const pathname = q < 0 ? url : url.slice(0, q);
+  const query = q < 0 ? '' : url.slice(q + 1);
+  const rest = pathname.slice('/call/'.length);
+  const slash = rest.indexOf('/');
+  const service = slash < 0 ? rest : rest.slice(0, slash);
+  if (!service) return undefined;
+  return { service, path: slash < 0 ? '/' : rest.slice(slash), query };
+}
+
+/** The hop count after this proxy, from the incoming `x-tether-hops`; throws TooManyHopsError beyond MAX_HOPS. */
+export function nextHops(header: string | string[] | undefined): number {
+  const raw = Array.isArray(header) ? header[0] : header;
+  const hops = raw === undefined ? 0 : Number(raw);
+  if (!Number.isInteger(hops) || hops < 0)
+    throw new ValidationError(`invalid ${TETHER_HEADERS.hops}: ${raw}`);
+  if (hops + 1 > MAX_HOPS)
+    throw new TooManyHopsError(`a call may pass at most ${MAX_HOPS} proxies (hops ${hops})`);
+  return hops + 1;
+}
+
+/** The deadline in ms from `x-tether-timeout` (default 30 s). */
+export function callTimeoutMs(header: string | string[] | undefined): number {
+  const raw = Array.isArray(header) ? header[0] : header;
+  if (raw === undefined) return DEFAULT_CALL_TIMEOUT_MS;
+  const ms = Number(raw);
+  if (!Number.isInteger(ms) || ms <= 0 || ms > 86_400_000)
+    throw new ValidationError(`invalid ${TETHER_HEADERS.timeout}: ${raw} (milliseconds, 1-86400000)`);
+  return ms;
+}
