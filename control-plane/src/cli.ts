@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { ConflictError, parseDuration, TetherError, ValidationError } from '@tether/shared';
 import { ConfigError, loadConfig, type ConfigFile } from './config.js';
 import { startControlPlane } from './control-plane.js';
+import { retentionPolicy } from './reports/retention-config.js';
 import { openDatabase } from './db/open-database.js';
 import { createLogger } from './logger.js';
 import { registerAgent } from './register-agent.js';
@@ -55,6 +56,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     site: file.site ?? 'central',
     services: file.services ?? [],
     ...(staleGraceMs === undefined ? {} : { staleGraceMs }),
+    retention: retentionPolicy(file.reports?.retention),
     logger,
   });
   process.stdout.write(`${JSON.stringify({ mqtt: cp.ports.mqtt, http: cp.ports.http })}\n`);

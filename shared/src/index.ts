@@ -16,3 +16,4 @@ export * from './messages.js';
 export * from './transport.js';
 export * from './clock.js';
 export * from './parse.js';
+export * from './reports.js';
