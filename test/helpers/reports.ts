@@ -37,7 +37,7 @@ export async function postReports(
     body: lines.map((l) => JSON.stringify(l)).join('\n'),
   });
   const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text) as never) : ({} as never) };
+  return { status: res.status, body: text ? (JSON.parse(text) as never) : {} };
 }
 
 /** Every stored report of an agent, following the cursor page by page. */
