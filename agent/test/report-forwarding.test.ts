@@ -47,8 +47,8 @@ describe('InFlightWindow', () => {
     expect(w.hasRoom).toBe(true);
     w.add({ batch: 'b', sentAt: 50, reports: 1 });
     expect(w.hasRoom).toBe(false);
-    expect(w.settle('a')).toBe(true);
-    expect(w.settle('a')).toBe(false); // a duplicate ack
+    expect(w.settle('a')).toMatchObject({ batch: 'a' });
+    expect(w.settle('a')).toBeUndefined(); // a duplicate ack
     expect(w.overdue(100, 60)).toBe(false);
     expect(w.overdue(111, 60)).toBe(true);
     w.clear();

@@ -66,6 +66,27 @@ describe('ReportStore and retention (a real SQLite file)', () => {
     expect(s.query({ stream: 'a', since: 1002, until: 1004, limit: 10 }).map((r) => r.seq)).toEqual([2, 3]);
   });
 
+  it('keeps order per stream: a seq past a gap waits unless the agent says it dropped the missing ones', () => {
+    const { store: s } = store();
+    const early = s.commit([{ agent: 'e1', reports: range('a', 4, 6) }], 1);
+    expect(early.stored).toEqual([]);
+    expect(early.acks).toEqual([[]]);
+    const inOrder = s.commit(
+      [
+        { agent: 'e1', reports: range('a', 1, 3) },
+        { agent: 'e1', reports: range('a', 4, 6) },
+      ],
+      2,
+    );
+    expect(inOrder.stored.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    const afterDrop = s.commit(
+      [{ agent: 'e1', reports: range('a', 10, 11), dropped: [{ stream: 'a', through: 9 }] }],
+      3,
+    );
+    expect(afterDrop.stored.map((r) => r.seq)).toEqual([10, 11]);
+    expect(afterDrop.acks).toEqual([[{ stream: 'a', from: 10, to: 11 }]]);
+  });
+
   it('retention by age and by rows, per stream, and never stores a deleted seq again', () => {
     const { db, store: s } = store();
     const clock = new ManualClock();

@@ -32,6 +32,11 @@ export const ReportBatchSchema = z.object({
   type: z.literal('report-batch'),
   batch: z.string().min(1).max(64),
   reports: z.array(WireReportSchema).min(1).max(MAX_REPORTS_PER_BATCH),
+  /** Per stream, the highest seq the agent dropped (policy drop-oldest): the hub stops waiting for those. */
+  dropped: z
+    .array(z.object({ stream: ReportStreamSchema, through: seq }))
+    .max(MAX_REPORTS_PER_BATCH)
+    .optional(),
 });
 
 /** An inclusive range of seqs of one stream. */

@@ -106,6 +106,10 @@ export class ReportForwarder {
         batch,
         reports: rows.map((row) => toWireReport(row, isJsonContentType)),
       };
+      const dropped = [...new Set(rows.map((r) => r.stream))]
+        .map((stream) => ({ stream, through: outbox.droppedThrough(stream) }))
+        .filter((d) => d.through > 0);
+      if (dropped.length > 0) message.dropped = dropped;
       this.#window.add({ batch, sentAt: this.#clock.now(), reports: rows.length });
       transport.publish(reportsTopic(agentId), encode(message), { qos: 1 }).catch((err: Error) => {
         // The link dropped: the reconnect starts over from the oldest unacknowledged row.
@@ -125,11 +129,15 @@ export class ReportForwarder {
 
   #handle(message: ReportsDownMessage): void {
     switch (message.type) {
-      case 'report-ack':
+      case 'report-ack': {
         this.#o.outbox.ack(message.acks);
-        this.#window.settle(message.batch);
-        this.pump();
+        const sent = this.#window.settle(message.batch);
+        const acked = message.acks.reduce((n, r) => n + r.to - r.from + 1, 0);
+        // The hub kept only part of a batch of this link (it waits for an earlier seq): start over, in order.
+        if (sent && acked < sent.reports) this.#restart();
+        else this.pump();
         return;
+      }
       default: {
         const unreachable: never = message.type;
         this.#o.logger.warn({ type: unreachable }, 'unhandled message from the hub');

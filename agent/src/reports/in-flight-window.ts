@@ -29,9 +29,11 @@ export class InFlightWindow {
     this.#batches.set(batch.batch, batch);
   }
 
-  /** Settles a batch by its ack; false when it was not in flight (a late ack from an earlier link). */
-  settle(batch: string): boolean {
-    return this.#batches.delete(batch);
+  /** Settles a batch by its ack: the batch, or undefined when it was not in flight (a late ack, an earlier link). */
+  settle(batch: string): InFlightBatch | undefined {
+    const found = this.#batches.get(batch);
+    this.#batches.delete(batch);
+    return found;
   }
 
   /** True when some batch has waited longer than `timeoutMs` for its ack. */

@@ -71,7 +71,9 @@ const SCHEMA = `
     size         INTEGER NOT NULL
   ) STRICT;
   CREATE UNIQUE INDEX IF NOT EXISTS reports_stream_seq ON reports (stream, seq);
-  CREATE TABLE IF NOT EXISTS streams (stream TEXT PRIMARY KEY, last_seq INTEGER NOT NULL) STRICT;
+  CREATE TABLE IF NOT EXISTS streams (
+    stream TEXT PRIMARY KEY, last_seq INTEGER NOT NULL, dropped_through INTEGER NOT NULL DEFAULT 0
+  ) STRICT;
   CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT;
 `;
 
@@ -85,6 +87,7 @@ export class Outbox {
   readonly #clock: Clock;
   readonly #limits: OutboxLimits;
   readonly #lastSeq = new Map<string, number>();
+  readonly #droppedThrough = new Map<string, number>();
   readonly #listeners = new Set<() => void>();
   #queue: Pending[] = [];
   #acks: SeqRange[] = [];
@@ -105,7 +108,8 @@ export class Outbox {
       setSeq: db.prepare(
         'INSERT INTO streams (stream, last_seq) VALUES (?, ?) ON CONFLICT (stream) DO UPDATE SET last_seq = excluded.last_seq',
       ),
-      oldest: db.prepare('SELECT id, size, at FROM reports ORDER BY id LIMIT 1'),
+      oldest: db.prepare('SELECT id, stream, seq, size, at FROM reports ORDER BY id LIMIT 1'),
+      setDroppedThrough: db.prepare('UPDATE streams SET dropped_through = ? WHERE stream = ?'),
       deleteId: db.prepare('DELETE FROM reports WHERE id = ?'),
       read: db.prepare(
         'SELECT id, stream, seq, at, content_type AS contentType, body FROM reports WHERE id > ? ORDER BY id LIMIT ?',
@@ -115,11 +119,12 @@ export class Outbox {
         "INSERT INTO meta (key, value) VALUES ('dropped', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
       ),
     };
-    for (const row of db.prepare('SELECT stream, last_seq AS seq FROM streams').all() as {
-      stream: string;
-      seq: number;
-    }[])
+    for (const row of db
+      .prepare('SELECT stream, last_seq AS seq, dropped_through AS dropped FROM streams')
+      .all() as { stream: string; seq: number; dropped: number }[]) {
       this.#lastSeq.set(row.stream, row.seq);
+      if (row.dropped > 0) this.#droppedThrough.set(row.stream, row.dropped);
+    }
     const totals = db.prepare('SELECT count(*) AS n, coalesce(sum(size), 0) AS b FROM reports').get() as {
       n: number;
       b: number;
@@ -162,6 +167,11 @@ export class Outbox {
   /** Up to `maxReports` rows after outbox id `afterId`, oldest first. */
   read(afterId: number, maxReports: number): OutboxRow[] {
     return this.#stmts.read.all(afterId, maxReports) as OutboxRow[];
+  }
+
+  /** Per stream, the highest seq dropped by `drop-oldest` (the hub must not wait for those). */
+  droppedThrough(stream: string): number {
+    return this.#droppedThrough.get(stream) ?? 0;
   }
 
   /** Deletes the committed ranges (in the next group transaction). */
@@ -281,9 +291,12 @@ export class Outbox {
   /** Drops the oldest reports while `more` says so (policy drop-oldest), counting them. */
   #dropWhile(more: (oldest: { at: number }) => boolean): void {
     for (;;) {
-      const oldest = this.#stmts.oldest.get() as { id: number; size: number; at: number } | undefined;
+      const oldest = this.#stmts.oldest.get() as
+        { id: number; stream: string; seq: number; size: number; at: number } | undefined;
       if (!oldest || !more(oldest)) return;
       this.#stmts.deleteId.run(oldest.id);
+      this.#stmts.setDroppedThrough.run(oldest.seq, oldest.stream);
+      this.#droppedThrough.set(oldest.stream, oldest.seq);
       this.#depth--;
       this.#bytes -= oldest.size;
       this.#dropped++;

@@ -73,7 +73,12 @@ export class ReportIngress {
   }
 
   #enqueue(agentId: string, message: ReportBatch): void {
-    this.#queue.push({ agent: agentId, batch: message.batch, reports: message.reports });
+    this.#queue.push({
+      agent: agentId,
+      batch: message.batch,
+      reports: message.reports,
+      dropped: message.dropped,
+    });
     if (this.#scheduled) return;
     this.#scheduled = true;
     setImmediate(() => this.flush());

@@ -34,10 +34,11 @@ export interface ReportQuery {
   limit: number;
 }
 
-/** One agent's batch to commit. */
+/** One agent's batch to commit, with what the agent says it dropped (policy drop-oldest). */
 export interface IncomingBatch {
   agent: string;
   reports: readonly WireReport[];
+  dropped?: readonly { stream: string; through: number }[] | undefined;
 }
 
 /** The outcome of committing batches: per batch the ranges to acknowledge, and the rows newly stored. */
@@ -48,8 +49,9 @@ export interface CommitResult {
 }
 
 /**
- * The reports table: exactly once by (agent, stream, seq) via UNIQUE + INSERT OR IGNORE, and no report at or
- * below a stream's `floor_seq` (what retention deleted) ever comes back. Synchronous, like better-sqlite3.
+ * The reports table: exactly once and in order per (agent, stream): a seq at or below the stream's `last_seq`
+ * is a duplicate (so what retention deleted never comes back), and UNIQUE (agent, stream, seq) with
+ * ON CONFLICT DO NOTHING backs that up. Synchronous, like better-sqlite3.
  */
 export class ReportStore {
   readonly #db: BetterSqlite3.Database;
@@ -62,7 +64,7 @@ export class ReportStore {
         `INSERT INTO reports (agent, stream, seq, at, received_at, content_type, body)
          VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
       ),
-      floor: db.prepare('SELECT floor_seq AS floor FROM report_streams WHERE agent = ? AND stream = ?'),
+      last: db.prepare('SELECT last_seq AS last FROM report_streams WHERE agent = ? AND stream = ?'),
       upsertStream: db.prepare(
         `INSERT INTO report_streams (agent, stream, count, bytes, last_seq, last_at, last_received_at)
          VALUES (@agent, @stream, @count, @bytes, @seq, @at, @now)
@@ -84,43 +86,42 @@ export class ReportStore {
     const result: CommitResult = { acks: [], stored: [], duplicates: 0 };
     this.#db
       .transaction(() => {
-        for (const batch of batches) {
-          this.#commitOne(batch, now, result);
-          result.acks.push(ackRanges(batch.reports));
-        }
+        for (const batch of batches) result.acks.push(this.#commitOne(batch, now, result));
       })
       .immediate();
     return result;
   }
 
-  #commitOne(batch: IncomingBatch, now: number, result: CommitResult): void {
-    const perStream = new Map<string, { count: number; bytes: number; seq: number; at: number }>();
-    const floors = new Map<string, number>();
+  /**
+   * Stores a batch's reports in seq order per stream: a seq at or below the stream's last is a duplicate
+   * (acknowledged, not stored); the next seq (or any up to just past what the agent says it dropped) is stored;
+   * a seq beyond a gap waits (not stored, not acknowledged) for the agent to resend in order.
+   */
+  #commitOne(batch: IncomingBatch, now: number, result: CommitResult): SeqRange[] {
+    const dropped = new Map((batch.dropped ?? []).map((d) => [d.stream, d.through]));
+    const streams = new Map<string, { last: number; count: number; bytes: number; at: number }>();
     for (const r of batch.reports) {
-      let floor = floors.get(r.stream);
-      if (floor === undefined) {
-        const row = this.#stmts.floor.get(batch.agent, r.stream) as { floor: number } | undefined;
-        floor = row?.floor ?? 0;
-        floors.set(r.stream, floor);
+      let st = streams.get(r.stream);
+      if (!st) {
+        const row = this.#stmts.last.get(batch.agent, r.stream) as { last: number } | undefined;
+        st = { last: row?.last ?? 0, count: 0, bytes: 0, at: 0 };
+        streams.set(r.stream, st);
       }
-      const stats = perStream.get(r.stream) ?? { count: 0, bytes: 0, seq: 0, at: 0 };
-      perStream.set(r.stream, stats);
-      if (r.seq <= floor) {
+      if (r.seq <= st.last) {
         result.duplicates++;
         continue;
       }
+      if (r.seq > Math.max(st.last, dropped.get(r.stream) ?? 0) + 1) continue;
       const body = Buffer.from(r.body, r.base64 ? 'base64' : 'utf8');
       const info = this.#stmts.insert.run(batch.agent, r.stream, r.seq, r.at, now, r.contentType, body);
+      st.last = r.seq;
+      st.at = r.at;
       if (info.changes === 0) {
         result.duplicates++;
         continue;
       }
-      stats.count++;
-      stats.bytes += body.length;
-      if (r.seq > stats.seq) {
-        stats.seq = r.seq;
-        stats.at = r.at;
-      }
+      st.count++;
+      st.bytes += body.length;
       result.stored.push({
         id: Number(info.lastInsertRowid),
         agent: batch.agent,
@@ -132,18 +133,22 @@ export class ReportStore {
         body,
       });
     }
-    for (const [stream, s] of perStream) {
-      if (s.count === 0) continue;
-      this.#stmts.upsertStream.run({
+    for (const [stream, st] of streams) {
+      if (st.count === 0) continue;
+      const params = {
         agent: batch.agent,
         stream,
-        count: s.count,
-        bytes: s.bytes,
-        seq: s.seq,
-        at: s.at,
+        count: st.count,
+        bytes: st.bytes,
+        seq: st.last,
+        at: st.at,
         now,
-      });
+      };
+      this.#stmts.upsertStream.run(params);
     }
+    return ackRanges(batch.reports)
+      .map((range) => ({ ...range, to: Math.min(range.to, streams.get(range.stream)?.last ?? 0) }))
+      .filter((range) => range.to >= range.from);
   }
 
   /** Reports matching the filter in id order (the order they were committed), at most `limit`. */
