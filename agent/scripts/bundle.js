@@ -1,7 +1,10 @@
 // Bundles the agent CLI into ONE file, dist/tether-agent.mjs, that runs with plain `node` on an edge device
-// without node_modules. No native addon is involved (mqtt, ws, pino, hono, zod, yaml, commander are pure JS;
-// ws's optional bufferutil/utf-8-validate are left out and ws falls back to JS).
-import { readFileSync } from 'node:fs';
+// without node_modules, plus ONE native addon beside it: better-sqlite3's `better_sqlite3.node` (the report
+// outbox). better-sqlite3's JavaScript is bundled; the agent passes the addon's path as `nativeBinding`
+// (src/native-binding.ts), so `bindings` never searches node_modules. Everything else is pure JS (ws's optional
+// bufferutil/utf-8-validate are left out and ws falls back to JS).
+import { copyFileSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { build } from 'esbuild';
@@ -33,3 +36,12 @@ await build({
   logLevel: 'warning',
 });
 console.error(`bundled ${path.relative(process.cwd(), path.join(root, 'dist/tether-agent.mjs'))}`);
+
+// The native addon of the outbox, copied beside the bundle (same Node ABI and platform as this build).
+const require = createRequire(path.join(root, 'package.json'));
+const addon = path.join(
+  path.dirname(require.resolve('better-sqlite3/package.json')),
+  'build/Release/better_sqlite3.node',
+);
+copyFileSync(addon, path.join(root, 'dist/better_sqlite3.node'));
+console.error(`copied ${path.relative(process.cwd(), path.join(root, 'dist/better_sqlite3.node'))}`);

@@ -26,6 +26,9 @@ import { normalizeControlPlaneUrl, redactUrl } from './control-plane-url.js';
 import { HealthChecker } from './health-checker.js';
 import { createLogger, type AgentLogger, type LogLevel } from './logger.js';
 import { MqttTransport } from './mqtt-transport.js';
+import { sqliteNativeBinding } from './native-binding.js';
+import { ReportForwarder } from './reports/forwarder.js';
+import { Outbox, type OutboxLimits } from './reports/outbox.js';
 import { RouteCache } from './route-cache.js';
 import { RouteSync } from './route-sync.js';
 import { ServiceRegistry } from './service-registry.js';
@@ -55,7 +58,16 @@ export interface StartAgentOptions {
   authBackoff?: BackoffOptions;
   /** Debounce of route-cache writes (default 200 ms). */
   cacheDebounceMs?: number;
+  /** Limits of the report outbox (default 256 MiB, 7 days, refuse). */
+  outbox?: Partial<OutboxLimits>;
 }
+
+/** Default limits of the report outbox. */
+export const OUTBOX_DEFAULTS: OutboxLimits = {
+  maxBytes: 256 * 1024 * 1024,
+  maxAgeMs: 7 * 86_400_000,
+  overflow: 'refuse',
+};
 
 /** A running agent. */
 export interface AgentHandle {
@@ -65,6 +77,7 @@ export interface AgentHandle {
   /** Everything the agent knows: its own routes and the central ones. */
   table: RouteTable;
   transport: MqttTransport;
+  outbox: Outbox;
   status(): AgentStatusView;
   /** Publishes the retained offline status, ends the MQTT link, stops checks, closes the API. */
   close(): Promise<void>;
@@ -101,6 +114,13 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     logger.info({ routes: cached }, 'loaded cached central routes (stale until the hub confirms them)');
   const store = new ServiceStore(stateDir, logger);
   const stored = await store.load();
+  const nativeBinding = sqliteNativeBinding();
+  const outbox = Outbox.open({
+    file: path.join(stateDir, 'outbox.db'),
+    limits: { ...OUTBOX_DEFAULTS, ...options.outbox },
+    clock,
+    ...(nativeBinding ? { nativeBinding } : {}),
+  });
 
   const transport = MqttTransport.create({
     url: controlPlane,
@@ -152,6 +172,8 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
   }
   const tunnel = await openAgentTunnel({ id: options.id, transport, table, clock, logger });
   await sync.start();
+  const forwarder = new ReportForwarder({ agentId: options.id, outbox, transport, logger, clock });
+  await forwarder.start();
   logger.info(
     {
       id: options.id,
@@ -175,6 +197,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
       site: identity.site,
       labels: identity.labels,
       routes: { local: table.count({ origin: options.id }), central: table.count({ originKind: 'central' }) },
+      outbox: outbox.stats(),
     };
   };
   const backend: ApiBackend = {
@@ -193,6 +216,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     },
     listRoutes: (): Route[] => table.list(),
     status,
+    acceptReports: (stream, reports) => outbox.accept(stream, reports),
   };
 
   let api;
@@ -206,8 +230,10 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
   } catch (err) {
     registry.close();
     sync.stop();
+    forwarder.stop();
     await tunnel.close();
     await transport.close();
+    outbox.close();
     throw err;
   }
 
@@ -215,6 +241,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
   const close = async (): Promise<void> => {
     registry.close();
     sync.stop();
+    forwarder.stop();
     if (transport.connected) {
       const offline = encode(agentStatusMessage(identity, 'offline', clock.now()));
       await withTimeout(
@@ -227,6 +254,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     await transport.close();
     await api.close();
     await cache.flush();
+    outbox.close();
     logger.info({ id: options.id }, 'agent stopped');
   };
   return {
@@ -234,6 +262,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     apiPort: api.port,
     table,
     transport,
+    outbox,
     status,
     close: () => (closing ??= close()),
   };

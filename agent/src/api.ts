@@ -3,6 +3,9 @@ import { z } from 'zod';
 import { TetherError, ValidationError, routeKey, type Route } from '@tether/shared';
 import { ServiceInputSchema, type ServiceInput } from './config-schema.js';
 import type { AgentLogger } from './logger.js';
+import { ReportTooLargeError } from './reports/outbox-errors.js';
+import type { Accepted, NewReport, OutboxStats } from './reports/outbox.js';
+import { MAX_REQUEST_BYTES, parseReportBody, parseStream } from './reports/report-input.js';
 import type { ServiceView } from './service-registry.js';
 
 /** What `GET /v1/status` returns. */
@@ -17,6 +20,7 @@ export interface AgentStatusView {
   site: string;
   labels: Record<string, string>;
   routes: { local: number; central: number };
+  outbox: OutboxStats;
 }
 
 /** What the local API needs from the agent. */
@@ -28,9 +32,11 @@ export interface ApiBackend {
   removeService(name: string, url?: string): Promise<void>;
   listRoutes(): Route[];
   status(): AgentStatusView;
+  /** Stores reports durably in the outbox; resolves with their seqs once committed. */
+  acceptReports(stream: string, reports: NewReport[]): Promise<Accepted>;
 }
 
-const STATUS_BY_CODE: Record<string, 400 | 401 | 403 | 404 | 409 | 504> = {
+const STATUS_BY_CODE: Record<string, 400 | 401 | 403 | 404 | 409 | 413 | 504 | 507> = {
   invalid_request: 400,
   unauthorized: 401,
   forbidden: 403,
@@ -38,6 +44,8 @@ const STATUS_BY_CODE: Record<string, 400 | 401 | 403 | 404 | 409 | 504> = {
   route_not_found: 404,
   conflict: 409,
   timeout: 504,
+  too_large: 413,
+  outbox_full: 507,
 };
 
 /** The agent's localhost API (hono): local services, known routes, status and liveness. */
@@ -59,6 +67,21 @@ export function createApi(backend: ApiBackend, logger: AgentLogger): Hono {
   app.delete('/v1/services/:name', async (c) => {
     await backend.removeService(c.req.param('name'), c.req.query('url'));
     return c.body(null, 204);
+  });
+
+  // 202 only once the reports are committed (fsynced) in the outbox.
+  app.post('/v1/reports/:stream', async (c) => {
+    const stream = parseStream(c.req.param('stream'));
+    const length = Number(c.req.header('content-length') ?? 0);
+    if (length > MAX_REQUEST_BYTES)
+      throw new ReportTooLargeError(`body of ${length} bytes exceeds ${MAX_REQUEST_BYTES}`);
+    const body = Buffer.from(await c.req.arrayBuffer());
+    const reports = parseReportBody(c.req.header('content-type'), body);
+    const accepted = await backend.acceptReports(stream, reports);
+    return c.json(
+      { stream, accepted: reports.length, firstSeq: accepted.first, lastSeq: accepted.last },
+      202,
+    );
   });
 
   app.notFound((c) =>

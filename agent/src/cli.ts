@@ -3,6 +3,7 @@ import { startAgent, type AgentHandle } from './agent.js';
 import { ConfigError } from './config-error.js';
 import { createLogger, LOG_LEVELS } from './logger.js';
 import { CONFIG_DEFAULTS, loadConfig, type CliFlags } from './resolve-config.js';
+import { DEFAULT_API, reportFromStdin } from './report-command.js';
 import { AGENT_VERSION } from './version.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -57,7 +58,29 @@ export async function main(argv: string[]): Promise<void> {
         `log level (default ${CONFIG_DEFAULTS.logLevel}) [env TETHER_LOG_LEVEL]`,
       ).choices([...LOG_LEVELS]),
     )
+    .option(
+      '--outbox-max-bytes <size>',
+      `report outbox limit in body bytes (default ${CONFIG_DEFAULTS.outboxMaxBytes}) [env TETHER_OUTBOX_MAX_BYTES]`,
+    )
+    .option(
+      '--outbox-max-age <duration>',
+      `report outbox limit by age of the oldest report (default ${CONFIG_DEFAULTS.outboxMaxAge}) [env TETHER_OUTBOX_MAX_AGE]`,
+    )
+    .addOption(
+      new Option(
+        '--outbox-overflow <policy>',
+        `at a limit: refuse new reports (507) or drop the oldest (default ${CONFIG_DEFAULTS.outboxOverflow}) [env TETHER_OUTBOX_OVERFLOW]`,
+      ).choices(['refuse', 'drop-oldest']),
+    )
     .action(async (flags: CliFlags) => run(flags));
+
+  program
+    .command('report <stream>')
+    .description('read NDJSON reports from stdin and post them to the local agent API (202: durable)')
+    .option('--api <url>', 'the agent API (default http://127.0.0.1:7070) [env TETHER_API]')
+    .action(async (stream: string, flags: { api?: string }) => {
+      process.exitCode = await reportFromStdin(stream, flags.api ?? process.env.TETHER_API ?? DEFAULT_API);
+    });
 
   try {
     await program.parseAsync(argv);

@@ -8,12 +8,24 @@ import {
 } from '@tether/shared';
 import type { AdvertiseStrategy, Labels } from '@tether/shared';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
+import type { OutboxLimits } from './reports/outbox.js';
 
 /** A duration as written by people: a number of ms, or text such as `500ms`, `30s`, `5m`. */
 export const DurationInputSchema = z.union([
   z.number().int().min(0),
   z.string().regex(/^\s*\d+(?:\.\d+)?\s*(?:ms|s|m|h|d)?\s*$/, 'a duration such as 500ms, 30s, 5m or 1h'),
 ]);
+
+/** A size as written by people: a number of bytes, or text such as `512KiB`, `64MiB`, `1GB`. */
+export const SizeInputSchema = z.union([
+  z.number().int().min(0),
+  z
+    .string()
+    .regex(/^\s*\d+(?:\.\d+)?\s*(?:[kmgKMG]i?[bB]|[bB])?\s*$/, 'a size such as 4096, 512KiB or 64MiB'),
+]);
+
+/** What the outbox does at its limits: refuse new reports (507) or drop the oldest. */
+export const OverflowPolicySchema = z.enum(['refuse', 'drop-oldest']);
 
 /** An optional HTTP health check of a local service, as written in config files and API requests. */
 export const HealthCheckInputSchema = z.strictObject({
@@ -57,6 +69,13 @@ export const ConfigFileSchema = z.strictObject({
   stateDir: z.string().min(1).optional(),
   digestInterval: DurationInputSchema.optional(),
   logLevel: z.enum(LOG_LEVELS).optional(),
+  outbox: z
+    .strictObject({
+      maxBytes: SizeInputSchema.optional(),
+      maxAge: DurationInputSchema.optional(),
+      overflow: OverflowPolicySchema.optional(),
+    })
+    .optional(),
 });
 /** A parsed config file. */
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
@@ -95,4 +114,5 @@ export interface AgentConfig {
   stateDir: string;
   digestIntervalMs: number;
   logLevel: LogLevel;
+  outbox: OutboxLimits;
 }

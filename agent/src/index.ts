@@ -39,3 +39,14 @@ export { toServiceSpec, HEALTH_CHECK_DEFAULTS } from './service-spec.js';
 export type { AgentStatusView, ApiBackend } from './api.js';
 export type { ServiceView } from './service-registry.js';
 export { AGENT_VERSION } from './version.js';
+export {
+  Outbox,
+  type OutboxLimits,
+  type OutboxOptions,
+  type OutboxStats,
+  type NewReport,
+  type OverflowPolicy,
+} from './reports/outbox.js';
+export { ReportForwarder, type ForwarderOptions, type LinkTransport } from './reports/forwarder.js';
+export { OutboxFullError, ReportTooLargeError } from './reports/outbox-errors.js';
+export { sqliteNativeBinding } from './native-binding.js';

@@ -7,6 +7,7 @@ import {
   AgentIdSchema,
   LabelsSchema,
   SiteSchema,
+  parseBytes,
   parseDuration,
   type Labels,
 } from '@tether/shared';
@@ -14,7 +15,9 @@ import { ConfigError } from './config-error.js';
 import {
   ConfigFileSchema,
   DurationInputSchema,
+  OverflowPolicySchema,
   ServiceInputSchema,
+  SizeInputSchema,
   type AgentConfig,
   type ConfigFile,
   type ServiceSpec,
@@ -38,6 +41,9 @@ export interface CliFlags {
   config?: string;
   digestInterval?: string;
   logLevel?: string;
+  outboxMaxBytes?: string;
+  outboxMaxAge?: string;
+  outboxOverflow?: string;
 }
 
 /** Environment variables as a plain record (process.env in production). */
@@ -60,6 +66,9 @@ export const CONFIG_DEFAULTS = {
   apiPort: 7070,
   digestInterval: '30s',
   logLevel: 'info',
+  outboxMaxBytes: '256MiB',
+  outboxMaxAge: '7d',
+  outboxOverflow: 'refuse',
 } as const;
 
 /** Reads and validates a JSON or YAML config file; a ConfigError names the bad field and what was expected. */
@@ -164,6 +173,28 @@ export function resolveConfig({ flags, env, file = {}, cwd = process.cwd() }: Co
     'log level (--log-level)',
   );
 
+  const maxBytes = parseBytes(
+    check(
+      SizeInputSchema,
+      pick(flags.outboxMaxBytes, 'TETHER_OUTBOX_MAX_BYTES', file.outbox?.maxBytes) ??
+        CONFIG_DEFAULTS.outboxMaxBytes,
+      'outbox max bytes (--outbox-max-bytes)',
+    ),
+  );
+  const maxAgeMs = parseDuration(
+    check(
+      DurationInputSchema,
+      pick(flags.outboxMaxAge, 'TETHER_OUTBOX_MAX_AGE', file.outbox?.maxAge) ?? CONFIG_DEFAULTS.outboxMaxAge,
+      'outbox max age (--outbox-max-age)',
+    ),
+  );
+  const overflow = check(
+    OverflowPolicySchema,
+    pick(flags.outboxOverflow, 'TETHER_OUTBOX_OVERFLOW', file.outbox?.overflow) ??
+      CONFIG_DEFAULTS.outboxOverflow,
+    'outbox overflow policy (--outbox-overflow)',
+  );
+
   return {
     controlPlane: normalizeControlPlaneUrl(String(controlPlane)),
     id,
@@ -176,6 +207,7 @@ export function resolveConfig({ flags, env, file = {}, cwd = process.cwd() }: Co
     stateDir,
     digestIntervalMs,
     logLevel,
+    outbox: { maxBytes, maxAgeMs, overflow },
   };
 }
 

@@ -4,6 +4,7 @@ import { ConflictError, parseDuration, TetherError, ValidationError } from '@tet
 import { ConfigError, loadConfig, type ConfigFile } from './config.js';
 import { parseSize } from './calls/parse-size.js';
 import { startControlPlane } from './control-plane.js';
+import { retentionPolicy } from './reports/retention-config.js';
 import { openDatabase } from './db/open-database.js';
 import { createLogger } from './logger.js';
 import { registerAgent } from './register-agent.js';
@@ -67,6 +68,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     policies: file.policies ?? {},
     ...(staleGraceMs === undefined ? {} : { staleGraceMs }),
     ...(flags.maxBody === undefined ? {} : { maxBodyBytes: flags.maxBody }),
+    retention: retentionPolicy(file.reports?.retention),
     logger,
   });
   process.stdout.write(`${JSON.stringify({ mqtt: cp.ports.mqtt, http: cp.ports.http })}\n`);

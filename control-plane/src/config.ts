@@ -23,6 +23,18 @@ const duration = z.union([z.string(), z.number()]).refine(
   { message: 'expected a duration such as 30s, 5m or 1h' },
 );
 
+const retentionLimits = {
+  maxAge: duration.optional(),
+  maxRows: z.number().int().min(1).optional(),
+  maxBytes: z.number().int().min(1).optional(),
+};
+
+/** Report retention in the config file: defaults for every stream, overridden per stream name. */
+export const RetentionConfigSchema = z.strictObject({
+  ...retentionLimits,
+  streams: z.record(z.string(), z.strictObject(retentionLimits)).optional(),
+});
+
 /** The config file (JSON or YAML). Every field is optional; CLI flags override it. */
 export const ConfigFileSchema = z.strictObject({
   mqttPort: port.optional(),
@@ -35,6 +47,7 @@ export const ConfigFileSchema = z.strictObject({
   services: z.array(CentralServiceSchema).optional(),
   /** Route selection policies by service name (central or edge services); they replace API-set ones at start. */
   policies: z.record(ServiceNameSchema, ServicePolicySchema).optional(),
+  reports: z.strictObject({ retention: RetentionConfigSchema.optional() }).optional(),
 });
 /** A validated config file. */
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;

@@ -27,6 +27,10 @@ import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { PolicyRoutePicker } from './policy/policy-route-picker.js';
 import { PolicyStore } from './policy/policy-store.js';
+import { ReportFeed } from './reports/report-feed.js';
+import { ReportIngress } from './reports/report-ingress.js';
+import { ReportRetention, type RetentionPolicy } from './reports/report-retention.js';
+import { ReportStore } from './reports/report-store.js';
 import { CentralServices } from './services/central-services.js';
 import { StaleSweeper } from './stale-sweeper.js';
 import { AgentStore } from './store/agent-store.js';
@@ -60,6 +64,10 @@ export interface ControlPlaneOptions {
   logger?: Logger;
   logLevel?: string;
   clock?: Clock;
+  /** Report retention (default: keep everything). */
+  retention?: RetentionPolicy;
+  /** How often retention runs, in ms (default 60 s). */
+  retentionIntervalMs?: number;
 }
 
 /** A running control plane. */
@@ -70,6 +78,8 @@ export interface ControlPlane {
   broker: Aedes;
   metrics: Metrics;
   bus: EventBus;
+  reports: ReportStore;
+  feed: ReportFeed;
   /** Closes listeners, broker and database. Idempotent. */
   close(): Promise<void>;
 }
@@ -126,6 +136,20 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     HUB_SUBSCRIPTIONS.adverts,
     (topic, payload) => void handleAdvertPayload(ctx, topic, payload),
   );
+  const reports = new ReportStore(db);
+  const feed = new ReportFeed();
+  const ingress = new ReportIngress({ store: reports, transport, feed, metrics, logger, clock });
+  await transport.subscribe(HUB_SUBSCRIPTIONS.reports, (topic, payload) =>
+    ingress.handlePayload(topic, payload),
+  );
+  const retention = new ReportRetention({
+    db,
+    metrics,
+    logger,
+    clock,
+    policy: options.retention ?? { streams: {} },
+    intervalMs: options.retentionIntervalMs ?? 60_000,
+  });
   await transport.subscribe(
     HUB_SUBSCRIPTIONS.statuses,
     (topic, payload) => void handleStatusPayload(ctx, topic, payload),
@@ -171,6 +195,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     metrics,
     logger,
     clock,
+    reports,
     isReady: () => ready && db.open && !broker.closed,
   });
   const picker: RoutePicker = new PolicyRoutePicker({
@@ -196,13 +221,14 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const httpServer = createHttpServer((req, res) => {
     if (!calls.gateway(req, res)) void honoListener(req, res);
   });
-  const sockets = attachWebSockets(httpServer, broker, bus, logger);
+  const sockets = attachWebSockets(httpServer, broker, bus, logger, feed);
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       ready = false;
       sweeper.stop();
+      retention.stop();
       sockets.close();
       const stopped = [closeServer(mqttServer), closeServer(httpServer)];
       httpServer.closeAllConnections();
@@ -210,6 +236,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       await transport.close();
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       await Promise.all(stopped);
+      ingress.flush();
       db.close();
       logger.info('control plane stopped');
     })());
@@ -218,9 +245,10 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     const mqtt = await listen(mqttServer, options.mqttPort ?? 1883, options.host ?? '0.0.0.0');
     const http = await listen(httpServer, options.httpPort ?? 8080, options.httpHost ?? '127.0.0.1');
     sweeper.start();
+    retention.start();
     ready = true;
     logger.info({ mqtt, http }, 'control plane listening');
-    return { ports: { mqtt, http }, db, table, broker, metrics, bus, close };
+    return { ports: { mqtt, http }, db, table, broker, metrics, bus, reports, feed, close };
   } catch (err) {
     await close();
     throw err;

@@ -17,6 +17,16 @@ export class Metrics {
   readonly authFailures: Counter<'reason'>;
   /** Resync requests sent to agents, by reason. */
   readonly resyncRequests: Counter<'reason'>;
+  /** Reports stored (each once). */
+  readonly reportsStored: Counter;
+  /** Reports received again and ignored (already stored). */
+  readonly reportDuplicates: Counter;
+  /** Report batches refused at ingress, by reason. */
+  readonly invalidReportBatches: Counter<'reason'>;
+  /** Report commits that failed (nothing acknowledged). */
+  readonly reportCommitFailures: Counter;
+  /** Reports deleted by retention. */
+  readonly reportsExpired: Counter;
 
   constructor(options: { routes: () => RouteTable; connections: () => number }) {
     const registers = [this.registry];
@@ -55,6 +65,32 @@ export class Metrics {
       name: 'tether_resync_requests_total',
       help: 'Resync requests sent to agents, by reason',
       labelNames: ['reason'],
+      registers,
+    });
+    this.reportsStored = new Counter({
+      name: 'tether_reports_stored_total',
+      help: 'Reports stored, each exactly once',
+      registers,
+    });
+    this.reportDuplicates = new Counter({
+      name: 'tether_report_duplicates_total',
+      help: 'Redelivered reports ignored because they were stored already',
+      registers,
+    });
+    this.invalidReportBatches = new Counter({
+      name: 'tether_invalid_report_batches_total',
+      help: 'Report batches refused at ingress, by reason',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.reportCommitFailures = new Counter({
+      name: 'tether_report_commit_failures_total',
+      help: 'Report commits that failed; nothing was acknowledged',
+      registers,
+    });
+    this.reportsExpired = new Counter({
+      name: 'tether_reports_expired_total',
+      help: 'Reports deleted by retention',
       registers,
     });
     new Gauge({

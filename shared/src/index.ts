@@ -18,3 +18,4 @@ export * from './clock.js';
 export * from './parse.js';
 export * from './selection/index.js';
 export * from './tunnel/index.js';
+export * from './reports.js';

@@ -24,3 +24,24 @@ export function parseKeyValue(text: string, what = 'value'): [string, string] {
 export function parseKeyValues(items: readonly string[], what = 'value'): Record<string, string> {
   return Object.fromEntries(items.map((item) => parseKeyValue(item, what)));
 }
+
+const BYTE_UNITS: Record<string, number> = {
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+};
+
+/** Parses a size such as `512KiB`, `64MiB`, `1GB`, or a bare number of bytes. */
+export function parseBytes(text: string | number): number {
+  if (typeof text === 'number') {
+    if (Number.isInteger(text) && text >= 0) return text;
+    throw new ValidationError(`invalid size ${text}: expected a non-negative integer of bytes`);
+  }
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmg]i?b|b)?\s*$/i.exec(text);
+  if (!m) throw new ValidationError(`invalid size "${text}": expected e.g. 4096, 512KiB, 64MiB, 1GB`);
+  return Math.round(Number(m[1]) * BYTE_UNITS[(m[2] ?? 'b').toLowerCase()]!);
+}

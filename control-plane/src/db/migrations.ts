@@ -66,6 +66,36 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 3,
+    description: 'reports from agents, exactly once by (agent, stream, seq), and per-stream bookkeeping',
+    sql: `
+      CREATE TABLE reports (
+        id           INTEGER PRIMARY KEY,
+        agent        TEXT NOT NULL,
+        stream       TEXT NOT NULL,
+        seq          INTEGER NOT NULL,
+        at           INTEGER NOT NULL,
+        received_at  INTEGER NOT NULL,
+        content_type TEXT NOT NULL,
+        body         BLOB NOT NULL,
+        UNIQUE (agent, stream, seq)
+      ) STRICT;
+      CREATE INDEX reports_stream ON reports (stream, id);
+      CREATE INDEX reports_received ON reports (received_at);
+      CREATE TABLE report_streams (
+        agent            TEXT NOT NULL,
+        stream           TEXT NOT NULL,
+        count            INTEGER NOT NULL,
+        bytes            INTEGER NOT NULL,
+        last_seq         INTEGER NOT NULL,
+        last_at          INTEGER NOT NULL,
+        last_received_at INTEGER NOT NULL,
+        floor_seq        INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (agent, stream)
+      ) STRICT;
+    `,
+  },
 ];
 
 /** Applies the migrations newer than the database's `user_version`, each in its own transaction. */

@@ -18,7 +18,9 @@ import { registerAgent } from '../register-agent.js';
 import type { CentralServices } from '../services/central-services.js';
 import type { AgentStore } from '../store/agent-store.js';
 import type { ServiceStore } from '../store/service-store.js';
+import type { ReportStore } from '../reports/report-store.js';
 import { createErrorHandler, notFoundHandler } from './error-handler.js';
+import { registerReportRoutes } from './report-routes.js';
 import { agentView, serviceViews } from './views.js';
 
 /** What the HTTP API reads and writes. */
@@ -34,6 +36,7 @@ export interface ApiDeps {
   metrics: Metrics;
   logger: Logger;
   clock: Clock;
+  reports: ReportStore;
   /** True when the database, broker and listeners are up. */
   isReady(): boolean;
 }
@@ -105,5 +108,6 @@ export function createApp(deps: ApiDeps): Hono {
     return c.body(null, 204);
   });
   registerPolicyRoutes(app, deps);
+  registerReportRoutes(app, { reports: deps.reports, clock: deps.clock });
   return app;
 }

@@ -3,13 +3,20 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Aedes } from 'aedes';
 import { createWebSocketStream, WebSocketServer } from 'ws';
+import { ReportStreamSchema } from '@tether/shared';
 import type { EventBus } from '../event-bus.js';
 import type { Logger } from '../logger.js';
+import type { ReportFeed } from '../reports/report-feed.js';
+import { reportView } from '../reports/report-views.js';
 
 /** The MQTT-over-WebSocket path. */
 export const MQTT_WS_PATH = '/mqtt';
 /** The live event stream path. */
 export const EVENTS_WS_PATH = '/api/v1/events';
+/** The live tail of committed reports (`?stream=&agent=` narrow it). */
+export const REPORTS_LIVE_WS_PATH = '/api/v1/reports/live';
+/** A live-tail client further behind than this many bytes is dropped rather than buffered without bound. */
+const LIVE_MAX_BUFFERED = 8 * 1024 * 1024;
 
 /** Both WebSocket endpoints of the HTTP port; `close` terminates their clients. */
 export interface WebSocketEndpoints {
@@ -20,15 +27,37 @@ function reject(socket: Duplex, status: number, text: string): void {
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }
 
-/** Routes HTTP upgrades: `/mqtt` to the broker (MQTT over WebSocket), `/api/v1/events` to the event stream. */
+/**
+ * Routes HTTP upgrades: `/mqtt` to the broker (MQTT over WebSocket), `/api/v1/events` to the event stream,
+ * `/api/v1/reports/live` to the live tail of reports (one JSON frame per committed report).
+ */
 export function attachWebSockets(
   server: Server,
   broker: Aedes,
   bus: EventBus,
   logger: Logger,
+  feed: ReportFeed,
 ): WebSocketEndpoints {
   const mqtt = new WebSocketServer({ noServer: true });
   const events = new WebSocketServer({ noServer: true });
+  const live = new WebSocketServer({ noServer: true });
+
+  live.on('connection', (ws, req: IncomingMessage) => {
+    const params = new URL(req.url ?? '/', 'http://localhost').searchParams;
+    const stream = params.get('stream');
+    const agent = params.get('agent');
+    const stop = feed.subscribe((report) => {
+      if ((stream && report.stream !== stream) || (agent && report.agent !== agent)) return;
+      if (ws.readyState !== ws.OPEN) return;
+      if (ws.bufferedAmount > LIVE_MAX_BUFFERED) {
+        ws.close(1013, 'too far behind');
+        return;
+      }
+      ws.send(JSON.stringify(reportView(report)));
+    });
+    ws.on('close', stop);
+    ws.on('error', stop);
+  });
 
   mqtt.on('connection', (ws, req: IncomingMessage) => {
     const stream = createWebSocketStream(ws);
@@ -46,16 +75,27 @@ export function attachWebSockets(
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    const target = path === MQTT_WS_PATH ? mqtt : path === EVENTS_WS_PATH ? events : undefined;
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname;
+    const target =
+      path === MQTT_WS_PATH
+        ? mqtt
+        : path === EVENTS_WS_PATH
+          ? events
+          : path === REPORTS_LIVE_WS_PATH
+            ? live
+            : undefined;
     if (!target) return reject(socket, 404, 'Not Found');
+    const stream = url.searchParams.get('stream');
+    if (target === live && stream && !ReportStreamSchema.safeParse(stream).success)
+      return reject(socket, 400, 'Bad Request');
     (socket as Socket).setNoDelay?.(true);
     target.handleUpgrade(req, socket, head, (ws) => target.emit('connection', ws, req));
   });
 
   return {
     close() {
-      for (const wss of [mqtt, events]) {
+      for (const wss of [mqtt, events, live]) {
         for (const client of wss.clients) client.terminate();
         wss.close();
       }
