@@ -53,6 +53,8 @@ describe('liveness and persistence', () => {
     );
     const before = (await cp.api<{ routes: RouteView[] }>('/api/v1/routes')).body.routes;
 
+    // Freeze the agent so that it cannot redial before the "at once" checks below; it resumes afterwards.
+    edge.proc.child.kill('SIGSTOP');
     await cp.proc.stop('SIGKILL');
     const again = await startControlPlane({ dataDir: cp.dataDir, args: ['--mqtt-port', String(mqttPort)] });
     // At once, before the agent is back: the same routes, marked stale.
@@ -61,6 +63,7 @@ describe('liveness and persistence', () => {
     expect(after.filter((r) => r.origin === 'survivor').every((r) => r.state === 'stale')).toBe(true);
     expect((await again.api<AgentView>('/api/v1/agents/survivor')).body.status).toBe('offline');
 
+    edge.proc.child.kill('SIGCONT');
     // The agent dials the restarted control plane on its own and resyncs.
     await waitFor(
       async () => {

@@ -13,7 +13,10 @@ export interface OutboxLimits {
   overflow: OverflowPolicy;
 }
 
-/** One report handed to the outbox: its content type and body bytes (JSON as UTF-8 text). */
+/**
+ * One report handed to the outbox: its content type and body bytes (JSON as UTF-8 text). The outbox keeps `body`
+ * (it serves unsent rows from memory): do not modify it after `accept`.
+ */
 export interface NewReport {
   contentType: string;
   body: Buffer;
@@ -60,6 +63,9 @@ interface Pending {
   reject(err: Error): void;
 }
 
+/** How many committed, unacknowledged rows `read` may serve from memory. */
+const RECENT_ROWS = 4096;
+
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS reports (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -95,6 +101,9 @@ export class Outbox {
   #depth = 0;
   #bytes = 0;
   #dropped = 0;
+  /** Rows this process committed and has not deleted, in id order; every row with id >= #recentFrom is here. */
+  #recent: OutboxRow[] = [];
+  #recentFrom: number;
   readonly #stmts;
 
   private constructor(db: BetterSqlite3.Database, limits: OutboxLimits, clock: Clock) {
@@ -134,6 +143,8 @@ export class Outbox {
     const dropped = db.prepare("SELECT value FROM meta WHERE key = 'dropped'").get() as
       { value: number } | undefined;
     this.#dropped = dropped?.value ?? 0;
+    const maxId = db.prepare('SELECT coalesce(max(id), 0) AS id FROM reports').get() as { id: number };
+    this.#recentFrom = maxId.id + 1;
   }
 
   /** Opens (creating, mode 0600) the outbox file. */
@@ -166,6 +177,13 @@ export class Outbox {
 
   /** Up to `maxReports` rows after outbox id `afterId`, oldest first. */
   read(afterId: number, maxReports: number): OutboxRow[] {
+    // The unsent tail is usually what was just committed: serve it without a query.
+    if (afterId + 1 >= this.#recentFrom) {
+      const recent = this.#recent;
+      let i = 0;
+      while (i < recent.length && recent[i]!.id <= afterId) i++;
+      return recent.slice(i, i + maxReports);
+    }
     return this.#stmts.read.all(afterId, maxReports) as OutboxRow[];
   }
 
@@ -222,11 +240,13 @@ export class Outbox {
     const before = { depth: this.#depth, bytes: this.#bytes, dropped: this.#dropped };
     const seqs = new Map(this.#lastSeq);
     const outcomes: Array<Accepted | Error> = [];
+    const inserted: OutboxRow[] = [];
+    const droppedIds = new Set<number>();
     try {
       this.#db
         .transaction(() => {
           for (const range of acks) this.#deleteRange(range);
-          for (const request of queue) outcomes.push(this.#insert(request, seqs));
+          for (const request of queue) outcomes.push(this.#insert(request, seqs, inserted, droppedIds));
           if (this.#dropped !== before.dropped) this.#stmts.setDropped.run(this.#dropped);
         })
         .immediate();
@@ -238,6 +258,7 @@ export class Outbox {
       return;
     }
     for (const [stream, seq] of seqs) this.#lastSeq.set(stream, seq);
+    this.#remember(acks, inserted, droppedIds);
     let added = false;
     queue.forEach((request, i) => {
       const outcome = outcomes[i]!;
@@ -250,19 +271,44 @@ export class Outbox {
     if (added) for (const listener of [...this.#listeners]) listener();
   }
 
+  /** Keeps #recent equal to the committed rows with id >= #recentFrom, at most RECENT_ROWS of them. */
+  #remember(
+    acks: readonly SeqRange[],
+    inserted: readonly OutboxRow[],
+    droppedIds: ReadonlySet<number>,
+  ): void {
+    let recent = this.#recent;
+    if (acks.length > 0)
+      recent = recent.filter(
+        (row) => !acks.some((r) => r.stream === row.stream && row.seq >= r.from && row.seq <= r.to),
+      );
+    recent = recent.concat(inserted);
+    if (droppedIds.size > 0) recent = recent.filter((row) => !droppedIds.has(row.id));
+    if (recent.length > RECENT_ROWS) {
+      recent = recent.slice(recent.length - RECENT_ROWS);
+      this.#recentFrom = recent[0]!.id;
+    }
+    this.#recent = recent;
+  }
+
   #deleteRange(range: SeqRange): void {
     const rows = this.#stmts.ack.all(range.stream, range.from, range.to) as { size: number }[];
     this.#depth -= rows.length;
     for (const row of rows) this.#bytes -= row.size;
   }
 
-  #insert(request: Pending, seqs: Map<string, number>): Accepted | Error {
+  #insert(
+    request: Pending,
+    seqs: Map<string, number>,
+    inserted: OutboxRow[],
+    droppedIds: Set<number>,
+  ): Accepted | Error {
     const size = request.reports.reduce((sum, r) => sum + r.body.length, 0);
     const now = this.#clock.now();
     const { maxBytes, maxAgeMs, overflow } = this.#limits;
     if (size > maxBytes)
       return new ReportTooLargeError(`${size} bytes of reports exceed the outbox limit of ${maxBytes} bytes`);
-    if (overflow === 'drop-oldest') this.#dropWhile((oldest) => oldest.at < now - maxAgeMs);
+    if (overflow === 'drop-oldest') this.#dropWhile(droppedIds, (oldest) => oldest.at < now - maxAgeMs);
     else {
       const oldest = this.#stmts.oldest.get() as { at: number } | undefined;
       if (oldest && oldest.at < now - maxAgeMs)
@@ -273,13 +319,29 @@ export class Outbox {
         return new OutboxFullError(
           `the outbox is full: ${this.#bytes} + ${size} bytes exceed ${maxBytes} (overflow: refuse)`,
         );
-      this.#dropWhile(() => this.#bytes + size > maxBytes);
+      this.#dropWhile(droppedIds, () => this.#bytes + size > maxBytes);
     }
     let seq = seqs.get(request.stream) ?? 0;
     const first = seq + 1;
     for (const report of request.reports) {
       seq++;
-      this.#stmts.insert.run(request.stream, seq, now, report.contentType, report.body, report.body.length);
+      const info = this.#stmts.insert.run(
+        request.stream,
+        seq,
+        now,
+        report.contentType,
+        report.body,
+        report.body.length,
+      );
+      const id = Number(info.lastInsertRowid);
+      inserted.push({
+        id,
+        stream: request.stream,
+        seq,
+        at: now,
+        contentType: report.contentType,
+        body: report.body,
+      });
     }
     this.#stmts.setSeq.run(request.stream, seq);
     seqs.set(request.stream, seq);
@@ -289,12 +351,13 @@ export class Outbox {
   }
 
   /** Drops the oldest reports while `more` says so (policy drop-oldest), counting them. */
-  #dropWhile(more: (oldest: { at: number }) => boolean): void {
+  #dropWhile(droppedIds: Set<number>, more: (oldest: { at: number }) => boolean): void {
     for (;;) {
       const oldest = this.#stmts.oldest.get() as
         { id: number; stream: string; seq: number; size: number; at: number } | undefined;
       if (!oldest || !more(oldest)) return;
       this.#stmts.deleteId.run(oldest.id);
+      droppedIds.add(oldest.id);
       this.#stmts.setDroppedThrough.run(oldest.seq, oldest.stream);
       this.#droppedThrough.set(oldest.stream, oldest.seq);
       this.#depth--;

@@ -26,20 +26,28 @@ export interface ReportIngressDeps {
   clock: Clock;
 }
 
+/** How long the hub gathers report batches into one commit (group commit), unless enough arrive sooner. */
+const GROUP_COMMIT_MS = 1;
+/** Queued reports that start the commit at once: bounds the transaction and the event-loop pause it costs. */
+const GROUP_COMMIT_REPORTS = 1000;
+
 interface Queued extends IncomingBatch {
   batch: string;
 }
 
 /**
  * The hub's ingress of `report-batch` messages: validated once with zod, queued, and committed together with the
- * other batches of the same tick in one SQLite transaction (synchronous=FULL). Only after that commit does each
+ * other batches that arrive within GROUP_COMMIT_MS (or until GROUP_COMMIT_REPORTS are queued) in one SQLite
+ * transaction (synchronous=FULL): one fsync per group instead of one per batch. Only after that commit does each
  * agent get its `report-ack`: aedes's PUBACK comes earlier and proves nothing. A failed commit acks nothing, so
  * the agents resend.
  */
 export class ReportIngress {
   readonly #d: ReportIngressDeps;
   #queue: Queued[] = [];
-  #scheduled = false;
+  #queuedReports = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #immediate: NodeJS.Immediate | undefined;
 
   constructor(deps: ReportIngressDeps) {
     this.#d = deps;
@@ -79,16 +87,24 @@ export class ReportIngress {
       reports: message.reports,
       dropped: message.dropped,
     });
-    if (this.#scheduled) return;
-    this.#scheduled = true;
-    setImmediate(() => this.flush());
+    this.#queuedReports += message.reports.length;
+    if (this.#immediate) return;
+    if (this.#queuedReports >= GROUP_COMMIT_REPORTS) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+      this.#immediate = setImmediate(() => this.flush());
+    } else this.#timer ??= setTimeout(() => this.flush(), GROUP_COMMIT_MS);
   }
 
   /** Commits everything queued in one transaction, then acknowledges each batch. */
   flush(): void {
-    this.#scheduled = false;
+    clearTimeout(this.#timer);
+    clearImmediate(this.#immediate);
+    this.#timer = undefined;
+    this.#immediate = undefined;
     const queue = this.#queue;
     this.#queue = [];
+    this.#queuedReports = 0;
     if (queue.length === 0) return;
     let result;
     try {
