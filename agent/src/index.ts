@@ -47,6 +47,6 @@ export {
   type NewReport,
   type OverflowPolicy,
 } from './reports/outbox.js';
-export { ReportForwarder, type ForwarderOptions, type LinkTransport } from './reports/forwarder.js';
+export { ReportForwarder, type ForwarderOptions } from './reports/forwarder.js';
 export { OutboxFullError, ReportTooLargeError } from './reports/outbox-errors.js';
 export { sqliteNativeBinding } from './native-binding.js';

@@ -3,20 +3,13 @@ import {
   type AgentRoutes,
   type ErrorMessage,
   type ResyncRequest,
-  type Transport,
+  type LinkTransport,
 } from '@tether/shared';
 import type { Advertiser } from './advertiser.js';
 import type { CentralRoutes } from './central-routes.js';
 import { handleInbox } from './inbox.js';
 import type { AgentLogger } from './logger.js';
 import type { RouteCache } from './route-cache.js';
-
-/** A Transport that also reports its connection coming and going (MqttTransport is one). */
-export interface LinkTransport extends Transport {
-  readonly connected: boolean;
-  onConnect(listener: () => void): () => void;
-  onDisconnect(listener: (error: string | null) => void): () => void;
-}
 
 /** Options of a RouteSync. */
 export interface RouteSyncOptions {

@@ -19,3 +19,10 @@ export interface Transport {
   /** Releases the link; pending work is dropped. */
   close(): Promise<void>;
 }
+
+/** A Transport that also tells when its link comes and goes (the agent's MqttTransport is one). */
+export interface LinkTransport extends Transport {
+  readonly connected: boolean;
+  onConnect(listener: () => void): () => void;
+  onDisconnect(listener: (error: string | null) => void): () => void;
+}

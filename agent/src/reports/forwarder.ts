@@ -13,18 +13,11 @@ import {
   type Clock,
   type ReportBatch,
   type ReportsDownMessage,
-  type Transport,
+  type LinkTransport,
 } from '@tether/shared';
 import { planBatch, toWireReport, type BatchLimits } from './batch-plan.js';
 import { InFlightWindow } from './in-flight-window.js';
 import type { Outbox } from './outbox.js';
-
-/** A transport that also tells when its link comes and goes (MqttTransport fits). */
-export interface LinkTransport extends Transport {
-  readonly connected: boolean;
-  onConnect(listener: () => void): () => void;
-  onDisconnect(listener: (error: string | null) => void): () => void;
-}
 
 /** The minimal logger of the forwarder. */
 export interface ForwarderLogger {
