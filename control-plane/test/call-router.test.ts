@@ -1,6 +1,9 @@
+import * as http from 'node:http';
+import * as https from 'node:https';
 import { describe, expect, it } from 'vitest';
 import {
   AgentOfflineError,
+  createUpstreamClient,
   routeKey,
   systemClock,
   type PreparedBody,
@@ -9,7 +12,6 @@ import {
   type TunnelResponse,
 } from '@tether/shared';
 import { CallRouter, type CallSpec } from '../src/calls/call-router.js';
-import { createUpstreamAgents } from '../src/calls/http-forward.js';
 import type { CallOutcome, RoutePicker } from '../src/calls/route-picker.js';
 import type { TunnelHub } from '../src/calls/tunnel-hub.js';
 import { createLogger } from '../src/logger.js';
@@ -57,7 +59,7 @@ function setup(connected: string[]) {
   const router = new CallRouter({
     picker,
     tunnels,
-    upstream: createUpstreamAgents(),
+    upstream: createUpstreamClient({ http, https }),
     clock: systemClock,
     logger: createLogger('silent'),
   });

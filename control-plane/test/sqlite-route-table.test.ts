@@ -9,10 +9,12 @@ describe('SqliteRouteTable (smoke; the contract suite lives in test/contracts)',
   let db: ReturnType<typeof openDatabase>;
   let sqlite: SqliteRouteTable;
 
+  let file: string;
   beforeEach(() => {
     const tmp = tempDir();
+    file = join(tmp.dir, 'tether.db');
     cleanup = tmp.cleanup;
-    db = openDatabase(join(tmp.dir, 'tether.db'));
+    db = openDatabase(file);
     sqlite = new SqliteRouteTable(db);
   });
   afterEach(() => {
@@ -48,5 +50,36 @@ describe('SqliteRouteTable (smoke; the contract suite lives in test/contracts)',
       })(),
     ).toThrow('boom');
     expect(sqlite.count()).toBe(0);
+  });
+
+  it('serves a service from its cache only while nothing was written, by this or another connection', () => {
+    const a = edgeRoute('e1', 'svc', 'http://a');
+    const b = edgeRoute('e2', 'svc', 'http://b');
+    sqlite.apply([a]);
+    expect(sqlite.list({ service: 'svc' })).toEqual([a]);
+    sqlite.apply([b]);
+    expect(sqlite.list({ service: 'svc' })).toEqual([a, b]);
+    const other = openDatabase(file);
+    try {
+      new SqliteRouteTable(other).apply([], [routeKey(a)]);
+    } finally {
+      other.close();
+    }
+    expect(sqlite.list({ service: 'svc' })).toEqual([b]);
+    const listed = sqlite.list({ service: 'svc' });
+    listed.pop();
+    expect(sqlite.list({ service: 'svc' })).toEqual([b]);
+  });
+
+  it('does not cache what a transaction saw before it rolled back', () => {
+    const a = edgeRoute('e1', 'svc', 'http://a');
+    expect(() =>
+      db.transaction(() => {
+        sqlite.apply([a]);
+        expect(sqlite.list({ service: 'svc' })).toEqual([a]);
+        throw new Error('boom');
+      })(),
+    ).toThrow('boom');
+    expect(sqlite.list({ service: 'svc' })).toEqual([]);
   });
 });

@@ -19,3 +19,4 @@ export * from './parse.js';
 export * from './selection/index.js';
 export * from './tunnel/index.js';
 export * from './reports.js';
+export * from './http/index.js';

@@ -27,6 +27,13 @@ const req: TunnelRequest = {
 async function* chunks(n: number, size = 10): AsyncGenerator<Uint8Array> {
   for (let i = 0; i < n; i++) yield new Uint8Array(size).fill(i % 256);
 }
+/** A turn that is over at once: every body streams (no inline first chunk), as a slow producer's would. */
+const streaming = { turn: () => Promise.resolve() };
+
+function concat(parts: Uint8Array[]): number[] {
+  return parts.flatMap((p) => [...p]);
+}
+
 async function collect(body: AsyncIterable<Uint8Array>): Promise<Uint8Array[]> {
   const out: Uint8Array[] = [];
   for await (const c of body) out.push(c);
@@ -82,7 +89,7 @@ describe('TunnelEndpoint', () => {
     expect(res.status).toBe(207);
     expect(res.headers).toEqual([['x', 'y']]);
     const body = await collect(res.body);
-    expect(body).toHaveLength(41);
+    expect(concat(body)).toEqual([...concat(await collect(chunks(40))), 42]);
     expect(seen?.head).toMatchObject({ ...req, body: true, timeoutMs: 1000 });
     expect(caller.stats).toEqual({ outgoing: 0, incoming: 0, queued: 0 });
     expect(callee.stats).toEqual({ outgoing: 0, incoming: 0, queued: 0 });
@@ -98,7 +105,7 @@ describe('TunnelEndpoint', () => {
   });
 
   it('bounds the chunks buffered for a slow consumer to the window', async () => {
-    const { caller, callee, bus } = await pair({ window: 16 });
+    const { caller, callee, bus } = await pair({ window: 16, ...streaming });
     let produced = 0;
     callee.serve(async () => ({
       status: 200,
@@ -264,7 +271,7 @@ describe('TunnelEndpoint', () => {
   });
 
   it('holds a fast caller to the window while the callee reads its request body slowly', async () => {
-    const { caller, callee, bus } = await pair({ window: 16 });
+    const { caller, callee, bus } = await pair({ window: 16, ...streaming });
     let release: (() => void) | undefined;
     let read = 0;
     callee.serve(async (call) => {
@@ -283,12 +290,45 @@ describe('TunnelEndpoint', () => {
     expect(read).toBe(100);
   });
 
-  it('spends no CREDIT frame on a short body', async () => {
+  it('sends a short complete call as one frame each way', async () => {
     const { caller, callee, bus } = await pair();
+    callee.serve(async (call) => ({ status: 200, headers: [], body: call.body }));
+    const res = await caller.call(req, { timeoutMs: 1000, body: chunks(2) });
+    expect(concat(await collect(res.body))).toEqual(concat(await collect(chunks(2))));
+    await settle();
+    expect(bus.delivered.map((d) => d.type)).toEqual(['request', 'response']);
+    expect(caller.stats).toEqual({ outgoing: 0, incoming: 0, queued: 0 });
+  });
+
+  it('spends no CREDIT frame on a short streamed body', async () => {
+    const { caller, callee, bus } = await pair(streaming);
     callee.serve(async (call) => ({ status: 200, headers: [], body: call.body }));
     const res = await caller.call(req, { timeoutMs: 1000, body: chunks(2) });
     expect(await collect(res.body)).toHaveLength(2);
     await settle();
+    expect(bus.count(UP, 'data')).toBe(2);
     expect(bus.count(UP, 'credit') + bus.count(DOWN, 'credit')).toBe(0);
+  });
+
+  it('sends what is ready inline and streams the rest, without credit for the inline part', async () => {
+    const { caller, callee, bus } = await pair({ window: 4 });
+    let release: (() => void) | undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    callee.serve(async (call) => ({ status: 200, headers: [], body: call.body }));
+    const body = (async function* () {
+      yield new Uint8Array([1, 2]);
+      await gate; // the rest comes later than one turn
+      yield* chunks(10, 1);
+    })();
+    const pending = caller.call(req, { timeoutMs: 10_000, body });
+    await settle();
+    expect(bus.delivered.filter((d) => d.topic === UP).map((d) => d.type)).toEqual(['request']);
+    release!();
+    const res = await pending;
+    const got = concat(await collect(res.body));
+    expect(got).toEqual([1, 2, ...concat(await collect(chunks(10, 1)))]);
+    // 10 streamed chunks through a window of 4: credit came back only for DATA frames
+    expect(bus.count(UP, 'data')).toBe(10);
+    expect(bus.count(UP, 'end')).toBe(1);
   });
 });

@@ -1,4 +1,4 @@
-import { decodeFrame, type Clock, type MessageHandler, type Transport } from '@tether/shared';
+import { decodeFrames, type Clock, type MessageHandler, type Transport } from '@tether/shared';
 
 /** A clock whose time moves only when the test says so. */
 export class ManualClock implements Clock {
@@ -38,8 +38,8 @@ export class MemoryBus {
         const bytes =
           typeof payload === 'string' ? new TextEncoder().encode(payload) : Uint8Array.from(payload);
         queueMicrotask(() => {
-          const d = decodeFrame(bytes);
-          this.delivered.push({ topic, type: d.ok ? d.frame.type : 'malformed' });
+          for (const d of decodeFrames(bytes))
+            this.delivered.push({ topic, type: d.ok ? d.frame.type : 'malformed' });
           for (const h of this.subs.get(topic) ?? []) h(topic, bytes);
         });
       },

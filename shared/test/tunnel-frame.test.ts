@@ -29,13 +29,19 @@ describe('tunnel frame codec', () => {
       { type: 'credit', id: 7, fromCaller: true, header: { n: 4 } },
       { type: 'cancel', id: 7, fromCaller: true, header: { reason: 'gone' } },
       { type: 'error', id: 7, fromCaller: false, header: { code: 'timeout', message: 'late', status: 504 } },
+      { ...request, body: new Uint8Array([1, 2, 3]), end: true },
+      { ...request, body: new Uint8Array([4]) },
+      { type: 'response', id: 7, fromCaller: false, header: { status: 200, headers: [] }, end: true },
     ];
     for (const frame of frames) expect(decodeFrame(encodeFrame(frame))).toEqual({ ok: true, frame });
   });
 
   it('lays out the prefix as docs/tunnel.md says', () => {
     const bytes = encodeFrame({ type: 'data', id: 0x01020304, fromCaller: true, body: new Uint8Array([9]) });
-    expect([...bytes]).toEqual([1, 3, 1, 2, 3, 4, 1, 0, 0, 0, 0, 9]);
+    expect([...bytes]).toEqual([2, 3, 1, 2, 3, 4, 1, 0, 0, 0, 0, 0, 0, 0, 1, 9]);
+    const whole = encodeFrame({ ...request, body: new Uint8Array([9]), end: true });
+    expect(whole[6]).toBe(3);
+    expect(whole[whole.byteLength - 1]).toBe(9);
     const credit = encodeFrame({ type: 'credit', id: 1, fromCaller: false, header: { n: 2 } });
     expect(credit[6]).toBe(0);
     expect(new DataView(credit.buffer).getUint32(7)).toBe(credit.byteLength - FRAME_PREFIX_BYTES);
@@ -43,14 +49,24 @@ describe('tunnel frame codec', () => {
 
   it('refuses malformed frames with a reason', () => {
     const good = encodeFrame(request);
+    const credit = encodeFrame({ type: 'credit', id: 1, fromCaller: true, header: { n: 1 } });
+    const dataFrame = encodeFrame({ type: 'data', id: 1, fromCaller: true, body: new Uint8Array([1]) });
     const cases: Array<[Uint8Array, string]> = [
       [good.subarray(0, 5), 'short'],
-      [Uint8Array.from([2, ...good.subarray(1)]), 'version'],
-      [Uint8Array.from([1, 99, ...good.subarray(2)]), 'type'],
+      [Uint8Array.from([1, ...good.subarray(1)]), 'version'],
+      [Uint8Array.from([2, 99, ...good.subarray(2)]), 'type'],
       [Uint8Array.from([...good.subarray(0, 6), 4, ...good.subarray(7)]), 'flags'],
       [Uint8Array.from([...good.subarray(0, 6), 0, ...good.subarray(7)]), 'request_from_callee'],
-      [Uint8Array.from([...good, 1]), 'trailing_bytes'],
-      [good.subarray(0, good.byteLength - 1), 'header_length'],
+      [Uint8Array.from([...credit, 1]), 'length'],
+      [Uint8Array.from([...credit.subarray(0, 14), 1, ...credit.subarray(15), 1]), 'trailing_bytes'],
+      [Uint8Array.from([...dataFrame.subarray(0, 6), 3, ...dataFrame.subarray(7)]), 'flags'],
+      [
+        encodeFrame({ ...request, header: { ...request.header, body: false }, end: true }),
+        'body_without_flag',
+      ],
+      [encodeFrame({ ...request, body: new Uint8Array(MAX_CHUNK_BYTES + 1) }), 'chunk_size'],
+      [good.subarray(0, good.byteLength - 1), 'length'],
+      [Uint8Array.from([...good.subarray(0, 7), 0, 2, 0, 0, ...good.subarray(11)]), 'header_length'],
       [encodeFrame({ type: 'credit', id: 1, fromCaller: true, header: { n: 0 } }), 'credit_header'],
       [
         encodeFrame({ type: 'data', id: 1, fromCaller: true, body: new Uint8Array(MAX_CHUNK_BYTES + 1) }),

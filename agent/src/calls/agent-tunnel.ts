@@ -1,4 +1,7 @@
+import * as http from 'node:http';
+import * as https from 'node:https';
 import {
+  createUpstreamClient,
   TunnelClosedError,
   TunnelEndpoint,
   tunnelDownTopic,
@@ -8,7 +11,6 @@ import {
 } from '@tether/shared';
 import type { AgentLogger } from '../logger.js';
 import type { MqttTransport } from '../mqtt-transport.js';
-import { createUpstreamAgents } from './http-forward.js';
 import { createLocalProxy, type LocalProxy } from './local-proxy.js';
 import { tunnelCallHandler } from './tunnel-server.js';
 
@@ -42,7 +44,7 @@ export async function openAgentTunnel(options: {
       logger.warn({ reason, malformed }, 'tunnel frame dropped');
     },
   });
-  const upstream = createUpstreamAgents();
+  const upstream = createUpstreamClient({ http, https });
   endpoint.serve(tunnelCallHandler({ id, table: options.table, upstream }));
   const stopWatching = transport.onDisconnect(() =>
     endpoint.fail(new TunnelClosedError('the link to the control plane dropped')),
@@ -54,8 +56,7 @@ export async function openAgentTunnel(options: {
     close: async () => {
       stopWatching();
       await endpoint.close();
-      upstream.http.destroy();
-      upstream.https.destroy();
+      upstream.destroy();
     },
   };
 }

@@ -8,10 +8,11 @@ import {
   nextHops,
   parseCallUrl,
   PayloadTooLargeError,
+  sendCallError,
+  writeCallResponse,
   TETHER_HEADERS,
   type TunnelEndpoint,
 } from '@tether/shared';
-import { sendCallError, writeCallResponse } from './http-io.js';
 
 /** What the local proxy needs. */
 export interface LocalProxyDeps {
@@ -57,7 +58,7 @@ export function createLocalProxy(deps: LocalProxyDeps): LocalProxy {
           },
           { timeoutMs, signal: ac.signal, ...(hasBody ? { body: limitBody(req, max) } : {}) },
         );
-        await writeCallResponse(res, response);
+        await writeCallResponse(req, res, response);
       } catch (err) {
         if (ac.signal.aborted) return;
         sendCallError(req, res, err);

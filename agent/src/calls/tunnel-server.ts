@@ -2,17 +2,18 @@ import {
   RouteNotFoundError,
   TETHER_HEADERS,
   forwardableHeaders,
+  forwardHttp,
   type CallHandler,
   type RouteTable,
+  type UpstreamClient,
 } from '@tether/shared';
-import { forwardHttp, type UpstreamAgents } from './http-forward.js';
 
 /** What serving calls from the hub needs. */
 export interface TunnelServerDeps {
   /** This agent's id: the origin of its own routes. */
   id: string;
   table: RouteTable;
-  upstream: UpstreamAgents;
+  upstream: UpstreamClient;
 }
 
 /**

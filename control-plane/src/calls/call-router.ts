@@ -1,6 +1,7 @@
 import {
   AgentOfflineError,
   bodyForAttempt,
+  forwardHttp,
   CENTRAL,
   isIdempotent,
   routeKey,
@@ -14,9 +15,9 @@ import {
   type PreparedBody,
   type Route,
   type TunnelResponse,
+  type UpstreamClient,
 } from '@tether/shared';
 import type { Logger } from '../logger.js';
-import { forwardHttp, type UpstreamAgents } from './http-forward.js';
 import type { CallerInfo, CallOutcome, RoutePicker } from './route-picker.js';
 import type { TunnelHub } from './tunnel-hub.js';
 
@@ -24,7 +25,7 @@ import type { TunnelHub } from './tunnel-hub.js';
 export interface CallRouterDeps {
   picker: RoutePicker;
   tunnels: TunnelHub;
-  upstream: UpstreamAgents;
+  upstream: UpstreamClient;
   clock: Clock;
   logger: Logger;
 }

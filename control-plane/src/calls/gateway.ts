@@ -8,12 +8,13 @@ import {
   parseCallUrl,
   PayloadTooLargeError,
   prepareBody,
+  sendCallError,
+  writeCallResponse,
   TETHER_HEADERS,
   type PreparedBody,
 } from '@tether/shared';
 import type { Logger } from '../logger.js';
 import type { CallRouter } from './call-router.js';
-import { sendCallError, writeCallResponse } from './http-io.js';
 
 /** What the gateway needs. */
 export interface GatewayDeps {
@@ -67,7 +68,7 @@ export function createGateway(deps: GatewayDeps): CallGateway {
           body,
           signal: ac.signal,
         });
-        await writeCallResponse(res, response);
+        await writeCallResponse(req, res, response);
       } catch (err) {
         if (ac.signal.aborted) return;
         sendCallError(req, res, err);

@@ -1,4 +1,6 @@
-import { DEFAULT_MAX_BODY_BYTES, type Clock, type Transport } from '@tether/shared';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { createUpstreamClient, DEFAULT_MAX_BODY_BYTES, type Clock, type Transport } from '@tether/shared';
 import type { EventBus } from '../event-bus.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -6,7 +8,6 @@ import type { AgentStore } from '../store/agent-store.js';
 import { CallRouter } from './call-router.js';
 import { edgeCallHandler } from './edge-call-handler.js';
 import { createGateway, type CallGateway } from './gateway.js';
-import { createUpstreamAgents } from './http-forward.js';
 import type { RoutePicker } from './route-picker.js';
 import { TunnelHub } from './tunnel-hub.js';
 
@@ -34,7 +35,7 @@ export interface Calls {
 /** Starts the tunnel ends (one per connected agent, closed when it disconnects) and the `/call` gateway. */
 export async function startCalls(deps: CallsDeps): Promise<Calls> {
   const maxBodyBytes = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const upstream = createUpstreamAgents();
+  const upstream = createUpstreamClient({ http, https });
   const routerRef: { current?: CallRouter } = {};
   const tunnels = new TunnelHub({
     transport: deps.transport,
@@ -64,8 +65,7 @@ export async function startCalls(deps: CallsDeps): Promise<Calls> {
     close: async () => {
       stopListening();
       await tunnels.close();
-      upstream.http.destroy();
-      upstream.https.destroy();
+      upstream.destroy();
     },
   };
 }

@@ -78,6 +78,10 @@ export class SqliteRouteTable implements RouteTable {
   readonly #delete: BetterSqlite3.Statement<[string]>;
   readonly #selects = new Map<string, BetterSqlite3.Statement<unknown[], RouteRow>>();
   readonly #counts = new Map<string, BetterSqlite3.Statement<unknown[], { n: number }>>();
+  readonly #dataVersion: BetterSqlite3.Statement<[], number>;
+  /** Routes by service, for the call path's per-call lookup; cleared by every write and by other connections'. */
+  readonly #byService = new Map<string, Route[]>();
+  #seenVersion = -1;
 
   /** `db` must be open with the migrations applied (see `openDatabase`). */
   constructor(db: BetterSqlite3.Database) {
@@ -91,6 +95,7 @@ export class SqliteRouteTable implements RouteTable {
          metric = excluded.metric, state = excluded.state, version = excluded.version, stale_since = excluded.stale_since`,
     );
     this.#delete = db.prepare<[string]>('DELETE FROM routes WHERE key = ?');
+    this.#dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
   }
 
   get(key: RouteKey): Route | undefined {
@@ -99,6 +104,26 @@ export class SqliteRouteTable implements RouteTable {
   }
 
   list(filter: RouteFilter = {}): Route[] {
+    const keys = Object.keys(filter);
+    if (keys.length === 1 && filter.service !== undefined) return this.#listService(filter.service);
+    return this.#select(filter);
+  }
+
+  /** One service's routes from the cache, valid while nobody wrote (outside a transaction only). */
+  #listService(service: string): Route[] {
+    const version = this.#dataVersion.get() ?? 0;
+    if (version !== this.#seenVersion) {
+      this.#byService.clear();
+      this.#seenVersion = version;
+    }
+    const cached = this.#byService.get(service);
+    if (cached) return [...cached];
+    const routes = this.#select({ service });
+    if (!this.#db.inTransaction) this.#byService.set(service, routes);
+    return [...routes];
+  }
+
+  #select(filter: RouteFilter): Route[] {
     const { sql, params } = this.#where(filter);
     let stmt = this.#selects.get(sql);
     if (!stmt) {
@@ -155,6 +180,7 @@ export class SqliteRouteTable implements RouteTable {
 
   /** Writes the planned events, plus unchanged upserts (their version may have moved), like MemoryRouteTable. */
   #commit(events: RouteEvent[], upserts: readonly Route[] = []): RouteEvent[] {
+    this.#byService.clear();
     for (const route of upserts) this.#upsert.run(toParams(route));
     for (const event of events) {
       const row = eventResult(event);

@@ -1,13 +1,17 @@
 import { z } from 'zod';
 
 /** The tunnel frame format version this code speaks. */
-export const TUNNEL_PROTOCOL_VERSION = 1;
+export const TUNNEL_PROTOCOL_VERSION = 2;
 /** The largest body chunk one DATA frame carries (64 KiB). */
 export const MAX_CHUNK_BYTES = 64 * 1024;
-/** Bytes before the header: version, type, call id, flags, header length. */
-export const FRAME_PREFIX_BYTES = 11;
-/** The largest JSON header accepted (1 MiB: headers of a request head fit easily). */
-export const MAX_HEADER_BYTES = 1024 * 1024;
+/** Flag bit 0: the frame was sent by the call's caller. */
+export const FLAG_FROM_CALLER = 1;
+/** Flag bit 1 (REQUEST and RESPONSE only): the sender's whole body is inline, nothing follows. */
+export const FLAG_END = 2;
+/** Bytes before the header: version, type, call id, flags, header length, body length. */
+export const FRAME_PREFIX_BYTES = 15;
+/** The largest JSON header accepted (64 KiB: four times node:http's default header limit). */
+export const MAX_HEADER_BYTES = 64 * 1024;
 
 /** Frame type numbers on the wire. */
 export const FrameType = {
@@ -66,11 +70,14 @@ interface FrameBase {
   fromCaller: boolean;
 }
 
-/** One decoded tunnel frame. */
+/**
+ * One decoded tunnel frame. REQUEST and RESPONSE may carry the first body chunk inline (`body`) and, with `end`,
+ * say the body is complete: a small call costs one frame each way.
+ */
 export type Frame = FrameBase &
   (
-    | { type: 'request'; header: RequestHeader }
-    | { type: 'response'; header: ResponseHeader }
+    | { type: 'request'; header: RequestHeader; body?: Uint8Array; end?: boolean }
+    | { type: 'response'; header: ResponseHeader; body?: Uint8Array; end?: boolean }
     | { type: 'data'; body: Uint8Array }
     | { type: 'end' }
     | { type: 'credit'; header: { n: number } }
@@ -87,14 +94,19 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 /** Encodes one frame to its binary form. */
 export function encodeFrame(frame: Frame): Uint8Array {
   const header = 'header' in frame ? encoder.encode(JSON.stringify(frame.header)) : new Uint8Array(0);
-  const body = frame.type === 'data' ? frame.body : new Uint8Array(0);
+  const body =
+    frame.type === 'data' || frame.type === 'request' || frame.type === 'response'
+      ? (frame.body ?? new Uint8Array(0))
+      : new Uint8Array(0);
+  const end = (frame.type === 'request' || frame.type === 'response') && frame.end === true;
   const out = new Uint8Array(FRAME_PREFIX_BYTES + header.byteLength + body.byteLength);
   const view = new DataView(out.buffer);
   view.setUint8(0, TUNNEL_PROTOCOL_VERSION);
   view.setUint8(1, FrameType[frame.type]);
   view.setUint32(2, frame.id >>> 0);
-  view.setUint8(6, frame.fromCaller ? 1 : 0);
+  view.setUint8(6, (frame.fromCaller ? FLAG_FROM_CALLER : 0) | (end ? FLAG_END : 0));
   view.setUint32(7, header.byteLength);
+  view.setUint32(11, body.byteLength);
   out.set(header, FRAME_PREFIX_BYTES);
   out.set(body, FRAME_PREFIX_BYTES + header.byteLength);
   return out;
@@ -111,7 +123,14 @@ function parseHeader<T>(schema: z.ZodType<T>, bytes: Uint8Array): { ok: true; va
   return parsed.success ? { ok: true, value: parsed.data } : { ok: false };
 }
 
-/** Decodes one frame; never throws: malformed input yields `{ok: false, reason}`. */
+/** The byte length of the frame starting at `bytes` (from its prefix), or undefined when the prefix is cut short. */
+export function frameLength(bytes: Uint8Array): number | undefined {
+  if (bytes.byteLength < FRAME_PREFIX_BYTES) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, FRAME_PREFIX_BYTES);
+  return FRAME_PREFIX_BYTES + view.getUint32(7) + view.getUint32(11);
+}
+
+/** Decodes exactly one frame; never throws: malformed input yields `{ok: false, reason}`. */
 export function decodeFrame(bytes: Uint8Array): DecodeResult {
   if (bytes.byteLength < FRAME_PREFIX_BYTES) return { ok: false, reason: 'short' };
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -119,42 +138,46 @@ export function decodeFrame(bytes: Uint8Array): DecodeResult {
   const type = view.getUint8(1);
   const id = view.getUint32(2);
   const flags = view.getUint8(6);
-  if ((flags & ~1) !== 0) return { ok: false, reason: 'flags' };
-  const fromCaller = (flags & 1) === 1;
+  if ((flags & ~(FLAG_FROM_CALLER | FLAG_END)) !== 0) return { ok: false, reason: 'flags' };
+  const fromCaller = (flags & FLAG_FROM_CALLER) !== 0;
+  const end = (flags & FLAG_END) !== 0;
   const headerLength = view.getUint32(7);
-  if (headerLength > MAX_HEADER_BYTES || FRAME_PREFIX_BYTES + headerLength > bytes.byteLength)
-    return { ok: false, reason: 'header_length' };
+  if (headerLength > MAX_HEADER_BYTES) return { ok: false, reason: 'header_length' };
+  if (FRAME_PREFIX_BYTES + headerLength + view.getUint32(11) !== bytes.byteLength)
+    return { ok: false, reason: 'length' };
   const header = bytes.subarray(FRAME_PREFIX_BYTES, FRAME_PREFIX_BYTES + headerLength);
   const rest = bytes.subarray(FRAME_PREFIX_BYTES + headerLength);
   const base = { id, fromCaller };
   const bad = (reason: string): DecodeResult => ({ ok: false, reason });
+  if (end && type !== FrameType.request && type !== FrameType.response) return bad('flags');
+  if (rest.byteLength > MAX_CHUNK_BYTES) return bad('chunk_size');
+  const inline = { ...(rest.byteLength > 0 ? { body: rest } : {}), ...(end ? { end } : {}) };
   switch (type) {
     case FrameType.data:
       if (headerLength !== 0) return bad('data_header');
-      if (rest.byteLength > MAX_CHUNK_BYTES) return bad('chunk_size');
       return { ok: true, frame: { ...base, type: 'data', body: rest } };
     case FrameType.end:
       if (headerLength !== 0 || rest.byteLength !== 0) return bad('end_payload');
       return { ok: true, frame: { ...base, type: 'end' } };
-    default:
-      break;
-  }
-  if (rest.byteLength !== 0) return bad('trailing_bytes');
-  switch (type) {
     case FrameType.request: {
       if (!fromCaller) return bad('request_from_callee');
       const h = parseHeader(RequestHeaderSchema, header);
-      return h.ok
-        ? { ok: true, frame: { ...base, type: 'request', header: h.value } }
-        : bad('request_header');
+      if (!h.ok) return bad('request_header');
+      if (!h.value.body && (rest.byteLength > 0 || end)) return bad('body_without_flag');
+      return { ok: true, frame: { ...base, type: 'request', header: h.value, ...inline } };
     }
     case FrameType.response: {
       if (fromCaller) return bad('response_from_caller');
       const h = parseHeader(ResponseHeaderSchema, header);
       return h.ok
-        ? { ok: true, frame: { ...base, type: 'response', header: h.value } }
+        ? { ok: true, frame: { ...base, type: 'response', header: h.value, ...inline } }
         : bad('response_header');
     }
+    default:
+      break;
+  }
+  if (rest.byteLength !== 0) return bad('trailing_bytes');
+  switch (type) {
     case FrameType.credit: {
       const h = parseHeader(CreditHeaderSchema, header);
       return h.ok ? { ok: true, frame: { ...base, type: 'credit', header: h.value } } : bad('credit_header');

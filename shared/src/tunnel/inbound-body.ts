@@ -24,6 +24,8 @@ export class InboundBody implements AsyncIterable<Uint8Array> {
   /** Chunks received minus chunks granted back: the sender's credit in use. */
   #outstanding = 0;
   #delivered = false;
+  /** Chunks at the front of the queue that came inline and used no credit. */
+  #inlineAhead = 0;
   #iterating = false;
 
   constructor(hooks: InboundBodyHooks, window = 16, batch = 4) {
@@ -42,11 +44,12 @@ export class InboundBody implements AsyncIterable<Uint8Array> {
     return this.#ended || this.#error !== undefined;
   }
 
-  /** A DATA frame arrived. */
-  push(chunk: Uint8Array): void {
+  /** A chunk arrived: from a DATA frame (`counted`: it used a unit of credit), or inline in the call's head. */
+  push(chunk: Uint8Array, counted = true): void {
     if (this.finished) return;
     this.#queue.push(chunk);
-    this.#outstanding++;
+    if (counted) this.#outstanding++;
+    else if (this.#queue.length === this.#inlineAhead + 1) this.#inlineAhead++;
     this.#wake();
   }
 
@@ -62,6 +65,7 @@ export class InboundBody implements AsyncIterable<Uint8Array> {
     if (this.finished) return;
     this.#error = error;
     this.#queue.length = 0;
+    this.#inlineAhead = 0;
     this.#wake();
   }
 
@@ -88,7 +92,8 @@ export class InboundBody implements AsyncIterable<Uint8Array> {
         }
         const chunk = this.#queue.shift();
         if (chunk) {
-          this.#delivered = true;
+          if (this.#inlineAhead > 0) this.#inlineAhead--;
+          else this.#delivered = true;
           yield chunk;
           continue;
         }

@@ -1,4 +1,5 @@
 export * from './frame.js';
+export * from './frame-batch.js';
 export * from './call-types.js';
 export * from './call-errors.js';
 export * from './call-queue.js';
@@ -7,3 +8,4 @@ export * from './credit-gate.js';
 export * from './inbound-body.js';
 export * from './http-headers.js';
 export * from './tunnel-endpoint.js';
+export * from './early-body.js';

@@ -1,0 +1,62 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { TetherError } from '../errors.js';
+import { callErrorStatus } from '../tunnel/call-errors.js';
+import type { TunnelResponse } from '../tunnel/call-types.js';
+import { collectEarly, nextTurn, type NextTurn } from '../tunnel/early-body.js';
+import { MAX_CHUNK_BYTES } from '../tunnel/frame.js';
+import { headerRecord } from '../tunnel/http-headers.js';
+import { drained, mayHaveBody } from './drained.js';
+
+/**
+ * Writes a call's response to the HTTP client: a short body that is complete goes out with the head in one write
+ * (with its length); otherwise the head goes at once and every chunk as it arrives, with backpressure.
+ */
+export async function writeCallResponse(
+  req: IncomingMessage,
+  res: ServerResponse,
+  response: TunnelResponse,
+  turn: NextTurn = nextTurn,
+): Promise<void> {
+  const headers = headerRecord(response.headers);
+  try {
+    const early = await collectEarly(response.body, MAX_CHUNK_BYTES, turn);
+    if (early.ended) {
+      const withLength =
+        headers['content-length'] === undefined && mayHaveBody(req.method ?? 'GET', response.status);
+      if (withLength) headers['content-length'] = String(early.head.byteLength);
+      res.writeHead(response.status, headers).end(early.head);
+      return;
+    }
+    res.writeHead(response.status, headers);
+    res.flushHeaders();
+    if (early.head.byteLength > 0 && !res.write(early.head)) await drained(res);
+    for await (const chunk of early.rest) {
+      if (res.destroyed) return;
+      if (!res.write(chunk)) await drained(res);
+    }
+    res.end();
+  } catch (err) {
+    // Before the head went out the caller gets a proper error; after, the only way to say so is to cut.
+    if (!res.headersSent) return sendCallError(req, res, err);
+    res.destroy();
+  }
+}
+
+/** Answers a failed call with `{"error":{"code","message"}}` and its status (503 too_busy adds retry-after). */
+export function sendCallError(req: IncomingMessage, res: ServerResponse, err: unknown): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const status = callErrorStatus(err);
+  const code = err instanceof TetherError ? err.code : 'bad_gateway';
+  const message = err instanceof TetherError ? err.message : 'call failed';
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (code === 'too_busy') headers['retry-after'] = '1';
+  if (!req.complete) {
+    // The request body was not read whole (413, early refusal): do not keep this connection.
+    headers.connection = 'close';
+    req.resume();
+  }
+  res.writeHead(status, headers).end(JSON.stringify({ error: { code, message } }));
+}

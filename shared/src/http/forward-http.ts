@@ -1,0 +1,73 @@
+import type { IncomingMessage } from 'node:http';
+import { UpstreamError } from '../errors.js';
+import type { HeaderList, TunnelResponse } from '../tunnel/call-types.js';
+import { collectEarly, nextTurn, type NextTurn } from '../tunnel/early-body.js';
+import { MAX_CHUNK_BYTES } from '../tunnel/frame.js';
+import { forwardableHeaders, headerRecord } from '../tunnel/http-headers.js';
+import { drained } from './drained.js';
+import type { UpstreamClient } from './upstream-client.js';
+
+/** One upstream HTTP request: where, what, and the headers already prepared (Tether's own included). */
+export interface UpstreamRequest {
+  baseUrl: string;
+  method: string;
+  path: string;
+  query: string;
+  headers: HeaderList;
+  body: AsyncIterable<Uint8Array> | undefined;
+  signal: AbortSignal;
+}
+
+/**
+ * Sends a request to `baseUrl + path` and resolves with the response head; the body streams after. A short body
+ * that is already complete goes out in one write with its length; a longer one streams with backpressure.
+ */
+export async function forwardHttp(
+  req: UpstreamRequest,
+  client: UpstreamClient,
+  turn: NextTurn = nextTurn,
+): Promise<TunnelResponse> {
+  const base = new URL(req.baseUrl);
+  const prefix = base.pathname.replace(/\/$/, '');
+  const secure = base.protocol === 'https:';
+  const early = req.body ? await collectEarly(req.body, MAX_CHUNK_BYTES, turn) : undefined;
+  const headers = headerRecord(req.headers);
+  if (early?.ended && headers['content-length'] === undefined)
+    headers['content-length'] = String(early.head.byteLength);
+  return new Promise<TunnelResponse>((resolve, reject) => {
+    let bodyError: Error | undefined;
+    const out = client.request(secure, {
+      protocol: base.protocol,
+      hostname: base.hostname.replace(/^\[|\]$/g, ''),
+      port: base.port || (secure ? 443 : 80),
+      method: req.method,
+      path: `${prefix}${req.path}${req.query ? `?${req.query}` : ''}`,
+      headers,
+      signal: req.signal,
+    });
+    out.once('response', (res: IncomingMessage) =>
+      resolve({ status: res.statusCode ?? 502, headers: forwardableHeaders(res.rawHeaders), body: res }),
+    );
+    out.once('error', (err) => {
+      if (req.signal.aborted) return reject(req.signal.reason as Error);
+      if (bodyError !== undefined) return reject(bodyError);
+      reject(new UpstreamError(`upstream ${base.host} failed: ${err.message}`, { cause: err }));
+    });
+
+    if (!early) return void out.end();
+    if (early.ended) return void out.end(early.head);
+    if (early.head.byteLength > 0) out.write(early.head);
+    void (async () => {
+      try {
+        for await (const chunk of early.rest) {
+          if (!out.write(chunk)) await drained(out);
+          if (out.destroyed) return;
+        }
+        out.end();
+      } catch (err) {
+        bodyError = err instanceof Error ? err : new Error(String(err));
+        out.destroy(bodyError);
+      }
+    })();
+  });
+}

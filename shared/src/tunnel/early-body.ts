@@ -1,0 +1,82 @@
+import { concatBytes } from './bytes.js';
+
+/** Waits one event-loop turn; how long a body may take to show it is complete before it is streamed. */
+export type NextTurn = () => Promise<void>;
+
+/** The default turn: after the I/O callbacks of this loop iteration (`setImmediate`). */
+export const nextTurn: NextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** What a body had ready within one turn: its first bytes, whether that was all, and the rest to stream. */
+export interface EarlyBody {
+  /** The bytes available at once (at most `max`). */
+  head: Uint8Array;
+  /** True when `head` is the whole body. */
+  ended: boolean;
+  /** The remaining chunks (empty when ended); iterate it, or `cancel()` to release the source. */
+  rest: AsyncIterable<Uint8Array>;
+  /** Releases the source when the rest will never be read. */
+  cancel(): Promise<void>;
+}
+
+const TURN: unique symbol = Symbol('turn');
+const EMPTY = new Uint8Array(0);
+
+const ended = (head: Uint8Array): EarlyBody => ({
+  head,
+  ended: true,
+  rest: { [Symbol.asyncIterator]: async function* () {} },
+  cancel: async () => undefined,
+});
+
+/**
+ * Takes what `body` yields before the next turn, up to `max` bytes: a short body that is already there (a buffered
+ * request, a small HTTP response read in one go) travels whole in one frame and one write; anything slower streams.
+ */
+export async function collectEarly(
+  body: AsyncIterable<Uint8Array>,
+  max: number,
+  turn: NextTurn = nextTurn,
+): Promise<EarlyBody> {
+  const it = body[Symbol.asyncIterator]();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const tick = turn().then((): typeof TURN => TURN);
+  let pending: Promise<IteratorResult<Uint8Array>> | undefined;
+  let carry: Uint8Array | undefined;
+  for (;;) {
+    const next = it.next();
+    const r = await Promise.race([next, tick]);
+    if (r === TURN) {
+      pending = next;
+      next.catch(() => undefined); // read (and rethrown) by the rest, or dropped with it
+      break;
+    }
+    if (r.done) return ended(chunks.length === 0 ? EMPTY : concatBytes(chunks, size));
+    if (size + r.value.byteLength > max) {
+      carry = r.value;
+      break;
+    }
+    chunks.push(r.value);
+    size += r.value.byteLength;
+  }
+  let finished = false;
+  async function* rest(): AsyncGenerator<Uint8Array> {
+    try {
+      if (carry) yield carry;
+      for (let r = await (pending ?? it.next()); !r.done; r = await it.next()) yield r.value;
+      finished = true;
+    } finally {
+      if (!finished) await it.return?.();
+    }
+  }
+  return {
+    head: chunks.length === 0 ? EMPTY : concatBytes(chunks, size),
+    ended: false,
+    rest: { [Symbol.asyncIterator]: rest },
+    cancel: async () => {
+      if (finished) return;
+      finished = true;
+      await it.return?.();
+    },
+  };
+}

@@ -1,0 +1,90 @@
+import { concatBytes } from './bytes.js';
+import type { NextTurn } from './early-body.js';
+import { encodeFrame, frameLength, decodeFrame, type DecodeResult, type Frame } from './frame.js';
+
+/** The most bytes of frames one transport message carries (a lone larger frame goes alone). */
+export const MAX_FRAME_BATCH_BYTES = 128 * 1024;
+
+/** Decodes the frames of one transport message, in order; stops at the first one whose length is broken. */
+export function decodeFrames(bytes: Uint8Array): DecodeResult[] {
+  const out: DecodeResult[] = [];
+  let at = 0;
+  while (at < bytes.byteLength) {
+    const length = frameLength(bytes.subarray(at));
+    if (length === undefined || at + length > bytes.byteLength) {
+      out.push({ ok: false, reason: at === 0 && length === undefined ? 'short' : 'length' });
+      break;
+    }
+    out.push(decodeFrame(bytes.subarray(at, at + length)));
+    at += length;
+  }
+  if (out.length === 0) out.push({ ok: false, reason: 'short' });
+  return out;
+}
+
+interface Batch {
+  parts: Uint8Array[];
+  size: number;
+  sent: boolean;
+  done: Promise<void>;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * Gathers the frames sent within one event-loop turn into as few transport messages as fit MAX_FRAME_BATCH_BYTES: under
+ * load many calls share a publish (one broker message, one socket write), alone a frame waits only for the turn.
+ * Messages go out in the order their frames were sent.
+ */
+export class FrameBatcher {
+  readonly #publish: (payload: Uint8Array) => Promise<void>;
+  readonly #turn: NextTurn;
+  readonly #maxBytes: number;
+  #open: Batch | undefined;
+
+  constructor(
+    publish: (payload: Uint8Array) => Promise<void>,
+    turn: NextTurn,
+    maxBytes = MAX_FRAME_BATCH_BYTES,
+  ) {
+    this.#publish = publish;
+    this.#turn = turn;
+    this.#maxBytes = maxBytes;
+  }
+
+  /** Queues a frame; resolves when the message carrying it was handed to the transport. */
+  send(frame: Frame): Promise<void> {
+    const bytes = encodeFrame(frame);
+    let batch = this.#open;
+    if (batch && batch.size + bytes.byteLength > this.#maxBytes) {
+      this.#flush(batch);
+      batch = undefined;
+    }
+    if (!batch) batch = this.#start();
+    batch.parts.push(bytes);
+    batch.size += bytes.byteLength;
+    return batch.done;
+  }
+
+  #start(): Batch {
+    let resolve!: () => void;
+    let reject!: (err: unknown) => void;
+    const done = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    done.catch(() => undefined); // each sender handles (or ignores) the failure through its own promise
+    const batch: Batch = { parts: [], size: 0, sent: false, done, resolve, reject };
+    this.#open = batch;
+    void this.#turn().then(() => this.#flush(batch));
+    return batch;
+  }
+
+  #flush(batch: Batch): void {
+    if (batch.sent) return;
+    batch.sent = true;
+    if (this.#open === batch) this.#open = undefined;
+    const payload = concatBytes(batch.parts, batch.size);
+    this.#publish(payload).then(batch.resolve, batch.reject);
+  }
+}

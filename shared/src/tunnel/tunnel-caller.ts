@@ -1,0 +1,209 @@
+import { TetherError, TimeoutError, TooBusyError, TunnelClosedError } from '../errors.js';
+import { pumpBody } from './body-pump.js';
+import { CallCancelledError, fromErrorHeader } from './call-errors.js';
+import { CallQueue } from './call-queue.js';
+import type { CallOptions, TunnelRequest, TunnelResponse } from './call-types.js';
+import { CreditGate } from './credit-gate.js';
+import { collectEarly, type EarlyBody } from './early-body.js';
+import { MAX_CHUNK_BYTES, type Frame, type RequestHeader } from './frame.js';
+import { InboundBody } from './inbound-body.js';
+import { sendOrFail, sendQuietly, type TunnelLink } from './tunnel-link.js';
+
+interface OutCall {
+  id: number;
+  resolve: (res: TunnelResponse) => void;
+  reject: (err: Error) => void;
+  timer: unknown;
+  gate: CreditGate;
+  response: InboundBody | undefined;
+  detach: () => void;
+  done: boolean;
+}
+
+/** Limits of the caller half: calls in flight at once, and calls that may wait for a slot. */
+export interface CallerLimits {
+  maxInFlight: number;
+  maxQueue: number;
+}
+
+/** The caller half of a TunnelEndpoint: correlation ids, deadlines, CANCEL on abort, the in-flight limit. */
+export class TunnelCaller {
+  readonly #link: TunnelLink;
+  readonly #limits: CallerLimits;
+  readonly #out = new Map<number, OutCall>();
+  readonly #queue: CallQueue;
+  #nextId = 1;
+  /** Slots promised to calls that are not in `#out` yet (handed over from the queue, or reading their body). */
+  #reserved = 0;
+
+  constructor(link: TunnelLink, limits: CallerLimits) {
+    this.#link = link;
+    this.#limits = limits;
+    this.#queue = new CallQueue(link.clock);
+  }
+
+  /** Calls in flight, and calls queued for a slot. */
+  get stats(): { outgoing: number; queued: number } {
+    return { outgoing: this.#out.size, queued: this.#queue.length };
+  }
+
+  /** Opens a call; resolves with the response head once it arrives (the body follows as it streams). */
+  async call(request: TunnelRequest, options: CallOptions): Promise<TunnelResponse> {
+    const { signal } = options;
+    const { clock } = this.#link;
+    if (signal?.aborted) throw new CallCancelledError(undefined, { cause: signal.reason });
+    const deadline = clock.now() + options.timeoutMs;
+    if (this.#out.size + this.#reserved >= this.#limits.maxInFlight) {
+      if (this.#queue.length >= this.#limits.maxQueue)
+        throw new TooBusyError(
+          `more than ${this.#limits.maxInFlight + this.#limits.maxQueue} calls to this peer`,
+        );
+      await this.#queue.wait(deadline, signal); // the slot comes reserved
+    } else this.#reserved++;
+    let early: EarlyBody | undefined;
+    try {
+      // A short body that is already here travels inside the REQUEST: one frame for the whole call.
+      early = options.body ? await collectEarly(options.body, MAX_CHUNK_BYTES, this.#link.turn) : undefined;
+    } catch (err) {
+      this.#reserved--;
+      this.#startQueued();
+      throw err;
+    }
+    return new Promise<TunnelResponse>((resolve, reject) => {
+      this.#reserved--;
+      const id = this.#allocateId();
+      const onAbort = (): void =>
+        this.#cancel(call, new CallCancelledError(undefined, { cause: signal?.reason }));
+      const call: OutCall = {
+        id,
+        resolve,
+        reject,
+        timer: undefined,
+        gate: new CreditGate(this.#link.window),
+        response: undefined,
+        detach: () => signal?.removeEventListener('abort', onAbort),
+        done: false,
+      };
+      this.#out.set(id, call);
+      const remaining = Math.max(0, deadline - clock.now());
+      call.timer = clock.setTimeout(
+        () => this.#cancel(call, new TimeoutError(`no complete response within ${options.timeoutMs} ms`)),
+        remaining,
+      );
+      signal?.addEventListener('abort', onAbort, { once: true });
+
+      const header: RequestHeader = { ...request, timeoutMs: remaining, body: early !== undefined };
+      const inline = early ? { body: early.head, end: early.ended } : {};
+      sendOrFail(this.#link, { type: 'request', id, fromCaller: true, header, ...inline }, (err) =>
+        this.#finish(call, new TunnelClosedError('could not send the request', { cause: err })),
+      );
+      if (early && !early.ended) void this.#pumpRequest(call, early);
+    });
+  }
+
+  /** Takes a frame the peer sent as callee. */
+  receive(frame: Frame): void {
+    const call = this.#out.get(frame.id);
+    if (!call) return; // late frames of a call that already ended
+    switch (frame.type) {
+      case 'response':
+        return this.#respond(call, frame);
+      case 'data':
+        if (!call.response) return this.#link.malformed('data_before_response');
+        if (call.response.buffered >= this.#link.window) {
+          this.#link.malformed('window_exceeded');
+          return this.#cancel(
+            call,
+            new TetherError('protocol_error', 'peer exceeded the flow-control window'),
+          );
+        }
+        return call.response.push(frame.body);
+      case 'end':
+        if (!call.response) return this.#link.malformed('end_before_response');
+        call.response.end();
+        return this.#finish(call);
+      case 'credit':
+        return call.gate.add(frame.header.n);
+      case 'error':
+        return this.#finish(call, fromErrorHeader(frame.header));
+      case 'request':
+      case 'cancel':
+        return this.#link.malformed('wrong_side');
+      default: {
+        const never: never = frame;
+        return never;
+      }
+    }
+  }
+
+  /** Fails every call in flight and every queued call with `error`. */
+  fail(error: Error): void {
+    this.#queue.failAll(error);
+    for (const call of [...this.#out.values()]) this.#finish(call, error);
+  }
+
+  #respond(call: OutCall, frame: Extract<Frame, { type: 'response' }>): void {
+    if (call.response) return this.#link.malformed('duplicate_response');
+    const body = new InboundBody(
+      {
+        grant: (n) =>
+          !call.done &&
+          sendQuietly(this.#link, { type: 'credit', id: call.id, fromCaller: true, header: { n } }),
+        abandon: () => this.#cancel(call, new CallCancelledError('response body abandoned')),
+      },
+      this.#link.window,
+    );
+    if (frame.body) body.push(frame.body, false);
+    call.response = body;
+    call.resolve({ status: frame.header.status, headers: frame.header.headers, body });
+    if (frame.end) {
+      body.end();
+      this.#finish(call);
+    }
+  }
+
+  #allocateId(): number {
+    do this.#nextId = this.#nextId >= 0xffffffff ? 1 : this.#nextId + 1;
+    while (this.#out.has(this.#nextId));
+    return this.#nextId;
+  }
+
+  async #pumpRequest(call: OutCall, early: EarlyBody): Promise<void> {
+    const fail = (err: Error): void => this.#finish(call, err);
+    const target = { id: call.id, fromCaller: true, gate: call.gate, isDone: () => call.done };
+    try {
+      await pumpBody(early.rest, target, (f, onFail) => sendOrFail(this.#link, f, onFail), fail);
+    } catch (err) {
+      this.#cancel(call, err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  /** Ends a call locally with `error` and tells the callee to abort. */
+  #cancel(call: OutCall, error: Error): void {
+    if (call.done) return;
+    const header = { reason: error.message.slice(0, 1024) };
+    sendQuietly(this.#link, { type: 'cancel', id: call.id, fromCaller: true, header });
+    this.#finish(call, error);
+  }
+
+  #finish(call: OutCall, error?: Error): void {
+    if (call.done) return;
+    call.done = true;
+    this.#link.clock.clearTimeout(call.timer);
+    call.detach();
+    call.gate.close();
+    this.#out.delete(call.id);
+    if (error) {
+      if (call.response) call.response.fail(error);
+      else call.reject(error);
+    }
+    this.#startQueued();
+  }
+
+  /** Hands a free slot, reserved, to the longest waiting call. */
+  #startQueued(): void {
+    if (this.#queue.length === 0 || this.#out.size + this.#reserved >= this.#limits.maxInFlight) return;
+    this.#reserved++;
+    this.#queue.startNext();
+  }
+}

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { collectEarly } from '@tether/shared';
+
+/** A turn the test ends by hand. */
+function manualTurn(): { turn: () => Promise<void>; end: () => void } {
+  let end: () => void = () => undefined;
+  const over = new Promise<void>((r) => (end = r));
+  return { turn: () => over, end };
+}
+
+async function* bytes(...parts: number[][]): AsyncGenerator<Uint8Array> {
+  for (const p of parts) yield Uint8Array.from(p);
+}
+
+async function all(body: AsyncIterable<Uint8Array>): Promise<number[]> {
+  const out: number[] = [];
+  for await (const c of body) out.push(...c);
+  return out;
+}
+
+describe('collectEarly', () => {
+  it('takes a body that is complete within the turn whole', async () => {
+    const early = await collectEarly(bytes([1], [2, 3]), 100);
+    expect([...early.head]).toEqual([1, 2, 3]);
+    expect(early.ended).toBe(true);
+    expect(await all(early.rest)).toEqual([]);
+  });
+
+  it('stops at the limit and streams the rest, the overflowing chunk first', async () => {
+    const early = await collectEarly(bytes([1, 2], [3, 4], [5]), 3);
+    expect([...early.head]).toEqual([1, 2]);
+    expect(early.ended).toBe(false);
+    expect(await all(early.rest)).toEqual([3, 4, 5]);
+  });
+
+  it('streams what arrives after the turn, keeping the read in progress', async () => {
+    const t = manualTurn();
+    let later: (() => void) | undefined;
+    const body = (async function* () {
+      yield Uint8Array.from([1]);
+      await new Promise<void>((r) => (later = r));
+      yield Uint8Array.from([2]);
+    })();
+    const pending = collectEarly(body, 100, t.turn);
+    await new Promise((r) => setImmediate(r));
+    t.end();
+    const early = await pending;
+    expect([...early.head]).toEqual([1]);
+    expect(early.ended).toBe(false);
+    later!();
+    expect(await all(early.rest)).toEqual([2]);
+  });
+
+  it('throws an error the body raises within the turn, and hands a later one to the reader of the rest', async () => {
+    const failing = (async function* () {
+      yield Uint8Array.from([1]);
+      throw new Error('boom');
+    })();
+    await expect(collectEarly(failing, 100)).rejects.toThrow('boom');
+    const t = manualTurn();
+    let fail: (() => void) | undefined;
+    const late = (async function* () {
+      yield Uint8Array.from([1]);
+      await new Promise<void>((r) => (fail = r));
+      throw new Error('late');
+    })();
+    const pending = collectEarly(late, 100, t.turn);
+    await new Promise((r) => setImmediate(r));
+    t.end();
+    const early = await pending;
+    fail!();
+    await expect(all(early.rest)).rejects.toThrow('late');
+  });
+
+  it('releases the source on cancel', async () => {
+    let released = false;
+    const t = manualTurn();
+    const body = (async function* () {
+      try {
+        yield Uint8Array.from([1]);
+        yield Uint8Array.from([2]);
+      } finally {
+        released = true;
+      }
+    })();
+    const it = body[Symbol.asyncIterator]();
+    const slow: AsyncIterable<Uint8Array> = {
+      [Symbol.asyncIterator]: () => ({
+        next: async () => {
+          const r = await it.next();
+          await new Promise((res) => setImmediate(res));
+          return r;
+        },
+        return: async () => it.return(undefined),
+      }),
+    };
+    const pending = collectEarly(slow, 100, t.turn);
+    t.end();
+    const early = await pending;
+    expect(early.ended).toBe(false);
+    await early.cancel();
+    expect(released).toBe(true);
+  });
+});

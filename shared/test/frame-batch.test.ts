@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { decodeFrames, encodeFrame, FrameBatcher, type Frame } from '@tether/shared';
+
+const data = (id: number, size = 1): Frame => ({
+  type: 'data',
+  id,
+  fromCaller: true,
+  body: new Uint8Array(size),
+});
+const ids = (payload: Uint8Array): number[] => decodeFrames(payload).map((d) => (d.ok ? d.frame.id : -1));
+
+/** A turn the test ends by hand. */
+function turns(): { turn: () => Promise<void>; next: () => Promise<void> } {
+  let waiting: Array<() => void> = [];
+  return {
+    turn: () => new Promise<void>((r) => waiting.push(r)),
+    next: async () => {
+      const now = waiting;
+      waiting = [];
+      for (const r of now) r();
+      await new Promise((r) => setImmediate(r));
+    },
+  };
+}
+
+describe('decodeFrames', () => {
+  it('decodes frames laid back to back, in order', () => {
+    const bytes = Uint8Array.from([
+      ...encodeFrame(data(1)),
+      ...encodeFrame(data(2, 5)),
+      ...encodeFrame(data(3)),
+    ]);
+    expect(ids(bytes)).toEqual([1, 2, 3]);
+  });
+
+  it('stops at a frame cut short, keeping the ones before', () => {
+    const two = Uint8Array.from([...encodeFrame(data(1)), ...encodeFrame(data(2, 5))]);
+    expect(decodeFrames(two.subarray(0, two.byteLength - 1))).toEqual([
+      expect.objectContaining({ ok: true }),
+      { ok: false, reason: 'length' },
+    ]);
+    expect(decodeFrames(new Uint8Array(0))).toEqual([{ ok: false, reason: 'short' }]);
+  });
+});
+
+describe('FrameBatcher', () => {
+  it('sends the frames of one turn as one message, and each later turn its own', async () => {
+    const sent: Uint8Array[] = [];
+    const t = turns();
+    const batcher = new FrameBatcher(async (p) => void sent.push(p), t.turn);
+    const done = [batcher.send(data(1)), batcher.send(data(2)), batcher.send(data(3))];
+    expect(sent).toHaveLength(0);
+    await t.next();
+    await Promise.all(done);
+    expect(sent.map(ids)).toEqual([[1, 2, 3]]);
+    await Promise.all([batcher.send(data(4)), t.next()]);
+    expect(sent.map(ids)).toEqual([[1, 2, 3], [4]]);
+  });
+
+  it('starts a new message when the next frame would pass the size limit, keeping the order', async () => {
+    const sent: Uint8Array[] = [];
+    const t = turns();
+    const frameBytes = encodeFrame(data(1, 100)).byteLength;
+    const batcher = new FrameBatcher(async (p) => void sent.push(p), t.turn, frameBytes * 2);
+    for (let i = 1; i <= 5; i++) void batcher.send(data(i, 100));
+    expect(sent.map(ids)).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    await t.next();
+    expect(sent.map(ids)).toEqual([[1, 2], [3, 4], [5]]);
+  });
+
+  it('fails every frame of a message the transport refused', async () => {
+    const t = turns();
+    const batcher = new FrameBatcher(() => Promise.reject(new Error('link down')), t.turn);
+    const a = batcher.send(data(1));
+    const b = batcher.send(data(2));
+    await t.next();
+    await expect(a).rejects.toThrow('link down');
+    await expect(b).rejects.toThrow('link down');
+  });
+});

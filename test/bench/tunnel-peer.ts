@@ -1,0 +1,59 @@
+/**
+ * The far end of `pnpm bench:tunnel`, in its own process as an agent or a remote service would be:
+ * `http` (an echo HTTP service), `mqtt <url>` (echoes `bench/req` to `bench/res`), `tunnel <url>` (an agent-side
+ * TunnelEndpoint answering with the request body), `nats <url>` (a NATS responder on `bench.echo`).
+ * Prints one JSON ready line, then serves until killed.
+ */
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { connect as connectNats } from '@nats-io/transport-node';
+import mqtt from 'mqtt';
+import { MqttTransport } from '@tether/agent';
+import { TunnelEndpoint, tunnelDownTopic, tunnelUpTopic } from '@tether/shared';
+
+const [mode, url] = process.argv.slice(2);
+
+async function http(): Promise<void> {
+  const server = createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'application/octet-stream' });
+    req.pipe(res);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  console.log(JSON.stringify({ port: (server.address() as AddressInfo).port }));
+}
+
+async function rawMqtt(): Promise<void> {
+  const client = mqtt.connect(url!, { clientId: 'bench-responder', protocolVersion: 4, reconnectPeriod: 0 });
+  await new Promise<void>((resolve) => client.once('connect', () => resolve()));
+  // MQTT.js has no option for TCP_NODELAY (field notes): set it on the connected socket.
+  (client.stream as unknown as { setNoDelay(b: boolean): void }).setNoDelay(true);
+  client.on('message', (_t, payload) => client.publish('bench/res', payload, { qos: 0 }));
+  await client.subscribeAsync('bench/req', { qos: 0 });
+  console.log(JSON.stringify({ ready: 1 }));
+}
+
+async function tunnel(): Promise<void> {
+  const transport = await MqttTransport.connect({ url: url!, clientId: 'bench-agent' });
+  const endpoint = new TunnelEndpoint({
+    transport,
+    sendTopic: tunnelUpTopic('bench-agent'),
+    receiveTopic: tunnelDownTopic('bench-agent'),
+  });
+  endpoint.serve(async (call) => ({ status: 200, headers: [], body: call.body }));
+  await endpoint.start();
+  console.log(JSON.stringify({ ready: 1 }));
+}
+
+async function nats(): Promise<void> {
+  const nc = await connectNats({ servers: url! });
+  nc.subscribe('bench.echo', { callback: (_err, msg) => void msg.respond(msg.data) });
+  await nc.flush();
+  console.log(JSON.stringify({ ready: 1 }));
+}
+
+const modes: Record<string, () => Promise<void>> = { http, mqtt: rawMqtt, tunnel, nats };
+const run = mode === undefined ? undefined : modes[mode];
+if (!run) throw new Error(`usage: tunnel-peer http | mqtt URL | tunnel URL | nats URL`);
+await run();
