@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { DEFAULT_MAX_BODY_BYTES, type Clock, type Transport } from '@tether/shared';
 import type { EventBus } from '../event-bus.js';
 import type { Logger } from '../logger.js';
@@ -22,6 +23,8 @@ export interface CallsDeps {
   isConnected(agentId: string): boolean;
   /** Request body limit (default 64 MiB). */
   maxBodyBytes?: number;
+  /** The caller identity of a gateway request (`central:<token name>`). */
+  callerOf(req: IncomingMessage): string;
 }
 
 /** The running call machinery: the gateway handler and a way to stop. */
@@ -59,7 +62,7 @@ export async function startCalls(deps: CallsDeps): Promise<Calls> {
   });
   await tunnels.start();
   return {
-    gateway: createGateway({ router, maxBodyBytes, logger: deps.logger }),
+    gateway: createGateway({ router, maxBodyBytes, logger: deps.logger, callerOf: deps.callerOf }),
     tunnels,
     close: async () => {
       stopListening();
