@@ -62,9 +62,6 @@ export class TokenBucket {
   }
 }
 
-/** What a keyed limiter does with keys beyond its capacity. */
-const OVERFLOW_KEY = '\u0000overflow';
-
 /**
  * One token bucket per key (a source address, an agent id), bounded: full buckets are forgotten when the map
  * reaches `maxKeys`, and if every bucket is busy, new keys share one overflow bucket.
@@ -74,11 +71,13 @@ export class KeyedBuckets {
   readonly #clock: Pick<Clock, 'now'>;
   readonly #maxKeys: number;
   readonly #buckets = new Map<string, TokenBucket>();
+  readonly #overflow: TokenBucket;
 
   constructor(rate: RateSpec, clock: Pick<Clock, 'now'>, maxKeys = 10_000) {
     this.#rate = rate;
     this.#clock = clock;
     this.#maxKeys = maxKeys;
+    this.#overflow = new TokenBucket(rate, clock);
   }
 
   /** How many keys are remembered. */
@@ -91,7 +90,7 @@ export class KeyedBuckets {
     let bucket = this.#buckets.get(key);
     if (bucket) return bucket;
     if (this.#buckets.size >= this.#maxKeys) this.#prune();
-    if (this.#buckets.size >= this.#maxKeys) return this.bucket(OVERFLOW_KEY);
+    if (this.#buckets.size >= this.#maxKeys) return this.#overflow;
     bucket = new TokenBucket(this.#rate, this.#clock);
     this.#buckets.set(key, bucket);
     return bucket;

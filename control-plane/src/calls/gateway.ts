@@ -62,7 +62,10 @@ export function createGateway(deps: GatewayDeps): CallGateway {
         const response = await deps.router.route({
           ...parts,
           method: req.method ?? 'GET',
-          headers: forwardableHeaders(req.rawHeaders),
+          // The Tether token that authorised the call is not the service's business: never forwarded.
+          headers: forwardableHeaders(req.rawHeaders).filter(
+            ([name, value]) => name.toLowerCase() !== 'authorization' || !/^bearer\s+tether_/i.test(value),
+          ),
           caller: { kind: 'central', id: caller },
           callerHeader: caller,
           hops,
