@@ -118,7 +118,10 @@ function readyHint(ports: { mqtt: number; http: number }, dataDir: string, httpH
 }
 
 /** Runs `fn` on the data dir's database (whether or not the server runs: SQLite WAL, busy timeout). */
-function withDatabase<T>(dataDir: string, fn: (db: ReturnType<typeof openDatabase>, audit: AuditLog) => T): T {
+function withDatabase<T>(
+  dataDir: string,
+  fn: (db: ReturnType<typeof openDatabase>, audit: AuditLog) => T,
+): T {
   const db = openDatabase(join(dataDir, 'tether.db'));
   const audit = new AuditLog({ db, clock: { now: Date.now, setTimeout: () => 0, clearTimeout: () => {} } });
   try {
@@ -190,7 +193,10 @@ export function createProgram(): Command {
     .option('--http-host <host>', 'HTTP listen address (default 127.0.0.1)')
     .option('--max-body <size>', 'body limit of calls through /call (default 64MiB)', sizeArg)
     .option('--max-packet-size <size>', 'largest MQTT packet an agent may send (default 256KiB)', sizeArg)
-    .option('--connect-timeout <duration>', 'close MQTT sockets without a CONNECT after this long (default 10s)')
+    .option(
+      '--connect-timeout <duration>',
+      'close MQTT sockets without a CONNECT after this long (default 10s)',
+    )
     .option('--log-level <level>', 'log level (logs go to stderr)', 'info')
     .action((flags: ServeFlags) => serve(flags));
   const agent = program.command('agent').description('manage agents');

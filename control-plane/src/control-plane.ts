@@ -136,7 +136,11 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     options.bootstrapToken === false
       ? undefined
       : ensureBootstrapToken(options.dataDir, { tokens, audit }, clock.now(), logger);
-  const { aedes: broker, guard, forget } = await createBroker({ agents, metrics, logger, audit, clock, limits });
+  const {
+    aedes: broker,
+    guard,
+    forget: forgetAgent,
+  } = await createBroker({ agents, metrics, logger, audit, clock, limits });
   const transport = new AedesTransport(broker);
   const distribution = new Distribution({ table, agents, services, transport, logger });
   const liveness = new Liveness({ db, table, agents, distribution, bus, logger, clock });
@@ -219,7 +223,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     // Both run only once listening (API, poll), when `calls` exists.
     dropTunnel: (agentId, reason) => calls.tunnels.drop(agentId, reason),
     disconnect: (agentId) => liveness.kick(agentId),
-    forget,
+    forget: forgetAgent,
   });
   const app = createApp({
     table,

@@ -24,6 +24,7 @@ describe('access policy (roles)', () => {
     expect(may('admin', 'POST', '/call/svc/x')).toBe(true);
     expect(may('admin', 'GET', '/api/v1/audit')).toBe(true);
     expect(may('admin', 'PUT', '/api/v1/services/s/policy')).toBe(true);
-    for (const role of ['admin', 'viewer', 'caller'] as const) expect(may(role, 'GET', '/api/v1/whoami')).toBe(true);
+    for (const role of ['admin', 'viewer', 'caller'] as const)
+      expect(may(role, 'GET', '/api/v1/whoami')).toBe(true);
   });
 });

@@ -24,7 +24,11 @@ describe('AuditLog', () => {
   it('coalesces identical failures per minute into one row with a count', () => {
     const clock = new ManualClock(60_000 * 100);
     const audit = log(clock);
-    const failure = { kind: 'auth-failed', source: '10.0.0.1', detail: { via: 'mqtt', reason: 'bad_secret' } } as const;
+    const failure = {
+      kind: 'auth-failed',
+      source: '10.0.0.1',
+      detail: { via: 'mqtt', reason: 'bad_secret' },
+    } as const;
     for (let i = 0; i < 500; i++) audit.record(failure);
     audit.record({ ...failure, source: '10.0.0.2' });
     audit.flush();
@@ -70,7 +74,10 @@ describe('AuditLog', () => {
     const t = clock.now();
     audit.record({ kind: 'agent-created', agentId: 'b' });
     audit.record({ kind: 'agent-revoked', agentId: 'a' });
-    expect(audit.list({ limit: 10, agentId: 'a' }).map((r) => r.kind)).toEqual(['agent-created', 'agent-revoked']);
+    expect(audit.list({ limit: 10, agentId: 'a' }).map((r) => r.kind)).toEqual([
+      'agent-created',
+      'agent-revoked',
+    ]);
     expect(audit.list({ limit: 10, kind: 'agent-created' }).map((r) => r.agentId)).toEqual(['a', 'b']);
     expect(audit.list({ limit: 10, since: t }).map((r) => r.agentId)).toEqual(['b', 'a']);
     const [first] = audit.list({ limit: 1 });

@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ServicePolicySchema } from '@tether/shared';
 import { parseConfig, PolicyStore, type ControlPlane } from '../src/index.js';
-import { addAgent, adminAuth, connectAgent, edgeRoute, snapshot, startTestControlPlane, waitFor } from './helpers.js';
+import {
+  addAgent,
+  adminAuth,
+  connectAgent,
+  edgeRoute,
+  snapshot,
+  startTestControlPlane,
+  waitFor,
+} from './helpers.js';
 
 describe('policy API', () => {
   let cp: ControlPlane;

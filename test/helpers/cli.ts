@@ -2,12 +2,20 @@ import { execFile } from 'node:child_process';
 import { CP_BIN, ROOT } from './processes.js';
 
 /** Runs `tether-cp <args>` to completion (bounded); resolves with its exit code and output. */
-export function runCp(args: string[], timeoutMs = 15_000): Promise<{ code: number; stdout: string; stderr: string }> {
+export function runCp(
+  args: string[],
+  timeoutMs = 15_000,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CP_BIN, ...args], { cwd: ROOT, timeout: timeoutMs }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [CP_BIN, ...args],
+      { cwd: ROOT, timeout: timeoutMs },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 

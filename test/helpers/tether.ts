@@ -80,7 +80,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     fetch: (path, init = {}) =>
       fetch(apiBase + path, {
         ...init,
-        headers: { authorization: `Bearer ${token}`, ...((init.headers as Record<string, string>) ?? {}) },
+        headers: { authorization: `Bearer ${token}`, ...(init.headers ?? {}) },
       }),
     addAgent: async (id) => {
       const res = await cp.api<{ id: string; secret: string }>('/api/v1/agents', {

@@ -3,8 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { counter } from '../helpers/cli.js';
 import { connectRaw, publishRaw } from '../helpers/mqtt-client.js';
 import { stopAll } from '../helpers/processes.js';
-import { fixedHeader, rawSocket } from '../helpers/raw-socket.js';
-import { startControlPlane, type ControlPlane } from '../helpers/tether.js';
+import { fixedHeader, rawSocket, type RawSocket } from '../helpers/raw-socket.js';
+import { allReports } from '../helpers/reports.js';
+import { startControlPlane, startEdge, type ControlPlane } from '../helpers/tether.js';
 import { sleep, waitFor } from '../helpers/wait.js';
 
 interface AuditPage {
@@ -46,6 +47,21 @@ describe('broker abuse limits', () => {
     await closed;
     expect(counter(await metrics(), 'tether_socket_refusals_total', 'packet_too_large')).toBe(1);
     expect((await cp.api<{ reports: unknown[] }>('/api/v1/reports?agent=big')).body.reports).toEqual([]);
+  });
+
+  it('an agent keeps its report batches under the limit on the wire (binary reports travel base64)', async () => {
+    const edge = await startEdge({ id: 'binary', secret: await cp.addAgent('binary'), url: cp.mqttUrl });
+    for (let i = 0; i < 8; i++) {
+      const res = await fetch(`${edge.apiBase}/v1/reports/blobs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/octet-stream' },
+        body: Buffer.alloc(60 * 1024, i),
+      });
+      expect(res.status).toBe(202);
+    }
+    await waitFor(async () => (await allReports(cp, 'binary')).length === 8, 'all 8 reports stored');
+    expect(counter(await metrics(), 'tether_socket_refusals_total', 'packet_too_large')).toBe(1);
+    await edge.proc.stop();
   });
 
   it('closes a socket that sends more than the pre-CONNECT byte limit', async () => {
@@ -126,12 +142,17 @@ describe('broker abuse limits', () => {
     expect(quarantined.body.entries).toHaveLength(1);
     const denied = await cp.api<AuditPage>('/api/v1/audit?agent=pest&kind=acl-denied');
     expect(denied.body.entries.reduce((n, e) => n + e.count, 0)).toBe(denials);
-    expect(denied.body.entries[0]?.detail).toMatchObject({ action: 'publish', topic: 'tether/v1/agents/victim/advert' });
+    expect(denied.body.entries[0]?.detail).toMatchObject({
+      action: 'publish',
+      topic: 'tether/v1/agents/victim/advert',
+    });
   });
 
   it('limits connection attempts per source address', async () => {
-    const limited = await startControlPlane({ config: { limits: { connectRate: { perSecond: 1, burst: 3 } } } });
-    const sockets = [];
+    const limited = await startControlPlane({
+      config: { limits: { connectRate: { perSecond: 1, burst: 3 } } },
+    });
+    const sockets: RawSocket[] = [];
     for (let i = 0; i < 10; i++) sockets.push(await rawSocket(limited.mqttUrl));
     await waitFor(() => sockets.filter((s) => s.isClosed()).length >= 6, 'rate-limited sockets closed');
     for (const s of sockets) s.socket.destroy();

@@ -10,12 +10,14 @@ import { waitFor } from '../helpers/wait.js';
 function wsOpen(url: string, protocols: string[], headers: Record<string, string> = {}) {
   const ws = new WebSocket(url, protocols, { headers });
   ws.on('error', () => undefined);
-  return new Promise<{ status: number; protocol: string; ws: WebSocket; wwwAuth?: string | undefined }>((resolve) => {
-    ws.once('unexpected-response', (_req, res) =>
-      resolve({ status: res.statusCode ?? 0, protocol: '', ws, wwwAuth: res.headers['www-authenticate'] }),
-    );
-    ws.once('open', () => resolve({ status: 101, protocol: ws.protocol, ws }));
-  });
+  return new Promise<{ status: number; protocol: string; ws: WebSocket; wwwAuth?: string | undefined }>(
+    (resolve) => {
+      ws.once('unexpected-response', (_req, res) =>
+        resolve({ status: res.statusCode ?? 0, protocol: '', ws, wwwAuth: res.headers['www-authenticate'] }),
+      );
+      ws.once('open', () => resolve({ status: 101, protocol: ws.protocol, ws }));
+    },
+  );
 }
 
 describe('API authorisation: bearer tokens with roles', () => {
@@ -43,7 +45,8 @@ describe('API authorisation: bearer tokens with roles', () => {
     const secret = await cp.addAgent('edge-1');
     await startEdge({ id: 'edge-1', secret, url: cp.mqttUrl, services: { 'edge-echo': echo.url } });
     await waitFor(
-      async () => (await cp.api<{ routes: unknown[] }>('/api/v1/routes?service=edge-echo')).body.routes.length === 1,
+      async () =>
+        (await cp.api<{ routes: unknown[] }>('/api/v1/routes?service=edge-echo')).body.routes.length === 1,
       'edge-echo route',
     );
   });
@@ -65,7 +68,8 @@ describe('API authorisation: bearer tokens with roles', () => {
     expect(call.status).toBe(401);
     expect(call.headers.get('www-authenticate')).toMatch(/^Bearer/);
     expect(echo.seen).toHaveLength(0);
-    for (const path of ['/healthz', '/readyz', '/metrics']) expect((await fetch(cp.apiBase + path)).status).toBe(200);
+    for (const path of ['/healthz', '/readyz', '/metrics'])
+      expect((await fetch(cp.apiBase + path)).status).toBe(200);
   });
 
   it('viewer reads, and gets 403 for writes, calls, tokens and the audit log', async () => {
@@ -75,7 +79,9 @@ describe('API authorisation: bearer tokens with roles', () => {
     expect((await as(tokens.viewer, '/api/v1/agents/edge-1', { method: 'DELETE' })).status).toBe(403);
     expect((await as(tokens.viewer, '/call/edge-echo/x')).status).toBe(403);
     expect((await as(tokens.viewer, '/api/v1/audit')).status).toBe(403);
-    expect((await as(tokens.viewer, '/api/v1/tokens', { method: 'POST', body: '{"role":"admin"}' })).status).toBe(403);
+    expect(
+      (await as(tokens.viewer, '/api/v1/tokens', { method: 'POST', body: '{"role":"admin"}' })).status,
+    ).toBe(403);
     expect((await as(tokens.viewer, '/api/v1/agents/x1')).status).toBe(404);
   });
 
@@ -88,7 +94,9 @@ describe('API authorisation: bearer tokens with roles', () => {
     const seen = echo.seen.at(-1)!;
     expect(seen.headers['x-tether-caller']).toBe('central:billing-app');
     expect(seen.headers.authorization).toBeUndefined();
-    const byAdmin = await fetch(`${cp.apiBase}/call/edge-echo/who`, { headers: { authorization: `Bearer ${tokens.admin2}` } });
+    const byAdmin = await fetch(`${cp.apiBase}/call/edge-echo/who`, {
+      headers: { authorization: `Bearer ${tokens.admin2}` },
+    });
     expect(byAdmin.status).toBe(200);
     expect(echo.seen.at(-1)!.headers['x-tether-caller']).toBe('central:ops');
   });
@@ -102,7 +110,12 @@ describe('API authorisation: bearer tokens with roles', () => {
       expect((await as(token, '/api/v1/whoami')).body).toMatchObject({ token: { name, role } });
     }
     const list = await cp.api<{ tokens: { id: string; name: string }[] }>('/api/v1/tokens');
-    expect(list.body.tokens.map((t) => t.name).sort()).toEqual(['billing-app', 'bootstrap-admin', 'dash', 'ops']);
+    expect(list.body.tokens.map((t) => t.name).sort()).toEqual([
+      'billing-app',
+      'bootstrap-admin',
+      'dash',
+      'ops',
+    ]);
     expect(JSON.stringify(list.body)).not.toContain('tether_');
     const temp = await cp.api<{ id: string; token: string }>('/api/v1/tokens', {
       method: 'POST',
@@ -112,7 +125,9 @@ describe('API authorisation: bearer tokens with roles', () => {
     expect((await cp.api(`/api/v1/tokens/${temp.body.id}`, { method: 'DELETE' })).status).toBe(204);
     expect((await as(temp.body.token, '/api/v1/agents')).status).toBe(401);
     expect((await cp.api('/api/v1/tokens', { method: 'POST', body: '{"role":"root"}' })).status).toBe(400);
-    expect((await cp.api('/api/v1/tokens', { method: 'POST', body: '{"role":"viewer","name":"dash"}' })).status).toBe(409);
+    expect(
+      (await cp.api('/api/v1/tokens', { method: 'POST', body: '{"role":"viewer","name":"dash"}' })).status,
+    ).toBe(409);
   });
 
   it('the event stream needs a token: header or a bearer.<token> subprotocol beside tether.v1', async () => {

@@ -33,18 +33,30 @@ describe('audit log', () => {
 
   it('records token, agent and policy changes with their actor, and nothing for a refused change', async () => {
     await createToken(cp.dataDir, 'viewer', 'audit-viewer');
-    const made = await cp.api<{ id: string }>('/api/v1/tokens', { method: 'POST', body: '{"role":"caller","name":"c1"}' });
+    const made = await cp.api<{ id: string }>('/api/v1/tokens', {
+      method: 'POST',
+      body: '{"role":"caller","name":"c1"}',
+    });
     expect((await cp.api(`/api/v1/tokens/${made.body.id}`, { method: 'DELETE' })).status).toBe(204);
     await cp.addAgent('aud-1');
     expect((await runCp(['agent', 'add', 'aud-2', '--data-dir', cp.dataDir])).code).toBe(0);
-    const put = await cp.api('/api/v1/services/orders/policy', { method: 'PUT', body: '{"localFirst":false}' });
+    const put = await cp.api('/api/v1/services/orders/policy', {
+      method: 'PUT',
+      body: '{"localFirst":false}',
+    });
     expect(put.status).toBe(200);
     expect((await cp.api('/api/v1/services/orders/policy', { method: 'DELETE' })).status).toBe(204);
     // Refused changes write no audit row.
-    expect((await cp.api('/api/v1/services/orders/policy', { method: 'PUT', body: '{"tiers":7}' })).status).toBe(400);
+    expect(
+      (await cp.api('/api/v1/services/orders/policy', { method: 'PUT', body: '{"tiers":7}' })).status,
+    ).toBe(400);
     expect((await cp.api('/api/v1/agents', { method: 'POST', body: '{"id":"aud-1"}' })).status).toBe(409);
 
-    const rows = (await audit()).map((e) => [e.kind, e.actor, e.agentId ?? e.detail?.name ?? e.detail?.service]);
+    const rows = (await audit()).map((e) => [
+      e.kind,
+      e.actor,
+      e.agentId ?? e.detail?.name ?? e.detail?.service,
+    ]);
     expect(rows).toEqual([
       ['token-created', 'bootstrap', 'bootstrap-admin'],
       ['token-created', 'cli', 'audit-viewer'],
@@ -63,7 +75,9 @@ describe('audit log', () => {
     for (let i = 0; i < 3; i++) expect((await connectRaw(cp.mqttUrl, 'aud-3', 'wrong')).ok).toBe(false);
     expect((await connectRaw(cp.mqttUrl, 'ghost', 'x')).ok).toBe(false);
     for (let i = 0; i < 300; i++) {
-      const res = await fetch(`${cp.apiBase}/api/v1/agents`, { headers: { authorization: 'Bearer tether_forged' } });
+      const res = await fetch(`${cp.apiBase}/api/v1/agents`, {
+        headers: { authorization: 'Bearer tether_forged' },
+      });
       expect(res.status).toBe(401);
     }
     const viewer = await createToken(cp.dataDir, 'viewer', 'v2');
@@ -85,12 +99,16 @@ describe('audit log', () => {
     expect(mqttBad.length).toBeLessThanOrEqual(2);
     expect(sum(mqttBad)).toBe(3);
     expect(mqttBad[0]).toMatchObject({ detail: { via: 'mqtt', reason: 'bad_secret' } });
-    expect(failures.some((e) => e.detail?.username === 'ghost' && e.detail.reason === 'unknown_agent')).toBe(true);
+    expect(failures.some((e) => e.detail?.username === 'ghost' && e.detail.reason === 'unknown_agent')).toBe(
+      true,
+    );
     const http = failures.filter((e) => e.detail?.via === 'http');
     expect(http.length).toBeLessThanOrEqual(2);
     expect(sum(http)).toBe(300);
     const denied = await audit('?kind=acl-denied');
-    expect(denied.map((e) => [e.actor ?? e.agentId, e.detail?.via, e.detail?.action ?? e.detail?.role])).toEqual([
+    expect(
+      denied.map((e) => [e.actor ?? e.agentId, e.detail?.via, e.detail?.action ?? e.detail?.role]),
+    ).toEqual([
       ['token:v2', 'http', 'viewer'],
       ['aud-3', 'mqtt', 'subscribe'],
     ]);
@@ -108,7 +126,8 @@ describe('audit log', () => {
     const paged: Entry[] = [];
     let cursor: string | null = null;
     for (let i = 0; i < 50; i++) {
-      const page: Page = (await cp.api<Page>(`/api/v1/audit?limit=2${cursor ? `&cursor=${cursor}` : ''}`)).body;
+      const page: Page = (await cp.api<Page>(`/api/v1/audit?limit=2${cursor ? `&cursor=${cursor}` : ''}`))
+        .body;
       paged.push(...page.entries);
       cursor = page.nextCursor;
       if (!cursor) break;

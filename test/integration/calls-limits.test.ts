@@ -83,7 +83,11 @@ describe('large bodies, limits and link failures', () => {
     for (const url of [`${cp.apiBase}/call/edge-echo/big`, `${edge.apiBase}/call/central-echo/big`]) {
       let got: { size: number; sha: string } | undefined;
       const growth = await rssGrowth([cp.proc, edge.proc], async () => {
-        const res = await fetch(url, { method: 'POST', body, headers: { authorization: `Bearer ${cp.token}` } });
+        const res = await fetch(url, {
+          method: 'POST',
+          body,
+          headers: { authorization: `Bearer ${cp.token}` },
+        });
         expect(res.status).toBe(200);
         got = await digestOf(res);
       });

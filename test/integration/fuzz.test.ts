@@ -191,7 +191,8 @@ describe('fuzzing the broker with random and malformed packets (bounded)', () =>
     // The garbage did reach the ingress (so the property tested something), refused and counted there.
     const metrics = await (await fetch(`${cp.apiBase}/metrics`)).text();
     const refused =
-      counter(metrics, 'tether_invalid_messages_total') + counter(metrics, 'tether_invalid_report_batches_total');
+      counter(metrics, 'tether_invalid_messages_total') +
+      counter(metrics, 'tether_invalid_report_batches_total');
     expect(refused).toBeGreaterThan(0);
     const agents = (await cp.api<{ agents: { id: string }[] }>('/api/v1/agents')).body.agents;
     expect(agents.map((x) => x.id)).toEqual([AGENT]);

@@ -35,16 +35,35 @@ describe('revocation (API and CLI, while running)', () => {
       });
       expect(res.status).toBe(200);
     }
-    edges['edge-a'] = await startEdge({ id: 'edge-a', secret: secrets['edge-a']!, url: cp.mqttUrl, services: { 'svc-a': echo.url } });
-    edges['edge-c'] = await startEdge({ id: 'edge-c', secret: secrets['edge-c']!, url: cp.mqttUrl, services: { 'svc-c': echo.url } });
+    edges['edge-a'] = await startEdge({
+      id: 'edge-a',
+      secret: secrets['edge-a']!,
+      url: cp.mqttUrl,
+      services: { 'svc-a': echo.url },
+    });
+    edges['edge-c'] = await startEdge({
+      id: 'edge-c',
+      secret: secrets['edge-c']!,
+      url: cp.mqttUrl,
+      services: { 'svc-c': echo.url },
+    });
     edges['edge-b'] = await startEdge({ id: 'edge-b', secret: secrets['edge-b']!, url: cp.mqttUrl });
-    await waitFor(async () => (await routesOf('edge-a')) === 1 && (await routesOf('edge-c')) === 1, 'routes of a and c');
-    ws = new WebSocket(`${cp.apiBase.replace('http', 'ws')}/api/v1/events`, ['tether.v1', `bearer.${cp.token}`]);
+    await waitFor(
+      async () => (await routesOf('edge-a')) === 1 && (await routesOf('edge-c')) === 1,
+      'routes of a and c',
+    );
+    ws = new WebSocket(`${cp.apiBase.replace('http', 'ws')}/api/v1/events`, [
+      'tether.v1',
+      `bearer.${cp.token}`,
+    ]);
     ws.on('message', (d: Buffer) => events.push(JSON.parse(d.toString()) as Event));
     await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
     // edge-b may call both services through the hub (its view of them).
     for (const svc of ['svc-a', 'svc-c'])
-      await waitFor(async () => (await fetch(`${edges['edge-b']!.apiBase}/call/${svc}/x`)).status === 200, `b -> ${svc}`);
+      await waitFor(
+        async () => (await fetch(`${edges['edge-b']!.apiBase}/call/${svc}/x`)).status === 200,
+        `b -> ${svc}`,
+      );
   });
   afterAll(async () => {
     ws?.close();
@@ -55,7 +74,9 @@ describe('revocation (API and CLI, while running)', () => {
   it('DELETE /api/v1/agents/:id: calls in flight abort, the link closes, routes are withdrawn, no reconnect', async () => {
     const inFlight = cp.fetch('/call/svc-a/hang');
     await waitFor(() => echo.hanging() === 1, 'the call to reach the edge service');
-    const del = await cp.api<{ id: string; revokedAt: string }>('/api/v1/agents/edge-a', { method: 'DELETE' });
+    const del = await cp.api<{ id: string; revokedAt: string }>('/api/v1/agents/edge-a', {
+      method: 'DELETE',
+    });
     expect(del.status).toBe(200);
     expect(del.body.id).toBe('edge-a');
 
@@ -65,7 +86,10 @@ describe('revocation (API and CLI, while running)', () => {
     expect(err.error.code).toBe('tunnel_closed');
     expect(err.error.message).toMatch(/revoked/);
 
-    await waitFor(() => events.some((e) => e.type === 'route-deleted' && e.route?.origin === 'edge-a'), 'route-deleted');
+    await waitFor(
+      () => events.some((e) => e.type === 'route-deleted' && e.route?.origin === 'edge-a'),
+      'route-deleted',
+    );
     expect(await routesOf('edge-a')).toBe(0);
     expect((await fetch(`${edges['edge-b']!.apiBase}/call/svc-a/x`)).status).toBe(404);
     await waitFor(async () => (await state('edge-a')) === 'unauthorized', 'edge-a refused on reconnect');
@@ -84,7 +108,10 @@ describe('revocation (API and CLI, while running)', () => {
     const out = await runCp(['agent', 'revoke', 'edge-c', '--data-dir', cp.dataDir]);
     expect(out.code).toBe(0);
     expect(JSON.parse(out.stdout)).toMatchObject({ id: 'edge-c' });
-    await waitFor(() => events.some((e) => e.type === 'route-deleted' && e.route?.origin === 'edge-c'), 'route-deleted');
+    await waitFor(
+      () => events.some((e) => e.type === 'route-deleted' && e.route?.origin === 'edge-c'),
+      'route-deleted',
+    );
     await waitFor(async () => (await state('edge-c')) !== 'connected', 'edge-c disconnected');
     expect(await routesOf('edge-c')).toBe(0);
     expect((await fetch(`${edges['edge-b']!.apiBase}/call/svc-c/x`)).status).toBe(404);
@@ -99,7 +126,9 @@ describe('revocation (API and CLI, while running)', () => {
     expect(cli.stderr).toMatch(/not found/);
     const again = await cp.api<{ revokedAt: string }>('/api/v1/agents/edge-a', { method: 'DELETE' });
     expect(again.status).toBe(200);
-    const audit = await cp.api<{ entries: { agentId: string; actor: string }[] }>('/api/v1/audit?kind=agent-revoked');
+    const audit = await cp.api<{ entries: { agentId: string; actor: string }[] }>(
+      '/api/v1/audit?kind=agent-revoked',
+    );
     expect(audit.body.entries.map((e) => [e.agentId, e.actor])).toEqual([
       ['edge-a', 'token:bootstrap-admin'],
       ['edge-c', 'cli'],

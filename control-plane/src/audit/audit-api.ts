@@ -2,7 +2,13 @@ import type { Hono } from 'hono';
 import { ValidationError } from '@tether/shared';
 import { intParam, timeParam } from '../http/query-params.js';
 import { decodeCursor, encodeCursor } from '../reports/report-cursor.js';
-import { AUDIT_KINDS, type AuditKind, type AuditLog, type AuditQuery, type AuditRecord } from './audit-log.js';
+import {
+  AUDIT_KINDS,
+  type AuditKind,
+  type AuditLog,
+  type AuditQuery,
+  type AuditRecord,
+} from './audit-log.js';
 
 /** Page sizes of `GET /api/v1/audit`. */
 export const AUDIT_PAGE = { default: 100, max: 1000 } as const;
@@ -25,12 +31,15 @@ function auditView(r: AuditRecord): Record<string, unknown> {
 /** Parses `?agent=&kind=&since=&limit=&cursor=`; throws a ValidationError naming the bad parameter. */
 export function parseAuditQuery(q: Record<string, string>): AuditQuery {
   const limit = intParam(q.limit, 'limit') ?? AUDIT_PAGE.default;
-  if (limit < 1 || limit > AUDIT_PAGE.max) throw new ValidationError(`invalid limit ${limit}: expected 1-${AUDIT_PAGE.max}`);
+  if (limit < 1 || limit > AUDIT_PAGE.max)
+    throw new ValidationError(`invalid limit ${limit}: expected 1-${AUDIT_PAGE.max}`);
   const query: AuditQuery = { limit };
   if (q.agent) query.agentId = q.agent;
   if (q.kind) {
     if (!(AUDIT_KINDS as readonly string[]).includes(q.kind))
-      throw new ValidationError(`invalid kind "${q.kind.slice(0, 64)}": expected one of ${AUDIT_KINDS.join(', ')}`);
+      throw new ValidationError(
+        `invalid kind "${q.kind.slice(0, 64)}": expected one of ${AUDIT_KINDS.join(', ')}`,
+      );
     query.kind = q.kind as AuditKind;
   }
   const since = timeParam(q.since, 'since');

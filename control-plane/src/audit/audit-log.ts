@@ -135,7 +135,9 @@ export class AuditLog {
     this.#maxRows = options.maxCoalescedRows ?? 100_000;
     const db = options.db;
     this.#stmts = {
-      insert: db.prepare<[number, number, string, string | null, string | null, string | null, string | null, number, number]>(
+      insert: db.prepare<
+        [number, number, string, string | null, string | null, string | null, string | null, number, number]
+      >(
         `INSERT INTO audit (at, last_at, kind, agent_id, actor, source, detail, count, coalesced)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
@@ -222,9 +224,18 @@ export class AuditLog {
   list(q: AuditQuery): AuditRecord[] {
     const where: string[] = ['id > @afterId'];
     const params: Record<string, string | number> = { afterId: q.afterId ?? 0, limit: q.limit };
-    if (q.agentId !== undefined) (params.agentId = q.agentId), where.push('agent_id = @agentId');
-    if (q.kind !== undefined) (params.kind = q.kind), where.push('kind = @kind');
-    if (q.since !== undefined) (params.since = q.since), where.push('last_at >= @since');
+    if (q.agentId !== undefined) {
+      params.agentId = q.agentId;
+      where.push('agent_id = @agentId');
+    }
+    if (q.kind !== undefined) {
+      params.kind = q.kind;
+      where.push('kind = @kind');
+    }
+    if (q.since !== undefined) {
+      params.since = q.since;
+      where.push('last_at >= @since');
+    }
     const rows = this.#db
       .prepare<Record<string, string | number>, AuditRow>(
         `SELECT * FROM audit WHERE ${where.join(' AND ')} ORDER BY id LIMIT @limit`,

@@ -3,7 +3,7 @@ import { ConflictError, ValidationError } from '@tether/shared';
 import { z } from 'zod';
 import type { AuditLog } from '../audit/audit-log.js';
 import { hashSecret } from '../secrets.js';
-import { RoleSchema, type Role } from './access-policy.js';
+import { RoleSchema } from './access-policy.js';
 import type { TokenRecord, TokenStore } from './token-store.js';
 
 /** A token name: letters, digits, `.`, `_`, `-`, 1-64 characters. It appears as `central:<name>` at the edge. */
@@ -33,17 +33,31 @@ export function createApiToken(
   now: number,
 ): NewToken {
   const role = RoleSchema.safeParse(input.role);
-  if (!role.success) throw new ValidationError(`invalid role ${JSON.stringify(input.role)}: expected admin, viewer or caller`);
+  if (!role.success)
+    throw new ValidationError(`invalid role ${JSON.stringify(input.role)}: expected admin, viewer or caller`);
   const id = randomBytes(6).toString('hex');
   const nameInput = input.name ?? `${role.data}-${id}`;
   const name = TokenNameSchema.safeParse(nameInput);
-  if (!name.success) throw new ValidationError(`invalid token name ${JSON.stringify(nameInput)}: ${name.error.issues[0]?.message ?? 'invalid'}`);
+  if (!name.success)
+    throw new ValidationError(
+      `invalid token name ${JSON.stringify(nameInput)}: ${name.error.issues[0]?.message ?? 'invalid'}`,
+    );
   const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
-  const record: TokenRecord = { id, name: name.data, role: role.data as Role, createdAt: now, createdBy: actor };
+  const record: TokenRecord = {
+    id,
+    name: name.data,
+    role: role.data,
+    createdAt: now,
+    createdBy: actor,
+  };
   deps.audit.atomically(() => {
     if (!deps.tokens.insert(record, hashSecret(token)))
       throw new ConflictError(`a token named "${name.data}" exists already`);
-    deps.audit.record({ kind: 'token-created', actor, detail: { tokenId: id, name: name.data, role: role.data } });
+    deps.audit.record({
+      kind: 'token-created',
+      actor,
+      detail: { tokenId: id, name: name.data, role: role.data },
+    });
   });
   return { ...record, token };
 }
@@ -53,7 +67,11 @@ export function deleteApiToken(deps: TokenDeps, id: string, actor: string): bool
   return deps.audit.atomically(() => {
     const record = deps.tokens.get(id);
     if (!record || !deps.tokens.delete(id)) return false;
-    deps.audit.record({ kind: 'token-deleted', actor, detail: { tokenId: id, name: record.name, role: record.role } });
+    deps.audit.record({
+      kind: 'token-deleted',
+      actor,
+      detail: { tokenId: id, name: record.name, role: record.role },
+    });
     return true;
   });
 }

@@ -11,7 +11,12 @@ export const BOOTSTRAP_TOKEN_FILE = 'admin-token';
  * `DATA_DIR/admin-token` (mode 0600, written whole then renamed into place). Logs only the path. Returns the
  * path when it wrote one.
  */
-export function ensureBootstrapToken(dataDir: string, deps: TokenDeps, now: number, logger: Logger): string | undefined {
+export function ensureBootstrapToken(
+  dataDir: string,
+  deps: TokenDeps,
+  now: number,
+  logger: Logger,
+): string | undefined {
   if (deps.tokens.count() > 0) return undefined;
   const created = createApiToken(deps, { role: 'admin', name: 'bootstrap-admin' }, 'bootstrap', now);
   const path = join(dataDir, BOOTSTRAP_TOKEN_FILE);

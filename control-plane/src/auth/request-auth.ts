@@ -111,7 +111,10 @@ function authHeaders(d: Refusal): Record<string, string> {
 /** Answers a refused HTTP request: `{"error":{"code","message"}}`, with `www-authenticate: Bearer` on 401. */
 export function sendAuthRefusal(req: IncomingMessage, res: ServerResponse, d: Refusal): void {
   const body = JSON.stringify({ error: { code: d.code, message: d.message } });
-  const headers: Record<string, string | number> = { ...authHeaders(d), 'content-length': Buffer.byteLength(body) };
+  const headers: Record<string, string | number> = {
+    ...authHeaders(d),
+    'content-length': Buffer.byteLength(body),
+  };
   if (!req.complete) {
     // A request body nobody will read: do not keep this connection (nor read megabytes for nothing).
     headers.connection = 'close';

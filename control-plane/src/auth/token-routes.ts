@@ -24,7 +24,13 @@ export function requestActor(c: Context, auth: RequestAuth): string {
 
 /** A token as the API shows it: never the token, never its hash. */
 function tokenView(t: TokenRecord): Record<string, unknown> {
-  return { id: t.id, name: t.name, role: t.role, createdAt: new Date(t.createdAt).toISOString(), createdBy: t.createdBy };
+  return {
+    id: t.id,
+    name: t.name,
+    role: t.role,
+    createdAt: new Date(t.createdAt).toISOString(),
+    createdBy: t.createdBy,
+  };
 }
 
 /**
@@ -44,7 +50,8 @@ export function registerTokenRoutes(app: Hono, deps: TokenRoutesDeps): void {
     } catch {
       throw new ValidationError('request body must be JSON');
     }
-    const input = typeof body === 'object' && body !== null ? (body as { role?: unknown; name?: unknown }) : {};
+    const input =
+      typeof body === 'object' && body !== null ? (body as { role?: unknown; name?: unknown }) : {};
     const created = createApiToken(deps, input, requestActor(c, deps.auth), deps.clock.now());
     return c.json({ token: created.token, ...tokenView(created) }, 201);
   });

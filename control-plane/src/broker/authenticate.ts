@@ -52,9 +52,11 @@ export function createAuthenticate(deps: AuthenticateDeps): NonNullable<AedesOpt
       if (client.id !== username) return refuse('client_id_mismatch', NOT_AUTHORIZED);
       const agent = deps.agents.get(username);
       if (!agent) return refuse('unknown_agent', BAD_USERNAME_OR_PASSWORD);
-      if (!verifySecret(password, agent.secretHash)) return refuse('bad_secret', BAD_USERNAME_OR_PASSWORD, true);
+      if (!verifySecret(password, agent.secretHash))
+        return refuse('bad_secret', BAD_USERNAME_OR_PASSWORD, true);
       if (agent.revokedAt !== null) return refuse('revoked', NOT_AUTHORIZED, true);
-      if (deps.quarantinedUntil(username) !== undefined) return refuse('quarantined', SERVER_UNAVAILABLE, true);
+      if (deps.quarantinedUntil(username) !== undefined)
+        return refuse('quarantined', SERVER_UNAVAILABLE, true);
       done(null, true);
     } catch (err) {
       deps.logger.error({ err, clientId: client.id }, 'authenticate failed');

@@ -24,25 +24,43 @@ export interface AuthorizePublishDeps {
  * packets is one), and repeated denials quarantine the agent (see DenialTracker). Publishes without a client
  * (the broker's own, e.g. a Last Will) are allowed.
  */
-export function createAuthorizePublish(deps: AuthorizePublishDeps): NonNullable<AedesOptions['authorizePublish']> {
+export function createAuthorizePublish(
+  deps: AuthorizePublishDeps,
+): NonNullable<AedesOptions['authorizePublish']> {
   const denied = new WeakSet<Client>();
   const deny = (client: Client, reason: 'acl' | 'rate', topic: string): Error => {
     if (denied.has(client)) return new Error('connection closing after a denied publish');
     denied.add(client);
     const source = deps.sourceOf(client.conn);
     deps.metrics.publishDenials.inc({ reason });
-    deps.logger.warn({ agentId: client.id, reason, topic: topic.slice(0, 200) }, 'publish denied, disconnecting');
+    deps.logger.warn(
+      { agentId: client.id, reason, topic: topic.slice(0, 200) },
+      'publish denied, disconnecting',
+    );
     deps.audit.record(
       reason === 'acl'
-        ? { kind: 'acl-denied', agentId: client.id, source, detail: { via: 'mqtt', action: 'publish', topic: topic.slice(0, 200) } }
+        ? {
+            kind: 'acl-denied',
+            agentId: client.id,
+            source,
+            detail: { via: 'mqtt', action: 'publish', topic: topic.slice(0, 200) },
+          }
         : { kind: 'rate-limited', agentId: client.id, source, detail: { what: 'publish' } },
     );
     const outcome = deps.denials.record(client.id);
     if (outcome.quarantined) {
       deps.metrics.quarantines.inc();
       const until = new Date(outcome.untilMs).toISOString();
-      deps.logger.warn({ agentId: client.id, until, attempt: outcome.attempt }, 'agent quarantined after repeated denials');
-      deps.audit.record({ kind: 'agent-quarantined', agentId: client.id, source, detail: { attempt: outcome.attempt } });
+      deps.logger.warn(
+        { agentId: client.id, until, attempt: outcome.attempt },
+        'agent quarantined after repeated denials',
+      );
+      deps.audit.record({
+        kind: 'agent-quarantined',
+        agentId: client.id,
+        source,
+        detail: { attempt: outcome.attempt },
+      });
     }
     return new Error(`agent "${client.id}" may not publish to "${topic.slice(0, 200)}" (${reason})`);
   };

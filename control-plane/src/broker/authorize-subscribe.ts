@@ -15,7 +15,9 @@ export interface AuthorizeSubscribeDeps {
  * wildcards (shared ACL). A refused filter is negated: its SUBACK carries 128 (failure); it is counted and
  * audited (coalesced), and the connection stays.
  */
-export function createAuthorizeSubscribe(deps: AuthorizeSubscribeDeps): NonNullable<AedesOptions['authorizeSubscribe']> {
+export function createAuthorizeSubscribe(
+  deps: AuthorizeSubscribeDeps,
+): NonNullable<AedesOptions['authorizeSubscribe']> {
   return (client, subscription, callback) => {
     if (agentMaySubscribe(client.id, subscription.topic)) return callback(null, subscription);
     deps.metrics.subscribeDenials.inc();

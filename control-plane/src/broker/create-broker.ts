@@ -27,7 +27,7 @@ export interface Broker {
   aedes: Aedes;
   guard: SocketGuard;
   /** Forgets an agent's rate and denial state (revoked). */
-  forget(agentId: string): void;
+  forget: (agentId: string) => void;
 }
 
 /** Creates the embedded aedes broker with Tether's deny-by-default hooks and abuse limits. */

@@ -4,7 +4,9 @@ import type { LimitsConfig } from '../config.js';
 import type { BrokerLimitsOverride } from './limits.js';
 import type { RateSpec } from './token-bucket.js';
 
-function byteRate(r: { perSecond?: string | number; burst?: string | number } | undefined): Partial<RateSpec> {
+function byteRate(
+  r: { perSecond?: string | number; burst?: string | number } | undefined,
+): Partial<RateSpec> {
   const out: Partial<RateSpec> = {};
   if (r?.perSecond !== undefined) out.perSecond = parseSize(r.perSecond);
   if (r?.burst !== undefined) out.burst = parseSize(r.burst);

@@ -46,7 +46,8 @@ export class SocketGuard {
   /** Applies the guards and hands the socket to aedes (or destroys it). `req`: the HTTP upgrade of a WebSocket. */
   guardSocket(socket: Duplex, req?: IncomingMessage): void {
     const { broker, limits, metrics, logger } = this.#d;
-    const source = req?.socket.remoteAddress ?? (socket as { remoteAddress?: string }).remoteAddress ?? 'unknown';
+    const source =
+      req?.socket.remoteAddress ?? (socket as { remoteAddress?: string }).remoteAddress ?? 'unknown';
     socket.on('error', (err) => logger.debug({ source, err: err.message }, 'mqtt socket error'));
     if (!this.#connects.bucket(source).tryTake()) {
       metrics.socketRefusals.inc({ reason: 'rate_limited' });
@@ -66,7 +67,10 @@ export class SocketGuard {
       socket.off('data', onData);
       metrics.socketRefusals.inc({ reason: violation });
       const client = (socket as { client?: { id?: string | null } }).client;
-      logger.warn({ source, agentId: client?.id ?? undefined, reason: violation }, 'mqtt connection closed by a limit');
+      logger.warn(
+        { source, agentId: client?.id ?? undefined, reason: violation },
+        'mqtt connection closed by a limit',
+      );
       socket.destroy();
     };
     socket.on('data', onData);

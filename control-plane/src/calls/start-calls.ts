@@ -62,7 +62,12 @@ export async function startCalls(deps: CallsDeps): Promise<Calls> {
   });
   await tunnels.start();
   return {
-    gateway: createGateway({ router, maxBodyBytes, logger: deps.logger, callerOf: deps.callerOf }),
+    gateway: createGateway({
+      router,
+      maxBodyBytes,
+      logger: deps.logger,
+      callerOf: (req) => deps.callerOf(req),
+    }),
     tunnels,
     close: async () => {
       stopListening();

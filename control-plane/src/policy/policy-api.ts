@@ -54,7 +54,11 @@ export function registerPolicyRoutes(app: Hono, deps: PolicyApiDeps): void {
     const parsed = ServicePolicySchema.safeParse(body);
     if (!parsed.success) throw new ValidationError(`invalid policy: ${issuesMessage(parsed.error.issues)}`);
     const record = deps.audit.atomically(() => {
-      deps.audit.record({ kind: 'policy-set', actor: deps.actor(c), detail: { service: name, policy: parsed.data } });
+      deps.audit.record({
+        kind: 'policy-set',
+        actor: deps.actor(c),
+        detail: { service: name, policy: parsed.data },
+      });
       return deps.policies.set(name, parsed.data, 'api', deps.clock.now());
     });
     return c.json({ name, policy: record.policy, policySource: record.source });
