@@ -160,7 +160,7 @@ function createToken(flags: { dataDir: string; role: string; name?: string }): v
       CLI_ACTOR,
       Date.now(),
     );
-    printLine({ token: created.token, id: created.id, name: created.name, role: created.role });
+    printLine({ token: created.token });
   });
 }
 

@@ -6,18 +6,16 @@ import { PublishRateLimiter } from '../src/broker/publish-rate-limit.js';
 import { KeyedBuckets, TokenBucket } from '../src/broker/token-bucket.js';
 import { ManualClock } from './helpers.js';
 
-/** An MQTT fixed header: type byte plus the variable-length "remaining length". */
-function header(type: number, length: number): Buffer {
-  const bytes = [type];
-  let n = length;
-  do {
-    let b = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 0x80;
-    bytes.push(b);
-  } while (n > 0);
-  return Buffer.from(bytes);
-}
+/** MQTT fixed headers, written out: the type byte, then the remaining length in 7-bit groups, low first. */
+const H = {
+  publish3: Buffer.from([0x30, 0x03]),
+  publish10: Buffer.from([0x30, 0x0a]),
+  publish1000: Buffer.from([0x30, 0xe8, 0x07]), // 1000 = 104 + 7 * 128
+  publish1001: Buffer.from([0x30, 0xe9, 0x07]),
+  publish5000: Buffer.from([0x30, 0x88, 0x27]), // 5000 = 8 + 39 * 128
+  connect60: Buffer.from([0x10, 0x3c]),
+  pingreq: Buffer.from([0xc0, 0x00]),
+};
 
 describe('TokenBucket (fake clock)', () => {
   it('spends its burst, refills at the rate and reports the wait of a debt', () => {
@@ -53,8 +51,8 @@ describe('MqttFrameScanner', () => {
   it('refuses a packet over the limit from its header alone, across chunk boundaries', () => {
     const s = new MqttFrameScanner(limits);
     s.authenticated();
-    expect(s.scan(Buffer.concat([header(0x30, 10), Buffer.alloc(10)]))).toBeUndefined();
-    const big = header(0x30, 1001);
+    expect(s.scan(Buffer.concat([H.publish10, Buffer.alloc(10)]))).toBeUndefined();
+    const big = H.publish1001;
     expect(s.scan(big.subarray(0, 2))).toBeUndefined();
     expect(s.scan(big.subarray(2))).toBe('packet_too_large');
   });
@@ -63,19 +61,19 @@ describe('MqttFrameScanner', () => {
     const s = new MqttFrameScanner(limits);
     s.authenticated();
     const stream = Buffer.concat([
-      header(0xc0, 0),
-      header(0x30, 1000),
+      H.pingreq,
+      H.publish1000,
       Buffer.alloc(1000, 0xff),
-      header(0x30, 3),
+      H.publish3,
       Buffer.alloc(3),
     ]);
     for (let i = 0; i < stream.length; i += 7) expect(s.scan(stream.subarray(i, i + 7))).toBeUndefined();
-    expect(s.scan(header(0x30, 5000))).toBe('packet_too_large');
+    expect(s.scan(H.publish5000)).toBe('packet_too_large');
   });
 
   it('counts bytes before authentication, and refuses a length field of more than 4 bytes', () => {
     const s = new MqttFrameScanner(limits);
-    expect(s.scan(Buffer.concat([header(0x10, 60), Buffer.alloc(60)]))).toBeUndefined();
+    expect(s.scan(Buffer.concat([H.connect60, Buffer.alloc(60)]))).toBeUndefined();
     expect(s.scan(Buffer.alloc(40))).toBe('pre_connect_bytes');
     const t = new MqttFrameScanner({ maxPacketBytes: 2 ** 30, maxPreConnectBytes: 100 });
     expect(t.scan(Buffer.from([0x30, 0x80, 0x80, 0x80, 0x80]))).toBe('malformed_length');
