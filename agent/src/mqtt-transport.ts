@@ -281,7 +281,7 @@ export class MqttTransport implements Transport {
       this.#authRefused = true;
       this.#log.error(
         { agentId: this.#opts.clientId, code: err.code },
-        `control plane refused the credentials of agent ${this.#opts.clientId}: ${err.message}`,
+        `control plane refused the credentials of agent ${this.#opts.clientId} (revoked, unknown or a wrong secret): ${err.message}`,
       );
     } else {
       this.#log.warn({ err: err.message, code: err.code }, 'control plane connection error');
@@ -343,7 +343,7 @@ export class MqttTransport implements Transport {
         cleanup();
         reject(
           new UnauthorizedError(
-            `control plane refused the credentials of agent ${this.#opts.clientId}: ${err.message}`,
+            `control plane refused the credentials of agent ${this.#opts.clientId} (revoked, unknown or a wrong secret): ${err.message}`,
           ),
         );
       };

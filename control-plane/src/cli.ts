@@ -1,6 +1,11 @@
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { ConflictError, parseDuration, TetherError, ValidationError } from '@tether/shared';
+import { ConflictError, NotFoundError, parseDuration, TetherError, ValidationError } from '@tether/shared';
+import { AuditLog } from './audit/audit-log.js';
+import { createApiToken, deleteApiToken } from './auth/api-tokens.js';
+import { BOOTSTRAP_TOKEN_FILE } from './auth/bootstrap-token.js';
+import { TokenStore } from './auth/token-store.js';
+import { limitsFromConfig } from './broker/limits-config.js';
 import { ConfigError, loadConfig, type ConfigFile } from './config.js';
 import { parseSize } from './calls/parse-size.js';
 import { startControlPlane } from './control-plane.js';
@@ -8,6 +13,7 @@ import { retentionPolicy } from './reports/retention-config.js';
 import { openDatabase } from './db/open-database.js';
 import { createLogger } from './logger.js';
 import { registerAgent } from './register-agent.js';
+import { markRevoked } from './revocation/revoke-agent.js';
 import { AgentStore } from './store/agent-store.js';
 
 /** Exit code of a bad config file or bad flags. */
@@ -22,6 +28,8 @@ interface ServeFlags {
   host?: string;
   httpHost?: string;
   maxBody?: number;
+  maxPacketSize?: number;
+  connectTimeout?: string;
   logLevel: string;
 }
 
@@ -56,12 +64,21 @@ async function serve(flags: ServeFlags): Promise<void> {
     throw new ConfigError(`staleGrace: ${(err as Error).message}`);
   }
   const logger = createLogger(flags.logLevel);
+  const limits = limitsFromConfig(file.limits);
+  if (flags.maxPacketSize !== undefined) limits.maxPacketBytes = flags.maxPacketSize;
+  if (flags.connectTimeout !== undefined) {
+    try {
+      limits.connectTimeoutMs = parseDuration(flags.connectTimeout);
+    } catch (err) {
+      throw new ConfigError(`--connect-timeout: ${(err as Error).message}`);
+    }
+  }
   const cp = await startControlPlane({
     dataDir,
     mqttPort: flags.mqttPort ?? file.mqttPort ?? 1883,
     httpPort: flags.httpPort ?? file.httpPort ?? 8080,
     host: flags.host ?? file.host ?? '0.0.0.0',
-    // The HTTP API has no authentication yet, so it listens on loopback unless told otherwise.
+    // Loopback unless told otherwise: exposing the API is a decision (every route but probes needs a token).
     httpHost: flags.httpHost ?? file.httpHost ?? '127.0.0.1',
     site: file.site ?? 'central',
     services: file.services ?? [],
@@ -69,6 +86,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     ...(staleGraceMs === undefined ? {} : { staleGraceMs }),
     ...(flags.maxBody === undefined ? {} : { maxBodyBytes: flags.maxBody }),
     retention: retentionPolicy(file.reports?.retention),
+    limits,
     logger,
   });
   process.stdout.write(`${JSON.stringify({ mqtt: cp.ports.mqtt, http: cp.ports.http })}\n`);
@@ -85,26 +103,79 @@ async function serve(flags: ServeFlags): Promise<void> {
   process.exit(0);
 }
 
-/** What a person starting the server needs to read next: where the API is and how to add an agent. */
+/** What a person starting the server needs to read next: where the API is, its token, how to add an agent. */
 function readyHint(ports: { mqtt: number; http: number }, dataDir: string, httpHost: string): string {
   const host = httpHost === '0.0.0.0' ? '127.0.0.1' : httpHost;
+  const tokenFile = join(dataDir, BOOTSTRAP_TOKEN_FILE);
   return [
     '',
     `Tether control plane is up. API: http://${host}:${ports.http}/api/v1/agents  MQTT: mqtt://<this host>:${ports.mqtt}`,
+    `API token (admin, created on first start): curl -H "authorization: Bearer $(cat ${tokenFile})" ...`,
     `Add an agent:  pnpm exec tether-cp agent add <id> --data-dir ${dataDir}`,
     `Then on the edge:  TETHER_SECRET=<secret> pnpm exec tether-agent run --control-plane mqtt://<this host>:${ports.mqtt} --id <id>`,
     '',
   ].join('\n');
 }
 
-function addAgent(id: string, flags: { dataDir: string }): void {
-  const db = openDatabase(join(flags.dataDir, 'tether.db'));
+/** Runs `fn` on the data dir's database (whether or not the server runs: SQLite WAL, busy timeout). */
+function withDatabase<T>(
+  dataDir: string,
+  fn: (db: ReturnType<typeof openDatabase>, audit: AuditLog) => T,
+): T {
+  const db = openDatabase(join(dataDir, 'tether.db'));
+  const audit = new AuditLog({ db, clock: { now: Date.now, setTimeout: () => 0, clearTimeout: () => {} } });
   try {
-    const agent = registerAgent(new AgentStore(db), id, Date.now());
-    process.stdout.write(`${JSON.stringify(agent)}\n`);
+    return fn(db, audit);
   } finally {
+    audit.flush();
     db.close();
   }
+}
+
+/** The audit actor of a CLI command: whoever can read the data dir. */
+const CLI_ACTOR = 'cli';
+
+function printLine(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value)}\n`);
+}
+
+function addAgent(id: string, flags: { dataDir: string }): void {
+  withDatabase(flags.dataDir, (db, audit) =>
+    printLine(registerAgent(new AgentStore(db), id, Date.now(), { log: audit, actor: CLI_ACTOR })),
+  );
+}
+
+function revokeAgent(id: string, flags: { dataDir: string }): void {
+  withDatabase(flags.dataDir, (db, audit) => {
+    const revoked = markRevoked({ agents: new AgentStore(db), audit }, id, CLI_ACTOR, Date.now());
+    printLine({ id, revokedAt: new Date(revoked.revokedAt).toISOString() });
+  });
+}
+
+function createToken(flags: { dataDir: string; role: string; name?: string }): void {
+  withDatabase(flags.dataDir, (db, audit) => {
+    const created = createApiToken(
+      { tokens: new TokenStore(db), audit },
+      { role: flags.role, ...(flags.name === undefined ? {} : { name: flags.name }) },
+      CLI_ACTOR,
+      Date.now(),
+    );
+    printLine({ token: created.token });
+  });
+}
+
+function listTokens(flags: { dataDir: string }): void {
+  withDatabase(flags.dataDir, (db) => {
+    for (const t of new TokenStore(db).list()) printLine({ id: t.id, name: t.name, role: t.role });
+  });
+}
+
+function deleteToken(id: string, flags: { dataDir: string }): void {
+  withDatabase(flags.dataDir, (db, audit) => {
+    if (!deleteApiToken({ tokens: new TokenStore(db), audit }, id, CLI_ACTOR))
+      throw new NotFoundError(`token "${id}" not found`);
+    printLine({ id, deleted: true });
+  });
 }
 
 /** Builds the `tether-cp` command tree. */
@@ -119,8 +190,13 @@ export function createProgram(): Command {
     .option('--config <file>', 'config file, JSON or YAML')
     .option('--stale-grace <duration>', 'delete stale routes after this long (default 5m)')
     .option('--host <host>', 'MQTT listen address (default 0.0.0.0)')
-    .option('--http-host <host>', 'HTTP listen address (default 127.0.0.1: the API has no auth yet)')
+    .option('--http-host <host>', 'HTTP listen address (default 127.0.0.1)')
     .option('--max-body <size>', 'body limit of calls through /call (default 64MiB)', sizeArg)
+    .option('--max-packet-size <size>', 'largest MQTT packet an agent may send (default 256KiB)', sizeArg)
+    .option(
+      '--connect-timeout <duration>',
+      'close MQTT sockets without a CONNECT after this long (default 10s)',
+    )
     .option('--log-level <level>', 'log level (logs go to stderr)', 'info')
     .action((flags: ServeFlags) => serve(flags));
   const agent = program.command('agent').description('manage agents');
@@ -129,6 +205,29 @@ export function createProgram(): Command {
     .description('register an agent and print its secret once')
     .requiredOption('--data-dir <dir>', 'data directory')
     .action((id: string, flags: { dataDir: string }) => addAgent(id, flags));
+  agent
+    .command('revoke <id>')
+    .description('revoke an agent: a running server disconnects it within a second; it cannot reconnect')
+    .requiredOption('--data-dir <dir>', 'data directory')
+    .action((id: string, flags: { dataDir: string }) => revokeAgent(id, flags));
+  const token = program.command('token').description('manage API tokens');
+  token
+    .command('create')
+    .description('create an API token and print it once as {"token":"..."}')
+    .requiredOption('--role <role>', 'admin, viewer or caller')
+    .option('--name <name>', 'a name (shown at the edge as central:<name>; default <role>-<id>)')
+    .requiredOption('--data-dir <dir>', 'data directory')
+    .action((flags: { dataDir: string; role: string; name?: string }) => createToken(flags));
+  token
+    .command('list')
+    .description('list API tokens (one JSON line each, never the token)')
+    .requiredOption('--data-dir <dir>', 'data directory')
+    .action((flags: { dataDir: string }) => listTokens(flags));
+  token
+    .command('delete <id>')
+    .description('delete an API token (effective at once)')
+    .requiredOption('--data-dir <dir>', 'data directory')
+    .action((id: string, flags: { dataDir: string }) => deleteToken(id, flags));
   return program;
 }
 
@@ -139,7 +238,8 @@ export async function main(argv: string[]): Promise<void> {
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof ConfigError) return fail(err.message, EXIT_CONFIG);
-    if (err instanceof ConflictError || err instanceof ValidationError) return fail(err.message, 1);
+    if (err instanceof ConflictError || err instanceof ValidationError || err instanceof NotFoundError)
+      return fail(err.message, 1);
     if (err instanceof TetherError) return fail(err.message, 1);
     const code = (err as { code?: string; exitCode?: number }).code;
     if (typeof code === 'string' && code.startsWith('commander.')) {

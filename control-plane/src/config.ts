@@ -9,6 +9,7 @@ import {
   SiteSchema,
   ValidationError,
 } from '@tether/shared';
+import { parseSize } from './calls/parse-size.js';
 
 const port = z.number().int().min(0).max(65_535);
 const duration = z.union([z.string(), z.number()]).refine(
@@ -29,6 +30,43 @@ const retentionLimits = {
   maxBytes: z.number().int().min(1).optional(),
 };
 
+const size = z.union([z.string(), z.number().int().positive()]).refine(
+  (v) => {
+    try {
+      parseSize(v);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected a size such as 256KiB or 1048576' },
+);
+const rate = z.strictObject({ perSecond: z.number().positive(), burst: z.number().positive() });
+const byteRate = z.strictObject({ perSecond: size, burst: size });
+
+/** The broker's abuse limits in the config file (README: "Abuse limits"); each field optional. */
+export const LimitsConfigSchema = z.strictObject({
+  maxPacketSize: size.optional(),
+  maxPreConnectBytes: size.optional(),
+  connectTimeout: duration.optional(),
+  connectRate: rate.partial().optional(),
+  agentMessages: rate.partial().optional(),
+  agentBytes: byteRate.partial().optional(),
+  agentControlMessages: rate.partial().optional(),
+  maxThrottle: duration.optional(),
+  quarantine: z
+    .strictObject({
+      denials: z.number().int().min(1),
+      window: duration,
+      base: duration,
+      max: duration,
+    })
+    .partial()
+    .optional(),
+});
+/** Validated limits from the config file. */
+export type LimitsConfig = z.infer<typeof LimitsConfigSchema>;
+
 /** Report retention in the config file: defaults for every stream, overridden per stream name. */
 export const RetentionConfigSchema = z.strictObject({
   ...retentionLimits,
@@ -48,6 +86,7 @@ export const ConfigFileSchema = z.strictObject({
   /** Route selection policies by service name (central or edge services); they replace API-set ones at start. */
   policies: z.record(ServiceNameSchema, ServicePolicySchema).optional(),
   reports: z.strictObject({ retention: RetentionConfigSchema.optional() }).optional(),
+  limits: LimitsConfigSchema.optional(),
 });
 /** A validated config file. */
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;

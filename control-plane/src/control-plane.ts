@@ -14,6 +14,11 @@ import {
   type ServicePolicy,
 } from '@tether/shared';
 import { AedesTransport } from './aedes-transport.js';
+import { AuditLog } from './audit/audit-log.js';
+import { ensureBootstrapToken } from './auth/bootstrap-token.js';
+import { RequestAuth, sendAuthRefusal } from './auth/request-auth.js';
+import { TokenStore } from './auth/token-store.js';
+import { brokerLimits, type BrokerLimitsOverride } from './broker/limits.js';
 import type { RoutePicker } from './calls/route-picker.js';
 import { startCalls } from './calls/start-calls.js';
 import { createBroker } from './broker/create-broker.js';
@@ -31,6 +36,7 @@ import { ReportFeed } from './reports/report-feed.js';
 import { ReportIngress } from './reports/report-ingress.js';
 import { ReportRetention, type RetentionPolicy } from './reports/report-retention.js';
 import { ReportStore } from './reports/report-store.js';
+import { Revocations } from './revocation/revocations.js';
 import { CentralServices } from './services/central-services.js';
 import { StaleSweeper } from './stale-sweeper.js';
 import { AgentStore } from './store/agent-store.js';
@@ -47,7 +53,7 @@ export interface ControlPlaneOptions {
   httpPort?: number;
   /** MQTT listen address (default 0.0.0.0: agents dial in from anywhere). */
   host?: string;
-  /** HTTP listen address (default 127.0.0.1: the API has no authentication yet). */
+  /** HTTP listen address (default 127.0.0.1). */
   httpHost?: string;
   /** How long routes stay stale before deletion, in ms (default 5 minutes). */
   staleGraceMs?: number;
@@ -68,6 +74,10 @@ export interface ControlPlaneOptions {
   retention?: RetentionPolicy;
   /** How often retention runs, in ms (default 60 s). */
   retentionIntervalMs?: number;
+  /** Abuse limits of the broker (defaults: DEFAULT_BROKER_LIMITS). */
+  limits?: BrokerLimitsOverride;
+  /** Create an admin token in `DATA_DIR/admin-token` when none exists (default true). */
+  bootstrapToken?: boolean;
 }
 
 /** A running control plane. */
@@ -80,6 +90,10 @@ export interface ControlPlane {
   bus: EventBus;
   reports: ReportStore;
   feed: ReportFeed;
+  audit: AuditLog;
+  tokens: TokenStore;
+  /** The file holding the admin token created at this start, if one was. */
+  bootstrapTokenFile: string | undefined;
   /** Closes listeners, broker and database. Idempotent. */
   close(): Promise<void>;
 }
@@ -106,6 +120,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const agents = new AgentStore(db);
   const services = new ServiceStore(db);
   const bus = new EventBus();
+  const audit = new AuditLog({ db, clock });
+  const tokens = new TokenStore(db);
+  const limits = brokerLimits(options.limits);
   const metrics = new Metrics({ routes: () => table, connections: () => liveness.size });
 
   // After a restart nobody is connected: serve the last known state at once, marked stale until each agent resyncs.
@@ -115,7 +132,15 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     table.markStale({ originKind: 'edge' }, startedAt);
   }).immediate();
 
-  const broker = await createBroker({ agents, metrics, logger });
+  const bootstrapTokenFile =
+    options.bootstrapToken === false
+      ? undefined
+      : ensureBootstrapToken(options.dataDir, { tokens, audit }, clock.now(), logger);
+  const {
+    aedes: broker,
+    guard,
+    forget: forgetAgent,
+  } = await createBroker({ agents, metrics, logger, audit, clock, limits });
   const transport = new AedesTransport(broker);
   const distribution = new Distribution({ table, agents, services, transport, logger });
   const liveness = new Liveness({ db, table, agents, distribution, bus, logger, clock });
@@ -185,6 +210,21 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   });
 
   let ready = false;
+  const auth = new RequestAuth({ tokens, audit, metrics, logger });
+  const revocations = new Revocations({
+    db,
+    agents,
+    table,
+    audit,
+    bus,
+    metrics,
+    logger,
+    clock,
+    // Both run only once listening (API, poll), when `calls` exists.
+    dropTunnel: (agentId, reason) => calls.tunnels.drop(agentId, reason),
+    disconnect: (agentId) => liveness.kick(agentId),
+    forget: forgetAgent,
+  });
   const app = createApp({
     table,
     agents,
@@ -196,6 +236,10 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     logger,
     clock,
     reports,
+    tokens,
+    audit,
+    auth,
+    revocations,
     isReady: () => ready && db.open && !broker.closed,
   });
   const picker: RoutePicker = new PolicyRoutePicker({
@@ -214,14 +258,26 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     picker,
     isConnected: (id) => liveness.isConnected(id),
     ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
+    callerOf: (req) => `central:${auth.principalOf(req)?.name ?? 'anonymous'}`,
   });
-  const mqttServer = createServer({ noDelay: true }, (socket) => broker.handle(socket));
-  // `/call/...` on plain node:http streams in front of hono (its request-body path is slow); hono gets the rest.
+  // Every MQTT listener hands its sockets to the same guard (connect rate, packet size, pre-CONNECT bytes).
+  const mqttServer = createServer({ noDelay: true }, (socket) => guard.guardSocket(socket));
+  // Bearer tokens first (public routes pass); then `/call/...` on plain node:http streams in front of hono (its
+  // request-body path is slow); hono gets the rest.
   const honoListener = getRequestListener(app.fetch);
   const httpServer = createHttpServer((req, res) => {
+    const decision = auth.check(req);
+    if (!decision.ok) return sendAuthRefusal(req, res, decision);
     if (!calls.gateway(req, res)) void honoListener(req, res);
   });
-  const sockets = attachWebSockets(httpServer, broker, bus, logger, feed);
+  const sockets = attachWebSockets(httpServer, {
+    guard,
+    auth,
+    bus,
+    logger,
+    feed,
+    maxPacketBytes: limits.maxPacketBytes,
+  });
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
@@ -229,6 +285,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       ready = false;
       sweeper.stop();
       retention.stop();
+      revocations.stop();
       sockets.close();
       const stopped = [closeServer(mqttServer), closeServer(httpServer)];
       httpServer.closeAllConnections();
@@ -237,6 +294,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       await Promise.all(stopped);
       ingress.flush();
+      audit.stop();
       db.close();
       logger.info('control plane stopped');
     })());
@@ -246,9 +304,24 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     const http = await listen(httpServer, options.httpPort ?? 8080, options.httpHost ?? '127.0.0.1');
     sweeper.start();
     retention.start();
+    audit.start();
+    revocations.start();
     ready = true;
     logger.info({ mqtt, http }, 'control plane listening');
-    return { ports: { mqtt, http }, db, table, broker, metrics, bus, reports, feed, close };
+    return {
+      ports: { mqtt, http },
+      db,
+      table,
+      broker,
+      metrics,
+      bus,
+      reports,
+      feed,
+      audit,
+      tokens,
+      bootstrapTokenFile,
+      close,
+    };
   } catch (err) {
     await close();
     throw err;

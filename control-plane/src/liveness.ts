@@ -74,6 +74,18 @@ export class Liveness {
     bus.emit({ type: 'agent-offline', agentId: client.id });
   }
 
+  /**
+   * Ends an agent's connection now (revocation): offline and routes stale at once, so nothing more it sent is
+   * taken, then its socket closed. False when it was not connected.
+   */
+  kick(agentId: string): boolean {
+    const client = this.#clients.get(agentId);
+    if (!client) return false;
+    this.disconnected(client);
+    client.close();
+    return true;
+  }
+
   #guard(fn: () => void): void {
     try {
       fn();

@@ -28,6 +28,21 @@ export class Metrics {
   /** Reports deleted by retention. */
   readonly reportsExpired: Counter;
 
+  /** API requests refused (401/403), by reason. */
+  readonly apiAuthFailures: Counter<'reason'>;
+  /** Sockets closed by a socket guard before or instead of aedes, by reason. */
+  readonly socketRefusals: Counter<'reason'>;
+  /** Publishes refused (the agent is disconnected), by reason (`acl`, `rate`). */
+  readonly publishDenials: Counter<'reason'>;
+  /** Subscriptions refused by the ACL. */
+  readonly subscribeDenials: Counter;
+  /** Publishes held back by a rate limit (not refused). */
+  readonly publishesThrottled: Counter;
+  /** Quarantines started after repeated denials. */
+  readonly quarantines: Counter;
+  /** Agents revoked and disconnected. */
+  readonly revocations: Counter;
+
   constructor(options: { routes: () => RouteTable; connections: () => number }) {
     const registers = [this.registry];
     this.connections = new Gauge({
@@ -91,6 +106,44 @@ export class Metrics {
     this.reportsExpired = new Counter({
       name: 'tether_reports_expired_total',
       help: 'Reports deleted by retention',
+      registers,
+    });
+    this.apiAuthFailures = new Counter({
+      name: 'tether_api_auth_failures_total',
+      help: 'API requests refused with 401 or 403, by reason',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.socketRefusals = new Counter({
+      name: 'tether_socket_refusals_total',
+      help: 'MQTT sockets closed by a guard: rate_limited, packet_too_large, pre_connect_bytes, malformed_length',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.publishDenials = new Counter({
+      name: 'tether_publish_denials_total',
+      help: 'Publishes refused (agent disconnected, once per connection), by reason: acl, rate',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.subscribeDenials = new Counter({
+      name: 'tether_subscribe_denials_total',
+      help: 'Subscriptions refused by the ACL (SUBACK failure)',
+      registers,
+    });
+    this.publishesThrottled = new Counter({
+      name: 'tether_publishes_throttled_total',
+      help: 'Publishes delayed by a per-agent rate limit',
+      registers,
+    });
+    this.quarantines = new Counter({
+      name: 'tether_quarantines_total',
+      help: 'Quarantines started after repeated denials (CONNECT refused for a while)',
+      registers,
+    });
+    this.revocations = new Counter({
+      name: 'tether_revocations_total',
+      help: 'Agents revoked and disconnected',
       registers,
     });
     new Gauge({

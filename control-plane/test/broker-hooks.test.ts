@@ -1,23 +1,44 @@
 import type { Client, PublishPacket, Subscription } from 'aedes';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { advertTopic, inboxTopic, statusTopic } from '@tether/shared';
+import { advertTopic, inboxTopic, statusTopic, systemClock, type RouteTable } from '@tether/shared';
+import { AuditLog } from '../src/audit/audit-log.js';
 import { createAuthorizePublish } from '../src/broker/authorize-publish.js';
 import { createAuthorizeSubscribe } from '../src/broker/authorize-subscribe.js';
-import type { ControlPlane } from '../src/index.js';
-import { addAgent, connectAgent, startTestControlPlane } from './helpers.js';
+import { DenialTracker } from '../src/broker/denial-tracker.js';
+import { DEFAULT_BROKER_LIMITS } from '../src/broker/limits.js';
+import { PublishRateLimiter } from '../src/broker/publish-rate-limit.js';
+import { Metrics, openDatabase, type ControlPlane } from '../src/index.js';
+import { addAgent, connectAgent, silentLogger, startTestControlPlane } from './helpers.js';
 
-const client = (id: string) => ({ id }) as Client;
+const client = (id: string) => ({ id, conn: {} }) as Client;
 const packet = (topic: string) =>
   ({ cmd: 'publish', topic, payload: Buffer.alloc(0), qos: 1, retain: false, dup: false }) as PublishPacket;
 
+/** The hooks' dependencies, real but in memory. */
+function hookDeps() {
+  const metrics = new Metrics({ routes: () => ({}) as RouteTable, connections: () => 0 });
+  const audit = new AuditLog({ db: openDatabase(':memory:'), clock: systemClock });
+  return {
+    metrics,
+    audit,
+    logger: silentLogger,
+    clock: systemClock,
+    limiter: new PublishRateLimiter(DEFAULT_BROKER_LIMITS, systemClock),
+    denials: new DenialTracker(DEFAULT_BROKER_LIMITS.quarantine, systemClock),
+    sourceOf: () => '127.0.0.1',
+  };
+}
+
 function publishAllowed(c: Client | null, topic: string): Promise<boolean> {
-  return new Promise((resolve) => createAuthorizePublish()(c, packet(topic), (err) => resolve(!err)));
+  return new Promise((resolve) =>
+    createAuthorizePublish(hookDeps())(c, packet(topic), (err) => resolve(!err)),
+  );
 }
 
 function subscribeGranted(c: Client, topic: string): Promise<Subscription | null | undefined> {
   return new Promise((resolve) =>
-    createAuthorizeSubscribe()(c, { topic, qos: 1 }, (_err, sub) => resolve(sub)),
+    createAuthorizeSubscribe(hookDeps())(c, { topic, qos: 1 }, (_err, sub) => resolve(sub)),
   );
 }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -24,6 +24,11 @@ export const silentLogger = pino({ level: 'silent' });
 export function tempDir(): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'tether-cp-test-'));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** The `Authorization` header of the admin token a control plane wrote to its data dir on first start. */
+export function adminAuth(dir: string): { authorization: string } {
+  return { authorization: `Bearer ${readFileSync(join(dir, 'admin-token'), 'utf8').trim()}` };
 }
 
 /** Starts a control plane on port 0 in a fresh data dir. */

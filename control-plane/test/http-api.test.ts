@@ -3,22 +3,26 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { inboxTopic, PROTOCOL_VERSION, type AgentRoutes } from '@tether/shared';
 import type { ControlPlane, ControlPlaneEvent } from '../src/index.js';
-import { connectAgent, edgeRoute, snapshot, startTestControlPlane, waitFor } from './helpers.js';
+import { adminAuth, connectAgent, edgeRoute, snapshot, startTestControlPlane, waitFor } from './helpers.js';
 
 describe('HTTP API', () => {
   let cp: ControlPlane;
   let stop: () => Promise<void>;
   let base: string;
+  let auth: { authorization: string };
 
   beforeAll(async () => {
-    ({ cp, stop } = await startTestControlPlane());
+    let dir: string;
+    ({ cp, stop, dir } = await startTestControlPlane());
     base = `http://127.0.0.1:${cp.ports.http}`;
+    auth = adminAuth(dir);
   });
   afterAll(() => stop());
 
   const call = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${base}${path}`, {
       method,
+      headers: auth,
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await res.text();
@@ -64,7 +68,7 @@ describe('HTTP API', () => {
   it('serves agents, routes and services after a snapshot, and streams events over WebSocket', async () => {
     const { body } = await call('POST', '/api/v1/agents', { id: 'edge-2' });
     const events: ControlPlaneEvent[] = [];
-    const ws = new WebSocket(`ws://127.0.0.1:${cp.ports.http}/api/v1/events`);
+    const ws = new WebSocket(`ws://127.0.0.1:${cp.ports.http}/api/v1/events`, { headers: auth });
     ws.on('message', (data: Buffer) => events.push(JSON.parse(data.toString()) as ControlPlaneEvent));
     await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { startControlPlane } from '../src/index.js';
 import {
   addAgent,
+  adminAuth,
   connectAgent,
   edgeRoute,
   silentLogger,
@@ -26,7 +27,9 @@ describe('control plane lifecycle', () => {
       const second = await startControlPlane(options);
       try {
         expect(second.table.list().map((r) => [r.service, r.state])).toEqual([['web', 'stale']]);
-        const res = await fetch(`http://127.0.0.1:${second.ports.http}/api/v1/agents/edge-1`);
+        const res = await fetch(`http://127.0.0.1:${second.ports.http}/api/v1/agents/edge-1`, {
+          headers: adminAuth(dir),
+        });
         expect(await res.json()).toMatchObject({ status: 'offline', routeCount: 1, staleRoutes: 1 });
       } finally {
         await second.close();

@@ -1,24 +1,36 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ServicePolicySchema } from '@tether/shared';
 import { parseConfig, PolicyStore, type ControlPlane } from '../src/index.js';
-import { addAgent, connectAgent, edgeRoute, snapshot, startTestControlPlane, waitFor } from './helpers.js';
+import {
+  addAgent,
+  adminAuth,
+  connectAgent,
+  edgeRoute,
+  snapshot,
+  startTestControlPlane,
+  waitFor,
+} from './helpers.js';
 
 describe('policy API', () => {
   let cp: ControlPlane;
   let stop: () => Promise<void>;
   let base: string;
+  let auth: { authorization: string };
 
   beforeAll(async () => {
-    ({ cp, stop } = await startTestControlPlane({
+    let dir: string;
+    ({ cp, stop, dir } = await startTestControlPlane({
       policies: { configured: ServicePolicySchema.parse({ defaultWeight: 2, localFirst: false }) },
     }));
     base = `http://127.0.0.1:${cp.ports.http}`;
+    auth = adminAuth(dir);
   });
   afterAll(() => stop());
 
   const call = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${base}${path}`, {
       method,
+      headers: auth,
       ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
     });
     const text = await res.text();

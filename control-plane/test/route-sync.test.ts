@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION, routeKey, routesDigest, statusTopic, type AgentRoutes } from '@tether/shared';
 import type { ControlPlane } from '../src/index.js';
 import {
+  adminAuth,
   addAgent,
   connectAgent,
   edgeRoute,
@@ -25,12 +26,13 @@ async function counter(
 describe('route sync over real MQTT', () => {
   let cp: ControlPlane;
   let stop: () => Promise<void>;
+  let dir: string;
   let agent: TestAgent;
   const a = edgeRoute('edge-1', 'web', 'http://10.1.0.1:80');
   const b = edgeRoute('edge-1', 'api', 'http://10.1.0.2:80');
 
   beforeAll(async () => {
-    ({ cp, stop } = await startTestControlPlane({
+    ({ cp, stop, dir } = await startTestControlPlane({
       services: [{ name: 'billing', url: 'http://central:80', labels: {}, metric: 1 }],
     }));
     agent = await connectAgent(cp, 'edge-1', addAgent(cp, 'edge-1'));
@@ -168,6 +170,7 @@ describe('route sync over real MQTT', () => {
   it('pushes a delta when central services change, and marks routes stale on disconnect', async () => {
     const res = await fetch(`http://127.0.0.1:${cp.ports.http}/api/v1/services`, {
       method: 'POST',
+      headers: adminAuth(dir),
       body: JSON.stringify({
         name: 'ledger',
         url: 'http://central:81',
@@ -179,7 +182,10 @@ describe('route sync over real MQTT', () => {
     expect(delta).toMatchObject({ full: false, seq: 2, removes: [] });
     expect(delta.upserts.map((r) => r.service)).toEqual(['ledger']);
 
-    const del = await fetch(`http://127.0.0.1:${cp.ports.http}/api/v1/services/ledger`, { method: 'DELETE' });
+    const del = await fetch(`http://127.0.0.1:${cp.ports.http}/api/v1/services/ledger`, {
+      method: 'DELETE',
+      headers: adminAuth(dir),
+    });
     expect(del.status).toBe(204);
     expect(await agent.next('agent-routes')).toMatchObject({ full: false, seq: 3, upserts: [] });
 

@@ -5,6 +5,11 @@ import { PROTOCOL_VERSION } from './messages.js';
 export const MAX_REPORTS_PER_BATCH = 256;
 /** The most body bytes one `report-batch` should carry (one larger report still travels alone). */
 export const MAX_BATCH_BYTES = 256 * 1024;
+/**
+ * The most bytes one encoded `report-batch` may take on the wire: under the broker's default packet limit
+ * (256 KiB) with room for the topic and headers. One report (at most 64 KiB, JSON-escaped at most twice) fits.
+ */
+export const MAX_BATCH_WIRE_BYTES = 240 * 1024;
 /** The largest body of one report, in bytes. */
 export const MAX_REPORT_BYTES = 64 * 1024;
 

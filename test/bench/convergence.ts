@@ -58,7 +58,11 @@ function workerCall(
 
 async function main(): Promise<void> {
   console.log(`bench:convergence: ${N} agents x ${SERVICES} services, ${WORKERS} simulator processes\n`);
-  const cp = await startControlPlane({ args: ['--log-level', 'warn'] });
+  // Every simulated agent dials from 127.0.0.1: lift the per-address connection rate for this one source.
+  const cp = await startControlPlane({
+    args: ['--log-level', 'warn'],
+    config: { limits: { connectRate: { perSecond: 10_000, burst: 10_000 } } },
+  });
   const pid = cp.proc.child.pid!;
   await sleep(500);
   const rssBefore = rssOf(pid);
@@ -71,7 +75,9 @@ async function main(): Promise<void> {
 
   // Every route-created event, stamped on arrival: visibility in the API.
   const seen = new Map<string, { count: number; at: number }>();
-  const ws = new WebSocket(`${cp.apiBase.replace('http', 'ws')}/api/v1/events`);
+  const ws = new WebSocket(`${cp.apiBase.replace('http', 'ws')}/api/v1/events`, {
+    headers: { authorization: `Bearer ${cp.token}` },
+  });
   await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
   ws.on('message', (data: Buffer) => {
     const e = JSON.parse(data.toString()) as { type: string; route?: { origin: string } };

@@ -69,7 +69,7 @@ async function measure(call: Call, body: Buffer): Promise<Result> {
   };
 }
 
-function httpCaller(url: string): Call {
+function httpCaller(url: string, token?: string): Call {
   const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
   const u = new URL(url);
   return (body) =>
@@ -81,7 +81,10 @@ function httpCaller(url: string): Call {
           path: u.pathname,
           method: 'POST',
           agent,
-          headers: { 'content-length': body.length },
+          headers: {
+            'content-length': body.length,
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+          },
         },
         (res) => {
           let n = 0;
@@ -257,7 +260,7 @@ async function main(): Promise<void> {
     ['a direct HTTP', httpCaller(`${serviceUrl}/echo`)],
     ['b raw MQTT', await rawMqtt(broker, brokerUrl)],
     ['c tunnel only', tunnel.call],
-    ['d full call', httpCaller(`${cp.apiBase}/call/echo/echo`)],
+    ['d full call', httpCaller(`${cp.apiBase}/call/echo/echo`, cp.token)],
     ['e NATS leaf', nats?.call],
   ];
   console.log(`tunnel bench: ${SECONDS}s per measurement, ${IN_FLIGHT} in flight, 2 cores, loopback`);

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AGENT_BIN, AGENT_BUNDLE, CP_BIN, spawnNode, tempDir, type Proc } from './processes.js';
 
@@ -8,15 +8,20 @@ export interface JsonResponse<T = unknown> {
   body: T;
 }
 
-/** Calls a JSON HTTP endpoint. */
+/** Calls a JSON HTTP endpoint (with `token`, as `Authorization: Bearer`, unless the headers set one). */
 export async function http<T = unknown>(
   base: string,
   path: string,
   init: RequestInit = {},
+  token?: string,
 ): Promise<JsonResponse<T>> {
   const res = await fetch(base + path, {
     ...init,
-    headers: { 'content-type': 'application/json', ...(init.headers ?? {}) },
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(init.headers ?? {}),
+    },
   });
   const text = await res.text();
   return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
@@ -29,9 +34,19 @@ export interface ControlPlane {
   mqttUrl: string;
   wsUrl: string;
   apiBase: string;
+  /** The admin token the server created on first start (`DATA_DIR/admin-token`). */
+  token: string;
+  /** JSON API call with the admin token (headers may override `authorization`). */
   api<T = unknown>(path: string, init?: RequestInit): Promise<JsonResponse<T>>;
+  /** A raw `fetch` of `apiBase + path` with the admin token (headers may override `authorization`). */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
   /** Registers an agent through the API and returns its secret. */
   addAgent(id: string): Promise<string>;
+}
+
+/** The admin token `tether-cp serve` wrote to its data dir on first start. */
+export function adminToken(dataDir: string): string {
+  return readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
 }
 
 /** Options of a control plane under test. */
@@ -53,13 +68,20 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   const proc = await spawnNode([...args, ...(options.args ?? [])]);
   const { mqtt, http: httpPort } = proc.ready as { mqtt: number; http: number };
   const apiBase = `http://127.0.0.1:${httpPort}`;
+  const token = adminToken(dataDir);
   const cp: ControlPlane = {
     proc,
     dataDir,
     mqttUrl: `mqtt://127.0.0.1:${mqtt}`,
     wsUrl: `ws://127.0.0.1:${httpPort}/mqtt`,
     apiBase,
-    api: (path, init) => http(apiBase, path, init),
+    token,
+    api: (path, init) => http(apiBase, path, init, token),
+    fetch: (path, init = {}) =>
+      fetch(apiBase + path, {
+        ...init,
+        headers: { authorization: `Bearer ${token}`, ...(init.headers ?? {}) },
+      }),
     addAgent: async (id) => {
       const res = await cp.api<{ id: string; secret: string }>('/api/v1/agents', {
         method: 'POST',

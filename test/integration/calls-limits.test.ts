@@ -75,7 +75,7 @@ describe('large bodies, limits and link failures', () => {
     const sha = createHash('sha256').update(body).digest('hex');
     // warm up both paths so lazily loaded code and buffers are not counted as growth
     await (
-      await fetch(`${cp.apiBase}/call/edge-echo/warm`, { method: 'POST', body: body.subarray(0, MiB) })
+      await cp.fetch(`/call/edge-echo/warm`, { method: 'POST', body: body.subarray(0, MiB) })
     ).arrayBuffer();
     await (
       await fetch(`${edge.apiBase}/call/central-echo/warm`, { method: 'POST', body: body.subarray(0, MiB) })
@@ -83,7 +83,11 @@ describe('large bodies, limits and link failures', () => {
     for (const url of [`${cp.apiBase}/call/edge-echo/big`, `${edge.apiBase}/call/central-echo/big`]) {
       let got: { size: number; sha: string } | undefined;
       const growth = await rssGrowth([cp.proc, edge.proc], async () => {
-        const res = await fetch(url, { method: 'POST', body });
+        const res = await fetch(url, {
+          method: 'POST',
+          body,
+          headers: { authorization: `Bearer ${cp.token}` },
+        });
         expect(res.status).toBe(200);
         got = await digestOf(res);
       });
@@ -93,7 +97,7 @@ describe('large bodies, limits and link failures', () => {
   });
 
   it('fails calls in flight with 503 tunnel_closed when the link drops, and works again after reconnect', async () => {
-    const fromCentral = fetch(`${cp.apiBase}/call/edge-echo/hang`);
+    const fromCentral = cp.fetch(`/call/edge-echo/hang`);
     const fromEdge = fetch(`${edge.apiBase}/call/central-echo/hang`);
     await waitFor(() => echo.hanging() === 2, 'both calls to reach the service');
     proxy.cut();
@@ -109,7 +113,7 @@ describe('large bodies, limits and link failures', () => {
     );
     await activeRoute(cp, 'edge-echo');
     await waitFor(
-      async () => (await fetch(`${cp.apiBase}/call/edge-echo/x`)).status === 200,
+      async () => (await cp.fetch(`/call/edge-echo/x`)).status === 200,
       'central calls after reconnect',
     );
   });
@@ -128,12 +132,12 @@ describe('large bodies, limits and link failures', () => {
     });
     await activeRoute(small, 'edge-echo');
     const big = new Uint8Array(200 * 1024);
-    const res = await fetch(`${small.apiBase}/call/edge-echo/x`, { method: 'POST', body: big });
+    const res = await small.fetch(`/call/edge-echo/x`, { method: 'POST', body: big });
     expect(res.status).toBe(413);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('payload_too_large');
     const fromEdge = await fetch(`${smallEdge.apiBase}/call/central-echo/x`, { method: 'POST', body: big });
     expect(fromEdge.status).toBe(413);
-    const fits = await fetch(`${small.apiBase}/call/edge-echo/x`, {
+    const fits = await small.fetch(`/call/edge-echo/x`, {
       method: 'POST',
       body: big.subarray(0, 1000),
     });

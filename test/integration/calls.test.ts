@@ -44,7 +44,7 @@ describe('calls through the tunnel', () => {
   });
 
   it('carries a central client call to an edge service: method, path, query, headers, binary body, status', async () => {
-    const res = await fetch(`${cp.apiBase}/call/edge-echo/some/path?x=1&y=two&status=201`, {
+    const res = await cp.fetch(`/call/edge-echo/some/path?x=1&y=two&status=201`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-test', 'x-custom': 'v1', 'x-tether-caller': 'forged' },
       body: binary,
@@ -56,7 +56,9 @@ describe('calls through the tunnel', () => {
     expect(seen.method).toBe('POST');
     expect(seen.url).toBe('/some/path?x=1&y=two&status=201');
     expect(seen.headers['x-custom']).toBe('v1');
-    expect(seen.headers['x-tether-caller']).toBe('central');
+    // The admin token's identity, never the client's own header nor the token itself.
+    expect(seen.headers['x-tether-caller']).toBe('central:bootstrap-admin');
+    expect(seen.headers.authorization).toBeUndefined();
     expect(seen.headers['x-tether-hops']).toBe('1');
   });
 
@@ -77,13 +79,13 @@ describe('calls through the tunnel', () => {
   });
 
   it('carries GET without a body and a 204', async () => {
-    const res = await fetch(`${cp.apiBase}/call/edge-echo/x?status=204`);
+    const res = await cp.fetch(`/call/edge-echo/x?status=204`);
     expect(res.status).toBe(204);
     expect(info(res).method).toBe('GET');
   });
 
   it('streams server-sent events as they are produced', async () => {
-    const res = await fetch(`${cp.apiBase}/call/edge-echo/sse`);
+    const res = await cp.fetch(`/call/edge-echo/sse`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/event-stream');
     const reader = res.body!.getReader() as ReadableStreamDefaultReader<Uint8Array>;
@@ -106,14 +108,14 @@ describe('calls through the tunnel', () => {
   });
 
   it('answers 504 when the deadline passes, and the edge service sees the call cancelled', async () => {
-    const res = await fetch(`${cp.apiBase}/call/edge-echo/hang`, { headers: { 'x-tether-timeout': '300' } });
+    const res = await cp.fetch(`/call/edge-echo/hang`, { headers: { 'x-tether-timeout': '300' } });
     expect(res.status).toBe(504);
     expect((await errorOf(res)).code).toBe('timeout');
     await waitFor(() => echo.hanging() === 0, 'the hanging request to be aborted');
   });
 
   it('answers 404 for an unknown service', async () => {
-    const res = await fetch(`${cp.apiBase}/call/nope/x`);
+    const res = await cp.fetch(`/call/nope/x`);
     expect(res.status).toBe(404);
     expect((await errorOf(res)).code).toBe('route_not_found');
     const fromEdge = await fetch(`${edgeA.apiBase}/call/nope/x`);
@@ -129,7 +131,7 @@ describe('calls through the tunnel', () => {
   });
 
   it('refuses a third hop with 508', async () => {
-    const res = await fetch(`${cp.apiBase}/call/edge-echo/x`, { headers: { 'x-tether-hops': '2' } });
+    const res = await cp.fetch(`/call/edge-echo/x`, { headers: { 'x-tether-hops': '2' } });
     expect(res.status).toBe(508);
     expect((await errorOf(res)).code).toBe('too_many_hops');
     const fromEdge = await fetch(`${edgeA.apiBase}/call/central-echo/x`, {
@@ -146,14 +148,14 @@ describe('calls through the tunnel', () => {
     const secret = await cp.addAgent('edge-c');
     const edgeC = await startEdge({ id: 'edge-c', secret, url: cp.mqttUrl, services: { 'c-svc': echo.url } });
     await activeRoute('c-svc');
-    const ok = await fetch(`${cp.apiBase}/call/c-svc/x`);
+    const ok = await cp.fetch(`/call/c-svc/x`);
     expect(ok.status).toBe(200);
     await edgeC.proc.stop('SIGKILL');
     await waitFor(async () => {
       const res = await cp.api<{ routes: { state: string }[] }>('/api/v1/routes?service=c-svc');
       return res.body.routes.every((r) => r.state === 'stale');
     }, 'c-svc to go stale');
-    const res = await fetch(`${cp.apiBase}/call/c-svc/x`);
+    const res = await cp.fetch(`/call/c-svc/x`);
     expect(res.status).toBe(503);
     expect((await errorOf(res)).code).toBe('agent_offline');
     expect((await cp.api('/healthz')).status).toBe(200);
@@ -181,7 +183,7 @@ describe('calls through the tunnel', () => {
       async () => (await tunnelDrops()) >= before + bad.length,
       'the malformed frames to be counted',
     );
-    const res = await fetch(`${cp.apiBase}/call/edge-echo/after`);
+    const res = await cp.fetch(`/call/edge-echo/after`);
     expect(res.status).toBe(200);
     await conn.client.endAsync();
   });

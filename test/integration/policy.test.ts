@@ -45,7 +45,7 @@ interface CallResult {
 /** One call through the hub's gateway; a network error is status 0. */
 async function gatewayCall(cp: ControlPlane, service: string, method = 'GET'): Promise<CallResult> {
   try {
-    const res = await fetch(`${cp.apiBase}/call/${service}/whoami`, { method });
+    const res = await cp.fetch(`/call/${service}/whoami`, { method });
     const body = await res.text();
     return { status: res.status, body, endedAt: Date.now() };
   } catch (err) {

@@ -36,7 +36,11 @@ function runReportCli(
 
 /** Opens a live-tail client and collects its frames. */
 async function liveTail(cp: ControlPlane, query: string): Promise<{ ws: WebSocket; frames: ReportRow[] }> {
-  const ws = new WebSocket(`${cp.apiBase.replace('http', 'ws')}/api/v1/reports/live?${query}`);
+  // As a browser would: the token as a subprotocol beside tether.v1.
+  const ws = new WebSocket(`${cp.apiBase.replace('http', 'ws')}/api/v1/reports/live?${query}`, [
+    'tether.v1',
+    `bearer.${cp.token}`,
+  ]);
   const frames: ReportRow[] = [];
   ws.on('message', (data: Buffer) => frames.push(JSON.parse(data.toString()) as ReportRow));
   await new Promise<void>((resolve, reject) => {
@@ -128,7 +132,9 @@ describe('report API: live tail, CLI, query, export, streams', () => {
     s.ws.close();
     t.ws.close();
 
-    const bad = new WebSocket(`${cp.apiBase.replace('http', 'ws')}/api/v1/reports/live?stream=bad%20name!`);
+    const bad = new WebSocket(`${cp.apiBase.replace('http', 'ws')}/api/v1/reports/live?stream=bad%20name!`, {
+      headers: { authorization: `Bearer ${cp.token}` },
+    });
     bad.on('error', () => undefined);
     const status = await new Promise<number>((resolve) => {
       bad.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
@@ -219,8 +225,8 @@ describe('report API: live tail, CLI, query, export, streams', () => {
       const bodies: string[] = [];
       let next: string | null = null;
       for (let page = 0; page < 10; page++) {
-        const res = await fetch(
-          `${cp.apiBase}/api/v1/reports?stream=q&format=${format}&limit=100${next ? `&cursor=${next}` : ''}`,
+        const res = await cp.fetch(
+          `/api/v1/reports?stream=q&format=${format}&limit=100${next ? `&cursor=${next}` : ''}`,
         );
         expect(res.status).toBe(200);
         bodies.push(await res.text());

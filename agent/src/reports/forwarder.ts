@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   MAX_BATCH_BYTES,
+  MAX_BATCH_WIRE_BYTES,
   MAX_REPORTS_PER_BATCH,
   PROTOCOL_VERSION,
   ReportsDownMessageSchema,
@@ -17,7 +18,7 @@ import {
 } from '@tether/shared';
 import { planBatch, toWireReport, type BatchLimits } from './batch-plan.js';
 import { InFlightWindow } from './in-flight-window.js';
-import type { Outbox } from './outbox.js';
+import type { Outbox, OutboxRow } from './outbox.js';
 
 /** The minimal logger of the forwarder. */
 export interface ForwarderLogger {
@@ -88,27 +89,38 @@ export class ReportForwarder {
   pump(): void {
     const { transport, outbox, agentId, logger } = this.#o;
     while (this.#running && transport.connected && this.#window.hasRoom) {
-      const rows = planBatch(outbox.read(this.#cursor, this.#limits.maxReports), this.#limits);
-      const last = rows.at(-1);
-      if (!last) return;
-      this.#cursor = last.id;
+      let rows = planBatch(outbox.read(this.#cursor, this.#limits.maxReports), this.#limits);
+      if (rows.length === 0) return;
       const batch = `${this.#prefix}-${++this.#counter}`;
-      const message: ReportBatch = {
-        v: PROTOCOL_VERSION,
-        type: 'report-batch',
-        batch,
-        reports: rows.map((row) => toWireReport(row, isJsonContentType)),
-      };
-      const dropped = [...new Set(rows.map((r) => r.stream))]
-        .map((stream) => ({ stream, through: outbox.droppedThrough(stream) }))
-        .filter((d) => d.through > 0);
-      if (dropped.length > 0) message.dropped = dropped;
+      let message = this.#message(batch, rows);
+      let bytes = encode(message);
+      // Base64 and JSON escaping can take a batch past the broker's packet limit: halve it until it fits.
+      while (Buffer.byteLength(bytes) > MAX_BATCH_WIRE_BYTES && rows.length > 1) {
+        rows = rows.slice(0, Math.ceil(rows.length / 2));
+        message = this.#message(batch, rows);
+        bytes = encode(message);
+      }
+      this.#cursor = rows.at(-1)!.id;
       this.#window.add({ batch, sentAt: this.#clock.now(), reports: rows.length });
-      transport.publish(reportsTopic(agentId), encode(message), { qos: 1 }).catch((err: Error) => {
+      transport.publish(reportsTopic(agentId), bytes, { qos: 1 }).catch((err: Error) => {
         // The link dropped: the reconnect starts over from the oldest unacknowledged row.
         logger.debug({ err: err.message, batch }, 'report batch not sent');
       });
     }
+  }
+
+  #message(batch: string, rows: readonly OutboxRow[]): ReportBatch {
+    const message: ReportBatch = {
+      v: PROTOCOL_VERSION,
+      type: 'report-batch',
+      batch,
+      reports: rows.map((row) => toWireReport(row, isJsonContentType)),
+    };
+    const dropped = [...new Set(rows.map((r) => r.stream))]
+      .map((stream) => ({ stream, through: this.#o.outbox.droppedThrough(stream) }))
+      .filter((d) => d.through > 0);
+    if (dropped.length > 0) message.dropped = dropped;
+    return message;
   }
 
   #onPayload(payload: Uint8Array): void {

@@ -1,4 +1,5 @@
-import type { AedesOptions, AuthenticateError } from 'aedes';
+import type { AedesOptions, AuthenticateError, Client } from 'aedes';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { AgentStore } from '../store/agent-store.js';
@@ -14,6 +15,11 @@ export interface AuthenticateDeps {
   agents: AgentStore;
   metrics: Metrics;
   logger: Logger;
+  audit: AuditLog;
+  /** The end of an agent's quarantine (epoch ms), if it is quarantined. */
+  quarantinedUntil(agentId: string): number | undefined;
+  /** The source address of a connection. */
+  sourceOf(conn: object): string | undefined;
 }
 
 function refusal(message: string, returnCode: AuthenticateError['returnCode']): AuthenticateError {
@@ -23,14 +29,22 @@ function refusal(message: string, returnCode: AuthenticateError['returnCode']): 
 }
 
 /**
- * The aedes `authenticate` hook: username must be a registered agent id, the client id must equal it, and the
- * password must match the stored hash. Anything else is refused and counted; the secret is never logged.
+ * The aedes `authenticate` hook: username must be a registered agent id, the client id must equal it, the
+ * password must match the stored hash, and the agent must be neither revoked (5: not authorized) nor quarantined
+ * (3: server unavailable, so it retries on its normal backoff). Refusals are counted and audited (coalesced);
+ * the secret is never logged.
  */
 export function createAuthenticate(deps: AuthenticateDeps): NonNullable<AedesOptions['authenticate']> {
-  return (client, username, password, done) => {
-    const refuse = (reason: string, code: AuthenticateError['returnCode']): void => {
+  return (client: Client, username, password, done) => {
+    const refuse = (reason: string, code: AuthenticateError['returnCode'], known = false): void => {
       deps.metrics.authFailures.inc({ reason });
       deps.logger.warn({ clientId: client.id, username, reason }, 'mqtt connection refused');
+      deps.audit.record({
+        kind: 'auth-failed',
+        agentId: known ? username : undefined,
+        source: deps.sourceOf(client.conn),
+        detail: { via: 'mqtt', reason, ...(known ? {} : { username: String(username ?? '').slice(0, 64) }) },
+      });
       done(refusal(reason, code), null);
     };
     try {
@@ -38,7 +52,11 @@ export function createAuthenticate(deps: AuthenticateDeps): NonNullable<AedesOpt
       if (client.id !== username) return refuse('client_id_mismatch', NOT_AUTHORIZED);
       const agent = deps.agents.get(username);
       if (!agent) return refuse('unknown_agent', BAD_USERNAME_OR_PASSWORD);
-      if (!verifySecret(password, agent.secretHash)) return refuse('bad_secret', BAD_USERNAME_OR_PASSWORD);
+      if (!verifySecret(password, agent.secretHash))
+        return refuse('bad_secret', BAD_USERNAME_OR_PASSWORD, true);
+      if (agent.revokedAt !== null) return refuse('revoked', NOT_AUTHORIZED, true);
+      if (deps.quarantinedUntil(username) !== undefined)
+        return refuse('quarantined', SERVER_UNAVAILABLE, true);
       done(null, true);
     } catch (err) {
       deps.logger.error({ err, clientId: client.id }, 'authenticate failed');

@@ -1,30 +1,63 @@
 import { Aedes } from 'aedes';
+import type { Clock } from '@tether/shared';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { AgentStore } from '../store/agent-store.js';
 import { createAuthenticate } from './authenticate.js';
 import { createAuthorizePublish } from './authorize-publish.js';
 import { createAuthorizeSubscribe } from './authorize-subscribe.js';
+import { DenialTracker } from './denial-tracker.js';
+import type { BrokerLimits } from './limits.js';
+import { PublishRateLimiter } from './publish-rate-limit.js';
+import { SocketGuard } from './socket-guard.js';
 
 /** What the broker's policy hooks need. */
 export interface BrokerDeps {
   agents: AgentStore;
   metrics: Metrics;
   logger: Logger;
+  audit: AuditLog;
+  clock: Clock;
+  limits: BrokerLimits;
 }
 
-/** Creates the embedded aedes broker with Tether's deny-by-default hooks. */
-export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
-  const broker = await Aedes.createBroker({
-    authenticate: createAuthenticate(deps),
-    authorizePublish: createAuthorizePublish(),
-    authorizeSubscribe: createAuthorizeSubscribe(),
-    // Bounds the time a socket may sit without sending CONNECT (aedes buffers such bytes without limit).
-    connectTimeout: 10_000,
+/** The embedded broker, the guard every listener hands its sockets to, and per-agent limiter state. */
+export interface Broker {
+  aedes: Aedes;
+  guard: SocketGuard;
+  /** Forgets an agent's rate and denial state (revoked). */
+  forget: (agentId: string) => void;
+}
+
+/** Creates the embedded aedes broker with Tether's deny-by-default hooks and abuse limits. */
+export async function createBroker(deps: BrokerDeps): Promise<Broker> {
+  const denials = new DenialTracker(deps.limits.quarantine, deps.clock);
+  const limiter = new PublishRateLimiter(deps.limits, deps.clock);
+  const guardRef: { current?: SocketGuard } = {};
+  const sourceOf = (conn: object): string | undefined => guardRef.current?.sourceOf(conn);
+  const aedes = await Aedes.createBroker({
+    authenticate: createAuthenticate({
+      ...deps,
+      quarantinedUntil: (id) => denials.quarantinedUntil(id),
+      sourceOf,
+    }),
+    authorizePublish: createAuthorizePublish({ ...deps, limiter, denials, sourceOf }),
+    authorizeSubscribe: createAuthorizeSubscribe({ ...deps, sourceOf }),
+    // Closes a socket that has not sent a whole CONNECT in time (the timer runs from accept to the CONNECT).
+    connectTimeout: deps.limits.connectTimeoutMs,
   });
-  broker.on('clientError', (client, err) =>
+  aedes.on('clientError', (client, err) =>
     deps.logger.debug({ clientId: client.id, err: err.message }, 'client error'),
   );
-  broker.on('connectionError', (_client, err) => deps.logger.debug({ err: err.message }, 'connection error'));
-  return broker;
+  aedes.on('connectionError', (_client, err) => deps.logger.debug({ err: err.message }, 'connection error'));
+  const guard = (guardRef.current = new SocketGuard({ ...deps, broker: aedes }));
+  return {
+    aedes,
+    guard,
+    forget: (agentId) => {
+      denials.forget(agentId);
+      limiter.forget(agentId);
+    },
+  };
 }

@@ -2,7 +2,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   CallCancelledError,
   callTimeoutMs,
-  CENTRAL,
   forwardableHeaders,
   nextHops,
   parseCallUrl,
@@ -21,6 +20,8 @@ export interface GatewayDeps {
   router: CallRouter;
   maxBodyBytes: number;
   logger: Logger;
+  /** The caller identity of an (authenticated) request, e.g. `central:<token name>`. */
+  callerOf(req: IncomingMessage): string;
 }
 
 /** A node:http handler that takes `/call/...` requests and says whether it did. */
@@ -34,7 +35,8 @@ function hasBody(req: IncomingMessage): boolean {
 
 /**
  * The gateway for central clients: `ANY /call/<service>/<path...>` on the HTTP port, on plain node:http streams
- * in front of hono. Sets `x-tether-caller: central`, increments `x-tether-hops`, applies the body limit and
+ * in front of hono (bearer token checked before). Sets `x-tether-caller` to the token's identity
+ * (`central:<token name>`; the client's own header is dropped), increments `x-tether-hops`, applies the body limit and
  * the `x-tether-timeout` deadline, and streams the response back as it arrives.
  */
 export function createGateway(deps: GatewayDeps): CallGateway {
@@ -57,12 +59,16 @@ export function createGateway(deps: GatewayDeps): CallGateway {
         const body: PreparedBody = hasBody(req)
           ? await prepareBody(req, deps.maxBodyBytes)
           : { kind: 'none' };
+        const caller = deps.callerOf(req);
         const response = await deps.router.route({
           ...parts,
           method: req.method ?? 'GET',
-          headers: forwardableHeaders(req.rawHeaders),
-          caller: { kind: 'central', id: CENTRAL },
-          callerHeader: CENTRAL,
+          // The Tether token that authorised the call is not the service's business: never forwarded.
+          headers: forwardableHeaders(req.rawHeaders).filter(
+            ([name, value]) => name.toLowerCase() !== 'authorization' || !/^bearer\s+tether_/i.test(value),
+          ),
+          caller: { kind: 'central', id: caller },
+          callerHeader: caller,
           hops,
           timeoutMs,
           body,

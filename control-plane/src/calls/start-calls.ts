@@ -1,4 +1,5 @@
 import * as http from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import * as https from 'node:https';
 import { createUpstreamClient, DEFAULT_MAX_BODY_BYTES, type Clock, type Transport } from '@tether/shared';
 import type { EventBus } from '../event-bus.js';
@@ -23,6 +24,8 @@ export interface CallsDeps {
   isConnected(agentId: string): boolean;
   /** Request body limit (default 64 MiB). */
   maxBodyBytes?: number;
+  /** The caller identity of a gateway request (`central:<token name>`). */
+  callerOf(req: IncomingMessage): string;
 }
 
 /** The running call machinery: the gateway handler and a way to stop. */
@@ -60,7 +63,12 @@ export async function startCalls(deps: CallsDeps): Promise<Calls> {
   });
   await tunnels.start();
   return {
-    gateway: createGateway({ router, maxBodyBytes, logger: deps.logger }),
+    gateway: createGateway({
+      router,
+      maxBodyBytes,
+      logger: deps.logger,
+      callerOf: (req) => deps.callerOf(req),
+    }),
     tunnels,
     close: async () => {
       stopListening();

@@ -56,7 +56,7 @@ export class TunnelHub {
       clock: this.#deps.clock,
       onMalformed: (reason) => {
         this.#deps.metrics.invalidMessages.inc({ reason: `tunnel_${reason}` });
-        this.#deps.logger.debug({ agentId, reason }, 'tunnel frame dropped');
+        this.#deps.logger.warn({ agentId, reason }, 'malformed tunnel frame dropped');
       },
     });
     endpoint.serve(this.#deps.handlerFor(agentId));

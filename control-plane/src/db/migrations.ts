@@ -96,6 +96,39 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    // Version 4 belongs to enrollment and credential rotation (a parallel branch); versions are applied in order
+    // and gaps are allowed, so this one stands alone until they meet.
+    version: 5,
+    description: 'API tokens with roles, agent revocation, the audit log',
+    sql: `
+      CREATE TABLE api_tokens (
+        id         TEXT PRIMARY KEY,
+        name       TEXT NOT NULL UNIQUE,
+        role       TEXT NOT NULL CHECK (role IN ('admin', 'viewer', 'caller')),
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL,
+        created_by TEXT
+      ) STRICT;
+      ALTER TABLE agents ADD COLUMN revoked_at INTEGER;
+      CREATE INDEX agents_revoked ON agents (revoked_at) WHERE revoked_at IS NOT NULL;
+      CREATE TABLE audit (
+        id        INTEGER PRIMARY KEY,
+        at        INTEGER NOT NULL,
+        last_at   INTEGER NOT NULL,
+        kind      TEXT NOT NULL,
+        agent_id  TEXT,
+        actor     TEXT,
+        source    TEXT,
+        detail    TEXT,
+        count     INTEGER NOT NULL DEFAULT 1,
+        coalesced INTEGER NOT NULL DEFAULT 0
+      ) STRICT;
+      CREATE INDEX audit_kind ON audit (kind, id);
+      CREATE INDEX audit_agent ON audit (agent_id, id);
+      CREATE INDEX audit_coalesced ON audit (coalesced, id);
+    `,
+  },
 ];
 
 /** Applies the migrations newer than the database's `user_version`, each in its own transaction. */

@@ -8,6 +8,11 @@ import {
   type RouteFilter,
   type RouteTable,
 } from '@tether/shared';
+import type { AuditLog } from '../audit/audit-log.js';
+import { registerAuditRoutes } from '../audit/audit-api.js';
+import type { RequestAuth } from '../auth/request-auth.js';
+import { registerTokenRoutes, requestActor } from '../auth/token-routes.js';
+import type { TokenStore } from '../auth/token-store.js';
 import { keyed } from '../event-bus.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -15,6 +20,7 @@ import { registerPolicyRoutes } from '../policy/policy-api.js';
 import type { PolicyStore } from '../policy/policy-store.js';
 import type { HealthSource } from '../policy/service-detail.js';
 import { registerAgent } from '../register-agent.js';
+import type { Revocations } from '../revocation/revocations.js';
 import type { CentralServices } from '../services/central-services.js';
 import type { AgentStore } from '../store/agent-store.js';
 import type { ServiceStore } from '../store/service-store.js';
@@ -37,6 +43,11 @@ export interface ApiDeps {
   logger: Logger;
   clock: Clock;
   reports: ReportStore;
+  tokens: TokenStore;
+  audit: AuditLog;
+  /** Who made each request (checked before hono on node:http). */
+  auth: RequestAuth;
+  revocations: Revocations;
   /** True when the database, broker and listeners are up. */
   isReady(): boolean;
 }
@@ -55,7 +66,7 @@ function zodMessage(issues: readonly { path: PropertyKey[]; message: string }[])
     .join('; ');
 }
 
-/** The control plane's JSON API (no authentication yet: bind it to loopback, see `--http-host`). */
+/** The control plane's JSON API (bearer tokens with roles are checked before it: see RequestAuth). */
 export function createApp(deps: ApiDeps): Hono {
   const app = new Hono();
   app.onError(createErrorHandler(deps.logger));
@@ -81,7 +92,12 @@ export function createApp(deps: ApiDeps): Hono {
   app.post('/api/v1/agents', async (c) => {
     const body = await jsonBody(c);
     const id = typeof body === 'object' && body !== null ? (body as { id?: unknown }).id : undefined;
-    return c.json(registerAgent(deps.agents, id, deps.clock.now()), 201);
+    const audit = { log: deps.audit, actor: requestActor(c, deps.auth) };
+    return c.json(registerAgent(deps.agents, id, deps.clock.now(), audit), 201);
+  });
+  app.delete('/api/v1/agents/:id', (c) => {
+    const revoked = deps.revocations.revoke(c.req.param('id'), requestActor(c, deps.auth));
+    return c.json({ id: revoked.id, revokedAt: new Date(revoked.revokedAt).toISOString() });
   });
 
   app.get('/api/v1/routes', (c) => {
@@ -107,7 +123,9 @@ export function createApp(deps: ApiDeps): Hono {
     await deps.centralServices.remove(c.req.param('name'));
     return c.body(null, 204);
   });
-  registerPolicyRoutes(app, deps);
+  registerPolicyRoutes(app, { ...deps, actor: (c) => requestActor(c, deps.auth) });
+  registerTokenRoutes(app, deps);
+  registerAuditRoutes(app, deps);
   registerReportRoutes(app, { reports: deps.reports, clock: deps.clock });
   return app;
 }

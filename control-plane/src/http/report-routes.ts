@@ -1,28 +1,12 @@
 import type { Hono } from 'hono';
 import { ReportStreamSchema, ValidationError, type Clock } from '@tether/shared';
 import { decodeCursor, encodeCursor } from '../reports/report-cursor.js';
+import { intParam, timeParam } from './query-params.js';
 import type { ReportQuery, ReportStore } from '../reports/report-store.js';
 import { CSV_HEADER, csvLine, reportView, streamView } from '../reports/report-views.js';
 
 /** Default and maximum page sizes of `GET /api/v1/reports` (exports allow larger pages). */
 export const REPORT_PAGE = { default: 100, max: 1000, exportDefault: 10_000, exportMax: 100_000 } as const;
-
-function intParam(value: string | undefined, name: string): number | undefined {
-  if (value === undefined || value === '') return undefined;
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 0)
-    throw new ValidationError(`invalid ${name} "${value}": expected a non-negative integer`);
-  return n;
-}
-
-function timeParam(value: string | undefined, name: string): number | undefined {
-  if (value === undefined || value === '') return undefined;
-  if (/^\d+$/.test(value)) return Number(value);
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms))
-    throw new ValidationError(`invalid ${name} "${value}": expected epoch ms or an ISO date`);
-  return ms;
-}
 
 /** Parses the query of `GET /api/v1/reports`; throws a ValidationError naming the bad parameter. */
 export function parseReportQuery(q: Record<string, string>, isExport: boolean): ReportQuery {

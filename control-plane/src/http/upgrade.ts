@@ -1,9 +1,10 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { Aedes } from 'aedes';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import { ReportStreamSchema } from '@tether/shared';
+import { rejectUpgrade, WS_PROTOCOL, type RequestAuth } from '../auth/request-auth.js';
+import type { SocketGuard } from '../broker/socket-guard.js';
 import type { EventBus } from '../event-bus.js';
 import type { Logger } from '../logger.js';
 import type { ReportFeed } from '../reports/report-feed.js';
@@ -27,20 +28,34 @@ function reject(socket: Duplex, status: number, text: string): void {
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }
 
+/** What the WebSocket endpoints need. */
+export interface WebSocketDeps {
+  /** Where MQTT-over-WebSocket connections go (through the same guards as TCP). */
+  guard: SocketGuard;
+  /** Bearer-token checks of the event and report streams. */
+  auth: RequestAuth;
+  bus: EventBus;
+  logger: Logger;
+  feed: ReportFeed;
+  /** The MQTT packet size limit: one WebSocket message may not be much larger. */
+  maxPacketBytes: number;
+}
+
+/** Answers `tether.v1` when the client offers it (browsers send the token as a second subprotocol). */
+function tetherProtocol(protocols: Set<string>): string | false {
+  return protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false;
+}
+
 /**
- * Routes HTTP upgrades: `/mqtt` to the broker (MQTT over WebSocket), `/api/v1/events` to the event stream,
- * `/api/v1/reports/live` to the live tail of reports (one JSON frame per committed report).
+ * Routes HTTP upgrades: `/mqtt` to the broker (MQTT over WebSocket, agents authenticate in CONNECT),
+ * `/api/v1/events` to the event stream and `/api/v1/reports/live` to the live tail of reports (one JSON frame
+ * per committed report); both need a bearer token (`Authorization` or a `bearer.<token>` subprotocol).
  */
-export function attachWebSockets(
-  server: Server,
-  broker: Aedes,
-  bus: EventBus,
-  logger: Logger,
-  feed: ReportFeed,
-): WebSocketEndpoints {
-  const mqtt = new WebSocketServer({ noServer: true });
-  const events = new WebSocketServer({ noServer: true });
-  const live = new WebSocketServer({ noServer: true });
+export function attachWebSockets(server: Server, deps: WebSocketDeps): WebSocketEndpoints {
+  const { bus, logger, feed } = deps;
+  const mqtt = new WebSocketServer({ noServer: true, maxPayload: 2 * deps.maxPacketBytes });
+  const events = new WebSocketServer({ noServer: true, handleProtocols: tetherProtocol });
+  const live = new WebSocketServer({ noServer: true, handleProtocols: tetherProtocol });
 
   live.on('connection', (ws, req: IncomingMessage) => {
     const params = new URL(req.url ?? '/', 'http://localhost').searchParams;
@@ -62,7 +77,7 @@ export function attachWebSockets(
   mqtt.on('connection', (ws, req: IncomingMessage) => {
     const stream = createWebSocketStream(ws);
     stream.on('error', (err) => logger.debug({ err: err.message }, 'mqtt websocket error'));
-    broker.handle(stream, req);
+    deps.guard.guardSocket(stream, req);
   });
 
   events.on('connection', (ws) => {
@@ -86,6 +101,8 @@ export function attachWebSockets(
             ? live
             : undefined;
     if (!target) return reject(socket, 404, 'Not Found');
+    const decision = deps.auth.check(req);
+    if (!decision.ok) return rejectUpgrade(socket, decision);
     const stream = url.searchParams.get('stream');
     if (target === live && stream && !ReportStreamSchema.safeParse(stream).success)
       return reject(socket, 400, 'Bad Request');

@@ -14,6 +14,8 @@ export interface AgentView {
   lastSeen: string | null;
   routeCount: number;
   staleRoutes: number;
+  /** When the agent was revoked (ISO), or null. */
+  revokedAt: string | null;
 }
 
 /** One row of `GET /api/v1/services`: a service name across central and edge routes. */
@@ -35,6 +37,7 @@ export function agentView(agent: AgentRecord, table: RouteTable): AgentView {
     lastSeen: agent.lastSeen === null ? null : new Date(agent.lastSeen).toISOString(),
     routeCount: table.count({ origin: agent.id }),
     staleRoutes: table.count({ origin: agent.id, state: 'stale' }),
+    revokedAt: agent.revokedAt === null ? null : new Date(agent.revokedAt).toISOString(),
   };
 }
 

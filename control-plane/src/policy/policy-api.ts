@@ -6,6 +6,7 @@ import {
   ValidationError,
   type Clock,
 } from '@tether/shared';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { PolicyStore } from './policy-store.js';
 import { serviceDetail, type ServiceDetailDeps } from './service-detail.js';
 
@@ -13,6 +14,9 @@ import { serviceDetail, type ServiceDetailDeps } from './service-detail.js';
 export interface PolicyApiDeps extends ServiceDetailDeps {
   policies: PolicyStore;
   clock: Clock;
+  audit: AuditLog;
+  /** Who made a request, for the audit log. */
+  actor(c: Context): string;
 }
 
 function issuesMessage(issues: readonly { path: PropertyKey[]; message: string }[]): string {
@@ -49,12 +53,24 @@ export function registerPolicyRoutes(app: Hono, deps: PolicyApiDeps): void {
     }
     const parsed = ServicePolicySchema.safeParse(body);
     if (!parsed.success) throw new ValidationError(`invalid policy: ${issuesMessage(parsed.error.issues)}`);
-    const record = deps.policies.set(name, parsed.data, 'api', deps.clock.now());
+    const record = deps.audit.atomically(() => {
+      deps.audit.record({
+        kind: 'policy-set',
+        actor: deps.actor(c),
+        detail: { service: name, policy: parsed.data },
+      });
+      return deps.policies.set(name, parsed.data, 'api', deps.clock.now());
+    });
     return c.json({ name, policy: record.policy, policySource: record.source });
   });
   app.delete('/api/v1/services/:name/policy', (c) => {
     const name = serviceName(c);
-    if (!deps.policies.delete(name)) throw new NotFoundError(`service "${name}" has no policy`);
+    const deleted = deps.audit.atomically(() => {
+      if (!deps.policies.delete(name)) return false;
+      deps.audit.record({ kind: 'policy-deleted', actor: deps.actor(c), detail: { service: name } });
+      return true;
+    });
+    if (!deleted) throw new NotFoundError(`service "${name}" has no policy`);
     return c.body(null, 204);
   });
 }

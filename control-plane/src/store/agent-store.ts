@@ -14,6 +14,8 @@ export interface AgentRecord {
   lastSeen: number | null;
   epoch: string | null;
   seq: number | null;
+  /** When the agent was revoked (it may never connect again), or null. */
+  revokedAt: number | null;
 }
 
 interface AgentRow {
@@ -28,6 +30,7 @@ interface AgentRow {
   last_seen: number | null;
   epoch: string | null;
   seq: number | null;
+  revoked_at: number | null;
 }
 
 /** What a snapshot records about its sender. */
@@ -62,6 +65,7 @@ function toRecord(row: AgentRow): AgentRecord {
     lastSeen: row.last_seen,
     epoch: row.epoch,
     seq: row.seq,
+    revokedAt: row.revoked_at,
   };
 }
 
@@ -85,6 +89,10 @@ export class AgentStore {
         `UPDATE agents SET epoch = ?, seq = ?, strategy = ?, site = ?, labels = ?, status = 'online', last_seen = ?
          WHERE id = ?`,
       ),
+      revoke: db.prepare<[number, string]>(
+        'UPDATE agents SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
+      ),
+      revoked: db.prepare<[], { id: string }>('SELECT id FROM agents WHERE revoked_at IS NOT NULL'),
       position: db.prepare<[number, number, string]>('UPDATE agents SET seq = ?, last_seen = ? WHERE id = ?'),
       status: db.prepare<[string | null, string | null, string | null, string | null, number, string]>(
         `UPDATE agents SET strategy = coalesce(?, strategy), site = coalesce(?, site), labels = coalesce(?, labels),
@@ -107,6 +115,16 @@ export class AgentStore {
   /** Inserts a new agent; false when the id exists already. */
   insert(id: string, secretHash: string, at: number): boolean {
     return this.#stmts.insert.run(id, secretHash, at).changes === 1;
+  }
+
+  /** Marks the agent revoked at `at`; false when it is unknown or was revoked already. */
+  revoke(id: string, at: number): boolean {
+    return this.#stmts.revoke.run(at, id).changes === 1;
+  }
+
+  /** The ids of every revoked agent. */
+  revokedIds(): string[] {
+    return this.#stmts.revoked.all().map((r) => r.id);
   }
 
   /** Marks the agent connected. */

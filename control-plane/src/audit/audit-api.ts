@@ -1,0 +1,63 @@
+import type { Hono } from 'hono';
+import { ValidationError } from '@tether/shared';
+import { intParam, timeParam } from '../http/query-params.js';
+import { decodeCursor, encodeCursor } from '../reports/report-cursor.js';
+import {
+  AUDIT_KINDS,
+  type AuditKind,
+  type AuditLog,
+  type AuditQuery,
+  type AuditRecord,
+} from './audit-log.js';
+
+/** Page sizes of `GET /api/v1/audit`. */
+export const AUDIT_PAGE = { default: 100, max: 1000 } as const;
+const CURSOR_PREFIX = 'a1:';
+
+function auditView(r: AuditRecord): Record<string, unknown> {
+  return {
+    id: r.id,
+    at: new Date(r.at).toISOString(),
+    lastAt: new Date(r.lastAt).toISOString(),
+    kind: r.kind,
+    agentId: r.agentId,
+    actor: r.actor,
+    source: r.source,
+    count: r.count,
+    detail: r.detail,
+  };
+}
+
+/** Parses `?agent=&kind=&since=&limit=&cursor=`; throws a ValidationError naming the bad parameter. */
+export function parseAuditQuery(q: Record<string, string>): AuditQuery {
+  const limit = intParam(q.limit, 'limit') ?? AUDIT_PAGE.default;
+  if (limit < 1 || limit > AUDIT_PAGE.max)
+    throw new ValidationError(`invalid limit ${limit}: expected 1-${AUDIT_PAGE.max}`);
+  const query: AuditQuery = { limit };
+  if (q.agent) query.agentId = q.agent;
+  if (q.kind) {
+    if (!(AUDIT_KINDS as readonly string[]).includes(q.kind))
+      throw new ValidationError(
+        `invalid kind "${q.kind.slice(0, 64)}": expected one of ${AUDIT_KINDS.join(', ')}`,
+      );
+    query.kind = q.kind as AuditKind;
+  }
+  const since = timeParam(q.since, 'since');
+  if (since !== undefined) query.since = since;
+  if (q.cursor) query.afterId = decodeCursor(q.cursor, CURSOR_PREFIX);
+  return query;
+}
+
+/** `GET /api/v1/audit?agent=&kind=&since=&limit=&cursor=` (admin): `{entries, nextCursor}`, oldest first. */
+export function registerAuditRoutes(app: Hono, deps: { audit: AuditLog }): void {
+  app.get('/api/v1/audit', (c) => {
+    const query = parseAuditQuery(c.req.query());
+    // Buffered (coalesced) events are written first, so the answer includes everything recorded until now.
+    deps.audit.flush();
+    const rows = deps.audit.list({ ...query, limit: query.limit + 1 });
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
+    const nextCursor = rows.length > query.limit && last ? encodeCursor(last.id, CURSOR_PREFIX) : null;
+    return c.json({ entries: page.map(auditView), nextCursor });
+  });
+}

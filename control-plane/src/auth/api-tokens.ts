@@ -1,0 +1,83 @@
+import { randomBytes } from 'node:crypto';
+import { ConflictError, ValidationError } from '@tether/shared';
+import { z } from 'zod';
+import type { AuditLog } from '../audit/audit-log.js';
+import { hashSecret } from '../secrets.js';
+import { RoleSchema } from './access-policy.js';
+import type { TokenRecord, TokenStore } from './token-store.js';
+
+/** A token name: letters, digits, `.`, `_`, `-`, 1-64 characters. It appears as `central:<name>` at the edge. */
+export const TokenNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a name: [A-Za-z0-9][A-Za-z0-9._-]{0,63}');
+
+/** Where API tokens live and where their creation is audited. */
+export interface TokenDeps {
+  tokens: TokenStore;
+  audit: AuditLog;
+}
+
+/** A new token: the secret is shown once, only its hash is stored. */
+export interface NewToken extends TokenRecord {
+  token: string;
+}
+
+/** The prefix of every API token (tells a leaked string's kind at a glance). */
+export const TOKEN_PREFIX = 'tether_';
+
+/** Creates an API token and its audit row in one transaction; throws ValidationError or ConflictError. */
+export function createApiToken(
+  deps: TokenDeps,
+  input: { role?: unknown; name?: unknown },
+  actor: string,
+  now: number,
+): NewToken {
+  const role = RoleSchema.safeParse(input.role);
+  if (!role.success)
+    throw new ValidationError(`invalid role ${JSON.stringify(input.role)}: expected admin, viewer or caller`);
+  const id = randomBytes(6).toString('hex');
+  const nameInput = input.name ?? `${role.data}-${id}`;
+  const name = TokenNameSchema.safeParse(nameInput);
+  if (!name.success)
+    throw new ValidationError(
+      `invalid token name ${JSON.stringify(nameInput)}: ${name.error.issues[0]?.message ?? 'invalid'}`,
+    );
+  const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
+  const record: TokenRecord = {
+    id,
+    name: name.data,
+    role: role.data,
+    createdAt: now,
+    createdBy: actor,
+  };
+  deps.audit.atomically(() => {
+    if (!deps.tokens.insert(record, hashSecret(token)))
+      throw new ConflictError(`a token named "${name.data}" exists already`);
+    deps.audit.record({
+      kind: 'token-created',
+      actor,
+      detail: { tokenId: id, name: name.data, role: role.data },
+    });
+  });
+  return { ...record, token };
+}
+
+/** Deletes an API token and audits it in one transaction; false when there was none. */
+export function deleteApiToken(deps: TokenDeps, id: string, actor: string): boolean {
+  return deps.audit.atomically(() => {
+    const record = deps.tokens.get(id);
+    if (!record || !deps.tokens.delete(id)) return false;
+    deps.audit.record({
+      kind: 'token-deleted',
+      actor,
+      detail: { tokenId: id, name: record.name, role: record.role },
+    });
+    return true;
+  });
+}
+
+/** The token a presented bearer string stands for, if any (looked up by its sha256). */
+export function resolveToken(tokens: TokenStore, presented: string): TokenRecord | undefined {
+  if (!presented.startsWith(TOKEN_PREFIX) || presented.length > 200) return undefined;
+  return tokens.byHash(hashSecret(presented));
+}

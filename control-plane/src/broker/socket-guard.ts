@@ -1,0 +1,78 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Aedes } from 'aedes';
+import type { Clock } from '@tether/shared';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import type { BrokerLimits } from './limits.js';
+import { MqttFrameScanner } from './mqtt-frame-scanner.js';
+import { KeyedBuckets } from './token-bucket.js';
+
+/** What the socket guard needs. */
+export interface SocketGuardDeps {
+  broker: Aedes;
+  limits: BrokerLimits;
+  metrics: Metrics;
+  logger: Logger;
+  audit: AuditLog;
+  clock: Clock;
+}
+
+/**
+ * The guards every MQTT connection passes, whatever the listener (TCP, TLS, WebSocket): `guardSocket` is the one
+ * entry that hands a socket to aedes. Before aedes sees a byte: the connection-attempt rate per source address
+ * (token bucket). Then, on the bytes aedes reads: the MQTT packet size limit (checked on each fixed header, before
+ * the body is buffered) and the byte limit before authentication. aedes's `connectTimeout` (set from the same
+ * limits) closes a socket whose CONNECT has not fully arrived in time.
+ */
+export class SocketGuard {
+  readonly #d: SocketGuardDeps;
+  readonly #connects: KeyedBuckets;
+  readonly #scanners = new WeakMap<object, MqttFrameScanner>();
+  readonly #sources = new WeakMap<object, string>();
+
+  constructor(deps: SocketGuardDeps) {
+    this.#d = deps;
+    this.#connects = new KeyedBuckets(deps.limits.connectRate, deps.clock);
+    deps.broker.on('client', (client) => this.#scanners.get(client.conn)?.authenticated());
+  }
+
+  /** The source address a guarded connection came from. */
+  sourceOf(conn: object): string | undefined {
+    return this.#sources.get(conn);
+  }
+
+  /** Applies the guards and hands the socket to aedes (or destroys it). `req`: the HTTP upgrade of a WebSocket. */
+  guardSocket(socket: Duplex, req?: IncomingMessage): void {
+    const { broker, limits, metrics, logger } = this.#d;
+    const source =
+      req?.socket.remoteAddress ?? (socket as { remoteAddress?: string }).remoteAddress ?? 'unknown';
+    socket.on('error', (err) => logger.debug({ source, err: err.message }, 'mqtt socket error'));
+    if (!this.#connects.bucket(source).tryTake()) {
+      metrics.socketRefusals.inc({ reason: 'rate_limited' });
+      this.#d.audit.record({ kind: 'rate-limited', source, detail: { what: 'connect' } });
+      socket.destroy();
+      return;
+    }
+    this.#sources.set(socket, source);
+    const scanner = new MqttFrameScanner(limits);
+    this.#scanners.set(socket, scanner);
+    broker.handle(socket, req);
+    // Added after aedes's 'readable' listener, 'data' does not switch the stream to flowing mode: it fires for
+    // every chunk aedes reads, before aedes parses it.
+    const onData = (chunk: Buffer): void => {
+      const violation = scanner.scan(chunk);
+      if (!violation) return;
+      socket.off('data', onData);
+      metrics.socketRefusals.inc({ reason: violation });
+      const client = (socket as { client?: { id?: string | null } }).client;
+      logger.warn(
+        { source, agentId: client?.id ?? undefined, reason: violation },
+        'mqtt connection closed by a limit',
+      );
+      socket.destroy();
+    };
+    socket.on('data', onData);
+  }
+}
