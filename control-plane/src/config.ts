@@ -48,6 +48,11 @@ export const ConfigFileSchema = z.strictObject({
   /** Route selection policies by service name (central or edge services); they replace API-set ones at start. */
   policies: z.record(ServiceNameSchema, ServicePolicySchema).optional(),
   reports: z.strictObject({ retention: RetentionConfigSchema.optional() }).optional(),
+  /** TLS certificate and key files (PEM); default DATA_DIR/tls/server.{crt,key} when present. */
+  tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
+  mqttsPort: port.optional(),
+  /** MQTT URLs handed to enrolling agents. */
+  publicMqttUrls: z.array(z.url()).max(8).optional(),
 });
 /** A validated config file. */
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;

@@ -1,6 +1,8 @@
 import { once } from 'node:events';
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpServer, type RequestListener, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { createServer, type AddressInfo, type Server as NetServer } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { join } from 'node:path';
 import { getRequestListener } from '@hono/node-server';
 import type { Aedes } from 'aedes';
@@ -17,6 +19,9 @@ import { AedesTransport } from './aedes-transport.js';
 import type { RoutePicker } from './calls/route-picker.js';
 import { startCalls } from './calls/start-calls.js';
 import { createBroker } from './broker/create-broker.js';
+import { createMqttSocketHandler } from './broker/socket-handler.js';
+import { CredentialRotation } from './credentials/credential-rotation.js';
+import { defaultMqttUrls } from './enrollment/mqtt-urls.js';
 import { openDatabase } from './db/open-database.js';
 import { Distribution } from './distribution.js';
 import { EventBus } from './event-bus.js';
@@ -39,12 +44,20 @@ import { SqliteRouteTable } from './store/sqlite-route-table.js';
 import type { SyncContext } from './sync/context.js';
 import { handleStatusPayload } from './sync/handle-status.js';
 import { handleAdvertPayload } from './sync/ingress.js';
+import { certificateFingerprint } from './tls/server-tls.js';
 
-/** Options of `startControlPlane`. Ports default to 1883/8080; 0 picks a free port. */
+/** Options of `startControlPlane`. Ports default to 1883/8080 (8883 for mqtts); 0 picks a free port. */
 export interface ControlPlaneOptions {
   dataDir: string;
+  /** Plain MQTT/TCP port. Without `tls` it defaults to 1883; with `tls` there is no plain listener unless set. */
   mqttPort?: number;
   httpPort?: number;
+  /** Certificate and key (PEM): MQTT over TLS on `mqttsPort`, and the HTTP port serves HTTPS (and wss). */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** MQTT over TLS port, with `tls` (default 8883). */
+  mqttsPort?: number;
+  /** MQTT URLs handed to enrolling agents (default: this server's listeners at the host name the agent used). */
+  publicMqttUrls?: string[];
   /** MQTT listen address (default 0.0.0.0: agents dial in from anywhere). */
   host?: string;
   /** HTTP listen address (default 127.0.0.1: the API has no authentication yet). */
@@ -70,9 +83,18 @@ export interface ControlPlaneOptions {
   retentionIntervalMs?: number;
 }
 
+/** The bound ports: `mqtt` (plain TCP) and `mqtts` only when listening. */
+export interface ControlPlanePorts {
+  mqtt?: number;
+  mqtts?: number;
+  http: number;
+}
+
 /** A running control plane. */
 export interface ControlPlane {
-  ports: { mqtt: number; http: number };
+  ports: ControlPlanePorts;
+  /** `sha256:<hex>` of the TLS certificate, when serving TLS. */
+  fingerprint?: string;
   db: BetterSqlite3.Database;
   table: SqliteRouteTable;
   broker: Aedes;
@@ -115,7 +137,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     table.markStale({ originKind: 'edge' }, startedAt);
   }).immediate();
 
-  const broker = await createBroker({ agents, metrics, logger });
+  const broker = await createBroker({ db, clock, agents, metrics, logger });
   const transport = new AedesTransport(broker);
   const distribution = new Distribution({ table, agents, services, transport, logger });
   const liveness = new Liveness({ db, table, agents, distribution, bus, logger, clock });
@@ -155,6 +177,20 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     (topic, payload) => void handleStatusPayload(ctx, topic, payload),
   );
 
+  const rotation = new CredentialRotation({
+    db,
+    agents,
+    transport,
+    metrics,
+    logger,
+    clock,
+    isConnected: (id) => liveness.isConnected(id),
+  });
+  rotation.attach(broker);
+  await transport.subscribe(HUB_SUBSCRIPTIONS.credentials, (topic, payload) =>
+    rotation.handlePayload(topic, payload),
+  );
+
   const site = options.site ?? 'central';
   const centralServices = new CentralServices({
     db,
@@ -185,6 +221,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   });
 
   let ready = false;
+  const fingerprint = options.tls ? certificateFingerprint(options.tls.cert) : undefined;
+  const ports: ControlPlanePorts = { http: 0 };
   const app = createApp({
     table,
     agents,
@@ -196,6 +234,18 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     logger,
     clock,
     reports,
+    enrollment: {
+      db,
+      agents,
+      rotation,
+      logger,
+      clock,
+      fingerprint,
+      mqttUrls: (host) =>
+        options.publicMqttUrls?.length
+          ? options.publicMqttUrls
+          : defaultMqttUrls(host, { ...ports, secure: options.tls !== undefined }),
+    },
     isReady: () => ready && db.open && !broker.closed,
   });
   const picker: RoutePicker = new PolicyRoutePicker({
@@ -215,12 +265,23 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     isConnected: (id) => liveness.isConnected(id),
     ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
   });
-  const mqttServer = createServer({ noDelay: true }, (socket) => broker.handle(socket));
+  const handleMqttSocket = createMqttSocketHandler(broker);
+  const plainMqtt = options.tls === undefined || options.mqttPort !== undefined;
+  const mqttServer = plainMqtt ? createServer({ noDelay: true }, handleMqttSocket) : undefined;
+  const tlsOptions = options.tls && {
+    cert: options.tls.cert,
+    key: options.tls.key,
+    handshakeTimeout: 10_000,
+  };
+  const mqttsServer = tlsOptions && createTlsServer({ ...tlsOptions, noDelay: true }, handleMqttSocket);
   // `/call/...` on plain node:http streams in front of hono (its request-body path is slow); hono gets the rest.
   const honoListener = getRequestListener(app.fetch);
-  const httpServer = createHttpServer((req, res) => {
+  const onRequest: RequestListener = (req, res) => {
     if (!calls.gateway(req, res)) void honoListener(req, res);
-  });
+  };
+  const httpServer: HttpServer = tlsOptions
+    ? createHttpsServer({ ...tlsOptions, noDelay: true }, onRequest)
+    : createHttpServer(onRequest);
   const sockets = attachWebSockets(httpServer, broker, bus, logger, feed);
 
   let closing: Promise<void> | undefined;
@@ -230,7 +291,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       sweeper.stop();
       retention.stop();
       sockets.close();
-      const stopped = [closeServer(mqttServer), closeServer(httpServer)];
+      const stopped = [mqttServer, mqttsServer, httpServer].flatMap((s) => (s ? [closeServer(s)] : []));
       httpServer.closeAllConnections();
       await calls.close();
       await transport.close();
@@ -242,13 +303,26 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     })());
 
   try {
-    const mqtt = await listen(mqttServer, options.mqttPort ?? 1883, options.host ?? '0.0.0.0');
-    const http = await listen(httpServer, options.httpPort ?? 8080, options.httpHost ?? '127.0.0.1');
+    const host = options.host ?? '0.0.0.0';
+    if (mqttServer) ports.mqtt = await listen(mqttServer, options.mqttPort ?? 1883, host);
+    if (mqttsServer) ports.mqtts = await listen(mqttsServer, options.mqttsPort ?? 8883, host);
+    ports.http = await listen(httpServer, options.httpPort ?? 8080, options.httpHost ?? '127.0.0.1');
     sweeper.start();
     retention.start();
     ready = true;
-    logger.info({ mqtt, http }, 'control plane listening');
-    return { ports: { mqtt, http }, db, table, broker, metrics, bus, reports, feed, close };
+    logger.info({ ...ports, tls: fingerprint !== undefined, fingerprint }, 'control plane listening');
+    return {
+      ports: { ...ports },
+      ...(fingerprint ? { fingerprint } : {}),
+      db,
+      table,
+      broker,
+      metrics,
+      bus,
+      reports,
+      feed,
+      close,
+    };
   } catch (err) {
     await close();
     throw err;

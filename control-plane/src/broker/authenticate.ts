@@ -1,4 +1,7 @@
 import type { AedesOptions, AuthenticateError } from 'aedes';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Clock } from '@tether/shared';
+import { confirmRotation } from '../credentials/confirm-rotation.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { AgentStore } from '../store/agent-store.js';
@@ -11,6 +14,8 @@ const SERVER_UNAVAILABLE = 3 as AuthenticateError['returnCode'];
 
 /** What the authenticate hook needs. */
 export interface AuthenticateDeps {
+  db: BetterSqlite3.Database;
+  clock: Clock;
   agents: AgentStore;
   metrics: Metrics;
   logger: Logger;
@@ -24,7 +29,8 @@ function refusal(message: string, returnCode: AuthenticateError['returnCode']): 
 
 /**
  * The aedes `authenticate` hook: username must be a registered agent id, the client id must equal it, and the
- * password must match the stored hash. Anything else is refused and counted; the secret is never logged.
+ * password must match the stored hash, or the pending one of a credential rotation (which confirms the rotation:
+ * the old secret stops working). Anything else is refused and counted; the secret is never logged.
  */
 export function createAuthenticate(deps: AuthenticateDeps): NonNullable<AedesOptions['authenticate']> {
   return (client, username, password, done) => {
@@ -38,8 +44,12 @@ export function createAuthenticate(deps: AuthenticateDeps): NonNullable<AedesOpt
       if (client.id !== username) return refuse('client_id_mismatch', NOT_AUTHORIZED);
       const agent = deps.agents.get(username);
       if (!agent) return refuse('unknown_agent', BAD_USERNAME_OR_PASSWORD);
-      if (!verifySecret(password, agent.secretHash)) return refuse('bad_secret', BAD_USERNAME_OR_PASSWORD);
-      done(null, true);
+      if (verifySecret(password, agent.secretHash)) return done(null, true);
+      if (agent.pendingSecretHash && agent.rotationId && verifySecret(password, agent.pendingSecretHash)) {
+        confirmRotation(deps, agent.id, agent.rotationId, 'connect');
+        return done(null, true);
+      }
+      refuse('bad_secret', BAD_USERNAME_OR_PASSWORD);
     } catch (err) {
       deps.logger.error({ err, clientId: client.id }, 'authenticate failed');
       deps.metrics.authFailures.inc({ reason: 'internal' });

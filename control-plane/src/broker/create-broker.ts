@@ -1,4 +1,6 @@
 import { Aedes } from 'aedes';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Clock } from '@tether/shared';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { AgentStore } from '../store/agent-store.js';
@@ -8,6 +10,8 @@ import { createAuthorizeSubscribe } from './authorize-subscribe.js';
 
 /** What the broker's policy hooks need. */
 export interface BrokerDeps {
+  db: BetterSqlite3.Database;
+  clock: Clock;
   agents: AgentStore;
   metrics: Metrics;
   logger: Logger;

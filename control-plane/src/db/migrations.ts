@@ -96,6 +96,27 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 4,
+    description: 'enrollment grants (hashes only) and credential rotation (a pending secret hash per agent)',
+    sql: `
+      CREATE TABLE enrollment_grants (
+        id          TEXT PRIMARY KEY,
+        secret_hash TEXT NOT NULL,
+        created_at  INTEGER NOT NULL,
+        expires_at  INTEGER NOT NULL,
+        agent_id    TEXT,
+        site        TEXT,
+        labels      TEXT NOT NULL DEFAULT '{}',
+        used_at     INTEGER,
+        used_by     TEXT
+      ) STRICT;
+      ALTER TABLE agents ADD COLUMN pending_secret_hash TEXT;
+      ALTER TABLE agents ADD COLUMN rotation_id TEXT;
+      ALTER TABLE agents ADD COLUMN rotation_requested_at INTEGER;
+      ALTER TABLE agents ADD COLUMN secret_rotated_at INTEGER;
+    `,
+  },
 ];
 
 /** Applies the migrations newer than the database's `user_version`, each in its own transaction. */

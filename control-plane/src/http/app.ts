@@ -1,4 +1,4 @@
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import {
   CentralServiceSchema,
   NotFoundError,
@@ -19,7 +19,9 @@ import type { CentralServices } from '../services/central-services.js';
 import type { AgentStore } from '../store/agent-store.js';
 import type { ServiceStore } from '../store/service-store.js';
 import type { ReportStore } from '../reports/report-store.js';
+import { registerEnrollmentRoutes, type EnrollmentApiDeps } from './enrollment-routes.js';
 import { createErrorHandler, notFoundHandler } from './error-handler.js';
+import { jsonBody } from './json-body.js';
 import { registerReportRoutes } from './report-routes.js';
 import { agentView, serviceViews } from './views.js';
 
@@ -37,16 +39,10 @@ export interface ApiDeps {
   logger: Logger;
   clock: Clock;
   reports: ReportStore;
+  /** Enrollment grants, redemption and credential rotation. */
+  enrollment: EnrollmentApiDeps;
   /** True when the database, broker and listeners are up. */
   isReady(): boolean;
-}
-
-async function jsonBody(c: Context): Promise<unknown> {
-  try {
-    return await c.req.json();
-  } catch {
-    throw new ValidationError('request body must be JSON');
-  }
 }
 
 function zodMessage(issues: readonly { path: PropertyKey[]; message: string }[]): string {
@@ -109,5 +105,6 @@ export function createApp(deps: ApiDeps): Hono {
   });
   registerPolicyRoutes(app, deps);
   registerReportRoutes(app, { reports: deps.reports, clock: deps.clock });
+  registerEnrollmentRoutes(app, deps.enrollment);
   return app;
 }

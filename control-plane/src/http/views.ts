@@ -14,6 +14,8 @@ export interface AgentView {
   lastSeen: string | null;
   routeCount: number;
   staleRoutes: number;
+  /** Credential rotation: whether a new secret awaits the agent's confirmation, and when it last confirmed one. */
+  credential: { rotationPending: boolean; rotatedAt: string | null };
 }
 
 /** One row of `GET /api/v1/services`: a service name across central and edge routes. */
@@ -35,6 +37,10 @@ export function agentView(agent: AgentRecord, table: RouteTable): AgentView {
     lastSeen: agent.lastSeen === null ? null : new Date(agent.lastSeen).toISOString(),
     routeCount: table.count({ origin: agent.id }),
     staleRoutes: table.count({ origin: agent.id, state: 'stale' }),
+    credential: {
+      rotationPending: agent.rotationId !== null,
+      rotatedAt: agent.secretRotatedAt === null ? null : new Date(agent.secretRotatedAt).toISOString(),
+    },
   };
 }
 
