@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -137,9 +137,7 @@ describe('CredentialKeeper', () => {
     await keeper.rotate(message);
     expect(passwords).toHaveLength(1);
     expect(published).toHaveLength(2);
-    expect(JSON.parse(await readFile(path.join(stateDir, CREDENTIAL_FILE), 'utf8')).supersedes).toHaveLength(
-      1,
-    );
+    expect((await readCredential(stateDir))!.supersedes).toHaveLength(1);
   });
 
   it('does not acknowledge what it could not store', async () => {

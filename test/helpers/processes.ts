@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root. */
@@ -34,18 +35,27 @@ export interface Proc {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Spawns `node <args>` and resolves once it prints its first JSON line on stdout. */
-export async function spawnNode(
+/** Spawns `node <args>` from the repository root, killed when this process exits. */
+function spawnTracked(
   args: string[],
-  env: Record<string, string> = {},
-  timeoutMs = 20_000,
-): Promise<Proc> {
+  env: Record<string, string>,
+): ChildProcessByStdio<null, Readable, Readable> {
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);
+  return child;
+}
+
+/** Spawns `node <args>` and resolves once it prints its first JSON line on stdout. */
+export async function spawnNode(
+  args: string[],
+  env: Record<string, string> = {},
+  timeoutMs = 20_000,
+): Promise<Proc> {
+  const child = spawnTracked(args, env);
   let err = '';
   child.stderr.on('data', (d: Buffer) => {
     err += d.toString();
@@ -97,12 +107,7 @@ export function runNode(
   env: Record<string, string> = {},
   timeoutMs = 20_000,
 ): Promise<RunResult> {
-  const child = spawn(process.execPath, args, {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  running.add(child);
+  const child = spawnTracked(args, env);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -62,8 +62,12 @@ describe('TLS: certs init, mqtts, wss, https, CA and pinned verification', () =>
     expect(certs.fingerprint).toMatch(/^sha256:[0-9a-f]{64}$/);
     for (const key of [certs.key, join(dataDir, 'tls', 'ca.key')])
       expect(statSync(key).mode & 0o777).toBe(0o600);
-    expect(cp.proc.ready).toEqual({ http: expect.any(Number), mqtts: expect.any(Number) });
+    expect(Object.keys(cp.proc.ready).sort()).toEqual(['http', 'mqtts']);
     expect((await cp.api('/healthz')).status).toBe(200);
+    // A grant made through the API of a control plane with TLS carries its fingerprint too.
+    const viaApi = await cp.api<{ grant: string }>('/api/v1/grants', { method: 'POST', body: '{}' });
+    expect(viaApi.status).toBe(201);
+    expect(viaApi.body.grant.endsWith(`.${certs.fingerprint.slice('sha256:'.length)}`)).toBe(true);
     await expect(fetch(`${cp.apiBase}/healthz`)).rejects.toThrow(); // not without the CA
   });
 

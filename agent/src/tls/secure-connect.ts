@@ -1,5 +1,11 @@
 import { isIP } from 'node:net';
-import { connect, type ConnectionOptions, type TLSSocket } from 'node:tls';
+import {
+  connect,
+  createSecureContext,
+  type ConnectionOptions,
+  type SecureContext,
+  type TLSSocket,
+} from 'node:tls';
 import type { TlsPlan } from './tls-plan.js';
 
 /**
@@ -16,13 +22,28 @@ export function attachPeerCheck(socket: TLSSocket, plan: TlsPlan): TLSSocket {
   return socket;
 }
 
+const contexts = new WeakMap<TlsPlan, SecureContext>();
+
+/** One client context per plan with a CA: building one (parsing the CA into a store) costs about a handshake. */
+function contextOf(plan: TlsPlan): SecureContext | undefined {
+  if (!plan.options.ca) return undefined;
+  let context = contexts.get(plan);
+  if (!context) {
+    context = createSecureContext({ ca: plan.options.ca });
+    contexts.set(plan, context);
+  }
+  return context;
+}
+
 /** `tls.connect` with the plan's options and check (ws's `createConnection`, node:https requests). */
 export function secureConnect(options: ConnectionOptions, plan: TlsPlan): TLSSocket {
   const host = options.host ?? 'localhost';
+  const secureContext = contextOf(plan);
   return attachPeerCheck(
     connect({
       ...options,
       ...plan.options,
+      ...(secureContext ? { secureContext } : {}),
       // Callers (http, ws) pass the request path along: to tls.connect a `path` is a Unix socket.
       path: undefined,
       servername: options.servername ?? (isIP(host) ? '' : host),
