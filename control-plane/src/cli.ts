@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { ConflictError, parseDuration, parseKeyValues, TetherError, ValidationError } from '@tether/shared';
-import { ConfigError, loadConfig, type ConfigFile } from './config.js';
+import { ConfigError, loadConfig, parseConfig, type ConfigFile } from './config.js';
 import { parseSize } from './calls/parse-size.js';
 import { startControlPlane, type ControlPlanePorts } from './control-plane.js';
 import { createGrant, parseGrantRequest } from './enrollment/grants.js';
@@ -67,7 +67,9 @@ async function serve(flags: ServeFlags): Promise<void> {
   const tls = tlsFiles && loadServerTls(tlsFiles);
   // With TLS the plain MQTT listener is off unless a port is asked for explicitly.
   const mqttPort = flags.mqttPort ?? file.mqttPort ?? (tls ? undefined : 1883);
-  const publicMqttUrls = flags.publicMqttUrl.length ? flags.publicMqttUrl : (file.publicMqttUrls ?? []);
+  const publicMqttUrls = flags.publicMqttUrl.length
+    ? (parseConfig({ publicMqttUrls: flags.publicMqttUrl }, '--public-mqtt-url').publicMqttUrls ?? [])
+    : (file.publicMqttUrls ?? []);
   const logger = createLogger(flags.logLevel);
   if (tlsFiles) logger.info({ cert: tlsFiles.cert, source: tlsFiles.source }, 'TLS on: mqtts, https and wss');
   const cp = await startControlPlane({
