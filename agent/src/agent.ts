@@ -21,7 +21,14 @@ import { ensureStateDir } from './atomic-write.js';
 import { openAgentTunnel } from './calls/agent-tunnel.js';
 import { CentralRoutes } from './central-routes.js';
 import { ConfigError } from './config-error.js';
-import { ServiceInputSchema, type ServiceInput, type ServiceSpec } from './config-schema.js';
+import {
+  ServiceInputSchema,
+  type ServiceInput,
+  type ServiceSpec,
+  type TlsSettings,
+} from './config-schema.js';
+import { CredentialKeeper } from './credentials/credential-keeper.js';
+import type { Credential } from './credentials/credential-file.js';
 import { normalizeControlPlaneUrl, redactUrl } from './control-plane-url.js';
 import { HealthChecker } from './health-checker.js';
 import { createLogger, type AgentLogger, type LogLevel } from './logger.js';
@@ -34,6 +41,7 @@ import { RouteSync } from './route-sync.js';
 import { ServiceRegistry } from './service-registry.js';
 import { toServiceSpec } from './service-spec.js';
 import { ServiceStore } from './service-store.js';
+import { loadTlsPlan } from './tls/load-tls-plan.js';
 import { AGENT_VERSION } from './version.js';
 
 /** Options of `startAgent`: the resolved config (only controlPlane, id and secret required) plus injections. */
@@ -60,6 +68,10 @@ export interface StartAgentOptions {
   cacheDebounceMs?: number;
   /** Limits of the report outbox (default 256 MiB, 7 days, refuse). */
   outbox?: Partial<OutboxLimits>;
+  /** Verification of mqtts:// and wss:// (default: the system CAs). */
+  tls?: Partial<TlsSettings>;
+  /** The state dir's credential the agent runs from, if any: rotations update it (else one is written). */
+  credential?: Credential;
 }
 
 /** Default limits of the report outbox. */
@@ -100,6 +112,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
   };
   const stateDir = path.resolve(options.stateDir ?? path.join('.tether', options.id));
   await ensureStateDir(stateDir);
+  const tls = await loadTlsPlan(options.tls, controlPlane, logger);
 
   const table = new MemoryRouteTable();
   const cache = new RouteCache({
@@ -135,9 +148,16 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     }),
     clock,
     logger,
+    tls,
     ...(options.random ? { random: options.random } : {}),
     ...(options.backoff ? { backoff: options.backoff } : {}),
     ...(options.authBackoff ? { authBackoff: options.authBackoff } : {}),
+  });
+  const credentials = new CredentialKeeper({
+    stateDir,
+    credential: options.credential ?? { v: 1, id: options.id, secret: options.secret, controlPlane },
+    link: transport,
+    logger,
   });
   const advertiser = new Advertiser({
     ...identity,
@@ -154,6 +174,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     central: new CentralRoutes(table),
     cache,
     logger,
+    onCredentialRotate: (message) => void credentials.rotate(message),
   });
   const registry = new ServiceRegistry({
     id: options.id,

@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { startAgent, type AgentHandle } from './agent.js';
 import { ConfigError } from './config-error.js';
+import { enroll, type EnrollFlags } from './enroll/enroll-command.js';
 import { createLogger, LOG_LEVELS } from './logger.js';
 import { CONFIG_DEFAULTS, loadConfig, type CliFlags } from './resolve-config.js';
 import { DEFAULT_API, reportFromStdin } from './report-command.js';
@@ -48,6 +49,15 @@ export async function main(argv: string[]): Promise<void> {
     .option('--api-host <host>', `local API host (default ${CONFIG_DEFAULTS.apiHost}) [env TETHER_API_HOST]`)
     .option('--state-dir <dir>', 'state directory (default ./.tether/<id>) [env TETHER_STATE_DIR]')
     .option('--config <file>', 'JSON or YAML config file [env TETHER_CONFIG]')
+    .option('--ca-file <file>', 'verify the control plane against this CA (PEM) [env TETHER_CA_FILE]')
+    .option(
+      '--fingerprint <sha256:HEX>',
+      "pin the control plane's certificate (default: the pin stored by enroll) [env TETHER_FINGERPRINT]",
+    )
+    .option(
+      '--insecure',
+      'do not verify the control plane at all (local experiments; warns) [env TETHER_INSECURE=1]',
+    )
     .option(
       '--digest-interval <duration>',
       `advert digest interval (default ${CONFIG_DEFAULTS.digestInterval}) [env TETHER_DIGEST_INTERVAL]`,
@@ -75,6 +85,23 @@ export async function main(argv: string[]): Promise<void> {
     .action(async (flags: CliFlags) => run(flags));
 
   program
+    .command('enroll')
+    .description(
+      "redeem an enrollment grant and write this agent's credential to the state dir (then `run --state-dir DIR`)",
+    )
+    .option('--control-plane <url>', 'the control plane HTTP(S) API, e.g. https://cp.example:8080')
+    .option('--grant <token>', 'the grant "tether-cp grant create" printed [env TETHER_GRANT]')
+    .option('--state-dir <dir>', 'where the credential goes (default ./.tether/<id>) [env TETHER_STATE_DIR]')
+    .option('--id <id>', "the agent id to ask for (default: the grant's, else generated) [env TETHER_ID]")
+    .option('--ca-file <file>', 'verify the control plane against this CA (PEM)')
+    .option('--fingerprint <sha256:HEX>', "pin the control plane's certificate (default: the grant's pin)")
+    .option('--insecure', 'do not verify the control plane at all (local experiments; warns)')
+    .action(async (flags: EnrollFlags) => {
+      const result = await enroll(flags, process.env, createLogger('info'));
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+    });
+
+  program
     .command('report <stream>')
     .description('read NDJSON reports from stdin and post them to the local agent API (202: durable)')
     .option('--api <url>', 'the agent API (default http://127.0.0.1:7070) [env TETHER_API]')
@@ -94,6 +121,7 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = err.exitCode;
       return;
     }
+
     process.stderr.write(`tether-agent: ${(err as Error).message}\n`);
     process.exitCode = 1;
   }

@@ -8,6 +8,7 @@ import {
 } from '@tether/shared';
 import type { AdvertiseStrategy, Labels } from '@tether/shared';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
+import type { Credential } from './credentials/credential-file.js';
 import type { OutboxLimits } from './reports/outbox.js';
 
 /** A duration as written by people: a number of ms, or text such as `500ms`, `30s`, `5m`. */
@@ -76,6 +77,13 @@ export const ConfigFileSchema = z.strictObject({
       overflow: OverflowPolicySchema.optional(),
     })
     .optional(),
+  tls: z
+    .strictObject({
+      caFile: z.string().min(1).optional(),
+      fingerprint: z.string().min(1).optional(),
+      insecure: z.boolean().optional(),
+    })
+    .optional(),
 });
 /** A parsed config file. */
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
@@ -101,6 +109,14 @@ export interface ServiceSpec {
   source: ServiceSource;
 }
 
+/** How to verify the control plane over TLS: a CA file or inline CA (PEM), a pinned fingerprint, or `insecure`. */
+export interface TlsSettings {
+  caFile?: string;
+  ca?: string;
+  fingerprint?: string;
+  insecure: boolean;
+}
+
 /** The agent's complete configuration after flags, env, file and defaults were merged and checked. */
 export interface AgentConfig {
   controlPlane: string;
@@ -115,4 +131,7 @@ export interface AgentConfig {
   digestIntervalMs: number;
   logLevel: LogLevel;
   outbox: OutboxLimits;
+  tls: TlsSettings;
+  /** The state dir's credential, when the agent runs from one (rotations update it). */
+  credential?: Credential;
 }

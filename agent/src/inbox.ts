@@ -2,6 +2,7 @@ import {
   decode,
   InboxMessageSchema,
   type AgentRoutes,
+  type CredentialRotate,
   type ErrorMessage,
   type ResyncRequest,
 } from '@tether/shared';
@@ -11,6 +12,8 @@ export interface InboxHandlers {
   agentRoutes(message: AgentRoutes): void;
   resyncRequest(message: ResyncRequest): void;
   error(message: ErrorMessage): void;
+  /** A rotated secret for this agent. */
+  credentialRotate(message: CredentialRotate): void;
   /** A payload that failed validation: reported, never thrown. */
   invalid(reason: string): void;
 }
@@ -30,6 +33,8 @@ export function handleInbox(payload: Uint8Array | string, handlers: InboxHandler
       return handlers.resyncRequest(message);
     case 'error':
       return handlers.error(message);
+    case 'credential-rotate':
+      return handlers.credentialRotate(message);
     default: {
       const unreachable: never = message;
       handlers.invalid(`unknown message ${JSON.stringify(unreachable)}`);

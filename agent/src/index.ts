@@ -50,3 +50,27 @@ export {
 export { ReportForwarder, type ForwarderOptions } from './reports/forwarder.js';
 export { OutboxFullError, ReportTooLargeError } from './reports/outbox-errors.js';
 export { sqliteNativeBinding } from './native-binding.js';
+export {
+  buildTlsPlan,
+  describeCertificateError,
+  PIN_MISMATCH,
+  type TlsPlan,
+  type TlsTrust,
+  type TlsMode,
+} from './tls/tls-plan.js';
+export type { TlsSettings } from './config-schema.js';
+export {
+  CREDENTIAL_FILE,
+  CredentialSchema,
+  readCredential,
+  writeCredential,
+  rotatedCredential,
+  secretDigest,
+  type Credential,
+} from './credentials/credential-file.js';
+export {
+  CredentialKeeper,
+  type CredentialLink,
+  type CredentialKeeperOptions,
+} from './credentials/credential-keeper.js';
+export { enroll, EnrollmentError, type EnrollFlags, type EnrollResult } from './enroll/enroll-command.js';

@@ -1,4 +1,4 @@
-import { connect as mqttConnect, type IClientOptions, type MqttClient } from 'mqtt';
+import type { IClientOptions, MqttClient } from 'mqtt';
 import {
   ForbiddenError,
   TimeoutError,
@@ -12,6 +12,8 @@ import {
   type Transport,
 } from '@tether/shared';
 import { ReconnectScheduler } from './reconnect-scheduler.js';
+import { createMqttClient } from './tls/mqtt-client.js';
+import { buildTlsPlan, describeCertificateError, type TlsPlan } from './tls/tls-plan.js';
 import { topicMatches } from './topic-match.js';
 
 /** Where an MqttTransport's link stands. */
@@ -47,6 +49,8 @@ export interface MqttTransportOptions {
   authBackoff?: BackoffOptions;
   keepalive?: number;
   logger?: TransportLogger;
+  /** Verification of `mqtts://` and `wss://` connections (default: the system CAs). */
+  tls?: TlsPlan;
 }
 
 /** A snapshot of the link's health for status pages. */
@@ -111,7 +115,7 @@ export class MqttTransport implements Transport {
     if (options.password !== undefined) clientOptions.password = options.password;
     const will = this.#will();
     if (will) clientOptions.will = will;
-    this.#client = mqttConnect(options.url, clientOptions);
+    this.#client = createMqttClient(options.url, clientOptions, options.tls ?? buildTlsPlan({}));
     this.#client.on('connect', () => this.#onConnect());
     this.#client.on('error', (err) => this.#onError(err));
     this.#client.on('close', () => this.#onClose());
@@ -217,6 +221,13 @@ export class MqttTransport implements Transport {
     return unsubscribe;
   }
 
+  /**
+   * The password for every later (re)connect, e.g. a rotated secret: the live connection is not touched.
+   */
+  setPassword(password: string): void {
+    this.#client.options.password = password;
+  }
+
   /** Ends the link without publishing anything more (the Last Will is not sent: DISCONNECT is clean). */
   async close(): Promise<void> {
     if (this.#state === 'closed') return;
@@ -284,7 +295,9 @@ export class MqttTransport implements Transport {
         `control plane refused the credentials of agent ${this.#opts.clientId} (revoked, unknown or a wrong secret): ${err.message}`,
       );
     } else {
-      this.#log.warn({ err: err.message, code: err.code }, 'control plane connection error');
+      const certificate = describeCertificateError(err);
+      if (certificate) this.#log.error({ code: err.code }, certificate);
+      else this.#log.warn({ err: err.message, code: err.code }, 'control plane connection error');
     }
   }
 

@@ -21,8 +21,10 @@ import {
   type AgentConfig,
   type ConfigFile,
   type ServiceSpec,
+  type TlsSettings,
 } from './config-schema.js';
 import { normalizeControlPlaneUrl } from './control-plane-url.js';
+import { readCredential, secretDigest, type Credential } from './credentials/credential-file.js';
 import { LOG_LEVELS } from './logger.js';
 import { serviceKey, toServiceSpec } from './service-spec.js';
 
@@ -44,6 +46,9 @@ export interface CliFlags {
   outboxMaxBytes?: string;
   outboxMaxAge?: string;
   outboxOverflow?: string;
+  caFile?: string;
+  fingerprint?: string;
+  insecure?: boolean;
 }
 
 /** Environment variables as a plain record (process.env in production). */
@@ -54,6 +59,8 @@ export interface ConfigSources {
   flags: CliFlags;
   env: Env;
   file?: ConfigFile;
+  /** The credential found in the state dir (`tether-agent enroll`, rotations): below the config file. */
+  credential?: Credential;
   /** Base of the default state dir (`./.tether/<id>`); default process.cwd(). */
   cwd?: string;
 }
@@ -91,19 +98,32 @@ export async function loadConfigFile(file: string): Promise<ConfigFile> {
   return parsed.data;
 }
 
-/** Loads the config file named by `--config` or TETHER_CONFIG, if any, then resolves everything. */
+/**
+ * Loads the config file named by `--config` or TETHER_CONFIG, if any, and the credential in the state dir (the
+ * given one, else `./.tether/<id>` when the id is given), then resolves everything.
+ */
 export async function loadConfig(flags: CliFlags, env: Env, cwd = process.cwd()): Promise<AgentConfig> {
-  const file = flags.config ?? env.TETHER_CONFIG;
-  return resolveConfig({
-    flags,
-    env,
-    cwd,
-    ...(file ? { file: await loadConfigFile(path.resolve(cwd, file)) } : {}),
-  });
+  const fileName = flags.config ?? env.TETHER_CONFIG;
+  const file = fileName ? await loadConfigFile(path.resolve(cwd, fileName)) : undefined;
+  const stateDir = flags.stateDir ?? env.TETHER_STATE_DIR ?? file?.stateDir;
+  const id = flags.id ?? env.TETHER_ID ?? file?.id;
+  const dir = stateDir ?? (id && AgentIdSchema.safeParse(id).success ? path.join('.tether', id) : undefined);
+  const credential = dir === undefined ? undefined : await readCredential(path.resolve(cwd, dir));
+  return resolveConfig({ flags, env, cwd, ...(file ? { file } : {}), ...(credential ? { credential } : {}) });
 }
 
-/** Merges flags, env, file and defaults (in that order of precedence) and validates the result. */
-export function resolveConfig({ flags, env, file = {}, cwd = process.cwd() }: ConfigSources): AgentConfig {
+/**
+ * Merges flags, env, file, the state dir's credential and defaults (in that order of precedence) and validates
+ * the result. One exception: a flag/env/file secret the credential records as replaced by a rotation gives way to
+ * the credential's secret.
+ */
+export function resolveConfig({
+  flags,
+  env,
+  file = {},
+  credential,
+  cwd = process.cwd(),
+}: ConfigSources): AgentConfig {
   const pick = <T>(
     flag: string | undefined,
     envName: string,
@@ -111,7 +131,7 @@ export function resolveConfig({ flags, env, file = {}, cwd = process.cwd() }: Co
   ): T | string | undefined => flag ?? env[envName] ?? fromFile;
 
   const controlPlane = required(
-    pick(flags.controlPlane, 'TETHER_CONTROL_PLANE', file.controlPlane),
+    pick(flags.controlPlane, 'TETHER_CONTROL_PLANE', file.controlPlane) ?? credential?.controlPlane,
     'control plane URL',
     '--control-plane',
     'TETHER_CONTROL_PLANE',
@@ -119,16 +139,14 @@ export function resolveConfig({ flags, env, file = {}, cwd = process.cwd() }: Co
   );
   const id = check(
     AgentIdSchema,
-    required(pick(flags.id, 'TETHER_ID', file.id), 'agent id', '--id', 'TETHER_ID', 'id'),
+    required(pick(flags.id, 'TETHER_ID', file.id) ?? credential?.id, 'agent id', '--id', 'TETHER_ID', 'id'),
     'agent id (--id)',
   );
-  const secret = required(
-    pick(flags.secret, 'TETHER_SECRET', file.secret),
-    'secret',
-    '--secret',
-    'TETHER_SECRET',
-    'secret',
-  );
+  if (credential && credential.id !== id)
+    throw new ConfigError(
+      `the state dir holds the credential of agent "${credential.id}", not "${id}": pass another --state-dir`,
+    );
+  const secret = pickSecret(pick(flags.secret, 'TETHER_SECRET', file.secret), credential);
   const strategy = check(
     AdvertiseStrategySchema,
     pick(flags.strategy, 'TETHER_STRATEGY', file.strategy) ?? CONFIG_DEFAULTS.strategy,
@@ -136,12 +154,13 @@ export function resolveConfig({ flags, env, file = {}, cwd = process.cwd() }: Co
   );
   const site = check(
     SiteSchema,
-    pick(flags.site, 'TETHER_SITE', file.site) ?? CONFIG_DEFAULTS.site,
+    pick(flags.site, 'TETHER_SITE', file.site) ?? credential?.site ?? CONFIG_DEFAULTS.site,
     'site (--site)',
   );
   const labels: Labels = check(
     LabelsSchema,
     {
+      ...credential?.labels,
       ...file.labels,
       ...keyValues(splitList(env.TETHER_LABELS), 'TETHER_LABELS'),
       ...keyValues(flags.label ?? [], '--label'),
@@ -208,7 +227,44 @@ export function resolveConfig({ flags, env, file = {}, cwd = process.cwd() }: Co
     digestIntervalMs,
     logLevel,
     outbox: { maxBytes, maxAgeMs, overflow },
+    tls: resolveTls(flags, env, file, credential),
+    ...(credential ? { credential } : {}),
   };
+}
+
+/** The explicit secret, unless the credential says a rotation replaced it; else the credential's. */
+function pickSecret(explicit: string | undefined, credential: Credential | undefined): string {
+  if (explicit !== undefined && explicit !== '') {
+    const replaced = credential?.supersedes?.includes(secretDigest(explicit)) ?? false;
+    return replaced && credential ? credential.secret : explicit;
+  }
+  return required(credential?.secret, 'secret', '--secret', 'TETHER_SECRET', 'secret');
+}
+
+/** TLS trust: any of --ca-file, --fingerprint, --insecure (or their env/file forms) replaces the credential's. */
+function resolveTls(
+  flags: CliFlags,
+  env: Env,
+  file: ConfigFile,
+  credential: Credential | undefined,
+): TlsSettings {
+  const caFile = flags.caFile ?? env.TETHER_CA_FILE ?? file.tls?.caFile;
+  const fingerprint = flags.fingerprint ?? env.TETHER_FINGERPRINT ?? file.tls?.fingerprint;
+  const insecure = flags.insecure ?? truthy(env.TETHER_INSECURE) ?? file.tls?.insecure ?? false;
+  if (caFile !== undefined || fingerprint !== undefined || insecure) {
+    return { ...(caFile ? { caFile } : {}), ...(fingerprint ? { fingerprint } : {}), insecure };
+  }
+  const stored = credential?.tls;
+  return {
+    ...(stored?.ca ? { ca: stored.ca } : {}),
+    ...(stored?.fingerprint ? { fingerprint: stored.fingerprint } : {}),
+    insecure: false,
+  };
+}
+
+function truthy(text: string | undefined): boolean | undefined {
+  if (text === undefined || text === '') return undefined;
+  return ['1', 'true', 'yes'].includes(text.toLowerCase());
 }
 
 /** Flag services (or, without any, TETHER_SERVICES) plus the config file's; a flag wins over the same instance. */

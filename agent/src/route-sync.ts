@@ -1,6 +1,7 @@
 import {
   inboxTopic,
   type AgentRoutes,
+  type CredentialRotate,
   type ErrorMessage,
   type ResyncRequest,
   type LinkTransport,
@@ -19,6 +20,8 @@ export interface RouteSyncOptions {
   central: CentralRoutes;
   cache?: RouteCache;
   logger: AgentLogger;
+  /** A rotated secret arrived on the inbox (the agent's credential keeper stores and confirms it). */
+  onCredentialRotate?: (message: CredentialRotate) => void;
 }
 
 /**
@@ -70,6 +73,7 @@ export class RouteSync {
         agentRoutes: (m) => this.#onAgentRoutes(m),
         resyncRequest: (m) => this.#onResyncRequest(m),
         error: (m) => this.#onError(m),
+        credentialRotate: (m) => this.#opts.onCredentialRotate?.(m),
         invalid: (reason) => this.#opts.logger.warn({ reason }, 'invalid inbox message ignored'),
       });
     } catch (err) {

@@ -1,20 +1,29 @@
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { ConflictError, NotFoundError, parseDuration, TetherError, ValidationError } from '@tether/shared';
+import {
+  ConflictError,
+  NotFoundError,
+  parseDuration,
+  parseKeyValues,
+  TetherError,
+  ValidationError,
+} from '@tether/shared';
 import { AuditLog } from './audit/audit-log.js';
 import { createApiToken, deleteApiToken } from './auth/api-tokens.js';
 import { BOOTSTRAP_TOKEN_FILE } from './auth/bootstrap-token.js';
 import { TokenStore } from './auth/token-store.js';
 import { limitsFromConfig } from './broker/limits-config.js';
-import { ConfigError, loadConfig, type ConfigFile } from './config.js';
+import { ConfigError, loadConfig, parseConfig, type ConfigFile } from './config.js';
 import { parseSize } from './calls/parse-size.js';
-import { startControlPlane } from './control-plane.js';
+import { startControlPlane, type ControlPlanePorts } from './control-plane.js';
+import { createGrant, parseGrantRequest } from './enrollment/grants.js';
 import { retentionPolicy } from './reports/retention-config.js';
 import { openDatabase } from './db/open-database.js';
 import { createLogger } from './logger.js';
 import { registerAgent } from './register-agent.js';
 import { markRevoked } from './revocation/revoke-agent.js';
 import { AgentStore } from './store/agent-store.js';
+import { grantFingerprint, loadServerTls, resolveTlsFiles } from './tls/server-tls.js';
 
 /** Exit code of a bad config file or bad flags. */
 export const EXIT_CONFIG = 2;
@@ -30,8 +39,14 @@ interface ServeFlags {
   maxBody?: number;
   maxPacketSize?: number;
   connectTimeout?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  mqttsPort?: number;
+  publicMqttUrl: string[];
   logLevel: string;
 }
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 function sizeArg(value: string): number {
   try {
@@ -63,6 +78,13 @@ async function serve(flags: ServeFlags): Promise<void> {
   } catch (err) {
     throw new ConfigError(`staleGrace: ${(err as Error).message}`);
   }
+  const tlsFiles = resolveTlsFiles(dataDir, flags.tlsCert ?? file.tls?.cert, flags.tlsKey ?? file.tls?.key);
+  const tls = tlsFiles && loadServerTls(tlsFiles);
+  // With TLS the plain MQTT listener is off unless a port is asked for explicitly.
+  const mqttPort = flags.mqttPort ?? file.mqttPort ?? (tls ? undefined : 1883);
+  const publicMqttUrls = flags.publicMqttUrl.length
+    ? (parseConfig({ publicMqttUrls: flags.publicMqttUrl }, '--public-mqtt-url').publicMqttUrls ?? [])
+    : (file.publicMqttUrls ?? []);
   const logger = createLogger(flags.logLevel);
   const limits = limitsFromConfig(file.limits);
   if (flags.maxPacketSize !== undefined) limits.maxPacketBytes = flags.maxPacketSize;
@@ -73,10 +95,13 @@ async function serve(flags: ServeFlags): Promise<void> {
       throw new ConfigError(`--connect-timeout: ${(err as Error).message}`);
     }
   }
+  if (tlsFiles) logger.info({ cert: tlsFiles.cert, source: tlsFiles.source }, 'TLS on: mqtts, https and wss');
   const cp = await startControlPlane({
     dataDir,
-    mqttPort: flags.mqttPort ?? file.mqttPort ?? 1883,
+    ...(mqttPort === undefined ? {} : { mqttPort }),
     httpPort: flags.httpPort ?? file.httpPort ?? 8080,
+    ...(tls ? { tls, mqttsPort: flags.mqttsPort ?? file.mqttsPort ?? 8883 } : {}),
+    publicMqttUrls,
     host: flags.host ?? file.host ?? '0.0.0.0',
     // Loopback unless told otherwise: exposing the API is a decision (every route but probes needs a token).
     httpHost: flags.httpHost ?? file.httpHost ?? '127.0.0.1',
@@ -89,8 +114,10 @@ async function serve(flags: ServeFlags): Promise<void> {
     limits,
     logger,
   });
-  process.stdout.write(`${JSON.stringify({ mqtt: cp.ports.mqtt, http: cp.ports.http })}\n`);
-  process.stderr.write(readyHint(cp.ports, dataDir, flags.httpHost ?? file.httpHost ?? '127.0.0.1'));
+  process.stdout.write(`${JSON.stringify(cp.ports)}\n`);
+  process.stderr.write(
+    readyHint(cp.ports, dataDir, flags.httpHost ?? file.httpHost ?? '127.0.0.1', cp.fingerprint),
+  );
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals): void => {
       logger.info({ signal }, 'shutting down');
@@ -103,16 +130,27 @@ async function serve(flags: ServeFlags): Promise<void> {
   process.exit(0);
 }
 
-/** What a person starting the server needs to read next: where the API is, its token, how to add an agent. */
-function readyHint(ports: { mqtt: number; http: number }, dataDir: string, httpHost: string): string {
+/** What a person starting the server needs to read next: where the API is, its token, how to enroll an agent. */
+function readyHint(
+  ports: ControlPlanePorts,
+  dataDir: string,
+  httpHost: string,
+  fingerprint?: string,
+): string {
   const host = httpHost === '0.0.0.0' ? '127.0.0.1' : httpHost;
-  const tokenFile = join(dataDir, BOOTSTRAP_TOKEN_FILE);
+  const api = `${fingerprint ? 'https' : 'http'}://${host}:${ports.http}`;
+  const mqtt = [
+    ports.mqtts === undefined ? '' : `mqtts://<this host>:${ports.mqtts}`,
+    ports.mqtt === undefined ? '' : `mqtt://<this host>:${ports.mqtt}`,
+  ].filter(Boolean);
   return [
     '',
-    `Tether control plane is up. API: http://${host}:${ports.http}/api/v1/agents  MQTT: mqtt://<this host>:${ports.mqtt}`,
-    `API token (admin, created on first start): curl -H "authorization: Bearer $(cat ${tokenFile})" ...`,
-    `Add an agent:  pnpm exec tether-cp agent add <id> --data-dir ${dataDir}`,
-    `Then on the edge:  TETHER_SECRET=<secret> pnpm exec tether-agent run --control-plane mqtt://<this host>:${ports.mqtt} --id <id>`,
+    `Tether control plane is up. API: ${api}/api/v1/agents  MQTT: ${mqtt.join(' ') || `(${api.replace('http', 'ws')}/mqtt)`}`,
+    ...(fingerprint ? [`TLS certificate: ${fingerprint}`] : []),
+    `API token (admin, created on first start): curl -H "authorization: Bearer $(cat ${join(dataDir, BOOTSTRAP_TOKEN_FILE)})" ...`,
+    `Enroll an agent:  pnpm exec tether-cp grant create --data-dir ${dataDir}`,
+    `Then on the edge:  pnpm exec tether-agent enroll --control-plane ${api} --grant <grant> --state-dir <dir>`,
+    `                   pnpm exec tether-agent run --state-dir <dir>`,
     '',
   ].join('\n');
 }
@@ -178,6 +216,45 @@ function deleteToken(id: string, flags: { dataDir: string }): void {
   });
 }
 
+interface GrantFlags {
+  dataDir: string;
+  ttl?: string;
+  site?: string;
+  label: string[];
+  id?: string;
+  tlsCert?: string;
+}
+
+/** `grant create`: works on the data dir whether or not the server runs (SQLite WAL). */
+function grantCreate(flags: GrantFlags): void {
+  const request = parseGrantRequest({
+    ...(flags.ttl === undefined ? {} : { ttl: flags.ttl }),
+    ...(flags.site === undefined ? {} : { site: flags.site }),
+    ...(flags.label.length ? { labels: parseKeyValues(flags.label, '--label') } : {}),
+    ...(flags.id === undefined ? {} : { id: flags.id }),
+  });
+  // The pin grants carry: the certificate `serve` would use (--tls-cert, else DATA_DIR/tls/server.crt).
+  const fingerprint = grantFingerprint(flags.dataDir, flags.tlsCert);
+  withDatabase(flags.dataDir, (db, audit) =>
+    printLine(createGrant(db, request, Date.now(), fingerprint, { log: audit, actor: CLI_ACTOR })),
+  );
+}
+
+/** `certs init`: a CA and a server certificate under DATA_DIR/tls (the library loads only for this command). */
+async function certsInitCommand(flags: { dataDir: string; host: string[]; force?: boolean; days?: string }) {
+  const { certsInit } = await import('./tls/certs-init.js');
+  const days = flags.days === undefined ? undefined : Number(flags.days);
+  if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > 3650))
+    throw new ValidationError('--days: an integer between 1 and 3650 expected');
+  const result = await certsInit({
+    dataDir: flags.dataDir,
+    hosts: flags.host,
+    ...(flags.force ? { force: true } : {}),
+    ...(days === undefined ? {} : { days }),
+  });
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
 /** Builds the `tether-cp` command tree. */
 export function createProgram(): Command {
   const program = new Command('tether-cp').description('Tether control plane').exitOverride();
@@ -196,6 +273,15 @@ export function createProgram(): Command {
     .option(
       '--connect-timeout <duration>',
       'close MQTT sockets without a CONNECT after this long (default 10s)',
+    )
+    .option('--tls-cert <file>', 'TLS certificate (PEM; default DATA_DIR/tls/server.crt when present)')
+    .option('--tls-key <file>', 'TLS private key (PEM; default DATA_DIR/tls/server.key when present)')
+    .option('--mqtts-port <port>', 'MQTT over TLS port, with TLS (default 8883)', portArg)
+    .option(
+      '--public-mqtt-url <url>',
+      'MQTT URL handed to enrolling agents, repeatable (default: the listeners at the host the agent called)',
+      collect,
+      [],
     )
     .option('--log-level <level>', 'log level (logs go to stderr)', 'info')
     .action((flags: ServeFlags) => serve(flags));
@@ -228,6 +314,31 @@ export function createProgram(): Command {
     .description('delete an API token (effective at once)')
     .requiredOption('--data-dir <dir>', 'data directory')
     .action((id: string, flags: { dataDir: string }) => deleteToken(id, flags));
+  const grant = program.command('grant').description('enrollment grants');
+  grant
+    .command('create')
+    .description('create a single-use enrollment grant; prints {"grant","expiresAt"} once')
+    .requiredOption('--data-dir <dir>', 'data directory')
+    .option('--ttl <duration>', 'how long the grant stays valid (default 15m, at most 7d)')
+    .option('--site <site>', 'the site of the agent it enrolls')
+    .option('--label <k=v>', 'a label of the agent it enrolls, repeatable', collect, [])
+    .option('--id <agentId>', 'the agent id it enrolls (default: chosen by the agent, else generated)')
+    .option(
+      '--tls-cert <file>',
+      'the server certificate to pin in the grant (default DATA_DIR/tls/server.crt)',
+    )
+    .action((flags: GrantFlags) => grantCreate(flags));
+  const certs = program.command('certs').description('TLS certificates');
+  certs
+    .command('init')
+    .description('create a CA and a server certificate under DATA_DIR/tls (then serve uses TLS)')
+    .requiredOption('--data-dir <dir>', 'data directory')
+    .option('--host <name>', 'a DNS name or IP the server certificate is valid for, repeatable', collect, [])
+    .option('--days <n>', 'server certificate lifetime in days (default 825)')
+    .option('--force', 'replace existing files')
+    .action((flags: { dataDir: string; host: string[]; force?: boolean; days?: string }) =>
+      certsInitCommand(flags),
+    );
   return program;
 }
 

@@ -87,6 +87,11 @@ export const ConfigFileSchema = z.strictObject({
   policies: z.record(ServiceNameSchema, ServicePolicySchema).optional(),
   reports: z.strictObject({ retention: RetentionConfigSchema.optional() }).optional(),
   limits: LimitsConfigSchema.optional(),
+  /** TLS certificate and key files (PEM); default DATA_DIR/tls/server.{crt,key} when present. */
+  tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
+  mqttsPort: port.optional(),
+  /** MQTT URLs handed to enrolling agents. */
+  publicMqttUrls: z.array(z.url()).max(8).optional(),
 });
 /** A validated config file. */
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;

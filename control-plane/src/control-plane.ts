@@ -1,7 +1,10 @@
 import { once } from 'node:events';
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpServer, type RequestListener, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { createServer, type AddressInfo, type Server as NetServer } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { getRequestListener } from '@hono/node-server';
 import type { Aedes } from 'aedes';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -17,11 +20,14 @@ import { AedesTransport } from './aedes-transport.js';
 import { AuditLog } from './audit/audit-log.js';
 import { ensureBootstrapToken } from './auth/bootstrap-token.js';
 import { RequestAuth, sendAuthRefusal } from './auth/request-auth.js';
+import { requestActor } from './auth/token-routes.js';
 import { TokenStore } from './auth/token-store.js';
 import { brokerLimits, type BrokerLimitsOverride } from './broker/limits.js';
 import type { RoutePicker } from './calls/route-picker.js';
 import { startCalls } from './calls/start-calls.js';
 import { createBroker } from './broker/create-broker.js';
+import { CredentialRotation } from './credentials/credential-rotation.js';
+import { defaultMqttUrls } from './enrollment/mqtt-urls.js';
 import { openDatabase } from './db/open-database.js';
 import { Distribution } from './distribution.js';
 import { EventBus } from './event-bus.js';
@@ -45,12 +51,20 @@ import { SqliteRouteTable } from './store/sqlite-route-table.js';
 import type { SyncContext } from './sync/context.js';
 import { handleStatusPayload } from './sync/handle-status.js';
 import { handleAdvertPayload } from './sync/ingress.js';
+import { certificateFingerprint } from './tls/server-tls.js';
 
-/** Options of `startControlPlane`. Ports default to 1883/8080; 0 picks a free port. */
+/** Options of `startControlPlane`. Ports default to 1883/8080 (8883 for mqtts); 0 picks a free port. */
 export interface ControlPlaneOptions {
   dataDir: string;
+  /** Plain MQTT/TCP port. Without `tls` it defaults to 1883; with `tls` there is no plain listener unless set. */
   mqttPort?: number;
   httpPort?: number;
+  /** Certificate and key (PEM): MQTT over TLS on `mqttsPort`, and the HTTP port serves HTTPS (and wss). */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** MQTT over TLS port, with `tls` (default 8883). */
+  mqttsPort?: number;
+  /** MQTT URLs handed to enrolling agents (default: this server's listeners at the host name the agent used). */
+  publicMqttUrls?: string[];
   /** MQTT listen address (default 0.0.0.0: agents dial in from anywhere). */
   host?: string;
   /** HTTP listen address (default 127.0.0.1). */
@@ -80,9 +94,18 @@ export interface ControlPlaneOptions {
   bootstrapToken?: boolean;
 }
 
+/** The bound ports: `mqtt` (plain TCP) and `mqtts` only when listening. */
+export interface ControlPlanePorts {
+  mqtt?: number;
+  mqtts?: number;
+  http: number;
+}
+
 /** A running control plane. */
 export interface ControlPlane {
-  ports: { mqtt: number; http: number };
+  ports: ControlPlanePorts;
+  /** `sha256:<hex>` of the TLS certificate, when serving TLS. */
+  fingerprint?: string;
   db: BetterSqlite3.Database;
   table: SqliteRouteTable;
   broker: Aedes;
@@ -140,7 +163,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     aedes: broker,
     guard,
     forget: forgetAgent,
-  } = await createBroker({ agents, metrics, logger, audit, clock, limits });
+  } = await createBroker({ db, agents, metrics, logger, audit, clock, limits });
   const transport = new AedesTransport(broker);
   const distribution = new Distribution({ table, agents, services, transport, logger });
   const liveness = new Liveness({ db, table, agents, distribution, bus, logger, clock });
@@ -178,6 +201,21 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   await transport.subscribe(
     HUB_SUBSCRIPTIONS.statuses,
     (topic, payload) => void handleStatusPayload(ctx, topic, payload),
+  );
+
+  const rotation = new CredentialRotation({
+    db,
+    agents,
+    audit,
+    transport,
+    metrics,
+    logger,
+    clock,
+    isConnected: (id) => liveness.isConnected(id),
+  });
+  rotation.attach(broker);
+  await transport.subscribe(HUB_SUBSCRIPTIONS.credentials, (topic, payload) =>
+    rotation.handlePayload(topic, payload),
   );
 
   const site = options.site ?? 'central';
@@ -225,6 +263,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     disconnect: (agentId) => liveness.kick(agentId),
     forget: forgetAgent,
   });
+  const fingerprint = options.tls ? certificateFingerprint(options.tls.cert) : undefined;
+  const ports: ControlPlanePorts = { http: 0 };
   const app = createApp({
     table,
     agents,
@@ -240,6 +280,20 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     audit,
     auth,
     revocations,
+    enrollment: {
+      db,
+      agents,
+      rotation,
+      audit,
+      actorOf: (c) => requestActor(c, auth),
+      logger,
+      clock,
+      fingerprint,
+      mqttUrls: (host) =>
+        options.publicMqttUrls?.length
+          ? options.publicMqttUrls
+          : defaultMqttUrls(host, { ...ports, secure: options.tls !== undefined }),
+    },
     isReady: () => ready && db.open && !broker.closed,
   });
   const picker: RoutePicker = new PolicyRoutePicker({
@@ -260,16 +314,28 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
     callerOf: (req) => `central:${auth.principalOf(req)?.name ?? 'anonymous'}`,
   });
-  // Every MQTT listener hands its sockets to the same guard (connect rate, packet size, pre-CONNECT bytes).
-  const mqttServer = createServer({ noDelay: true }, (socket) => guard.guardSocket(socket));
+  // Every MQTT listener, TCP and TLS, hands its sockets to the same guard (connect rate, packet size, pre-CONNECT
+  // bytes); WebSockets come through http/upgrade.ts to the same guard.
+  const handleMqttSocket = (socket: Duplex): void => guard.guardSocket(socket);
+  const plainMqtt = options.tls === undefined || options.mqttPort !== undefined;
+  const mqttServer = plainMqtt ? createServer({ noDelay: true }, handleMqttSocket) : undefined;
+  const tlsOptions = options.tls && {
+    cert: options.tls.cert,
+    key: options.tls.key,
+    handshakeTimeout: 10_000,
+  };
+  const mqttsServer = tlsOptions && createTlsServer({ ...tlsOptions, noDelay: true }, handleMqttSocket);
   // Bearer tokens first (public routes pass); then `/call/...` on plain node:http streams in front of hono (its
   // request-body path is slow); hono gets the rest.
   const honoListener = getRequestListener(app.fetch);
-  const httpServer = createHttpServer((req, res) => {
+  const onRequest: RequestListener = (req, res) => {
     const decision = auth.check(req);
     if (!decision.ok) return sendAuthRefusal(req, res, decision);
     if (!calls.gateway(req, res)) void honoListener(req, res);
-  });
+  };
+  const httpServer: HttpServer = tlsOptions
+    ? createHttpsServer({ ...tlsOptions, noDelay: true }, onRequest)
+    : createHttpServer(onRequest);
   const sockets = attachWebSockets(httpServer, {
     guard,
     auth,
@@ -287,7 +353,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       retention.stop();
       revocations.stop();
       sockets.close();
-      const stopped = [closeServer(mqttServer), closeServer(httpServer)];
+      const stopped = [mqttServer, mqttsServer, httpServer].flatMap((s) => (s ? [closeServer(s)] : []));
       httpServer.closeAllConnections();
       await calls.close();
       await transport.close();
@@ -300,16 +366,19 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     })());
 
   try {
-    const mqtt = await listen(mqttServer, options.mqttPort ?? 1883, options.host ?? '0.0.0.0');
-    const http = await listen(httpServer, options.httpPort ?? 8080, options.httpHost ?? '127.0.0.1');
+    const host = options.host ?? '0.0.0.0';
+    if (mqttServer) ports.mqtt = await listen(mqttServer, options.mqttPort ?? 1883, host);
+    if (mqttsServer) ports.mqtts = await listen(mqttsServer, options.mqttsPort ?? 8883, host);
+    ports.http = await listen(httpServer, options.httpPort ?? 8080, options.httpHost ?? '127.0.0.1');
     sweeper.start();
     retention.start();
     audit.start();
     revocations.start();
     ready = true;
-    logger.info({ mqtt, http }, 'control plane listening');
+    logger.info({ ...ports, tls: fingerprint !== undefined, fingerprint }, 'control plane listening');
     return {
-      ports: { mqtt, http },
+      ports: { ...ports },
+      ...(fingerprint ? { fingerprint } : {}),
       db,
       table,
       broker,

@@ -79,7 +79,7 @@ describe('authenticate hook over real MQTT connections', () => {
     username?: string;
     password?: string;
   }): Promise<number> {
-    const c = mqtt.connect(`mqtt://127.0.0.1:${cp.ports.mqtt}`, {
+    const c = mqtt.connect(`mqtt://127.0.0.1:${cp.ports.mqtt!}`, {
       ...opts,
       reconnectPeriod: 0,
       connectTimeout: 3000,

@@ -85,7 +85,7 @@ export interface TestAgent {
 
 /** Connects a real MQTT.js client as agent `id` and subscribes to its inbox. */
 export async function connectAgent(cp: ControlPlane, id: string, secret: string): Promise<TestAgent> {
-  const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${cp.ports.mqtt}`, {
+  const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${cp.ports.mqtt!}`, {
     clientId: id,
     username: id,
     password: secret,

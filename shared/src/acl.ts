@@ -1,6 +1,7 @@
 import { AgentIdSchema } from './ids.js';
 import {
   advertTopic,
+  credentialsTopic,
   inboxTopic,
   reportsAckTopic,
   reportsTopic,
@@ -11,7 +12,13 @@ import {
 
 /** Topics an agent may publish to: only its own agent -> hub topics. */
 export function agentPublishTopics(agentId: string): string[] {
-  return [advertTopic(agentId), statusTopic(agentId), tunnelUpTopic(agentId), reportsTopic(agentId)];
+  return [
+    advertTopic(agentId),
+    statusTopic(agentId),
+    tunnelUpTopic(agentId),
+    reportsTopic(agentId),
+    credentialsTopic(agentId),
+  ];
 }
 
 /** Topic filters an agent may subscribe to: only its own hub -> agent topics, no wildcards. */

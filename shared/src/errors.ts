@@ -36,6 +36,13 @@ export class ConflictError extends TetherError {
   }
 }
 
+/** The thing existed but is no longer usable (an expired enrollment grant; HTTP 410). */
+export class GoneError extends TetherError {
+  constructor(message: string, options?: { cause?: unknown; code?: string }) {
+    super(options?.code ?? 'gone', message, options);
+  }
+}
+
 /** A credential is missing or wrong. */
 export class UnauthorizedError extends TetherError {
   constructor(message: string, options?: { cause?: unknown }) {

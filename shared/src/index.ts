@@ -13,6 +13,7 @@ export * from './backoff.js';
 export * from './topics.js';
 export * from './acl.js';
 export * from './messages.js';
+export * from './enrollment.js';
 export * from './transport.js';
 export * from './clock.js';
 export * from './parse.js';

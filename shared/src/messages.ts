@@ -85,6 +85,28 @@ export const ErrorMessageSchema = z.object({
   message: z.string().max(1024),
 });
 
+/**
+ * Hub -> agent (inbox, QoS 1): the agent's new secret after `POST /api/v1/agents/:id/rotate`. Old and new both
+ * work until the agent acknowledges `rotation` or connects with the new secret. Re-sent on every inbox
+ * subscription while unconfirmed. Never retained, never logged.
+ */
+export const CredentialRotateSchema = z.object({
+  v,
+  type: z.literal('credential-rotate'),
+  rotation: z.string().min(1).max(64),
+  secret: z.string().min(16).max(256),
+});
+
+/** Agent -> hub (credentials topic): the agent stored the secret of `rotation`; the old secret may go. */
+export const CredentialAckSchema = z.object({
+  v,
+  type: z.literal('credential-ack'),
+  rotation: z.string().min(1).max(64),
+});
+
+/** Everything an agent may publish on its credentials topic. */
+export const CredentialMessageSchema = z.discriminatedUnion('type', [CredentialAckSchema]);
+
 /** Everything an agent may publish on its advert topic. */
 export const AdvertMessageSchema = z.discriminatedUnion('type', [
   AdvertSnapshotSchema,
@@ -98,6 +120,7 @@ export const InboxMessageSchema = z.discriminatedUnion('type', [
   AgentRoutesSchema,
   ResyncRequestSchema,
   ErrorMessageSchema,
+  CredentialRotateSchema,
 ]);
 
 export type AdvertSnapshot = z.infer<typeof AdvertSnapshotSchema>;
@@ -109,6 +132,9 @@ export type AgentStatus = z.infer<typeof AgentStatusSchema>;
 export type ErrorMessage = z.infer<typeof ErrorMessageSchema>;
 export type AdvertMessage = z.infer<typeof AdvertMessageSchema>;
 export type InboxMessage = z.infer<typeof InboxMessageSchema>;
+export type CredentialRotate = z.infer<typeof CredentialRotateSchema>;
+export type CredentialAck = z.infer<typeof CredentialAckSchema>;
+export type CredentialMessage = z.infer<typeof CredentialMessageSchema>;
 
 /** Why a payload was refused: too big, not JSON, or not of the schema. */
 export type DecodeFailure = 'too_large' | 'not_json' | 'schema';

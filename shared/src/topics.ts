@@ -43,12 +43,18 @@ export function reportsAckTopic(agentId: string): string {
   return `${agentNamespace(agentId)}/reports-ack`;
 }
 
+/** Agent -> hub: credential messages (the acknowledgement of a rotated secret). */
+export function credentialsTopic(agentId: string): string {
+  return `${agentNamespace(agentId)}/credentials`;
+}
+
 /** Wildcard subscriptions the hub uses to hear every agent. */
 export const HUB_SUBSCRIPTIONS = {
   adverts: `${TOPIC_ROOT}/agents/+/advert`,
   statuses: `${TOPIC_ROOT}/agents/+/status`,
   tunnels: `${TOPIC_ROOT}/agents/+/tunnel-up`,
   reports: `${TOPIC_ROOT}/agents/+/reports`,
+  credentials: `${TOPIC_ROOT}/agents/+/credentials`,
 } as const;
 
 const AGENT_TOPICS = new Set([
@@ -59,6 +65,7 @@ const AGENT_TOPICS = new Set([
   'tunnel-down',
   'reports',
   'reports-ack',
+  'credentials',
 ]);
 
 /** The agent id inside an agent topic, or undefined when the topic is not one. */

@@ -7,6 +7,7 @@ import {
   agentMaySubscribe,
   agentNamespace,
   AgentIdSchema,
+  credentialsTopic,
   HUB_SUBSCRIPTIONS,
   inboxTopic,
   reportsAckTopic,
@@ -30,11 +31,13 @@ describe('topics', () => {
     expect(tunnelDownTopic(A)).toBe('tether/v1/agents/edge-a/tunnel-down');
     expect(reportsTopic(A)).toBe('tether/v1/agents/edge-a/reports');
     expect(reportsAckTopic(A)).toBe('tether/v1/agents/edge-a/reports-ack');
+    expect(credentialsTopic(A)).toBe('tether/v1/agents/edge-a/credentials');
     expect(HUB_SUBSCRIPTIONS).toEqual({
       adverts: 'tether/v1/agents/+/advert',
       statuses: 'tether/v1/agents/+/status',
       tunnels: 'tether/v1/agents/+/tunnel-up',
       reports: 'tether/v1/agents/+/reports',
+      credentials: 'tether/v1/agents/+/credentials',
     });
   });
 
@@ -50,6 +53,7 @@ describe('topics', () => {
           tunnelDownTopic,
           reportsTopic,
           reportsAckTopic,
+          credentialsTopic,
         ),
         (id, topic) => {
           expect(agentIdFromTopic(topic(id))).toBe(id);
@@ -82,6 +86,8 @@ describe('ACL', () => {
   it.each([
     [advertTopic(A), true],
     [statusTopic(A), true],
+    [credentialsTopic(A), true],
+    [credentialsTopic(B), false],
     [inboxTopic(A), false],
     [advertTopic(B), false],
     [statusTopic(B), false],
@@ -105,6 +111,7 @@ describe('ACL', () => {
     [inboxTopic(A), true],
     [advertTopic(A), false],
     [statusTopic(A), false],
+    [credentialsTopic(A), false],
     [inboxTopic(B), false],
     ['tether/v1/agents/+/inbox', false],
     [`${agentNamespace(A)}/#`, false],
@@ -137,6 +144,7 @@ describe('ACL', () => {
       'advert',
       'status',
       'inbox',
+      'credentials',
       '+',
       '#',
       '$SYS',
@@ -162,7 +170,9 @@ describe('ACL', () => {
   it("property: random topics only pass for the agent's own exact topics", () => {
     fc.assert(
       fc.property(topicArb, ([self, other, topic]) => {
-        const publishable = [advertTopic, statusTopic, tunnelUpTopic, reportsTopic].map((t) => t(self));
+        const publishable = [advertTopic, statusTopic, tunnelUpTopic, reportsTopic, credentialsTopic].map(
+          (t) => t(self),
+        );
         const subscribable = [inboxTopic, tunnelDownTopic, reportsAckTopic].map((t) => t(self));
         if (agentMayPublish(self, topic)) expect(publishable).toContain(topic);
         if (agentMaySubscribe(self, topic)) expect(subscribable).toContain(topic);

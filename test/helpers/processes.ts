@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root. */
@@ -34,18 +35,27 @@ export interface Proc {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Spawns `node <args>` and resolves once it prints its first JSON line on stdout. */
-export async function spawnNode(
+/** Spawns `node <args>` from the repository root, killed when this process exits. */
+function spawnTracked(
   args: string[],
-  env: Record<string, string> = {},
-  timeoutMs = 20_000,
-): Promise<Proc> {
+  env: Record<string, string>,
+): ChildProcessByStdio<null, Readable, Readable> {
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);
+  return child;
+}
+
+/** Spawns `node <args>` and resolves once it prints its first JSON line on stdout. */
+export async function spawnNode(
+  args: string[],
+  env: Record<string, string> = {},
+  timeoutMs = 20_000,
+): Promise<Proc> {
+  const child = spawnTracked(args, env);
   let err = '';
   child.stderr.on('data', (d: Buffer) => {
     err += d.toString();
@@ -82,6 +92,34 @@ export async function spawnNode(
       return exited;
     },
   };
+}
+
+/** The outcome of a command run to completion. */
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `node <args>` to completion (bounded by `timeoutMs`) and returns its exit code and output. */
+export function runNode(
+  args: string[],
+  env: Record<string, string> = {},
+  timeoutMs = 20_000,
+): Promise<RunResult> {
+  const child = spawnTracked(args, env);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  return new Promise((resolve) => {
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      running.delete(child);
+      resolve({ code, stdout, stderr });
+    });
+  });
 }
 
 /** Kills every process the harness started (afterAll). */

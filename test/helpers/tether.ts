@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { AGENT_BIN, AGENT_BUNDLE, CP_BIN, spawnNode, tempDir, type Proc } from './processes.js';
 
@@ -6,6 +7,31 @@ import { AGENT_BIN, AGENT_BUNDLE, CP_BIN, spawnNode, tempDir, type Proc } from '
 export interface JsonResponse<T = unknown> {
   status: number;
   body: T;
+}
+
+/** Calls a JSON HTTPS endpoint, verifying the server against `ca` (PEM). */
+export function https<T = unknown>(
+  base: string,
+  path: string,
+  ca: string,
+  init: RequestInit = {},
+  token?: string,
+): Promise<JsonResponse<T>> {
+  const headers = {
+    'content-type': 'application/json',
+    ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+  };
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(new URL(path, base), { method: init.method ?? 'GET', ca, headers }, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, body: (text ? JSON.parse(text) : undefined) as T }),
+      );
+    });
+    req.on('error', reject);
+    req.end(typeof init.body === 'string' ? init.body : undefined);
+  });
 }
 
 /** Calls a JSON HTTP endpoint (with `token`, as `Authorization: Bearer`, unless the headers set one). */
@@ -31,8 +57,13 @@ export async function http<T = unknown>(
 export interface ControlPlane {
   proc: Proc;
   dataDir: string;
+  /** Plain MQTT (empty when the control plane serves TLS only). */
   mqttUrl: string;
+  /** MQTT over TLS at `localhost` (the name `certs init` puts in the certificate), when serving TLS. */
+  mqttsUrl?: string;
+  /** MQTT over WebSocket: `wss://` when serving TLS. */
   wsUrl: string;
+  /** The HTTP API: `https://localhost:N` when serving TLS. */
   apiBase: string;
   /** The admin token the server created on first start (`DATA_DIR/admin-token`). */
   token: string;
@@ -54,34 +85,42 @@ export interface ControlPlaneOptions {
   dataDir?: string;
   config?: object;
   args?: string[];
+  /** The CA (PEM file) to verify an HTTPS API with (a control plane with TLS). */
+  caFile?: string;
+  /** Open a plain MQTT listener (default true; with TLS, false leaves mqtts only). */
+  plainMqtt?: boolean;
 }
 
 /** Starts `tether-cp serve` on free ports. */
 export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
   const dataDir = options.dataDir ?? tempDir('tether-cp-');
-  const args = [CP_BIN, 'serve', '--data-dir', dataDir, '--mqtt-port', '0', '--http-port', '0'];
+  const args = [CP_BIN, 'serve', '--data-dir', dataDir, '--http-port', '0'];
+  if (options.plainMqtt !== false) args.push('--mqtt-port', '0');
   if (options.config) {
     const file = join(dataDir, 'config.json');
     writeFileSync(file, JSON.stringify(options.config));
     args.push('--config', file);
   }
   const proc = await spawnNode([...args, ...(options.args ?? [])]);
-  const { mqtt, http: httpPort } = proc.ready as { mqtt: number; http: number };
-  const apiBase = `http://127.0.0.1:${httpPort}`;
   const token = adminToken(dataDir);
+  const { mqtt, mqtts, http: httpPort } = proc.ready as { mqtt?: number; mqtts?: number; http: number };
+  const secure = mqtts !== undefined;
+  const apiBase = secure ? `https://localhost:${httpPort}` : `http://127.0.0.1:${httpPort}`;
+  const ca = options.caFile === undefined ? undefined : readFileSync(options.caFile, 'utf8');
   const cp: ControlPlane = {
     proc,
     dataDir,
-    mqttUrl: `mqtt://127.0.0.1:${mqtt}`,
-    wsUrl: `ws://127.0.0.1:${httpPort}/mqtt`,
+    mqttUrl: mqtt === undefined ? '' : `mqtt://127.0.0.1:${mqtt}`,
+    ...(secure ? { mqttsUrl: `mqtts://localhost:${mqtts}` } : {}),
+    wsUrl: `${secure ? 'wss' : 'ws'}://127.0.0.1:${httpPort}/mqtt`,
     apiBase,
     token,
-    api: (path, init) => http(apiBase, path, init, token),
     fetch: (path, init = {}) =>
       fetch(apiBase + path, {
         ...init,
         headers: { authorization: `Bearer ${token}`, ...(init.headers ?? {}) },
       }),
+    api: (path, init) => (ca ? https(apiBase, path, ca, init, token) : http(apiBase, path, init, token)),
     addAgent: async (id) => {
       const res = await cp.api<{ id: string; secret: string }>('/api/v1/agents', {
         method: 'POST',
@@ -99,6 +138,8 @@ export interface EdgeOptions {
   id: string;
   secret: string;
   url: string;
+  /** Extra environment (e.g. TETHER_CA_FILE). */
+  env?: Record<string, string>;
   strategy?: 'none' | 'local' | 'best' | 'all';
   site?: string;
   labels?: Record<string, string>;
@@ -127,7 +168,7 @@ export async function startEdge(o: EdgeOptions): Promise<Edge> {
   for (const [k, v] of Object.entries(o.labels ?? {})) args.push('--label', `${k}=${v}`);
   for (const [k, v] of Object.entries(o.services ?? {})) args.push('--service', `${k}=${v}`);
   // The secret travels by environment, as an operator would pass it, not on the command line.
-  const proc = await spawnNode([...args, ...(o.args ?? [])], { TETHER_SECRET: o.secret });
+  const proc = await spawnNode([...args, ...(o.args ?? [])], { ...o.env, TETHER_SECRET: o.secret });
   const apiBase = `http://127.0.0.1:${proc.ready.api}`;
   return { proc, id: o.id, stateDir, apiBase, api: (path, init) => http(apiBase, path, init) };
 }

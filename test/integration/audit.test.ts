@@ -137,6 +137,43 @@ describe('audit log', () => {
     expect((await cp.api('/api/v1/audit?limit=0')).status).toBe(400);
   });
 
+  it('records grants created, redeemed and refused, and credential rotations, never a grant or secret', async () => {
+    const viaApi = await cp.api<{ grant: string }>('/api/v1/grants', {
+      method: 'POST',
+      body: '{"site":"s1"}',
+    });
+    expect(viaApi.status).toBe(201);
+    const viaCli = await runCp(['grant', 'create', '--data-dir', cp.dataDir, '--id', 'aud-g2']);
+    expect(viaCli.code).toBe(0);
+    const enroll = (grant: string, id: string) =>
+      cp.api<{ id: string; secret: string }>('/api/v1/enroll', {
+        method: 'POST',
+        body: JSON.stringify({ v: 1, grant, id }),
+      });
+    const enrolled = await enroll(viaApi.body.grant, 'aud-g1');
+    expect(enrolled.status).toBe(201);
+    expect((await enroll(viaApi.body.grant, 'aud-g3')).status).toBe(409);
+    expect((await cp.api('/api/v1/agents/aud-g1/rotate', { method: 'POST' })).status).toBe(202);
+
+    const kinds = 'grant-created,grant-redeemed,grant-refused,credential-rotated'.split(',');
+    // Refusals are coalesced and written up to a second later: compare in the order of `kinds`.
+    const rows = (await audit())
+      .filter((e) => kinds.includes(e.kind))
+      .sort((a, b) => kinds.indexOf(a.kind) - kinds.indexOf(b.kind) || a.id - b.id);
+    expect(rows.map((e) => [e.kind, e.actor, e.agentId])).toEqual([
+      ['grant-created', 'token:bootstrap-admin', null],
+      ['grant-created', 'cli', 'aud-g2'],
+      ['grant-redeemed', 'enroll', 'aud-g1'],
+      ['grant-refused', null, null],
+      ['credential-rotated', 'token:bootstrap-admin', 'aud-g1'],
+    ]);
+    expect(rows[3]?.detail?.reason).toBe('conflict');
+    expect(rows[4]?.detail?.state).toBe('pending');
+    const text = JSON.stringify(rows);
+    expect(text).not.toContain(viaApi.body.grant.split('.')[2]!);
+    expect(text).not.toContain(enrolled.body.secret);
+  });
+
   it('keeps the SQLite files and the admin token readable by the owner only', () => {
     for (const f of ['tether.db', 'tether.db-wal', 'tether.db-shm', 'admin-token'])
       expect((statSync(join(cp.dataDir, f)).mode & 0o777).toString(8), f).toBe('600');

@@ -1,5 +1,8 @@
 import type { AedesOptions, AuthenticateError, Client } from 'aedes';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Clock } from '@tether/shared';
 import type { AuditLog } from '../audit/audit-log.js';
+import { confirmRotation } from '../credentials/confirm-rotation.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { AgentStore } from '../store/agent-store.js';
@@ -12,6 +15,8 @@ const SERVER_UNAVAILABLE = 3 as AuthenticateError['returnCode'];
 
 /** What the authenticate hook needs. */
 export interface AuthenticateDeps {
+  db: BetterSqlite3.Database;
+  clock: Clock;
   agents: AgentStore;
   metrics: Metrics;
   logger: Logger;
@@ -30,7 +35,8 @@ function refusal(message: string, returnCode: AuthenticateError['returnCode']): 
 
 /**
  * The aedes `authenticate` hook: username must be a registered agent id, the client id must equal it, the
- * password must match the stored hash, and the agent must be neither revoked (5: not authorized) nor quarantined
+ * password must match the stored hash (or the pending one of a credential rotation, which confirms the rotation:
+ * the old secret stops working), and the agent must be neither revoked (5: not authorized) nor quarantined
  * (3: server unavailable, so it retries on its normal backoff). Refusals are counted and audited (coalesced);
  * the secret is never logged.
  */
@@ -52,11 +58,14 @@ export function createAuthenticate(deps: AuthenticateDeps): NonNullable<AedesOpt
       if (client.id !== username) return refuse('client_id_mismatch', NOT_AUTHORIZED);
       const agent = deps.agents.get(username);
       if (!agent) return refuse('unknown_agent', BAD_USERNAME_OR_PASSWORD);
-      if (!verifySecret(password, agent.secretHash))
-        return refuse('bad_secret', BAD_USERNAME_OR_PASSWORD, true);
+      const current = verifySecret(password, agent.secretHash);
+      const rotation = agent.pendingSecretHash !== null ? agent.rotationId : null;
+      const pending = !current && rotation !== null && verifySecret(password, agent.pendingSecretHash!);
+      if (!current && !pending) return refuse('bad_secret', BAD_USERNAME_OR_PASSWORD, true);
       if (agent.revokedAt !== null) return refuse('revoked', NOT_AUTHORIZED, true);
       if (deps.quarantinedUntil(username) !== undefined)
         return refuse('quarantined', SERVER_UNAVAILABLE, true);
+      if (pending && rotation !== null) confirmRotation(deps, agent.id, rotation, 'connect');
       done(null, true);
     } catch (err) {
       deps.logger.error({ err, clientId: client.id }, 'authenticate failed');

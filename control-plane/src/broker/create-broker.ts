@@ -1,4 +1,5 @@
 import { Aedes } from 'aedes';
+import type BetterSqlite3 from 'better-sqlite3';
 import type { Clock } from '@tether/shared';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Logger } from '../logger.js';
@@ -14,11 +15,12 @@ import { SocketGuard } from './socket-guard.js';
 
 /** What the broker's policy hooks need. */
 export interface BrokerDeps {
+  db: BetterSqlite3.Database;
+  clock: Clock;
   agents: AgentStore;
   metrics: Metrics;
   logger: Logger;
   audit: AuditLog;
-  clock: Clock;
   limits: BrokerLimits;
 }
 

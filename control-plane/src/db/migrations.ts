@@ -97,8 +97,27 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
-    // Version 4 belongs to enrollment and credential rotation (a parallel branch); versions are applied in order
-    // and gaps are allowed, so this one stands alone until they meet.
+    version: 4,
+    description: 'enrollment grants (hashes only) and credential rotation (a pending secret hash per agent)',
+    sql: `
+      CREATE TABLE enrollment_grants (
+        id          TEXT PRIMARY KEY,
+        secret_hash TEXT NOT NULL,
+        created_at  INTEGER NOT NULL,
+        expires_at  INTEGER NOT NULL,
+        agent_id    TEXT,
+        site        TEXT,
+        labels      TEXT NOT NULL DEFAULT '{}',
+        used_at     INTEGER,
+        used_by     TEXT
+      ) STRICT;
+      ALTER TABLE agents ADD COLUMN pending_secret_hash TEXT;
+      ALTER TABLE agents ADD COLUMN rotation_id TEXT;
+      ALTER TABLE agents ADD COLUMN rotation_requested_at INTEGER;
+      ALTER TABLE agents ADD COLUMN secret_rotated_at INTEGER;
+    `,
+  },
+  {
     version: 5,
     description: 'API tokens with roles, agent revocation, the audit log',
     sql: `

@@ -1,4 +1,4 @@
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import {
   CentralServiceSchema,
   NotFoundError,
@@ -25,7 +25,9 @@ import type { CentralServices } from '../services/central-services.js';
 import type { AgentStore } from '../store/agent-store.js';
 import type { ServiceStore } from '../store/service-store.js';
 import type { ReportStore } from '../reports/report-store.js';
+import { registerEnrollmentRoutes, type EnrollmentApiDeps } from './enrollment-routes.js';
 import { createErrorHandler, notFoundHandler } from './error-handler.js';
+import { jsonBody } from './json-body.js';
 import { registerReportRoutes } from './report-routes.js';
 import { agentView, serviceViews } from './views.js';
 
@@ -48,16 +50,10 @@ export interface ApiDeps {
   /** Who made each request (checked before hono on node:http). */
   auth: RequestAuth;
   revocations: Revocations;
+  /** Enrollment grants, redemption and credential rotation. */
+  enrollment: EnrollmentApiDeps;
   /** True when the database, broker and listeners are up. */
   isReady(): boolean;
-}
-
-async function jsonBody(c: Context): Promise<unknown> {
-  try {
-    return await c.req.json();
-  } catch {
-    throw new ValidationError('request body must be JSON');
-  }
 }
 
 function zodMessage(issues: readonly { path: PropertyKey[]; message: string }[]): string {
@@ -127,5 +123,6 @@ export function createApp(deps: ApiDeps): Hono {
   registerTokenRoutes(app, deps);
   registerAuditRoutes(app, deps);
   registerReportRoutes(app, { reports: deps.reports, clock: deps.clock });
+  registerEnrollmentRoutes(app, deps.enrollment);
   return app;
 }

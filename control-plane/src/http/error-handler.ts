@@ -5,6 +5,7 @@ import {
   AgentOfflineError,
   ConflictError,
   ForbiddenError,
+  GoneError,
   NoHealthyInstanceError,
   NotFoundError,
   TetherError,
@@ -13,13 +14,14 @@ import {
 } from '@tether/shared';
 import type { Logger } from '../logger.js';
 
-/** The HTTP status of an error: 400/401/403/404/409/503 for the named errors, else 500. */
+/** The HTTP status of an error: 400/401/403/404/409/410/503 for the named errors, else 500. */
 export function statusOf(err: unknown): ContentfulStatusCode {
   if (err instanceof ValidationError) return 400;
   if (err instanceof UnauthorizedError) return 401;
   if (err instanceof ForbiddenError) return 403;
   if (err instanceof NotFoundError) return 404;
   if (err instanceof ConflictError) return 409;
+  if (err instanceof GoneError) return 410;
   if (err instanceof NoHealthyInstanceError || err instanceof AgentOfflineError) return 503;
   if (err instanceof HTTPException) return err.status;
   return 500;

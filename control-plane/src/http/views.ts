@@ -16,6 +16,8 @@ export interface AgentView {
   staleRoutes: number;
   /** When the agent was revoked (ISO), or null. */
   revokedAt: string | null;
+  /** Credential rotation: whether a new secret awaits the agent's confirmation, and when it last confirmed one. */
+  credential: { rotationPending: boolean; rotatedAt: string | null };
 }
 
 /** One row of `GET /api/v1/services`: a service name across central and edge routes. */
@@ -38,6 +40,10 @@ export function agentView(agent: AgentRecord, table: RouteTable): AgentView {
     routeCount: table.count({ origin: agent.id }),
     staleRoutes: table.count({ origin: agent.id, state: 'stale' }),
     revokedAt: agent.revokedAt === null ? null : new Date(agent.revokedAt).toISOString(),
+    credential: {
+      rotationPending: agent.rotationId !== null,
+      rotatedAt: agent.secretRotatedAt === null ? null : new Date(agent.secretRotatedAt).toISOString(),
+    },
   };
 }
 

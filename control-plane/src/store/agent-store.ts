@@ -16,6 +16,13 @@ export interface AgentRecord {
   seq: number | null;
   /** When the agent was revoked (it may never connect again), or null. */
   revokedAt: number | null;
+  /** sha256 of a rotated secret the agent has not confirmed yet (both secrets work meanwhile). */
+  pendingSecretHash: string | null;
+  /** Id of the pending rotation, echoed by the agent's `credential-ack`. */
+  rotationId: string | null;
+  rotationRequestedAt: number | null;
+  /** When the agent last confirmed a rotated secret. */
+  secretRotatedAt: number | null;
 }
 
 interface AgentRow {
@@ -31,6 +38,10 @@ interface AgentRow {
   epoch: string | null;
   seq: number | null;
   revoked_at: number | null;
+  pending_secret_hash: string | null;
+  rotation_id: string | null;
+  rotation_requested_at: number | null;
+  secret_rotated_at: number | null;
 }
 
 /** What a snapshot records about its sender. */
@@ -66,6 +77,10 @@ function toRecord(row: AgentRow): AgentRecord {
     epoch: row.epoch,
     seq: row.seq,
     revokedAt: row.revoked_at,
+    pendingSecretHash: row.pending_secret_hash,
+    rotationId: row.rotation_id,
+    rotationRequestedAt: row.rotation_requested_at,
+    secretRotatedAt: row.secret_rotated_at,
   };
 }
 
@@ -79,6 +94,17 @@ export class AgentStore {
       list: db.prepare<[], AgentRow>('SELECT * FROM agents ORDER BY id'),
       insert: db.prepare<[string, string, number]>(
         'INSERT INTO agents (id, secret_hash, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING',
+      ),
+      insertEnrolled: db.prepare<[string, string, number, string | null, string]>(
+        `INSERT INTO agents (id, secret_hash, created_at, site, labels) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO NOTHING`,
+      ),
+      setPending: db.prepare<[string, string, number, string]>(
+        'UPDATE agents SET pending_secret_hash = ?, rotation_id = ?, rotation_requested_at = ? WHERE id = ?',
+      ),
+      promotePending: db.prepare<[number, string, string]>(
+        `UPDATE agents SET secret_hash = pending_secret_hash, pending_secret_hash = NULL, rotation_id = NULL,
+         secret_rotated_at = ? WHERE id = ? AND rotation_id = ? AND pending_secret_hash IS NOT NULL`,
       ),
       online: db.prepare<[number, string]>("UPDATE agents SET status = 'online', last_seen = ? WHERE id = ?"),
       offline: db.prepare<[number, string]>(
@@ -125,6 +151,29 @@ export class AgentStore {
   /** The ids of every revoked agent. */
   revokedIds(): string[] {
     return this.#stmts.revoked.all().map((r) => r.id);
+  }
+
+  /** Inserts an agent enrolled by a grant, with the grant's site and labels; false when the id exists already. */
+  insertEnrolled(
+    id: string,
+    secretHash: string,
+    at: number,
+    site: string | undefined,
+    labels: Labels,
+  ): boolean {
+    return (
+      this.#stmts.insertEnrolled.run(id, secretHash, at, site ?? null, JSON.stringify(labels)).changes === 1
+    );
+  }
+
+  /** Records a rotated secret's hash as pending (replacing any earlier pending one); false for an unknown agent. */
+  setPendingSecret(id: string, secretHash: string, rotationId: string, at: number): boolean {
+    return this.#stmts.setPending.run(secretHash, rotationId, at, id).changes === 1;
+  }
+
+  /** Makes the pending secret of rotation `rotationId` the only valid one; false when that rotation is not pending. */
+  promotePendingSecret(id: string, rotationId: string, at: number): boolean {
+    return this.#stmts.promotePending.run(at, id, rotationId).changes === 1;
   }
 
   /** Marks the agent connected. */

@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { AgentIdSchema, LabelsSchema, SiteSchema } from '@tether/shared';
+import { ensureStateDir, writeFileAtomic } from '../atomic-write.js';
+import { ConfigError } from '../config-error.js';
+
+/** The agent's credential in its state dir (mode 0600). */
+export const CREDENTIAL_FILE = 'credential.json';
+
+/**
+ * What `tether-agent enroll` (and each credential rotation) writes: the agent's id and secret, the control plane
+ * to dial, the site and labels the grant gave it, how to verify the server, and digests of the secrets this one
+ * replaced (so a stale `--secret`/TETHER_SECRET is recognised as such).
+ */
+export const CredentialSchema = z.object({
+  v: z.literal(1),
+  id: AgentIdSchema,
+  secret: z.string().min(1).max(256),
+  controlPlane: z.string().min(1).max(2048).optional(),
+  site: SiteSchema.optional(),
+  labels: LabelsSchema.optional(),
+  tls: z
+    .object({
+      fingerprint: z.string().max(200).optional(),
+      ca: z
+        .string()
+        .max(256 * 1024)
+        .optional(),
+    })
+    .optional(),
+  supersedes: z
+    .array(z.string().regex(/^[0-9a-f]{64}$/))
+    .max(16)
+    .optional(),
+});
+/** A stored agent credential. */
+export type Credential = z.infer<typeof CredentialSchema>;
+
+/** sha256 hex of a secret: how a credential remembers the secrets it replaced. */
+export function secretDigest(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+/** The credential in `stateDir`, or undefined when there is none; a ConfigError when it is unreadable. */
+export async function readCredential(stateDir: string): Promise<Credential | undefined> {
+  const file = path.join(stateDir, CREDENTIAL_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new ConfigError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new ConfigError(`${file} is not JSON`);
+  }
+  const parsed = CredentialSchema.safeParse(json);
+  if (!parsed.success)
+    throw new ConfigError(`${file} is not a credential: ${parsed.error.issues[0]?.message}`);
+  return parsed.data;
+}
+
+/** Writes the credential atomically (temporary file, fsync, rename) with mode 0600 in a 0700 state dir. */
+export async function writeCredential(stateDir: string, credential: Credential): Promise<void> {
+  await ensureStateDir(stateDir);
+  await writeFileAtomic(path.join(stateDir, CREDENTIAL_FILE), `${JSON.stringify(credential, null, 2)}\n`);
+}
+
+/** The credential after a rotation to `secret`: the old secret's digest joins `supersedes` (newest first). */
+export function rotatedCredential(current: Credential, secret: string): Credential {
+  const supersedes = [secretDigest(current.secret), ...(current.supersedes ?? [])].slice(0, 16);
+  return { ...current, secret, supersedes };
+}

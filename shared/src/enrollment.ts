@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import { ValidationError } from './errors.js';
+import { AgentIdSchema, LabelsSchema, SiteSchema } from './ids.js';
+import { PROTOCOL_VERSION } from './messages.js';
+
+/** The version prefix of enrollment grant tokens. */
+export const GRANT_TOKEN_PREFIX = 'tg1';
+
+const B64URL = /^[A-Za-z0-9_-]+$/;
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/** A parsed enrollment grant token: which grant, its secret, and the server certificate pin it carries, if any. */
+export interface GrantToken {
+  grantId: string;
+  secret: string;
+  /** `sha256:<64 hex>` of the control plane's TLS certificate, when it had TLS at grant time. */
+  fingerprint?: string;
+}
+
+/**
+ * Formats a grant token: `tg1.<grantId>.<secret>[.<sha256 hex>]`. Ids and secrets are base64url (no `.`); the
+ * optional last part is the server certificate's SHA-256 fingerprint in lowercase hex, without colons.
+ */
+export function formatGrantToken(token: GrantToken): string {
+  const parts = [GRANT_TOKEN_PREFIX, token.grantId, token.secret];
+  if (token.fingerprint) parts.push(parseFingerprint(token.fingerprint).slice('sha256:'.length));
+  return parts.join('.');
+}
+
+/** Parses a grant token; a ValidationError (which never echoes the token) when it is not one. */
+export function parseGrantToken(text: string): GrantToken {
+  const invalid = new ValidationError(
+    `invalid grant: expected ${GRANT_TOKEN_PREFIX}.<id>.<secret>[.<sha256 fingerprint>] as printed by "tether-cp grant create"`,
+  );
+  if (typeof text !== 'string' || text.length > 512) throw invalid;
+  const parts = text.trim().split('.');
+  if (parts.length < 3 || parts.length > 4 || parts[0] !== GRANT_TOKEN_PREFIX) throw invalid;
+  const [, grantId, secret, fp] = parts as [string, string, string, string | undefined];
+  if (!B64URL.test(grantId) || grantId.length > 64 || !B64URL.test(secret) || secret.length < 16)
+    throw invalid;
+  if (fp !== undefined && !HEX64.test(fp)) throw invalid;
+  return { grantId, secret, ...(fp === undefined ? {} : { fingerprint: `sha256:${fp}` }) };
+}
+
+/**
+ * Normalizes a SHA-256 certificate fingerprint to `sha256:<64 lowercase hex>`. Accepts `sha256:HEX`, bare HEX and
+ * the colon-separated form Node and openssl print (`AB:CD:...`), in any case. Throws a ValidationError otherwise.
+ */
+export function parseFingerprint(text: string): string {
+  const body = text
+    .trim()
+    .replace(/^sha256:/i, '')
+    .replace(/:/g, '')
+    .toLowerCase();
+  if (!HEX64.test(body))
+    throw new ValidationError(
+      `invalid certificate fingerprint "${text.slice(0, 120)}": expected sha256:<64 hex digits>`,
+    );
+  return `sha256:${body}`;
+}
+
+/** `POST /api/v1/enroll`: redeem a grant for an agent credential. `id` is the agent id wished for, if any. */
+export const EnrollRequestSchema = z.object({
+  v: z.literal(PROTOCOL_VERSION),
+  grant: z.string().min(1).max(512),
+  id: AgentIdSchema.optional(),
+});
+
+/**
+ * The answer to a redeemed grant: the agent's id and secret (shown once), the MQTT URLs the control plane
+ * advertises (best first), and the site and labels the grant gave the agent.
+ */
+export const EnrollResponseSchema = z.object({
+  v: z.literal(PROTOCOL_VERSION),
+  id: AgentIdSchema,
+  secret: z.string().min(16).max(256),
+  controlPlane: z.array(z.string().min(1).max(2048)).min(1).max(8),
+  site: SiteSchema.optional(),
+  labels: LabelsSchema,
+});
+
+export type EnrollRequest = z.infer<typeof EnrollRequestSchema>;
+export type EnrollResponse = z.infer<typeof EnrollResponseSchema>;
