@@ -17,6 +17,7 @@ import {
   type AgentStatus,
   type Clock,
   type Labels,
+  type OutboxStats,
   type ResyncRequest,
   type Route,
   type RouteKey,
@@ -41,6 +42,8 @@ export interface AdvertiserOptions {
   clock?: Clock;
   /** Makes a fresh epoch id (default randomUUID). */
   newEpoch?: () => string;
+  /** The report outbox's figures, sent with each digest for the operator's view. */
+  outboxStats?: () => OutboxStats;
 }
 
 /**
@@ -132,6 +135,7 @@ export class Advertiser {
       seq: this.#seq,
       digest: routesDigest(this.#advertised.values()),
       count: this.#advertised.size,
+      ...(this.#opts.outboxStats ? { outbox: this.#opts.outboxStats() } : {}),
     };
     this.#publish(advertTopic(this.#opts.id), message);
   }

@@ -7,7 +7,7 @@ import {
   SiteSchema,
 } from '@tether/shared';
 import type { AdvertiseStrategy, Labels } from '@tether/shared';
-import { LOG_LEVELS, type LogLevel } from './logger.js';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './logger.js';
 import type { OutboxLimits } from './reports/outbox.js';
 
 /** A duration as written by people: a number of ms, or text such as `500ms`, `30s`, `5m`. */
@@ -69,6 +69,7 @@ export const ConfigFileSchema = z.strictObject({
   stateDir: z.string().min(1).optional(),
   digestInterval: DurationInputSchema.optional(),
   logLevel: z.enum(LOG_LEVELS).optional(),
+  logFormat: z.enum(LOG_FORMATS).optional(),
   outbox: z
     .strictObject({
       maxBytes: SizeInputSchema.optional(),
@@ -114,5 +115,6 @@ export interface AgentConfig {
   stateDir: string;
   digestIntervalMs: number;
   logLevel: LogLevel;
+  logFormat: LogFormat;
   outbox: OutboxLimits;
 }

@@ -23,7 +23,7 @@ import {
   type ServiceSpec,
 } from './config-schema.js';
 import { normalizeControlPlaneUrl } from './control-plane-url.js';
-import { LOG_LEVELS } from './logger.js';
+import { LOG_FORMATS, LOG_LEVELS } from './logger.js';
 import { serviceKey, toServiceSpec } from './service-spec.js';
 
 /** The `run` command's flags as commander hands them over (strings; repeatable flags as arrays). */
@@ -41,6 +41,7 @@ export interface CliFlags {
   config?: string;
   digestInterval?: string;
   logLevel?: string;
+  logFormat?: string;
   outboxMaxBytes?: string;
   outboxMaxAge?: string;
   outboxOverflow?: string;
@@ -66,6 +67,7 @@ export const CONFIG_DEFAULTS = {
   apiPort: 7070,
   digestInterval: '30s',
   logLevel: 'info',
+  logFormat: 'auto',
   outboxMaxBytes: '256MiB',
   outboxMaxAge: '7d',
   outboxOverflow: 'refuse',
@@ -172,6 +174,11 @@ export function resolveConfig({ flags, env, file = {}, cwd = process.cwd() }: Co
     pick(flags.logLevel, 'TETHER_LOG_LEVEL', file.logLevel) ?? CONFIG_DEFAULTS.logLevel,
     'log level (--log-level)',
   );
+  const logFormat = check(
+    z.enum(LOG_FORMATS),
+    pick(flags.logFormat, 'TETHER_LOG_FORMAT', file.logFormat) ?? CONFIG_DEFAULTS.logFormat,
+    'log format (--log-format)',
+  );
 
   const maxBytes = parseBytes(
     check(
@@ -207,6 +214,7 @@ export function resolveConfig({ flags, env, file = {}, cwd = process.cwd() }: Co
     stateDir,
     digestIntervalMs,
     logLevel,
+    logFormat,
     outbox: { maxBytes, maxAgeMs, overflow },
   };
 }

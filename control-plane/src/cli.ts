@@ -1,12 +1,12 @@
 import { join } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConflictError, parseDuration, TetherError, ValidationError } from '@tether/shared';
 import { ConfigError, loadConfig, type ConfigFile } from './config.js';
 import { parseSize } from './calls/parse-size.js';
 import { startControlPlane } from './control-plane.js';
 import { retentionPolicy } from './reports/retention-config.js';
 import { openDatabase } from './db/open-database.js';
-import { createLogger } from './logger.js';
+import { createLogger, LOG_LEVELS, type LogFormat } from './logger.js';
 import { registerAgent } from './register-agent.js';
 import { AgentStore } from './store/agent-store.js';
 
@@ -23,6 +23,7 @@ interface ServeFlags {
   httpHost?: string;
   maxBody?: number;
   logLevel: string;
+  logFormat: LogFormat;
 }
 
 function sizeArg(value: string): number {
@@ -55,7 +56,7 @@ async function serve(flags: ServeFlags): Promise<void> {
   } catch (err) {
     throw new ConfigError(`staleGrace: ${(err as Error).message}`);
   }
-  const logger = createLogger(flags.logLevel);
+  const logger = createLogger(flags.logLevel, flags.logFormat);
   const cp = await startControlPlane({
     dataDir,
     mqttPort: flags.mqttPort ?? file.mqttPort ?? 1883,
@@ -90,7 +91,7 @@ function readyHint(ports: { mqtt: number; http: number }, dataDir: string, httpH
   const host = httpHost === '0.0.0.0' ? '127.0.0.1' : httpHost;
   return [
     '',
-    `Tether control plane is up. API: http://${host}:${ports.http}/api/v1/agents  MQTT: mqtt://<this host>:${ports.mqtt}`,
+    `Tether control plane is up. Dashboard: http://${host}:${ports.http}/  API: http://${host}:${ports.http}/api/v1/agents  MQTT: mqtt://<this host>:${ports.mqtt}`,
     `Add an agent:  pnpm exec tether-cp agent add <id> --data-dir ${dataDir}`,
     `Then on the edge:  TETHER_SECRET=<secret> pnpm exec tether-agent run --control-plane mqtt://<this host>:${ports.mqtt} --id <id>`,
     '',
@@ -121,7 +122,14 @@ export function createProgram(): Command {
     .option('--host <host>', 'MQTT listen address (default 0.0.0.0)')
     .option('--http-host <host>', 'HTTP listen address (default 127.0.0.1: the API has no auth yet)')
     .option('--max-body <size>', 'body limit of calls through /call (default 64MiB)', sizeArg)
-    .option('--log-level <level>', 'log level (logs go to stderr)', 'info')
+    .addOption(
+      new Option('--log-level <level>', 'log level (logs go to stderr)').choices(LOG_LEVELS).default('info'),
+    )
+    .addOption(
+      new Option('--log-format <format>', 'log format: pretty when stderr is a terminal, else JSON')
+        .choices(['auto', 'json', 'pretty'])
+        .default('auto'),
+    )
     .action((flags: ServeFlags) => serve(flags));
   const agent = program.command('agent').description('manage agents');
   agent

@@ -14,12 +14,16 @@ import {
   type ServicePolicy,
 } from '@tether/shared';
 import { AedesTransport } from './aedes-transport.js';
+import { AgentTelemetry } from './agent-telemetry.js';
+import { countBrokerTraffic } from './broker/traffic-metrics.js';
+import { CallStats } from './calls/call-stats.js';
 import type { RoutePicker } from './calls/route-picker.js';
 import { startCalls } from './calls/start-calls.js';
 import { createBroker } from './broker/create-broker.js';
 import { openDatabase } from './db/open-database.js';
 import { Distribution } from './distribution.js';
 import { EventBus } from './event-bus.js';
+import { EventLog } from './event-log.js';
 import { createApp } from './http/app.js';
 import { attachWebSockets } from './http/upgrade.js';
 import { Liveness } from './liveness.js';
@@ -31,9 +35,12 @@ import { ReportFeed } from './reports/report-feed.js';
 import { ReportIngress } from './reports/report-ingress.js';
 import { ReportRetention, type RetentionPolicy } from './reports/report-retention.js';
 import { ReportStore } from './reports/report-store.js';
+import { ReportTicks } from './reports/report-ticks.js';
 import { CentralServices } from './services/central-services.js';
 import { StaleSweeper } from './stale-sweeper.js';
+import { StatsTicker } from './stats-ticker.js';
 import { AgentStore } from './store/agent-store.js';
+import { createFleetCounts } from './store/fleet-counts.js';
 import { ServiceStore } from './store/service-store.js';
 import { SqliteRouteTable } from './store/sqlite-route-table.js';
 import type { SyncContext } from './sync/context.js';
@@ -68,6 +75,8 @@ export interface ControlPlaneOptions {
   retention?: RetentionPolicy;
   /** How often retention runs, in ms (default 60 s). */
   retentionIntervalMs?: number;
+  /** How often the `stats` event goes out while someone watches `/api/v1/events`, in ms (default 2 s). */
+  statsIntervalMs?: number;
 }
 
 /** A running control plane. */
@@ -106,7 +115,15 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const agents = new AgentStore(db);
   const services = new ServiceStore(db);
   const bus = new EventBus();
-  const metrics = new Metrics({ routes: () => table, connections: () => liveness.size });
+  const telemetry = new AgentTelemetry();
+  const events = new EventLog({ clock });
+  events.attach(bus);
+  const metrics = new Metrics({
+    routes: () => table,
+    connections: () => liveness.size,
+    tunnels: () => calls.tunnels.figures(),
+  });
+  const callStats = new CallStats(metrics, clock);
 
   // After a restart nobody is connected: serve the last known state at once, marked stale until each agent resyncs.
   const startedAt = clock.now();
@@ -116,6 +133,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   }).immediate();
 
   const broker = await createBroker({ agents, metrics, logger });
+  countBrokerTraffic(broker, metrics);
   const transport = new AedesTransport(broker);
   const distribution = new Distribution({ table, agents, services, transport, logger });
   const liveness = new Liveness({ db, table, agents, distribution, bus, logger, clock });
@@ -124,6 +142,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     db,
     table,
     agents,
+    telemetry,
     transport,
     distribution,
     bus,
@@ -138,6 +157,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   );
   const reports = new ReportStore(db);
   const feed = new ReportFeed();
+  const reportTicks = new ReportTicks(metrics);
+  feed.subscribe((report) => reportTicks.observe(report));
   const ingress = new ReportIngress({ store: reports, transport, feed, metrics, logger, clock });
   await transport.subscribe(HUB_SUBSCRIPTIONS.reports, (topic, payload) =>
     ingress.handlePayload(topic, payload),
@@ -196,6 +217,10 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     logger,
     clock,
     reports,
+    bus,
+    telemetry,
+    events,
+    site,
     isReady: () => ready && db.open && !broker.closed,
   });
   const picker: RoutePicker = new PolicyRoutePicker({
@@ -212,6 +237,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     logger,
     clock,
     picker,
+    stats: callStats,
     isConnected: (id) => liveness.isConnected(id),
     ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
   });
@@ -222,6 +248,17 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     if (!calls.gateway(req, res)) void honoListener(req, res);
   });
   const sockets = attachWebSockets(httpServer, broker, bus, logger, feed);
+  const stats = new StatsTicker({
+    bus,
+    clock,
+    logger,
+    counts: createFleetCounts(db),
+    calls: () => callStats.drain(),
+    reports: () => reportTicks.drain(),
+    tunnels: () => calls.tunnels.figures(),
+    hasViewers: () => sockets.eventViewers() > 0,
+    ...(options.statsIntervalMs === undefined ? {} : { intervalMs: options.statsIntervalMs }),
+  });
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
@@ -229,6 +266,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       ready = false;
       sweeper.stop();
       retention.stop();
+      stats.stop();
       sockets.close();
       const stopped = [closeServer(mqttServer), closeServer(httpServer)];
       httpServer.closeAllConnections();
@@ -246,6 +284,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     const http = await listen(httpServer, options.httpPort ?? 8080, options.httpHost ?? '127.0.0.1');
     sweeper.start();
     retention.start();
+    stats.start();
     ready = true;
     logger.info({ mqtt, http }, 'control plane listening');
     return { ports: { mqtt, http }, db, table, broker, metrics, bus, reports, feed, close };

@@ -36,7 +36,20 @@ export const AdvertDeltaSchema = z.object({
   removes: keys,
 });
 
-/** Agent -> hub: a digest of the advertised set at `seq`, sent now and then instead of the full table. */
+/** An agent's report outbox: reports not yet acknowledged by the hub, their body bytes, the oldest's age. */
+export const OutboxStatsSchema = z.object({
+  depth: z.number().int().min(0),
+  bytes: z.number().int().min(0),
+  oldestAgeMs: z.number().int().min(0).nullable(),
+  dropped: z.number().int().min(0),
+});
+/** An agent's report outbox figures. */
+export type OutboxStats = z.infer<typeof OutboxStatsSchema>;
+
+/**
+ * Agent -> hub: a digest of the advertised set at `seq`, sent now and then instead of the full table. It also
+ * carries the agent's outbox figures (optional: older agents omit them) for the operator's view.
+ */
 export const AdvertDigestSchema = z.object({
   v,
   type: z.literal('advert-digest'),
@@ -44,6 +57,7 @@ export const AdvertDigestSchema = z.object({
   seq,
   digest: z.string().min(1).max(128),
   count: z.number().int().min(0),
+  outbox: OutboxStatsSchema.optional(),
 });
 
 /** Either side: "send me a snapshot", after a gap, a digest mismatch or an unknown epoch. */

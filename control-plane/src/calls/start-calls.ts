@@ -4,6 +4,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { AgentStore } from '../store/agent-store.js';
 import { CallRouter } from './call-router.js';
+import type { CallStats } from './call-stats.js';
 import { edgeCallHandler } from './edge-call-handler.js';
 import { createGateway, type CallGateway } from './gateway.js';
 import { createUpstreamAgents } from './http-forward.js';
@@ -20,6 +21,8 @@ export interface CallsDeps {
   clock: Clock;
   picker: RoutePicker;
   isConnected(agentId: string): boolean;
+  /** Counts every call (metrics and the stats event). */
+  stats?: CallStats;
   /** Request body limit (default 64 MiB). */
   maxBodyBytes?: number;
 }
@@ -51,6 +54,7 @@ export async function startCalls(deps: CallsDeps): Promise<Calls> {
     upstream,
     clock: deps.clock,
     logger: deps.logger,
+    ...(deps.stats ? { stats: deps.stats } : {}),
   }));
   const stopListening = deps.bus.subscribe((event) => {
     if (event.type === 'agent-offline') tunnels.drop(event.agentId, 'agent disconnected');

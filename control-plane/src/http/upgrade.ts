@@ -18,9 +18,22 @@ export const REPORTS_LIVE_WS_PATH = '/api/v1/reports/live';
 /** A live-tail client further behind than this many bytes is dropped rather than buffered without bound. */
 const LIVE_MAX_BUFFERED = 8 * 1024 * 1024;
 
-/** Both WebSocket endpoints of the HTTP port; `close` terminates their clients. */
+/** The WebSocket endpoints of the HTTP port; `close` terminates their clients. */
 export interface WebSocketEndpoints {
+  /** Clients of the event stream now. */
+  eventViewers(): number;
   close(): void;
+}
+
+/** The subprotocol of Tether's JSON WebSockets. */
+export const TETHER_SUBPROTOCOL = 'tether.v1';
+
+/**
+ * Picks `tether.v1` when the client offers it (browsers also offer `bearer.<token>` to carry a credential,
+ * which is never echoed back); other offers get no subprotocol.
+ */
+export function chooseProtocol(offered: Set<string>): string | false {
+  return offered.has(TETHER_SUBPROTOCOL) ? TETHER_SUBPROTOCOL : false;
 }
 
 function reject(socket: Duplex, status: number, text: string): void {
@@ -39,8 +52,8 @@ export function attachWebSockets(
   feed: ReportFeed,
 ): WebSocketEndpoints {
   const mqtt = new WebSocketServer({ noServer: true });
-  const events = new WebSocketServer({ noServer: true });
-  const live = new WebSocketServer({ noServer: true });
+  const events = new WebSocketServer({ noServer: true, handleProtocols: chooseProtocol });
+  const live = new WebSocketServer({ noServer: true, handleProtocols: chooseProtocol });
 
   live.on('connection', (ws, req: IncomingMessage) => {
     const params = new URL(req.url ?? '/', 'http://localhost').searchParams;
@@ -94,6 +107,7 @@ export function attachWebSockets(
   });
 
   return {
+    eventViewers: () => events.clients.size,
     close() {
       for (const wss of [mqtt, events, live]) {
         for (const client of wss.clients) client.terminate();

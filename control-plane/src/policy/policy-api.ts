@@ -1,11 +1,13 @@
 import type { Context, Hono } from 'hono';
 import {
+  DEFAULT_POLICY,
   NotFoundError,
   ServiceNameSchema,
   ServicePolicySchema,
   ValidationError,
   type Clock,
 } from '@tether/shared';
+import type { EventBus } from '../event-bus.js';
 import type { PolicyStore } from './policy-store.js';
 import { serviceDetail, type ServiceDetailDeps } from './service-detail.js';
 
@@ -13,6 +15,8 @@ import { serviceDetail, type ServiceDetailDeps } from './service-detail.js';
 export interface PolicyApiDeps extends ServiceDetailDeps {
   policies: PolicyStore;
   clock: Clock;
+  /** Told `policy-updated` after each change. */
+  bus: EventBus;
 }
 
 function issuesMessage(issues: readonly { path: PropertyKey[]; message: string }[]): string {
@@ -50,11 +54,18 @@ export function registerPolicyRoutes(app: Hono, deps: PolicyApiDeps): void {
     const parsed = ServicePolicySchema.safeParse(body);
     if (!parsed.success) throw new ValidationError(`invalid policy: ${issuesMessage(parsed.error.issues)}`);
     const record = deps.policies.set(name, parsed.data, 'api', deps.clock.now());
+    deps.bus.emit({
+      type: 'policy-updated',
+      service: name,
+      policy: record.policy,
+      policySource: record.source,
+    });
     return c.json({ name, policy: record.policy, policySource: record.source });
   });
   app.delete('/api/v1/services/:name/policy', (c) => {
     const name = serviceName(c);
     if (!deps.policies.delete(name)) throw new NotFoundError(`service "${name}" has no policy`);
+    deps.bus.emit({ type: 'policy-updated', service: name, policy: DEFAULT_POLICY, policySource: 'default' });
     return c.body(null, 204);
   });
 }
