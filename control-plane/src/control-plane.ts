@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { getRequestListener } from '@hono/node-server';
 import type { Aedes } from 'aedes';
 import type BetterSqlite3 from 'better-sqlite3';
+import type { Hono } from 'hono';
 import {
   HealthTracker,
   HUB_SUBSCRIPTIONS,
@@ -89,6 +90,8 @@ export interface ControlPlane {
   bus: EventBus;
   reports: ReportStore;
   feed: ReportFeed;
+  /** The HTTP API (hono): its `routes` are what the OpenAPI document must cover. */
+  app: Hono;
   /** Closes listeners, broker and database. Idempotent. */
   close(): Promise<void>;
 }
@@ -287,7 +290,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     stats.start();
     ready = true;
     logger.info({ mqtt, http }, 'control plane listening');
-    return { ports: { mqtt, http }, db, table, broker, metrics, bus, reports, feed, close };
+    return { ports: { mqtt, http }, db, table, broker, metrics, bus, reports, feed, app, close };
   } catch (err) {
     await close();
     throw err;

@@ -26,7 +26,8 @@ describe('dashboard (headless Chromium)', () => {
     page.screenshot({ path: join(ARTIFACTS, `dashboard-${name}.png`), fullPage });
 
   /** The status badge of an agent's row in the agents table. */
-  const agentBadge = (id: string) => page.locator(`[data-testid="agents-table"] tr[data-agent="${id}"] .badge`);
+  const agentBadge = (id: string) =>
+    page.locator(`[data-testid="agents-table"] tr[data-agent="${id}"] .badge`);
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -51,7 +52,8 @@ describe('dashboard (headless Chromium)', () => {
       services: { orders: echo.url, stock: echo.url },
     });
     await waitFor(
-      async () => (await cp.api<{ routes: unknown[] }>('/api/v1/routes?state=active')).body.routes.length === 4,
+      async () =>
+        (await cp.api<{ routes: unknown[] }>('/api/v1/routes?state=active')).body.routes.length === 4,
       'both agents advertised',
     );
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
@@ -72,13 +74,13 @@ describe('dashboard (headless Chromium)', () => {
     await page.locator('[data-testid="live"]', { hasText: 'live' }).waitFor();
     await shot('agents');
 
-    // A marker on window survives only if the page is never reloaded.
-    await page.evaluate(() => Object.assign(window, { tetherMarker: 42 }));
+    // A marker on the page's global object survives only if the page is never reloaded.
+    await page.evaluate(() => Object.assign(globalThis, { tetherMarker: 42 }));
     await paris.proc.stop('SIGKILL');
     // Offline with its routes kept (stale, within the grace): the row says so without a reload.
     await expect.poll(() => agentBadge('edge-paris').textContent(), { timeout: 15_000 }).toBe('stale');
     expect(await agentBadge('edge-berlin').textContent()).toBe('online');
-    expect(await page.evaluate(() => (window as unknown as { tetherMarker?: number }).tetherMarker)).toBe(42);
+    expect(await page.evaluate(() => (globalThis as { tetherMarker?: number }).tetherMarker)).toBe(42);
   });
 
   it('shows the overview with live call figures, the topology and the API reference', async () => {

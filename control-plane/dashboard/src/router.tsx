@@ -25,7 +25,11 @@ export function Link(props: { href: string; class?: string; children: ComponentC
   };
   const active = path.value === props.href || (props.href !== '/' && path.value.startsWith(`${props.href}/`));
   return (
-    <a href={props.href} class={[props.class, active ? 'active' : ''].filter(Boolean).join(' ')} onClick={onClick}>
+    <a
+      href={props.href}
+      class={[props.class, active ? 'active' : ''].filter(Boolean).join(' ')}
+      onClick={onClick}
+    >
       {props.children}
     </a>
   );

@@ -32,13 +32,23 @@ export async function checkSession(): Promise<void> {
   try {
     const me = await api<WhoAmI>('/api/v1/whoami');
     unauthorized.value = false;
-    session.value = { state: 'ready', role: me.token.role, name: me.token.name, authEnabled: true, error: null };
+    session.value = {
+      state: 'ready',
+      role: me.token.role,
+      name: me.token.name,
+      authEnabled: true,
+      error: null,
+    };
   } catch (err) {
     if (err instanceof ApiError && err.status === 404) {
       unauthorized.value = false;
       session.value = { state: 'ready', role: 'admin', name: null, authEnabled: false, error: null };
     } else if (err instanceof ApiError && err.status === 401) {
-      session.value = { ...session.value, state: 'login', error: session.value.state === 'login' ? 'token refused' : null };
+      session.value = {
+        ...session.value,
+        state: 'login',
+        error: session.value.state === 'login' ? 'token refused' : null,
+      };
     } else {
       session.value = { ...session.value, state: 'login', error: (err as Error).message };
     }

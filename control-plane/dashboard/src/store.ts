@@ -20,7 +20,9 @@ export const stats = signal<StatsEvent | null>(null);
 /** The last few minutes of stats, oldest first (for the sparklines). */
 export const statsHistory = signal<readonly StatsEvent[]>([]);
 /** Policies changed since the page loaded, by service. */
-export const policyChanges = signal<ReadonlyMap<string, { policy: ServicePolicy; policySource: string }>>(new Map());
+export const policyChanges = signal<ReadonlyMap<string, { policy: ServicePolicy; policySource: string }>>(
+  new Map(),
+);
 /** The latest events (newest first), stats excluded. */
 export const recentEvents = signal<ReadonlyArray<{ at: number; event: ControlPlaneEvent }>>([]);
 /** The state of the event stream. */
@@ -39,7 +41,10 @@ export function onEvent(listener: (e: ControlPlaneEvent) => void): () => void {
 }
 
 /** An agent's liveness as the overview counts it: stale = offline but its routes are still kept. */
-export function agentState(a: AgentView, all: ReadonlyMap<string, KeyedRoute>): 'online' | 'stale' | 'offline' {
+export function agentState(
+  a: AgentView,
+  all: ReadonlyMap<string, KeyedRoute>,
+): 'online' | 'stale' | 'offline' {
   if (a.status === 'online') return 'online';
   for (const r of all.values()) if (r.origin === a.id && r.state === 'stale') return 'stale';
   return 'offline';
@@ -92,7 +97,11 @@ function apply(event: ControlPlaneEvent): void {
       const agent = agents.value.get(event.agentId);
       const status = event.type === 'agent-online' ? 'online' : 'offline';
       if (agent)
-        agents.value = setIn(agents.value, agent.id, { ...agent, status, lastSeen: new Date().toISOString() });
+        agents.value = setIn(agents.value, agent.id, {
+          ...agent,
+          status,
+          lastSeen: new Date().toISOString(),
+        });
       else void refreshAgent(event.agentId);
       topologyVersion.value++;
       break;

@@ -13,7 +13,8 @@ export function requestLog(logger: Logger, metrics: Metrics): MiddlewareHandler 
     const started = performance.now();
     await next();
     const seconds = (performance.now() - started) / 1000;
-    const route = routePath(c, -1);
+    // After next() the route index points at the handler that answered (not the last one matched).
+    const route = routePath(c);
     const method = c.req.method;
     const status = c.res.status;
     metrics.httpRequests.inc({ method, route, status: String(status) });

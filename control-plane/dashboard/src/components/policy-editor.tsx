@@ -21,7 +21,8 @@ function toRow(match: Match, n: number): Row | null {
   if (keys.length !== 1) return null;
   if (match.site !== undefined) return { kind: 'site', value: match.site, n };
   if (match.agent !== undefined) return { kind: 'agent', value: match.agent, n };
-  if (labelEntries.length === 1) return { kind: 'label', value: `${labelEntries[0]![0]}=${labelEntries[0]![1]}`, n };
+  if (labelEntries.length === 1)
+    return { kind: 'label', value: `${labelEntries[0]![0]}=${labelEntries[0]![1]}`, n };
   return null;
 }
 
@@ -50,7 +51,11 @@ function Rows(props: {
     <div class="rows" data-testid={props.testId}>
       {props.rows.map((r, i) => (
         <div class="row" key={i}>
-          <select value={r.kind} disabled={props.disabled} onChange={(e) => set(i, { kind: e.currentTarget.value as MatchKind })}>
+          <select
+            value={r.kind}
+            disabled={props.disabled}
+            onChange={(e) => set(i, { kind: e.currentTarget.value as MatchKind })}
+          >
             <option value="site">site</option>
             <option value="agent">agent</option>
             <option value="label">label k=v</option>
@@ -71,14 +76,25 @@ function Rows(props: {
             onInput={(e) => set(i, { n: Number(e.currentTarget.value) })}
           />
           {props.disabled ? null : (
-            <button type="button" class="link" onClick={() => props.onChange(props.rows.filter((_, j) => j !== i))}>
+            <button
+              type="button"
+              class="link"
+              onClick={() => props.onChange(props.rows.filter((_, j) => j !== i))}
+            >
               remove
             </button>
           )}
         </div>
       ))}
       {props.disabled ? null : (
-        <button type="button" class="small" data-testid={`${props.testId}-add`} onClick={() => props.onChange([...props.rows, { kind: 'site', value: '', n: props.label === 'weight' ? 1 : 10 }])}>
+        <button
+          type="button"
+          class="small"
+          data-testid={`${props.testId}-add`}
+          onClick={() =>
+            props.onChange([...props.rows, { kind: 'site', value: '', n: props.label === 'weight' ? 1 : 10 }])
+          }
+        >
           + {props.label}
         </button>
       )}
@@ -128,10 +144,13 @@ export function PolicyEditor(props: {
       }
     }
     try {
-      const stored = await api<{ policy: ServicePolicy }>(`/api/v1/services/${encodeURIComponent(props.service)}/policy`, {
-        method: 'PUT',
-        body,
-      });
+      const stored = await api<{ policy: ServicePolicy }>(
+        `/api/v1/services/${encodeURIComponent(props.service)}/policy`,
+        {
+          method: 'PUT',
+          body,
+        },
+      );
       setDraft(stored.policy);
       setJson(null);
       setDirty(false);
@@ -227,7 +246,9 @@ export function PolicyEditor(props: {
                 label="priority"
                 testId="policy-tiers"
                 disabled={ro}
-                onChange={(rows) => update({ tiers: rows.map((r) => ({ match: fromRow(r), priority: r.n })) })}
+                onChange={(rows) =>
+                  update({ tiers: rows.map((r) => ({ match: fromRow(r), priority: r.n })) })
+                }
               />
             ) : (
               <p class="note">These tiers use combined matches: edit them as JSON.</p>
@@ -241,7 +262,9 @@ export function PolicyEditor(props: {
                 label="weight"
                 testId="policy-weights"
                 disabled={ro}
-                onChange={(rows) => update({ weights: rows.map((r) => ({ match: fromRow(r), weight: r.n })) })}
+                onChange={(rows) =>
+                  update({ weights: rows.map((r) => ({ match: fromRow(r), weight: r.n })) })
+                }
               />
             ) : (
               <p class="note">These weights use combined matches: edit them as JSON.</p>
@@ -256,7 +279,11 @@ export function PolicyEditor(props: {
                 min={1}
                 value={draft.ejection.consecutiveFailures}
                 disabled={ro}
-                onInput={(e) => update({ ejection: { ...draft.ejection, consecutiveFailures: Number(e.currentTarget.value) } })}
+                onInput={(e) =>
+                  update({
+                    ejection: { ...draft.ejection, consecutiveFailures: Number(e.currentTarget.value) },
+                  })
+                }
               />{' '}
               failures, for{' '}
               <input
@@ -264,7 +291,9 @@ export function PolicyEditor(props: {
                 min={1}
                 value={draft.ejection.baseMs}
                 disabled={ro}
-                onInput={(e) => update({ ejection: { ...draft.ejection, baseMs: Number(e.currentTarget.value) } })}
+                onInput={(e) =>
+                  update({ ejection: { ...draft.ejection, baseMs: Number(e.currentTarget.value) } })
+                }
               />{' '}
               ms doubling up to{' '}
               <input
@@ -272,7 +301,9 @@ export function PolicyEditor(props: {
                 min={1}
                 value={draft.ejection.maxMs}
                 disabled={ro}
-                onInput={(e) => update({ ejection: { ...draft.ejection, maxMs: Number(e.currentTarget.value) } })}
+                onInput={(e) =>
+                  update({ ejection: { ...draft.ejection, maxMs: Number(e.currentTarget.value) } })
+                }
               />{' '}
               ms
             </label>

@@ -10,7 +10,13 @@ export function Badge(props: { value: string; title?: string }): JSX.Element {
 }
 
 /** A figure with its label, for the overview. */
-export function Stat(props: { label: string; value: ComponentChildren; hint?: string; tone?: string; testId?: string }): JSX.Element {
+export function Stat(props: {
+  label: string;
+  value: ComponentChildren;
+  hint?: string;
+  tone?: string;
+  testId?: string;
+}): JSX.Element {
   return (
     <div class={`stat ${props.tone ? `stat-${props.tone}` : ''}`} data-testid={props.testId}>
       <div class="stat-value">{props.value}</div>
@@ -21,7 +27,11 @@ export function Stat(props: { label: string; value: ComponentChildren; hint?: st
 }
 
 /** A titled section. */
-export function Panel(props: { title: ComponentChildren; actions?: ComponentChildren; children: ComponentChildren }): JSX.Element {
+export function Panel(props: {
+  title: ComponentChildren;
+  actions?: ComponentChildren;
+  children: ComponentChildren;
+}): JSX.Element {
   return (
     <section class="panel">
       <header class="panel-head">
@@ -39,7 +49,9 @@ export function Sparkline(props: { values: readonly number[]; label: string }): 
   const h = 36;
   const max = Math.max(1, ...props.values);
   const step = props.values.length > 1 ? w / (props.values.length - 1) : w;
-  const points = props.values.map((v, i) => `${(i * step).toFixed(1)},${(h - (v / max) * (h - 2) - 1).toFixed(1)}`);
+  const points = props.values.map(
+    (v, i) => `${(i * step).toFixed(1)},${(h - (v / max) * (h - 2) - 1).toFixed(1)}`,
+  );
   return (
     <svg class="spark" viewBox={`0 0 ${w} ${h}`} width={w} height={h} role="img" aria-label={props.label}>
       {points.length > 1 ? <polyline points={points.join(' ')} /> : null}

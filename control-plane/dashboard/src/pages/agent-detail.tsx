@@ -49,7 +49,9 @@ function AdminActions(props: { id: string }): JSX.Element | null {
     if (!confirm(question)) return;
     try {
       const path = `/api/v1/agents/${encodeURIComponent(props.id)}${what === 'rotate' ? '/rotate' : ''}`;
-      const result = await api<{ secret?: string } | undefined>(path, { method: what === 'revoke' ? 'DELETE' : 'POST' });
+      const result = await api<{ secret?: string } | undefined>(path, {
+        method: what === 'revoke' ? 'DELETE' : 'POST',
+      });
       if (what === 'revoke') navigate('/agents');
       else setMessage(result?.secret ? `New secret (shown once): ${result.secret}` : 'Secret rotated.');
     } catch (err) {
@@ -62,9 +64,15 @@ function AdminActions(props: { id: string }): JSX.Element | null {
   };
   return (
     <div class="actions">
-      <button class="danger" onClick={() => void run('revoke')}>Revoke</button>
+      <button class="danger" onClick={() => void run('revoke')}>
+        Revoke
+      </button>
       <button onClick={() => void run('rotate')}>Rotate secret</button>
-      {message ? <p class="note" role="status">{message}</p> : null}
+      {message ? (
+        <p class="note" role="status">
+          {message}
+        </p>
+      ) : null}
     </div>
   );
 }
@@ -107,17 +115,34 @@ export function AgentDetail(props: { id: string }): JSX.Element {
     };
   }, [id, version]);
 
-  if (!agent) return <div class="page"><Empty>{error ?? `Agent ${id} is not known (yet).`}</Empty></div>;
+  if (!agent)
+    return (
+      <div class="page">
+        <Empty>{error ?? `Agent ${id} is not known (yet).`}</Empty>
+      </div>
+    );
   const own = [...routes.value.values()].filter((r) => r.origin === id);
   return (
     <div class="page">
-      <Panel title={<>Agent {id} <Badge value={agentState(agent, routes.value)} /></>} actions={<AdminActions id={id} />}>
+      <Panel
+        title={
+          <>
+            Agent {id} <Badge value={agentState(agent, routes.value)} />
+          </>
+        }
+        actions={<AdminActions id={id} />}
+      >
         <dl class="facts">
-          <dt>site</dt><dd>{agent.site ?? '—'}</dd>
-          <dt>strategy</dt><dd>{agent.strategy ?? '—'}</dd>
-          <dt>version</dt><dd>{agent.version ?? '—'}</dd>
-          <dt>last seen</dt><dd title={agent.lastSeen ?? ''}>{ago(agent.lastSeen)}</dd>
-          <dt>labels</dt><dd>{labels(agent.labels)}</dd>
+          <dt>site</dt>
+          <dd>{agent.site ?? '—'}</dd>
+          <dt>strategy</dt>
+          <dd>{agent.strategy ?? '—'}</dd>
+          <dt>version</dt>
+          <dd>{agent.version ?? '—'}</dd>
+          <dt>last seen</dt>
+          <dd title={agent.lastSeen ?? ''}>{ago(agent.lastSeen)}</dd>
+          <dt>labels</dt>
+          <dd>{labels(agent.labels)}</dd>
           <dt>outbox</dt>
           <dd>
             {agent.outbox
@@ -131,12 +156,25 @@ export function AgentDetail(props: { id: string }): JSX.Element {
       <Panel title={`Routes it shares (${own.length})`}>
         {own.length ? (
           <table class="table">
-            <thead><tr><th>state</th><th>service</th><th>address</th><th>site</th><th>metric</th><th>labels</th></tr></thead>
+            <thead>
+              <tr>
+                <th>state</th>
+                <th>service</th>
+                <th>address</th>
+                <th>site</th>
+                <th>metric</th>
+                <th>labels</th>
+              </tr>
+            </thead>
             <tbody>
               {own.map((r) => (
                 <tr key={r.key}>
-                  <td><Badge value={r.state} /></td>
-                  <td><Link href={`/services/${encodeURIComponent(r.service)}`}>{r.service}</Link></td>
+                  <td>
+                    <Badge value={r.state} />
+                  </td>
+                  <td>
+                    <Link href={`/services/${encodeURIComponent(r.service)}`}>{r.service}</Link>
+                  </td>
                   <td class="mono">{r.address}</td>
                   <td>{r.site}</td>
                   <td>{r.metric}</td>
@@ -153,7 +191,9 @@ export function AgentDetail(props: { id: string }): JSX.Element {
         {events.length ? (
           <ul class="events">
             {events.map((e, i) => (
-              <li key={`${e.at}-${i}`}><time>{new Date(e.at).toLocaleTimeString()}</time> {summary(e.event)}</li>
+              <li key={`${e.at}-${i}`}>
+                <time>{new Date(e.at).toLocaleTimeString()}</time> {summary(e.event)}
+              </li>
             ))}
           </ul>
         ) : (

@@ -24,8 +24,15 @@ export function Agents(): JSX.Element {
           <table class="table" data-testid="agents-table">
             <thead>
               <tr>
-                <th>status</th><th>agent</th><th>site</th><th>strategy</th><th>version</th><th>last seen</th>
-                <th>routes</th><th>outbox</th><th>labels</th>
+                <th>status</th>
+                <th>agent</th>
+                <th>site</th>
+                <th>strategy</th>
+                <th>version</th>
+                <th>last seen</th>
+                <th>routes</th>
+                <th>outbox</th>
+                <th>labels</th>
               </tr>
             </thead>
             <tbody>
@@ -33,13 +40,20 @@ export function Agents(): JSX.Element {
                 const c = routeCounts.get(a.id) ?? { active: 0, stale: 0 };
                 return (
                   <tr key={a.id} data-agent={a.id}>
-                    <td><Badge value={agentState(a, routes.value)} /></td>
-                    <td><Link href={`/agents/${encodeURIComponent(a.id)}`}>{a.id}</Link></td>
+                    <td>
+                      <Badge value={agentState(a, routes.value)} />
+                    </td>
+                    <td>
+                      <Link href={`/agents/${encodeURIComponent(a.id)}`}>{a.id}</Link>
+                    </td>
                     <td>{a.site ?? '—'}</td>
                     <td>{a.strategy ?? '—'}</td>
                     <td>{a.version ?? '—'}</td>
                     <td title={a.lastSeen ?? ''}>{ago(a.lastSeen, now)}</td>
-                    <td>{c.active}{c.stale ? <span class="muted"> +{c.stale} stale</span> : null}</td>
+                    <td>
+                      {c.active}
+                      {c.stale ? <span class="muted"> +{c.stale} stale</span> : null}
+                    </td>
                     <td title={a.outbox ? `as of ${a.outbox.at}` : 'no digest yet'}>
                       {a.outbox ? `${a.outbox.depth} (${bytes(a.outbox.bytes)})` : '—'}
                     </td>

@@ -44,7 +44,12 @@ function refName(ref: string): string {
 function SchemaView(props: { schema: Schema; depth?: number }): JSX.Element {
   const s = props.schema;
   const depth = props.depth ?? 0;
-  if (s.$ref) return <a href={`#schema-${refName(s.$ref)}`} class="ref">{refName(s.$ref)}</a>;
+  if (s.$ref)
+    return (
+      <a href={`#schema-${refName(s.$ref)}`} class="ref">
+        {refName(s.$ref)}
+      </a>
+    );
   const alts = s.anyOf ?? s.oneOf;
   if (alts)
     return (
@@ -73,7 +78,8 @@ function SchemaView(props: { schema: Schema; depth?: number }): JSX.Element {
         {Object.entries(s.properties).map(([name, p]) => (
           <li key={name}>
             <code>{name}</code>
-            {s.required?.includes(name) ? '' : <span class="muted">?</span>}: <SchemaView schema={p} depth={depth + 1} />
+            {s.required?.includes(name) ? '' : <span class="muted">?</span>}:{' '}
+            <SchemaView schema={p} depth={depth + 1} />
             {p.description ? <span class="muted"> — {p.description}</span> : null}
           </li>
         ))}
@@ -96,20 +102,34 @@ function Operation(props: { method: string; path: string; op: OperationDoc }): J
   return (
     <details class="op" id={op.operationId}>
       <summary>
-        <span class={`method method-${op['x-websocket'] ? 'ws' : method}`}>{op['x-websocket'] ? 'ws' : method}</span>
+        <span class={`method method-${op['x-websocket'] ? 'ws' : method}`}>
+          {op['x-websocket'] ? 'ws' : method}
+        </span>
         <code class="path">{path}</code> <span>{op.summary}</span>
       </summary>
       <div class="op-body">
         {op.description ? <p>{op.description}</p> : null}
         {op.parameters?.length ? (
           <table class="table compact">
-            <thead><tr><th>parameter</th><th>in</th><th>schema</th><th>description</th></tr></thead>
+            <thead>
+              <tr>
+                <th>parameter</th>
+                <th>in</th>
+                <th>schema</th>
+                <th>description</th>
+              </tr>
+            </thead>
             <tbody>
               {op.parameters.map((p) => (
                 <tr key={`${p.in}-${p.name}`}>
-                  <td><code>{p.name}</code>{p.required ? ' *' : ''}</td>
+                  <td>
+                    <code>{p.name}</code>
+                    {p.required ? ' *' : ''}
+                  </td>
                   <td>{p.in}</td>
-                  <td><SchemaView schema={p.schema} /></td>
+                  <td>
+                    <SchemaView schema={p.schema} />
+                  </td>
                   <td>{p.description ?? ''}</td>
                 </tr>
               ))}
@@ -130,7 +150,11 @@ function Operation(props: { method: string; path: string; op: OperationDoc }): J
               <li key={code}>
                 <b>{code}</b> {r.description}
                 {content ? <span class="muted"> ({content[0]})</span> : null}
-                {content?.[1].schema ? <div class="schema"><SchemaView schema={content[1].schema} /></div> : null}
+                {content?.[1].schema ? (
+                  <div class="schema">
+                    <SchemaView schema={content[1].schema} />
+                  </div>
+                ) : null}
               </li>
             );
           })}
@@ -147,7 +171,12 @@ export function ApiReference(): JSX.Element {
   useEffect(() => {
     api<OpenApiDoc>('/api/v1/openapi.json').then(setDoc, (err: Error) => setError(err.message));
   }, []);
-  if (!doc) return <div class="page"><Empty>{error ?? 'Loading…'}</Empty></div>;
+  if (!doc)
+    return (
+      <div class="page">
+        <Empty>{error ?? 'Loading…'}</Empty>
+      </div>
+    );
   const byTag = new Map<string, Array<{ method: string; path: string; op: OperationDoc }>>();
   for (const [path, methods] of Object.entries(doc.paths))
     for (const [method, op] of Object.entries(methods)) {
@@ -158,7 +187,11 @@ export function ApiReference(): JSX.Element {
     <div class="page api-ref">
       <Panel
         title={`${doc.info.title} API ${doc.info.version}`}
-        actions={<a href="/api/v1/openapi.json" target="_blank" rel="noreferrer">openapi.json</a>}
+        actions={
+          <a href="/api/v1/openapi.json" target="_blank" rel="noreferrer">
+            openapi.json
+          </a>
+        }
       >
         <p>{doc.info.description}</p>
       </Panel>

@@ -31,7 +31,11 @@ export function Login(): JSX.Element {
         <button class="primary" type="submit" disabled={busy}>
           Sign in
         </button>
-        {session.value.error ? <p class="bad" role="alert">{session.value.error}</p> : null}
+        {session.value.error ? (
+          <p class="bad" role="alert">
+            {session.value.error}
+          </p>
+        ) : null}
         <p class="muted">Kept for this browser tab only (sessionStorage).</p>
       </form>
     </div>

@@ -41,13 +41,42 @@ export function Overview(): JSX.Element {
     <div class="page">
       <div class="stats">
         <Stat label="agents online" value={counts.online} tone="good" testId="agents-online" />
-        <Stat label="agents stale" value={counts.stale} tone={counts.stale ? 'warn' : undefined} hint="offline, routes kept" testId="agents-stale" />
-        <Stat label="agents offline" value={counts.offline} tone={counts.offline ? 'bad' : undefined} testId="agents-offline" />
-        <Stat label="services" value={s?.services ?? services.size} hint={`${active} active / ${stale} stale routes`} />
-        <Stat label="calls" value={rate(s?.calls.perSecond ?? 0)} hint={`${s?.calls.inFlight ?? 0} in flight`} testId="calls-rate" />
-        <Stat label="errors" value={rate(errorsNow)} tone={errorsNow > 0 ? 'bad' : undefined} hint={`${s?.calls.errors ?? 0} since start`} />
+        <Stat
+          label="agents stale"
+          value={counts.stale}
+          tone={counts.stale ? 'warn' : undefined}
+          hint="offline, routes kept"
+          testId="agents-stale"
+        />
+        <Stat
+          label="agents offline"
+          value={counts.offline}
+          tone={counts.offline ? 'bad' : undefined}
+          testId="agents-offline"
+        />
+        <Stat
+          label="services"
+          value={s?.services ?? services.size}
+          hint={`${active} active / ${stale} stale routes`}
+        />
+        <Stat
+          label="calls"
+          value={rate(s?.calls.perSecond ?? 0)}
+          hint={`${s?.calls.inFlight ?? 0} in flight`}
+          testId="calls-rate"
+        />
+        <Stat
+          label="errors"
+          value={rate(errorsNow)}
+          tone={errorsNow > 0 ? 'bad' : undefined}
+          hint={`${s?.calls.errors ?? 0} since start`}
+        />
         <Stat label="reports" value={rate(s?.reports.perSecond ?? 0)} hint="committed at the hub" />
-        <Stat label="report lag" value={duration(s?.reports.maxLagMs ?? null)} hint="edge accept → hub commit, max" />
+        <Stat
+          label="report lag"
+          value={duration(s?.reports.maxLagMs ?? null)}
+          hint="edge accept → hub commit, max"
+        />
       </div>
       <div class="grid2">
         <Panel title="Traffic (last 3 min)">
@@ -72,12 +101,20 @@ export function Overview(): JSX.Element {
           {s?.perService.length ? (
             <table class="table compact">
               <thead>
-                <tr><th>service</th><th>calls/s</th><th>errors/s</th><th>in flight</th><th>mean</th></tr>
+                <tr>
+                  <th>service</th>
+                  <th>calls/s</th>
+                  <th>errors/s</th>
+                  <th>in flight</th>
+                  <th>mean</th>
+                </tr>
               </thead>
               <tbody>
                 {s.perService.map((p) => (
                   <tr key={p.service}>
-                    <td><Link href={`/services/${encodeURIComponent(p.service)}`}>{p.service}</Link></td>
+                    <td>
+                      <Link href={`/services/${encodeURIComponent(p.service)}`}>{p.service}</Link>
+                    </td>
                     <td>{rate(p.perSecond)}</td>
                     <td class={p.errorsPerSecond > 0 ? 'bad' : ''}>{rate(p.errorsPerSecond)}</td>
                     <td>{p.inFlight}</td>
@@ -99,9 +136,17 @@ export function Overview(): JSX.Element {
                   <li key={`${at}-${i}`}>
                     <time>{new Date(at).toLocaleTimeString()}</time>
                     {d.who ? (
-                      d.who === 'central' ? <b>central</b> : <Link href={`/agents/${encodeURIComponent(d.who)}`}>{d.who}</Link>
+                      d.who === 'central' ? (
+                        <b>central</b>
+                      ) : (
+                        <Link href={`/agents/${encodeURIComponent(d.who)}`}>{d.who}</Link>
+                      )
                     ) : null}{' '}
-                    {event.type === 'agent-online' ? <Badge value="online" /> : event.type === 'agent-offline' ? <Badge value="offline" /> : null}{' '}
+                    {event.type === 'agent-online' ? (
+                      <Badge value="online" />
+                    ) : event.type === 'agent-offline' ? (
+                      <Badge value="offline" />
+                    ) : null}{' '}
                     {d.what}
                   </li>
                 );

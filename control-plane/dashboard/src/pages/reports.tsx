@@ -43,10 +43,14 @@ function LiveTail(props: { streamNames: string[] }): JSX.Element {
           <select value={stream} onChange={(e) => setStream(e.currentTarget.value)} aria-label="stream">
             <option value="">every stream</option>
             {props.streamNames.map((s) => (
-              <option key={s} value={s}>{s}</option>
+              <option key={s} value={s}>
+                {s}
+              </option>
             ))}
           </select>
-          <button onClick={() => setRunning(!running)} data-testid="tail-toggle">{running ? 'Stop' : 'Start'}</button>
+          <button onClick={() => setRunning(!running)} data-testid="tail-toggle">
+            {running ? 'Stop' : 'Start'}
+          </button>
           <button onClick={() => setLines([])}>Clear</button>
         </>
       }
@@ -56,12 +60,16 @@ function LiveTail(props: { streamNames: string[] }): JSX.Element {
           {lines.map((r) => (
             <li key={r.id}>
               <time>{new Date(r.at).toLocaleTimeString()}</time> <b>{r.agent}</b>/{r.stream} #{r.seq}{' '}
-              <code>{typeof r.data === 'string' ? r.data.slice(0, 300) : JSON.stringify(r.data).slice(0, 300)}</code>
+              <code>
+                {typeof r.data === 'string' ? r.data.slice(0, 300) : JSON.stringify(r.data).slice(0, 300)}
+              </code>
             </li>
           ))}
         </ul>
       ) : (
-        <Empty>{running ? 'Waiting for reports…' : 'Start the tail to see reports as the hub commits them.'}</Empty>
+        <Empty>
+          {running ? 'Waiting for reports…' : 'Start the tail to see reports as the hub commits them.'}
+        </Empty>
       )}
     </Panel>
   );
@@ -78,12 +86,22 @@ export function Reports(): JSX.Element {
         {list.length ? (
           <table class="table" data-testid="streams-table">
             <thead>
-              <tr><th>agent</th><th>stream</th><th>reports</th><th>bytes</th><th>last seq</th><th>lag</th><th>idle</th></tr>
+              <tr>
+                <th>agent</th>
+                <th>stream</th>
+                <th>reports</th>
+                <th>bytes</th>
+                <th>last seq</th>
+                <th>lag</th>
+                <th>idle</th>
+              </tr>
             </thead>
             <tbody>
               {list.map((s) => (
                 <tr key={`${s.agent}/${s.stream}`}>
-                  <td><Link href={`/agents/${encodeURIComponent(s.agent)}`}>{s.agent}</Link></td>
+                  <td>
+                    <Link href={`/agents/${encodeURIComponent(s.agent)}`}>{s.agent}</Link>
+                  </td>
                   <td>{s.stream}</td>
                   <td>{s.count}</td>
                   <td>{bytes(s.bytes)}</td>

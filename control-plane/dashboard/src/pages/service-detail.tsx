@@ -48,26 +48,65 @@ export function ServiceDetail(props: { name: string }): JSX.Element {
     [name],
   );
 
-  if (!detail) return <div class="page"><Empty>{error ?? 'Loading…'}</Empty></div>;
+  if (!detail)
+    return (
+      <div class="page">
+        <Empty>{error ?? 'Loading…'}</Empty>
+      </div>
+    );
   return (
     <div class="page">
-      <Panel title={<>Service {name} <span class="muted">policy: {detail.policySource}</span></>}>
+      <Panel
+        title={
+          <>
+            Service {name} <span class="muted">policy: {detail.policySource}</span>
+          </>
+        }
+      >
         {detail.central ? (
-          <p>Central service at <span class="mono">{detail.central.url}</span>{detail.central.visibleTo ? ` (visible to ${JSON.stringify(detail.central.visibleTo)})` : ' (visible to every edge)'}</p>
+          <p>
+            Central service at <span class="mono">{detail.central.url}</span>
+            {detail.central.visibleTo
+              ? ` (visible to ${JSON.stringify(detail.central.visibleTo)})`
+              : ' (visible to every edge)'}
+          </p>
         ) : null}
         <table class="table" data-testid="instances-table">
           <thead>
             <tr>
-              <th>health</th><th>state</th><th>origin</th><th>site</th><th>address</th><th>priority</th>
-              <th>in flight</th><th>ok</th><th>failed</th><th>p50</th><th>p99</th><th>labels</th>
+              <th>health</th>
+              <th>state</th>
+              <th>origin</th>
+              <th>site</th>
+              <th>address</th>
+              <th>priority</th>
+              <th>in flight</th>
+              <th>ok</th>
+              <th>failed</th>
+              <th>p50</th>
+              <th>p99</th>
+              <th>labels</th>
             </tr>
           </thead>
           <tbody>
             {detail.instances.map((i) => (
               <tr key={i.key}>
-                <td><Badge value={i.health} title={i.ejectedUntil ? `ejected until ${i.ejectedUntil}` : undefined} /></td>
-                <td><Badge value={i.state} /></td>
-                <td>{i.origin === 'central' ? 'central' : <Link href={`/agents/${encodeURIComponent(i.origin)}`}>{i.origin}</Link>}</td>
+                <td>
+                  <Badge
+                    value={i.health}
+                    title={i.ejectedUntil ? `ejected until ${i.ejectedUntil}` : undefined}
+                  />
+                </td>
+                <td>
+                  <Badge value={i.state} />
+                </td>
+                <td>
+                  {i.origin === 'central' ? (
+                    'central'
+                  ) : (
+                    <Link href={`/agents/${encodeURIComponent(i.origin)}`}>{i.origin}</Link>
+                  )}
+                </td>
                 <td>{i.site}</td>
                 <td class="mono">{i.address}</td>
                 <td>{i.priority}</td>

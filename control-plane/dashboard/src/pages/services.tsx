@@ -21,11 +21,23 @@ export function Services(): JSX.Element {
     <div class="page">
       <Panel title={`Services (${names.length})`}>
         {names.length === 0 ? (
-          <Empty>No service yet: agents advertise theirs; central ones come from the config or POST /api/v1/services.</Empty>
+          <Empty>
+            No service yet: agents advertise theirs; central ones come from the config or POST
+            /api/v1/services.
+          </Empty>
         ) : (
           <table class="table" data-testid="services-table">
             <thead>
-              <tr><th>service</th><th>kind</th><th>instances</th><th>sites</th><th>calls/s</th><th>errors/s</th><th>in flight</th><th>mean</th></tr>
+              <tr>
+                <th>service</th>
+                <th>kind</th>
+                <th>instances</th>
+                <th>sites</th>
+                <th>calls/s</th>
+                <th>errors/s</th>
+                <th>in flight</th>
+                <th>mean</th>
+              </tr>
             </thead>
             <tbody>
               {names.map((name) => {
@@ -33,9 +45,14 @@ export function Services(): JSX.Element {
                 const t = traffic.get(name);
                 return (
                   <tr key={name}>
-                    <td><Link href={`/services/${encodeURIComponent(name)}`}>{name}</Link></td>
+                    <td>
+                      <Link href={`/services/${encodeURIComponent(name)}`}>{name}</Link>
+                    </td>
                     <td>{s.central ? 'central' : 'edge'}</td>
-                    <td>{s.active}{s.stale ? <span class="muted"> +{s.stale} stale</span> : null}</td>
+                    <td>
+                      {s.active}
+                      {s.stale ? <span class="muted"> +{s.stale} stale</span> : null}
+                    </td>
                     <td>{[...s.sites].sort().join(', ')}</td>
                     <td>{rate(t?.perSecond ?? 0)}</td>
                     <td class={t && t.errorsPerSecond > 0 ? 'bad' : ''}>{rate(t?.errorsPerSecond ?? 0)}</td>

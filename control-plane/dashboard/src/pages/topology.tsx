@@ -32,7 +32,12 @@ export function Topology(): JSX.Element {
     };
   }, [version]);
 
-  if (!view) return <div class="page"><Empty>{error ?? 'Loading…'}</Empty></div>;
+  if (!view)
+    return (
+      <div class="page">
+        <Empty>{error ?? 'Loading…'}</Empty>
+      </div>
+    );
   const cx = W / 2;
   const cy = H / 2;
   const n = view.edges.length;
@@ -50,7 +55,9 @@ export function Topology(): JSX.Element {
           ))}
           <g class="hub">
             <circle cx={cx} cy={cy} r={46} />
-            <text x={cx} y={cy - 4} text-anchor="middle" class="title">hub</text>
+            <text x={cx} y={cy - 4} text-anchor="middle" class="title">
+              hub
+            </text>
             <text x={cx} y={cy + 14} text-anchor="middle" class="sub">
               {view.hub.services.length} central service{view.hub.services.length === 1 ? '' : 's'}
             </text>
@@ -63,7 +70,9 @@ export function Topology(): JSX.Element {
               onClick={() => navigate(`/agents/${encodeURIComponent(e.id)}`)}
             >
               <circle cx={x} cy={y} r={30} />
-              <text x={x} y={y + 4} text-anchor="middle" class="title">{e.id.length > 14 ? `${e.id.slice(0, 13)}…` : e.id}</text>
+              <text x={x} y={y + 4} text-anchor="middle" class="title">
+                {e.id.length > 14 ? `${e.id.slice(0, 13)}…` : e.id}
+              </text>
               <text x={x} y={y + 46} text-anchor="middle" class="sub">
                 {e.site ?? '?'} · {e.strategy ?? '?'}
               </text>
@@ -77,14 +86,20 @@ export function Topology(): JSX.Element {
           ))}
         </svg>
         <p class="legend">
-          ↑ shares with the hub (its own services) · ↓ central services the hub sends it. The hub never passes one
-          edge's services to another edge.
+          ↑ shares with the hub (its own services) · ↓ central services the hub sends it. The hub never passes
+          one edge's services to another edge.
         </p>
       </Panel>
       <Panel title="Central services">
         {view.hub.services.length ? (
           <table class="table">
-            <thead><tr><th>service</th><th>url</th><th>visible to</th></tr></thead>
+            <thead>
+              <tr>
+                <th>service</th>
+                <th>url</th>
+                <th>visible to</th>
+              </tr>
+            </thead>
             <tbody>
               {view.hub.services.map((s) => (
                 <tr key={s.name}>
