@@ -15,5 +15,11 @@ export default defineConfig({
     target: 'es2022',
     reportCompressedSize: false,
   },
+  // `pnpm --filter @tether/control-plane dev:dashboard`: the page on :5173, the API of a local `pnpm start`.
+  server: {
+    proxy: {
+      '/api': { target: process.env.TETHER_API ?? 'http://127.0.0.1:8080', ws: true },
+    },
+  },
   logLevel: 'warn',
 });

@@ -23,7 +23,7 @@ export function topology(deps: TopologyDeps): Topology {
   const shared = new Map<string, Map<string, 'active' | 'stale'>>();
   for (const route of deps.table.list({ originKind: 'edge' })) {
     let byService = shared.get(route.origin);
-    if (!byService) shared.set(route.origin, (byService = new Map()));
+    if (!byService) shared.set(route.origin, (byService = new Map<string, 'active' | 'stale'>()));
     // A service with any active instance at this edge shows as active.
     if (byService.get(route.service) !== 'active') byService.set(route.service, route.state);
   }

@@ -35,7 +35,7 @@ function fromRow(row: Row): Match {
 
 function rowsOf<T extends { match: Match }>(items: readonly T[], n: (item: T) => number): Row[] | null {
   const rows = items.map((item) => toRow(item.match, n(item)));
-  return rows.every((r) => r !== null) ? (rows as Row[]) : null;
+  return rows.every((r) => r !== null) ? rows : null;
 }
 
 function Rows(props: {
