@@ -124,17 +124,8 @@ export const TopologySchema = z.object({
   edges: z.array(TopologyEdgeSchema),
 });
 
-/** Per (agent, stream): what was committed during the last stats interval. */
-export const StreamTickSchema = z.object({
-  agent: z.string(),
-  stream: z.string(),
-  count: z.number().int(),
-  bytes: z.number().int(),
-  lastSeq: z.number().int(),
-  lastAt: z.number().int(),
-  lastReceivedAt: z.number().int(),
-  lagMs: z.number(),
-});
+/** Per (agent, stream): what was committed during the last stats interval (`count`, `bytes`: in the interval). */
+export const StreamTickSchema = StreamViewSchema.omit({ idleMs: true });
 
 /** Per service: calls finished during the last stats interval and calls in flight now. */
 export const ServiceTickSchema = z.object({

@@ -102,6 +102,33 @@ function Rows(props: {
   );
 }
 
+/** A fieldset of match rows, or a hint to use JSON when the matches do not fit one row each (`rows` null). */
+function RowsField(props: {
+  legend: string;
+  rows: Row[] | null;
+  label: string;
+  testId: string;
+  disabled: boolean;
+  onChange: (rows: Row[]) => void;
+}): JSX.Element {
+  return (
+    <fieldset>
+      <legend>{props.legend}</legend>
+      {props.rows ? (
+        <Rows
+          rows={props.rows}
+          label={props.label}
+          testId={props.testId}
+          disabled={props.disabled}
+          onChange={props.onChange}
+        />
+      ) : (
+        <p class="note">These use combined matches: edit them as JSON.</p>
+      )}
+    </fieldset>
+  );
+}
+
 /**
  * The route selection policy of a service: the common knobs as a form (tiers and weights by site, agent or
  * one label; local-first; default weight; edge callers; the circuit breaker), everything as JSON. Saving PUTs
@@ -238,38 +265,22 @@ export function PolicyEditor(props: {
               }
             />
           </label>
-          <fieldset>
-            <legend>priority tiers (lowest takes the calls; the next takes over)</legend>
-            {tiers ? (
-              <Rows
-                rows={tiers}
-                label="priority"
-                testId="policy-tiers"
-                disabled={ro}
-                onChange={(rows) =>
-                  update({ tiers: rows.map((r) => ({ match: fromRow(r), priority: r.n })) })
-                }
-              />
-            ) : (
-              <p class="note">These tiers use combined matches: edit them as JSON.</p>
-            )}
-          </fieldset>
-          <fieldset>
-            <legend>weights inside a tier</legend>
-            {weights ? (
-              <Rows
-                rows={weights}
-                label="weight"
-                testId="policy-weights"
-                disabled={ro}
-                onChange={(rows) =>
-                  update({ weights: rows.map((r) => ({ match: fromRow(r), weight: r.n })) })
-                }
-              />
-            ) : (
-              <p class="note">These weights use combined matches: edit them as JSON.</p>
-            )}
-          </fieldset>
+          <RowsField
+            legend="priority tiers (lowest takes the calls; the next takes over)"
+            rows={tiers}
+            label="priority"
+            testId="policy-tiers"
+            disabled={ro}
+            onChange={(rows) => update({ tiers: rows.map((r) => ({ match: fromRow(r), priority: r.n })) })}
+          />
+          <RowsField
+            legend="weights inside a tier"
+            rows={weights}
+            label="weight"
+            testId="policy-weights"
+            disabled={ro}
+            onChange={(rows) => update({ weights: rows.map((r) => ({ match: fromRow(r), weight: r.n })) })}
+          />
           <fieldset>
             <legend>circuit breaker</legend>
             <label>

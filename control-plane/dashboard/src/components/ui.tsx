@@ -1,4 +1,6 @@
 import type { ComponentChildren, JSX } from 'preact';
+import { duration, rate } from '../format.js';
+import type { StatsEvent } from '../types.js';
 
 /** A coloured status word: online/healthy green, stale/half-open amber, offline/ejected red-grey. */
 export function Badge(props: { value: string; title?: string }): JSX.Element {
@@ -62,4 +64,17 @@ export function Sparkline(props: { values: readonly number[]; label: string }): 
 /** A message for an empty table or a failed load. */
 export function Empty(props: { children: ComponentChildren }): JSX.Element {
   return <p class="empty">{props.children}</p>;
+}
+
+/** A service's traffic in the last stats interval as four cells: calls/s, errors/s, in flight, mean duration. */
+export function TrafficCells(props: { tick: StatsEvent['perService'][number] | undefined }): JSX.Element {
+  const t = props.tick;
+  return (
+    <>
+      <td>{rate(t?.perSecond ?? 0)}</td>
+      <td class={t && t.errorsPerSecond > 0 ? 'bad' : ''}>{rate(t?.errorsPerSecond ?? 0)}</td>
+      <td>{t?.inFlight ?? 0}</td>
+      <td>{duration(t?.meanMs ?? null)}</td>
+    </>
+  );
 }

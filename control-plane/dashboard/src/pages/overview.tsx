@@ -1,5 +1,5 @@
 import type { JSX } from 'preact';
-import { Badge, Empty, Panel, Sparkline, Stat } from '../components/ui.js';
+import { Badge, Empty, Panel, Sparkline, Stat, TrafficCells } from '../components/ui.js';
 import { duration, rate } from '../format.js';
 import { Link } from '../router.js';
 import { agentCounts, recentEvents, routes, stats, statsHistory } from '../store.js';
@@ -115,10 +115,7 @@ export function Overview(): JSX.Element {
                     <td>
                       <Link href={`/services/${encodeURIComponent(p.service)}`}>{p.service}</Link>
                     </td>
-                    <td>{rate(p.perSecond)}</td>
-                    <td class={p.errorsPerSecond > 0 ? 'bad' : ''}>{rate(p.errorsPerSecond)}</td>
-                    <td>{p.inFlight}</td>
-                    <td>{duration(p.meanMs)}</td>
+                    <TrafficCells tick={p} />
                   </tr>
                 ))}
               </tbody>

@@ -1,6 +1,5 @@
 import type { JSX } from 'preact';
-import { Empty, Panel } from '../components/ui.js';
-import { duration, rate } from '../format.js';
+import { Empty, Panel, TrafficCells } from '../components/ui.js';
 import { Link } from '../router.js';
 import { routes, stats } from '../store.js';
 
@@ -54,10 +53,7 @@ export function Services(): JSX.Element {
                       {s.stale ? <span class="muted"> +{s.stale} stale</span> : null}
                     </td>
                     <td>{[...s.sites].sort().join(', ')}</td>
-                    <td>{rate(t?.perSecond ?? 0)}</td>
-                    <td class={t && t.errorsPerSecond > 0 ? 'bad' : ''}>{rate(t?.errorsPerSecond ?? 0)}</td>
-                    <td>{t?.inFlight ?? 0}</td>
-                    <td>{duration(t?.meanMs ?? null)}</td>
+                    <TrafficCells tick={t} />
                   </tr>
                 );
               })}
