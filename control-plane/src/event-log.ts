@@ -36,8 +36,8 @@ export class EventLog {
 
   constructor(options: { clock: Pick<Clock, 'now'>; perAgent?: number; maxAgents?: number }) {
     this.#clock = options.clock;
-    this.#perAgent = options.perAgent ?? 50;
-    this.#maxAgents = options.maxAgents ?? 10_000;
+    this.#perAgent = options.perAgent ?? 30;
+    this.#maxAgents = options.maxAgents ?? 1000;
   }
 
   /** Records every event of `bus` that concerns an agent; returns the function that stops it. */
