@@ -104,6 +104,7 @@ export class Advertiser {
       site: this.#opts.site,
       labels: this.#opts.labels,
       routes: this.advertised,
+      ...this.#outbox(),
     };
     this.#publish(advertTopic(this.#opts.id), message);
   }
@@ -125,6 +126,11 @@ export class Advertiser {
     this.#publish(advertTopic(this.#opts.id), message);
   }
 
+  /** The outbox figures to send along, when the agent has an outbox. */
+  #outbox(): { outbox?: OutboxStats } {
+    return this.#opts.outboxStats ? { outbox: this.#opts.outboxStats() } : {};
+  }
+
   /** Sends a digest of the advertised set at the current seq. */
   digest(): void {
     if (!this.#connected) return;
@@ -135,7 +141,7 @@ export class Advertiser {
       seq: this.#seq,
       digest: routesDigest(this.#advertised.values()),
       count: this.#advertised.size,
-      ...(this.#opts.outboxStats ? { outbox: this.#opts.outboxStats() } : {}),
+      ...this.#outbox(),
     };
     this.#publish(advertTopic(this.#opts.id), message);
   }

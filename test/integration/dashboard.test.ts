@@ -72,6 +72,8 @@ describe('dashboard (headless Chromium)', () => {
     await expect.poll(() => agentBadge('edge-berlin').textContent()).toBe('online');
     await expect.poll(() => agentBadge('edge-paris').textContent()).toBe('online');
     await page.locator('[data-testid="live"]', { hasText: 'live' }).waitFor();
+    // The outbox figures come with the agent's snapshot.
+    await page.locator('tr[data-agent="edge-berlin"] td', { hasText: '0 (0 B)' }).waitFor();
     await shot('agents');
 
     // A marker on the page's global object survives only if the page is never reloaded.

@@ -40,26 +40,23 @@ export function onEvent(listener: (e: ControlPlaneEvent) => void): () => void {
   return () => listeners.delete(listener);
 }
 
+/** Origins that have stale routes (one pass over the routes, recomputed when they change). */
+const staleOrigins = computed(() => {
+  const origins = new Set<string>();
+  for (const r of routes.value.values()) if (r.state === 'stale') origins.add(r.origin);
+  return origins;
+});
+
 /** An agent's liveness as the overview counts it: stale = offline but its routes are still kept. */
-export function agentState(
-  a: AgentView,
-  all: ReadonlyMap<string, KeyedRoute>,
-): 'online' | 'stale' | 'offline' {
+export function agentState(a: AgentView): 'online' | 'stale' | 'offline' {
   if (a.status === 'online') return 'online';
-  for (const r of all.values()) if (r.origin === a.id && r.state === 'stale') return 'stale';
-  return 'offline';
+  return staleOrigins.value.has(a.id) ? 'stale' : 'offline';
 }
 
 /** Agents by liveness, computed from the live maps. */
 export const agentCounts = computed(() => {
   const counts = { online: 0, stale: 0, offline: 0 };
-  const staleOrigins = new Set<string>();
-  for (const r of routes.value.values()) if (r.state === 'stale') staleOrigins.add(r.origin);
-  for (const a of agents.value.values()) {
-    if (a.status === 'online') counts.online++;
-    else if (staleOrigins.has(a.id)) counts.stale++;
-    else counts.offline++;
-  }
+  for (const a of agents.value.values()) counts[agentState(a)]++;
   return counts;
 });
 

@@ -29,6 +29,7 @@ export async function handleSnapshot(
     })
     .immediate();
   ctx.bus.emitRouteEvents(events);
+  if (message.outbox) ctx.telemetry.recordOutbox(agentId, message.outbox, now);
   announceAgent(ctx, agentId);
   ctx.logger.debug({ agentId, routes: accepted.length, events: events.length }, 'snapshot applied');
   await ctx.distribution.sendFull(agentId);

@@ -127,7 +127,7 @@ export function AgentDetail(props: { id: string }): JSX.Element {
       <Panel
         title={
           <>
-            Agent {id} <Badge value={agentState(agent, routes.value)} />
+            Agent {id} <Badge value={agentState(agent)} />
           </>
         }
         actions={<AdminActions id={id} />}

@@ -41,7 +41,7 @@ export function Agents(): JSX.Element {
                 return (
                   <tr key={a.id} data-agent={a.id}>
                     <td>
-                      <Badge value={agentState(a, routes.value)} />
+                      <Badge value={agentState(a)} />
                     </td>
                     <td>
                       <Link href={`/agents/${encodeURIComponent(a.id)}`}>{a.id}</Link>
