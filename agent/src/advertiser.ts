@@ -17,6 +17,7 @@ import {
   type AgentStatus,
   type Clock,
   type Labels,
+  type OutboxStats,
   type ResyncRequest,
   type Route,
   type RouteKey,
@@ -41,6 +42,8 @@ export interface AdvertiserOptions {
   clock?: Clock;
   /** Makes a fresh epoch id (default randomUUID). */
   newEpoch?: () => string;
+  /** The report outbox's figures, sent with each digest for the operator's view. */
+  outboxStats?: () => OutboxStats;
 }
 
 /**
@@ -101,6 +104,7 @@ export class Advertiser {
       site: this.#opts.site,
       labels: this.#opts.labels,
       routes: this.advertised,
+      ...this.#outbox(),
     };
     this.#publish(advertTopic(this.#opts.id), message);
   }
@@ -122,6 +126,11 @@ export class Advertiser {
     this.#publish(advertTopic(this.#opts.id), message);
   }
 
+  /** The outbox figures to send along, when the agent has an outbox. */
+  #outbox(): { outbox?: OutboxStats } {
+    return this.#opts.outboxStats ? { outbox: this.#opts.outboxStats() } : {};
+  }
+
   /** Sends a digest of the advertised set at the current seq. */
   digest(): void {
     if (!this.#connected) return;
@@ -132,6 +141,7 @@ export class Advertiser {
       seq: this.#seq,
       digest: routesDigest(this.#advertised.values()),
       count: this.#advertised.size,
+      ...this.#outbox(),
     };
     this.#publish(advertTopic(this.#opts.id), message);
   }

@@ -32,6 +32,7 @@ import type { Credential } from './credentials/credential-file.js';
 import { normalizeControlPlaneUrl, redactUrl } from './control-plane-url.js';
 import { HealthChecker } from './health-checker.js';
 import { createLogger, type AgentLogger, type LogLevel } from './logger.js';
+import { AgentMetrics } from './metrics.js';
 import { MqttTransport } from './mqtt-transport.js';
 import { sqliteNativeBinding } from './native-binding.js';
 import { ReportForwarder } from './reports/forwarder.js';
@@ -166,6 +167,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     logger,
     clock,
     digestIntervalMs: options.digestIntervalMs ?? 30_000,
+    outboxStats: () => outbox.stats(),
   });
   const sync = new RouteSync({
     id: options.id,
@@ -191,7 +193,23 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
       logger.warn({ service: spec.name, url: spec.url, source: spec.source }, 'duplicate service ignored');
     }
   }
-  const tunnel = await openAgentTunnel({ id: options.id, transport, table, clock, logger });
+  const tunnel = await openAgentTunnel({
+    id: options.id,
+    transport,
+    table,
+    clock,
+    logger,
+    observe: (direction, service) => metrics.beginCall(direction, service, () => clock.now()),
+  });
+  const metrics = new AgentMetrics({
+    connection: () => transport.stats,
+    routes: () => ({
+      local: table.count({ origin: options.id }),
+      central: table.count({ originKind: 'central' }),
+    }),
+    outbox: () => outbox.stats(),
+    tunnel: () => tunnel.endpoint.stats,
+  });
   await sync.start();
   const forwarder = new ReportForwarder({ agentId: options.id, outbox, transport, logger, clock });
   await forwarder.start();
@@ -237,7 +255,15 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     },
     listRoutes: (): Route[] => table.list(),
     status,
-    acceptReports: (stream, reports) => outbox.accept(stream, reports),
+    acceptReports: async (stream, reports) => {
+      const accepted = await outbox.accept(stream, reports);
+      metrics.reportsAccepted.inc(reports.length);
+      return accepted;
+    },
+    metrics: async () => ({
+      body: await metrics.registry.metrics(),
+      contentType: metrics.registry.contentType,
+    }),
   };
 
   let api;

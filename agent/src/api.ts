@@ -34,6 +34,8 @@ export interface ApiBackend {
   status(): AgentStatusView;
   /** Stores reports durably in the outbox; resolves with their seqs once committed. */
   acceptReports(stream: string, reports: NewReport[]): Promise<Accepted>;
+  /** The Prometheus exposition of the agent's metrics. */
+  metrics(): Promise<{ body: string; contentType: string }>;
 }
 
 const STATUS_BY_CODE: Record<string, 400 | 401 | 403 | 404 | 409 | 413 | 504 | 507> = {
@@ -48,11 +50,15 @@ const STATUS_BY_CODE: Record<string, 400 | 401 | 403 | 404 | 409 | 413 | 504 | 5
   outbox_full: 507,
 };
 
-/** The agent's localhost API (hono): local services, known routes, status and liveness. */
+/** The agent's localhost API (hono): local services, known routes, status, liveness and Prometheus metrics. */
 export function createApi(backend: ApiBackend, logger: AgentLogger): Hono {
   const app = new Hono();
 
   app.get('/healthz', (c) => c.json({ ok: true }));
+  app.get('/metrics', async (c) => {
+    const { body, contentType } = await backend.metrics();
+    return c.body(body, 200, { 'content-type': contentType });
+  });
   app.get('/v1/status', (c) => c.json(backend.status()));
   app.get('/v1/routes', (c) =>
     c.json({ routes: backend.listRoutes().map((r) => ({ key: routeKey(r), ...r })) }),

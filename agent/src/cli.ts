@@ -2,7 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { startAgent, type AgentHandle } from './agent.js';
 import { ConfigError } from './config-error.js';
 import { enroll, type EnrollFlags } from './enroll/enroll-command.js';
-import { createLogger, LOG_LEVELS } from './logger.js';
+import { createLogger, LOG_FORMATS, LOG_LEVELS } from './logger.js';
 import { CONFIG_DEFAULTS, loadConfig, type CliFlags } from './resolve-config.js';
 import { DEFAULT_API, reportFromStdin } from './report-command.js';
 import { AGENT_VERSION } from './version.js';
@@ -68,6 +68,12 @@ export async function main(argv: string[]): Promise<void> {
         `log level (default ${CONFIG_DEFAULTS.logLevel}) [env TETHER_LOG_LEVEL]`,
       ).choices([...LOG_LEVELS]),
     )
+    .addOption(
+      new Option(
+        '--log-format <format>',
+        `log format: pretty when stderr is a terminal, else JSON (default ${CONFIG_DEFAULTS.logFormat}) [env TETHER_LOG_FORMAT]`,
+      ).choices([...LOG_FORMATS]),
+    )
     .option(
       '--outbox-max-bytes <size>',
       `report outbox limit in body bytes (default ${CONFIG_DEFAULTS.outboxMaxBytes}) [env TETHER_OUTBOX_MAX_BYTES]`,
@@ -129,7 +135,7 @@ export async function main(argv: string[]): Promise<void> {
 
 async function run(flags: CliFlags): Promise<void> {
   const config = await loadConfig(flags, process.env);
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, 2, config.logFormat);
   const agent: AgentHandle = await startAgent({ ...config, logger });
   if (config.api.port === 0) process.stdout.write(`${JSON.stringify({ api: agent.apiPort })}\n`);
   logger.info({ apiPort: agent.apiPort, host: config.api.host }, 'local API listening');

@@ -7,7 +7,7 @@ import {
   SiteSchema,
 } from '@tether/shared';
 import type { AdvertiseStrategy, Labels } from '@tether/shared';
-import { LOG_LEVELS, type LogLevel } from './logger.js';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './logger.js';
 import type { Credential } from './credentials/credential-file.js';
 import type { OutboxLimits } from './reports/outbox.js';
 
@@ -70,6 +70,7 @@ export const ConfigFileSchema = z.strictObject({
   stateDir: z.string().min(1).optional(),
   digestInterval: DurationInputSchema.optional(),
   logLevel: z.enum(LOG_LEVELS).optional(),
+  logFormat: z.enum(LOG_FORMATS).optional(),
   outbox: z
     .strictObject({
       maxBytes: SizeInputSchema.optional(),
@@ -130,6 +131,7 @@ export interface AgentConfig {
   stateDir: string;
   digestIntervalMs: number;
   logLevel: LogLevel;
+  logFormat: LogFormat;
   outbox: OutboxLimits;
   tls: TlsSettings;
   /** The state dir's credential, when the agent runs from one (rotations update it). */

@@ -59,6 +59,8 @@ export interface ConnectionStats {
   connectedSince: number | null;
   lastError: string | null;
   reconnects: number;
+  /** MQTT publishes and their payload bytes since the start: `in` received, `out` sent. */
+  traffic: { messagesIn: number; messagesOut: number; bytesIn: number; bytesOut: number };
 }
 
 const CONNACK_REFUSED_CREDENTIALS = new Set([4, 5]);
@@ -88,6 +90,7 @@ export class MqttTransport implements Transport {
   #connectedSince: number | null = null;
   #lastError: string | null = null;
   #reconnects = 0;
+  readonly #traffic = { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0 };
   #authRefused = false;
   #generation = 0;
 
@@ -160,6 +163,7 @@ export class MqttTransport implements Transport {
       connectedSince: this.#connectedSince,
       lastError: this.#lastError,
       reconnects: this.#reconnects,
+      traffic: { ...this.#traffic },
     };
   }
 
@@ -181,6 +185,8 @@ export class MqttTransport implements Transport {
       typeof payload === 'string'
         ? payload
         : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+    this.#traffic.messagesOut++;
+    this.#traffic.bytesOut += typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
     await new Promise<void>((resolve, reject) => {
       this.#pending.add(reject);
       this.#client.publish(topic, body, { qos: options.qos ?? 1, retain: options.retain ?? false }, (err) => {
@@ -325,6 +331,8 @@ export class MqttTransport implements Transport {
   }
 
   #dispatch(topic: string, payload: Buffer): void {
+    this.#traffic.messagesIn++;
+    this.#traffic.bytesIn += payload.byteLength;
     for (const [filter, sub] of this.#subs) {
       if (!topicMatches(filter, topic)) continue;
       for (const handler of [...sub.handlers]) handler(topic, payload);

@@ -25,7 +25,7 @@ import {
 } from './config-schema.js';
 import { normalizeControlPlaneUrl } from './control-plane-url.js';
 import { readCredential, secretDigest, type Credential } from './credentials/credential-file.js';
-import { LOG_LEVELS } from './logger.js';
+import { LOG_FORMATS, LOG_LEVELS } from './logger.js';
 import { serviceKey, toServiceSpec } from './service-spec.js';
 
 /** The `run` command's flags as commander hands them over (strings; repeatable flags as arrays). */
@@ -43,6 +43,7 @@ export interface CliFlags {
   config?: string;
   digestInterval?: string;
   logLevel?: string;
+  logFormat?: string;
   outboxMaxBytes?: string;
   outboxMaxAge?: string;
   outboxOverflow?: string;
@@ -73,6 +74,7 @@ export const CONFIG_DEFAULTS = {
   apiPort: 7070,
   digestInterval: '30s',
   logLevel: 'info',
+  logFormat: 'auto',
   outboxMaxBytes: '256MiB',
   outboxMaxAge: '7d',
   outboxOverflow: 'refuse',
@@ -191,6 +193,11 @@ export function resolveConfig({
     pick(flags.logLevel, 'TETHER_LOG_LEVEL', file.logLevel) ?? CONFIG_DEFAULTS.logLevel,
     'log level (--log-level)',
   );
+  const logFormat = check(
+    z.enum(LOG_FORMATS),
+    pick(flags.logFormat, 'TETHER_LOG_FORMAT', file.logFormat) ?? CONFIG_DEFAULTS.logFormat,
+    'log format (--log-format)',
+  );
 
   const maxBytes = parseBytes(
     check(
@@ -226,6 +233,7 @@ export function resolveConfig({
     stateDir,
     digestIntervalMs,
     logLevel,
+    logFormat,
     outbox: { maxBytes, maxAgeMs, overflow },
     tls: resolveTls(flags, env, file, credential),
     ...(credential ? { credential } : {}),

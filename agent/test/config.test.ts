@@ -52,6 +52,7 @@ describe('config precedence', () => {
       stateDir: path.join('/srv', '.tether', 'edge-1'),
       digestIntervalMs: 30_000,
       logLevel: 'info',
+      logFormat: 'auto',
       services: [],
     });
   });

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   ConflictError,
   NotFoundError,
@@ -19,7 +19,7 @@ import { startControlPlane, type ControlPlanePorts } from './control-plane.js';
 import { createGrant, parseGrantRequest } from './enrollment/grants.js';
 import { retentionPolicy } from './reports/retention-config.js';
 import { openDatabase } from './db/open-database.js';
-import { createLogger } from './logger.js';
+import { createLogger, LOG_LEVELS, type LogFormat } from './logger.js';
 import { registerAgent } from './register-agent.js';
 import { markRevoked } from './revocation/revoke-agent.js';
 import { AgentStore } from './store/agent-store.js';
@@ -44,6 +44,7 @@ interface ServeFlags {
   mqttsPort?: number;
   publicMqttUrl: string[];
   logLevel: string;
+  logFormat: LogFormat;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -85,7 +86,7 @@ async function serve(flags: ServeFlags): Promise<void> {
   const publicMqttUrls = flags.publicMqttUrl.length
     ? (parseConfig({ publicMqttUrls: flags.publicMqttUrl }, '--public-mqtt-url').publicMqttUrls ?? [])
     : (file.publicMqttUrls ?? []);
-  const logger = createLogger(flags.logLevel);
+  const logger = createLogger(flags.logLevel, flags.logFormat);
   const limits = limitsFromConfig(file.limits);
   if (flags.maxPacketSize !== undefined) limits.maxPacketBytes = flags.maxPacketSize;
   if (flags.connectTimeout !== undefined) {
@@ -145,7 +146,7 @@ function readyHint(
   ].filter(Boolean);
   return [
     '',
-    `Tether control plane is up. API: ${api}/api/v1/agents  MQTT: ${mqtt.join(' ') || `(${api.replace('http', 'ws')}/mqtt)`}`,
+    `Tether control plane is up. Dashboard: ${api}/  API: ${api}/api/v1/agents  MQTT: ${mqtt.join(' ') || `(${api.replace('http', 'ws')}/mqtt)`}`,
     ...(fingerprint ? [`TLS certificate: ${fingerprint}`] : []),
     `API token (admin, created on first start): curl -H "authorization: Bearer $(cat ${join(dataDir, BOOTSTRAP_TOKEN_FILE)})" ...`,
     `Enroll an agent:  pnpm exec tether-cp grant create --data-dir ${dataDir}`,
@@ -283,7 +284,14 @@ export function createProgram(): Command {
       collect,
       [],
     )
-    .option('--log-level <level>', 'log level (logs go to stderr)', 'info')
+    .addOption(
+      new Option('--log-level <level>', 'log level (logs go to stderr)').choices(LOG_LEVELS).default('info'),
+    )
+    .addOption(
+      new Option('--log-format <format>', 'log format: pretty when stderr is a terminal, else JSON')
+        .choices(['auto', 'json', 'pretty'])
+        .default('auto'),
+    )
     .action((flags: ServeFlags) => serve(flags));
   const agent = program.command('agent').description('manage agents');
   agent

@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import { getRequestListener } from '@hono/node-server';
 import type { Aedes } from 'aedes';
 import type BetterSqlite3 from 'better-sqlite3';
+import type { Hono } from 'hono';
 import {
   HealthTracker,
   HUB_SUBSCRIPTIONS,
@@ -23,6 +24,9 @@ import { RequestAuth, sendAuthRefusal } from './auth/request-auth.js';
 import { requestActor } from './auth/token-routes.js';
 import { TokenStore } from './auth/token-store.js';
 import { brokerLimits, type BrokerLimitsOverride } from './broker/limits.js';
+import { AgentTelemetry } from './agent-telemetry.js';
+import { countBrokerTraffic } from './broker/traffic-metrics.js';
+import { CallStats } from './calls/call-stats.js';
 import type { RoutePicker } from './calls/route-picker.js';
 import { startCalls } from './calls/start-calls.js';
 import { createBroker } from './broker/create-broker.js';
@@ -31,6 +35,7 @@ import { defaultMqttUrls } from './enrollment/mqtt-urls.js';
 import { openDatabase } from './db/open-database.js';
 import { Distribution } from './distribution.js';
 import { EventBus } from './event-bus.js';
+import { EventLog } from './event-log.js';
 import { createApp } from './http/app.js';
 import { attachWebSockets } from './http/upgrade.js';
 import { Liveness } from './liveness.js';
@@ -43,9 +48,12 @@ import { ReportIngress } from './reports/report-ingress.js';
 import { ReportRetention, type RetentionPolicy } from './reports/report-retention.js';
 import { ReportStore } from './reports/report-store.js';
 import { Revocations } from './revocation/revocations.js';
+import { ReportTicks } from './reports/report-ticks.js';
 import { CentralServices } from './services/central-services.js';
 import { StaleSweeper } from './stale-sweeper.js';
+import { StatsTicker } from './stats-ticker.js';
 import { AgentStore } from './store/agent-store.js';
+import { createFleetCounts } from './store/fleet-counts.js';
 import { ServiceStore } from './store/service-store.js';
 import { SqliteRouteTable } from './store/sqlite-route-table.js';
 import type { SyncContext } from './sync/context.js';
@@ -92,6 +100,8 @@ export interface ControlPlaneOptions {
   limits?: BrokerLimitsOverride;
   /** Create an admin token in `DATA_DIR/admin-token` when none exists (default true). */
   bootstrapToken?: boolean;
+  /** How often the `stats` event goes out while someone watches `/api/v1/events`, in ms (default 2 s). */
+  statsIntervalMs?: number;
 }
 
 /** The bound ports: `mqtt` (plain TCP) and `mqtts` only when listening. */
@@ -117,6 +127,8 @@ export interface ControlPlane {
   tokens: TokenStore;
   /** The file holding the admin token created at this start, if one was. */
   bootstrapTokenFile: string | undefined;
+  /** The HTTP API (hono): its `routes` are what the OpenAPI document must cover. */
+  app: Hono;
   /** Closes listeners, broker and database. Idempotent. */
   close(): Promise<void>;
 }
@@ -146,7 +158,15 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const audit = new AuditLog({ db, clock });
   const tokens = new TokenStore(db);
   const limits = brokerLimits(options.limits);
-  const metrics = new Metrics({ routes: () => table, connections: () => liveness.size });
+  const telemetry = new AgentTelemetry();
+  const events = new EventLog({ clock });
+  events.attach(bus);
+  const metrics = new Metrics({
+    routes: () => table,
+    connections: () => liveness.size,
+    tunnels: () => calls.tunnels.figures(),
+  });
+  const callStats = new CallStats(metrics, clock);
 
   // After a restart nobody is connected: serve the last known state at once, marked stale until each agent resyncs.
   const startedAt = clock.now();
@@ -164,6 +184,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     guard,
     forget: forgetAgent,
   } = await createBroker({ db, agents, metrics, logger, audit, clock, limits });
+  countBrokerTraffic(broker, metrics);
   const transport = new AedesTransport(broker);
   const distribution = new Distribution({ table, agents, services, transport, logger });
   const liveness = new Liveness({ db, table, agents, distribution, bus, logger, clock });
@@ -172,6 +193,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     db,
     table,
     agents,
+    telemetry,
     transport,
     distribution,
     bus,
@@ -186,6 +208,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   );
   const reports = new ReportStore(db);
   const feed = new ReportFeed();
+  const reportTicks = new ReportTicks(metrics);
+  feed.subscribe((report) => reportTicks.observe(report));
   const ingress = new ReportIngress({ store: reports, transport, feed, metrics, logger, clock });
   await transport.subscribe(HUB_SUBSCRIPTIONS.reports, (topic, payload) =>
     ingress.handlePayload(topic, payload),
@@ -280,6 +304,10 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     audit,
     auth,
     revocations,
+    bus,
+    telemetry,
+    events,
+    site,
     enrollment: {
       db,
       agents,
@@ -310,6 +338,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     logger,
     clock,
     picker,
+    stats: callStats,
     isConnected: (id) => liveness.isConnected(id),
     ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
     callerOf: (req) => `central:${auth.principalOf(req)?.name ?? 'anonymous'}`,
@@ -344,6 +373,17 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     feed,
     maxPacketBytes: limits.maxPacketBytes,
   });
+  const stats = new StatsTicker({
+    bus,
+    clock,
+    logger,
+    counts: createFleetCounts(db),
+    calls: () => callStats.drain(),
+    reports: () => reportTicks.drain(),
+    tunnels: () => calls.tunnels.figures(),
+    hasViewers: () => sockets.eventViewers() > 0,
+    ...(options.statsIntervalMs === undefined ? {} : { intervalMs: options.statsIntervalMs }),
+  });
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
@@ -352,6 +392,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       sweeper.stop();
       retention.stop();
       revocations.stop();
+      stats.stop();
+      stats.stop();
       sockets.close();
       const stopped = [mqttServer, mqttsServer, httpServer].flatMap((s) => (s ? [closeServer(s)] : []));
       httpServer.closeAllConnections();
@@ -374,6 +416,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     retention.start();
     audit.start();
     revocations.start();
+    stats.start();
     ready = true;
     logger.info({ ...ports, tls: fingerprint !== undefined, fingerprint }, 'control plane listening');
     return {
@@ -389,6 +432,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       audit,
       tokens,
       bootstrapTokenFile,
+      app,
       close,
     };
   } catch (err) {

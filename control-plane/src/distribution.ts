@@ -11,7 +11,6 @@ import {
   type RouteKey,
   type RouteTable,
   type Transport,
-  type Visibility,
 } from '@tether/shared';
 import type { Logger } from './logger.js';
 import type { AgentStore } from './store/agent-store.js';
@@ -87,7 +86,7 @@ export class Distribution {
   async centralChanged(): Promise<void> {
     const sends: Promise<void>[] = [];
     const central = this.#deps.table.list({ originKind: 'central', origin: CENTRAL });
-    const visibility = this.#visibility();
+    const visibility = this.#deps.services.visibility();
     for (const [agentId, session] of this.#sessions) {
       if (!session.lastSent || !session.edge) continue;
       const now = byKey(routesForEdge(central, session.edge, visibility));
@@ -111,15 +110,11 @@ export class Distribution {
 
   #visibleTo(edge: EdgeIdentity): Route[] {
     const central = this.#deps.table.list({ originKind: 'central', origin: CENTRAL });
-    return routesForEdge(central, edge, this.#visibility());
+    return routesForEdge(central, edge, this.#deps.services.visibility());
   }
 
   #edge(agentId: string): EdgeIdentity | undefined {
     const agent = this.#deps.agents.get(agentId);
     return agent ? { id: agent.id, site: agent.site ?? '', labels: agent.labels } : undefined;
-  }
-
-  #visibility(): Map<string, Visibility | undefined> {
-    return new Map(this.#deps.services.list().map(({ service }) => [service.name, service.visibleTo]));
   }
 }

@@ -1,13 +1,13 @@
 import { EventEmitter } from 'node:events';
+import type { z } from 'zod';
 import { routeKey, type Route, type RouteEvent } from '@tether/shared';
+import type { ControlPlaneEventSchema, KeyedRouteSchema } from './http/api-schemas.js';
 
 /** A route as served by the API and the event stream: the route plus its key. */
-export type KeyedRoute = Route & { key: string };
+export type KeyedRoute = z.infer<typeof KeyedRouteSchema>;
 
-/** One event of the control plane's live stream (`/api/v1/events`). */
-export type ControlPlaneEvent =
-  | { type: 'route-created' | 'route-updated' | 'route-deleted'; route: KeyedRoute }
-  | { type: 'agent-online' | 'agent-offline'; agentId: string };
+/** One event of the control plane's live stream (`/api/v1/events`): see ControlPlaneEventSchema. */
+export type ControlPlaneEvent = z.infer<typeof ControlPlaneEventSchema>;
 
 /** Adds a route's key to it. */
 export function keyed(route: Route): KeyedRoute {

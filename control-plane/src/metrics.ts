@@ -1,5 +1,23 @@
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RouteTable } from '@tether/shared';
+
+/** Calls in flight through the tunnels and queued for window credit, summed over every agent. */
+export interface TunnelFigures {
+  outgoing: number;
+  incoming: number;
+  queued: number;
+}
+
+/** What the gauges read when scraped. */
+export interface MetricsSources {
+  routes: () => RouteTable;
+  connections: () => number;
+  /** The tunnels' figures (zero before calls start). */
+  tunnels?: () => TunnelFigures;
+}
+
+/** Latency buckets of calls and HTTP requests, in seconds (1 ms to 30 s). */
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 /** The control plane's Prometheus metrics, on a per-instance registry. */
 export class Metrics {
@@ -27,6 +45,22 @@ export class Metrics {
   readonly reportCommitFailures: Counter;
   /** Reports deleted by retention. */
   readonly reportsExpired: Counter;
+  /** Edge accept to hub commit of each stored report. */
+  readonly reportLag: Histogram;
+  /** MQTT publishes through the broker on Tether's topics, by direction and topic kind. */
+  readonly mqttMessages: Counter<'direction' | 'kind'>;
+  /** Payload bytes of those publishes, by direction. */
+  readonly mqttBytes: Counter<'direction'>;
+  /** Finished calls through the network, by service, caller kind and HTTP status. */
+  readonly calls: Counter<'service' | 'caller' | 'status'>;
+  /** Call durations (to the end of the response body), by service and HTTP status. */
+  readonly callDuration: Histogram<'service' | 'status'>;
+  /** Calls in flight, by service. */
+  readonly callsInFlight: Gauge<'service'>;
+  /** HTTP API requests, by method, route pattern and status. */
+  readonly httpRequests: Counter<'method' | 'route' | 'status'>;
+  /** HTTP API request durations, by method and route pattern. */
+  readonly httpDuration: Histogram<'method' | 'route'>;
 
   /** API requests refused (401/403), by reason. */
   readonly apiAuthFailures: Counter<'reason'>;
@@ -43,7 +77,7 @@ export class Metrics {
   /** Agents revoked and disconnected. */
   readonly revocations: Counter;
 
-  constructor(options: { routes: () => RouteTable; connections: () => number }) {
+  constructor(options: MetricsSources) {
     const registers = [this.registry];
     this.connections = new Gauge({
       name: 'tether_connections',
@@ -145,6 +179,75 @@ export class Metrics {
       name: 'tether_revocations_total',
       help: 'Agents revoked and disconnected',
       registers,
+    });
+    this.reportLag = new Histogram({
+      name: 'tether_report_lag_seconds',
+      help: 'Edge accept to hub commit of each stored report',
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 60, 300, 3600, 86_400],
+      registers,
+    });
+    this.mqttMessages = new Counter({
+      name: 'tether_mqtt_messages_total',
+      help: 'MQTT publishes on Tether topics: in = from agents, out = from the hub; kind = topic suffix',
+      labelNames: ['direction', 'kind'],
+      registers,
+    });
+    this.mqttBytes = new Counter({
+      name: 'tether_mqtt_bytes_total',
+      help: 'Payload bytes of MQTT publishes on Tether topics, by direction',
+      labelNames: ['direction'],
+      registers,
+    });
+    this.calls = new Counter({
+      name: 'tether_calls_total',
+      help: 'Finished calls through the network, by service, caller kind (central/edge) and HTTP status',
+      labelNames: ['service', 'caller', 'status'],
+      registers,
+    });
+    this.callDuration = new Histogram({
+      name: 'tether_call_duration_seconds',
+      help: 'Call durations to the end of the response body, by service and HTTP status',
+      labelNames: ['service', 'status'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.callsInFlight = new Gauge({
+      name: 'tether_calls_in_flight',
+      help: 'Calls in flight, by service',
+      labelNames: ['service'],
+      registers,
+    });
+    this.httpRequests = new Counter({
+      name: 'tether_http_requests_total',
+      help: 'HTTP API requests, by method, route pattern and status',
+      labelNames: ['method', 'route', 'status'],
+      registers,
+    });
+    this.httpDuration = new Histogram({
+      name: 'tether_http_request_duration_seconds',
+      help: 'HTTP API request durations, by method and route pattern',
+      labelNames: ['method', 'route'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    new Gauge({
+      name: 'tether_tunnel_calls',
+      help: 'Calls in flight through agent tunnels: outgoing = hub to edge, incoming = edge to hub',
+      labelNames: ['direction'],
+      registers,
+      collect() {
+        const t = options.tunnels?.() ?? { outgoing: 0, incoming: 0, queued: 0 };
+        this.set({ direction: 'outgoing' }, t.outgoing);
+        this.set({ direction: 'incoming' }, t.incoming);
+      },
+    });
+    new Gauge({
+      name: 'tether_tunnel_queue_depth',
+      help: 'Calls waiting for tunnel window credit, summed over agents',
+      registers,
+      collect() {
+        this.set(options.tunnels?.().queued ?? 0);
+      },
     });
     new Gauge({
       name: 'tether_routes',

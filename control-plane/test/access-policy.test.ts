@@ -4,12 +4,19 @@ import { PUBLIC_ROUTES, requiredAccess, roleAllows, type Role } from '../src/aut
 const may = (role: Role, method: string, path: string) => roleAllows(role, requiredAccess(method, path));
 
 describe('access policy (roles)', () => {
-  it('keeps probes, metrics, /mqtt and enrollment public, and nothing else', () => {
+  it('keeps probes, metrics, /mqtt, enrollment, the API document and the dashboard public, and nothing else', () => {
     for (const r of PUBLIC_ROUTES) expect(requiredAccess(r.method, r.path)).toBe('public');
     expect(requiredAccess('HEAD', '/healthz')).toBe('public');
     expect(requiredAccess('POST', '/healthz')).not.toBe('public');
     expect(requiredAccess('GET', '/api/v1/enroll')).not.toBe('public');
-    expect(requiredAccess('GET', '/nope')).toBe('read');
+    // The dashboard's page and assets hold no data; everything under /api and /call still needs a token.
+    for (const path of ['/', '/agents/a1', '/assets/index-abc.js'])
+      expect(requiredAccess('GET', path)).toBe('public');
+    expect(requiredAccess('POST', '/agents/a1')).toBe('admin');
+    expect(requiredAccess('GET', '/api/v1/nope')).toBe('read');
+    expect(requiredAccess('GET', '/api')).toBe('read');
+    expect(requiredAccess('GET', '/call/svc/x')).toBe('call');
+    expect(requiredAccess('GET', '/metrics/x')).toBe('read');
   });
 
   it('viewer reads, admin does everything, caller only calls', () => {

@@ -42,6 +42,8 @@ export async function startTestControlPlane(
     httpPort: 0,
     host: '127.0.0.1',
     logger: silentLogger,
+    // No stats frames unless a test asks: they would interleave with the events tests expect in order.
+    statsIntervalMs: 3_600_000,
     ...options,
   });
   return {

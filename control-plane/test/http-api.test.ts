@@ -58,7 +58,11 @@ describe('HTTP API', () => {
       status: 404,
       body: { error: { code: 'not_found' } },
     });
-    expect(await call('GET', '/nowhere')).toMatchObject({
+    expect(await call('GET', '/api/v1/nowhere')).toMatchObject({
+      status: 404,
+      body: { error: { code: 'not_found' } },
+    });
+    expect(await call('DELETE', '/nowhere')).toMatchObject({
       status: 404,
       body: { error: { code: 'not_found' } },
     });

@@ -14,6 +14,16 @@ const seq = z.number().int().min(0);
 const routes = z.array(RouteSchema).max(MAX_ROUTES_PER_MESSAGE);
 const keys = z.array(z.string().max(4096)).max(MAX_ROUTES_PER_MESSAGE);
 
+/** An agent's report outbox: reports not yet acknowledged by the hub, their body bytes, the oldest's age. */
+export const OutboxStatsSchema = z.object({
+  depth: z.number().int().min(0),
+  bytes: z.number().int().min(0),
+  oldestAgeMs: z.number().int().min(0).nullable(),
+  dropped: z.number().int().min(0),
+});
+/** An agent's report outbox figures. */
+export type OutboxStats = z.infer<typeof OutboxStatsSchema>;
+
 /** Agent -> hub: the whole advertised set, sent on every (re)connect and on request. Starts a new `epoch`. */
 export const AdvertSnapshotSchema = z.object({
   v,
@@ -24,6 +34,8 @@ export const AdvertSnapshotSchema = z.object({
   site: SiteSchema,
   labels: LabelsSchema,
   routes,
+  /** The agent's outbox figures (optional, for the operator's view; also on every digest). */
+  outbox: OutboxStatsSchema.optional(),
 });
 
 /** Agent -> hub: a change to the advertised set; `seq` is the previous message's plus one. */
@@ -36,7 +48,10 @@ export const AdvertDeltaSchema = z.object({
   removes: keys,
 });
 
-/** Agent -> hub: a digest of the advertised set at `seq`, sent now and then instead of the full table. */
+/**
+ * Agent -> hub: a digest of the advertised set at `seq`, sent now and then instead of the full table. It also
+ * carries the agent's outbox figures (optional: older agents omit them) for the operator's view.
+ */
 export const AdvertDigestSchema = z.object({
   v,
   type: z.literal('advert-digest'),
@@ -44,6 +59,7 @@ export const AdvertDigestSchema = z.object({
   seq,
   digest: z.string().min(1).max(128),
   count: z.number().int().min(0),
+  outbox: OutboxStatsSchema.optional(),
 });
 
 /** Either side: "send me a snapshot", after a gap, a digest mismatch or an unknown epoch. */

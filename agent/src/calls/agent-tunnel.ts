@@ -31,6 +31,8 @@ export async function openAgentTunnel(options: {
   table: RouteTable;
   clock: Clock;
   logger: AgentLogger;
+  /** Told when a call starts (`out`: a local app's, `in`: the hub's); returns the function taking its status. */
+  observe?: (direction: 'out' | 'in', service: string) => (status: number) => void;
 }): Promise<AgentTunnel> {
   const { id, transport, logger } = options;
   let malformed = 0;
@@ -45,14 +47,26 @@ export async function openAgentTunnel(options: {
     },
   });
   const upstream = createUpstreamClient({ http, https });
-  endpoint.serve(tunnelCallHandler({ id, table: options.table, upstream }));
+  const observe = options.observe;
+  endpoint.serve(
+    tunnelCallHandler({
+      id,
+      table: options.table,
+      upstream,
+      ...(observe ? { observe: (service: string) => observe('in', service) } : {}),
+    }),
+  );
   const stopWatching = transport.onDisconnect(() =>
     endpoint.fail(new TunnelClosedError('the link to the control plane dropped')),
   );
   await endpoint.start();
   return {
     endpoint,
-    proxy: createLocalProxy({ id, endpoint }),
+    proxy: createLocalProxy({
+      id,
+      endpoint,
+      ...(observe ? { observe: (service: string) => observe('out', service) } : {}),
+    }),
     close: async () => {
       stopWatching();
       await endpoint.close();

@@ -20,7 +20,12 @@ export interface LocalProxyDeps {
   id: string;
   endpoint: TunnelEndpoint;
   maxBodyBytes?: number;
+  /** Told when a call starts; the function it returns gets the final status (499: the caller went away). */
+  observe?: (service: string) => (status: number) => void;
 }
+
+/** The status a call the caller abandoned is counted with (as nginx logs it). */
+const CLIENT_CLOSED_STATUS = 499;
 
 /** A node:http handler that takes `/call/...` requests and says whether it did. */
 export type LocalProxy = (req: IncomingMessage, res: ServerResponse) => boolean;
@@ -35,8 +40,10 @@ export function createLocalProxy(deps: LocalProxyDeps): LocalProxy {
     const parts = req.url === undefined ? undefined : parseCallUrl(req.url);
     if (!parts) return false;
     const ac = new AbortController();
+    const done = deps.observe?.(parts.service);
     res.once('close', () => {
       if (!res.writableFinished) ac.abort(new CallCancelledError('the client went away'));
+      done?.(res.writableFinished ? res.statusCode : CLIENT_CLOSED_STATUS);
     });
     void (async () => {
       try {

@@ -1,9 +1,13 @@
 import {
+  callErrorStatus,
+  onBodyEnd,
   RouteNotFoundError,
   TETHER_HEADERS,
   forwardableHeaders,
   forwardHttp,
   type CallHandler,
+  type IncomingCall,
+  type OutgoingResponse,
   type RouteTable,
   type UpstreamClient,
 } from '@tether/shared';
@@ -14,6 +18,8 @@ export interface TunnelServerDeps {
   id: string;
   table: RouteTable;
   upstream: UpstreamClient;
+  /** Told when a call starts; the function it returns gets the final status. */
+  observe?: (service: string) => (status: number) => void;
 }
 
 /**
@@ -23,27 +29,39 @@ export interface TunnelServerDeps {
  */
 export function tunnelCallHandler(deps: TunnelServerDeps): CallHandler {
   return async (call) => {
-    const head = call.head;
-    const own = deps.table
-      .list({ service: head.service, origin: deps.id })
-      .filter((r) => r.state === 'active');
-    const route = own.find((r) => r.address === head.target) ?? own[0];
-    if (!route) throw new RouteNotFoundError(head.service);
-    return forwardHttp(
-      {
-        baseUrl: route.address,
-        method: head.method,
-        path: head.path,
-        query: head.query,
-        headers: [
-          ...forwardableHeaders(head.headers.flat()),
-          [TETHER_HEADERS.caller, head.caller],
-          [TETHER_HEADERS.hops, String(head.hops)],
-        ],
-        body: head.body ? call.body : undefined,
-        signal: call.signal,
-      },
-      deps.upstream,
-    );
+    const done = deps.observe?.(call.head.service);
+    if (!done) return serve(deps, call);
+    try {
+      const res = await serve(deps, call);
+      if (!res.body) done(res.status);
+      return res.body ? { ...res, body: onBodyEnd(res.body, () => done(res.status)) } : res;
+    } catch (err) {
+      done(callErrorStatus(err));
+      throw err;
+    }
   };
+}
+
+/** Calls the local instance of the service the hub asked for. */
+async function serve(deps: TunnelServerDeps, call: IncomingCall): Promise<OutgoingResponse> {
+  const head = call.head;
+  const own = deps.table.list({ service: head.service, origin: deps.id }).filter((r) => r.state === 'active');
+  const route = own.find((r) => r.address === head.target) ?? own[0];
+  if (!route) throw new RouteNotFoundError(head.service);
+  return forwardHttp(
+    {
+      baseUrl: route.address,
+      method: head.method,
+      path: head.path,
+      query: head.query,
+      headers: [
+        ...forwardableHeaders(head.headers.flat()),
+        [TETHER_HEADERS.caller, head.caller],
+        [TETHER_HEADERS.hops, String(head.hops)],
+      ],
+      body: head.body ? call.body : undefined,
+      signal: call.signal,
+    },
+    deps.upstream,
+  );
 }

@@ -1,6 +1,6 @@
 import { chmodSync, closeSync, openSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
-import { systemClock, type Clock, type SeqRange } from '@tether/shared';
+import { systemClock, type Clock, type OutboxStats, type SeqRange } from '@tether/shared';
 import { OutboxFullError, ReportTooLargeError } from './outbox-errors.js';
 
 /** What the outbox does when a report would break its limits. */
@@ -32,13 +32,8 @@ export interface OutboxRow {
   body: Buffer;
 }
 
-/** What `GET /v1/status` shows of the outbox. */
-export interface OutboxStats {
-  depth: number;
-  bytes: number;
-  oldestAgeMs: number | null;
-  dropped: number;
-}
+/** What `GET /v1/status` shows of the outbox (and digests tell the hub). */
+export type { OutboxStats };
 
 /** The seqs one accepted request got. */
 export interface Accepted {

@@ -2,8 +2,10 @@ import {
   AgentOfflineError,
   bodyForAttempt,
   forwardHttp,
+  callErrorStatus,
   CENTRAL,
   isIdempotent,
+  onBodyEnd,
   routeKey,
   TETHER_HEADERS,
   TimeoutError,
@@ -18,6 +20,8 @@ import {
   type UpstreamClient,
 } from '@tether/shared';
 import type { Logger } from '../logger.js';
+import { CLIENT_CLOSED_STATUS, type CallStats } from './call-stats.js';
+
 import type { CallerInfo, CallOutcome, RoutePicker } from './route-picker.js';
 import type { TunnelHub } from './tunnel-hub.js';
 
@@ -28,6 +32,8 @@ export interface CallRouterDeps {
   upstream: UpstreamClient;
   clock: Clock;
   logger: Logger;
+  /** Counts every call once (metrics and the stats event). */
+  stats?: CallStats;
 }
 
 /** One call to route, from the gateway or from an agent's tunnel. Headers exclude Tether's own. */
@@ -69,8 +75,20 @@ export class CallRouter {
     this.#deps = deps;
   }
 
-  /** Routes one call; resolves with the response head (the body streams after). */
+  /** Routes one call; resolves with the response head (the body streams after). Counted once in `stats`. */
   async route(spec: CallSpec): Promise<TunnelResponse> {
+    const done = this.#deps.stats?.begin(spec.service, spec.caller.kind);
+    if (!done) return this.#route(spec);
+    try {
+      const res = await this.#route(spec);
+      return { ...res, body: onBodyEnd(res.body, () => done(res.status)) };
+    } catch (err) {
+      done(spec.signal.aborted ? CLIENT_CLOSED_STATUS : callErrorStatus(err));
+      throw err;
+    }
+  }
+
+  async #route(spec: CallSpec): Promise<TunnelResponse> {
     const { picker, clock } = this.#deps;
     const deadline = clock.now() + spec.timeoutMs;
     const attempts = isIdempotent(spec.method) && spec.body.kind !== 'stream' ? 2 : 1;

@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { AgentStore } from '../store/agent-store.js';
 import { CallRouter } from './call-router.js';
+import type { CallStats } from './call-stats.js';
 import { edgeCallHandler } from './edge-call-handler.js';
 import { createGateway, type CallGateway } from './gateway.js';
 import type { RoutePicker } from './route-picker.js';
@@ -22,6 +23,8 @@ export interface CallsDeps {
   clock: Clock;
   picker: RoutePicker;
   isConnected(agentId: string): boolean;
+  /** Counts every call (metrics and the stats event). */
+  stats?: CallStats;
   /** Request body limit (default 64 MiB). */
   maxBodyBytes?: number;
   /** The caller identity of a gateway request (`central:<token name>`). */
@@ -55,6 +58,7 @@ export async function startCalls(deps: CallsDeps): Promise<Calls> {
     upstream,
     clock: deps.clock,
     logger: deps.logger,
+    ...(deps.stats ? { stats: deps.stats } : {}),
   }));
   const stopListening = deps.bus.subscribe((event) => {
     if (event.type === 'agent-offline') tunnels.drop(event.agentId, 'agent disconnected');

@@ -9,7 +9,7 @@ import {
   type Transport,
 } from '@tether/shared';
 import type { Logger } from '../logger.js';
-import type { Metrics } from '../metrics.js';
+import type { Metrics, TunnelFigures } from '../metrics.js';
 
 /** What the hub's tunnel ends need. */
 export interface TunnelHubDeps {
@@ -62,6 +62,18 @@ export class TunnelHub {
     endpoint.serve(this.#deps.handlerFor(agentId));
     this.#endpoints.set(agentId, endpoint);
     return endpoint;
+  }
+
+  /** Calls in flight and queued for window credit, summed over every agent's tunnel. */
+  figures(): TunnelFigures {
+    const sum: TunnelFigures = { outgoing: 0, incoming: 0, queued: 0 };
+    for (const endpoint of this.#endpoints.values()) {
+      const s = endpoint.stats;
+      sum.outgoing += s.outgoing;
+      sum.incoming += s.incoming;
+      sum.queued += s.queued;
+    }
+    return sum;
   }
 
   /** The agent's connection closed or was taken over: every call in flight on it fails with TunnelClosedError. */

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { Hono } from 'hono';
+import { requestId } from 'hono/request-id';
 import {
   CentralServiceSchema,
   NotFoundError,
@@ -13,7 +15,9 @@ import { registerAuditRoutes } from '../audit/audit-api.js';
 import type { RequestAuth } from '../auth/request-auth.js';
 import { registerTokenRoutes, requestActor } from '../auth/token-routes.js';
 import type { TokenStore } from '../auth/token-store.js';
-import { keyed } from '../event-bus.js';
+import type { AgentTelemetry } from '../agent-telemetry.js';
+import { keyed, type EventBus } from '../event-bus.js';
+import type { EventLog } from '../event-log.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { registerPolicyRoutes } from '../policy/policy-api.js';
@@ -26,10 +30,19 @@ import type { AgentStore } from '../store/agent-store.js';
 import type { ServiceStore } from '../store/service-store.js';
 import type { ReportStore } from '../reports/report-store.js';
 import { registerEnrollmentRoutes, type EnrollmentApiDeps } from './enrollment-routes.js';
+import { registerDashboard } from './dashboard-assets.js';
 import { createErrorHandler, notFoundHandler } from './error-handler.js';
 import { jsonBody } from './json-body.js';
+import { openApiDocument } from './openapi.js';
 import { registerReportRoutes } from './report-routes.js';
+import { requestLog } from './request-log.js';
+import { topology } from './topology.js';
 import { agentView, serviceViews } from './views.js';
+
+/** This package's version (from `src/http` and `dist/http` alike). */
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 /** What the HTTP API reads and writes. */
 export interface ApiDeps {
@@ -52,6 +65,13 @@ export interface ApiDeps {
   revocations: Revocations;
   /** Enrollment grants, redemption and credential rotation. */
   enrollment: EnrollmentApiDeps;
+  bus: EventBus;
+  /** Agents' outbox figures from their digests. */
+  telemetry: AgentTelemetry;
+  /** Each agent's recent events. */
+  events: EventLog;
+  /** The site stamped on central routes. */
+  site: string;
   /** True when the database, broker and listeners are up. */
   isReady(): boolean;
 }
@@ -62,11 +82,18 @@ function zodMessage(issues: readonly { path: PropertyKey[]; message: string }[])
     .join('; ');
 }
 
-/** The control plane's JSON API (bearer tokens with roles are checked before it: see RequestAuth). */
+/**
+ * The control plane's JSON API (bearer tokens with roles are checked before it: see RequestAuth), its OpenAPI
+ * document, and the dashboard at `/`. Every route must be documented in OPERATIONS (a test checks).
+ */
 export function createApp(deps: ApiDeps): Hono {
   const app = new Hono();
   app.onError(createErrorHandler(deps.logger));
   app.notFound(notFoundHandler);
+  app.use(requestId({ limitLength: 64 }));
+  app.use(requestLog(deps.logger, deps.metrics));
+  const view = (agent: Parameters<typeof agentView>[0]) => agentView(agent, deps.table, deps.telemetry);
+  const document = openApiDocument(VERSION);
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', (c) =>
@@ -77,14 +104,19 @@ export function createApp(deps: ApiDeps): Hono {
     return c.body(body, 200, { 'content-type': deps.metrics.registry.contentType });
   });
 
-  app.get('/api/v1/agents', (c) =>
-    c.json({ agents: deps.agents.list().map((a) => agentView(a, deps.table)) }),
-  );
+  app.get('/api/v1/agents', (c) => c.json({ agents: deps.agents.list().map(view) }));
   app.get('/api/v1/agents/:id', (c) => {
     const agent = deps.agents.get(c.req.param('id'));
     if (!agent) throw new NotFoundError(`agent "${c.req.param('id')}" not found`);
-    return c.json(agentView(agent, deps.table));
+    return c.json(view(agent));
   });
+  app.get('/api/v1/agents/:id/events', (c) => {
+    const id = c.req.param('id');
+    if (!deps.agents.get(id)) throw new NotFoundError(`agent "${id}" not found`);
+    return c.json({ events: deps.events.recent(id) });
+  });
+  app.get('/api/v1/topology', (c) => c.json(topology(deps)));
+  app.get('/api/v1/openapi.json', (c) => c.json(document));
   app.post('/api/v1/agents', async (c) => {
     const body = await jsonBody(c);
     const id = typeof body === 'object' && body !== null ? (body as { id?: unknown }).id : undefined;
@@ -124,5 +156,6 @@ export function createApp(deps: ApiDeps): Hono {
   registerAuditRoutes(app, deps);
   registerReportRoutes(app, { reports: deps.reports, clock: deps.clock });
   registerEnrollmentRoutes(app, deps.enrollment);
+  registerDashboard(app);
   return app;
 }

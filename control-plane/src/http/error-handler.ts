@@ -33,7 +33,7 @@ export function createErrorHandler(logger: Logger) {
     const status = statusOf(err);
     // A named 503 (nothing can take the call now) is an expected answer: its message is meant for the caller.
     const internal = status >= 500 && !(status === 503 && err instanceof TetherError);
-    if (internal) logger.error({ err, path: c.req.path }, 'request failed');
+    if (internal) logger.error({ err, reqId: c.get('requestId'), path: c.req.path }, 'request failed');
     const code = err instanceof TetherError ? err.code : status >= 500 ? 'internal' : 'http_error';
     const message = internal ? 'internal error' : err.message;
     return c.json({ error: { code, message } }, status);

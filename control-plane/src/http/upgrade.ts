@@ -19,8 +19,10 @@ export const REPORTS_LIVE_WS_PATH = '/api/v1/reports/live';
 /** A live-tail client further behind than this many bytes is dropped rather than buffered without bound. */
 const LIVE_MAX_BUFFERED = 8 * 1024 * 1024;
 
-/** Both WebSocket endpoints of the HTTP port; `close` terminates their clients. */
+/** The WebSocket endpoints of the HTTP port; `close` terminates their clients. */
 export interface WebSocketEndpoints {
+  /** Clients of the event stream now. */
+  eventViewers(): number;
   close(): void;
 }
 
@@ -41,9 +43,12 @@ export interface WebSocketDeps {
   maxPacketBytes: number;
 }
 
-/** Answers `tether.v1` when the client offers it (browsers send the token as a second subprotocol). */
-function tetherProtocol(protocols: Set<string>): string | false {
-  return protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false;
+/**
+ * Picks `tether.v1` when the client offers it (browsers also offer `bearer.<token>` to carry a credential, which
+ * is never echoed back); other offers get no subprotocol.
+ */
+export function chooseProtocol(offered: Set<string>): string | false {
+  return offered.has(WS_PROTOCOL) ? WS_PROTOCOL : false;
 }
 
 /**
@@ -54,8 +59,8 @@ function tetherProtocol(protocols: Set<string>): string | false {
 export function attachWebSockets(server: Server, deps: WebSocketDeps): WebSocketEndpoints {
   const { bus, logger, feed } = deps;
   const mqtt = new WebSocketServer({ noServer: true, maxPayload: 2 * deps.maxPacketBytes });
-  const events = new WebSocketServer({ noServer: true, handleProtocols: tetherProtocol });
-  const live = new WebSocketServer({ noServer: true, handleProtocols: tetherProtocol });
+  const events = new WebSocketServer({ noServer: true, handleProtocols: chooseProtocol });
+  const live = new WebSocketServer({ noServer: true, handleProtocols: chooseProtocol });
 
   live.on('connection', (ws, req: IncomingMessage) => {
     const params = new URL(req.url ?? '/', 'http://localhost').searchParams;
@@ -111,6 +116,7 @@ export function attachWebSockets(server: Server, deps: WebSocketDeps): WebSocket
   });
 
   return {
+    eventViewers: () => events.clients.size,
     close() {
       for (const wss of [mqtt, events, live]) {
         for (const client of wss.clients) client.terminate();

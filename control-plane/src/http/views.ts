@@ -1,34 +1,15 @@
-import type { CentralService, RouteTable } from '@tether/shared';
-import { keyed, type KeyedRoute } from '../event-bus.js';
+import type { RouteTable } from '@tether/shared';
+import type { AgentTelemetry } from '../agent-telemetry.js';
+import { keyed } from '../event-bus.js';
 import type { AgentRecord } from '../store/agent-store.js';
 import type { ServiceStore } from '../store/service-store.js';
+import type { AgentView, ServiceView } from './api-schemas.js';
 
-/** An agent as the API serves it. */
-export interface AgentView {
-  id: string;
-  status: 'online' | 'offline';
-  strategy: string | null;
-  site: string | null;
-  labels: Record<string, string>;
-  version: string | null;
-  lastSeen: string | null;
-  routeCount: number;
-  staleRoutes: number;
-  /** When the agent was revoked (ISO), or null. */
-  revokedAt: string | null;
-  /** Credential rotation: whether a new secret awaits the agent's confirmation, and when it last confirmed one. */
-  credential: { rotationPending: boolean; rotatedAt: string | null };
-}
+export type { AgentView, ServiceView };
 
-/** One row of `GET /api/v1/services`: a service name across central and edge routes. */
-export interface ServiceView {
-  name: string;
-  central: CentralService | null;
-  instances: KeyedRoute[];
-}
-
-/** Builds an agent's view (never its secret hash). */
-export function agentView(agent: AgentRecord, table: RouteTable): AgentView {
+/** Builds an agent's view (never its secret hash), with the outbox figures of its last digest. */
+export function agentView(agent: AgentRecord, table: RouteTable, telemetry: AgentTelemetry): AgentView {
+  const figures = telemetry.get(agent.id);
   return {
     id: agent.id,
     status: agent.status,
@@ -44,6 +25,7 @@ export function agentView(agent: AgentRecord, table: RouteTable): AgentView {
       rotationPending: agent.rotationId !== null,
       rotatedAt: agent.secretRotatedAt === null ? null : new Date(agent.secretRotatedAt).toISOString(),
     },
+    outbox: figures ? { ...figures.outbox, at: new Date(figures.at).toISOString() } : null,
   };
 }
 

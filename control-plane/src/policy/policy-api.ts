@@ -1,5 +1,6 @@
 import type { Context, Hono } from 'hono';
 import {
+  DEFAULT_POLICY,
   NotFoundError,
   ServiceNameSchema,
   ServicePolicySchema,
@@ -7,6 +8,7 @@ import {
   type Clock,
 } from '@tether/shared';
 import type { AuditLog } from '../audit/audit-log.js';
+import type { EventBus } from '../event-bus.js';
 import type { PolicyStore } from './policy-store.js';
 import { serviceDetail, type ServiceDetailDeps } from './service-detail.js';
 
@@ -17,6 +19,8 @@ export interface PolicyApiDeps extends ServiceDetailDeps {
   audit: AuditLog;
   /** Who made a request, for the audit log. */
   actor(c: Context): string;
+  /** Told `policy-updated` after each change. */
+  bus: EventBus;
 }
 
 function issuesMessage(issues: readonly { path: PropertyKey[]; message: string }[]): string {
@@ -61,6 +65,12 @@ export function registerPolicyRoutes(app: Hono, deps: PolicyApiDeps): void {
       });
       return deps.policies.set(name, parsed.data, 'api', deps.clock.now());
     });
+    deps.bus.emit({
+      type: 'policy-updated',
+      service: name,
+      policy: record.policy,
+      policySource: record.source,
+    });
     return c.json({ name, policy: record.policy, policySource: record.source });
   });
   app.delete('/api/v1/services/:name/policy', (c) => {
@@ -71,6 +81,7 @@ export function registerPolicyRoutes(app: Hono, deps: PolicyApiDeps): void {
       return true;
     });
     if (!deleted) throw new NotFoundError(`service "${name}" has no policy`);
+    deps.bus.emit({ type: 'policy-updated', service: name, policy: DEFAULT_POLICY, policySource: 'default' });
     return c.body(null, 204);
   });
 }

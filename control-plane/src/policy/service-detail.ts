@@ -2,34 +2,20 @@ import {
   DEFAULT_POLICY,
   priorityOf,
   routeKey,
-  type CentralService,
   type InstanceHealth,
   type RouteKey,
   type RouteTable,
-  type ServicePolicy,
 } from '@tether/shared';
-import type { KeyedRoute } from '../event-bus.js';
+import type { InstanceView, ServiceDetail } from '../http/api-schemas.js';
 import type { ServiceStore } from '../store/service-store.js';
-import type { PolicySource, PolicyStore } from './policy-store.js';
+import type { PolicyStore } from './policy-store.js';
 
 /** Where instance health comes from (the route picker's HealthTracker). */
 export interface HealthSource {
   snapshot(key: RouteKey, now: number): InstanceHealth;
 }
 
-/** One instance in `GET /api/v1/services/:name`: the route, its tier priority and its passive health. */
-export type InstanceView = KeyedRoute &
-  Omit<InstanceHealth, 'ejectedUntil'> & { priority: number; ejectedUntil: string | null };
-
-/** `GET /api/v1/services/:name`: the effective policy (defaults when none is stored), central definition, instances. */
-export interface ServiceDetail {
-  name: string;
-  policy: ServicePolicy;
-  /** Where the policy was set; `default` when none is stored. */
-  policySource: PolicySource | 'default';
-  central: CentralService | null;
-  instances: InstanceView[];
-}
+export type { InstanceView, ServiceDetail };
 
 /** What the detail view reads. */
 export interface ServiceDetailDeps {

@@ -59,6 +59,11 @@ export class ServiceStore {
     return this.#stmts.list.all().map(toRecord);
   }
 
+  /** Central service name -> its visibility rule (what `routesForEdge` needs). */
+  visibility(): Map<string, Visibility | undefined> {
+    return new Map(this.list().map(({ service }) => [service.name, service.visibleTo]));
+  }
+
   /** Inserts or replaces a service. */
   upsert(service: CentralService, source: ServiceSource): void {
     this.#stmts.upsert.run({

@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Clock, Transport } from '@tether/shared';
+import type { AgentTelemetry } from '../agent-telemetry.js';
 import type { Distribution } from '../distribution.js';
 import type { EventBus } from '../event-bus.js';
 import type { Logger } from '../logger.js';
@@ -12,6 +13,8 @@ export interface SyncContext {
   db: BetterSqlite3.Database;
   table: SqliteRouteTable;
   agents: AgentStore;
+  /** What agents report beyond routes (outbox figures). */
+  telemetry: AgentTelemetry;
   transport: Transport;
   distribution: Distribution;
   bus: EventBus;

@@ -1,5 +1,6 @@
 import type { AdvertSnapshot, RouteEvent } from '@tether/shared';
 import { acceptRoutes } from './accept-routes.js';
+import { announceAgent } from './announce-agent.js';
 import type { SyncContext } from './context.js';
 
 /**
@@ -28,6 +29,8 @@ export async function handleSnapshot(
     })
     .immediate();
   ctx.bus.emitRouteEvents(events);
+  if (message.outbox) ctx.telemetry.recordOutbox(agentId, message.outbox, now);
+  announceAgent(ctx, agentId);
   ctx.logger.debug({ agentId, routes: accepted.length, events: events.length }, 'snapshot applied');
   await ctx.distribution.sendFull(agentId);
 }

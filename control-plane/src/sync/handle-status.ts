@@ -1,4 +1,5 @@
 import { AgentStatusSchema, agentIdFromTopic, decode } from '@tether/shared';
+import { announceAgent } from './announce-agent.js';
 import type { SyncContext } from './context.js';
 import { refuse } from './ingress.js';
 
@@ -27,6 +28,7 @@ export async function handleStatusPayload(
     }
     ctx.metrics.messagesReceived.inc({ type: status.type });
     ctx.agents.recordStatus(agentId, { ...status, at: ctx.clock.now() });
+    announceAgent(ctx, agentId);
   } catch (err) {
     ctx.metrics.invalidMessages.inc({ reason: 'internal' });
     ctx.logger.error({ err, agentId }, 'status handling failed');

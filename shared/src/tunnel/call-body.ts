@@ -53,3 +53,15 @@ export function bodyForAttempt(body: PreparedBody): AsyncIterable<Uint8Array> | 
     yield* chunks;
   })();
 }
+
+/** Passes a body through and calls `end` once when it was read to its end, broke, or was abandoned. */
+export async function* onBodyEnd(
+  body: AsyncIterable<Uint8Array>,
+  end: () => void,
+): AsyncGenerator<Uint8Array> {
+  try {
+    yield* body;
+  } finally {
+    end();
+  }
+}

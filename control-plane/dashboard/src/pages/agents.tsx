@@ -1,0 +1,70 @@
+import type { JSX } from 'preact';
+import { Badge, Empty, Panel } from '../components/ui.js';
+import { ago, bytes, labels } from '../format.js';
+import { Link } from '../router.js';
+import { agentState, agents, routes, stats } from '../store.js';
+
+/** Every agent: status, site, strategy, version, last seen, routes, outbox. */
+export function Agents(): JSX.Element {
+  const now = stats.value?.at ?? Date.now();
+  const list = [...agents.value.values()];
+  const routeCounts = new Map<string, { active: number; stale: number }>();
+  for (const r of routes.value.values()) {
+    const c = routeCounts.get(r.origin) ?? { active: 0, stale: 0 };
+    if (r.state === 'active') c.active++;
+    else c.stale++;
+    routeCounts.set(r.origin, c);
+  }
+  return (
+    <div class="page">
+      <Panel title={`Agents (${list.length})`}>
+        {list.length === 0 ? (
+          <Empty>No agent registered yet: `tether-cp agent add ID` or POST /api/v1/agents.</Empty>
+        ) : (
+          <table class="table" data-testid="agents-table">
+            <thead>
+              <tr>
+                <th>status</th>
+                <th>agent</th>
+                <th>site</th>
+                <th>strategy</th>
+                <th>version</th>
+                <th>last seen</th>
+                <th>routes</th>
+                <th>outbox</th>
+                <th>labels</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.map((a) => {
+                const c = routeCounts.get(a.id) ?? { active: 0, stale: 0 };
+                return (
+                  <tr key={a.id} data-agent={a.id}>
+                    <td>
+                      <Badge value={agentState(a)} />
+                    </td>
+                    <td>
+                      <Link href={`/agents/${encodeURIComponent(a.id)}`}>{a.id}</Link>
+                    </td>
+                    <td>{a.site ?? '—'}</td>
+                    <td>{a.strategy ?? '—'}</td>
+                    <td>{a.version ?? '—'}</td>
+                    <td title={a.lastSeen ?? ''}>{ago(a.lastSeen, now)}</td>
+                    <td>
+                      {c.active}
+                      {c.stale ? <span class="muted"> +{c.stale} stale</span> : null}
+                    </td>
+                    <td title={a.outbox ? `as of ${a.outbox.at}` : 'no digest yet'}>
+                      {a.outbox ? `${a.outbox.depth} (${bytes(a.outbox.bytes)})` : '—'}
+                    </td>
+                    <td class="muted">{labels(a.labels)}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        )}
+      </Panel>
+    </div>
+  );
+}

@@ -1,0 +1,135 @@
+import { useEffect, useState } from 'preact/hooks';
+import type { JSX } from 'preact';
+import { api } from '../api.js';
+import { PolicyEditor } from '../components/policy-editor.js';
+import { Badge, Empty, Panel } from '../components/ui.js';
+import { duration, labels } from '../format.js';
+import { Link } from '../router.js';
+import { isAdmin } from '../session.js';
+import { onEvent } from '../store.js';
+import type { ServiceDetail as Detail } from '../types.js';
+
+/**
+ * One service: its effective policy (editable by admins) and its instances with health, calls in flight and
+ * latency. Instance health has no event of its own: the page reloads when a stats event shows calls of this
+ * service, or a route or policy event names it.
+ */
+export function ServiceDetail(props: { name: string }): JSX.Element {
+  const { name } = props;
+  const [detail, setDetail] = useState<Detail | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [version, setVersion] = useState(0);
+
+  useEffect(() => {
+    let stop = false;
+    api<Detail>(`/api/v1/services/${encodeURIComponent(name)}`).then(
+      (d) => {
+        if (stop) return;
+        setDetail(d);
+        setError(null);
+      },
+      (err: Error) => !stop && setError(err.message),
+    );
+    return () => {
+      stop = true;
+    };
+  }, [name, version]);
+
+  useEffect(
+    () =>
+      onEvent((e) => {
+        const mine =
+          (e.type === 'stats' && e.perService.some((p) => p.service === name)) ||
+          ((e.type === 'route-created' || e.type === 'route-updated' || e.type === 'route-deleted') &&
+            e.route.service === name) ||
+          (e.type === 'policy-updated' && e.service === name);
+        if (mine) setVersion((v) => v + 1);
+      }),
+    [name],
+  );
+
+  if (!detail)
+    return (
+      <div class="page">
+        <Empty>{error ?? 'Loading…'}</Empty>
+      </div>
+    );
+  return (
+    <div class="page">
+      <Panel
+        title={
+          <>
+            Service {name} <span class="muted">policy: {detail.policySource}</span>
+          </>
+        }
+      >
+        {detail.central ? (
+          <p>
+            Central service at <span class="mono">{detail.central.url}</span>
+            {detail.central.visibleTo
+              ? ` (visible to ${JSON.stringify(detail.central.visibleTo)})`
+              : ' (visible to every edge)'}
+          </p>
+        ) : null}
+        <table class="table" data-testid="instances-table">
+          <thead>
+            <tr>
+              <th>health</th>
+              <th>state</th>
+              <th>origin</th>
+              <th>site</th>
+              <th>address</th>
+              <th>priority</th>
+              <th>in flight</th>
+              <th>ok</th>
+              <th>failed</th>
+              <th>p50</th>
+              <th>p99</th>
+              <th>labels</th>
+            </tr>
+          </thead>
+          <tbody>
+            {detail.instances.map((i) => (
+              <tr key={i.key}>
+                <td>
+                  <Badge
+                    value={i.health}
+                    title={i.ejectedUntil ? `ejected until ${i.ejectedUntil}` : undefined}
+                  />
+                </td>
+                <td>
+                  <Badge value={i.state} />
+                </td>
+                <td>
+                  {i.origin === 'central' ? (
+                    'central'
+                  ) : (
+                    <Link href={`/agents/${encodeURIComponent(i.origin)}`}>{i.origin}</Link>
+                  )}
+                </td>
+                <td>{i.site}</td>
+                <td class="mono">{i.address}</td>
+                <td>{i.priority}</td>
+                <td>{i.inflight}</td>
+                <td>{i.successes}</td>
+                <td class={i.failures ? 'bad' : ''}>{i.failures}</td>
+                <td>{duration(i.latencyMs.p50)}</td>
+                <td>{duration(i.latencyMs.p99)}</td>
+                <td class="muted">{labels(i.labels)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </Panel>
+      <Panel title="Route selection policy">
+        <PolicyEditor
+          service={name}
+          policy={detail.policy}
+          source={detail.policySource}
+          readOnly={!isAdmin.value}
+          onSaved={() => setVersion((v) => v + 1)}
+        />
+      </Panel>
+    </div>
+  );
+}

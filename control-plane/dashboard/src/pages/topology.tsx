@@ -1,0 +1,119 @@
+import { useEffect, useState } from 'preact/hooks';
+import type { JSX } from 'preact';
+import { api } from '../api.js';
+import { Empty, Panel } from '../components/ui.js';
+import { navigate } from '../router.js';
+import { topologyVersion } from '../store.js';
+import type { Topology as TopologyView } from '../types.js';
+
+const W = 900;
+const H = 560;
+
+/**
+ * The hub and its edges: each edge a node around the hub, with the services it shares (upward) and the central
+ * services it sees (downward). Edges never see each other's services: there is no edge-to-edge line. Reloaded
+ * when an event changes routes or agents (debounced), never on a timer.
+ */
+export function Topology(): JSX.Element {
+  const [view, setView] = useState<TopologyView | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const version = topologyVersion.value;
+  useEffect(() => {
+    let stop = false;
+    const timer = setTimeout(() => {
+      api<TopologyView>('/api/v1/topology').then(
+        (t) => !stop && setView(t),
+        (err: Error) => !stop && setError(err.message),
+      );
+    }, 200);
+    return () => {
+      stop = true;
+      clearTimeout(timer);
+    };
+  }, [version]);
+
+  if (!view)
+    return (
+      <div class="page">
+        <Empty>{error ?? 'Loading…'}</Empty>
+      </div>
+    );
+  const cx = W / 2;
+  const cy = H / 2;
+  const n = view.edges.length;
+  const r = Math.min(W, H) / 2 - 80;
+  const nodes = view.edges.map((e, i) => {
+    const angle = -Math.PI / 2 + (2 * Math.PI * i) / Math.max(1, n);
+    return { e, x: cx + r * Math.cos(angle), y: cy + r * Math.sin(angle) };
+  });
+  return (
+    <div class="page">
+      <Panel title={`Topology: hub (${view.hub.site}) and ${n} edge${n === 1 ? '' : 's'}`}>
+        <svg class="topology" viewBox={`0 0 ${W} ${H}`} role="img" aria-label="hub and edges">
+          {nodes.map(({ e, x, y }) => (
+            <line key={`l-${e.id}`} x1={cx} y1={cy} x2={x} y2={y} class={`link link-${e.status}`} />
+          ))}
+          <g class="hub">
+            <circle cx={cx} cy={cy} r={46} />
+            <text x={cx} y={cy - 4} text-anchor="middle" class="title">
+              hub
+            </text>
+            <text x={cx} y={cy + 14} text-anchor="middle" class="sub">
+              {view.hub.services.length} central service{view.hub.services.length === 1 ? '' : 's'}
+            </text>
+          </g>
+          {nodes.map(({ e, x, y }) => (
+            <g
+              key={e.id}
+              class={`edge edge-${e.status}`}
+              data-edge={e.id}
+              onClick={() => navigate(`/agents/${encodeURIComponent(e.id)}`)}
+            >
+              <circle cx={x} cy={y} r={30} />
+              <text x={x} y={y + 4} text-anchor="middle" class="title">
+                {e.id.length > 14 ? `${e.id.slice(0, 13)}…` : e.id}
+              </text>
+              <text x={x} y={y + 46} text-anchor="middle" class="sub">
+                {e.site ?? '?'} · {e.strategy ?? '?'}
+              </text>
+              <text x={x} y={y + 60} text-anchor="middle" class="shares">
+                ↑ {e.shares.length ? e.shares.map((s) => s.service).join(', ') : 'nothing'}
+              </text>
+              <text x={x} y={y + 74} text-anchor="middle" class="sees">
+                ↓ {e.sees.length ? e.sees.join(', ') : 'no central service'}
+              </text>
+            </g>
+          ))}
+        </svg>
+        <p class="legend">
+          ↑ shares with the hub (its own services) · ↓ central services the hub sends it. The hub never passes
+          one edge's services to another edge.
+        </p>
+      </Panel>
+      <Panel title="Central services">
+        {view.hub.services.length ? (
+          <table class="table">
+            <thead>
+              <tr>
+                <th>service</th>
+                <th>url</th>
+                <th>visible to</th>
+              </tr>
+            </thead>
+            <tbody>
+              {view.hub.services.map((s) => (
+                <tr key={s.name}>
+                  <td>{s.name}</td>
+                  <td class="mono">{s.url}</td>
+                  <td>{s.visibleTo ? JSON.stringify(s.visibleTo) : 'every edge'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : (
+          <Empty>No central service.</Empty>
+        )}
+      </Panel>
+    </div>
+  );
+}

@@ -1,0 +1,77 @@
+import type { Clock } from '@tether/shared';
+import type { Metrics } from '../metrics.js';
+
+/** Per service, what finished since the last drain. */
+export interface ServiceCallTotals {
+  calls: number;
+  errors: number;
+  /** Sum of the finished calls' durations, ms. */
+  durationMs: number;
+}
+
+/** What `drain` hands the stats ticker. */
+export interface CallTotals {
+  byService: Map<string, ServiceCallTotals>;
+  /** Calls in flight now, by service (services with none are absent). */
+  inFlight: Map<string, number>;
+  /** Since the start. */
+  total: number;
+  errors: number;
+}
+
+/** The status a call that the caller abandoned is counted with (as nginx logs it). */
+export const CLIENT_CLOSED_STATUS = 499;
+
+/**
+ * Counts every call through the network once, from routing to the end of its response body: Prometheus
+ * counters and histograms by service and status, calls in flight, and per-interval totals for the `stats` event.
+ * An error is a status of 500 or more.
+ */
+export class CallStats {
+  readonly #metrics: Metrics;
+  readonly #clock: Pick<Clock, 'now'>;
+  readonly #interval = new Map<string, ServiceCallTotals>();
+  readonly #inFlight = new Map<string, number>();
+  #total = 0;
+  #errors = 0;
+
+  constructor(metrics: Metrics, clock: Pick<Clock, 'now'>) {
+    this.#metrics = metrics;
+    this.#clock = clock;
+  }
+
+  /** A call to `service` starts; the returned function (idempotent) records its final HTTP status. */
+  begin(service: string, caller: 'central' | 'edge'): (status: number) => void {
+    const started = this.#clock.now();
+    this.#inFlight.set(service, (this.#inFlight.get(service) ?? 0) + 1);
+    this.#metrics.callsInFlight.inc({ service });
+    let done = false;
+    return (status) => {
+      if (done) return;
+      done = true;
+      const ms = Math.max(0, this.#clock.now() - started);
+      const left = (this.#inFlight.get(service) ?? 1) - 1;
+      if (left > 0) this.#inFlight.set(service, left);
+      else this.#inFlight.delete(service);
+      this.#metrics.callsInFlight.dec({ service });
+      const label = String(status);
+      this.#metrics.calls.inc({ service, caller, status: label });
+      this.#metrics.callDuration.observe({ service, status: label }, ms / 1000);
+      const error = status >= 500;
+      this.#total++;
+      if (error) this.#errors++;
+      let totals = this.#interval.get(service);
+      if (!totals) this.#interval.set(service, (totals = { calls: 0, errors: 0, durationMs: 0 }));
+      totals.calls++;
+      totals.durationMs += ms;
+      if (error) totals.errors++;
+    };
+  }
+
+  /** The totals since the previous drain (then reset), with the calls in flight now. */
+  drain(): CallTotals {
+    const byService = new Map(this.#interval);
+    this.#interval.clear();
+    return { byService, inFlight: new Map(this.#inFlight), total: this.#total, errors: this.#errors };
+  }
+}

@@ -1,0 +1,156 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEchoService, type EchoService } from '../helpers/echo-service.js';
+import { ROOT, stopAll } from '../helpers/processes.js';
+import { startControlPlane, startEdge, type ControlPlane, type Edge } from '../helpers/tether.js';
+import { waitFor } from '../helpers/wait.js';
+
+/** Debian's Chromium (`.ci/run` installs it when missing); TETHER_CHROMIUM overrides the path. */
+const CHROMIUM = process.env.TETHER_CHROMIUM ?? '/usr/bin/chromium';
+/** Screenshots of the main pages, for people to look at (gitignored). */
+const ARTIFACTS = join(ROOT, 'test', 'artifacts');
+
+// The dashboard in a real headless browser against a real control plane and two real agents: both show up, one
+// killed with SIGKILL turns offline without a reload, and a policy edited in the page is stored.
+describe('dashboard (headless Chromium)', () => {
+  let cp: ControlPlane;
+  let berlin: Edge;
+  let paris: Edge;
+  let echo: EchoService;
+  let browser: Browser;
+  let page: Page;
+
+  const shot = (name: string, fullPage = true): Promise<Buffer> =>
+    page.screenshot({ path: join(ARTIFACTS, `dashboard-${name}.png`), fullPage });
+
+  /** The status badge of an agent's row in the agents table. */
+  const agentBadge = (id: string) =>
+    page.locator(`[data-testid="agents-table"] tr[data-agent="${id}"] .badge`);
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    echo = await startEchoService();
+    cp = await startControlPlane({
+      config: { services: [{ name: 'billing', url: echo.url, visibleTo: { labels: { tier: 'gold' } } }] },
+    });
+    const [a, b] = [await cp.addAgent('edge-berlin'), await cp.addAgent('edge-paris')];
+    berlin = await startEdge({
+      id: 'edge-berlin',
+      secret: a,
+      url: cp.mqttUrl,
+      site: 'berlin',
+      labels: { tier: 'gold' },
+      services: { orders: echo.url },
+    });
+    paris = await startEdge({
+      id: 'edge-paris',
+      secret: b,
+      url: cp.mqttUrl,
+      site: 'paris',
+      services: { orders: echo.url, stock: echo.url },
+    });
+    await waitFor(
+      async () =>
+        (await cp.api<{ routes: unknown[] }>('/api/v1/routes?state=active')).body.routes.length === 4,
+      'both agents advertised',
+    );
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.setDefaultTimeout(15_000);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await stopAll();
+    await echo?.close();
+  });
+
+  it('asks for a token, then shows both agents, then one turns offline live after kill -9', async () => {
+    await page.goto(`${cp.apiBase}/agents`);
+    // The page itself is public; the data needs a token: the login form takes the admin token.
+    await page.fill('[data-testid="login-token"]', cp.token);
+    await page.locator('[data-testid="login-token"]').press('Enter');
+    await expect.poll(() => agentBadge('edge-berlin').textContent()).toBe('online');
+    await expect.poll(() => agentBadge('edge-paris').textContent()).toBe('online');
+    await page.locator('[data-testid="live"]', { hasText: 'live' }).waitFor();
+    // The outbox figures come with the agent's snapshot.
+    await page.locator('tr[data-agent="edge-berlin"] td', { hasText: '0 (0 B)' }).waitFor();
+    await shot('agents');
+
+    // A marker on the page's global object survives only if the page is never reloaded.
+    await page.evaluate(() => Object.assign(globalThis, { tetherMarker: 42 }));
+    await paris.proc.stop('SIGKILL');
+    // Offline with its routes kept (stale, within the grace): the row says so without a reload.
+    await expect.poll(() => agentBadge('edge-paris').textContent(), { timeout: 15_000 }).toBe('stale');
+    expect(await agentBadge('edge-berlin').textContent()).toBe('online');
+    expect(await page.evaluate(() => (globalThis as { tetherMarker?: number }).tetherMarker)).toBe(42);
+  });
+
+  it('shows the overview with live call figures, the topology and the API reference', async () => {
+    await page.locator('nav a', { hasText: 'Overview' }).click();
+    await expect.poll(() => page.locator('[data-testid="agents-stale"] .stat-value').textContent()).toBe('1');
+    // Calls through the gateway show up in the next stats event (pushed every 2 s), per service.
+    for (let i = 0; i < 20; i++) {
+      const res = await cp.fetch(`/call/orders/hello`);
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+    }
+    await page.locator('.panel td a', { hasText: 'orders' }).waitFor();
+    await shot('overview');
+
+    await page.locator('nav a', { hasText: 'Topology' }).click();
+    // berlin (tier=gold) sees the central billing service; paris does not.
+    await page.locator('g[data-edge="edge-berlin"] text.sees', { hasText: 'billing' }).waitFor();
+    expect(await page.locator('g[data-edge="edge-paris"] text.sees').textContent()).not.toContain('billing');
+    await shot('topology');
+
+    await page.locator('nav a', { hasText: 'API' }).click();
+    await page.locator('.op code.path', { hasText: '/api/v1/services/{name}/policy' }).first().waitFor();
+    await shot('api', false);
+  });
+
+  it('edits a service policy in the page and the API stores it', async () => {
+    await page.locator('nav a', { hasText: 'Services' }).click();
+    await page.locator('[data-testid="services-table"] a', { hasText: 'orders' }).click();
+    await page.locator('[data-testid="instances-table"] tbody tr').first().waitFor();
+    await page.locator('[data-testid="policy-tiers-add"]').click();
+    const tier = page.locator('[data-testid="policy-tiers"] .row').first();
+    await tier.locator('input').first().fill('berlin');
+    await tier.locator('input[type="number"]').fill('5');
+    await page.locator('[data-testid="policy-localFirst"]').uncheck();
+    await page.locator('[data-testid="policy-save"]').click();
+    await page.locator('[data-testid="policy-status"]', { hasText: 'Saved.' }).waitFor();
+    await shot('service');
+
+    const stored = await cp.api<{ policySource: string; policy: { localFirst: boolean; tiers: unknown[] } }>(
+      '/api/v1/services/orders',
+    );
+    expect(stored.body.policySource).toBe('api');
+    expect(stored.body.policy.localFirst).toBe(false);
+    expect(stored.body.policy.tiers).toEqual([{ match: { site: 'berlin' }, priority: 5 }]);
+
+    // A policy the server refuses shows its message and changes nothing.
+    await page.locator('[data-testid="policy-defaultWeight"]').fill('2000000');
+    await page.locator('[data-testid="policy-save"]').click();
+    await page.locator('[data-testid="policy-status"]', { hasText: 'defaultWeight' }).waitFor();
+    const after = await cp.api<{ policy: { defaultWeight: number } }>('/api/v1/services/orders');
+    expect(after.body.policy.defaultWeight).toBe(1);
+  });
+
+  it('shows report streams and their live tail', async () => {
+    await page.locator('nav a', { hasText: 'Reports' }).click();
+    await page.locator('[data-testid="tail-toggle"]').click();
+    await page.locator('.panel-head h2', { hasText: 'Live tail (live)' }).waitFor();
+    const res = await berlin.api('/v1/reports/temperature', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson' },
+      body: '{"c":21.5}\n{"c":21.7}\n',
+    });
+    expect(res.status).toBe(202);
+    await page.locator('[data-testid="tail"] li', { hasText: '21.7' }).waitFor();
+    await page.locator('[data-testid="streams-table"] td', { hasText: 'temperature' }).waitFor();
+    await shot('reports');
+  });
+});
