@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { collectEarly } from '@tether/shared';
+import { collectEarly, InboundBody, watchBody, wholeBody } from '@tether/shared';
 
 /** A turn the test ends by hand. */
 function manualTurn(): { turn: () => Promise<void>; end: () => void } {
@@ -100,5 +100,48 @@ describe('collectEarly', () => {
     expect(early.ended).toBe(false);
     await early.cancel();
     expect(released).toBe(true);
+  });
+});
+
+describe('whole bodies', () => {
+  const never = (): Promise<void> => new Promise(() => undefined);
+
+  it('hands a whole body over without a turn, and only once', async () => {
+    const body = wholeBody([Uint8Array.from([1]), Uint8Array.from([2, 3])]);
+    const early = await collectEarly(body, 100, never);
+    expect([...early.head]).toEqual([1, 2, 3]);
+    expect(early.ended).toBe(true);
+    expect(body.takeWhole(100)).toBeUndefined();
+    expect(await all(body)).toEqual([]);
+  });
+
+  it('streams a whole body larger than the limit as usual', async () => {
+    const early = await collectEarly(wholeBody([Uint8Array.from([1, 2]), Uint8Array.from([3])]), 2);
+    expect([...early.head]).toEqual([1, 2]);
+    expect(await all(early.rest)).toEqual([3]);
+  });
+
+  it('takes a tunnel body whole only once it ended', () => {
+    const body = new InboundBody({ grant: () => undefined, abandon: () => undefined });
+    body.push(Uint8Array.from([7]));
+    expect(body.takeWhole(100)).toBeUndefined();
+    body.end();
+    expect(body.takeWhole(0)).toBeUndefined();
+    expect(body.takeWhole(100)?.map((c) => [...c])).toEqual([[7]]);
+    expect(() => body[Symbol.asyncIterator]()).toThrow('read only once');
+  });
+
+  it('watchBody tells once how a body ended: complete (also when taken whole), failed or abandoned', async () => {
+    const ends: string[] = [];
+    const watched = (b: AsyncIterable<Uint8Array>) => watchBody(b, (e) => ends.push(e.kind));
+    await all(watched(bytes([1], [2])));
+    expect(watched(wholeBody([Uint8Array.from([1])])).takeWhole(10)).toHaveLength(1);
+    const failing = (async function* () {
+      yield Uint8Array.from([1]);
+      throw new Error('boom');
+    })();
+    await expect(all(watched(failing))).rejects.toThrow('boom');
+    for await (const _ of watched(bytes([1], [2]))) break;
+    expect(ends).toEqual(['complete', 'complete', 'failed', 'abandoned']);
   });
 });

@@ -6,6 +6,7 @@ import {
   CENTRAL,
   isIdempotent,
   onBodyEnd,
+  watchBody,
   routeKey,
   TETHER_HEADERS,
   TimeoutError,
@@ -187,24 +188,21 @@ export class CallRouter {
     }
   }
 
-  async *#tracked(
+  /** The body, reporting the attempt's outcome to the picker when it ends. */
+  #tracked(
     res: TunnelResponse,
     record: (o: CallOutcome) => void,
     started: number,
     signal: AbortSignal,
-  ): AsyncGenerator<Uint8Array> {
+  ): AsyncIterable<Uint8Array> {
     const { clock } = this.#deps;
-    let outcome: CallOutcome | undefined;
-    try {
-      yield* res.body;
-      outcome = { ok: res.status < 500, latencyMs: clock.now() - started };
-    } catch (err) {
-      outcome = failedOutcome(err, signal, clock.now() - started);
-      throw err;
-    } finally {
+    return watchBody(res.body, (end) => {
+      const latencyMs = clock.now() - started;
       // Left unfinished without an error: the reader stopped (the caller went away), no verdict on the instance.
-      record(outcome ?? { ok: false, kind: 'cancelled', latencyMs: clock.now() - started });
-    }
+      if (end.kind === 'complete') record({ ok: res.status < 500, latencyMs });
+      else if (end.kind === 'failed') record(failedOutcome(end.error, signal, latencyMs));
+      else record({ ok: false, kind: 'cancelled', latencyMs });
+    });
   }
 }
 

@@ -1,4 +1,5 @@
 import { PayloadTooLargeError } from '../errors.js';
+import { wholeBody } from './early-body.js';
 
 /** Bodies up to this size are held in memory so an idempotent call can be retried (64 KiB). */
 export const RETRY_BUFFER_BYTES = 64 * 1024;
@@ -48,20 +49,5 @@ export async function prepareBody(body: AsyncIterable<Uint8Array>, max: number):
 export function bodyForAttempt(body: PreparedBody): AsyncIterable<Uint8Array> | undefined {
   if (body.kind === 'none') return undefined;
   if (body.kind === 'stream') return body.body;
-  const chunks = body.chunks;
-  return (async function* () {
-    yield* chunks;
-  })();
-}
-
-/** Passes a body through and calls `end` once when it was read to its end, broke, or was abandoned. */
-export async function* onBodyEnd(
-  body: AsyncIterable<Uint8Array>,
-  end: () => void,
-): AsyncGenerator<Uint8Array> {
-  try {
-    yield* body;
-  } finally {
-    end();
-  }
+  return wholeBody(body.chunks);
 }

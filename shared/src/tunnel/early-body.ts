@@ -28,6 +28,35 @@ const ended = (head: Uint8Array): EarlyBody => ({
   cancel: async () => undefined,
 });
 
+/** A body that may already be whole in memory: `takeWhole(max)` hands its chunks over once, without iterating. */
+export interface WholeBody extends AsyncIterable<Uint8Array> {
+  /** The whole body when it has fully arrived and is at most `max` bytes (then it cannot be read again). */
+  takeWhole(max: number): Uint8Array[] | undefined;
+}
+
+function takeWhole(body: AsyncIterable<Uint8Array>, max: number): Uint8Array[] | undefined {
+  const whole = body as Partial<WholeBody>;
+  return typeof whole.takeWhole === 'function' ? whole.takeWhole(max) : undefined;
+}
+
+/** A body of chunks already in memory (a buffered request): readable once, or taken whole. */
+export function wholeBody(chunks: readonly Uint8Array[]): WholeBody {
+  let taken = false;
+  const size = chunks.reduce((n, c) => n + c.byteLength, 0);
+  return {
+    takeWhole: (max) => {
+      if (taken || size > max) return undefined;
+      taken = true;
+      return [...chunks];
+    },
+    async *[Symbol.asyncIterator]() {
+      if (taken) return;
+      taken = true;
+      yield* chunks;
+    },
+  };
+}
+
 /**
  * Takes what `body` yields before the next turn, up to `max` bytes: a short body that is already there (a buffered
  * request, a small HTTP response read in one go) travels whole in one frame and one write; anything slower streams.
@@ -37,6 +66,8 @@ export async function collectEarly(
   max: number,
   turn: NextTurn = nextTurn,
 ): Promise<EarlyBody> {
+  const whole = takeWhole(body, max);
+  if (whole) return ended(whole.length === 0 ? EMPTY : concatBytes(whole));
   const it = body[Symbol.asyncIterator]();
   const chunks: Uint8Array[] = [];
   let size = 0;

@@ -1,3 +1,5 @@
+import type { WholeBody } from './early-body.js';
+
 /** What an inbound body tells its owner. */
 export interface InboundBodyHooks {
   /** The consumer took `n` chunks on: grant the sender credit for them. */
@@ -12,7 +14,7 @@ export interface InboundBodyHooks {
  * queue ran dry while the sender has used half its window or more (so a short body costs no CREDIT frame). A slow
  * consumer holds the sender to the window.
  */
-export class InboundBody implements AsyncIterable<Uint8Array> {
+export class InboundBody implements WholeBody {
   readonly #hooks: InboundBodyHooks;
   readonly #batch: number;
   readonly #window: number;
@@ -58,6 +60,14 @@ export class InboundBody implements AsyncIterable<Uint8Array> {
     if (this.finished) return;
     this.#ended = true;
     this.#wake();
+  }
+
+  /** Every chunk at once when the body has ended (no error) within `max` bytes and nobody read it yet. */
+  takeWhole(max: number): Uint8Array[] | undefined {
+    if (!this.#ended || this.#error || this.#iterating) return undefined;
+    if (this.#queue.reduce((n, c) => n + c.byteLength, 0) > max) return undefined;
+    this.#iterating = true;
+    return this.#queue.splice(0);
   }
 
   /** The call failed: the consumer's next pull throws `error` (queued chunks are dropped). */

@@ -9,3 +9,4 @@ export * from './inbound-body.js';
 export * from './http-headers.js';
 export * from './tunnel-endpoint.js';
 export * from './early-body.js';
+export * from './watch-body.js';
