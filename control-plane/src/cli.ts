@@ -43,6 +43,8 @@ interface ServeFlags {
   tlsKey?: string;
   mqttsPort?: number;
   publicMqttUrl: string[];
+  redisUrl?: string;
+  replicaId?: string;
   logLevel: string;
 }
 
@@ -65,6 +67,17 @@ function portArg(value: string): number {
 function fail(message: string, code: number): void {
   process.stderr.write(`tether-cp: ${message}\n`);
   process.exitCode = code;
+}
+
+/** `--redis-url`/`redisUrl` and `--replica-id`: a cluster member (docs/cluster.md). */
+function clusterOptions(flags: ServeFlags, file: ConfigFile): { redisUrl?: string; replicaId?: string } {
+  const redisUrl = flags.redisUrl ?? file.redisUrl;
+  if (redisUrl === undefined) return {};
+  const parsed = parseConfig({ redisUrl, replicaId: flags.replicaId ?? file.replicaId }, '--redis-url');
+  return {
+    ...(parsed.redisUrl ? { redisUrl: parsed.redisUrl } : {}),
+    ...(parsed.replicaId ? { replicaId: parsed.replicaId } : {}),
+  };
 }
 
 async function serve(flags: ServeFlags): Promise<void> {
@@ -102,6 +115,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     httpPort: flags.httpPort ?? file.httpPort ?? 8080,
     ...(tls ? { tls, mqttsPort: flags.mqttsPort ?? file.mqttsPort ?? 8883 } : {}),
     publicMqttUrls,
+    ...clusterOptions(flags, file),
     host: flags.host ?? file.host ?? '0.0.0.0',
     // Loopback unless told otherwise: exposing the API is a decision (every route but probes needs a token).
     httpHost: flags.httpHost ?? file.httpHost ?? '127.0.0.1',
@@ -283,6 +297,8 @@ export function createProgram(): Command {
       collect,
       [],
     )
+    .option('--redis-url <url>', 'join a cluster of replicas on this Redis (docs/cluster.md)')
+    .option('--replica-id <id>', "this replica's id in the cluster (default: random)")
     .option('--log-level <level>', 'log level (logs go to stderr)', 'info')
     .action((flags: ServeFlags) => serve(flags));
   const agent = program.command('agent').description('manage agents');

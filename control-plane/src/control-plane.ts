@@ -52,6 +52,9 @@ import type { SyncContext } from './sync/context.js';
 import { handleStatusPayload } from './sync/handle-status.js';
 import { handleAdvertPayload } from './sync/ingress.js';
 import { certificateFingerprint } from './tls/server-tls.js';
+import { joinCluster, newReplicaId, type ClusterMember } from './cluster/join-cluster.js';
+import { openRedisFabric, type RedisFabric } from './cluster/redis-fabric.js';
+import { requestResync } from './sync/inbox.js';
 
 /** Options of `startControlPlane`. Ports default to 1883/8080 (8883 for mqtts); 0 picks a free port. */
 export interface ControlPlaneOptions {
@@ -92,6 +95,10 @@ export interface ControlPlaneOptions {
   limits?: BrokerLimitsOverride;
   /** Create an admin token in `DATA_DIR/admin-token` when none exists (default true). */
   bootstrapToken?: boolean;
+  /** Join the cluster on this Redis (docs/cluster.md); without it, one embedded control plane. */
+  redisUrl?: string;
+  /** This replica's id in the cluster (default `replica-<random>`). */
+  replicaId?: string;
 }
 
 /** The bound ports: `mqtt` (plain TCP) and `mqtts` only when listening. */
@@ -159,11 +166,16 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     options.bootstrapToken === false
       ? undefined
       : ensureBootstrapToken(options.dataDir, { tokens, audit }, clock.now(), logger);
+  // Cluster (docs/cluster.md): the broker's emitter and persistence live in Redis.
+  const replicaId = options.redisUrl ? (options.replicaId ?? newReplicaId()) : undefined;
+  const fabric: RedisFabric | undefined =
+    options.redisUrl && replicaId ? await openRedisFabric(options.redisUrl, replicaId, logger) : undefined;
+  let cluster: ClusterMember | undefined;
   const {
     aedes: broker,
     guard,
     forget: forgetAgent,
-  } = await createBroker({ db, agents, metrics, logger, audit, clock, limits });
+  } = await createBroker({ db, agents, metrics, logger, audit, clock, limits, fabric });
   const transport = new AedesTransport(broker);
   const distribution = new Distribution({ table, agents, services, transport, logger });
   const liveness = new Liveness({ db, table, agents, distribution, bus, logger, clock });
@@ -179,6 +191,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     logger,
     clock,
     isConnected: (id) => liveness.isConnected(id),
+    ...(fabric ? { isLocal: (id: string) => liveness.isLocal(id) } : {}),
   };
   await transport.subscribe(
     HUB_SUBSCRIPTIONS.adverts,
@@ -263,6 +276,22 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     disconnect: (agentId) => liveness.kick(agentId),
     forget: forgetAgent,
   });
+  if (fabric && replicaId) {
+    cluster = await joinCluster({
+      fabric,
+      replicaId,
+      db,
+      transport,
+      liveness,
+      clock,
+      logger,
+      resync: (agentId) => void requestResync(ctx, agentId, 'connected to another replica'),
+      onApplied: (change) => {
+        if (change.table === 'service_policies') policies.forget(change.key);
+        if (change.table === 'agents' && change.row?.['revoked_at'] != null) revocations.enforce(change.key);
+      },
+    });
+  }
   const fingerprint = options.tls ? certificateFingerprint(options.tls.cert) : undefined;
   const ports: ControlPlanePorts = { http: 0 };
   const app = createApp({
@@ -293,8 +322,10 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         options.publicMqttUrls?.length
           ? options.publicMqttUrls
           : defaultMqttUrls(host, { ...ports, secure: options.tls !== undefined }),
+      claims: cluster?.claims,
     },
     isReady: () => ready && db.open && !broker.closed,
+    notReadyReason: () => cluster?.notReadyReason(),
   });
   const picker: RoutePicker = new PolicyRoutePicker({
     table,
@@ -311,6 +342,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     clock,
     picker,
     isConnected: (id) => liveness.isConnected(id),
+    ...(replicaId === undefined ? {} : { replicaId, isLocal: (id: string) => liveness.isLocal(id) }),
     ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
     callerOf: (req) => `central:${auth.principalOf(req)?.name ?? 'anonymous'}`,
   });
@@ -356,8 +388,10 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       const stopped = [mqttServer, mqttsServer, httpServer].flatMap((s) => (s ? [closeServer(s)] : []));
       httpServer.closeAllConnections();
       await calls.close();
+      await cluster?.close();
       await transport.close();
       await new Promise<void>((resolve) => broker.close(() => resolve()));
+      await fabric?.close();
       await Promise.all(stopped);
       ingress.flush();
       audit.stop();
