@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { credentialsTopic, encode, type CredentialRotate } from '@tether/shared';
@@ -30,7 +31,14 @@ async function rotate(
   cp: ControlPlane,
   id: string,
 ): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`http://127.0.0.1:${cp.ports.http}/api/v1/agents/${id}/rotate`, { method: 'POST' });
+  // The rotate endpoint needs an admin token (docs: API authorisation).
+  const headers = cp.bootstrapTokenFile
+    ? { authorization: `Bearer ${readFileSync(cp.bootstrapTokenFile, 'utf8').trim()}` }
+    : undefined;
+  const res = await fetch(`http://127.0.0.1:${cp.ports.http}/api/v1/agents/${id}/rotate`, {
+    method: 'POST',
+    ...(headers ? { headers } : {}),
+  });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
