@@ -185,9 +185,11 @@ process.on('message', (raw) => {
       case 'failover': {
         // Every agent whose connection died dials the survivor after a random delay (the agent's jittered backoff).
         const started = now();
-        const lost = sims.map((s, i) => [s, i] as const).filter(([s]) => s.closed);
+        // Those that were on another replica (the dead one): some sockets may not have seen the close yet.
+        const lost = sims.map((s, i) => [s, i] as const).filter(([s]) => s.url !== m.url);
         await Promise.all(
           lost.map(async ([s, i]) => {
+            await s.client.endAsync(true).catch(() => undefined);
             for (let attempt = 0; ; attempt++) {
               const cap = Math.min(m.spreadMs * 2 ** attempt, 30_000);
               await new Promise((r) => setTimeout(r, Math.random() * cap));
