@@ -48,6 +48,8 @@ import { AGENT_VERSION } from './version.js';
 /** Options of `startAgent`: the resolved config (only controlPlane, id and secret required) plus injections. */
 export interface StartAgentOptions {
   controlPlane: string;
+  /** Every control-plane URL (replicas, docs/cluster.md); attempts go round them in order (give agents different orders to spread them). */
+  controlPlanes?: string[];
   id: string;
   secret: string;
   strategy?: AdvertiseStrategy;
@@ -138,6 +140,9 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
 
   const transport = MqttTransport.create({
     url: controlPlane,
+    ...(options.controlPlanes && options.controlPlanes.length > 1
+      ? { urls: options.controlPlanes.map(normalizeControlPlaneUrl) }
+      : {}),
     clientId: options.id,
     username: options.id,
     password: options.secret,

@@ -24,7 +24,8 @@ export async function main(argv: string[]): Promise<void> {
     .description('connect to the control plane and serve the local API (STDOUT: JSON lines; logs: STDERR)')
     .option(
       '--control-plane <url>',
-      'control plane URL: mqtt://, mqtts://, ws:// or wss:// [env TETHER_CONTROL_PLANE]',
+      'control plane URL: mqtt://, mqtts://, ws:// or wss://; repeat for replicas [env TETHER_CONTROL_PLANE, comma-separated]',
+      (value: string, previous: string[] = []) => [...previous, value],
     )
     .option('--id <id>', 'agent id (also the MQTT client id and username) [env TETHER_ID]')
     .option('--secret <secret>', 'agent secret (MQTT password) [env TETHER_SECRET]')

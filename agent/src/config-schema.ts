@@ -54,7 +54,8 @@ export type ServiceInput = z.infer<typeof ServiceInputSchema>;
 
 /** The config file (`--config`, JSON or YAML). Every field is optional here: flags and env may supply it. */
 export const ConfigFileSchema = z.strictObject({
-  controlPlane: z.string().min(1).optional(),
+  /** One control-plane URL, or several (replicas: the agent fails over between them). */
+  controlPlane: z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(8)]).optional(),
   id: AgentIdSchema.optional(),
   secret: z.string().min(1).optional(),
   strategy: AdvertiseStrategySchema.optional(),
@@ -121,6 +122,8 @@ export interface TlsSettings {
 /** The agent's complete configuration after flags, env, file and defaults were merged and checked. */
 export interface AgentConfig {
   controlPlane: string;
+  /** Every control-plane URL when there are several (replicas), `controlPlane` first. */
+  controlPlanes?: string[];
   id: string;
   secret: string;
   strategy: AdvertiseStrategy;

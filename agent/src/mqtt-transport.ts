@@ -37,6 +37,8 @@ export interface TransportLogger {
 /** Options of an MqttTransport. `will` may be a function, re-evaluated before every attempt (fresh timestamps). */
 export interface MqttTransportOptions {
   url: string;
+  /** Every control-plane URL (replicas, `url` among them): attempts go round them (docs/cluster.md). */
+  urls?: string[];
   clientId: string;
   username?: string;
   password?: string;
@@ -118,7 +120,11 @@ export class MqttTransport implements Transport {
     if (options.password !== undefined) clientOptions.password = options.password;
     const will = this.#will();
     if (will) clientOptions.will = will;
-    this.#client = createMqttClient(options.url, clientOptions, options.tls ?? buildTlsPlan({}));
+    this.#client = createMqttClient(
+      options.urls?.length ? options.urls : options.url,
+      clientOptions,
+      options.tls ?? buildTlsPlan({}),
+    );
     this.#client.on('connect', () => this.#onConnect());
     this.#client.on('error', (err) => this.#onError(err));
     this.#client.on('close', () => this.#onClose());

@@ -30,7 +30,7 @@ import { serviceKey, toServiceSpec } from './service-spec.js';
 
 /** The `run` command's flags as commander hands them over (strings; repeatable flags as arrays). */
 export interface CliFlags {
-  controlPlane?: string;
+  controlPlane?: string | string[];
   id?: string;
   secret?: string;
   strategy?: string;
@@ -132,8 +132,12 @@ export function resolveConfig({
     fromFile: T | undefined,
   ): T | string | undefined => flag ?? env[envName] ?? fromFile;
 
+  const flagUrls = typeof flags.controlPlane === 'string' ? [flags.controlPlane] : flags.controlPlane;
+  const envUrls = env['TETHER_CONTROL_PLANE']?.split(',').map((u) => u.trim());
+  const fileUrls = typeof file.controlPlane === 'string' ? [file.controlPlane] : file.controlPlane;
+  const urls = [flagUrls, envUrls, fileUrls].find((l) => l !== undefined && l.length > 0);
   const controlPlane = required(
-    pick(flags.controlPlane, 'TETHER_CONTROL_PLANE', file.controlPlane) ?? credential?.controlPlane,
+    urls?.[0] ?? credential?.controlPlane,
     'control plane URL',
     '--control-plane',
     'TETHER_CONTROL_PLANE',
@@ -223,6 +227,7 @@ export function resolveConfig({
 
   return {
     controlPlane: normalizeControlPlaneUrl(String(controlPlane)),
+    ...(urls && urls.length > 1 ? { controlPlanes: urls.map(normalizeControlPlaneUrl) } : {}),
     id,
     secret: String(secret),
     strategy,

@@ -79,7 +79,13 @@ describe('agent over a real broker', () => {
     await waitFor(() => broker.published('advert-snapshot').length === 1, 'snapshot');
     // The reports-ack subscription (the report forwarder's) may come at any point.
     const all = broker.events
-      .filter((e) => e.clientId === 'edge-1' && e.topic !== reportsAckTopic('edge-1'))
+      .filter(
+        (e) =>
+          e.clientId === 'edge-1' &&
+          e.topic !== reportsAckTopic('edge-1') &&
+          // Per-replica tunnel subscription (docs/cluster.md): any time, like reports-ack.
+          e.topic !== tunnelDownTopic('edge-1', '+'),
+      )
       .map((e) => `${e.kind} ${e.topic}`);
     // The tunnel subscription (docs/tunnel.md) is in place before the snapshot makes the agent's routes callable.
     const tunnelAt = all.indexOf(`subscribe ${tunnelDownTopic('edge-1')}`);

@@ -43,6 +43,8 @@ interface ServeFlags {
   tlsKey?: string;
   mqttsPort?: number;
   publicMqttUrl: string[];
+  redisUrl?: string;
+  replicaId?: string;
   logLevel: string;
   logFormat: LogFormat;
 }
@@ -66,6 +68,17 @@ function portArg(value: string): number {
 function fail(message: string, code: number): void {
   process.stderr.write(`tether-cp: ${message}\n`);
   process.exitCode = code;
+}
+
+/** `--redis-url`/`redisUrl` and `--replica-id`: a cluster member (docs/cluster.md). */
+function clusterOptions(flags: ServeFlags, file: ConfigFile): { redisUrl?: string; replicaId?: string } {
+  const redisUrl = flags.redisUrl ?? file.redisUrl;
+  if (redisUrl === undefined) return {};
+  const parsed = parseConfig({ redisUrl, replicaId: flags.replicaId ?? file.replicaId }, '--redis-url');
+  return {
+    ...(parsed.redisUrl ? { redisUrl: parsed.redisUrl } : {}),
+    ...(parsed.replicaId ? { replicaId: parsed.replicaId } : {}),
+  };
 }
 
 async function serve(flags: ServeFlags): Promise<void> {
@@ -103,6 +116,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     httpPort: flags.httpPort ?? file.httpPort ?? 8080,
     ...(tls ? { tls, mqttsPort: flags.mqttsPort ?? file.mqttsPort ?? 8883 } : {}),
     publicMqttUrls,
+    ...clusterOptions(flags, file),
     host: flags.host ?? file.host ?? '0.0.0.0',
     // Loopback unless told otherwise: exposing the API is a decision (every route but probes needs a token).
     httpHost: flags.httpHost ?? file.httpHost ?? '127.0.0.1',
@@ -292,6 +306,8 @@ export function createProgram(): Command {
         .choices(['auto', 'json', 'pretty'])
         .default('auto'),
     )
+    .option('--redis-url <url>', 'join a cluster of replicas on this Redis (docs/cluster.md)')
+    .option('--replica-id <id>', "this replica's id in the cluster (default: random)")
     .action((flags: ServeFlags) => serve(flags));
   const agent = program.command('agent').description('manage agents');
   agent

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import {
+  AgentIdSchema,
   CentralServiceSchema,
   parseDuration,
   ServiceNameSchema,
@@ -92,6 +93,10 @@ export const ConfigFileSchema = z.strictObject({
   mqttsPort: port.optional(),
   /** MQTT URLs handed to enrolling agents. */
   publicMqttUrls: z.array(z.url()).max(8).optional(),
+  /** Join a cluster of replicas on this Redis (docs/cluster.md). */
+  redisUrl: z.url({ protocol: /^rediss?$/ }).optional(),
+  /** This replica's id (default: random). */
+  replicaId: AgentIdSchema.optional(),
 });
 /** A validated config file. */
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;

@@ -60,6 +60,9 @@ import type { SyncContext } from './sync/context.js';
 import { handleStatusPayload } from './sync/handle-status.js';
 import { handleAdvertPayload } from './sync/ingress.js';
 import { certificateFingerprint } from './tls/server-tls.js';
+import { joinCluster, newReplicaId, type ClusterMember } from './cluster/join-cluster.js';
+import { openRedisFabric, type RedisFabric } from './cluster/redis-fabric.js';
+import { requestResync } from './sync/inbox.js';
 
 /** Options of `startControlPlane`. Ports default to 1883/8080 (8883 for mqtts); 0 picks a free port. */
 export interface ControlPlaneOptions {
@@ -102,6 +105,10 @@ export interface ControlPlaneOptions {
   bootstrapToken?: boolean;
   /** How often the `stats` event goes out while someone watches `/api/v1/events`, in ms (default 2 s). */
   statsIntervalMs?: number;
+  /** Join the cluster on this Redis (docs/cluster.md); without it, one embedded control plane. */
+  redisUrl?: string;
+  /** This replica's id in the cluster (default `replica-<random>`). */
+  replicaId?: string;
 }
 
 /** The bound ports: `mqtt` (plain TCP) and `mqtts` only when listening. */
@@ -179,11 +186,16 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     options.bootstrapToken === false
       ? undefined
       : ensureBootstrapToken(options.dataDir, { tokens, audit }, clock.now(), logger);
+  // Cluster (docs/cluster.md): the broker's emitter and persistence live in Redis.
+  const replicaId = options.redisUrl ? (options.replicaId ?? newReplicaId()) : undefined;
+  const fabric: RedisFabric | undefined =
+    options.redisUrl && replicaId ? await openRedisFabric(options.redisUrl, replicaId, logger) : undefined;
+  let cluster: ClusterMember | undefined;
   const {
     aedes: broker,
     guard,
     forget: forgetAgent,
-  } = await createBroker({ db, agents, metrics, logger, audit, clock, limits });
+  } = await createBroker({ db, agents, metrics, logger, audit, clock, limits, fabric });
   countBrokerTraffic(broker, metrics);
   const transport = new AedesTransport(broker);
   const distribution = new Distribution({ table, agents, services, transport, logger });
@@ -201,6 +213,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     logger,
     clock,
     isConnected: (id) => liveness.isConnected(id),
+    ...(fabric ? { isLocal: (id: string) => liveness.isLocal(id) } : {}),
   };
   await transport.subscribe(
     HUB_SUBSCRIPTIONS.adverts,
@@ -287,6 +300,22 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     disconnect: (agentId) => liveness.kick(agentId),
     forget: forgetAgent,
   });
+  if (fabric && replicaId) {
+    cluster = await joinCluster({
+      fabric,
+      replicaId,
+      db,
+      transport,
+      liveness,
+      clock,
+      logger,
+      resync: (agentId) => void requestResync(ctx, agentId, 'connected to another replica'),
+      onApplied: (change) => {
+        if (change.table === 'service_policies') policies.forget(change.key);
+        if (change.table === 'agents' && change.row?.['revoked_at'] != null) revocations.enforce(change.key);
+      },
+    });
+  }
   const fingerprint = options.tls ? certificateFingerprint(options.tls.cert) : undefined;
   const ports: ControlPlanePorts = { http: 0 };
   const app = createApp({
@@ -321,8 +350,10 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         options.publicMqttUrls?.length
           ? options.publicMqttUrls
           : defaultMqttUrls(host, { ...ports, secure: options.tls !== undefined }),
+      claims: cluster?.claims,
     },
     isReady: () => ready && db.open && !broker.closed,
+    notReadyReason: () => cluster?.notReadyReason(),
   });
   const picker: RoutePicker = new PolicyRoutePicker({
     table,
@@ -340,6 +371,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     picker,
     stats: callStats,
     isConnected: (id) => liveness.isConnected(id),
+    ...(replicaId === undefined ? {} : { replicaId, isLocal: (id: string) => liveness.isLocal(id) }),
     ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
     callerOf: (req) => `central:${auth.principalOf(req)?.name ?? 'anonymous'}`,
   });
@@ -398,8 +430,10 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       const stopped = [mqttServer, mqttsServer, httpServer].flatMap((s) => (s ? [closeServer(s)] : []));
       httpServer.closeAllConnections();
       await calls.close();
+      await cluster?.close();
       await transport.close();
       await new Promise<void>((resolve) => broker.close(() => resolve()));
+      await fabric?.close();
       await Promise.all(stopped);
       ingress.flush();
       audit.stop();

@@ -7,6 +7,7 @@ import {
   reportsTopic,
   statusTopic,
   tunnelDownTopic,
+  tunnelReplicaFromTopic,
   tunnelUpTopic,
 } from './topics.js';
 
@@ -21,14 +22,28 @@ export function agentPublishTopics(agentId: string): string[] {
   ];
 }
 
-/** Topic filters an agent may subscribe to: only its own hub -> agent topics, no wildcards. */
+/**
+ * Topic filters an agent may subscribe to: only its own hub -> agent topics, and one wildcard, its per-replica
+ * tunnel-down filter (`.../tunnel-down/+`, every replica's calls to it in a cluster).
+ */
 export function agentSubscribeTopics(agentId: string): string[] {
-  return [inboxTopic(agentId), tunnelDownTopic(agentId), reportsAckTopic(agentId)];
+  return [
+    inboxTopic(agentId),
+    tunnelDownTopic(agentId),
+    tunnelDownTopic(agentId, '+'),
+    reportsAckTopic(agentId),
+  ];
 }
 
-/** Deny-by-default publish ACL: true only for a topic in the agent's own publish list. */
+/**
+ * Deny-by-default publish ACL: true only for a topic in the agent's own publish list, or its tunnel-up topic to
+ * one replica (`.../tunnel-up/<replica id>`).
+ */
 export function agentMayPublish(agentId: string, topic: string): boolean {
-  return isAgentId(agentId) && agentPublishTopics(agentId).includes(topic);
+  if (!isAgentId(agentId)) return false;
+  if (agentPublishTopics(agentId).includes(topic)) return true;
+  const replica = tunnelReplicaFromTopic(topic);
+  return replica !== undefined && topic === tunnelUpTopic(agentId, replica);
 }
 
 /** Deny-by-default subscribe ACL: true only for an exact filter in the agent's own subscribe list. */

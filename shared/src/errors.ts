@@ -85,6 +85,13 @@ export class TooBusyError extends TetherError {
   }
 }
 
+/** A cluster-wide decision cannot be taken now: the cluster store (Redis) is unreachable (HTTP 503). */
+export class ClusterUnavailableError extends TetherError {
+  constructor(message = 'the cluster store is unreachable: try again', options?: { cause?: unknown }) {
+    super('cluster_unavailable', message, options);
+  }
+}
+
 /** A request body is larger than the configured limit (HTTP 413). */
 export class PayloadTooLargeError extends TetherError {
   constructor(message = 'request body too large', options?: { cause?: unknown }) {

@@ -23,14 +23,27 @@ export function inboxTopic(agentId: string): string {
   return `${agentNamespace(agentId)}/inbox`;
 }
 
-/** Agent -> hub: tunnel frames the agent sends, as caller (edge -> central calls) or callee (replies). */
-export function tunnelUpTopic(agentId: string): string {
-  return `${agentNamespace(agentId)}/tunnel-up`;
+/**
+ * Agent -> hub: tunnel frames the agent sends, as caller (edge -> central calls) or callee (replies). With a
+ * replica id (a cluster, docs/cluster.md): the agent's replies to that replica's calls.
+ */
+export function tunnelUpTopic(agentId: string, replica?: string): string {
+  return `${agentNamespace(agentId)}/tunnel-up${replica === undefined ? '' : `/${replica}`}`;
 }
 
-/** Hub -> agent: tunnel frames the hub sends, as caller (central -> edge calls) or callee (replies). */
-export function tunnelDownTopic(agentId: string): string {
-  return `${agentNamespace(agentId)}/tunnel-down`;
+/**
+ * Hub -> agent: tunnel frames the hub sends, as caller (central -> edge calls) or callee (replies). With a replica
+ * id: that replica's calls to the agent (`+` is the agent's one subscription to every replica's).
+ */
+export function tunnelDownTopic(agentId: string, replica?: string): string {
+  return `${agentNamespace(agentId)}/tunnel-down${replica === undefined ? '' : `/${replica}`}`;
+}
+
+/** The replica id at the end of a per-replica tunnel topic (`.../tunnel-up/<replica>`), else undefined. */
+export function tunnelReplicaFromTopic(topic: string): string | undefined {
+  const parts = topic.split('/');
+  if (parts.length !== 6 || agentIdFromTopic(topic) === undefined) return undefined;
+  return parts[5];
 }
 
 /** Agent -> hub: batches of reports from the agent's outbox (QoS 1). */
@@ -68,11 +81,21 @@ const AGENT_TOPICS = new Set([
   'credentials',
 ]);
 
-/** The agent id inside an agent topic, or undefined when the topic is not one. */
+const PER_REPLICA_TOPICS = new Set(['tunnel-up', 'tunnel-down']);
+
+/**
+ * The agent id inside an agent topic, or undefined when the topic is not one. Per-replica tunnel topics
+ * (`.../tunnel-up/<replica>`) count when the replica is a valid id.
+ */
 export function agentIdFromTopic(topic: string): string | undefined {
   const parts = topic.split('/');
-  if (parts.length !== 5 || `${parts[0]}/${parts[1]}` !== TOPIC_ROOT || parts[2] !== 'agents')
-    return undefined;
+  if (parts.length !== 5 && parts.length !== 6) return undefined;
+  if (`${parts[0]}/${parts[1]}` !== TOPIC_ROOT || parts[2] !== 'agents') return undefined;
   if (!AGENT_TOPICS.has(parts[4]!) || !AgentIdSchema.safeParse(parts[3]).success) return undefined;
+  if (
+    parts.length === 6 &&
+    (!PER_REPLICA_TOPICS.has(parts[4]!) || !AgentIdSchema.safeParse(parts[5]).success)
+  )
+    return undefined;
   return parts[3];
 }

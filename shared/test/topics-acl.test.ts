@@ -103,11 +103,22 @@ describe('ACL', () => {
     ['$SYS/broker/uptime', false],
     [advertTopic('central'), false],
     [advertTopic(A).toUpperCase(), false],
+    [tunnelUpTopic(A, 'replica-1'), true],
+    [tunnelUpTopic(A, '+'), false],
+    [tunnelUpTopic(A, '#'), false],
+    [`${tunnelUpTopic(A, 'replica-1')}/x`, false],
+    [tunnelUpTopic(B, 'replica-1'), false],
+    [tunnelDownTopic(A, 'replica-1'), false],
   ])('agent %s may publish to %j: %s', (topic, allowed) => {
     expect(agentMayPublish(A, topic)).toBe(allowed);
   });
 
   it.each([
+    [tunnelDownTopic(A, '+'), true],
+    [tunnelDownTopic(A, '#'), false],
+    [tunnelDownTopic(B, '+'), false],
+    [`${tunnelDownTopic(A, '+')}/+`, false],
+    [tunnelUpTopic(A, '+'), false],
     [inboxTopic(A), true],
     [advertTopic(A), false],
     [statusTopic(A), false],
@@ -145,6 +156,8 @@ describe('ACL', () => {
       'status',
       'inbox',
       'credentials',
+      'tunnel-up',
+      'tunnel-down',
       '+',
       '#',
       '$SYS',
@@ -174,7 +187,10 @@ describe('ACL', () => {
           (t) => t(self),
         );
         const subscribable = [inboxTopic, tunnelDownTopic, reportsAckTopic].map((t) => t(self));
-        if (agentMayPublish(self, topic)) expect(publishable).toContain(topic);
+        subscribable.push(tunnelDownTopic(self, '+'));
+        // Per-replica tunnel-up topics: the agent's own, with a valid replica id as the last level.
+        const perReplica = topic.startsWith(`${tunnelUpTopic(self)}/`) && agentIdFromTopic(topic) === self;
+        if (agentMayPublish(self, topic) && !perReplica) expect(publishable).toContain(topic);
         if (agentMaySubscribe(self, topic)) expect(subscribable).toContain(topic);
         // The two directions never overlap: an agent cannot publish what the hub sends it.
         for (const t of subscribable) expect(agentMayPublish(self, t)).toBe(false);
@@ -201,6 +217,7 @@ describe('ACL', () => {
         'status',
         'inbox',
         'tunnel-up',
+        'tunnel-down',
         'reports',
         '+',
         '#',
@@ -211,6 +228,7 @@ describe('ACL', () => {
         for (const topic of [parts.join('/'), advertTopic(id), statusTopic(id), inboxTopic(id)]) {
           if (agentMayPublish(id, topic) || agentMaySubscribe(id, topic)) {
             expect(AgentIdSchema.safeParse(id).success).toBe(true);
+            if (topic === tunnelDownTopic(id, '+')) continue; // the one wildcard filter, in its own namespace
             expect(topic).not.toMatch(/[+#]|^\$/);
             expect(agentIdFromTopic(topic)).toBe(id);
           }

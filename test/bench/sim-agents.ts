@@ -16,7 +16,16 @@ import {
 
 /** Messages the parent sends. */
 export type ToWorker =
-  | { cmd: 'connect'; url: string; agents: { id: string; secret: string }[]; services: number }
+  | {
+      cmd: 'connect';
+      url: string;
+      agents: { id: string; secret: string }[];
+      services: number;
+      /** Advertise the routes in the first snapshot (bench:scale) instead of a later delta. */
+      withRoutes?: boolean;
+    }
+  | { cmd: 'flap'; perMinute: number; durationMs: number }
+  | { cmd: 'failover'; url: string; spreadMs: number }
   | { cmd: 'register'; spreadMs: number }
   | { cmd: 'watch'; service: string }
   | { cmd: 'collect' }
@@ -27,16 +36,23 @@ export type FromWorker =
   | { evt: 'connected'; count: number; ms: number }
   | { evt: 'registered'; sentAt: Record<string, number> }
   | { evt: 'watching' }
-  | { evt: 'arrived'; service: string; at: number[] };
+  | { evt: 'arrived'; service: string; at: number[] }
+  | { evt: 'flapped'; sentAt: [string, number][] }
+  | { evt: 'failedOver'; count: number; ms: number };
 
 const now = (): number => performance.timeOrigin + performance.now();
 const send = (m: FromWorker): void => void process.send!(m);
 
 interface Sim {
   id: string;
+  secret: string;
+  url: string;
   client: MqttClient;
   synced: boolean;
+  closed: boolean;
 }
+let withRoutes = false;
+let epochs = 0;
 const sims: Sim[] = [];
 let serviceCount = 10;
 let watched: { service: string; at: Map<string, number> } | undefined;
@@ -55,7 +71,12 @@ function route(id: string, i: number): Route {
   };
 }
 
-function connectOne(url: string, id: string, secret: string): Promise<Sim> {
+function connectOne(
+  url: string,
+  id: string,
+  secret: string,
+  onSnapshot?: (at: number) => void,
+): Promise<Sim> {
   return new Promise((resolve, reject) => {
     const client = mqtt.connect(url, {
       clientId: id,
@@ -66,8 +87,9 @@ function connectOne(url: string, id: string, secret: string): Promise<Sim> {
       protocolVersion: 4,
       connectTimeout: 30_000,
     });
-    const sim: Sim = { id, client, synced: false };
+    const sim: Sim = { id, secret, url, client, synced: false, closed: false };
     client.once('error', reject);
+    client.once('close', () => (sim.closed = true));
     client.on('message', (_topic, payload) => {
       const arrived = now();
       const decoded = decode(InboxMessageSchema, payload);
@@ -99,17 +121,18 @@ function connectOne(url: string, id: string, secret: string): Promise<Sim> {
           }),
           { qos: 1, retain: true },
         );
+        onSnapshot?.(now());
         await client.publishAsync(
           advertTopic(id),
           encode({
             v: PROTOCOL_VERSION,
             type: 'advert-snapshot',
-            epoch: 'sim',
+            epoch: withRoutes ? `sim-${++epochs}` : 'sim',
             seq: 0,
             strategy: 'local',
             site: 'sim',
             labels: {},
-            routes: [],
+            routes: withRoutes ? Array.from({ length: serviceCount }, (_, i) => route(id, i)) : [],
           }),
           { qos: 1 },
         );
@@ -133,6 +156,7 @@ process.on('message', (raw) => {
     switch (m.cmd) {
       case 'connect': {
         serviceCount = m.services;
+        withRoutes = m.withRoutes ?? false;
         const started = now();
         // Connect in waves of 50 so the simulator itself does not storm the broker.
         for (let i = 0; i < m.agents.length; i += 50) {
@@ -141,6 +165,50 @@ process.on('message', (raw) => {
         }
         await waitUntil(() => sims.every((s) => s.synced), 60_000);
         send({ evt: 'connected', count: sims.length, ms: now() - started });
+        break;
+      }
+      case 'flap': {
+        // `perMinute` agents a minute drop their connection and come back at once with a new snapshot.
+        const sentAt: [string, number][] = [];
+        const gap = 60_000 / Math.max(1, m.perMinute);
+        const until = Date.now() + m.durationMs;
+        while (Date.now() < until) {
+          const i = Math.floor(Math.random() * sims.length);
+          const old = sims[i]!;
+          await old.client.endAsync(true);
+          sims[i] = await connectOne(old.url, old.id, old.secret, (at) => sentAt.push([old.id, at]));
+          await new Promise((r) => setTimeout(r, gap));
+        }
+        send({ evt: 'flapped', sentAt });
+        break;
+      }
+      case 'failover': {
+        // Every agent whose connection died dials the survivor after a random delay (the agent's jittered backoff).
+        const started = now();
+        // Those that were on another replica (the dead one): some sockets may not have seen the close yet.
+        const lost = sims.map((s, i) => [s, i] as const).filter(([s]) => s.url !== m.url);
+        await Promise.all(
+          lost.map(async ([s, i]) => {
+            await s.client.endAsync(true).catch(() => undefined);
+            for (let attempt = 0; ; attempt++) {
+              const cap = Math.min(m.spreadMs * 2 ** attempt, 30_000);
+              await new Promise((r) => setTimeout(r, Math.random() * cap));
+              try {
+                sims[i] = await connectOne(m.url, s.id, s.secret);
+                return;
+              } catch {
+                // refused (admission rate) or reset: back off and retry
+              }
+            }
+          }),
+        );
+        await waitUntil(() => sims.every((s) => s.synced && !s.closed), 120_000).catch((err: unknown) => {
+          const unsynced = sims.filter((s) => !s.synced).length;
+          const closed = sims.filter((s) => s.closed).length;
+          console.error(`failover: ${unsynced} not synced, ${closed} closed of ${sims.length}`);
+          throw err;
+        });
+        send({ evt: 'failedOver', count: lost.length, ms: now() - started });
         break;
       }
       case 'register': {

@@ -5,7 +5,9 @@ import {
   TunnelClosedError,
   TunnelEndpoint,
   tunnelDownTopic,
+  tunnelReplicaFromTopic,
   tunnelUpTopic,
+  type CallHandler,
   type Clock,
   type RouteTable,
 } from '@tether/shared';
@@ -21,9 +23,14 @@ export interface AgentTunnel {
   close(): Promise<void>;
 }
 
+/** At most this many control-plane replicas get a tunnel end of their own at once. */
+export const MAX_REPLICA_ENDPOINTS = 16;
+
 /**
  * Opens the agent's tunnel end: subscribes to its `tunnel-down` topic, serves calls from the hub with the local
  * instances, and fails every call in flight when the link drops (the endpoint is usable again after reconnect).
+ * In a cluster (docs/cluster.md) each replica calls on `tunnel-down/<replica>`: one more endpoint per replica,
+ * replying on `tunnel-up/<replica>`, so replies reach the replica holding the call.
  */
 export async function openAgentTunnel(options: {
   id: string;
@@ -48,18 +55,37 @@ export async function openAgentTunnel(options: {
   });
   const upstream = createUpstreamClient({ http, https });
   const observe = options.observe;
-  endpoint.serve(
-    tunnelCallHandler({
-      id,
-      table: options.table,
-      upstream,
-      ...(observe ? { observe: (service: string) => observe('in', service) } : {}),
-    }),
-  );
-  const stopWatching = transport.onDisconnect(() =>
-    endpoint.fail(new TunnelClosedError('the link to the control plane dropped')),
-  );
+  const handler: CallHandler = tunnelCallHandler({
+    id,
+    table: options.table,
+    upstream,
+    ...(observe ? { observe: (service: string) => observe('in', service) } : {}),
+  });
+  endpoint.serve(handler);
+  const replicas = new Map<string, TunnelEndpoint>();
+  const replicaEndpoint = (replica: string): TunnelEndpoint | undefined => {
+    const existing = replicas.get(replica);
+    if (existing || replicas.size >= MAX_REPLICA_ENDPOINTS) return existing;
+    const created = new TunnelEndpoint({
+      transport,
+      sendTopic: tunnelUpTopic(id, replica),
+      clock: options.clock,
+      onMalformed: (reason) => logger.warn({ reason, replica }, 'tunnel frame dropped'),
+    });
+    created.serve(handler);
+    replicas.set(replica, created);
+    return created;
+  };
+  const stopWatching = transport.onDisconnect(() => {
+    const error = new TunnelClosedError('the link to the control plane dropped');
+    endpoint.fail(error);
+    for (const e of replicas.values()) e.fail(error);
+  });
   await endpoint.start();
+  const unsubscribeReplicas = await transport.subscribe(tunnelDownTopic(id, '+'), (topic, payload) => {
+    const replica = tunnelReplicaFromTopic(topic);
+    if (replica !== undefined) replicaEndpoint(replica)?.receive(payload);
+  });
   return {
     endpoint,
     proxy: createLocalProxy({
@@ -69,7 +95,8 @@ export async function openAgentTunnel(options: {
     }),
     close: async () => {
       stopWatching();
-      await endpoint.close();
+      await unsubscribeReplicas();
+      await Promise.all([endpoint, ...replicas.values()].map((e) => e.close()));
       upstream.destroy();
     },
   };

@@ -22,6 +22,8 @@ export interface BrokerDeps {
   logger: Logger;
   audit: AuditLog;
   limits: BrokerLimits;
+  /** A cluster member's emitter and persistence on Redis (docs/cluster.md); in memory otherwise. */
+  fabric?: { mq: unknown; persistence: unknown } | undefined;
 }
 
 /** The embedded broker, the guard every listener hands its sockets to, and per-agent limiter state. */
@@ -48,6 +50,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
     authorizeSubscribe: createAuthorizeSubscribe({ ...deps, sourceOf }),
     // Closes a socket that has not sent a whole CONNECT in time (the timer runs from accept to the CONNECT).
     connectTimeout: deps.limits.connectTimeoutMs,
+    ...(deps.fabric ? { mq: deps.fabric.mq, persistence: deps.fabric.persistence } : {}),
   });
   aedes.on('clientError', (client, err) =>
     deps.logger.debug({ clientId: client.id, err: err.message }, 'client error'),

@@ -25,6 +25,9 @@ export interface CallsDeps {
   isConnected(agentId: string): boolean;
   /** Counts every call (metrics and the stats event). */
   stats?: CallStats;
+  /** Cluster only: this replica's id and whether an agent's socket is here (TunnelHub). */
+  replicaId?: string;
+  isLocal?(agentId: string): boolean;
   /** Request body limit (default 64 MiB). */
   maxBodyBytes?: number;
   /** The caller identity of a gateway request (`central:<token name>`). */
@@ -49,6 +52,8 @@ export async function startCalls(deps: CallsDeps): Promise<Calls> {
     metrics: deps.metrics,
     logger: deps.logger,
     isConnected: (agentId) => deps.isConnected(agentId),
+    ...(deps.replicaId === undefined ? {} : { replicaId: deps.replicaId }),
+    ...(deps.isLocal ? { isLocal: (agentId: string) => deps.isLocal?.(agentId) ?? false } : {}),
     handlerFor: (agentId) =>
       edgeCallHandler(agentId, { router: routerRef.current!, agents: deps.agents, maxBodyBytes }),
   });

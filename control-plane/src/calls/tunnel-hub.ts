@@ -4,6 +4,7 @@ import {
   TunnelClosedError,
   TunnelEndpoint,
   tunnelDownTopic,
+  tunnelUpTopic,
   type CallHandler,
   type Clock,
   type Transport,
@@ -18,6 +19,13 @@ export interface TunnelHubDeps {
   metrics: Metrics;
   logger: Logger;
   isConnected(agentId: string): boolean;
+  /**
+   * A cluster member's replica id (docs/cluster.md): its calls to agents go on `tunnel-down/<replica>` and their
+   * replies come back on `tunnel-up/<replica>`; the bare topics carry only the calls of agents whose socket is
+   * here (`isLocal`). Without it (one control plane) the bare topics carry everything.
+   */
+  replicaId?: string;
+  isLocal?(agentId: string): boolean;
   /** Serves the calls agent `agentId` sends up its tunnel. */
   handlerFor(agentId: string): CallHandler;
 }
@@ -29,20 +37,46 @@ export interface TunnelHubDeps {
 export class TunnelHub {
   readonly #deps: TunnelHubDeps;
   readonly #endpoints = new Map<string, TunnelEndpoint>();
-  #unsubscribe: (() => Promise<void>) | undefined;
+  /** In a cluster: the bare-topic endpoints of local agents, serving the calls they make. */
+  readonly #localEndpoints = new Map<string, TunnelEndpoint>();
+  readonly #unsubscribes: (() => Promise<void>)[] = [];
 
   constructor(deps: TunnelHubDeps) {
     this.#deps = deps;
   }
 
-  /** Subscribes to every agent's tunnel-up topic. */
+  /** Subscribes to every agent's tunnel-up topic (and, in a cluster, to the replies to this replica). */
   async start(): Promise<void> {
-    this.#unsubscribe = await this.#deps.transport.subscribe(HUB_SUBSCRIPTIONS.tunnels, (topic, payload) => {
+    const { replicaId, transport } = this.#deps;
+    if (replicaId === undefined) {
+      this.#unsubscribes.push(
+        await transport.subscribe(
+          HUB_SUBSCRIPTIONS.tunnels,
+          this.#route((id) => this.endpointFor(id)),
+        ),
+      );
+      return;
+    }
+    this.#unsubscribes.push(
+      await transport.subscribe(
+        HUB_SUBSCRIPTIONS.tunnels,
+        this.#route((id) => this.#localEndpointFor(id)),
+      ),
+      await transport.subscribe(
+        tunnelUpTopic('+', replicaId),
+        this.#route((id) => this.endpointFor(id)),
+      ),
+    );
+  }
+
+  #route(find: (agentId: string) => TunnelEndpoint | undefined) {
+    return (topic: string, payload: Uint8Array): void => {
       const agentId = agentIdFromTopic(topic);
-      const endpoint = agentId === undefined ? undefined : this.endpointFor(agentId);
+      const endpoint = agentId === undefined ? undefined : find(agentId);
       if (endpoint) endpoint.receive(payload);
-      else this.#deps.metrics.invalidMessages.inc({ reason: 'tunnel_no_agent' });
-    });
+      else if (this.#deps.replicaId === undefined)
+        this.#deps.metrics.invalidMessages.inc({ reason: 'tunnel_no_agent' });
+    };
   }
 
   /** The endpoint of a connected agent (created on first use), or undefined when it is not connected. */
@@ -50,9 +84,25 @@ export class TunnelHub {
     const existing = this.#endpoints.get(agentId);
     if (existing) return existing;
     if (!this.#deps.isConnected(agentId)) return undefined;
+    const endpoint = this.#open(agentId, tunnelDownTopic(agentId, this.#deps.replicaId));
+    this.#endpoints.set(agentId, endpoint);
+    return endpoint;
+  }
+
+  /** Cluster only: the endpoint answering on the bare topic, for an agent whose socket is on this replica. */
+  #localEndpointFor(agentId: string): TunnelEndpoint | undefined {
+    const existing = this.#localEndpoints.get(agentId);
+    if (existing) return existing;
+    if (!this.#deps.isLocal?.(agentId)) return undefined;
+    const endpoint = this.#open(agentId, tunnelDownTopic(agentId));
+    this.#localEndpoints.set(agentId, endpoint);
+    return endpoint;
+  }
+
+  #open(agentId: string, sendTopic: string): TunnelEndpoint {
     const endpoint = new TunnelEndpoint({
       transport: this.#deps.transport,
-      sendTopic: tunnelDownTopic(agentId),
+      sendTopic,
       clock: this.#deps.clock,
       onMalformed: (reason) => {
         this.#deps.metrics.invalidMessages.inc({ reason: `tunnel_${reason}` });
@@ -60,7 +110,6 @@ export class TunnelHub {
       },
     });
     endpoint.serve(this.#deps.handlerFor(agentId));
-    this.#endpoints.set(agentId, endpoint);
     return endpoint;
   }
 
@@ -78,16 +127,19 @@ export class TunnelHub {
 
   /** The agent's connection closed or was taken over: every call in flight on it fails with TunnelClosedError. */
   drop(agentId: string, reason: string): void {
-    const endpoint = this.#endpoints.get(agentId);
-    if (!endpoint) return;
-    this.#endpoints.delete(agentId);
-    endpoint.fail(new TunnelClosedError(`tunnel to agent ${agentId} closed: ${reason}`));
-    void endpoint.close();
+    for (const endpoints of [this.#endpoints, this.#localEndpoints]) {
+      const endpoint = endpoints.get(agentId);
+      if (!endpoint) continue;
+      endpoints.delete(agentId);
+      endpoint.fail(new TunnelClosedError(`tunnel to agent ${agentId} closed: ${reason}`));
+      void endpoint.close();
+    }
   }
 
-  /** Drops every endpoint and the subscription. */
+  /** Drops every endpoint and the subscriptions. */
   async close(): Promise<void> {
-    for (const id of [...this.#endpoints.keys()]) this.drop(id, 'control plane stopping');
-    await this.#unsubscribe?.().catch(() => undefined);
+    const ids = new Set([...this.#endpoints.keys(), ...this.#localEndpoints.keys()]);
+    for (const id of ids) this.drop(id, 'control plane stopping');
+    await Promise.all(this.#unsubscribes.splice(0).map((u) => u().catch(() => undefined)));
   }
 }

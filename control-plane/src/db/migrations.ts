@@ -148,6 +148,22 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_coalesced ON audit (coalesced, id);
     `,
   },
+  {
+    version: 6,
+    description: 'cluster: the outbox of replicated changes and the change-log cursor (docs/cluster.md)',
+    sql: `
+      CREATE TABLE cluster_outbox (
+        id  INTEGER PRIMARY KEY,
+        tbl TEXT NOT NULL,
+        key TEXT NOT NULL,
+        row TEXT
+      ) STRICT;
+      CREATE TABLE cluster_state (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 /** Applies the migrations newer than the database's `user_version`, each in its own transaction. */

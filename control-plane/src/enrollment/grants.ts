@@ -120,6 +120,28 @@ function generatedAgentId(): string {
 }
 
 /**
+ * The checks of a redemption without redeeming: the grant exists, the secret matches, it is unused, unexpired and
+ * allows `requestedId`. Returns the grant id and the agent id it enrolls, if fixed. Throws as `redeemGrant`.
+ */
+export function checkGrant(
+  grants: GrantStore,
+  token: string,
+  requestedId: string | undefined,
+  now: number,
+): { grantId: string; agentId: string | undefined; grant: NonNullable<ReturnType<GrantStore['get']>> } {
+  const { grantId, secret: grantSecret } = parseGrantToken(token);
+  const grant = grants.get(grantId);
+  if (!grant || !verifySecret(grantSecret, grant.secretHash))
+    throw new UnauthorizedError('unknown enrollment grant');
+  if (grant.usedAt !== null) throw new ConflictError('enrollment grant already used');
+  if (grant.expiresAt <= now)
+    throw new GoneError('enrollment grant expired: create a new one', { code: 'grant_expired' });
+  if (grant.agentId && requestedId && requestedId !== grant.agentId)
+    throw new ConflictError(`this grant enrolls agent "${grant.agentId}" only`);
+  return { grantId, agentId: grant.agentId ?? requestedId, grant };
+}
+
+/**
  * Redeems a grant atomically (one IMMEDIATE transaction): checks it, creates the agent with a new secret and the
  * grant's site and labels, and marks the grant used. Exactly one of any number of concurrent redemptions wins.
  * Unknown grant or wrong secret: UnauthorizedError (401); used: ConflictError (409); expired: GoneError (410);
@@ -133,18 +155,10 @@ export function redeemGrant(
   now: number,
   audit?: GrantAudit,
 ): RedeemedGrant {
-  const { grantId, secret: grantSecret } = parseGrantToken(token);
   const grants = new GrantStore(db);
   return db
     .transaction((): RedeemedGrant => {
-      const grant = grants.get(grantId);
-      if (!grant || !verifySecret(grantSecret, grant.secretHash))
-        throw new UnauthorizedError('unknown enrollment grant');
-      if (grant.usedAt !== null) throw new ConflictError('enrollment grant already used');
-      if (grant.expiresAt <= now)
-        throw new GoneError('enrollment grant expired: create a new one', { code: 'grant_expired' });
-      if (grant.agentId && requestedId && requestedId !== grant.agentId)
-        throw new ConflictError(`this grant enrolls agent "${grant.agentId}" only`);
+      const { grantId, grant } = checkGrant(grants, token, requestedId, now);
       const secret = generateSecret();
       const hash = hashSecret(secret);
       const site = grant.site ?? undefined;

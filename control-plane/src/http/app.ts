@@ -74,6 +74,8 @@ export interface ApiDeps {
   site: string;
   /** True when the database, broker and listeners are up. */
   isReady(): boolean;
+  /** Why not ready beyond `isReady` (a cluster member's Redis), or undefined. */
+  notReadyReason?(): string | undefined;
 }
 
 function zodMessage(issues: readonly { path: PropertyKey[]; message: string }[]): string {
@@ -96,9 +98,11 @@ export function createApp(deps: ApiDeps): Hono {
   const document = openApiDocument(VERSION);
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
-  app.get('/readyz', (c) =>
-    deps.isReady() ? c.json({ status: 'ready' }) : c.json({ status: 'not ready' }, 503),
-  );
+  app.get('/readyz', (c) => {
+    const reason = deps.notReadyReason?.();
+    if (deps.isReady() && reason === undefined) return c.json({ status: 'ready' });
+    return c.json({ status: 'not ready', ...(reason === undefined ? {} : { reason }) }, 503);
+  });
   app.get('/metrics', async (c) => {
     const body = await deps.metrics.registry.metrics();
     return c.body(body, 200, { 'content-type': deps.metrics.registry.contentType });

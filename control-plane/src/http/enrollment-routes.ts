@@ -1,6 +1,7 @@
 import type { Context, Hono } from 'hono';
 import type BetterSqlite3 from 'better-sqlite3';
 import {
+  ConflictError,
   EnrollRequestSchema,
   parseGrantToken,
   PROTOCOL_VERSION,
@@ -11,7 +12,9 @@ import {
 } from '@tether/shared';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { CredentialRotation } from '../credentials/credential-rotation.js';
-import { createGrant, parseGrantRequest, redeemGrant } from '../enrollment/grants.js';
+import type { UniqueClaims } from '../cluster/unique-claims.js';
+import { GrantStore } from '../enrollment/grant-store.js';
+import { checkGrant, createGrant, parseGrantRequest, redeemGrant } from '../enrollment/grants.js';
 import type { Logger } from '../logger.js';
 import type { AgentStore } from '../store/agent-store.js';
 import { jsonBody } from './json-body.js';
@@ -30,6 +33,34 @@ export interface EnrollmentApiDeps {
   fingerprint?: string | undefined;
   /** The MQTT URLs to hand an agent that called the API by `host`. */
   mqttUrls(host: string): string[];
+  /** In a cluster: redemption and the enrolled agent's id are claimed cluster-wide first (docs/cluster.md). */
+  claims?: UniqueClaims | undefined;
+}
+
+/**
+ * In a cluster, a valid redemption first claims its grant (and its agent id, when fixed) in Redis: exactly one of
+ * any number of concurrent attempts on any replicas goes on. Returns the claimed keys (released on failure).
+ */
+async function claimRedemption(
+  deps: EnrollmentApiDeps,
+  token: string,
+  requestedId: string | undefined,
+): Promise<string[]> {
+  if (!deps.claims) return [];
+  const checked = checkGrant(new GrantStore(deps.db), token, requestedId, deps.clock.now());
+  const keys: string[] = [];
+  for (const key of [`grant:${checked.grantId}`, ...(checked.agentId ? [`agent:${checked.agentId}`] : [])]) {
+    if (!(await deps.claims.claim(key))) {
+      for (const k of keys) await deps.claims.release(k);
+      throw new ConflictError(
+        key.startsWith('grant:')
+          ? 'enrollment grant already used'
+          : `agent "${checked.agentId}" exists already`,
+      );
+    }
+    keys.push(key);
+  }
+  return keys;
 }
 
 /** The id part of a grant token (never its secret), or undefined when it does not parse. */
@@ -68,7 +99,9 @@ export function registerEnrollmentRoutes(app: Hono, deps: EnrollmentApiDeps): vo
       const field = issue?.path.length ? issue.path.map(String).join('.') : 'body';
       throw new ValidationError(`invalid enrollment request: ${field}: ${issue?.message ?? 'invalid'}`);
     }
+    let claimed: string[] = [];
     try {
+      claimed = await claimRedemption(deps, parsed.data.grant, parsed.data.id);
       const audit = { log: deps.audit, actor: 'enroll' };
       const agent = redeemGrant(
         deps.db,
@@ -90,6 +123,7 @@ export function registerEnrollmentRoutes(app: Hono, deps: EnrollmentApiDeps): vo
       return c.json(body, 201);
     } catch (err) {
       // The redemption rolled back: the refusal is recorded on its own (coalesced); never the grant itself.
+      for (const key of claimed) await deps.claims?.release(key);
       const code = err instanceof TetherError ? err.code : 'internal';
       deps.audit.record({
         kind: 'grant-refused',

@@ -3,6 +3,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { HTTPException } from 'hono/http-exception';
 import {
   AgentOfflineError,
+  ClusterUnavailableError,
   ConflictError,
   ForbiddenError,
   GoneError,
@@ -23,6 +24,7 @@ export function statusOf(err: unknown): ContentfulStatusCode {
   if (err instanceof ConflictError) return 409;
   if (err instanceof GoneError) return 410;
   if (err instanceof NoHealthyInstanceError || err instanceof AgentOfflineError) return 503;
+  if (err instanceof ClusterUnavailableError) return 503;
   if (err instanceof HTTPException) return err.status;
   return 500;
 }

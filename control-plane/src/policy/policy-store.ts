@@ -58,6 +58,11 @@ export class PolicyStore {
   }
 
   /** Every stored policy, ordered by service. */
+  /** Drops the cached policy of `service` (another replica changed it: docs/cluster.md). */
+  forget(service: string): void {
+    this.#cache.delete(service);
+  }
+
   list(): PolicyRecord[] {
     return this.#stmts.list.all().map(toRecord);
   }

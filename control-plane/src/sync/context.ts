@@ -23,4 +23,6 @@ export interface SyncContext {
   clock: Clock;
   /** True while the agent holds a live broker connection. */
   isConnected(agentId: string): boolean;
+  /** Cluster only: true while the agent's socket is on this replica (which alone answers its requests). */
+  isLocal?(agentId: string): boolean;
 }
