@@ -1,0 +1,126 @@
+import { join } from 'node:path';
+import { NotFoundError, parseKeyValues, ValidationError } from '@tether/shared';
+import { AuditLog } from '../audit/audit-log.js';
+import { createApiToken, deleteApiToken } from '../auth/api-tokens.js';
+
+import { TokenStore } from '../auth/token-store.js';
+
+import { createGrant, parseGrantRequest } from '../enrollment/grants.js';
+
+import { openDatabase } from '../db/open-database.js';
+
+import { registerAgent } from '../register-agent.js';
+import { markRevoked } from '../revocation/revoke-agent.js';
+import { AgentStore } from '../store/agent-store.js';
+import { grantFingerprint } from '../tls/server-tls.js';
+
+/** Runs `fn` on the data dir's database (whether or not the server runs: SQLite WAL, busy timeout). */
+function withDatabase<T>(
+  dataDir: string,
+  fn: (db: ReturnType<typeof openDatabase>, audit: AuditLog) => T,
+): T {
+  const db = openDatabase(join(dataDir, 'tether.db'));
+  const audit = new AuditLog({ db, clock: { now: Date.now, setTimeout: () => 0, clearTimeout: () => {} } });
+  try {
+    return fn(db, audit);
+  } finally {
+    audit.flush();
+    db.close();
+  }
+}
+
+/** The audit actor of a CLI command: whoever can read the data dir. */
+const CLI_ACTOR = 'cli';
+
+function printLine(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value)}\n`);
+}
+
+/** `agent add`: registers an agent and prints its secret once. */
+export function addAgent(id: string, flags: { dataDir: string }): void {
+  withDatabase(flags.dataDir, (db, audit) =>
+    printLine(registerAgent(new AgentStore(db), id, Date.now(), { log: audit, actor: CLI_ACTOR })),
+  );
+}
+
+/** `agent revoke`: marks the agent revoked (a running server enforces it within its poll). */
+export function revokeAgent(id: string, flags: { dataDir: string }): void {
+  withDatabase(flags.dataDir, (db, audit) => {
+    const revoked = markRevoked({ agents: new AgentStore(db), audit }, id, CLI_ACTOR, Date.now());
+    printLine({ id, revokedAt: new Date(revoked.revokedAt).toISOString() });
+  });
+}
+
+/** `token create`: prints a new API token once. */
+export function createToken(flags: { dataDir: string; role: string; name?: string }): void {
+  withDatabase(flags.dataDir, (db, audit) => {
+    const created = createApiToken(
+      { tokens: new TokenStore(db), audit },
+      { role: flags.role, ...(flags.name === undefined ? {} : { name: flags.name }) },
+      CLI_ACTOR,
+      Date.now(),
+    );
+    printLine({ token: created.token });
+  });
+}
+
+/** `token list`: one JSON line per token, never the token. */
+export function listTokens(flags: { dataDir: string }): void {
+  withDatabase(flags.dataDir, (db) => {
+    for (const t of new TokenStore(db).list()) printLine({ id: t.id, name: t.name, role: t.role });
+  });
+}
+
+/** `token delete`: deletes an API token, effective at once. */
+export function deleteToken(id: string, flags: { dataDir: string }): void {
+  withDatabase(flags.dataDir, (db, audit) => {
+    if (!deleteApiToken({ tokens: new TokenStore(db), audit }, id, CLI_ACTOR))
+      throw new NotFoundError(`token "${id}" not found`);
+    printLine({ id, deleted: true });
+  });
+}
+
+/** The flags of `tether-cp grant create`. */
+export interface GrantFlags {
+  dataDir: string;
+  ttl?: string;
+  site?: string;
+  label: string[];
+  id?: string;
+  tlsCert?: string;
+}
+
+/** `grant create`: works on the data dir whether or not the server runs (SQLite WAL). */
+export function grantCreate(flags: GrantFlags): void {
+  const request = parseGrantRequest({
+    ...(flags.ttl === undefined ? {} : { ttl: flags.ttl }),
+    ...(flags.site === undefined ? {} : { site: flags.site }),
+    ...(flags.label.length ? { labels: parseKeyValues(flags.label, '--label') } : {}),
+    ...(flags.id === undefined ? {} : { id: flags.id }),
+  });
+  // The pin grants carry: the certificate `serve` would use (--tls-cert, else DATA_DIR/tls/server.crt).
+  const fingerprint = grantFingerprint(flags.dataDir, flags.tlsCert);
+  withDatabase(flags.dataDir, (db, audit) =>
+    printLine(createGrant(db, request, Date.now(), fingerprint, { log: audit, actor: CLI_ACTOR })),
+  );
+}
+
+/** `certs init`: a CA and a server certificate under DATA_DIR/tls (the library loads only for this command). */
+export async function certsInitCommand(flags: {
+  dataDir: string;
+  host: string[];
+  force?: boolean;
+  days?: string;
+}) {
+  const { certsInit } = await import('../tls/certs-init.js');
+  const days = flags.days === undefined ? undefined : Number(flags.days);
+  if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > 3650))
+    throw new ValidationError('--days: an integer between 1 and 3650 expected');
+  const result = await certsInit({
+    dataDir: flags.dataDir,
+    hosts: flags.host,
+    ...(flags.force ? { force: true } : {}),
+    ...(days === undefined ? {} : { days }),
+  });
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}

@@ -1,0 +1,138 @@
+import { join } from 'node:path';
+import { parseDuration } from '@tether/shared';
+
+import { BOOTSTRAP_TOKEN_FILE } from '../auth/bootstrap-token.js';
+
+import { limitsFromConfig } from '../broker/limits-config.js';
+import { ConfigError, loadConfig, parseConfig, type ConfigFile } from '../config.js';
+
+import { startControlPlane, type ControlPlanePorts } from '../control-plane.js';
+
+import { retentionPolicy } from '../reports/retention-config.js';
+
+import { createLogger, type LogFormat } from '../logger.js';
+
+import { loadServerTls, resolveTlsFiles } from '../tls/server-tls.js';
+
+/** The flags of `tether-cp serve`. */
+export interface ServeFlags {
+  dataDir?: string;
+  mqttPort?: number;
+  httpPort?: number;
+  config?: string;
+  staleGrace?: string;
+  host?: string;
+  httpHost?: string;
+  maxBody?: number;
+  maxPacketSize?: number;
+  connectTimeout?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  mqttsPort?: number;
+  publicMqttUrl: string[];
+  redisUrl?: string;
+  replicaId?: string;
+  logLevel: string;
+  logFormat: LogFormat;
+}
+
+/** `--redis-url`/`redisUrl` and `--replica-id`: a cluster member (docs/cluster.md). */
+function clusterOptions(flags: ServeFlags, file: ConfigFile): { redisUrl?: string; replicaId?: string } {
+  const redisUrl = flags.redisUrl ?? file.redisUrl;
+  if (redisUrl === undefined) return {};
+  const parsed = parseConfig({ redisUrl, replicaId: flags.replicaId ?? file.replicaId }, '--redis-url');
+  return {
+    ...(parsed.redisUrl ? { redisUrl: parsed.redisUrl } : {}),
+    ...(parsed.replicaId ? { replicaId: parsed.replicaId } : {}),
+  };
+}
+
+/** `tether-cp serve`: runs the control plane until SIGINT/SIGTERM. */
+export async function serve(flags: ServeFlags): Promise<void> {
+  const file: ConfigFile = flags.config ? loadConfig(flags.config) : {};
+  const dataDir = flags.dataDir ?? file.dataDir;
+  if (!dataDir) throw new ConfigError('--data-dir (or dataDir in the config file) is required');
+  const grace = flags.staleGrace ?? file.staleGrace;
+  let staleGraceMs: number | undefined;
+  try {
+    staleGraceMs = grace === undefined ? undefined : parseDuration(grace);
+  } catch (err) {
+    throw new ConfigError(`staleGrace: ${(err as Error).message}`);
+  }
+  const tlsFiles = resolveTlsFiles(dataDir, flags.tlsCert ?? file.tls?.cert, flags.tlsKey ?? file.tls?.key);
+  const tls = tlsFiles && loadServerTls(tlsFiles);
+  // With TLS the plain MQTT listener is off unless a port is asked for explicitly.
+  const mqttPort = flags.mqttPort ?? file.mqttPort ?? (tls ? undefined : 1883);
+  const publicMqttUrls = flags.publicMqttUrl.length
+    ? (parseConfig({ publicMqttUrls: flags.publicMqttUrl }, '--public-mqtt-url').publicMqttUrls ?? [])
+    : (file.publicMqttUrls ?? []);
+  const logger = createLogger(flags.logLevel, flags.logFormat);
+  const limits = limitsFromConfig(file.limits);
+  if (flags.maxPacketSize !== undefined) limits.maxPacketBytes = flags.maxPacketSize;
+  if (flags.connectTimeout !== undefined) {
+    try {
+      limits.connectTimeoutMs = parseDuration(flags.connectTimeout);
+    } catch (err) {
+      throw new ConfigError(`--connect-timeout: ${(err as Error).message}`);
+    }
+  }
+  if (tlsFiles) logger.info({ cert: tlsFiles.cert, source: tlsFiles.source }, 'TLS on: mqtts, https and wss');
+  const cp = await startControlPlane({
+    dataDir,
+    ...(mqttPort === undefined ? {} : { mqttPort }),
+    httpPort: flags.httpPort ?? file.httpPort ?? 8080,
+    ...(tls ? { tls, mqttsPort: flags.mqttsPort ?? file.mqttsPort ?? 8883 } : {}),
+    publicMqttUrls,
+    ...clusterOptions(flags, file),
+    host: flags.host ?? file.host ?? '0.0.0.0',
+    // Loopback unless told otherwise: exposing the API is a decision (every route but probes needs a token).
+    httpHost: flags.httpHost ?? file.httpHost ?? '127.0.0.1',
+    site: file.site ?? 'central',
+    services: file.services ?? [],
+    policies: file.policies ?? {},
+    ...(staleGraceMs === undefined ? {} : { staleGraceMs }),
+    ...(flags.maxBody === undefined ? {} : { maxBodyBytes: flags.maxBody }),
+    retention: retentionPolicy(file.reports?.retention),
+    limits,
+    logger,
+  });
+  process.stdout.write(`${JSON.stringify(cp.ports)}\n`);
+  process.stderr.write(
+    readyHint(cp.ports, dataDir, flags.httpHost ?? file.httpHost ?? '127.0.0.1', cp.fingerprint),
+  );
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals): void => {
+      logger.info({ signal }, 'shutting down');
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await cp.close();
+  process.exit(0);
+}
+
+/** What a person starting the server needs to read next: where the API is, its token, how to enroll an agent. */
+function readyHint(
+  ports: ControlPlanePorts,
+  dataDir: string,
+  httpHost: string,
+  fingerprint?: string,
+): string {
+  const host = httpHost === '0.0.0.0' ? '127.0.0.1' : httpHost;
+  const api = `${fingerprint ? 'https' : 'http'}://${host}:${ports.http}`;
+  const mqtt = [
+    ports.mqtts === undefined ? '' : `mqtts://<this host>:${ports.mqtts}`,
+    ports.mqtt === undefined ? '' : `mqtt://<this host>:${ports.mqtt}`,
+  ].filter(Boolean);
+  return [
+    '',
+    `Tether control plane is up. Dashboard: ${api}/  API: ${api}/api/v1/agents  MQTT: ${mqtt.join(' ') || `(${api.replace('http', 'ws')}/mqtt)`}`,
+    ...(fingerprint ? [`TLS certificate: ${fingerprint}`] : []),
+    `API token (admin, created on first start): curl -H "authorization: Bearer $(cat ${join(dataDir, BOOTSTRAP_TOKEN_FILE)})" ...`,
+    `Enroll an agent:  pnpm exec tether-cp grant create --data-dir ${dataDir}`,
+    `Then on the edge:  pnpm exec tether-agent enroll --control-plane ${api} --grant <grant> --state-dir <dir>`,
+    `                   pnpm exec tether-agent run --state-dir <dir>`,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,90 @@
+import type { Aedes } from 'aedes';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Hono } from 'hono';
+import type { CentralService, Clock, ServicePolicy } from '@tether/shared';
+import type { AuditLog } from './audit/audit-log.js';
+import type { TokenStore } from './auth/token-store.js';
+import type { BrokerLimitsOverride } from './broker/limits.js';
+import type { EventBus } from './event-bus.js';
+import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
+import type { ReportFeed } from './reports/report-feed.js';
+import type { RetentionPolicy } from './reports/report-retention.js';
+import type { ReportStore } from './reports/report-store.js';
+import type { SqliteRouteTable } from './store/sqlite-route-table.js';
+
+/** Options of `startControlPlane`. Ports default to 1883/8080 (8883 for mqtts); 0 picks a free port. */
+export interface ControlPlaneOptions {
+  dataDir: string;
+  /** Plain MQTT/TCP port. Without `tls` it defaults to 1883; with `tls` there is no plain listener unless set. */
+  mqttPort?: number;
+  httpPort?: number;
+  /** Certificate and key (PEM): MQTT over TLS on `mqttsPort`, and the HTTP port serves HTTPS (and wss). */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** MQTT over TLS port, with `tls` (default 8883). */
+  mqttsPort?: number;
+  /** MQTT URLs handed to enrolling agents (default: this server's listeners at the host name the agent used). */
+  publicMqttUrls?: string[];
+  /** MQTT listen address (default 0.0.0.0: agents dial in from anywhere). */
+  host?: string;
+  /** HTTP listen address (default 127.0.0.1). */
+  httpHost?: string;
+  /** How long routes stay stale before deletion, in ms (default 5 minutes). */
+  staleGraceMs?: number;
+  /** How often the stale sweeper runs, in ms. */
+  sweepIntervalMs?: number;
+  /** The site stamped on central routes (default "central"). */
+  site?: string;
+  /** Central services from the config file. */
+  services?: CentralService[];
+  /** Route selection policies from the config file, by service name. */
+  policies?: Record<string, ServicePolicy>;
+  /** Request body limit of calls through the network, in bytes (default 64 MiB). */
+  maxBodyBytes?: number;
+  logger?: Logger;
+  logLevel?: string;
+  clock?: Clock;
+  /** Report retention (default: keep everything). */
+  retention?: RetentionPolicy;
+  /** How often retention runs, in ms (default 60 s). */
+  retentionIntervalMs?: number;
+  /** Abuse limits of the broker (defaults: DEFAULT_BROKER_LIMITS). */
+  limits?: BrokerLimitsOverride;
+  /** Create an admin token in `DATA_DIR/admin-token` when none exists (default true). */
+  bootstrapToken?: boolean;
+  /** How often the `stats` event goes out while someone watches `/api/v1/events`, in ms (default 2 s). */
+  statsIntervalMs?: number;
+  /** Join the cluster on this Redis (docs/cluster.md); without it, one embedded control plane. */
+  redisUrl?: string;
+  /** This replica's id in the cluster (default `replica-<random>`). */
+  replicaId?: string;
+}
+
+/** The bound ports: `mqtt` (plain TCP) and `mqtts` only when listening. */
+export interface ControlPlanePorts {
+  mqtt?: number;
+  mqtts?: number;
+  http: number;
+}
+
+/** A running control plane. */
+export interface ControlPlane {
+  ports: ControlPlanePorts;
+  /** `sha256:<hex>` of the TLS certificate, when serving TLS. */
+  fingerprint?: string;
+  db: BetterSqlite3.Database;
+  table: SqliteRouteTable;
+  broker: Aedes;
+  metrics: Metrics;
+  bus: EventBus;
+  reports: ReportStore;
+  feed: ReportFeed;
+  audit: AuditLog;
+  tokens: TokenStore;
+  /** The file holding the admin token created at this start, if one was. */
+  bootstrapTokenFile: string | undefined;
+  /** The HTTP API (hono): its `routes` are what the OpenAPI document must cover. */
+  app: Hono;
+  /** Closes listeners, broker and database. Idempotent. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,53 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import { HUB_SUBSCRIPTIONS, type Clock, type Transport } from '@tether/shared';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import { ReportFeed } from './report-feed.js';
+import { ReportIngress } from './report-ingress.js';
+import { ReportRetention, type RetentionPolicy } from './report-retention.js';
+import { ReportStore } from './report-store.js';
+import { ReportTicks } from './report-ticks.js';
+
+/** What the reporting side of the hub needs. */
+export interface ReportsDeps {
+  db: BetterSqlite3.Database;
+  transport: Transport;
+  metrics: Metrics;
+  logger: Logger;
+  clock: Clock;
+  /** Report retention (default: keep everything). */
+  retention?: RetentionPolicy | undefined;
+  /** How often retention runs, in ms (default 60 s). */
+  retentionIntervalMs?: number | undefined;
+}
+
+/** The running reporting side: storage, the live feed, per-tick figures, ingress and retention. */
+export interface Reports {
+  store: ReportStore;
+  feed: ReportFeed;
+  ticks: ReportTicks;
+  ingress: ReportIngress;
+  retention: ReportRetention;
+}
+
+/** Subscribes to every agent's reports: stored exactly once, acknowledged, fed live; retention made ready. */
+export async function startReports(deps: ReportsDeps): Promise<Reports> {
+  const { db, transport, metrics, logger, clock } = deps;
+  const store = new ReportStore(db);
+  const feed = new ReportFeed();
+  const ticks = new ReportTicks(metrics);
+  feed.subscribe((report) => ticks.observe(report));
+  const ingress = new ReportIngress({ store, transport, feed, metrics, logger, clock });
+  await transport.subscribe(HUB_SUBSCRIPTIONS.reports, (topic, payload) =>
+    ingress.handlePayload(topic, payload),
+  );
+  const retention = new ReportRetention({
+    db,
+    metrics,
+    logger,
+    clock,
+    policy: deps.retention ?? { streams: {} },
+    intervalMs: deps.retentionIntervalMs ?? 60_000,
+  });
+  return { store, feed, ticks, ingress, retention };
+}
