@@ -37,7 +37,13 @@ const N = Number(opts.agents);
 const SERVICES = Number(opts.services);
 const WORKERS = Math.max(1, Number(opts.workers));
 const now = (): number => performance.timeOrigin + performance.now();
-const LIMITS = { limits: { connectRate: { perSecond: 100_000, burst: 100_000 } } };
+// Raw capacity: neither connection rate limits the simulator (the agents' own backoff is what spreads a storm).
+const LIMITS = {
+  limits: {
+    connectRate: { perSecond: 100_000, burst: 100_000 },
+    admissionRate: { perSecond: 100_000, burst: 100_000 },
+  },
+};
 
 /** CPU seconds (user + system) a process used so far, from /proc. */
 function cpuSeconds(pid: number): number {
