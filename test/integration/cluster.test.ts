@@ -129,6 +129,19 @@ describe('replicas on one broker fabric', () => {
     expect(attempts.filter((s) => s !== 201 && s !== 409)).toEqual([]);
   });
 
+  it('the same agent id created on both replicas at once: exactly one 201, the other 409', async () => {
+    for (let round = 0; round < 3; round++) {
+      const id = `twin-${round}`;
+      const statuses = await Promise.all(
+        [r1, r2].map(
+          async (r) =>
+            (await r.api('/api/v1/agents', { method: 'POST', body: JSON.stringify({ id }) })).status,
+        ),
+      );
+      expect(statuses.sort()).toEqual([201, 409]);
+    }
+  });
+
   it('kill -9 of r1: its agent is back on r2, no route lost, reports in flight stored exactly once', async () => {
     let accepted = 0;
     const produce = async (from: number, count: number): Promise<void> => {
