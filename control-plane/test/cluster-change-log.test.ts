@@ -185,4 +185,39 @@ describe('ChangeLog compaction (real redis-server)', () => {
     );
     for (const log of [writer.log, fresh.log, back]) await log.stop();
   });
+
+  it('a stream written before the latest marks existed is marked first, never taken for superseded', async () => {
+    const admin = connect();
+    await admin.flushall();
+    // Entries as the first version of the log appended them: plain XADD, no marks.
+    for (let i = 0; i < 30; i++) {
+      const service = `old-${i % 3}`;
+      await admin.xadd(
+        CHANGE_STREAM,
+        '*',
+        't',
+        'service_policies',
+        'k',
+        service,
+        'r',
+        policyRow(service, `v${i}`, i),
+      );
+    }
+    const compactor = replica();
+    let examined = 0;
+    await until('a compaction (once its connection is ready)', async () => {
+      examined = await compactor.log.compact();
+      return examined > 0;
+    });
+    expect(examined).toBe(30);
+    expect(await admin.xlen(CHANGE_STREAM)).toBe(3);
+    compactor.log.start();
+    await until('the compactor applied the log', () => policies(compactor.db).length === 3);
+    expect(policies(compactor.db)).toEqual([
+      { service: 'old-0', policy: 'v27', updated_at: 27 },
+      { service: 'old-1', policy: 'v28', updated_at: 28 },
+      { service: 'old-2', policy: 'v29', updated_at: 29 },
+    ]);
+    await compactor.log.stop();
+  });
 });

@@ -10,6 +10,8 @@ export type { Change } from './change-applier.js';
 export const CHANGE_STREAM = 'tether:changes';
 /** Hash `<table>\n<key>` → the stream id of that row's latest entry (what compaction keeps). */
 export const CHANGE_LATEST = 'tether:changes:latest';
+/** Set once every entry of the stream has its latest mark (see COMPACT_LUA). */
+const CHANGE_INDEXED = 'tether:changes:indexed';
 
 /** Appends one change and marks it as its row's latest entry, atomically. */
 const APPEND_LUA = `
@@ -21,9 +23,20 @@ return id`;
  * Compacts the oldest `ARGV[2]` entries when the stream holds more than twice its live rows plus `ARGV[1]`: an
  * entry that is its row's latest is appended again at the end (new id), every other one (superseded) is dropped,
  * then the old entries are deleted. Atomic, so no append can slip between the check and the move. The stream
- * stays a complete log: replaying it from any position, or from the start, ends at the same rows.
+ * stays a complete log: replaying it from any position, or from the start, ends at the same rows. The first
+ * compaction on a stream (marker `KEYS[3]` absent) first marks the latest entry of every row, so entries appended
+ * before the marks existed are never taken for superseded.
  */
 const COMPACT_LUA = `
+if redis.call('SET', KEYS[3], '1', 'NX') then
+  for _, e in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do
+    local f, t, k = e[2]
+    for i = 1, #f, 2 do
+      if f[i] == 't' then t = f[i + 1] elseif f[i] == 'k' then k = f[i + 1] end
+    end
+    if t and k then redis.call('HSET', KEYS[2], t .. '\\n' .. k, e[1]) end
+  end
+end
 local live = redis.call('HLEN', KEYS[2])
 if redis.call('XLEN', KEYS[1]) <= 2 * live + tonumber(ARGV[1]) then return 0 end
 local old = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', ARGV[2])
@@ -118,7 +131,15 @@ export class ChangeLog {
     try {
       const { slack, batch } = this.#compaction;
       const n = Number(
-        await this.#d.commands.eval(COMPACT_LUA, 2, CHANGE_STREAM, CHANGE_LATEST, slack, batch),
+        await this.#d.commands.eval(
+          COMPACT_LUA,
+          3,
+          CHANGE_STREAM,
+          CHANGE_LATEST,
+          CHANGE_INDEXED,
+          slack,
+          batch,
+        ),
       );
       if (n > 0) this.#d.logger.info({ entries: n }, 'change log compacted');
       return n;
