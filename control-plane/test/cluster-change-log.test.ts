@@ -4,8 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type RedisServer } from '../../test/helpers/redis.js';
 import { ChangeApplier, decodeChange, type StreamEntry } from '../src/cluster/change-applier.js';
 import { CHANGE_STREAM, ChangeLog } from '../src/cluster/change-log.js';
+import { addAgentInCluster } from '../src/cluster/cluster-agent-add.js';
 import { openDatabase } from '../src/db/open-database.js';
-import { systemClock } from '@tether/shared';
+import { ConflictError, systemClock } from '@tether/shared';
 import { silentLogger, tempDir } from './helpers.js';
 
 type Db = ReturnType<typeof openDatabase>;
@@ -219,5 +220,37 @@ describe('ChangeLog compaction (real redis-server)', () => {
       { service: 'old-2', policy: 'v29', updated_at: 29 },
     ]);
     await compactor.log.stop();
+  });
+
+  it('`agent add` in a cluster: of two data dirs adding one id at once exactly one wins; its row waits in the outbox', async () => {
+    const dirs = [tempDir(), tempDir()];
+    for (const d of dirs) cleanups.push(d.cleanup);
+    for (const d of dirs) openDatabase(join(d.dir, 'tether.db')).close(); // migrated, as a replica leaves it
+    const results = await Promise.allSettled(
+      dirs.map((d) => addAgentInCluster(d.dir, redis.url, 'cli-twin')),
+    );
+    const won = results.findIndex((r) => r.status === 'fulfilled');
+    expect(won).toBeGreaterThanOrEqual(0);
+    const lost = results[1 - won]!;
+    expect(lost.status === 'rejected' && lost.reason instanceof ConflictError).toBe(true);
+    const rows = dirs.map((d) => {
+      const db = openDatabase(join(d.dir, 'tether.db'));
+      try {
+        return {
+          agents: db.prepare('SELECT id FROM agents').all(),
+          outbox: db.prepare('SELECT tbl, key FROM cluster_outbox').all(),
+        };
+      } finally {
+        db.close();
+      }
+    });
+    expect(rows[won]).toEqual({
+      agents: [{ id: 'cli-twin' }],
+      outbox: [{ tbl: 'agents', key: 'cli-twin' }],
+    });
+    expect(rows[1 - won]).toEqual({ agents: [], outbox: [] });
+    await expect(addAgentInCluster(dirs[0]!.dir, 'redis://127.0.0.1:1', 'cli-x')).rejects.toThrow(
+      /cannot reach redis/,
+    );
   });
 });

@@ -44,6 +44,27 @@ const json = (t: ReplicatedTable, ref: 'NEW' | 'OLD'): string =>
   `json_object(${t.columns.map((c) => `'${c}', ${ref}.${c}`).join(', ')})`;
 
 /**
+ * Installs the TEMP triggers (on this connection only) that copy each change of a replicated table into
+ * `cluster_outbox`, muted while `temp.cluster_applying` is 1 (a change from the log being applied).
+ */
+export function installChangeTriggers(db: BetterSqlite3.Database): void {
+  db.exec('CREATE TEMP TABLE IF NOT EXISTS cluster_applying (on_ INTEGER NOT NULL)');
+  db.exec('DELETE FROM temp.cluster_applying; INSERT INTO temp.cluster_applying VALUES (0)');
+  const muted = 'WHEN (SELECT on_ FROM temp.cluster_applying) = 0';
+  for (const t of REPLICATED_TABLES) {
+    const updateOf = t.updateOf ? ` OF ${t.updateOf.join(', ')}` : '';
+    db.exec(`
+      CREATE TEMP TRIGGER IF NOT EXISTS repl_${t.name}_insert AFTER INSERT ON main.${t.name} ${muted}
+      BEGIN INSERT INTO cluster_outbox (tbl, key, row) VALUES ('${t.name}', NEW.${t.key}, ${json(t, 'NEW')}); END;
+      CREATE TEMP TRIGGER IF NOT EXISTS repl_${t.name}_update AFTER UPDATE${updateOf} ON main.${t.name} ${muted}
+      BEGIN INSERT INTO cluster_outbox (tbl, key, row) VALUES ('${t.name}', NEW.${t.key}, ${json(t, 'NEW')}); END;
+      CREATE TEMP TRIGGER IF NOT EXISTS repl_${t.name}_delete AFTER DELETE ON main.${t.name} ${muted}
+      BEGIN INSERT INTO cluster_outbox (tbl, key, row) VALUES ('${t.name}', OLD.${t.key}, NULL); END;
+    `);
+  }
+}
+
+/**
  * The SQLite side of the change log: TEMP triggers (only a cluster member has them) copy each change of a
  * replicated table into `cluster_outbox` in the writer's transaction; `apply` replays stream entries, in order,
  * with the triggers muted, and remembers the last applied id. Applying the same entries again changes nothing.
@@ -56,20 +77,7 @@ export class ChangeApplier {
   constructor(db: BetterSqlite3.Database, logger: Logger) {
     this.#db = db;
     this.#logger = logger;
-    db.exec('CREATE TEMP TABLE IF NOT EXISTS cluster_applying (on_ INTEGER NOT NULL)');
-    db.exec('DELETE FROM temp.cluster_applying; INSERT INTO temp.cluster_applying VALUES (0)');
-    const muted = 'WHEN (SELECT on_ FROM temp.cluster_applying) = 0';
-    for (const t of REPLICATED_TABLES) {
-      const updateOf = t.updateOf ? ` OF ${t.updateOf.join(', ')}` : '';
-      db.exec(`
-        CREATE TEMP TRIGGER IF NOT EXISTS repl_${t.name}_insert AFTER INSERT ON main.${t.name} ${muted}
-        BEGIN INSERT INTO cluster_outbox (tbl, key, row) VALUES ('${t.name}', NEW.${t.key}, ${json(t, 'NEW')}); END;
-        CREATE TEMP TRIGGER IF NOT EXISTS repl_${t.name}_update AFTER UPDATE${updateOf} ON main.${t.name} ${muted}
-        BEGIN INSERT INTO cluster_outbox (tbl, key, row) VALUES ('${t.name}', NEW.${t.key}, ${json(t, 'NEW')}); END;
-        CREATE TEMP TRIGGER IF NOT EXISTS repl_${t.name}_delete AFTER DELETE ON main.${t.name} ${muted}
-        BEGIN INSERT INTO cluster_outbox (tbl, key, row) VALUES ('${t.name}', OLD.${t.key}, NULL); END;
-      `);
-    }
+    installChangeTriggers(db);
     const upserts = new Map(
       REPLICATED_TABLES.map((t) => [
         t.name,
