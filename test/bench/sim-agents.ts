@@ -206,8 +206,10 @@ process.on('message', (raw) => {
         await Promise.all(
           lost.map(async ([s, i]) => {
             await s.client.endAsync(true).catch(() => undefined);
+            // The first dial is spread over `spreadMs`; a refused one retries on the agent's own schedule
+            // (full jitter, 0.5 s doubling to 30 s), which is what stretches the tail of a storm.
             for (let attempt = 0; ; attempt++) {
-              const cap = Math.min(m.spreadMs * 2 ** attempt, 30_000);
+              const cap = attempt === 0 ? m.spreadMs : Math.min(500 * 2 ** attempt, 30_000);
               await new Promise((r) => setTimeout(r, Math.random() * cap));
               try {
                 sims[i] = await connectOne(m.url, s.id, s.secret);
