@@ -62,6 +62,7 @@ export type { TlsSettings } from './config-schema.js';
 export {
   CREDENTIAL_FILE,
   CredentialSchema,
+  failoverList,
   readCredential,
   writeCredential,
   rotatedCredential,

@@ -135,7 +135,10 @@ export function resolveConfig({
   const flagUrls = typeof flags.controlPlane === 'string' ? [flags.controlPlane] : flags.controlPlane;
   const envUrls = env['TETHER_CONTROL_PLANE']?.split(',').map((u) => u.trim());
   const fileUrls = typeof file.controlPlane === 'string' ? [file.controlPlane] : file.controlPlane;
-  const urls = [flagUrls, envUrls, fileUrls].find((l) => l !== undefined && l.length > 0);
+  // The enrollment credential's list comes last: any URL given explicitly replaces it.
+  const urls = [flagUrls, envUrls, fileUrls, credential?.controlPlanes].find(
+    (l) => l !== undefined && l.length > 0,
+  );
   const controlPlane = required(
     urls?.[0] ?? credential?.controlPlane,
     'control plane URL',

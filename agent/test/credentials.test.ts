@@ -5,6 +5,7 @@ import {
   ConfigError,
   CREDENTIAL_FILE,
   CredentialKeeper,
+  failoverList,
   loadConfig,
   readCredential,
   resolveConfig,
@@ -61,6 +62,37 @@ describe('run from a credential', () => {
       tls: { caFile: '/ca.pem', insecure: false },
     });
     expect(overridden.tls.fingerprint).toBeUndefined();
+  });
+
+  it('the enrollment credential’s control-plane list is the failover list, unless URLs are given', () => {
+    const listed: Credential = {
+      ...credential,
+      controlPlane: 'mqtts://cp-1:8883',
+      controlPlanes: ['mqtts://cp-1:8883', 'mqtts://cp-2:8883', 'wss://cp-2:8443/mqtt'],
+    };
+    expect(resolveConfig({ flags: {}, env: {}, credential: listed })).toMatchObject({
+      controlPlane: 'mqtts://cp-1:8883',
+      controlPlanes: ['mqtts://cp-1:8883', 'mqtts://cp-2:8883', 'wss://cp-2:8443/mqtt'],
+    });
+    const explicit = resolveConfig({
+      flags: {},
+      env: { TETHER_CONTROL_PLANE: 'mqtt://other:1883' },
+      credential: listed,
+    });
+    expect(explicit.controlPlane).toBe('mqtt://other:1883');
+    expect(explicit.controlPlanes).toBeUndefined();
+    // An older credential (one URL, no list) still runs on that URL alone.
+    const single = resolveConfig({ flags: {}, env: {}, credential });
+    expect(single.controlPlanes).toBeUndefined();
+  });
+
+  it('an enrollment keeps the URLs of the first one’s scheme as the failover list', () => {
+    expect(failoverList(['mqtt://cp-1:1883', 'ws://cp-1:8080/mqtt'])).toBeUndefined();
+    expect(failoverList(['mqtts://a:8883', 'wss://a/mqtt', 'mqtts://b:8883'])).toEqual([
+      'mqtts://a:8883',
+      'mqtts://b:8883',
+    ]);
+    expect(failoverList([])).toBeUndefined();
   });
 
   it('a secret a rotation replaced gives way to the credential’s', () => {

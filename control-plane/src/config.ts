@@ -51,6 +51,7 @@ export const LimitsConfigSchema = z.strictObject({
   maxPreConnectBytes: size.optional(),
   connectTimeout: duration.optional(),
   connectRate: rate.partial().optional(),
+  admissionRate: rate.partial().optional(),
   agentMessages: rate.partial().optional(),
   agentBytes: byteRate.partial().optional(),
   agentControlMessages: rate.partial().optional(),

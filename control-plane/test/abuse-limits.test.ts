@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ConnectionAdmission } from '../src/broker/connection-admission.js';
 import { DenialTracker } from '../src/broker/denial-tracker.js';
 import { brokerLimits } from '../src/broker/limits.js';
 import { MqttFrameScanner } from '../src/broker/mqtt-frame-scanner.js';
@@ -42,6 +43,31 @@ describe('TokenBucket (fake clock)', () => {
     clock.advance(5_000);
     keyed.bucket('f');
     expect(keyed.size).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('ConnectionAdmission (fake clock)', () => {
+  it('bounds connections over all sources, without charging the source of a globally refused one', () => {
+    const clock = new ManualClock();
+    const admission = new ConnectionAdmission(
+      { connectRate: { perSecond: 1, burst: 2 }, admissionRate: { perSecond: 10, burst: 4 } },
+      clock,
+    );
+    // Four sources, one connection each: the global burst is spent; the fifth source is refused globally.
+    for (const s of ['a', 'b', 'c', 'd']) expect(admission.admit(s)).toBeUndefined();
+    expect(admission.admit('e')).toBe('admission');
+    expect(admission.admit('e')).toBe('admission');
+    clock.advance(100); // one global token back
+    expect(admission.admit('e')).toBeUndefined(); // 'e' was not charged for its refusals: its burst is intact
+    clock.advance(100);
+    expect(admission.admit('e')).toBeUndefined();
+    clock.advance(100);
+    expect(admission.admit('e')).toBe('rate_limited'); // now its own rate (burst 2) is what refuses it
+    // The global rate refills at its rate: 10/s.
+    clock.advance(1_000);
+    let admitted = 0;
+    for (let i = 0; i < 20; i++) if (admission.admit(`s${i}`) === undefined) admitted++;
+    expect(admitted).toBe(4);
   });
 });
 

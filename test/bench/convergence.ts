@@ -61,7 +61,12 @@ async function main(): Promise<void> {
   // Every simulated agent dials from 127.0.0.1: lift the per-address connection rate for this one source.
   const cp = await startControlPlane({
     args: ['--log-level', 'warn'],
-    config: { limits: { connectRate: { perSecond: 10_000, burst: 10_000 } } },
+    config: {
+      limits: {
+        connectRate: { perSecond: 10_000, burst: 10_000 },
+        admissionRate: { perSecond: 10_000, burst: 10_000 },
+      },
+    },
   });
   const pid = cp.proc.child.pid!;
   await sleep(500);

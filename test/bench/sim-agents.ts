@@ -89,7 +89,11 @@ function connectOne(
     });
     const sim: Sim = { id, secret, url, client, synced: false, closed: false };
     client.once('error', reject);
-    client.once('close', () => (sim.closed = true));
+    client.once('close', () => {
+      sim.closed = true;
+      // Closed before CONNACK (e.g. refused by the admission rate): the caller backs off and retries.
+      reject(new Error('connection closed before it was accepted'));
+    });
     client.on('message', (_topic, payload) => {
       const arrived = now();
       const decoded = decode(InboxMessageSchema, payload);
@@ -142,6 +146,18 @@ function connectOne(
   });
 }
 
+/** connectOne, retried with full-jitter backoff (0.2 s doubling to 5 s) when refused, like an agent would. */
+async function connectRetrying(url: string, id: string, secret: string): Promise<Sim> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await connectOne(url, id, secret);
+    } catch (err) {
+      if (attempt >= 30) throw err;
+      await new Promise((r) => setTimeout(r, Math.random() * Math.min(200 * 2 ** attempt, 5_000)));
+    }
+  }
+}
+
 async function waitUntil(pred: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!pred()) {
@@ -161,7 +177,7 @@ process.on('message', (raw) => {
         // Connect in waves of 50 so the simulator itself does not storm the broker.
         for (let i = 0; i < m.agents.length; i += 50) {
           const wave = m.agents.slice(i, i + 50);
-          sims.push(...(await Promise.all(wave.map((a) => connectOne(m.url, a.id, a.secret)))));
+          sims.push(...(await Promise.all(wave.map((a) => connectRetrying(m.url, a.id, a.secret)))));
         }
         await waitUntil(() => sims.every((s) => s.synced), 60_000);
         send({ evt: 'connected', count: sims.length, ms: now() - started });
@@ -190,8 +206,10 @@ process.on('message', (raw) => {
         await Promise.all(
           lost.map(async ([s, i]) => {
             await s.client.endAsync(true).catch(() => undefined);
+            // The first dial is spread over `spreadMs`; a refused one retries on the agent's own schedule
+            // (full jitter, 0.5 s doubling to 30 s), which is what stretches the tail of a storm.
             for (let attempt = 0; ; attempt++) {
-              const cap = Math.min(m.spreadMs * 2 ** attempt, 30_000);
+              const cap = attempt === 0 ? m.spreadMs : Math.min(500 * 2 ** attempt, 30_000);
               await new Promise((r) => setTimeout(r, Math.random() * cap));
               try {
                 sims[i] = await connectOne(m.url, s.id, s.secret);

@@ -160,4 +160,23 @@ describe('broker abuse limits', () => {
     expect(counter(text, 'tether_socket_refusals_total', 'rate_limited')).toBeGreaterThanOrEqual(6);
     await limited.proc.stop();
   });
+
+  it('admits connections over all sources at a bounded rate (a reconnect storm)', async () => {
+    const limited = await startControlPlane({
+      config: {
+        limits: {
+          connectRate: { perSecond: 1_000, burst: 1_000 },
+          admissionRate: { perSecond: 1, burst: 3 },
+        },
+      },
+    });
+    const sockets: RawSocket[] = [];
+    for (let i = 0; i < 10; i++) sockets.push(await rawSocket(limited.mqttUrl));
+    await waitFor(() => sockets.filter((s) => s.isClosed()).length >= 6, 'refused sockets closed');
+    for (const s of sockets) s.socket.destroy();
+    const text = await (await fetch(`${limited.apiBase}/metrics`)).text();
+    expect(counter(text, 'tether_socket_refusals_total', 'admission')).toBeGreaterThanOrEqual(6);
+    expect(counter(text, 'tether_socket_refusals_total', 'rate_limited')).toBe(0);
+    await limited.proc.stop();
+  });
 });

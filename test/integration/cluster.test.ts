@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '@tether/control-plane';
 import { startEchoService, type EchoInfo, type EchoService } from '../helpers/echo-service.js';
-import { stopAll } from '../helpers/processes.js';
+import { AGENT_BIN, runNode, spawnNode, stopAll, tempDir } from '../helpers/processes.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { allReports, postReports, storedCounts } from '../helpers/reports.js';
 import { startControlPlane, startEdge, type ControlPlane, type Edge } from '../helpers/tether.js';
@@ -16,6 +18,15 @@ interface RouteRow {
   service: string;
   origin: string;
   state: string;
+}
+
+/** A loopback port nothing listens on (bound, then released). */
+async function closedPort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 // Two replicas on one Redis (docs/cluster.md), real processes. The steps share the cluster and run in order.
@@ -127,6 +138,64 @@ describe('replicas on one broker fabric', () => {
     );
     expect(attempts.filter((s) => s === 201)).toHaveLength(1);
     expect(attempts.filter((s) => s !== 201 && s !== 409)).toEqual([]);
+  });
+
+  it('the same agent id created on both replicas at once: exactly one 201, the other 409', async () => {
+    for (let round = 0; round < 3; round++) {
+      const id = `twin-${round}`;
+      const statuses = await Promise.all(
+        [r1, r2].map(
+          async (r) =>
+            (await r.api('/api/v1/agents', { method: 'POST', body: JSON.stringify({ id }) })).status,
+        ),
+      );
+      expect(statuses.sort()).toEqual([201, 409]);
+    }
+  });
+
+  it('an enrollment lists several replicas; `run --state-dir` fails over along that list', async () => {
+    // r3 hands out a dead URL first, then r2's: the enrolled agent must end up on r2 from its state dir alone.
+    const dead = `mqtt://127.0.0.1:${await closedPort()}`;
+    const r3 = await startControlPlane({
+      args: [
+        '--redis-url',
+        redis.url,
+        '--replica-id',
+        'r3',
+        '--public-mqtt-url',
+        dead,
+        '--public-mqtt-url',
+        r2.mqttUrl,
+      ],
+    });
+    const grant = await r3.api<{ grant: string }>('/api/v1/grants', {
+      method: 'POST',
+      body: '{"id":"listed"}',
+    });
+    expect(grant.status).toBe(201);
+    const stateDir = join(tempDir('tether-cluster-enroll-'), 'state');
+    const enrolled = await runNode([
+      AGENT_BIN,
+      'enroll',
+      '--control-plane',
+      r3.apiBase,
+      '--grant',
+      grant.body.grant,
+      '--state-dir',
+      stateDir,
+    ]);
+    expect(enrolled.code, enrolled.stderr).toBe(0);
+    const credential = JSON.parse(readFileSync(join(stateDir, 'credential.json'), 'utf8')) as {
+      controlPlanes?: string[];
+    };
+    expect(credential.controlPlanes).toEqual([dead, r2.mqttUrl]);
+    await r3.proc.stop();
+    const agent = await spawnNode([AGENT_BIN, 'run', '--state-dir', stateDir, '--api-port', '0']);
+    await waitFor(async () => {
+      const { body } = await r2.api<{ status: string }>('/api/v1/agents/listed');
+      return body.status === 'online';
+    }, 'the enrolled agent online through the second URL of its list');
+    await agent.stop();
   });
 
   it('kill -9 of r1: its agent is back on r2, no route lost, reports in flight stored exactly once', async () => {

@@ -10,6 +10,7 @@ interface Credential {
   id: string;
   secret: string;
   controlPlane: string;
+  controlPlanes?: string[];
 }
 interface AgentView {
   id: string;
@@ -83,6 +84,8 @@ describe('enrollment and credential rotation', () => {
     const credential = readCredential(stateDir);
     firstSecret = credential.secret;
     expect(credential.id).toBe(printed.id);
+    // One control plane: its WebSocket URL is another scheme, not a failover target (cluster.test.ts has a list).
+    expect(credential.controlPlanes).toBeUndefined();
 
     agent = await spawnNode([
       AGENT_BIN,

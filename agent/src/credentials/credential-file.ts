@@ -10,8 +10,8 @@ import { ConfigError } from '../config-error.js';
 export const CREDENTIAL_FILE = 'credential.json';
 
 /**
- * What `tether-agent enroll` (and each credential rotation) writes: the agent's id and secret, the control plane
- * to dial, the site and labels the grant gave it, how to verify the server, and digests of the secrets this one
+ * What `tether-agent enroll` (and each credential rotation) writes: the agent's id and secret, the control
+ * plane(s) to dial, the site and labels the grant gave it, how to verify the server, and digests of the secrets this one
  * replaced (so a stale `--secret`/TETHER_SECRET is recognised as such).
  */
 export const CredentialSchema = z.object({
@@ -19,6 +19,8 @@ export const CredentialSchema = z.object({
   id: AgentIdSchema,
   secret: z.string().min(1).max(256),
   controlPlane: z.string().min(1).max(2048).optional(),
+  /** Every control-plane URL the enrollment answer listed (the failover list; `controlPlane` is the first). */
+  controlPlanes: z.array(z.string().min(1).max(2048)).min(1).max(16).optional(),
   site: SiteSchema.optional(),
   labels: LabelsSchema.optional(),
   tls: z
@@ -75,4 +77,17 @@ export async function writeCredential(stateDir: string, credential: Credential):
 export function rotatedCredential(current: Credential, secret: string): Credential {
   const supersedes = [secretDigest(current.secret), ...(current.supersedes ?? [])].slice(0, 16);
   return { ...current, secret, supersedes };
+}
+
+/**
+ * The failover list a credential keeps from the URLs an enrollment answer listed: those of the first URL's scheme
+ * (an agent dials one scheme; a replica's other listener is not a second control plane), at most 16; undefined
+ * when that leaves one.
+ */
+export function failoverList(urls: readonly string[]): string[] | undefined {
+  const scheme = (url: string): string => url.slice(0, url.indexOf(':') + 1);
+  const first = urls[0];
+  if (first === undefined) return undefined;
+  const list = urls.filter((u) => scheme(u) === scheme(first)).slice(0, 16);
+  return list.length > 1 ? list : undefined;
 }

@@ -10,7 +10,12 @@ import {
   type EnrollRequest,
 } from '@tether/shared';
 import { ConfigError } from '../config-error.js';
-import { CREDENTIAL_FILE, writeCredential, type Credential } from '../credentials/credential-file.js';
+import {
+  CREDENTIAL_FILE,
+  failoverList,
+  writeCredential,
+  type Credential,
+} from '../credentials/credential-file.js';
 import type { Env } from '../resolve-config.js';
 import type { AgentLogger } from '../logger.js';
 import { describeCertificateError } from '../tls/tls-plan.js';
@@ -133,11 +138,13 @@ export async function enroll(
   const enrolled = parsed.data;
   const stateDir = dirFor(enrolled.id);
   const controlPlane = enrolled.controlPlane[0]!;
+  const controlPlanes = failoverList(enrolled.controlPlane);
   const credential: Credential = {
     v: 1,
     id: enrolled.id,
     secret: enrolled.secret,
     controlPlane,
+    ...(controlPlanes ? { controlPlanes } : {}),
     ...(enrolled.site === undefined ? {} : { site: enrolled.site }),
     labels: enrolled.labels,
     ...(plan.mode === 'system' || plan.mode === 'insecure'

@@ -21,6 +21,7 @@ export function limitsFromConfig(c: LimitsConfig | undefined): BrokerLimitsOverr
   if (c.maxPreConnectBytes !== undefined) out.maxPreConnectBytes = parseSize(c.maxPreConnectBytes);
   if (c.connectTimeout !== undefined) out.connectTimeoutMs = parseDuration(c.connectTimeout);
   if (c.connectRate) out.connectRate = c.connectRate;
+  if (c.admissionRate) out.admissionRate = c.admissionRate;
   if (c.agentMessages) out.agentMessages = c.agentMessages;
   if (c.agentBytes) out.agentBytes = byteRate(c.agentBytes);
   if (c.agentControlMessages) out.agentControlMessages = c.agentControlMessages;

@@ -11,6 +11,8 @@ export interface BrokerLimits {
   connectTimeoutMs: number;
   /** New connections per source address. */
   connectRate: RateSpec;
+  /** New connections over all sources (bounds a reconnect storm after a replica died). */
+  admissionRate: RateSpec;
   /** Publishes per agent, all topics. */
   agentMessages: RateSpec;
   /** Publish payload bytes per agent, all topics. */
@@ -32,6 +34,7 @@ export const DEFAULT_BROKER_LIMITS: BrokerLimits = {
   maxPreConnectBytes: 16 * KiB,
   connectTimeoutMs: 10_000,
   connectRate: { perSecond: 50, burst: 200 },
+  admissionRate: { perSecond: 200, burst: 400 },
   agentMessages: { perSecond: 20_000, burst: 40_000 },
   agentBytes: { perSecond: 128 * MiB, burst: 256 * MiB },
   agentControlMessages: { perSecond: 20, burst: 200 },
@@ -52,6 +55,7 @@ export function brokerLimits(override: BrokerLimitsOverride = {}): BrokerLimits 
     maxPreConnectBytes: override.maxPreConnectBytes ?? d.maxPreConnectBytes,
     connectTimeoutMs: override.connectTimeoutMs ?? d.connectTimeoutMs,
     connectRate: { ...d.connectRate, ...override.connectRate },
+    admissionRate: { ...d.admissionRate, ...override.admissionRate },
     agentMessages: { ...d.agentMessages, ...override.agentMessages },
     agentBytes: { ...d.agentBytes, ...override.agentBytes },
     agentControlMessages: { ...d.agentControlMessages, ...override.agentControlMessages },

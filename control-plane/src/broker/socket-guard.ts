@@ -7,7 +7,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { BrokerLimits } from './limits.js';
 import { MqttFrameScanner } from './mqtt-frame-scanner.js';
-import { KeyedBuckets } from './token-bucket.js';
+import { ConnectionAdmission } from './connection-admission.js';
 
 /** What the socket guard needs. */
 export interface SocketGuardDeps {
@@ -22,19 +22,19 @@ export interface SocketGuardDeps {
 /**
  * The guards every MQTT connection passes, whatever the listener (TCP, TLS, WebSocket): `guardSocket` is the one
  * entry that hands a socket to aedes. Before aedes sees a byte: the connection-attempt rate per source address
- * (token bucket). Then, on the bytes aedes reads: the MQTT packet size limit (checked on each fixed header, before
- * the body is buffered) and the byte limit before authentication. aedes's `connectTimeout` (set from the same
- * limits) closes a socket whose CONNECT has not fully arrived in time.
+ * and the admission rate over all sources (token buckets). Then, on the bytes aedes reads: the MQTT packet size
+ * limit (checked on each fixed header, before the body is buffered) and the byte limit before authentication.
+ * aedes's `connectTimeout` (set from the same limits) closes a socket whose CONNECT has not fully arrived in time.
  */
 export class SocketGuard {
   readonly #d: SocketGuardDeps;
-  readonly #connects: KeyedBuckets;
+  readonly #admission: ConnectionAdmission;
   readonly #scanners = new WeakMap<object, MqttFrameScanner>();
   readonly #sources = new WeakMap<object, string>();
 
   constructor(deps: SocketGuardDeps) {
     this.#d = deps;
-    this.#connects = new KeyedBuckets(deps.limits.connectRate, deps.clock);
+    this.#admission = new ConnectionAdmission(deps.limits, deps.clock);
     deps.broker.on('client', (client) => this.#scanners.get(client.conn)?.authenticated());
   }
 
@@ -49,9 +49,13 @@ export class SocketGuard {
     const source =
       req?.socket.remoteAddress ?? (socket as { remoteAddress?: string }).remoteAddress ?? 'unknown';
     socket.on('error', (err) => logger.debug({ source, err: err.message }, 'mqtt socket error'));
-    if (!this.#connects.bucket(source).tryTake()) {
-      metrics.socketRefusals.inc({ reason: 'rate_limited' });
-      this.#d.audit.record({ kind: 'rate-limited', source, detail: { what: 'connect' } });
+    const refusal = this.#admission.admit(source);
+    if (refusal) {
+      metrics.socketRefusals.inc({ reason: refusal });
+      // A storm refused by the global rate is counted, not audited per socket (the agents' backoff retries).
+      if (refusal === 'rate_limited') {
+        this.#d.audit.record({ kind: 'rate-limited', source, detail: { what: 'connect' } });
+      }
       socket.destroy();
       return;
     }

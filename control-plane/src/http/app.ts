@@ -23,7 +23,7 @@ import type { Metrics } from '../metrics.js';
 import { registerPolicyRoutes } from '../policy/policy-api.js';
 import type { PolicyStore } from '../policy/policy-store.js';
 import type { HealthSource } from '../policy/service-detail.js';
-import { registerAgent } from '../register-agent.js';
+import { registerAgentOnce } from '../register-agent.js';
 import type { Revocations } from '../revocation/revocations.js';
 import type { CentralServices } from '../services/central-services.js';
 import type { AgentStore } from '../store/agent-store.js';
@@ -125,7 +125,8 @@ export function createApp(deps: ApiDeps): Hono {
     const body = await jsonBody(c);
     const id = typeof body === 'object' && body !== null ? (body as { id?: unknown }).id : undefined;
     const audit = { log: deps.audit, actor: requestActor(c, deps.auth) };
-    return c.json(registerAgent(deps.agents, id, deps.clock.now(), audit), 201);
+    const claims = deps.enrollment.claims;
+    return c.json(await registerAgentOnce(deps.agents, id, deps.clock.now(), audit, claims), 201);
   });
   app.delete('/api/v1/agents/:id', (c) => {
     const revoked = deps.revocations.revoke(c.req.param('id'), requestActor(c, deps.auth));

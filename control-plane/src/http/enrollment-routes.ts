@@ -12,7 +12,7 @@ import {
 } from '@tether/shared';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { CredentialRotation } from '../credentials/credential-rotation.js';
-import type { UniqueClaims } from '../cluster/unique-claims.js';
+import { claimAll, type UniqueClaims } from '../cluster/unique-claims.js';
 import { GrantStore } from '../enrollment/grant-store.js';
 import { checkGrant, createGrant, parseGrantRequest, redeemGrant } from '../enrollment/grants.js';
 import type { Logger } from '../logger.js';
@@ -48,19 +48,12 @@ async function claimRedemption(
 ): Promise<string[]> {
   if (!deps.claims) return [];
   const checked = checkGrant(new GrantStore(deps.db), token, requestedId, deps.clock.now());
-  const keys: string[] = [];
-  for (const key of [`grant:${checked.grantId}`, ...(checked.agentId ? [`agent:${checked.agentId}`] : [])]) {
-    if (!(await deps.claims.claim(key))) {
-      for (const k of keys) await deps.claims.release(k);
-      throw new ConflictError(
-        key.startsWith('grant:')
-          ? 'enrollment grant already used'
-          : `agent "${checked.agentId}" exists already`,
-      );
-    }
-    keys.push(key);
-  }
-  return keys;
+  const keys = [`grant:${checked.grantId}`, ...(checked.agentId ? [`agent:${checked.agentId}`] : [])];
+  return claimAll(deps.claims, keys, (key) =>
+    key.startsWith('grant:')
+      ? new ConflictError('enrollment grant already used')
+      : new ConflictError(`agent "${checked.agentId}" exists already`),
+  );
 }
 
 /** The id part of a grant token (never its secret), or undefined when it does not parse. */
