@@ -85,7 +85,8 @@ export function createProgram(): Command {
     .command('add <id>')
     .description('register an agent and print its secret once')
     .requiredOption('--data-dir <dir>', 'data directory')
-    .action((id: string, flags: { dataDir: string }) => addAgent(id, flags));
+    .option('--redis-url <url>', 'in a cluster: claim the id in Redis first (docs/cluster.md)')
+    .action((id: string, flags: { dataDir: string; redisUrl?: string }) => addAgent(id, flags));
   agent
     .command('revoke <id>')
     .description('revoke an agent: a running server disconnects it within a second; it cannot reconnect')

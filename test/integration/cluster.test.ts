@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '@tether/control-plane';
 import { startEchoService, type EchoInfo, type EchoService } from '../helpers/echo-service.js';
 import { AGENT_BIN, runNode, spawnNode, stopAll, tempDir } from '../helpers/processes.js';
+import { runCp } from '../helpers/cli.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { allReports, postReports, storedCounts } from '../helpers/reports.js';
 import { startControlPlane, startEdge, type ControlPlane, type Edge } from '../helpers/tether.js';
@@ -152,6 +153,19 @@ describe('replicas on one broker fabric', () => {
       expect(statuses.sort()).toEqual([201, 409]);
     }
   });
+
+  it("`tether-cp agent add --redis-url` on r1's data dir: one id in the cluster, the agent authenticates on r2", async () => {
+    const add = (dataDir: string) =>
+      runCp(['agent', 'add', 'edge-cli', '--data-dir', dataDir, '--redis-url', redis.url]);
+    const first = await add(r1.dataDir);
+    expect(first.code, first.stderr).toBe(0);
+    const { secret } = JSON.parse(first.stdout.trim()) as { secret: string };
+    // The same id from the other replica's data dir is refused: the claim is in Redis.
+    expect((await add(r2.dataDir)).code).not.toBe(0);
+    const edge = await startEdge({ id: 'edge-cli', secret, url: r2.mqttUrl });
+    await sameView('edge-cli online on both replicas', (v) => v.includes('edge-cli:online'));
+    await edge.proc.stop();
+  }, 60_000);
 
   it('an enrollment lists several replicas; `run --state-dir` fails over along that list', async () => {
     // r3 hands out a dead URL first, then r2's: the enrolled agent must end up on r2 from its state dir alone.

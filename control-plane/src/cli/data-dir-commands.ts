@@ -9,6 +9,7 @@ import { createGrant, parseGrantRequest } from '../enrollment/grants.js';
 
 import { openDatabase } from '../db/open-database.js';
 
+import { addAgentInCluster } from '../cluster/cluster-agent-add.js';
 import { registerAgent } from '../register-agent.js';
 import { markRevoked } from '../revocation/revoke-agent.js';
 import { AgentStore } from '../store/agent-store.js';
@@ -36,8 +37,12 @@ function printLine(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value)}\n`);
 }
 
-/** `agent add`: registers an agent and prints its secret once. */
-export function addAgent(id: string, flags: { dataDir: string }): void {
+/**
+ * `agent add`: registers an agent and prints its secret once. With `redisUrl` (a cluster member's data dir) the id
+ * is claimed in Redis first and the row reaches every replica through the change log.
+ */
+export async function addAgent(id: string, flags: { dataDir: string; redisUrl?: string }): Promise<void> {
+  if (flags.redisUrl) return printLine(await addAgentInCluster(flags.dataDir, flags.redisUrl, id));
   withDatabase(flags.dataDir, (db, audit) =>
     printLine(registerAgent(new AgentStore(db), id, Date.now(), { log: audit, actor: CLI_ACTOR })),
   );
