@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeFrames, encodeFrame, FrameBatcher, type Frame } from '@tether/shared';
+import { decodeFrames, encodeFrame, FrameBatcher, MAX_FRAMES_PER_BATCH, type Frame } from '@tether/shared';
 
 const data = (id: number, size = 1): Frame => ({
   type: 'data',
@@ -69,6 +69,22 @@ describe('FrameBatcher', () => {
     ]);
     await t.next();
     expect(sent.map(ids)).toEqual([[1, 2], [3, 4], [5]]);
+  });
+
+  it('sends a batch as soon as it holds MAX_FRAMES_PER_BATCH frames, the rest at the end of the turn', async () => {
+    const sent: Uint8Array[] = [];
+    const t = turns();
+    const batcher = new FrameBatcher(async (p) => void sent.push(p), t.turn);
+    const n = MAX_FRAMES_PER_BATCH * 2 + 3;
+    for (let i = 1; i <= n; i++) void batcher.send(data(i));
+    const all = Array.from({ length: n }, (_, i) => i + 1);
+    expect(sent.map(ids)).toEqual([all.slice(0, MAX_FRAMES_PER_BATCH), all.slice(MAX_FRAMES_PER_BATCH, -3)]);
+    await t.next();
+    expect(sent.map(ids)).toEqual([
+      all.slice(0, MAX_FRAMES_PER_BATCH),
+      all.slice(MAX_FRAMES_PER_BATCH, -3),
+      all.slice(-3),
+    ]);
   });
 
   it('fails every frame of a message the transport refused', async () => {

@@ -1,4 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import { ReadCache } from '../db/read-cache.js';
 import type { Role } from './access-policy.js';
 
 /** An API token as stored: never the token itself, only its sha256. */
@@ -26,8 +27,11 @@ function toRecord(row: TokenRow): TokenRecord {
 /** The api_tokens table. Tokens are looked up by the hash of the presented token (indexed, UNIQUE). */
 export class TokenStore {
   readonly #stmts;
+  /** Token lookups by hash (every authenticated request makes one); emptied by any write to the database. */
+  readonly #byHash: ReadCache<string, TokenRecord | undefined>;
 
   constructor(db: BetterSqlite3.Database) {
+    this.#byHash = new ReadCache(db, 1_000);
     this.#stmts = {
       byHash: db.prepare<[string], TokenRow>('SELECT * FROM api_tokens WHERE token_hash = ?'),
       byId: db.prepare<[string], TokenRow>('SELECT * FROM api_tokens WHERE id = ?'),
@@ -43,8 +47,10 @@ export class TokenStore {
 
   /** The token whose sha256 is `hash`, if any. */
   byHash(hash: string): TokenRecord | undefined {
-    const row = this.#stmts.byHash.get(hash);
-    return row ? toRecord(row) : undefined;
+    return this.#byHash.get(hash, () => {
+      const row = this.#stmts.byHash.get(hash);
+      return row ? toRecord(row) : undefined;
+    });
   }
 
   /** The token with this id, if any. */
@@ -65,6 +71,7 @@ export class TokenStore {
 
   /** Inserts a token; false when its id or name exists already. */
   insert(record: TokenRecord, hash: string): boolean {
+    this.#byHash.invalidate();
     return (
       this.#stmts.insert.run({
         id: record.id,
@@ -79,6 +86,7 @@ export class TokenStore {
 
   /** Deletes a token; false when there was none. */
   delete(id: string): boolean {
+    this.#byHash.invalidate();
     return this.#stmts.delete.run(id).changes === 1;
   }
 }

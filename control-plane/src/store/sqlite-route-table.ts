@@ -1,4 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import { ReadCache } from '../db/read-cache.js';
 import {
   eventResult,
   planApply,
@@ -78,10 +79,8 @@ export class SqliteRouteTable implements RouteTable {
   readonly #delete: BetterSqlite3.Statement<[string]>;
   readonly #selects = new Map<string, BetterSqlite3.Statement<unknown[], RouteRow>>();
   readonly #counts = new Map<string, BetterSqlite3.Statement<unknown[], { n: number }>>();
-  readonly #dataVersion: BetterSqlite3.Statement<[], number>;
-  /** Routes by service, for the call path's per-call lookup; cleared by every write and by other connections'. */
-  readonly #byService = new Map<string, Route[]>();
-  #seenVersion = -1;
+  /** Routes by service, for the call path's per-call lookup; emptied by any write to the database. */
+  readonly #byService: ReadCache<string, Route[]>;
 
   /** `db` must be open with the migrations applied (see `openDatabase`). */
   constructor(db: BetterSqlite3.Database) {
@@ -95,7 +94,7 @@ export class SqliteRouteTable implements RouteTable {
          metric = excluded.metric, state = excluded.state, version = excluded.version, stale_since = excluded.stale_since`,
     );
     this.#delete = db.prepare<[string]>('DELETE FROM routes WHERE key = ?');
-    this.#dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
+    this.#byService = new ReadCache(db, 1_000);
   }
 
   get(key: RouteKey): Route | undefined {
@@ -109,18 +108,9 @@ export class SqliteRouteTable implements RouteTable {
     return this.#select(filter);
   }
 
-  /** One service's routes from the cache, valid while nobody wrote (outside a transaction only). */
+  /** One service's routes, from the cache while nobody wrote. */
   #listService(service: string): Route[] {
-    const version = this.#dataVersion.get() ?? 0;
-    if (version !== this.#seenVersion) {
-      this.#byService.clear();
-      this.#seenVersion = version;
-    }
-    const cached = this.#byService.get(service);
-    if (cached) return [...cached];
-    const routes = this.#select({ service });
-    if (!this.#db.inTransaction) this.#byService.set(service, routes);
-    return [...routes];
+    return [...this.#byService.get(service, () => this.#select({ service }))];
   }
 
   #select(filter: RouteFilter): Route[] {
@@ -180,7 +170,7 @@ export class SqliteRouteTable implements RouteTable {
 
   /** Writes the planned events, plus unchanged upserts (their version may have moved), like MemoryRouteTable. */
   #commit(events: RouteEvent[], upserts: readonly Route[] = []): RouteEvent[] {
-    this.#byService.clear();
+    this.#byService.invalidate();
     for (const route of upserts) this.#upsert.run(toParams(route));
     for (const event of events) {
       const row = eventResult(event);

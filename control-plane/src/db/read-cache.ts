@@ -1,0 +1,73 @@
+import type BetterSqlite3 from 'better-sqlite3';
+
+/** A database's write generation, read at most once per event-loop turn (a hot path makes many lookups a turn). */
+interface Generation {
+  statement: BetterSqlite3.Statement<[], unknown[]>;
+  value: string;
+  fresh: boolean;
+}
+
+const generations = new WeakMap<BetterSqlite3.Database, Generation>();
+
+/** `total_changes()` and `data_version` of `db`: moves with any write through it and any commit by others. */
+function generationOf(db: BetterSqlite3.Database): Generation {
+  let g = generations.get(db);
+  if (!g) {
+    const statement = db
+      .prepare<[], unknown[]>('SELECT total_changes(), data_version FROM pragma_data_version')
+      .raw();
+    g = { statement, value: '', fresh: false };
+    generations.set(db, g);
+  }
+  if (!g.fresh) {
+    const row = g.statement.get() ?? [];
+    g.value = `${String(row[0])}:${String(row[1])}`;
+    g.fresh = true;
+    const stale = g;
+    setImmediate(() => (stale.fresh = false)).unref();
+  }
+  return g;
+}
+
+/**
+ * A read cache over one SQLite connection, emptied when the database may have changed since it was filled: a commit
+ * by another connection or process (`data_version`) or any row changed through this one (`total_changes()`, which
+ * also sees writes that bypass the cache's owner, such as the cluster's change applier). The generation is read
+ * once per event-loop turn; owners call `invalidate()` after their own writes so the same turn sees them. Inside a
+ * transaction it always loads (and keeps nothing: the transaction may roll back).
+ */
+export class ReadCache<K, V> {
+  readonly #db: BetterSqlite3.Database;
+  readonly #maxEntries: number;
+  readonly #entries = new Map<K, V>();
+  #seen = '';
+
+  constructor(db: BetterSqlite3.Database, maxEntries = 10_000) {
+    this.#db = db;
+    this.#maxEntries = maxEntries;
+  }
+
+  /** The cached value of `key`, or `load()`'s (kept when `keep` says so: by default when not undefined). */
+  get(key: K, load: () => V, keep: (value: V) => boolean = (v) => v !== undefined): V {
+    if (this.#db.inTransaction) return load();
+    const generation = generationOf(this.#db).value;
+    if (generation !== this.#seen) {
+      this.#entries.clear();
+      this.#seen = generation;
+    }
+    if (this.#entries.has(key)) return this.#entries.get(key) as V;
+    const value = load();
+    if (keep(value)) {
+      if (this.#entries.size >= this.#maxEntries) this.#entries.clear();
+      this.#entries.set(key, value);
+    }
+    return value;
+  }
+
+  /** Empties the cache and makes the next lookup read the generation again (after a write by the owner). */
+  invalidate(): void {
+    this.#entries.clear();
+    const g = generations.get(this.#db);
+    if (g) g.fresh = false;
+  }
+}

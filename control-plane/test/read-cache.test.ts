@@ -1,0 +1,89 @@
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ReadCache } from '../src/db/read-cache.js';
+import { openDatabase } from '../src/index.js';
+import { tempDir } from './helpers.js';
+
+const nextTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+describe('ReadCache', () => {
+  let cleanup: () => void;
+  let file: string;
+  let db: ReturnType<typeof openDatabase>;
+  let loads: number;
+  let cache: ReadCache<string, string | undefined>;
+  const load = (): string | undefined => {
+    loads++;
+    return db.prepare<[], { v: string }>("SELECT v FROM kv WHERE k = 'a'").get()?.v;
+  };
+
+  beforeEach(() => {
+    const tmp = tempDir();
+    cleanup = tmp.cleanup;
+    file = join(tmp.dir, 'tether.db');
+    db = openDatabase(file);
+    db.exec(
+      "CREATE TABLE kv (k TEXT PRIMARY KEY, v TEXT); CREATE TABLE other (x); INSERT INTO kv VALUES ('a', '1')",
+    );
+    loads = 0;
+    cache = new ReadCache(db);
+  });
+  afterEach(() => {
+    db.close();
+    cleanup();
+  });
+
+  it('answers repeated reads from memory while nothing is written', () => {
+    expect([cache.get('a', load), cache.get('a', load), cache.get('a', load)]).toEqual(['1', '1', '1']);
+    expect(loads).toBe(1);
+  });
+
+  it('sees a write through the same connection, to any table, from the next turn (or at once after invalidate)', async () => {
+    cache.get('a', load);
+    db.exec("UPDATE kv SET v = '2'");
+    expect(cache.get('a', load)).toBe('1'); // the generation is read once a turn
+    await nextTurn();
+    expect(cache.get('a', load)).toBe('2');
+    db.exec('INSERT INTO other VALUES (1)');
+    await nextTurn();
+    cache.get('a', load);
+    expect(loads).toBe(3);
+    db.exec("UPDATE kv SET v = '4'");
+    cache.invalidate();
+    expect(cache.get('a', load)).toBe('4');
+  });
+
+  it("is emptied by another connection's commit", async () => {
+    cache.get('a', load);
+    const other = openDatabase(file);
+    other.exec("UPDATE kv SET v = '3'");
+    other.close();
+    await nextTurn();
+    expect(cache.get('a', load)).toBe('3');
+    expect(loads).toBe(2);
+  });
+
+  it('keeps neither misses (by default) nor what it read inside a transaction', () => {
+    expect(cache.get('b', load)).toBe('1');
+    db.exec('DELETE FROM kv');
+    cache.invalidate();
+    expect(cache.get('a', load)).toBeUndefined();
+    expect(cache.get('a', load)).toBeUndefined();
+    expect(loads).toBe(3);
+    expect(() =>
+      db.transaction(() => {
+        db.exec("INSERT INTO kv VALUES ('a', 'uncommitted')");
+        expect(cache.get('a', load)).toBe('uncommitted');
+        throw new Error('roll back');
+      })(),
+    ).toThrow('roll back');
+    expect(cache.get('a', load)).toBeUndefined();
+  });
+
+  it('starts over when it holds maxEntries keys', () => {
+    const small = new ReadCache<string, number>(db, 2);
+    let n = 0;
+    for (const k of ['a', 'b', 'c', 'a']) small.get(k, () => ++n);
+    expect(n).toBe(4);
+  });
+});
