@@ -6,7 +6,7 @@ import {
   nextHops,
   parseCallUrl,
   PayloadTooLargeError,
-  prepareBody,
+  readRequestBody,
   sendCallError,
   writeCallResponse,
   TETHER_HEADERS,
@@ -57,7 +57,7 @@ export function createGateway(deps: GatewayDeps): CallGateway {
             `request body of ${length} bytes is over the limit of ${deps.maxBodyBytes}`,
           );
         const body: PreparedBody = hasBody(req)
-          ? await prepareBody(req, deps.maxBodyBytes)
+          ? await readRequestBody(req, deps.maxBodyBytes)
           : { kind: 'none' };
         const caller = deps.callerOf(req);
         const response = await deps.router.route({

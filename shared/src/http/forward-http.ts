@@ -1,10 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import { UpstreamError } from '../errors.js';
 import type { HeaderList, TunnelResponse } from '../tunnel/call-types.js';
-import { collectEarly, nextTurn, type NextTurn } from '../tunnel/early-body.js';
+import { collectEarly, nextTurn, wholeBody, type NextTurn } from '../tunnel/early-body.js';
 import { MAX_CHUNK_BYTES } from '../tunnel/frame.js';
 import { forwardableHeaders, headerRecord } from '../tunnel/http-headers.js';
 import { drained } from './drained.js';
+import { readSmallBody, smallBodyLength } from './read-small-body.js';
 import type { UpstreamClient } from './upstream-client.js';
 
 /** One upstream HTTP request: where, what, and the headers already prepared (Tether's own included). */
@@ -45,14 +46,18 @@ export async function forwardHttp(
       headers,
       signal: req.signal,
     });
-    out.once('response', (res: IncomingMessage) =>
-      resolve({ status: res.statusCode ?? 502, headers: forwardableHeaders(res.rawHeaders), body: res }),
-    );
-    out.once('error', (err) => {
+    const failed = (err: Error): void => {
       if (req.signal.aborted) return reject(req.signal.reason as Error);
       if (bodyError !== undefined) return reject(bodyError);
       reject(new UpstreamError(`upstream ${base.host} failed: ${err.message}`, { cause: err }));
+    };
+    out.once('response', (res: IncomingMessage) => {
+      const head = { status: res.statusCode ?? 502, headers: forwardableHeaders(res.rawHeaders) };
+      // A small body of known length is read whole first: it then travels in the RESPONSE frame / one write.
+      if (smallBodyLength(res) === undefined) return resolve({ ...head, body: res });
+      readSmallBody(res).then((chunks) => resolve({ ...head, body: wholeBody(chunks) }), failed);
     });
+    out.once('error', failed);
 
     if (!early) return void out.end();
     if (early.ended) return void out.end(early.head);

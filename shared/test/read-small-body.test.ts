@@ -1,0 +1,113 @@
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createUpstreamClient,
+  forwardHttp,
+  readRequestBody,
+  RETRY_BUFFER_BYTES,
+  UpstreamError,
+  type PreparedBody,
+  type WholeBody,
+} from '@tether/shared';
+
+let server: http.Server;
+let base: string;
+let seen: PreparedBody | undefined;
+const upstream = createUpstreamClient({ http, https });
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    const url = req.url ?? '/';
+    if (url === '/read') {
+      void readRequestBody(req, 1 << 20).then(async (body) => {
+        seen = body;
+        if (body.kind === 'stream') for await (const _ of body.body);
+        res.end('ok');
+      });
+      return;
+    }
+    req.resume();
+    if (url === '/small') return void res.writeHead(200, { 'content-length': '5' }).end('hello');
+    if (url === '/chunked') {
+      res.writeHead(200);
+      res.write('a');
+      setTimeout(() => res.end('b'), 20);
+      return;
+    }
+    // Declares 10 bytes, sends 5, then drops the connection.
+    res.writeHead(200, { 'content-length': '10' });
+    res.write('12345', () => res.destroy());
+  });
+  server.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => {
+  upstream.destroy();
+  server.close();
+});
+
+async function post(body: Uint8Array, chunked = false): Promise<PreparedBody | undefined> {
+  seen = undefined;
+  await new Promise<void>((resolve, reject) => {
+    const req = http.request(`${base}/read`, { method: 'POST', agent: false }, (res) => {
+      res.resume();
+      res.on('end', resolve);
+    });
+    req.on('error', reject);
+    if (!chunked) req.setHeader('content-length', body.byteLength);
+    req.end(body);
+  });
+  return seen;
+}
+
+const get = (path: string) =>
+  forwardHttp(
+    {
+      baseUrl: base,
+      method: 'GET',
+      path,
+      query: '',
+      headers: [],
+      body: undefined,
+      signal: new AbortController().signal,
+    },
+    upstream,
+  );
+
+describe('readRequestBody', () => {
+  it('reads a small declared body whole, and an empty one as none', async () => {
+    const body = await post(Buffer.from('hello'));
+    expect(body?.kind).toBe('buffered');
+    expect(body?.kind === 'buffered' && Buffer.concat(body.chunks).toString()).toBe('hello');
+    expect((await post(new Uint8Array(0)))?.kind).toBe('none');
+  });
+
+  it('leaves a chunked body to prepareBody (buffered when short) and a long one to stream', async () => {
+    const chunked = await post(Buffer.from('hello'), true);
+    expect(chunked?.kind === 'buffered' && Buffer.concat(chunked.chunks).toString()).toBe('hello');
+    expect((await post(new Uint8Array(RETRY_BUFFER_BYTES + 1)))?.kind).toBe('stream');
+  });
+});
+
+describe('forwardHttp', () => {
+  it('hands a small response of known length over whole', async () => {
+    const res = await get('/small');
+    const whole = (res.body as Partial<WholeBody>).takeWhole?.(1024);
+    expect(whole && Buffer.concat(whole).toString()).toBe('hello');
+  });
+
+  it('streams a chunked response as it comes', async () => {
+    const res = await get('/chunked');
+    expect((res.body as Partial<WholeBody>).takeWhole).toBeUndefined();
+    let text = '';
+    for await (const chunk of res.body) text += Buffer.from(chunk).toString();
+    expect(text).toBe('ab');
+  });
+
+  it('fails with UpstreamError when a small body is cut short', async () => {
+    await expect(get('/cut')).rejects.toBeInstanceOf(UpstreamError);
+  });
+});
