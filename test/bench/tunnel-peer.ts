@@ -1,11 +1,12 @@
 /**
  * The far end of `pnpm bench:tunnel`, in its own process as an agent or a remote service would be:
- * `http` (an echo HTTP service), `mqtt <url>` (echoes `bench/req` to `bench/res`), `tunnel <url>` (an agent-side
+ * `http` (an echo HTTP service), `proxy <url>` (a bare node:http reverse proxy to `url`: the reference for what two
+ * HTTP hops cost with nothing of Tether's), `mqtt <url>` (echoes `bench/req` to `bench/res`), `tunnel <url>` (an agent-side
  * TunnelEndpoint answering with the request body), `nats <url>` (a NATS responder on `bench.echo`).
  * Prints one JSON ready line, then serves until killed.
  */
 import { once } from 'node:events';
-import { createServer } from 'node:http';
+import { Agent, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect as connectNats } from '@nats-io/transport-node';
 import mqtt from 'mqtt';
@@ -18,6 +19,41 @@ async function http(): Promise<void> {
   const server = createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'application/octet-stream' });
     req.pipe(res);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  console.log(JSON.stringify({ port: (server.address() as AddressInfo).port }));
+}
+
+async function proxy(): Promise<void> {
+  const upstream = new URL(url!);
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const out = request(
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          path: req.url,
+          method: req.method,
+          agent,
+          headers: { 'content-length': body.length },
+        },
+        (up) => {
+          const parts: Buffer[] = [];
+          up.on('data', (c: Buffer) => parts.push(c));
+          up.on('end', () => {
+            const answer = Buffer.concat(parts);
+            res.writeHead(up.statusCode ?? 502, { 'content-length': answer.length }).end(answer);
+          });
+        },
+      );
+      out.on('error', () => res.writeHead(502).end());
+      out.end(body);
+    });
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -53,7 +89,7 @@ async function nats(): Promise<void> {
   console.log(JSON.stringify({ ready: 1 }));
 }
 
-const modes: Record<string, () => Promise<void>> = { http, mqtt: rawMqtt, tunnel, nats };
+const modes: Record<string, () => Promise<void>> = { http, proxy, mqtt: rawMqtt, tunnel, nats };
 const run = mode === undefined ? undefined : modes[mode];
-if (!run) throw new Error(`usage: tunnel-peer http | mqtt URL | tunnel URL | nats URL`);
+if (!run) throw new Error(`usage: tunnel-peer http | proxy URL | mqtt URL | tunnel URL | nats URL`);
 await run();

@@ -8,12 +8,14 @@
  * in-process with the broker (where the hub lives), the responder an MQTT.js client in another process, our own
  * 4-byte envelope; (c) Tether's TunnelEndpoint pair over the same path, no HTTP; (d) the full call: HTTP ->
  * control plane gateway -> tunnel -> agent -> HTTP service; (e) NATS request/reply across a leaf node (requester
- * on the hub server, responder on the leaf) when `nats-server` is on PATH. Sequential p50/p99, then req/s with
- * 64 in flight; then the targets as ratios.
+ * on the hub server, responder on the leaf) when `nats-server` is on PATH; (f) for reference, the hops of (d) with
+ * nothing of Tether's: HTTP -> bare node:http proxy -> bare node:http proxy -> the service, each in its own process.
+ * Sequential p50/p99, then req/s with 64 in flight, and for (d) and (f) the CPU each middle process spent per call;
+ * then the targets as ratios.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -40,6 +42,14 @@ interface Result {
   p50: number;
   p99: number;
   rps: number;
+  /** CPU microseconds per call at full concurrency, per named process. */
+  cpu: Record<string, number>;
+}
+
+/** CPU seconds (user + system, all threads) a process has used so far (Linux /proc). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** Runs `call` from `lanes` loops at once until `ms` pass; resolves with the number of calls made. */
@@ -57,7 +67,7 @@ async function saturate(call: Call, body: Buffer, lanes: number, ms: number): Pr
   return done;
 }
 
-async function measure(call: Call, body: Buffer): Promise<Result> {
+async function measure(call: Call, body: Buffer, pids: Record<string, number> = {}): Promise<Result> {
   // Warm-up, sequential and at full concurrency: JIT, keep-alive connections and pools settle before timing.
   for (let i = 0; i < 200; i++) await call(body);
   await saturate(call, body, IN_FLIGHT, 500);
@@ -68,12 +78,14 @@ async function measure(call: Call, body: Buffer): Promise<Result> {
     await call(body);
     lat.push(performance.now() - t);
   }
+  const before = Object.entries(pids).map(([name, pid]) => [name, pid, cpuSeconds(pid)] as const);
   const start = performance.now();
   const done = await saturate(call, body, IN_FLIGHT, SECONDS * 1000);
   return {
     p50: quantile(lat, 0.5),
     p99: quantile(lat, 0.99),
     rps: done / ((performance.now() - start) / 1000),
+    cpu: Object.fromEntries(before.map(([name, pid, s]) => [name, ((cpuSeconds(pid) - s) / done) * 1e6])),
   };
 }
 
@@ -231,7 +243,10 @@ async function natsLeaf(): Promise<{ call: Call; close(): Promise<void> } | unde
 }
 
 function fmt(r: Result | undefined): string {
-  return r ? `p50 ${r.p50.toFixed(3)} ms  p99 ${r.p99.toFixed(3)} ms  ${Math.round(r.rps)} req/s` : 'skipped';
+  if (!r) return 'skipped';
+  const cpu = Object.entries(r.cpu).map(([name, us]) => `${name} ${Math.round(us)}`);
+  const each = cpu.length > 0 ? `  (CPU us/call: ${cpu.join(', ')})` : '';
+  return `p50 ${r.p50.toFixed(3)} ms  p99 ${r.p99.toFixed(3)} ms  ${Math.round(r.rps)} req/s${each}`;
 }
 
 function ratio(x: number, y: number): string {
@@ -248,9 +263,12 @@ async function main(): Promise<void> {
   await once(mqttServer, 'listening');
   const brokerUrl = `mqtt://127.0.0.1:${(mqttServer.address() as AddressInfo).port}`;
 
+  const inner = await spawnNode(['--import', 'tsx', PEER, 'proxy', serviceUrl]);
+  const outer = await spawnNode(['--import', 'tsx', PEER, 'proxy', `http://127.0.0.1:${inner.ready.port}`]);
+
   const cp = await startControlPlane({ args: ['--log-level', 'warn'] });
   const secret = await cp.addAgent('bench-edge');
-  await startEdge({
+  const edge = await startEdge({
     id: 'bench-edge',
     secret,
     url: cp.mqttUrl,
@@ -264,12 +282,22 @@ async function main(): Promise<void> {
 
   const tunnel = await tunnelPair(broker, brokerUrl);
   const nats = await natsLeaf();
-  const modes: Array<[string, Call | undefined]> = [
+  const pidOf = (p: { child: { pid?: number } }): number => p.child.pid ?? 0;
+  const modes: Array<[string, Call | undefined, Record<string, number>?]> = [
     ['a direct HTTP', httpCaller(`${serviceUrl}/echo`)],
     ['b raw MQTT', await rawMqtt(broker, brokerUrl)],
     ['c tunnel only', tunnel.call],
-    ['d full call', httpCaller(`${cp.apiBase}/call/echo/echo`, cp.token)],
+    [
+      'd full call',
+      httpCaller(`${cp.apiBase}/call/echo/echo`, cp.token),
+      { 'control plane': pidOf(cp.proc), agent: pidOf(edge.proc) },
+    ],
     ['e NATS leaf', nats?.call],
+    [
+      'f bare proxies',
+      httpCaller(`http://127.0.0.1:${outer.ready.port}/echo`),
+      { 'proxy 1': pidOf(outer), 'proxy 2': pidOf(inner) },
+    ],
   ];
   console.log(`tunnel bench: ${SECONDS}s per measurement, ${IN_FLIGHT} in flight, 2 cores, loopback`);
   if (!nats) console.log('(e) skipped: nats-server is not on PATH (apt-get install nats-server)');
@@ -277,11 +305,11 @@ async function main(): Promise<void> {
     const body = Buffer.alloc(size, 7);
     const results: Record<string, Result | undefined> = {};
     console.log(`\nbody ${size} B`);
-    for (const [name, call] of modes) {
-      results[name] = call ? await measure(call, body) : undefined;
+    for (const [name, call, pids] of modes) {
+      results[name] = call ? await measure(call, body, pids) : undefined;
       console.log(`  ${name.padEnd(14)} ${fmt(results[name])}`);
     }
-    const [a, b, c, d, e] = modes.map(([n]) => results[n]);
+    const [a, b, c, d, e, f] = modes.map(([n]) => results[n]);
     if (a && b && d) {
       const floor = 2 * a.p50 + b.p50;
       const met = d.p50 <= 1.3 * floor;
@@ -293,6 +321,10 @@ async function main(): Promise<void> {
         `  (d) req/s / (b) req/s = ${ratio(d.rps, b.rps)} (target >= 0.50x: ${half ? 'MET' : 'MISSED'})`,
       );
     }
+    if (d && f)
+      console.log(
+        `  reference: (d) / (f) p50 ${ratio(d.p50, f.p50)}, req/s ${ratio(d.rps, f.rps)} (Tether vs the same hops through bare node:http)`,
+      );
     if (c && e)
       console.log(
         `  (c) req/s / (e) req/s = ${ratio(c.rps, e.rps)} (target >= 1.00x: ${c.rps >= e.rps ? 'MET' : 'MISSED'})`,
