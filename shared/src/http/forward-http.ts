@@ -1,11 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import { UpstreamError } from '../errors.js';
 import type { HeaderList, TunnelResponse } from '../tunnel/call-types.js';
-import { collectEarly, nextTurn, wholeBody, type NextTurn } from '../tunnel/early-body.js';
+import { collectEarly, nextTurn, type NextTurn } from '../tunnel/early-body.js';
 import { MAX_CHUNK_BYTES } from '../tunnel/frame.js';
 import { forwardableHeaders, headerRecord } from '../tunnel/http-headers.js';
 import { drained } from './drained.js';
-import { readSmallBody, smallBodyLength } from './read-small-body.js';
+import { readResponseBody } from './read-ahead.js';
 import type { UpstreamClient } from './upstream-client.js';
 
 /** One upstream HTTP request: where, what, and the headers already prepared (Tether's own included). */
@@ -53,9 +53,8 @@ export async function forwardHttp(
     };
     out.once('response', (res: IncomingMessage) => {
       const head = { status: res.statusCode ?? 502, headers: forwardableHeaders(res.rawHeaders) };
-      // A small body of known length is read whole first: it then travels in the RESPONSE frame / one write.
-      if (smallBodyLength(res) === undefined) return resolve({ ...head, body: res });
-      readSmallBody(res).then((chunks) => resolve({ ...head, body: wholeBody(chunks) }), failed);
+      // Read ahead before handing on: a short body then travels whole in the RESPONSE frame / one write.
+      readResponseBody(res, MAX_CHUNK_BYTES, turn).then((body) => resolve({ ...head, body }), failed);
     });
     out.once('error', failed);
 

@@ -30,6 +30,13 @@ beforeAll(async () => {
     }
     req.resume();
     if (url === '/small') return void res.writeHead(200, { 'content-length': '5' }).end('hello');
+    if (url === '/chunked-quick') {
+      res.writeHead(200);
+      res.end('quick');
+      return;
+    }
+    if (url === '/large')
+      return void res.writeHead(200, { 'content-length': '100000' }).end(Buffer.alloc(100_000, 1));
     if (url === '/chunked') {
       res.writeHead(200);
       res.write('a');
@@ -97,6 +104,22 @@ describe('forwardHttp', () => {
     const res = await get('/small');
     const whole = (res.body as Partial<WholeBody>).takeWhole?.(1024);
     expect(whole && Buffer.concat(whole).toString()).toBe('hello');
+  });
+
+  it('hands a chunked response over whole when it ends within a turn', async () => {
+    const res = await get('/chunked-quick');
+    const whole = (res.body as Partial<WholeBody>).takeWhole?.(1024);
+    expect(whole && Buffer.concat(whole).toString()).toBe('quick');
+  });
+
+  it('streams a body over 64 KiB whole and in order, read ahead or not', async () => {
+    const res = await get('/large');
+    expect((res.body as Partial<WholeBody>).takeWhole).toBeUndefined();
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of res.body) chunks.push(chunk);
+    const all = Buffer.concat(chunks);
+    expect(all.byteLength).toBe(100_000);
+    expect(all.every((b) => b === 1)).toBe(true);
   });
 
   it('streams a chunked response as it comes', async () => {

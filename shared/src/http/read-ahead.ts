@@ -1,0 +1,96 @@
+import type { IncomingMessage } from 'node:http';
+import { prepareBody, RETRY_BUFFER_BYTES, type PreparedBody } from '../tunnel/call-body.js';
+import { wholeBody, type NextTurn } from '../tunnel/early-body.js';
+
+/** Largest declared length read whole by events instead of streamed (64 KiB, one tunnel chunk). */
+export const SMALL_BODY_BYTES = 64 * 1024;
+
+/** The declared `content-length` of a message when it is a small body (0 to SMALL_BODY_BYTES), else undefined. */
+export function smallBodyLength(msg: IncomingMessage, max = SMALL_BODY_BYTES): number | undefined {
+  const header = msg.headers['content-length'];
+  if (header === undefined || msg.headers['transfer-encoding'] !== undefined) return undefined;
+  const length = Number(header);
+  return Number.isInteger(length) && length >= 0 && length <= max ? length : undefined;
+}
+
+/** What `readEarly` saw: the whole body, or its first chunks with the rest still in the (paused) message. */
+type Early = { ended: true; chunks: Uint8Array[] } | { ended: false; chunks: Uint8Array[] };
+
+/**
+ * Reads a message's body with plain listeners (no async iterator) until it ends; when `turn` passes first or more
+ * than `max` bytes arrived, stops (pausing the message) and says so. Rejects when the message fails or closes early.
+ */
+function readEarly(msg: IncomingMessage, max: number, turn?: NextTurn): Promise<Early> {
+  return new Promise((resolve, reject) => {
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    let settled = false;
+    const settle = (): boolean => {
+      if (settled) return false;
+      settled = true;
+      msg.off('data', onData);
+      msg.off('end', onEnd);
+      msg.off('error', onError);
+      msg.off('close', onClose);
+      return true;
+    };
+    const stop = (): void => {
+      if (!settle()) return;
+      msg.pause();
+      resolve({ ended: false, chunks });
+    };
+    const onData = (chunk: Uint8Array): void => {
+      chunks.push(chunk);
+      size += chunk.byteLength;
+      if (size > max) stop();
+    };
+    const onEnd = (): void => void (settle() && resolve({ ended: true, chunks }));
+    const onError = (err: Error): void => void (settle() && reject(err));
+    const onClose = (): void => {
+      if (msg.complete) return; // 'end' follows
+      if (settle()) reject(new Error('the connection closed before the body ended'));
+    };
+    msg.on('data', onData);
+    msg.on('end', onEnd);
+    msg.on('error', onError);
+    msg.on('close', onClose);
+    if (turn) void turn().then(stop);
+  });
+}
+
+/**
+ * Reads a message whose body is small and of known length to its end with plain listeners (no async iterator, no
+ * extra turns): resolves with its chunks, rejects when the stream fails or closes before its end.
+ */
+export async function readSmallBody(msg: IncomingMessage): Promise<Uint8Array[]> {
+  return (await readEarly(msg, Infinity)).chunks;
+}
+
+/**
+ * A response body, read ahead with plain listeners: a small one of known length to its end; any other up to `max`
+ * bytes or one `turn`. Resolves with a WholeBody when it ended (it then travels whole, see `collectEarly`), else
+ * with a stream of what came so far followed by the rest.
+ */
+export async function readResponseBody(
+  msg: IncomingMessage,
+  max: number,
+  turn: NextTurn,
+): Promise<AsyncIterable<Uint8Array>> {
+  const early = await readEarly(msg, max, smallBodyLength(msg, max) === undefined ? turn : undefined);
+  if (early.ended) return wholeBody(early.chunks);
+  return (async function* () {
+    yield* early.chunks;
+    for await (const chunk of msg) yield chunk as Uint8Array;
+  })();
+}
+
+/**
+ * The body of an incoming HTTP request, ready to send: none, a small declared body read whole (replayable), or
+ * whatever `prepareBody` makes of a longer or chunked one. `max` is the body limit (PayloadTooLargeError past it).
+ */
+export async function readRequestBody(req: IncomingMessage, max: number): Promise<PreparedBody> {
+  const length = smallBodyLength(req, Math.min(max, RETRY_BUFFER_BYTES));
+  if (length === undefined) return prepareBody(req, max);
+  if (length === 0) return { kind: 'none' };
+  return { kind: 'buffered', chunks: await readSmallBody(req) };
+}
