@@ -5,6 +5,7 @@ import { AuditLog } from './audit/audit-log.js';
 import { ensureBootstrapToken } from './auth/bootstrap-token.js';
 import { RequestAuth } from './auth/request-auth.js';
 import { requestActor } from './auth/token-routes.js';
+import { TokenSockets } from './auth/token-sockets.js';
 import { TokenStore } from './auth/token-store.js';
 import { brokerLimits } from './broker/limits.js';
 import { AgentTelemetry } from './agent-telemetry.js';
@@ -15,6 +16,7 @@ import { startCalls } from './calls/start-calls.js';
 import { createBroker } from './broker/create-broker.js';
 import { CredentialRotation } from './credentials/credential-rotation.js';
 import { defaultMqttUrls } from './enrollment/mqtt-urls.js';
+import { DataVersionWatch } from './db/data-version-watch.js';
 import { openDatabase } from './db/open-database.js';
 import { Distribution } from './distribution.js';
 import { EventBus } from './event-bus.js';
@@ -179,6 +181,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
 
   let ready = false;
   const auth = new RequestAuth({ tokens, audit, metrics, logger });
+  const tokenSockets = new TokenSockets({ exists: (id) => tokens.get(id) !== undefined, logger });
   const revocations = new Revocations({
     db,
     agents,
@@ -193,6 +196,10 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     disconnect: (agentId) => liveness.kick(agentId),
     forget: forgetAgent,
   });
+  // Another process's commit on the SQLite file (the CLI): its revocations and token deletions take effect here.
+  const dbWatch = new DataVersionWatch({ db, clock, logger });
+  dbWatch.onChange(() => revocations.enforceStored());
+  dbWatch.onChange(() => tokenSockets.sweep());
   if (fabric && replicaId) {
     cluster = await joinCluster({
       fabric,
@@ -206,6 +213,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       onApplied: (change) => {
         if (change.table === 'service_policies') policies.forget(change.key);
         if (change.table === 'agents' && change.row?.['revoked_at'] != null) revocations.enforce(change.key);
+        if (change.table === 'api_tokens' && !change.row) tokenSockets.revoke(change.key);
       },
     });
   }
@@ -226,6 +234,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     audit,
     auth,
     revocations,
+    tokenSockets,
     bus,
     telemetry,
     events,
@@ -272,6 +281,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     options,
     guard,
     auth,
+    tokenSockets,
     gateway: calls.gateway,
     app,
     bus,
@@ -297,7 +307,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       ready = false;
       sweeper.stop();
       retention.stop();
-      revocations.stop();
+      dbWatch.stop();
       stats.stop();
       const stopped = listeners.close();
       await calls.close();
@@ -317,7 +327,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     sweeper.start();
     retention.start();
     audit.start();
-    revocations.start();
+    dbWatch.start();
+    revocations.enforceStored();
     stats.start();
     ready = true;
     logger.info({ ...ports, tls: fingerprint !== undefined, fingerprint }, 'control plane listening');

@@ -7,6 +7,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { sendAuthRefusal, type RequestAuth } from './auth/request-auth.js';
+import type { TokenSockets } from './auth/token-sockets.js';
 import type { BrokerLimits } from './broker/limits.js';
 import type { SocketGuard } from './broker/socket-guard.js';
 import type { CallGateway } from './calls/gateway.js';
@@ -21,6 +22,8 @@ export interface ListenerDeps {
   options: Pick<ControlPlaneOptions, 'tls' | 'mqttPort' | 'mqttsPort' | 'httpPort' | 'host' | 'httpHost'>;
   guard: SocketGuard;
   auth: RequestAuth;
+  /** The registry of token-authenticated WebSockets (closed when their token is deleted). */
+  tokenSockets: TokenSockets;
   gateway: CallGateway;
   app: Hono;
   bus: EventBus;
@@ -81,6 +84,7 @@ export function createListeners(deps: ListenerDeps): Listeners {
   const sockets = attachWebSockets(httpServer, {
     guard,
     auth,
+    tokenSockets: deps.tokenSockets,
     bus: deps.bus,
     logger: deps.logger,
     feed: deps.feed,

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
+import type { Database } from 'better-sqlite3';
 import { pino } from 'pino';
 import {
   advertTopic,
@@ -14,7 +15,13 @@ import {
   type InboxMessage,
   type Route,
 } from '@tether/shared';
-import { AgentStore, startControlPlane, type ControlPlane, type ControlPlaneOptions } from '../src/index.js';
+import {
+  AgentStore,
+  openDatabase,
+  startControlPlane,
+  type ControlPlane,
+  type ControlPlaneOptions,
+} from '../src/index.js';
 import { registerAgent } from '../src/register-agent.js';
 
 /** A logger that drops everything. */
@@ -24,6 +31,23 @@ export const silentLogger = pino({ level: 'silent' });
 export function tempDir(): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'tether-cp-test-'));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Two connections to one new SQLite file (this process's and "another process's"); `close` removes it all. */
+export function twoConnections(): { db: Database; other: Database; close: () => void } {
+  const { dir, cleanup } = tempDir();
+  const file = join(dir, 'tether.db');
+  const db = openDatabase(file);
+  const other = openDatabase(file);
+  return {
+    db,
+    other,
+    close: () => {
+      db.close();
+      other.close();
+      cleanup();
+    },
+  };
 }
 
 /** The `Authorization` header of the admin token a control plane wrote to its data dir on first start. */

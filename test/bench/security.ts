@@ -5,12 +5,15 @@
  * 1. revocation latency: an agent connected over MQTT is revoked; time until the broker closes its connection,
  *    by `DELETE /api/v1/agents/:id` (from the request) and by `tether-cp agent revoke` (from the CLI's exit, i.e.
  *    its commit, and from its spawn), p50/p99 over `--trials`;
- * 2. memory under slow unauthenticated senders: `--senders` sockets that each trickle bytes of an unfinished
+ * 2. token revocation latency: the event WebSocket of a viewer token; time until the server closes it (4401) after
+ *    `DELETE /api/v1/tokens/:id` (from the request) and `tether-cp token delete` (from the CLI's exit);
+ * 3. memory under slow unauthenticated senders: `--senders` sockets that each trickle bytes of an unfinished
  *    CONNECT (1 KiB every 100 ms), and as many that blast bytes without CONNECT: RSS before, peak and after, and how
  *    many bytes each got in before the guards (pre-CONNECT byte limit, CONNECT deadline) closed it.
  */
 import { execFile } from 'node:child_process';
 import { parseArgs } from 'node:util';
+import { openApiStream } from '../helpers/api-stream.js';
 import { connectRaw } from '../helpers/mqtt-client.js';
 import { CP_BIN, ROOT, stopAll } from '../helpers/processes.js';
 import { fixedHeader, rawSocket, type RawSocket } from '../helpers/raw-socket.js';
@@ -35,13 +38,11 @@ async function connected(cp: ControlPlane, id: string): Promise<{ closed: Promis
   return { closed };
 }
 
-function revokeByCli(dataDir: string, id: string): Promise<number> {
+/** Runs `tether-cp <args>`; resolves with the time it exited. */
+function runCli(args: string[]): Promise<number> {
   return new Promise((resolve, reject) =>
-    execFile(
-      process.execPath,
-      [CP_BIN, 'agent', 'revoke', id, '--data-dir', dataDir],
-      { cwd: ROOT },
-      (err) => (err ? reject(new Error(err.message)) : resolve(performance.now())),
+    execFile(process.execPath, [CP_BIN, ...args], { cwd: ROOT }, (err) =>
+      err ? reject(new Error(err.message)) : resolve(performance.now()),
     ),
   );
 }
@@ -63,7 +64,7 @@ async function revocationLatency(cp: ControlPlane): Promise<void> {
 
     const c = await connected(cp, `rv-cli-${i}`);
     const spawned = performance.now();
-    const exited = await revokeByCli(cp.dataDir, `rv-cli-${i}`);
+    const exited = await runCli(['agent', 'revoke', `rv-cli-${i}`, '--data-dir', cp.dataDir]);
     const closedAt = await c.closed;
     cliFromExit.push(Math.max(0, closedAt - exited));
     cliFromSpawn.push(closedAt - spawned);
@@ -72,6 +73,41 @@ async function revocationLatency(cp: ControlPlane): Promise<void> {
   console.log(line('DELETE /api/v1/agents/:id', api));
   console.log(line('tether-cp agent revoke (from exit)', cliFromExit));
   console.log(line('tether-cp agent revoke (from spawn)', cliFromSpawn));
+}
+
+/** A new viewer token and its event stream; `closed` resolves with the time the server closed it with 4401. */
+async function tokenStream(cp: ControlPlane, name: string): Promise<{ id: string; closed: Promise<number> }> {
+  const res = await cp.api<{ id: string; token: string }>('/api/v1/tokens', {
+    method: 'POST',
+    body: JSON.stringify({ role: 'viewer', name }),
+  });
+  if (res.status !== 201) throw new Error(`token ${name}: ${res.status}`);
+  const stream = await openApiStream(cp, '/api/v1/events', res.body.token);
+  const closed = new Promise<number>((resolve, reject) =>
+    stream.ws.once('close', (code) =>
+      code === 4401 ? resolve(performance.now()) : reject(new Error(`closed with ${code}`)),
+    ),
+  );
+  return { id: res.body.id, closed };
+}
+
+async function tokenRevocationLatency(cp: ControlPlane): Promise<void> {
+  const api: number[] = [];
+  const cliFromExit: number[] = [];
+  for (let i = 0; i < TRIALS; i++) {
+    const a = await tokenStream(cp, `tk-api-${i}`);
+    const t0 = performance.now();
+    const res = await cp.api(`/api/v1/tokens/${a.id}`, { method: 'DELETE' });
+    if (res.status !== 204) throw new Error(`DELETE: ${res.status}`);
+    api.push((await a.closed) - t0);
+
+    const c = await tokenStream(cp, `tk-cli-${i}`);
+    const exited = await runCli(['token', 'delete', c.id, '--data-dir', cp.dataDir]);
+    cliFromExit.push(Math.max(0, (await c.closed) - exited));
+  }
+  console.log(`\ntoken deletion -> its event WebSocket closed by the server, 4401 (${TRIALS} trials each)`);
+  console.log(line('DELETE /api/v1/tokens/:id', api));
+  console.log(line('tether-cp token delete (from exit)', cliFromExit));
 }
 
 async function slowSenders(cp: ControlPlane): Promise<void> {
@@ -134,6 +170,7 @@ async function main(): Promise<void> {
   const cp = await startControlPlane({ args: ['--log-level', 'error'] });
   try {
     await revocationLatency(cp);
+    await tokenRevocationLatency(cp);
     await slowSenders(cp);
   } finally {
     await stopAll();

@@ -2,13 +2,15 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { openDatabase } from '@tether/control-plane';
 import { startEchoService, type EchoInfo, type EchoService } from '../helpers/echo-service.js';
 import { AGENT_BIN, runNode, spawnNode, stopAll, tempDir } from '../helpers/processes.js';
+import { openApiStream } from '../helpers/api-stream.js';
 import { runCp } from '../helpers/cli.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { allReports, postReports, storedCounts } from '../helpers/reports.js';
-import { startControlPlane, startEdge, type ControlPlane, type Edge } from '../helpers/tether.js';
+import { http, startControlPlane, startEdge, type ControlPlane, type Edge } from '../helpers/tether.js';
 import { waitFor } from '../helpers/wait.js';
 
 interface AgentRow {
@@ -166,6 +168,25 @@ describe('replicas on one broker fabric', () => {
     await sameView('edge-cli online on both replicas', (v) => v.includes('edge-cli:online'));
     await edge.proc.stop();
   }, 60_000);
+
+  it('a token deleted on r1 closes the streams opened with it on r2 (4401), not the others there', async () => {
+    const created = await r1.api<{ id: string; token: string }>('/api/v1/tokens', {
+      method: 'POST',
+      body: '{"role":"viewer","name":"cluster-viewer"}',
+    });
+    expect(created.status).toBe(201);
+    const whoami = async () =>
+      (await http(r2.apiBase, '/api/v1/whoami', {}, created.body.token)).status === 200;
+    await waitFor(whoami, 'the token created on r1 accepted by r2');
+    const doomed = await openApiStream(r2, '/api/v1/events', created.body.token);
+    const kept = await openApiStream(r2, '/api/v1/events', r2.token);
+    expect((await r1.api(`/api/v1/tokens/${created.body.id}`, { method: 'DELETE' })).status).toBe(204);
+    const closed = await waitFor(() => doomed.closed, 'the stream on r2 of the token deleted on r1 to close');
+    expect(closed).toEqual({ code: 4401, reason: 'token revoked' });
+    expect(kept.closed).toBeUndefined();
+    expect(kept.ws.readyState).toBe(WebSocket.OPEN);
+    kept.ws.close();
+  });
 
   it('an enrollment lists several replicas; `run --state-dir` fails over along that list', async () => {
     // r3 hands out a dead URL first, then r2's: the enrolled agent must end up on r2 from its state dir alone.

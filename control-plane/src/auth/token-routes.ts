@@ -3,12 +3,15 @@ import type { Context, Hono } from 'hono';
 import { NotFoundError, ValidationError, type Clock } from '@tether/shared';
 import { createApiToken, deleteApiToken, type TokenDeps } from './api-tokens.js';
 import { actorOf, type RequestAuth } from './request-auth.js';
+import type { TokenSockets } from './token-sockets.js';
 import type { TokenRecord } from './token-store.js';
 
 /** What the token endpoints need. */
 export interface TokenRoutesDeps extends TokenDeps {
   auth: RequestAuth;
   clock: Clock;
+  /** The WebSockets opened with each token: a deleted token's are closed at once. */
+  tokenSockets: TokenSockets;
 }
 
 /** The principal of a request hono serves (checked on node:http before hono; see RequestAuth). */
@@ -35,7 +38,8 @@ function tokenView(t: TokenRecord): Record<string, unknown> {
 
 /**
  * `GET /api/v1/whoami` (any token), `POST /api/v1/tokens {"role","name"?}` (201, the token shown once),
- * `GET /api/v1/tokens` and `DELETE /api/v1/tokens/:id` (admin; see access-policy).
+ * `GET /api/v1/tokens` and `DELETE /api/v1/tokens/:id` (admin; see access-policy; also closes the WebSockets
+ * opened with that token).
  */
 export function registerTokenRoutes(app: Hono, deps: TokenRoutesDeps): void {
   app.get('/api/v1/whoami', (c) => {
@@ -59,6 +63,7 @@ export function registerTokenRoutes(app: Hono, deps: TokenRoutesDeps): void {
   app.delete('/api/v1/tokens/:id', (c) => {
     if (!deleteApiToken(deps, c.req.param('id'), requestActor(c, deps.auth)))
       throw new NotFoundError(`token "${c.req.param('id')}" not found`);
+    deps.tokenSockets.revoke(c.req.param('id'));
     return c.body(null, 204);
   });
 }

@@ -14,6 +14,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { registerAuditRoutes } from '../audit/audit-api.js';
 import type { RequestAuth } from '../auth/request-auth.js';
 import { registerTokenRoutes, requestActor } from '../auth/token-routes.js';
+import type { TokenSockets } from '../auth/token-sockets.js';
 import type { TokenStore } from '../auth/token-store.js';
 import type { AgentTelemetry } from '../agent-telemetry.js';
 import { keyed, type EventBus } from '../event-bus.js';
@@ -63,6 +64,8 @@ export interface ApiDeps {
   /** Who made each request (checked before hono on node:http). */
   auth: RequestAuth;
   revocations: Revocations;
+  /** The WebSockets opened with each API token (closed when it is deleted). */
+  tokenSockets: TokenSockets;
   /** Enrollment grants, redemption and credential rotation. */
   enrollment: EnrollmentApiDeps;
   bus: EventBus;

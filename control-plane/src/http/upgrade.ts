@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import { ReportStreamSchema } from '@tether/shared';
 import { rejectUpgrade, WS_PROTOCOL, type RequestAuth } from '../auth/request-auth.js';
+import type { TokenSockets } from '../auth/token-sockets.js';
 import type { SocketGuard } from '../broker/socket-guard.js';
 import type { EventBus } from '../event-bus.js';
 import type { Logger } from '../logger.js';
@@ -36,6 +37,8 @@ export interface WebSocketDeps {
   guard: SocketGuard;
   /** Bearer-token checks of the event and report streams. */
   auth: RequestAuth;
+  /** Where token-authenticated sockets are registered, to be closed when their token is deleted. */
+  tokenSockets: TokenSockets;
   bus: EventBus;
   logger: Logger;
   feed: ReportFeed;
@@ -54,7 +57,8 @@ export function chooseProtocol(offered: Set<string>): string | false {
 /**
  * Routes HTTP upgrades: `/mqtt` to the broker (MQTT over WebSocket, agents authenticate in CONNECT),
  * `/api/v1/events` to the event stream and `/api/v1/reports/live` to the live tail of reports (one JSON frame
- * per committed report); both need a bearer token (`Authorization` or a `bearer.<token>` subprotocol).
+ * per committed report); both need a bearer token (`Authorization` or a `bearer.<token>` subprotocol), checked
+ * at the upgrade, and are closed with 4401 "token revoked" when that token is deleted (see TokenSockets).
  */
 export function attachWebSockets(server: Server, deps: WebSocketDeps): WebSocketEndpoints {
   const { bus, logger, feed } = deps;
@@ -112,7 +116,11 @@ export function attachWebSockets(server: Server, deps: WebSocketDeps): WebSocket
     if (target === live && stream && !ReportStreamSchema.safeParse(stream).success)
       return reject(socket, 400, 'Bad Request');
     (socket as Socket).setNoDelay?.(true);
-    target.handleUpgrade(req, socket, head, (ws) => target.emit('connection', ws, req));
+    const principal = decision.principal; // none on /mqtt (public: agents authenticate in CONNECT)
+    target.handleUpgrade(req, socket, head, (ws) => {
+      if (principal) ws.once('close', deps.tokenSockets.add(principal.id, ws));
+      target.emit('connection', ws, req);
+    });
   });
 
   return {

@@ -24,42 +24,27 @@ export interface RevocationsDeps {
   disconnect(agentId: string): boolean;
   /** Forgets per-agent limiter state. */
   forget(agentId: string): void;
-  /** How often another process's revocation (`tether-cp agent revoke`) is looked for (default 250 ms). */
-  pollIntervalMs?: number;
 }
 
 /**
  * Revocation on the running server: `revoke` (the API) marks and enforces at once; revocations written by another
- * process (the CLI, on the same SQLite file) are noticed by polling `PRAGMA data_version` (it changes only when
- * another connection commits) and enforced within one poll interval. Enforcing = the calls in flight fail, the
- * connection closes, the agent's routes are deleted (route-deleted events reach the event stream and every
- * picker); the authenticate hook refuses the agent from then on. The agent row stays, marked, for the audit.
+ * process (the CLI, on the same SQLite file) are enforced by `enforceStored`, which the control plane calls at
+ * start and whenever its DataVersionWatch sees another connection commit (within one poll interval). Enforcing =
+ * the calls in flight fail, the connection closes, the agent's routes are deleted (route-deleted events reach the
+ * event stream and every picker); the authenticate hook refuses the agent from then on. The agent row stays,
+ * marked, for the audit.
  */
 export class Revocations {
   readonly #d: RevocationsDeps;
   readonly #enforced = new Set<string>();
-  #dataVersion = -1;
-  #timer: unknown;
 
   constructor(deps: RevocationsDeps) {
     this.#d = deps;
   }
 
-  /** Enforces every revocation already stored (routes left by an offline revoke), then polls for new ones. */
-  start(): void {
-    this.#dataVersion = this.#readDataVersion();
-    for (const id of this.#d.agents.revokedIds()) this.enforce(id);
-    const tick = (): void => {
-      this.#poll();
-      this.#timer = this.#d.clock.setTimeout(tick, this.#d.pollIntervalMs ?? 250);
-    };
-    this.#timer = this.#d.clock.setTimeout(tick, this.#d.pollIntervalMs ?? 250);
-  }
-
-  /** Stops polling. */
-  stop(): void {
-    if (this.#timer !== undefined) this.#d.clock.clearTimeout(this.#timer);
-    this.#timer = undefined;
+  /** Enforces every stored revocation not enforced here yet (at start: routes left by an offline revoke). */
+  enforceStored(): void {
+    for (const id of this.#d.agents.revokedIds()) if (!this.#enforced.has(id)) this.enforce(id);
   }
 
   /** Revokes an agent (marked and audited in one transaction) and enforces it now. Throws NotFoundError. */
@@ -83,20 +68,5 @@ export class Revocations {
       metrics.revocations.inc();
       logger.warn({ agentId, disconnected: wasConnected, routesWithdrawn: events.length }, 'agent revoked');
     }
-  }
-
-  #poll(): void {
-    try {
-      const version = this.#readDataVersion();
-      if (version === this.#dataVersion) return;
-      this.#dataVersion = version;
-      for (const id of this.#d.agents.revokedIds()) if (!this.#enforced.has(id)) this.enforce(id);
-    } catch (err) {
-      this.#d.logger.error({ err }, 'revocation poll failed');
-    }
-  }
-
-  #readDataVersion(): number {
-    return this.#d.db.pragma('data_version', { simple: true }) as number;
   }
 }
