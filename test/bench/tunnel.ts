@@ -1,7 +1,9 @@
 /**
- * `pnpm bench:tunnel [--seconds 3]`
+ * `pnpm bench:tunnel [--seconds 2] [--rounds 3]`
  *
- * One run, against the same small echo HTTP service, bodies of 256 B and 64 KiB. Every far end runs in its own
+ * One run, against the same small echo HTTP service, bodies of 256 B and 64 KiB; every mode is measured `rounds`
+ * times, the rounds interleaved (a b c d e f, a b c ...) so a burst of load elsewhere does not land on one mode, and
+ * each figure is the median of its rounds. Every far end runs in its own
  * process (test/bench/tunnel-peer.ts), as the agent and the services do in (d), so each mode pays the same
  * inter-process hops it is compared with:
  * (a) direct HTTP to the service; (b) raw MQTT request/response through aedes with TCP_NODELAY: the requester
@@ -32,9 +34,10 @@ import { quantile } from './stats.js';
 
 const { values: opts } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== '--'),
-  options: { seconds: { type: 'string', default: '3' } },
+  options: { seconds: { type: 'string', default: '2' }, rounds: { type: 'string', default: '3' } },
 });
 const SECONDS = Number(opts.seconds);
+const ROUNDS = Math.max(1, Math.floor(Number(opts.rounds)));
 const PEER = new URL('./tunnel-peer.ts', import.meta.url).pathname;
 const IN_FLIGHT = 64;
 type Call = (body: Buffer) => Promise<number>;
@@ -242,6 +245,19 @@ async function natsLeaf(): Promise<{ call: Call; close(): Promise<void> } | unde
   };
 }
 
+/** The median of each figure over the rounds (undefined for a skipped mode). */
+function medianOf(results: Result[] | undefined): Result | undefined {
+  if (!results || results.length === 0) return undefined;
+  const med = (pick: (r: Result) => number): number => quantile(results.map(pick), 0.5);
+  const names = Object.keys(results[0]!.cpu);
+  return {
+    p50: med((r) => r.p50),
+    p99: med((r) => r.p99),
+    rps: med((r) => r.rps),
+    cpu: Object.fromEntries(names.map((n) => [n, med((r) => r.cpu[n] ?? 0)])),
+  };
+}
+
 function fmt(r: Result | undefined): string {
   if (!r) return 'skipped';
   const cpu = Object.entries(r.cpu).map(([name, us]) => `${name} ${Math.round(us)}`);
@@ -299,14 +315,22 @@ async function main(): Promise<void> {
       { 'proxy 1': pidOf(outer), 'proxy 2': pidOf(inner) },
     ],
   ];
-  console.log(`tunnel bench: ${SECONDS}s per measurement, ${IN_FLIGHT} in flight, 2 cores, loopback`);
+  console.log(
+    `tunnel bench: ${SECONDS}s per measurement, medians of ${ROUNDS} interleaved rounds, ${IN_FLIGHT} in flight, 2 cores, loopback`,
+  );
   if (!nats) console.log('(e) skipped: nats-server is not on PATH (apt-get install nats-server)');
   for (const size of [256, 64 * 1024]) {
     const body = Buffer.alloc(size, 7);
+    const rounds: Record<string, Result[]> = {};
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [name, call, pids] of modes) {
+        if (call) (rounds[name] ??= []).push(await measure(call, body, pids));
+      }
+    }
     const results: Record<string, Result | undefined> = {};
     console.log(`\nbody ${size} B`);
-    for (const [name, call, pids] of modes) {
-      results[name] = call ? await measure(call, body, pids) : undefined;
+    for (const [name] of modes) {
+      results[name] = medianOf(rounds[name]);
       console.log(`  ${name.padEnd(14)} ${fmt(results[name])}`);
     }
     const [a, b, c, d, e, f] = modes.map(([n]) => results[n]);
