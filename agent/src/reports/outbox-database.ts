@@ -36,7 +36,19 @@ export function openOutboxDatabase(file: string, nativeBinding: string | undefin
 }
 
 /** The statements the outbox runs, prepared once. */
-export function prepareOutboxStatements(db: BetterSqlite3.Database) {
+export interface OutboxStatements {
+  insert: BetterSqlite3.Statement;
+  setSeq: BetterSqlite3.Statement;
+  oldest: BetterSqlite3.Statement;
+  setDroppedThrough: BetterSqlite3.Statement;
+  deleteId: BetterSqlite3.Statement;
+  read: BetterSqlite3.Statement;
+  ack: BetterSqlite3.Statement;
+  setDropped: BetterSqlite3.Statement;
+}
+
+/** Prepares the outbox's statements on its open database. */
+export function prepareOutboxStatements(db: BetterSqlite3.Database): OutboxStatements {
   return {
     insert: db.prepare(
       'INSERT INTO reports (stream, seq, at, content_type, body, size) VALUES (?, ?, ?, ?, ?, ?)',
@@ -56,9 +68,6 @@ export function prepareOutboxStatements(db: BetterSqlite3.Database) {
     ),
   };
 }
-
-/** The outbox's prepared statements. */
-export type OutboxStatements = ReturnType<typeof prepareOutboxStatements>;
 
 /** What an outbox file holds when opened. */
 export interface OutboxState {
