@@ -6,83 +6,35 @@ import {
   encode,
   statusTopic,
   systemClock,
-  type AdvertiseStrategy,
-  type BackoffOptions,
-  type Clock,
-  type Labels,
-  type Route,
   type RouteTable,
 } from '@tether/shared';
 import { Advertiser } from './advertiser.js';
+import { OUTBOX_DEFAULTS, type StartAgentOptions } from './agent-options.js';
 import { agentStatusMessage, type AgentIdentity } from './agent-status.js';
-import { createApi, type AgentStatusView, type ApiBackend } from './api.js';
+import { createApi, type AgentStatusView } from './api.js';
+import { createApiBackend } from './api-backend.js';
 import { listenApi } from './api-server.js';
 import { ensureStateDir } from './atomic-write.js';
 import { openAgentTunnel } from './calls/agent-tunnel.js';
 import { CentralRoutes } from './central-routes.js';
 import { ConfigError } from './config-error.js';
-import {
-  ServiceInputSchema,
-  type ServiceInput,
-  type ServiceSpec,
-  type TlsSettings,
-} from './config-schema.js';
 import { CredentialKeeper } from './credentials/credential-keeper.js';
-import type { Credential } from './credentials/credential-file.js';
 import { normalizeControlPlaneUrl, redactUrl } from './control-plane-url.js';
 import { HealthChecker } from './health-checker.js';
-import { createLogger, type AgentLogger, type LogLevel } from './logger.js';
+import { createLogger } from './logger.js';
 import { AgentMetrics } from './metrics.js';
 import { MqttTransport } from './mqtt-transport.js';
 import { sqliteNativeBinding } from './native-binding.js';
 import { ReportForwarder } from './reports/forwarder.js';
-import { Outbox, type OutboxLimits } from './reports/outbox.js';
+import { Outbox } from './reports/outbox.js';
 import { RouteCache } from './route-cache.js';
 import { RouteSync } from './route-sync.js';
 import { ServiceRegistry } from './service-registry.js';
-import { toServiceSpec } from './service-spec.js';
+import { resolveServiceSpec } from './service-spec.js';
 import { ServiceStore } from './service-store.js';
 import { loadTlsPlan } from './tls/load-tls-plan.js';
 import { AGENT_VERSION } from './version.js';
-
-/** Options of `startAgent`: the resolved config (only controlPlane, id and secret required) plus injections. */
-export interface StartAgentOptions {
-  controlPlane: string;
-  /** Every control-plane URL (replicas, docs/cluster.md); attempts go round them in order (give agents different orders to spread them). */
-  controlPlanes?: string[];
-  id: string;
-  secret: string;
-  strategy?: AdvertiseStrategy;
-  site?: string;
-  labels?: Labels;
-  /** Resolved specs (with `source`) or plain inputs as in a config file (source `config`). */
-  services?: Array<ServiceSpec | ServiceInput>;
-  api?: { port?: number; host?: string };
-  /** Default `./.tether/<id>`. */
-  stateDir?: string;
-  digestIntervalMs?: number;
-  logLevel?: LogLevel;
-  logger?: AgentLogger;
-  clock?: Clock;
-  random?: () => number;
-  backoff?: BackoffOptions;
-  authBackoff?: BackoffOptions;
-  /** Debounce of route-cache writes (default 200 ms). */
-  cacheDebounceMs?: number;
-  /** Limits of the report outbox (default 256 MiB, 7 days, refuse). */
-  outbox?: Partial<OutboxLimits>;
-  /** Verification of mqtts:// and wss:// (default: the system CAs). */
-  tls?: Partial<TlsSettings>;
-  /** The state dir's credential the agent runs from, if any: rotations update it (else one is written). */
-  credential?: Credential;
-}
-
-/** Default limits of the report outbox. */
-export const OUTBOX_DEFAULTS: OutboxLimits = {
-  maxBytes: 256 * 1024 * 1024,
-  maxAgeMs: 7 * 86_400_000,
-  overflow: 'refuse',
-};
+import { withTimeout } from './with-timeout.js';
 
 /** A running agent. */
 export interface AgentHandle {
@@ -190,7 +142,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     healthChecker: new HealthChecker({ logger, clock }),
     onRoutesChanged: () => sync.localChanged(),
   });
-  for (const spec of [...(options.services ?? []).map(resolveSpec), ...stored]) {
+  for (const spec of [...(options.services ?? []).map(resolveServiceSpec), ...stored]) {
     try {
       registry.add(spec);
     } catch (err) {
@@ -228,48 +180,17 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     'agent started',
   );
 
-  const status = (): AgentStatusView => {
-    const stats = transport.stats;
-    return {
-      id: options.id,
-      state: stats.state,
-      controlPlane: redactUrl(controlPlane),
-      connectedSince: stats.connectedSince,
-      lastError: stats.lastError,
-      reconnects: stats.reconnects,
-      strategy: identity.strategy,
-      site: identity.site,
-      labels: identity.labels,
-      routes: { local: table.count({ origin: options.id }), central: table.count({ originKind: 'central' }) },
-      outbox: outbox.stats(),
-    };
-  };
-  const backend: ApiBackend = {
-    listServices: () => registry.list(),
-    addService: async (input) => {
-      const spec = toServiceSpec(input, 'api');
-      registry.add(spec);
-      await store.save(registry.specs('api'));
-      logger.info({ service: spec.name, url: spec.url }, 'service added');
-      return registry.list().find((s) => s.name === spec.name && s.url === spec.url)!;
-    },
-    removeService: async (name, url) => {
-      const removed = registry.remove(name, url);
-      if (removed.some((s) => s.source === 'api')) await store.save(registry.specs('api'));
-      logger.info({ service: name, instances: removed.length }, 'service removed');
-    },
-    listRoutes: (): Route[] => table.list(),
-    status,
-    acceptReports: async (stream, reports) => {
-      const accepted = await outbox.accept(stream, reports);
-      metrics.reportsAccepted.inc(reports.length);
-      return accepted;
-    },
-    metrics: async () => ({
-      body: await metrics.registry.metrics(),
-      contentType: metrics.registry.contentType,
-    }),
-  };
+  const backend = createApiBackend({
+    identity,
+    controlPlane,
+    table,
+    transport,
+    registry,
+    store,
+    outbox,
+    metrics,
+    logger,
+  });
 
   let api;
   try {
@@ -315,29 +236,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     table,
     transport,
     outbox,
-    status,
+    status: () => backend.status(),
     close: () => (closing ??= close()),
   };
-}
-
-function resolveSpec(item: ServiceSpec | ServiceInput): ServiceSpec {
-  if ('source' in item) return item;
-  const parsed = ServiceInputSchema.safeParse(item);
-  if (!parsed.success)
-    throw new ConfigError(
-      `invalid service ${JSON.stringify(item.name)}: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
-    );
-  return toServiceSpec(parsed.data, 'config');
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number, clock: Clock): Promise<T> {
-  let timer: unknown;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = clock.setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clock.clearTimeout(timer);
-  }
 }

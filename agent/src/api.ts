@@ -4,7 +4,7 @@ import { TetherError, ValidationError, routeKey, type Route } from '@tether/shar
 import { ServiceInputSchema, type ServiceInput } from './config-schema.js';
 import type { AgentLogger } from './logger.js';
 import { ReportTooLargeError } from './reports/outbox-errors.js';
-import type { Accepted, NewReport, OutboxStats } from './reports/outbox.js';
+import type { Accepted, NewReport, OutboxStats } from './reports/outbox-types.js';
 import { MAX_REQUEST_BYTES, parseReportBody, parseStream } from './reports/report-input.js';
 import type { ServiceView } from './service-registry.js';
 

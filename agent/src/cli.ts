@@ -3,7 +3,8 @@ import { startAgent, type AgentHandle } from './agent.js';
 import { ConfigError } from './config-error.js';
 import { enroll, type EnrollFlags } from './enroll/enroll-command.js';
 import { createLogger, LOG_FORMATS, LOG_LEVELS } from './logger.js';
-import { CONFIG_DEFAULTS, loadConfig, type CliFlags } from './resolve-config.js';
+import { CONFIG_DEFAULTS, type CliFlags } from './config-sources.js';
+import { loadConfig } from './load-config.js';
 import { DEFAULT_API, reportFromStdin } from './report-command.js';
 import { AGENT_VERSION } from './version.js';
 

@@ -9,7 +9,7 @@ import {
 import type { AdvertiseStrategy, Labels } from '@tether/shared';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './logger.js';
 import type { Credential } from './credentials/credential-file.js';
-import type { OutboxLimits } from './reports/outbox.js';
+import type { OutboxLimits } from './reports/outbox-types.js';
 
 /** A duration as written by people: a number of ms, or text such as `500ms`, `30s`, `5m`. */
 export const DurationInputSchema = z.union([

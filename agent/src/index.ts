@@ -1,12 +1,13 @@
-export { startAgent, type AgentHandle, type StartAgentOptions } from './agent.js';
-export {
-  MqttTransport,
-  type ConnectionState,
-  type ConnectionStats,
-  type MqttTransportOptions,
-  type TransportLogger,
-  type WillMessage,
-} from './mqtt-transport.js';
+export { startAgent, type AgentHandle } from './agent.js';
+export type { StartAgentOptions } from './agent-options.js';
+export { MqttTransport } from './mqtt-transport.js';
+export type {
+  ConnectionState,
+  ConnectionStats,
+  MqttTransportOptions,
+  TransportLogger,
+  WillMessage,
+} from './mqtt-transport-types.js';
 export {
   ReconnectScheduler,
   RECONNECT_BACKOFF,
@@ -14,15 +15,9 @@ export {
   type CloseReason,
   type ReconnectSchedulerOptions,
 } from './reconnect-scheduler.js';
-export {
-  resolveConfig,
-  loadConfig,
-  loadConfigFile,
-  CONFIG_DEFAULTS,
-  type CliFlags,
-  type ConfigSources,
-  type Env,
-} from './resolve-config.js';
+export { resolveConfig } from './resolve-config.js';
+export { loadConfig, loadConfigFile } from './load-config.js';
+export { CONFIG_DEFAULTS, type CliFlags, type ConfigSources, type Env } from './config-sources.js';
 export { ConfigError } from './config-error.js';
 export { normalizeControlPlaneUrl, CONTROL_PLANE_SCHEMES } from './control-plane-url.js';
 export {
@@ -39,14 +34,14 @@ export { toServiceSpec, HEALTH_CHECK_DEFAULTS } from './service-spec.js';
 export type { AgentStatusView, ApiBackend } from './api.js';
 export type { ServiceView } from './service-registry.js';
 export { AGENT_VERSION } from './version.js';
-export {
-  Outbox,
-  type OutboxLimits,
-  type OutboxOptions,
-  type OutboxStats,
-  type NewReport,
-  type OverflowPolicy,
-} from './reports/outbox.js';
+export { Outbox } from './reports/outbox.js';
+export type {
+  OutboxLimits,
+  OutboxOptions,
+  OutboxStats,
+  NewReport,
+  OverflowPolicy,
+} from './reports/outbox-types.js';
 export { ReportForwarder, type ForwarderOptions } from './reports/forwarder.js';
 export { OutboxFullError, ReportTooLargeError } from './reports/outbox-errors.js';
 export { sqliteNativeBinding } from './native-binding.js';

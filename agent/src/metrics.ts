@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { metricChildren, type OutboxStats } from '@tether/shared';
-import type { ConnectionStats } from './mqtt-transport.js';
+import type { ConnectionStats } from './mqtt-transport-types.js';
 
 /** What the agent's gauges read when scraped. */
 export interface AgentMetricsSources {

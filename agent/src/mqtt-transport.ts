@@ -1,77 +1,26 @@
 import type { IClientOptions, MqttClient } from 'mqtt';
 import {
-  ForbiddenError,
-  TimeoutError,
   TunnelClosedError,
-  UnauthorizedError,
   systemClock,
-  type BackoffOptions,
   type Clock,
   type MessageHandler,
   type PublishOptions,
   type Transport,
 } from '@tether/shared';
+import { refusedCredentials, refusedCredentialsMessage, waitForFirstConnect } from './connect-outcome.js';
+import type {
+  ConnectionState,
+  ConnectionStats,
+  MqttTransportOptions,
+  TransportLogger,
+  WillMessage,
+} from './mqtt-transport-types.js';
+import { MqttSubscriptions } from './mqtt-subscriptions.js';
 import { ReconnectScheduler } from './reconnect-scheduler.js';
 import { createMqttClient } from './tls/mqtt-client.js';
-import { buildTlsPlan, describeCertificateError, type TlsPlan } from './tls/tls-plan.js';
-import { topicMatches } from './topic-match.js';
+import { buildTlsPlan, describeCertificateError } from './tls/tls-plan.js';
 
-/** Where an MqttTransport's link stands. */
-export type ConnectionState = 'connecting' | 'connected' | 'disconnected' | 'unauthorized' | 'closed';
-
-/** A Last Will: published by the broker when the link dies without a clean DISCONNECT. */
-export interface WillMessage {
-  topic: string;
-  payload: string;
-  qos?: 0 | 1;
-  retain?: boolean;
-}
-
-/** The minimal logger the transport reports through (pino fits). */
-export interface TransportLogger {
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-  debug(obj: object, msg: string): void;
-}
-
-/** Options of an MqttTransport. `will` may be a function, re-evaluated before every attempt (fresh timestamps). */
-export interface MqttTransportOptions {
-  url: string;
-  /** Every control-plane URL (replicas, `url` among them): attempts go round them (docs/cluster.md). */
-  urls?: string[];
-  clientId: string;
-  username?: string;
-  password?: string;
-  will?: WillMessage | (() => WillMessage);
-  clock?: Clock;
-  random?: () => number;
-  /** Backoff after a lost link (default 500 ms .. 30 s). */
-  backoff?: BackoffOptions;
-  /** Backoff after refused credentials (default 10 s .. 5 min). */
-  authBackoff?: BackoffOptions;
-  keepalive?: number;
-  logger?: TransportLogger;
-  /** Verification of `mqtts://` and `wss://` connections (default: the system CAs). */
-  tls?: TlsPlan;
-}
-
-/** A snapshot of the link's health for status pages. */
-export interface ConnectionStats {
-  state: ConnectionState;
-  connectedSince: number | null;
-  lastError: string | null;
-  reconnects: number;
-  /** MQTT publishes and their payload bytes since the start: `in` received, `out` sent. */
-  traffic: { messagesIn: number; messagesOut: number; bytesIn: number; bytesOut: number };
-}
-
-const CONNACK_REFUSED_CREDENTIALS = new Set([4, 5]);
 const noopLogger: TransportLogger = { warn: () => {}, error: () => {}, debug: () => {} };
-
-interface Subscription {
-  qos: 0 | 1;
-  handlers: Set<MessageHandler>;
-}
 
 /**
  * The shared Transport over MQTT.js 3.1.1 with our own reconnect (backoff with jitter, slow after refused
@@ -84,7 +33,7 @@ export class MqttTransport implements Transport {
   readonly #clock: Clock;
   readonly #log: TransportLogger;
   readonly #scheduler: ReconnectScheduler;
-  readonly #subs = new Map<string, Subscription>();
+  readonly #subs: MqttSubscriptions;
   readonly #connectListeners = new Set<() => void>();
   readonly #disconnectListeners = new Set<(error: string | null) => void>();
   readonly #pending = new Set<(err: Error) => void>();
@@ -125,6 +74,7 @@ export class MqttTransport implements Transport {
       clientOptions,
       options.tls ?? buildTlsPlan({}),
     );
+    this.#subs = new MqttSubscriptions(this.#client);
     this.#client.on('connect', () => this.#onConnect());
     this.#client.on('error', (err) => this.#onError(err));
     this.#client.on('close', () => this.#onClose());
@@ -144,7 +94,12 @@ export class MqttTransport implements Transport {
   static async connect(options: MqttTransportOptions & { timeoutMs?: number }): Promise<MqttTransport> {
     const transport = new MqttTransport(options);
     try {
-      await transport.#firstConnect(options.timeoutMs ?? 10_000);
+      await waitForFirstConnect(transport.#client, {
+        clock: transport.#clock,
+        clientId: options.clientId,
+        url: options.url,
+        timeoutMs: options.timeoutMs ?? 10_000,
+      });
       return transport;
     } catch (err) {
       await transport.close();
@@ -209,22 +164,14 @@ export class MqttTransport implements Transport {
     options: { qos?: 0 | 1 } = {},
   ): Promise<() => Promise<void>> {
     const qos = options.qos ?? 1;
-    let sub = this.#subs.get(filter);
-    const isNew = !sub;
-    if (!sub) {
-      sub = { qos, handlers: new Set() };
-      this.#subs.set(filter, sub);
-    }
-    sub.handlers.add(handler);
+    const isNew = this.#subs.add(filter, handler, qos);
     const unsubscribe = async (): Promise<void> => {
-      const current = this.#subs.get(filter);
-      if (!current?.handlers.delete(handler) || current.handlers.size > 0) return;
-      this.#subs.delete(filter);
+      if (!this.#subs.remove(filter, handler)) return;
       if (this.#state === 'connected') await this.#client.unsubscribeAsync(filter).catch(() => undefined);
     };
     if (isNew && this.#state === 'connected') {
       try {
-        await this.#sendSubscribe(filter, qos);
+        await this.#subs.send(filter, qos);
       } catch (err) {
         await unsubscribe();
         throw err;
@@ -256,22 +203,6 @@ export class MqttTransport implements Transport {
     return typeof will === 'function' ? will() : will;
   }
 
-  async #sendSubscribe(filter: string, qos: 0 | 1): Promise<void> {
-    let granted;
-    try {
-      granted = await this.#client.subscribeAsync(filter, { qos });
-    } catch (err) {
-      const granted = (err as { packet?: { granted?: unknown[] } }).packet?.granted ?? [];
-      if (granted.some((g) => typeof g === 'number' && (g & 0x80) !== 0)) {
-        throw new ForbiddenError(`subscription to ${filter} was refused`, { cause: err });
-      }
-      throw new TunnelClosedError(`subscription to ${filter} failed: ${(err as Error).message}`, {
-        cause: err,
-      });
-    }
-    if (granted.some((g) => g.qos === 128)) throw new ForbiddenError(`subscription to ${filter} was refused`);
-  }
-
   #onConnect(): void {
     const generation = ++this.#generation;
     const stream = this.#client.stream as { setNoDelay?: (on: boolean) => void } | undefined;
@@ -281,30 +212,26 @@ export class MqttTransport implements Transport {
     this.#authRefused = false;
     this.#connectedSince = this.#clock.now();
     this.#setState('connected');
-    void this.#resubscribeAll().then(() => {
-      if (generation !== this.#generation || this.#state !== 'connected') return;
-      for (const listener of [...this.#connectListeners]) listener();
-    });
+    void this.#subs
+      .sendAll((filter, err) => this.#subscriptionRefused(filter, err))
+      .then(() => {
+        if (generation !== this.#generation || this.#state !== 'connected') return;
+        for (const listener of [...this.#connectListeners]) listener();
+      });
   }
 
-  async #resubscribeAll(): Promise<void> {
-    for (const [filter, sub] of this.#subs) {
-      try {
-        await this.#sendSubscribe(filter, sub.qos);
-      } catch (err) {
-        this.#lastError = (err as Error).message;
-        this.#log.error({ filter, err: (err as Error).message }, 'subscription refused');
-      }
-    }
+  #subscriptionRefused(filter: string, err: Error): void {
+    this.#lastError = err.message;
+    this.#log.error({ filter, err: err.message }, 'subscription refused');
   }
 
   #onError(err: Error & { code?: unknown }): void {
     this.#lastError = err.message;
-    if (typeof err.code === 'number' && CONNACK_REFUSED_CREDENTIALS.has(err.code)) {
+    if (refusedCredentials(err)) {
       this.#authRefused = true;
       this.#log.error(
         { agentId: this.#opts.clientId, code: err.code },
-        `control plane refused the credentials of agent ${this.#opts.clientId} (revoked, unknown or a wrong secret): ${err.message}`,
+        refusedCredentialsMessage(this.#opts.clientId, err),
       );
     } else {
       const certificate = describeCertificateError(err);
@@ -339,10 +266,7 @@ export class MqttTransport implements Transport {
   #dispatch(topic: string, payload: Buffer): void {
     this.#traffic.messagesIn++;
     this.#traffic.bytesIn += payload.byteLength;
-    for (const [filter, sub] of this.#subs) {
-      if (!topicMatches(filter, topic)) continue;
-      for (const handler of [...sub.handlers]) handler(topic, payload);
-    }
+    this.#subs.dispatch(topic, payload);
   }
 
   #failPending(err: Error): void {
@@ -352,34 +276,5 @@ export class MqttTransport implements Transport {
 
   #setState(state: ConnectionState): void {
     this.#state = state;
-  }
-
-  #firstConnect(timeoutMs: number): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const cleanup = (): void => {
-        this.#clock.clearTimeout(timer);
-        this.#client.off('connect', onConnect);
-        this.#client.off('error', onError);
-      };
-      const onConnect = (): void => {
-        cleanup();
-        resolve();
-      };
-      const onError = (err: Error & { code?: unknown }): void => {
-        if (typeof err.code !== 'number' || !CONNACK_REFUSED_CREDENTIALS.has(err.code)) return;
-        cleanup();
-        reject(
-          new UnauthorizedError(
-            `control plane refused the credentials of agent ${this.#opts.clientId} (revoked, unknown or a wrong secret): ${err.message}`,
-          ),
-        );
-      };
-      const timer = this.#clock.setTimeout(() => {
-        cleanup();
-        reject(new TimeoutError(`no connection to ${this.#opts.url} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.#client.on('connect', onConnect);
-      this.#client.on('error', onError);
-    });
   }
 }

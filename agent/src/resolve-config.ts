@@ -1,6 +1,4 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import {
   AdvertiseStrategySchema,
@@ -13,7 +11,6 @@ import {
 } from '@tether/shared';
 import { ConfigError } from './config-error.js';
 import {
-  ConfigFileSchema,
   DurationInputSchema,
   OverflowPolicySchema,
   ServiceInputSchema,
@@ -23,96 +20,11 @@ import {
   type ServiceSpec,
   type TlsSettings,
 } from './config-schema.js';
+import { CONFIG_DEFAULTS, type CliFlags, type ConfigSources, type Env } from './config-sources.js';
 import { normalizeControlPlaneUrl } from './control-plane-url.js';
-import { readCredential, secretDigest, type Credential } from './credentials/credential-file.js';
+import { secretDigest, type Credential } from './credentials/credential-file.js';
 import { LOG_FORMATS, LOG_LEVELS } from './logger.js';
 import { serviceKey, toServiceSpec } from './service-spec.js';
-
-/** The `run` command's flags as commander hands them over (strings; repeatable flags as arrays). */
-export interface CliFlags {
-  controlPlane?: string | string[];
-  id?: string;
-  secret?: string;
-  strategy?: string;
-  site?: string;
-  label?: string[];
-  service?: string[];
-  apiPort?: string;
-  apiHost?: string;
-  stateDir?: string;
-  config?: string;
-  digestInterval?: string;
-  logLevel?: string;
-  logFormat?: string;
-  outboxMaxBytes?: string;
-  outboxMaxAge?: string;
-  outboxOverflow?: string;
-  caFile?: string;
-  fingerprint?: string;
-  insecure?: boolean;
-}
-
-/** Environment variables as a plain record (process.env in production). */
-export type Env = Record<string, string | undefined>;
-
-/** Everything the configuration is made from. Precedence: flags > env > file > defaults. */
-export interface ConfigSources {
-  flags: CliFlags;
-  env: Env;
-  file?: ConfigFile;
-  /** The credential found in the state dir (`tether-agent enroll`, rotations): below the config file. */
-  credential?: Credential;
-  /** Base of the default state dir (`./.tether/<id>`); default process.cwd(). */
-  cwd?: string;
-}
-
-/** Defaults of every optional setting. */
-export const CONFIG_DEFAULTS = {
-  strategy: 'local',
-  site: 'default',
-  apiHost: '127.0.0.1',
-  apiPort: 7070,
-  digestInterval: '30s',
-  logLevel: 'info',
-  logFormat: 'auto',
-  outboxMaxBytes: '256MiB',
-  outboxMaxAge: '7d',
-  outboxOverflow: 'refuse',
-} as const;
-
-/** Reads and validates a JSON or YAML config file; a ConfigError names the bad field and what was expected. */
-export async function loadConfigFile(file: string): Promise<ConfigFile> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError(`cannot read config file ${file}: ${(err as Error).message}`);
-  }
-  let raw: unknown;
-  try {
-    raw = parseYaml(text); // YAML is a superset of JSON: one parser serves both
-  } catch (err) {
-    throw new ConfigError(`config file ${file} is neither JSON nor YAML: ${(err as Error).message}`);
-  }
-  const parsed = ConfigFileSchema.safeParse(raw ?? {});
-  if (!parsed.success)
-    throw new ConfigError(`invalid config file ${file}:\n${z.prettifyError(parsed.error)}`);
-  return parsed.data;
-}
-
-/**
- * Loads the config file named by `--config` or TETHER_CONFIG, if any, and the credential in the state dir (the
- * given one, else `./.tether/<id>` when the id is given), then resolves everything.
- */
-export async function loadConfig(flags: CliFlags, env: Env, cwd = process.cwd()): Promise<AgentConfig> {
-  const fileName = flags.config ?? env.TETHER_CONFIG;
-  const file = fileName ? await loadConfigFile(path.resolve(cwd, fileName)) : undefined;
-  const stateDir = flags.stateDir ?? env.TETHER_STATE_DIR ?? file?.stateDir;
-  const id = flags.id ?? env.TETHER_ID ?? file?.id;
-  const dir = stateDir ?? (id && AgentIdSchema.safeParse(id).success ? path.join('.tether', id) : undefined);
-  const credential = dir === undefined ? undefined : await readCredential(path.resolve(cwd, dir));
-  return resolveConfig({ flags, env, cwd, ...(file ? { file } : {}), ...(credential ? { credential } : {}) });
-}
 
 /**
  * Merges flags, env, file, the state dir's credential and defaults (in that order of precedence) and validates

@@ -1,5 +1,12 @@
 import { parseDuration } from '@tether/shared';
-import type { HealthCheckSpec, ServiceInput, ServiceSource, ServiceSpec } from './config-schema.js';
+import { ConfigError } from './config-error.js';
+import {
+  ServiceInputSchema,
+  type HealthCheckSpec,
+  type ServiceInput,
+  type ServiceSource,
+  type ServiceSpec,
+} from './config-schema.js';
 
 /** Health-check defaults: GET `/` every 10 s, 2 s timeout, withdrawn after 2 failures in a row. */
 export const HEALTH_CHECK_DEFAULTS: HealthCheckSpec = {
@@ -28,6 +35,17 @@ export function toServiceSpec(input: ServiceInput, source: ServiceSource): Servi
     };
   }
   return spec;
+}
+
+/** A resolved spec as is; a plain input validated (a ConfigError names the service) and resolved as `config`. */
+export function resolveServiceSpec(item: ServiceSpec | ServiceInput): ServiceSpec {
+  if ('source' in item) return item;
+  const parsed = ServiceInputSchema.safeParse(item);
+  if (!parsed.success)
+    throw new ConfigError(
+      `invalid service ${JSON.stringify(item.name)}: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+    );
+  return toServiceSpec(parsed.data, 'config');
 }
 
 /** The input form of a spec (durations in ms), for persisting API-added services. */

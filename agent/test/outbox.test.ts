@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OutboxFullError, ReportTooLargeError } from '../src/reports/outbox-errors.js';
-import { Outbox, type OutboxLimits } from '../src/reports/outbox.js';
+import { Outbox } from '../src/reports/outbox.js';
+import type { OutboxLimits } from '../src/reports/outbox-types.js';
 import { ManualClock } from './helpers.js';
 
 const json = (value: unknown) => ({

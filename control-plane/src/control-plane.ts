@@ -1,6 +1,7 @@
 import { join } from 'node:path';
-import { HealthTracker, HUB_SUBSCRIPTIONS, systemClock } from '@tether/shared';
+import { systemClock } from '@tether/shared';
 import { AedesTransport } from './aedes-transport.js';
+import { startAgentIngress } from './agent-ingress.js';
 import { AuditLog } from './audit/audit-log.js';
 import { ensureBootstrapToken } from './auth/bootstrap-token.js';
 import { RequestAuth } from './auth/request-auth.js';
@@ -11,10 +12,8 @@ import { brokerLimits } from './broker/limits.js';
 import { AgentTelemetry } from './agent-telemetry.js';
 import { countBrokerTraffic } from './broker/traffic-metrics.js';
 import { CallStats } from './calls/call-stats.js';
-import type { RoutePicker } from './calls/route-picker.js';
 import { startCalls } from './calls/start-calls.js';
 import { createBroker } from './broker/create-broker.js';
-import { CredentialRotation } from './credentials/credential-rotation.js';
 import { defaultMqttUrls } from './enrollment/mqtt-urls.js';
 import { DataVersionWatch } from './db/data-version-watch.js';
 import { openDatabase } from './db/open-database.js';
@@ -22,32 +21,25 @@ import { Distribution } from './distribution.js';
 import { EventBus } from './event-bus.js';
 import { EventLog } from './event-log.js';
 import { createApp } from './http/app.js';
-
 import { Liveness } from './liveness.js';
 import { createLogger } from './logger.js';
 import { Metrics } from './metrics.js';
-import { PolicyRoutePicker } from './policy/policy-route-picker.js';
-import { PolicyStore } from './policy/policy-store.js';
-import { startReports } from './reports/start-reports.js';
 import { Revocations } from './revocation/revocations.js';
-import { CentralServices } from './services/central-services.js';
+import { startServices } from './services/start-services.js';
 import { StaleSweeper } from './stale-sweeper.js';
 import { StatsTicker } from './stats-ticker.js';
 import { AgentStore } from './store/agent-store.js';
 import { createFleetCounts } from './store/fleet-counts.js';
 import { ServiceStore } from './store/service-store.js';
 import { SqliteRouteTable } from './store/sqlite-route-table.js';
-import type { SyncContext } from './sync/context.js';
-import { handleStatusPayload } from './sync/handle-status.js';
-import { handleAdvertPayload } from './sync/ingress.js';
 import { certificateFingerprint } from './tls/server-tls.js';
 import type { ControlPlane, ControlPlaneOptions, ControlPlanePorts } from './control-plane-types.js';
 import { createListeners } from './listeners.js';
-
-export type { ControlPlane, ControlPlaneOptions, ControlPlanePorts } from './control-plane-types.js';
 import { joinCluster, newReplicaId, type ClusterMember } from './cluster/join-cluster.js';
 import { openRedisFabric, type RedisFabric } from './cluster/redis-fabric.js';
 import { requestResync } from './sync/inbox.js';
+
+export type { ControlPlane, ControlPlaneOptions, ControlPlanePorts } from './control-plane-types.js';
 
 /** Starts the control plane: SQLite, the embedded broker on TCP and WebSocket, the HTTP API, the sweeper. */
 export async function startControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
@@ -97,61 +89,31 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const distribution = new Distribution({ table, agents, services, transport, logger });
   const liveness = new Liveness({ db, table, agents, distribution, bus, logger, clock });
   liveness.attach(broker);
-  const ctx: SyncContext = {
+  const {
+    sync: ctx,
+    reports: { store: reports, feed, ticks: reportTicks, ingress, retention },
+    rotation,
+  } = await startAgentIngress({
     db,
     table,
     agents,
     telemetry,
     transport,
     distribution,
+    liveness,
     bus,
+    audit,
     metrics,
     logger,
     clock,
-    isConnected: (id) => liveness.isConnected(id),
-    ...(fabric ? { isLocal: (id: string) => liveness.isLocal(id) } : {}),
-  };
-  await transport.subscribe(
-    HUB_SUBSCRIPTIONS.adverts,
-    (topic, payload) => void handleAdvertPayload(ctx, topic, payload),
-  );
-  const {
-    store: reports,
-    feed,
-    ticks: reportTicks,
-    ingress,
-    retention,
-  } = await startReports({
-    db,
-    transport,
-    metrics,
-    logger,
-    clock,
+    broker,
+    clustered: fabric !== undefined,
     retention: options.retention,
     retentionIntervalMs: options.retentionIntervalMs,
   });
-  await transport.subscribe(
-    HUB_SUBSCRIPTIONS.statuses,
-    (topic, payload) => void handleStatusPayload(ctx, topic, payload),
-  );
-
-  const rotation = new CredentialRotation({
-    db,
-    agents,
-    audit,
-    transport,
-    metrics,
-    logger,
-    clock,
-    isConnected: (id) => liveness.isConnected(id),
-  });
-  rotation.attach(broker);
-  await transport.subscribe(HUB_SUBSCRIPTIONS.credentials, (topic, payload) =>
-    rotation.handlePayload(topic, payload),
-  );
 
   const site = options.site ?? 'central';
-  const centralServices = new CentralServices({
+  const { centralServices, policies, health, picker } = await startServices({
     db,
     table,
     services,
@@ -160,14 +122,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     logger,
     clock,
     site,
-  });
-  await centralServices.syncConfig(options.services ?? []);
-  const policies = new PolicyStore(db);
-  policies.syncConfig(options.policies ?? {}, clock.now());
-  const health = new HealthTracker();
-  // Health of an instance whose route is gone (stale grace over, withdrawn) is dropped with it.
-  bus.subscribe((e) => {
-    if (e.type === 'route-deleted') health.forget(e.route.key);
+    config: options.services ?? [],
+    policies: options.policies ?? {},
   });
 
   const sweeper = new StaleSweeper({
@@ -256,12 +212,6 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     },
     isReady: () => ready && db.open && !broker.closed,
     notReadyReason: () => cluster?.notReadyReason(),
-  });
-  const picker: RoutePicker = new PolicyRoutePicker({
-    table,
-    policyOf: (service) => policies.get(service)?.policy,
-    health,
-    clock,
   });
   const calls = await startCalls({
     transport,

@@ -16,7 +16,7 @@ import {
   writeCredential,
   type Credential,
 } from '../credentials/credential-file.js';
-import type { Env } from '../resolve-config.js';
+import type { Env } from '../config-sources.js';
 import type { AgentLogger } from '../logger.js';
 import { describeCertificateError } from '../tls/tls-plan.js';
 import { loadTlsPlan } from '../tls/load-tls-plan.js';

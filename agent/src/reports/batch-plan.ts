@@ -1,5 +1,5 @@
 import type { WireReport } from '@tether/shared';
-import type { OutboxRow } from './outbox.js';
+import type { OutboxRow } from './outbox-types.js';
 
 /** Bounds of one batch: at most `maxReports` reports and, past the first, at most `maxBytes` body bytes. */
 export interface BatchLimits {

@@ -18,7 +18,8 @@ import {
 } from '@tether/shared';
 import { planBatch, toWireReport, type BatchLimits } from './batch-plan.js';
 import { InFlightWindow } from './in-flight-window.js';
-import type { Outbox, OutboxRow } from './outbox.js';
+import type { Outbox } from './outbox.js';
+import type { OutboxRow } from './outbox-types.js';
 
 /** The minimal logger of the forwarder. */
 export interface ForwarderLogger {

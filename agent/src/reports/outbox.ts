@@ -1,55 +1,14 @@
-import { chmodSync, closeSync, openSync } from 'node:fs';
-import BetterSqlite3 from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
 import { systemClock, type Clock, type OutboxStats, type SeqRange } from '@tether/shared';
+import {
+  openOutboxDatabase,
+  prepareOutboxStatements,
+  readOutboxState,
+  type OutboxStatements,
+} from './outbox-database.js';
 import { OutboxFullError, ReportTooLargeError } from './outbox-errors.js';
-
-/** What the outbox does when a report would break its limits. */
-export type OverflowPolicy = 'refuse' | 'drop-oldest';
-
-/** The outbox's limits: total body bytes, age of the oldest report, and what to do beyond them. */
-export interface OutboxLimits {
-  maxBytes: number;
-  maxAgeMs: number;
-  overflow: OverflowPolicy;
-}
-
-/**
- * One report handed to the outbox: its content type and body bytes (JSON as UTF-8 text). The outbox keeps `body`
- * (it serves unsent rows from memory): do not modify it after `accept`.
- */
-export interface NewReport {
-  contentType: string;
-  body: Buffer;
-}
-
-/** One report in the outbox, with its durable per-stream seq. */
-export interface OutboxRow {
-  id: number;
-  stream: string;
-  seq: number;
-  at: number;
-  contentType: string;
-  body: Buffer;
-}
-
-/** What `GET /v1/status` shows of the outbox (and digests tell the hub). */
-export type { OutboxStats };
-
-/** The seqs one accepted request got. */
-export interface Accepted {
-  stream: string;
-  first: number;
-  last: number;
-}
-
-/** Options of `Outbox.open`. */
-export interface OutboxOptions {
-  file: string;
-  limits: OutboxLimits;
-  clock?: Clock;
-  /** Path of better-sqlite3's native addon (the bundle ships it beside itself). */
-  nativeBinding?: string;
-}
+import type { Accepted, NewReport, OutboxLimits, OutboxOptions, OutboxRow } from './outbox-types.js';
+import { RecentRows } from './recent-rows.js';
 
 interface Pending {
   stream: string;
@@ -57,26 +16,6 @@ interface Pending {
   resolve(accepted: Accepted): void;
   reject(err: Error): void;
 }
-
-/** How many committed, unacknowledged rows `read` may serve from memory. */
-const RECENT_ROWS = 4096;
-
-const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS reports (
-    id           INTEGER PRIMARY KEY AUTOINCREMENT,
-    stream       TEXT NOT NULL,
-    seq          INTEGER NOT NULL,
-    at           INTEGER NOT NULL,
-    content_type TEXT NOT NULL,
-    body         BLOB NOT NULL,
-    size         INTEGER NOT NULL
-  ) STRICT;
-  CREATE UNIQUE INDEX IF NOT EXISTS reports_stream_seq ON reports (stream, seq);
-  CREATE TABLE IF NOT EXISTS streams (
-    stream TEXT PRIMARY KEY, last_seq INTEGER NOT NULL, dropped_through INTEGER NOT NULL DEFAULT 0
-  ) STRICT;
-  CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT;
-`;
 
 /**
  * The agent's durable outbox: a SQLite file (WAL, synchronous=FULL, mode 0600). `accept` resolves only after the
@@ -87,78 +26,35 @@ export class Outbox {
   readonly #db: BetterSqlite3.Database;
   readonly #clock: Clock;
   readonly #limits: OutboxLimits;
-  readonly #lastSeq = new Map<string, number>();
-  readonly #droppedThrough = new Map<string, number>();
+  readonly #stmts: OutboxStatements;
+  readonly #lastSeq: Map<string, number>;
+  readonly #droppedThrough: Map<string, number>;
+  readonly #recent: RecentRows;
   readonly #listeners = new Set<() => void>();
   #queue: Pending[] = [];
   #acks: SeqRange[] = [];
   #scheduled = false;
-  #depth = 0;
-  #bytes = 0;
-  #dropped = 0;
-  /** Rows this process committed and has not deleted, in id order; every row with id >= #recentFrom is here. */
-  #recent: OutboxRow[] = [];
-  #recentFrom: number;
-  readonly #stmts;
+  #depth: number;
+  #bytes: number;
+  #dropped: number;
 
   private constructor(db: BetterSqlite3.Database, limits: OutboxLimits, clock: Clock) {
     this.#db = db;
     this.#limits = limits;
     this.#clock = clock;
-    this.#stmts = {
-      insert: db.prepare(
-        'INSERT INTO reports (stream, seq, at, content_type, body, size) VALUES (?, ?, ?, ?, ?, ?)',
-      ),
-      setSeq: db.prepare(
-        'INSERT INTO streams (stream, last_seq) VALUES (?, ?) ON CONFLICT (stream) DO UPDATE SET last_seq = excluded.last_seq',
-      ),
-      oldest: db.prepare('SELECT id, stream, seq, size, at FROM reports ORDER BY id LIMIT 1'),
-      setDroppedThrough: db.prepare('UPDATE streams SET dropped_through = ? WHERE stream = ?'),
-      deleteId: db.prepare('DELETE FROM reports WHERE id = ?'),
-      read: db.prepare(
-        'SELECT id, stream, seq, at, content_type AS contentType, body FROM reports WHERE id > ? ORDER BY id LIMIT ?',
-      ),
-      ack: db.prepare('DELETE FROM reports WHERE stream = ? AND seq BETWEEN ? AND ? RETURNING size'),
-      setDropped: db.prepare(
-        "INSERT INTO meta (key, value) VALUES ('dropped', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-      ),
-    };
-    for (const row of db
-      .prepare('SELECT stream, last_seq AS seq, dropped_through AS dropped FROM streams')
-      .all() as { stream: string; seq: number; dropped: number }[]) {
-      this.#lastSeq.set(row.stream, row.seq);
-      if (row.dropped > 0) this.#droppedThrough.set(row.stream, row.dropped);
-    }
-    const totals = db.prepare('SELECT count(*) AS n, coalesce(sum(size), 0) AS b FROM reports').get() as {
-      n: number;
-      b: number;
-    };
-    this.#depth = totals.n;
-    this.#bytes = totals.b;
-    const dropped = db.prepare("SELECT value FROM meta WHERE key = 'dropped'").get() as
-      { value: number } | undefined;
-    this.#dropped = dropped?.value ?? 0;
-    const maxId = db.prepare('SELECT coalesce(max(id), 0) AS id FROM reports').get() as { id: number };
-    this.#recentFrom = maxId.id + 1;
+    this.#stmts = prepareOutboxStatements(db);
+    const state = readOutboxState(db);
+    this.#lastSeq = state.lastSeq;
+    this.#droppedThrough = state.droppedThrough;
+    this.#depth = state.depth;
+    this.#bytes = state.bytes;
+    this.#dropped = state.dropped;
+    this.#recent = new RecentRows(state.nextId);
   }
 
   /** Opens (creating, mode 0600) the outbox file. */
   static open(options: OutboxOptions): Outbox {
-    closeSync(openSync(options.file, 'a', 0o600));
-    chmodSync(options.file, 0o600);
-    const db = new BetterSqlite3(
-      options.file,
-      options.nativeBinding ? { nativeBinding: options.nativeBinding } : {},
-    );
-    try {
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = FULL');
-      db.pragma('busy_timeout = 5000');
-      db.exec(SCHEMA);
-    } catch (err) {
-      db.close();
-      throw err;
-    }
+    const db = openOutboxDatabase(options.file, options.nativeBinding);
     return new Outbox(db, options.limits, options.clock ?? systemClock);
   }
 
@@ -173,13 +69,9 @@ export class Outbox {
   /** Up to `maxReports` rows after outbox id `afterId`, oldest first. */
   read(afterId: number, maxReports: number): OutboxRow[] {
     // The unsent tail is usually what was just committed: serve it without a query.
-    if (afterId + 1 >= this.#recentFrom) {
-      const recent = this.#recent;
-      let i = 0;
-      while (i < recent.length && recent[i]!.id <= afterId) i++;
-      return recent.slice(i, i + maxReports);
-    }
-    return this.#stmts.read.all(afterId, maxReports) as OutboxRow[];
+    return (
+      this.#recent.read(afterId, maxReports) ?? (this.#stmts.read.all(afterId, maxReports) as OutboxRow[])
+    );
   }
 
   /** Per stream, the highest seq dropped by `drop-oldest` (the hub must not wait for those). */
@@ -253,7 +145,7 @@ export class Outbox {
       return;
     }
     for (const [stream, seq] of seqs) this.#lastSeq.set(stream, seq);
-    this.#remember(acks, inserted, droppedIds);
+    this.#recent.remember(acks, inserted, droppedIds);
     let added = false;
     queue.forEach((request, i) => {
       const outcome = outcomes[i]!;
@@ -264,26 +156,6 @@ export class Outbox {
       }
     });
     if (added) for (const listener of [...this.#listeners]) listener();
-  }
-
-  /** Keeps #recent equal to the committed rows with id >= #recentFrom, at most RECENT_ROWS of them. */
-  #remember(
-    acks: readonly SeqRange[],
-    inserted: readonly OutboxRow[],
-    droppedIds: ReadonlySet<number>,
-  ): void {
-    let recent = this.#recent;
-    if (acks.length > 0)
-      recent = recent.filter(
-        (row) => !acks.some((r) => r.stream === row.stream && row.seq >= r.from && row.seq <= r.to),
-      );
-    recent = recent.concat(inserted);
-    if (droppedIds.size > 0) recent = recent.filter((row) => !droppedIds.has(row.id));
-    if (recent.length > RECENT_ROWS) {
-      recent = recent.slice(recent.length - RECENT_ROWS);
-      this.#recentFrom = recent[0]!.id;
-    }
-    this.#recent = recent;
   }
 
   #deleteRange(range: SeqRange): void {

@@ -1,6 +1,6 @@
 import { MAX_REPORT_BYTES, ReportStreamSchema, ValidationError, isJsonContentType } from '@tether/shared';
 import { ReportTooLargeError } from './outbox-errors.js';
-import type { NewReport } from './outbox.js';
+import type { NewReport } from './outbox-types.js';
 
 /** The most reports one NDJSON request may carry. */
 export const MAX_REPORTS_PER_REQUEST = 10_000;
