@@ -25,6 +25,7 @@ import { Liveness } from './liveness.js';
 import { createLogger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { Revocations } from './revocation/revocations.js';
+import { markRestarted } from './store/mark-restarted.js';
 import { startServices } from './services/start-services.js';
 import { StaleSweeper } from './stale-sweeper.js';
 import { StatsTicker } from './stats-ticker.js';
@@ -36,6 +37,7 @@ import { certificateFingerprint } from './tls/server-tls.js';
 import type { ControlPlane, ControlPlaneOptions, ControlPlanePorts } from './control-plane-types.js';
 import { createListeners } from './listeners.js';
 import { joinCluster, newReplicaId, type ClusterMember } from './cluster/join-cluster.js';
+import { localEffectsOf } from './cluster/local-effects.js';
 import { openRedisFabric, type RedisFabric } from './cluster/redis-fabric.js';
 import { requestResync } from './sync/inbox.js';
 
@@ -62,13 +64,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     tunnels: () => calls.tunnels.figures(),
   });
   const callStats = new CallStats(metrics, clock);
-
-  // After a restart nobody is connected: serve the last known state at once, marked stale until each agent resyncs.
-  const startedAt = clock.now();
-  db.transaction(() => {
-    agents.setAllOffline();
-    table.markStale({ originKind: 'edge' }, startedAt);
-  }).immediate();
+  markRestarted(db, agents, table, clock.now());
 
   const bootstrapTokenFile =
     options.bootstrapToken === false
@@ -166,11 +162,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       clock,
       logger,
       resync: (agentId) => void requestResync(ctx, agentId, 'connected to another replica'),
-      onApplied: (change) => {
-        if (change.table === 'service_policies') policies.forget(change.key);
-        if (change.table === 'agents' && change.row?.['revoked_at'] != null) revocations.enforce(change.key);
-        if (change.table === 'api_tokens' && !change.row) tokenSockets.revoke(change.key);
-      },
+      onApplied: localEffectsOf({ policies, revocations, tokenSockets }),
     });
   }
   const fingerprint = options.tls ? certificateFingerprint(options.tls.cert) : undefined;
