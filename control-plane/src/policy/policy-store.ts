@@ -1,4 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import { ReadCache } from '../db/read-cache.js';
 import { ServicePolicySchema, type ServicePolicy } from '@tether/shared';
 
 /** Where a policy was set. */
@@ -25,14 +26,16 @@ function toRecord(row: PolicyRow): PolicyRecord {
   return { service: row.service, policy, source: row.source, updatedAt: row.updated_at };
 }
 
-/** The service_policies table, with an in-memory cache: the route picker reads a policy on every call. */
+/** The service_policies table, read through a ReadCache: the route picker reads a policy on every call. */
 export class PolicyStore {
   readonly #db: BetterSqlite3.Database;
   readonly #stmts;
-  readonly #cache = new Map<string, PolicyRecord | null>();
+  /** Policies by service, a service without one included; emptied by any write to the database. */
+  readonly #cache: ReadCache<string, PolicyRecord | undefined>;
 
   constructor(db: BetterSqlite3.Database) {
     this.#db = db;
+    this.#cache = new ReadCache(db, 1_000);
     this.#stmts = {
       get: db.prepare<[string], PolicyRow>('SELECT * FROM service_policies WHERE service = ?'),
       list: db.prepare<[], PolicyRow>('SELECT * FROM service_policies ORDER BY service'),
@@ -48,53 +51,48 @@ export class PolicyStore {
 
   /** The policy record of a service, if one was set. */
   get(service: string): PolicyRecord | undefined {
-    let record = this.#cache.get(service);
-    if (record === undefined) {
-      const row = this.#stmts.get.get(service);
-      record = row ? toRecord(row) : null;
-      this.#cache.set(service, record);
-    }
-    return record ?? undefined;
+    return this.#cache.get(
+      service,
+      () => {
+        const row = this.#stmts.get.get(service);
+        return row ? toRecord(row) : undefined;
+      },
+      () => true,
+    );
+  }
+
+  /** Drops the cached policies at once (another replica changed one: docs/cluster.md; else seen from the next turn). */
+  forget(): void {
+    this.#cache.invalidate();
   }
 
   /** Every stored policy, ordered by service. */
-  /** Drops the cached policy of `service` (another replica changed it: docs/cluster.md). */
-  forget(service: string): void {
-    this.#cache.delete(service);
-  }
-
   list(): PolicyRecord[] {
     return this.#stmts.list.all().map(toRecord);
   }
 
   /** Stores a (validated) policy for a service, replacing any previous one; returns the record. */
   set(service: string, policy: ServicePolicy, source: PolicySource, now: number): PolicyRecord {
+    this.#cache.invalidate();
     this.#stmts.upsert.run({ service, policy: JSON.stringify(policy), source, updated_at: now });
-    const record: PolicyRecord = { service, policy, source, updatedAt: now };
-    this.#cache.set(service, record);
-    return record;
+    return { service, policy, source, updatedAt: now };
   }
 
   /** Deletes a service's policy; false when it had none. */
   delete(service: string): boolean {
-    this.#cache.delete(service);
+    this.#cache.invalidate();
     return this.#stmts.delete.run(service).changes === 1;
   }
 
   /** Makes the config file's policies the set of `config` policies: upserts them, drops config ones gone. */
   syncConfig(policies: Readonly<Record<string, ServicePolicy>>, now: number): void {
-    try {
-      this.#db
-        .transaction(() => {
-          for (const record of this.list()) {
-            if (record.source === 'config' && !(record.service in policies)) this.delete(record.service);
-          }
-          for (const [service, policy] of Object.entries(policies)) this.set(service, policy, 'config', now);
-        })
-        .immediate();
-    } catch (err) {
-      this.#cache.clear(); // the transaction rolled back: the cache may hold what was never committed
-      throw err;
-    }
+    this.#db
+      .transaction(() => {
+        for (const record of this.list()) {
+          if (record.source === 'config' && !(record.service in policies)) this.delete(record.service);
+        }
+        for (const [service, policy] of Object.entries(policies)) this.set(service, policy, 'config', now);
+      })
+      .immediate();
   }
 }
