@@ -218,6 +218,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     ...(replicaId === undefined ? {} : { replicaId, isLocal: (id: string) => liveness.isLocal(id) }),
     ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
     callerOf: (req) => `central:${auth.principalOf(req)?.name ?? 'anonymous'}`,
+    holdWithToken: (req, end) => tokenSockets.hold(auth.principalOf(req)?.id, end),
   });
   const listeners = createListeners({
     options,

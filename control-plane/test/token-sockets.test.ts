@@ -34,6 +34,19 @@ describe('TokenSockets', () => {
     expect(a.closed).toHaveLength(1);
   });
 
+  it('hold registers a long call under its token (ended on revoke, released on its end); none without a token', () => {
+    const sockets = registry();
+    let ended = 0;
+    const release = sockets.hold('t1', () => ended++);
+    sockets.hold(undefined, () => ended++)();
+    expect(sockets.size).toBe(1);
+    release();
+    expect(sockets.size).toBe(0);
+    sockets.hold('t2', () => ended++);
+    expect(sockets.revoke('t2')).toBe(1);
+    expect(ended).toBe(1);
+  });
+
   it('a removed socket is forgotten and never closed by a later revoke', () => {
     const sockets = registry();
     const [a, b] = [new FakeSocket(), new FakeSocket()];

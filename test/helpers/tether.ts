@@ -75,6 +75,24 @@ export interface ControlPlane {
   addAgent(id: string): Promise<string>;
 }
 
+/** Creates one API token of `role` per name through the admin API; each one's id and secret, by name. */
+export async function createTokens<N extends string>(
+  cp: ControlPlane,
+  role: 'admin' | 'viewer' | 'caller',
+  names: readonly N[],
+): Promise<Record<N, { id: string; token: string }>> {
+  const out = {} as Record<N, { id: string; token: string }>;
+  for (const name of names) {
+    const res = await cp.api<{ id: string; token: string }>('/api/v1/tokens', {
+      method: 'POST',
+      body: JSON.stringify({ role, name }),
+    });
+    if (res.status !== 201) throw new Error(`token ${name}: status ${res.status}`);
+    out[name] = res.body;
+  }
+  return out;
+}
+
 /** The admin token `tether-cp serve` wrote to its data dir on first start. */
 export function adminToken(dataDir: string): string {
   return readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();

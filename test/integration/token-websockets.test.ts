@@ -3,28 +3,17 @@ import WebSocket from 'ws';
 import { openApiStream, type ApiStream } from '../helpers/api-stream.js';
 import { runCp } from '../helpers/cli.js';
 import { stopAll } from '../helpers/processes.js';
-import { startControlPlane, type ControlPlane } from '../helpers/tether.js';
+import { createTokens, startControlPlane, type ControlPlane } from '../helpers/tether.js';
 import { waitFor } from '../helpers/wait.js';
 
 describe('WebSockets of a deleted API token are closed', () => {
   let cp: ControlPlane;
-  const viewers: Record<'kept' | 'viaApi' | 'viaCli', { id: string; token: string }> = {
-    kept: { id: '', token: '' },
-    viaApi: { id: '', token: '' },
-    viaCli: { id: '', token: '' },
-  };
+  let viewers: Record<'kept' | 'viaApi' | 'viaCli', { id: string; token: string }>;
   let kept: ApiStream;
 
   beforeAll(async () => {
     cp = await startControlPlane();
-    for (const name of Object.keys(viewers) as (keyof typeof viewers)[]) {
-      const res = await cp.api<{ id: string; token: string }>('/api/v1/tokens', {
-        method: 'POST',
-        body: JSON.stringify({ role: 'viewer', name }),
-      });
-      expect(res.status).toBe(201);
-      viewers[name] = res.body;
-    }
+    viewers = await createTokens(cp, 'viewer', ['kept', 'viaApi', 'viaCli']);
     kept = await openApiStream(cp, '/api/v1/events', viewers.kept.token, 'header');
   });
   afterAll(async () => {

@@ -1,6 +1,6 @@
 import type { Logger } from '../logger.js';
 
-/** An open connection made with an API token (a WebSocket): closed with a code and a reason. */
+/** An open connection made with an API token (a WebSocket, a long `/call`): closed with a code and a reason. */
 export interface TokenSocket {
   close(code: number, reason: string): void;
 }
@@ -44,6 +44,11 @@ export class TokenSockets {
     };
   }
 
+  /** Registers a long gateway call made with `tokenId` (nothing without a token): `end` runs if the token goes. */
+  hold(tokenId: string | undefined, end: () => void): () => void {
+    return tokenId === undefined ? () => undefined : this.add(tokenId, { close: () => end() });
+  }
+
   /** Closes and forgets every socket opened with `tokenId`; returns how many. */
   revoke(tokenId: string): number {
     const sockets = this.#byToken.get(tokenId);
@@ -53,10 +58,10 @@ export class TokenSockets {
       try {
         socket.close(TOKEN_REVOKED_CLOSE.code, TOKEN_REVOKED_CLOSE.reason);
       } catch (err) {
-        this.#d.logger.warn({ err, tokenId }, 'closing a websocket of a deleted token failed');
+        this.#d.logger.warn({ err, tokenId }, 'closing a connection of a deleted token failed');
       }
     }
-    this.#d.logger.info({ tokenId, sockets: sockets.size }, 'websockets of a deleted token closed');
+    this.#d.logger.info({ tokenId, connections: sockets.size }, 'connections of a deleted token closed');
     return sockets.size;
   }
 

@@ -10,18 +10,28 @@ import {
   sendCallError,
   writeCallResponse,
   TETHER_HEADERS,
+  type Clock,
   type PreparedBody,
 } from '@tether/shared';
 import type { Logger } from '../logger.js';
 import type { CallRouter } from './call-router.js';
+
+/** A call still running after this long is registered with its token, so that deleting the token ends it. */
+export const LONG_CALL_MS = 1_000;
 
 /** What the gateway needs. */
 export interface GatewayDeps {
   router: CallRouter;
   maxBodyBytes: number;
   logger: Logger;
+  clock: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
   /** The caller identity of an (authenticated) request, e.g. `central:<token name>`. */
   callerOf(req: IncomingMessage): string;
+  /**
+   * Registers a long-running call with the token that authorised it: `end` is called if the token is deleted (at
+   * once if it is gone already). Returns the registration's release.
+   */
+  holdWithToken?: (req: IncomingMessage, end: () => void) => () => void;
 }
 
 /** A node:http handler that takes `/call/...` requests and says whether it did. */
@@ -44,7 +54,19 @@ export function createGateway(deps: GatewayDeps): CallGateway {
     const parts = req.url === undefined ? undefined : parseCallUrl(req.url);
     if (!parts) return false;
     const ac = new AbortController();
+    let release = (): void => undefined;
+    const hold = deps.holdWithToken;
+    const timer =
+      hold &&
+      deps.clock.setTimeout(() => {
+        release = hold(req, () => {
+          ac.abort(new CallCancelledError('the token that authorised the call was deleted'));
+          res.destroy();
+        });
+      }, LONG_CALL_MS);
     res.once('close', () => {
+      if (timer !== undefined) deps.clock.clearTimeout(timer);
+      release();
       if (!res.writableFinished) ac.abort(new CallCancelledError('the client went away'));
     });
     void (async () => {

@@ -32,6 +32,8 @@ export interface CallsDeps {
   maxBodyBytes?: number;
   /** The caller identity of a gateway request (`central:<token name>`). */
   callerOf(req: IncomingMessage): string;
+  /** Registers a long gateway call with its token (see GatewayDeps). */
+  holdWithToken?: (req: IncomingMessage, end: () => void) => () => void;
 }
 
 /** The running call machinery: the gateway handler and a way to stop. */
@@ -76,7 +78,9 @@ export async function startCalls(deps: CallsDeps): Promise<Calls> {
       router,
       maxBodyBytes,
       logger: deps.logger,
+      clock: deps.clock,
       callerOf: (req) => deps.callerOf(req),
+      ...(deps.holdWithToken ? { holdWithToken: deps.holdWithToken } : {}),
     }),
     tunnels,
     close: async () => {
