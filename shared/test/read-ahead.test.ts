@@ -15,6 +15,7 @@ import {
 let server: http.Server;
 let base: string;
 let seen: PreparedBody | undefined;
+let slowClosed = 0;
 const upstream = createUpstreamClient({ http, https });
 
 beforeAll(async () => {
@@ -30,6 +31,12 @@ beforeAll(async () => {
     }
     req.resume();
     if (url === '/small') return void res.writeHead(200, { 'content-length': '5' }).end('hello');
+    if (url === '/slow') {
+      res.writeHead(200);
+      res.write('a');
+      res.once('close', () => slowClosed++); // never ends by itself
+      return;
+    }
     if (url === '/chunked-quick') {
       res.writeHead(200);
       res.end('quick');
@@ -120,6 +127,16 @@ describe('forwardHttp', () => {
     const all = Buffer.concat(chunks);
     expect(all.byteLength).toBe(100_000);
     expect(all.every((b) => b === 1)).toBe(true);
+  });
+
+  it('destroys a streamed response whose reader stops early, so its connection is not reused half-read', async () => {
+    const res = await get('/slow');
+    const it = res.body[Symbol.asyncIterator]();
+    const first = await it.next();
+    expect(Buffer.from(first.value as Uint8Array).toString()).toBe('a');
+    await it.return?.();
+    for (let i = 0; i < 100 && slowClosed === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(slowClosed).toBe(1);
   });
 
   it('streams a chunked response as it comes', async () => {

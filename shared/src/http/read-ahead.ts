@@ -13,8 +13,11 @@ export function smallBodyLength(msg: IncomingMessage, max = SMALL_BODY_BYTES): n
   return Number.isInteger(length) && length >= 0 && length <= max ? length : undefined;
 }
 
-/** What `readEarly` saw: the whole body, or its first chunks with the rest still in the (paused) message. */
-type Early = { ended: true; chunks: Uint8Array[] } | { ended: false; chunks: Uint8Array[] };
+/** What `readEarly` saw: the whole body (`ended`), or its first chunks with the rest still in the paused message. */
+interface Early {
+  ended: boolean;
+  chunks: Uint8Array[];
+}
 
 /**
  * Reads a message's body with plain listeners (no async iterator) until it ends; when `turn` passes first or more
@@ -77,11 +80,31 @@ export async function readResponseBody(
   turn: NextTurn,
 ): Promise<AsyncIterable<Uint8Array>> {
   const early = await readEarly(msg, max, smallBodyLength(msg, max) === undefined ? turn : undefined);
-  if (early.ended) return wholeBody(early.chunks);
-  return (async function* () {
-    yield* early.chunks;
-    for await (const chunk of msg) yield chunk as Uint8Array;
-  })();
+  return early.ended ? wholeBody(early.chunks) : resumeAfter(early.chunks, msg);
+}
+
+/**
+ * The chunks already read, then the rest of the (paused) message. A reader that stops early, even before its first
+ * pull reached the message, destroys it: its connection must not go back to the pool half-read.
+ */
+function resumeAfter(head: readonly Uint8Array[], msg: IncomingMessage): AsyncIterable<Uint8Array> {
+  return {
+    [Symbol.asyncIterator]: () => {
+      let at = 0;
+      let rest: AsyncIterator<Uint8Array> | undefined;
+      return {
+        next: (): Promise<IteratorResult<Uint8Array>> => {
+          if (at < head.length) return Promise.resolve({ done: false, value: head[at++]! });
+          rest ??= msg[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
+          return rest.next();
+        },
+        return: (): Promise<IteratorResult<Uint8Array>> => {
+          msg.destroy();
+          return Promise.resolve({ done: true, value: undefined });
+        },
+      };
+    },
+  };
 }
 
 /**
