@@ -1,5 +1,5 @@
 import type { Aedes } from 'aedes';
-import { metricChildren, TOPIC_ROOT } from '@tether/shared';
+import { TOPIC_ROOT } from '@tether/shared';
 import type { Metrics } from '../metrics.js';
 
 /** The last segment of every agent topic: bounded, so it can be a metric label. */
@@ -11,13 +11,11 @@ const KINDS = new Set(['advert', 'status', 'tunnel-up', 'reports', 'inbox', 'tun
  */
 export function countBrokerTraffic(broker: Aedes, metrics: Metrics): void {
   const prefix = `${TOPIC_ROOT}/`;
-  const messages = metricChildren(metrics.mqttMessages);
-  const bytes = metricChildren(metrics.mqttBytes);
   broker.on('publish', (packet, client) => {
     if (!packet.topic.startsWith(prefix)) return;
     const last = packet.topic.slice(packet.topic.lastIndexOf('/') + 1);
     const direction = client ? 'in' : 'out';
-    messages(direction, KINDS.has(last) ? last : 'other').inc();
-    bytes(direction).inc(packet.payload.length);
+    metrics.mqttMessages.inc({ direction, kind: KINDS.has(last) ? last : 'other' });
+    metrics.mqttBytes.inc({ direction }, packet.payload.length);
   });
 }
