@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { metricChildren, type OutboxStats } from '@tether/shared';
+import type { OutboxStats } from '@tether/shared';
 import type { ConnectionStats } from './mqtt-transport-types.js';
 
 /** What the agent's gauges read when scraped. */
@@ -51,8 +51,6 @@ export class AgentMetrics {
   readonly calls: Counter<'direction' | 'service' | 'status'>;
   /** Call durations by direction, service and HTTP status. */
   readonly callDuration: Histogram<'direction' | 'service' | 'status'>;
-  readonly #callsOf;
-  readonly #durationOf;
 
   constructor(sources: AgentMetricsSources) {
     const registers = [this.registry];
@@ -176,8 +174,6 @@ export class AgentMetrics {
       buckets: LATENCY_BUCKETS,
       registers,
     });
-    this.#callsOf = metricChildren(this.calls);
-    this.#durationOf = metricChildren(this.callDuration);
   }
 
   /** A call starts; the returned function (idempotent) records its final HTTP status. */
@@ -187,9 +183,9 @@ export class AgentMetrics {
     return (status) => {
       if (done) return;
       done = true;
-      const label = String(status);
-      this.#callsOf(direction, service, label).inc();
-      this.#durationOf(direction, service, label).observe(Math.max(0, now() - started) / 1000);
+      const labels = { direction, service, status: String(status) };
+      this.calls.inc(labels);
+      this.callDuration.observe(labels, Math.max(0, now() - started) / 1000);
     };
   }
 }

@@ -21,4 +21,3 @@ export * from './selection/index.js';
 export * from './tunnel/index.js';
 export * from './reports.js';
 export * from './http/index.js';
-export * from './metric-children.js';

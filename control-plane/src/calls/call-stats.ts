@@ -1,4 +1,4 @@
-import { metricChildren, type Clock } from '@tether/shared';
+import type { Clock } from '@tether/shared';
 import type { Metrics } from '../metrics.js';
 
 /** Per service, what finished since the last drain. */
@@ -28,9 +28,7 @@ export const CLIENT_CLOSED_STATUS = 499;
  * An error is a status of 500 or more.
  */
 export class CallStats {
-  readonly #inFlightOf;
-  readonly #callsOf;
-  readonly #durationOf;
+  readonly #metrics: Metrics;
   readonly #clock: Pick<Clock, 'now'>;
   readonly #interval = new Map<string, ServiceCallTotals>();
   readonly #inFlight = new Map<string, number>();
@@ -38,9 +36,7 @@ export class CallStats {
   #errors = 0;
 
   constructor(metrics: Metrics, clock: Pick<Clock, 'now'>) {
-    this.#inFlightOf = metricChildren(metrics.callsInFlight);
-    this.#callsOf = metricChildren(metrics.calls);
-    this.#durationOf = metricChildren(metrics.callDuration);
+    this.#metrics = metrics;
     this.#clock = clock;
   }
 
@@ -48,8 +44,7 @@ export class CallStats {
   begin(service: string, caller: 'central' | 'edge'): (status: number) => void {
     const started = this.#clock.now();
     this.#inFlight.set(service, (this.#inFlight.get(service) ?? 0) + 1);
-    const inFlight = this.#inFlightOf(service);
-    inFlight.inc();
+    this.#metrics.callsInFlight.inc({ service });
     let done = false;
     return (status) => {
       if (done) return;
@@ -58,10 +53,10 @@ export class CallStats {
       const left = (this.#inFlight.get(service) ?? 1) - 1;
       if (left > 0) this.#inFlight.set(service, left);
       else this.#inFlight.delete(service);
-      inFlight.dec();
+      this.#metrics.callsInFlight.dec({ service });
       const label = String(status);
-      this.#callsOf(service, caller, label).inc();
-      this.#durationOf(service, label).observe(ms / 1000);
+      this.#metrics.calls.inc({ service, caller, status: label });
+      this.#metrics.callDuration.observe({ service, status: label }, ms / 1000);
       const error = status >= 500;
       this.#total++;
       if (error) this.#errors++;
