@@ -162,7 +162,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       clock,
       logger,
       resync: (agentId) => void requestResync(ctx, agentId, 'connected to another replica'),
-      onApplied: localEffectsOf({ policies, revocations, tokenSockets }),
+      onApplied: localEffectsOf({ revocations, tokenSockets }),
     });
   }
   const fingerprint = options.tls ? certificateFingerprint(options.tls.cert) : undefined;

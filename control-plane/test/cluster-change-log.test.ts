@@ -6,6 +6,7 @@ import { ChangeApplier, decodeChange, type StreamEntry } from '../src/cluster/ch
 import { CHANGE_STREAM, ChangeLog } from '../src/cluster/change-log.js';
 import { addAgentInCluster } from '../src/cluster/cluster-agent-add.js';
 import { openDatabase } from '../src/db/open-database.js';
+import { TokenStore } from '../src/auth/token-store.js';
 import { ConflictError, systemClock } from '@tether/shared';
 import { silentLogger, tempDir } from './helpers.js';
 
@@ -79,6 +80,16 @@ describe('ChangeApplier (real SQLite)', () => {
     expect(applier.pending()).toEqual([]);
     db.prepare("UPDATE service_policies SET policy = 'local' WHERE service = 'svc-b'").run();
     expect(applier.pending().map((r) => [r.tbl, r.key])).toEqual([['service_policies', 'svc-b']]);
+    cleanup();
+  });
+
+  it('a token deleted by a replicated change is refused in the same turn (the read caches see the commit)', () => {
+    const { db, cleanup } = freshDb();
+    const tokens = new TokenStore(db);
+    tokens.insert({ id: 't1', name: 'n1', role: 'viewer', createdAt: 1, createdBy: null }, 'hash-1');
+    expect(tokens.byHash('hash-1')?.id).toBe('t1'); // now cached
+    new ChangeApplier(db, silentLogger).apply([entry('1-0', 'api_tokens', 't1', '')]);
+    expect(tokens.byHash('hash-1')).toBeUndefined();
     cleanup();
   });
 

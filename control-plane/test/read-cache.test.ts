@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ReadCache } from '../src/db/read-cache.js';
+import { markChanged, ReadCache } from '../src/db/read-cache.js';
 import { openDatabase } from '../src/index.js';
 import { tempDir } from './helpers.js';
 
@@ -51,6 +51,16 @@ describe('ReadCache', () => {
     db.exec("UPDATE kv SET v = '4'");
     cache.invalidate();
     expect(cache.get('a', load)).toBe('4');
+  });
+
+  it('sees, in the same turn, a write through the connection by another writer that calls markChanged', () => {
+    const other = new ReadCache<string, string | undefined>(db);
+    expect(cache.get('a', load)).toBe('1');
+    expect(other.get('a', load)).toBe('1');
+    db.exec("UPDATE kv SET v = '5'"); // e.g. the cluster's change applier
+    markChanged(db);
+    expect(cache.get('a', load)).toBe('5');
+    expect(other.get('a', load)).toBe('5');
   });
 
   it("is emptied by another connection's commit", async () => {

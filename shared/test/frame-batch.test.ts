@@ -87,6 +87,22 @@ describe('FrameBatcher', () => {
     ]);
   });
 
+  it('fails every frame of a message whose publish threw at once, and keeps going', async () => {
+    const t = turns();
+    let calls = 0;
+    const batcher = new FrameBatcher((p) => {
+      calls++;
+      if (calls === 1) throw new Error('not connected');
+      return Promise.resolve(void p);
+    }, t.turn);
+    const first = Array.from({ length: MAX_FRAMES_PER_BATCH }, (_, i) => batcher.send(data(i + 1)));
+    const results = await Promise.allSettled(first);
+    expect(results.every((r) => r.status === 'rejected')).toBe(true);
+    const later = batcher.send(data(100));
+    await t.next();
+    await expect(later).resolves.toBeUndefined();
+  });
+
   it('fails every frame of a message the transport refused', async () => {
     const t = turns();
     const batcher = new FrameBatcher(() => Promise.reject(new Error('link down')), t.turn);

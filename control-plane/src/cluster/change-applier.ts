@@ -1,6 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Logger } from '../logger.js';
 import { REPLICATED_TABLES, type ReplicatedTable } from './replicated-tables.js';
+import { markChanged } from '../db/read-cache.js';
 
 /** One change: a row image (upsert) or a deleted key. */
 export interface Change {
@@ -142,6 +143,7 @@ export class ChangeApplier {
         }
       })
       .immediate();
+    markChanged(this.#db); // the token, route and policy caches see these rows in this very turn
     return changes;
   }
 

@@ -1,9 +1,10 @@
 import type { Change } from './change-applier.js';
 
-/** What this process keeps that a change from another replica must reach (besides the SQLite row itself). */
+/**
+ * What this process holds that a change from another replica must reach besides the SQLite row itself (the read
+ * caches see the row by themselves: the applier marks the database changed).
+ */
 export interface LocalEffectsDeps {
-  /** The policy cache. */
-  policies: { forget(): void };
   /** Cuts a revoked agent off (tunnel, connection, routes). */
   revocations: { enforce(agentId: string): void };
   /** Closes the WebSockets opened with a deleted token. */
@@ -13,7 +14,6 @@ export interface LocalEffectsDeps {
 /** The `onApplied` hook of a cluster member: a replicated change takes effect here as it did on its replica. */
 export function localEffectsOf(deps: LocalEffectsDeps): (change: Change) => void {
   return (change) => {
-    if (change.table === 'service_policies') deps.policies.forget();
     if (change.table === 'agents' && change.row?.['revoked_at'] != null) deps.revocations.enforce(change.key);
     if (change.table === 'api_tokens' && !change.row) deps.tokenSockets.revoke(change.key);
   };

@@ -30,11 +30,20 @@ function generationOf(db: BetterSqlite3.Database): Generation {
 }
 
 /**
+ * Makes every ReadCache of `db` read the generation again at its next lookup: for a writer that is not a cache's
+ * owner (the cluster's change applier) so that its commit shows in the same turn, not only from the next one.
+ */
+export function markChanged(db: BetterSqlite3.Database): void {
+  const g = generations.get(db);
+  if (g) g.fresh = false;
+}
+
+/**
  * A read cache over one SQLite connection, emptied when the database may have changed since it was filled: a commit
- * by another connection or process (`data_version`) or any row changed through this one (`total_changes()`, which
- * also sees writes that bypass the cache's owner, such as the cluster's change applier). The generation is read
- * once per event-loop turn; owners call `invalidate()` after their own writes so the same turn sees them. Inside a
- * transaction it always loads (and keeps nothing: the transaction may roll back).
+ * by another connection or process (`data_version`) or any row changed through this one (`total_changes()`). The
+ * generation is read once per event-loop turn: owners call `invalidate()` on their own writes and other writers
+ * through this connection call `markChanged` after theirs, so the same turn sees them; another process's commit
+ * shows from the next turn. Inside a transaction it always loads (and keeps nothing: it may roll back).
  */
 export class ReadCache<K, V> {
   readonly #db: BetterSqlite3.Database;
@@ -67,7 +76,6 @@ export class ReadCache<K, V> {
   /** Empties the cache and makes the next lookup read the generation again (after a write by the owner). */
   invalidate(): void {
     this.#entries.clear();
-    const g = generations.get(this.#db);
-    if (g) g.fresh = false;
+    markChanged(this.#db);
   }
 }

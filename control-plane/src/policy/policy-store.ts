@@ -61,11 +61,6 @@ export class PolicyStore {
     );
   }
 
-  /** Drops the cached policies at once (another replica changed one: docs/cluster.md; else seen from the next turn). */
-  forget(): void {
-    this.#cache.invalidate();
-  }
-
   /** Every stored policy, ordered by service. */
   list(): PolicyRecord[] {
     return this.#stmts.list.all().map(toRecord);

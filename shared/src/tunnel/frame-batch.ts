@@ -94,6 +94,13 @@ export class FrameBatcher {
     batch.sent = true;
     if (this.#open === batch) this.#open = undefined;
     const payload = concatBytes(batch.parts, batch.size);
-    this.#publish(payload).then(batch.resolve, batch.reject);
+    let published: Promise<void>;
+    try {
+      published = this.#publish(payload);
+    } catch (err) {
+      // A transport that throws at once fails this message's frames, no more.
+      published = Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    published.then(batch.resolve, batch.reject);
   }
 }
