@@ -47,7 +47,8 @@ function hasBody(req: IncomingMessage): boolean {
  * The gateway for central clients: `ANY /call/<service>/<path...>` on the HTTP port, on plain node:http streams
  * in front of hono (bearer token checked before). Sets `x-tether-caller` to the token's identity
  * (`central:<token name>`; the client's own header is dropped), increments `x-tether-hops`, applies the body limit and
- * the `x-tether-timeout` deadline, and streams the response back as it arrives.
+ * the `x-tether-timeout` deadline, and streams the response back as it arrives. A call still running after
+ * LONG_CALL_MS is held with its token (`holdWithToken`): deleting the token ends it.
  */
 export function createGateway(deps: GatewayDeps): CallGateway {
   return (req, res) => {
