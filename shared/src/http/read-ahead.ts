@@ -2,11 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import { prepareBody, RETRY_BUFFER_BYTES, type PreparedBody } from '../tunnel/call-body.js';
 import { wholeBody, type NextTurn } from '../tunnel/early-body.js';
 
-/** Largest declared length read whole by events instead of streamed (64 KiB, one tunnel chunk). */
-export const SMALL_BODY_BYTES = 64 * 1024;
-
-/** The declared `content-length` of a message when it is a small body (0 to SMALL_BODY_BYTES), else undefined. */
-export function smallBodyLength(msg: IncomingMessage, max = SMALL_BODY_BYTES): number | undefined {
+/** The declared `content-length` of a message when it is a small body (0 to `max` bytes), else undefined. */
+function smallBodyLength(msg: IncomingMessage, max: number): number | undefined {
   const header = msg.headers['content-length'];
   if (header === undefined || msg.headers['transfer-encoding'] !== undefined) return undefined;
   const length = Number(header);
@@ -62,14 +59,6 @@ function readEarly(msg: IncomingMessage, max: number, turn?: NextTurn): Promise<
 }
 
 /**
- * Reads a message whose body is small and of known length to its end with plain listeners (no async iterator, no
- * extra turns): resolves with its chunks, rejects when the stream fails or closes before its end.
- */
-export async function readSmallBody(msg: IncomingMessage): Promise<Uint8Array[]> {
-  return (await readEarly(msg, Infinity)).chunks;
-}
-
-/**
  * A response body, read ahead with plain listeners: a small one of known length to its end; any other up to `max`
  * bytes or one `turn`. Resolves with a WholeBody when it ended (it then travels whole, see `collectEarly`), else
  * with a stream of what came so far followed by the rest.
@@ -115,5 +104,5 @@ export async function readRequestBody(req: IncomingMessage, max: number): Promis
   const length = smallBodyLength(req, Math.min(max, RETRY_BUFFER_BYTES));
   if (length === undefined) return prepareBody(req, max);
   if (length === 0) return { kind: 'none' };
-  return { kind: 'buffered', chunks: await readSmallBody(req) };
+  return { kind: 'buffered', chunks: (await readEarly(req, length)).chunks }; // no turn: read to its end
 }
