@@ -1,4 +1,5 @@
 import type { AdvertiseStrategy, BackoffOptions, Clock, Labels } from '@tether/shared';
+import type { ApiSettings } from './api/api-settings.js';
 import type { ServiceInput, ServiceSpec, TlsSettings } from './config-schema.js';
 import type { Credential } from './credentials/credential-file.js';
 import type { AgentLogger, LogLevel } from './logger.js';
@@ -16,7 +17,8 @@ export interface StartAgentOptions {
   labels?: Labels;
   /** Resolved specs (with `source`) or plain inputs as in a config file (source `config`). */
   services?: Array<ServiceSpec | ServiceInput>;
-  api?: { port?: number; host?: string };
+  /** The local API: where it listens and whom it serves (default 127.0.0.1:7070, loopback only, no token). */
+  api?: Partial<ApiSettings>;
   /** Default `./.tether/<id>`. */
   stateDir?: string;
   digestIntervalMs?: number;

@@ -11,9 +11,9 @@ import {
 import { Advertiser } from './advertiser.js';
 import { OUTBOX_DEFAULTS, type StartAgentOptions } from './agent-options.js';
 import { agentStatusMessage, type AgentIdentity } from './agent-status.js';
-import { createApi, type AgentStatusView } from './api.js';
-import { createApiBackend } from './api-backend.js';
-import { listenApi } from './api-server.js';
+import { apiRoutes, type AgentStatusView } from './api.js';
+import { createApiBackend } from './api/api-backend.js';
+import { listenApi } from './api/api-server.js';
 import { ensureStateDir } from './atomic-write.js';
 import { openAgentTunnel } from './calls/agent-tunnel.js';
 import { CentralRoutes } from './central-routes.js';
@@ -194,11 +194,18 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
 
   let api;
   try {
+    const host = options.api?.host ?? '127.0.0.1';
     api = await listenApi(
-      createApi(backend, logger),
-      options.api?.host ?? '127.0.0.1',
+      apiRoutes(backend, tunnel.proxy),
       options.api?.port ?? 7070,
-      tunnel.proxy,
+      {
+        bindHost: host,
+        allowedHosts: options.api?.allowedHosts ?? [],
+        allowedOrigins: options.api?.allowedOrigins ?? [],
+        token: options.api?.token,
+      },
+      logger,
+      (reason) => metrics.apiRefusals.inc({ reason }),
     );
   } catch (err) {
     registry.close();

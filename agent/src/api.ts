@@ -1,9 +1,7 @@
-import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import { TetherError, ValidationError, routeKey, type Route } from '@tether/shared';
+import { defineRoute, routeKey, type NodeRoute, type Route, type RouteRecord } from '@tether/shared';
+import type { LocalAccess } from './api/local-access.js';
 import { ServiceInputSchema, type ServiceInput } from './config-schema.js';
-import type { AgentLogger } from './logger.js';
-import { ReportTooLargeError } from './reports/outbox-errors.js';
 import type { Accepted, NewReport, OutboxStats } from './reports/outbox-types.js';
 import { MAX_REQUEST_BYTES, parseReportBody, parseStream } from './reports/report-input.js';
 import type { ServiceView } from './service-registry.js';
@@ -38,84 +36,111 @@ export interface ApiBackend {
   metrics(): Promise<{ body: string; contentType: string }>;
 }
 
-const STATUS_BY_CODE: Record<string, 400 | 401 | 403 | 404 | 409 | 413 | 504 | 507> = {
-  invalid_request: 400,
-  unauthorized: 401,
-  forbidden: 403,
-  not_found: 404,
-  route_not_found: 404,
-  conflict: 409,
-  timeout: 504,
-  too_large: 413,
-  outbox_full: 507,
-};
+/** One route of the agent's local API. */
+export type LocalRoute = RouteRecord<LocalAccess>;
 
-/** The agent's localhost API (hono): local services, known routes, status, liveness and Prometheus metrics. */
-export function createApi(backend: ApiBackend, logger: AgentLogger): Hono {
-  const app = new Hono();
+const AcceptedSchema = z.object({
+  stream: z.string(),
+  accepted: z.number().int(),
+  firstSeq: z.number().int(),
+  lastSeq: z.number().int(),
+});
 
-  app.get('/healthz', (c) => c.json({ ok: true }));
-  app.get('/metrics', async (c) => {
-    const { body, contentType } = await backend.metrics();
-    return c.body(body, 200, { 'content-type': contentType });
-  });
-  app.get('/v1/status', (c) => c.json(backend.status()));
-  app.get('/v1/routes', (c) =>
-    c.json({ routes: backend.listRoutes().map((r) => ({ key: routeKey(r), ...r })) }),
-  );
-  app.get('/v1/services', (c) => c.json({ services: backend.listServices() }));
-
-  app.post('/v1/services', async (c) => {
-    const input = parseBody(ServiceInputSchema, await readJson(c));
-    return c.json(await backend.addService(input), 201);
-  });
-
-  app.delete('/v1/services/:name', async (c) => {
-    await backend.removeService(c.req.param('name'), c.req.query('url'));
-    return c.body(null, 204);
-  });
-
-  // 202 only once the reports are committed (fsynced) in the outbox.
-  app.post('/v1/reports/:stream', async (c) => {
-    const stream = parseStream(c.req.param('stream'));
-    const length = Number(c.req.header('content-length') ?? 0);
-    if (length > MAX_REQUEST_BYTES)
-      throw new ReportTooLargeError(`body of ${length} bytes exceeds ${MAX_REQUEST_BYTES}`);
-    const body = Buffer.from(await c.req.arrayBuffer());
-    const reports = parseReportBody(c.req.header('content-type'), body);
-    const accepted = await backend.acceptReports(stream, reports);
-    return c.json(
-      { stream, accepted: reports.length, firstSeq: accepted.first, lastSeq: accepted.last },
-      202,
-    );
-  });
-
-  app.notFound((c) =>
-    c.json({ error: { code: 'not_found', message: `no such endpoint: ${c.req.method} ${c.req.path}` } }, 404),
-  );
-
-  app.onError((err, c) => {
-    if (err instanceof TetherError) {
-      const status = STATUS_BY_CODE[err.code] ?? 500;
-      return c.json({ error: { code: err.code, message: err.message } }, status);
-    }
-    logger.error({ err: err.message, path: c.req.path }, 'API request failed');
-    return c.json({ error: { code: 'internal', message: 'internal error' } }, 500);
-  });
-
-  return app;
-}
-
-async function readJson(c: Context): Promise<unknown> {
-  try {
-    return await c.req.json();
-  } catch (err) {
-    throw new ValidationError(`request body is not JSON: ${(err as Error).message}`);
-  }
-}
-
-function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
-  const parsed = schema.safeParse(body);
-  if (!parsed.success) throw new ValidationError(z.prettifyError(parsed.error));
-  return parsed.data;
+/**
+ * The agent's local API, one record per route: liveness (public), Prometheus metrics, status, routes, local
+ * services, reports into the outbox, and `/call` through the hub (the `proxy`, on plain node:http streams). Every
+ * route but `/healthz` is `local`: it needs the API token when one is set.
+ */
+export function apiRoutes(backend: ApiBackend, proxy: NodeRoute<LocalAccess>['handle']): LocalRoute[] {
+  const common = { access: 'local', tag: 'agent', responses: {} } as const;
+  return [
+    defineRoute({
+      ...common,
+      method: 'get',
+      path: '/healthz',
+      access: 'public',
+      summary: 'Liveness',
+      handle: (c) => c.json({ ok: true }),
+    }),
+    defineRoute({
+      ...common,
+      method: 'get',
+      path: '/metrics',
+      summary: 'Prometheus metrics',
+      handle: async (c) => {
+        const { body, contentType } = await backend.metrics();
+        return c.body(body, 200, { 'content-type': contentType });
+      },
+    }),
+    defineRoute({
+      ...common,
+      method: 'get',
+      path: '/v1/status',
+      summary: 'Status',
+      handle: (c) => c.json(backend.status()),
+    }),
+    defineRoute({
+      ...common,
+      method: 'get',
+      path: '/v1/routes',
+      summary: 'Every route the agent knows',
+      handle: (c) => c.json({ routes: backend.listRoutes().map((r) => ({ key: routeKey(r), ...r })) }),
+    }),
+    defineRoute({
+      ...common,
+      method: 'get',
+      path: '/v1/services',
+      summary: 'Local services',
+      handle: (c) => c.json({ services: backend.listServices() }),
+    }),
+    defineRoute({
+      ...common,
+      method: 'post',
+      path: '/v1/services',
+      summary: 'Add a local service (JSON only)',
+      body: ServiceInputSchema,
+      maxBodyBytes: 64 * 1024,
+      handle: async (c, { body }) => c.json(await backend.addService(body), 201),
+    }),
+    defineRoute({
+      ...common,
+      method: 'delete',
+      path: '/v1/services/:name',
+      summary: 'Remove a local service (every instance, or the one at ?url=)',
+      params: z.strictObject({ name: z.string() }),
+      query: z.strictObject({ url: z.string().optional() }),
+      handle: async (c, { params, query }) => {
+        await backend.removeService(params.name, query.url);
+        return c.body(null, 204);
+      },
+    }),
+    // 202 only once the reports are committed (fsynced) in the outbox.
+    defineRoute({
+      ...common,
+      method: 'post',
+      path: '/v1/reports/:stream',
+      summary: 'Store reports durably: JSON (one), NDJSON (one a line) or any bytes with their content type',
+      params: z.strictObject({ stream: z.string() }),
+      rawBody: { types: '*', maxBytes: MAX_REQUEST_BYTES },
+      responses: { 202: { description: 'committed', schema: AcceptedSchema } },
+      handle: async (c, { params, body }) => {
+        const stream = parseStream(params.stream);
+        // A rawBody route's body is the bytes the front door read, within maxBytes.
+        const reports = parseReportBody(c.req.header('content-type'), Buffer.from(body as Uint8Array));
+        const accepted = await backend.acceptReports(stream, reports);
+        return c.json(
+          { stream, accepted: reports.length, firstSeq: accepted.first, lastSeq: accepted.last },
+          202,
+        );
+      },
+    }),
+    {
+      ...common,
+      serve: 'node',
+      method: 'all',
+      path: '/call/:service/*',
+      summary: 'Call a service through the hub, as this agent',
+      handle: proxy,
+    },
+  ];
 }

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { ensurePrivateDir } from '@tether/shared';
 
-/** Creates a state directory readable by its owner only (0700). */
+/** Makes the state directory readable by its owner only (0700): created so, or tightened (ensurePrivateDir). */
 export async function ensureStateDir(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  ensurePrivateDir(dir, 'state dir');
 }
 
 /** Writes a file atomically: a temporary sibling, fsync'd, then renamed over the target (mode 0600). */

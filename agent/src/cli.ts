@@ -49,6 +49,22 @@ export async function main(argv: string[]): Promise<void> {
       `local API port, 0 picks one and prints {"api":port} (default ${CONFIG_DEFAULTS.apiPort}) [env TETHER_API_PORT]`,
     )
     .option('--api-host <host>', `local API host (default ${CONFIG_DEFAULTS.apiHost}) [env TETHER_API_HOST]`)
+    .option(
+      '--api-token <token>',
+      'require Authorization: Bearer <token> on the local API (all but /healthz) [env TETHER_API_TOKEN]',
+    )
+    .option(
+      '--api-allow-origin <origin>',
+      'a web origin whose pages may call the local API, repeatable (default none) [env TETHER_API_ALLOW_ORIGINS]',
+      collect,
+      [],
+    )
+    .option(
+      '--api-allow-host <name>',
+      'a Host name the local API answers besides loopback, repeatable [env TETHER_API_ALLOW_HOSTS]',
+      collect,
+      [],
+    )
     .option('--state-dir <dir>', 'state directory (default ./.tether/<id>) [env TETHER_STATE_DIR]')
     .option('--config <file>', 'JSON or YAML config file [env TETHER_CONFIG]')
     .option('--ca-file <file>', 'verify the control plane against this CA (PEM) [env TETHER_CA_FILE]')
@@ -113,8 +129,12 @@ export async function main(argv: string[]): Promise<void> {
     .command('report <stream>')
     .description('read NDJSON reports from stdin and post them to the local agent API (202: durable)')
     .option('--api <url>', 'the agent API (default http://127.0.0.1:7070) [env TETHER_API]')
-    .action(async (stream: string, flags: { api?: string }) => {
-      process.exitCode = await reportFromStdin(stream, flags.api ?? process.env.TETHER_API ?? DEFAULT_API);
+    .option('--api-token <token>', "the agent API's token, when it has one [env TETHER_API_TOKEN]")
+    .action(async (stream: string, flags: { api?: string; apiToken?: string }) => {
+      process.exitCode = await reportFromStdin(stream, {
+        url: flags.api ?? process.env.TETHER_API ?? DEFAULT_API,
+        token: flags.apiToken ?? process.env.TETHER_API_TOKEN,
+      });
     });
 
   try {

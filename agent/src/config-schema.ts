@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ApiFileSchema, type ApiSettings } from './api/api-settings.js';
 import {
   AdvertiseStrategySchema,
   AgentIdSchema,
@@ -62,12 +63,7 @@ export const ConfigFileSchema = z.strictObject({
   site: SiteSchema.optional(),
   labels: LabelsSchema.optional(),
   services: z.array(ServiceInputSchema).max(1000).optional(),
-  api: z
-    .strictObject({
-      port: z.number().int().min(0).max(65535).optional(),
-      host: z.string().min(1).optional(),
-    })
-    .optional(),
+  api: ApiFileSchema.optional(),
   stateDir: z.string().min(1).optional(),
   digestInterval: DurationInputSchema.optional(),
   logLevel: z.enum(LOG_LEVELS).optional(),
@@ -130,7 +126,7 @@ export interface AgentConfig {
   site: string;
   labels: Labels;
   services: ServiceSpec[];
-  api: { port: number; host: string };
+  api: ApiSettings;
   stateDir: string;
   digestIntervalMs: number;
   logLevel: LogLevel;

@@ -12,6 +12,9 @@ export interface CliFlags {
   service?: string[];
   apiPort?: string;
   apiHost?: string;
+  apiToken?: string;
+  apiAllowOrigin?: string[];
+  apiAllowHost?: string[];
   stateDir?: string;
   config?: string;
   digestInterval?: string;

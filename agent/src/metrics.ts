@@ -51,6 +51,8 @@ export class AgentMetrics {
   readonly calls: Counter<'direction' | 'service' | 'status'>;
   /** Call durations by direction, service and HTTP status. */
   readonly callDuration: Histogram<'direction' | 'service' | 'status'>;
+  /** Local API requests refused before any route ran: `screen` (Host, Origin) or `token`. */
+  readonly apiRefusals: Counter<'reason'>;
 
   constructor(sources: AgentMetricsSources) {
     const registers = [this.registry];
@@ -155,6 +157,12 @@ export class AgentMetrics {
       collect() {
         this.set(sources.tunnel().queued);
       },
+    });
+    this.apiRefusals = new Counter({
+      name: 'tether_agent_api_refusals_total',
+      help: 'Local API requests refused: screen = a Host or Origin not allowed (cross-site, DNS rebinding), token',
+      labelNames: ['reason'],
+      registers,
     });
     this.reportsAccepted = new Counter({
       name: 'tether_agent_reports_accepted_total',

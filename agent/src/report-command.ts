@@ -5,13 +5,27 @@ export const DEFAULT_API = 'http://127.0.0.1:7070';
 /** Lines per POST: large inputs go in several requests, each durable before the next. */
 const LINES_PER_REQUEST = 1000;
 
-async function post(api: string, stream: string, lines: string[]): Promise<string | undefined> {
-  const url = `${api.replace(/\/+$/, '')}/v1/reports/${encodeURIComponent(stream)}`;
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-ndjson' },
-    body: `${lines.join('\n')}\n`,
-  });
+/** Where the agent API is and its token, if it needs one. */
+export interface AgentApi {
+  url: string;
+  token?: string | undefined;
+}
+
+async function post(api: AgentApi, stream: string, lines: string[]): Promise<string | undefined> {
+  const url = `${api.url.replace(/\/+$/, '')}/v1/reports/${encodeURIComponent(stream)}`;
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-ndjson',
+        ...(api.token ? { authorization: `Bearer ${api.token}` } : {}),
+      },
+      body: `${lines.join('\n')}\n`,
+    });
+  } catch (err) {
+    return `no agent API is listening at ${api.url} (${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}): start \`tether-agent run\` or pass --api`;
+  }
   const text = await res.text();
   if (res.status === 202) return undefined;
   return `${res.status} ${text}`;
@@ -24,7 +38,7 @@ async function post(api: string, stream: string, lines: string[]): Promise<strin
  */
 export async function reportFromStdin(
   stream: string,
-  api: string,
+  api: AgentApi,
   input: NodeJS.ReadableStream = process.stdin,
   out: NodeJS.WritableStream = process.stdout,
 ): Promise<number> {

@@ -9,6 +9,7 @@ import {
   parseDuration,
   type Labels,
 } from '@tether/shared';
+import { resolveApiSettings } from './api/api-settings.js';
 import { ConfigError } from './config-error.js';
 import {
   DurationInputSchema,
@@ -88,12 +89,6 @@ export function resolveConfig({
     },
     'labels (--label)',
   );
-  const apiPortText = pick(flags.apiPort, 'TETHER_API_PORT', file.api?.port);
-  const apiPort =
-    apiPortText === undefined
-      ? CONFIG_DEFAULTS.apiPort
-      : check(z.coerce.number().int().min(0).max(65535), apiPortText, 'API port (--api-port)');
-  const apiHost = String(pick(flags.apiHost, 'TETHER_API_HOST', file.api?.host) ?? CONFIG_DEFAULTS.apiHost);
   const stateDir = path.resolve(
     cwd,
     String(pick(flags.stateDir, 'TETHER_STATE_DIR', file.stateDir) ?? path.join('.tether', id)),
@@ -149,7 +144,7 @@ export function resolveConfig({
     site,
     labels,
     services: mergeServices(flags, env, file),
-    api: { port: apiPort, host: apiHost },
+    api: resolveApiSettings(flags, env, file),
     stateDir,
     digestIntervalMs,
     logLevel,

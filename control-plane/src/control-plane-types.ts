@@ -1,6 +1,7 @@
 import type { Aedes } from 'aedes';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Hono } from 'hono';
+import type { ApiRoute } from './http/routes/api-route.js';
 import type { CentralService, Clock, ServicePolicy } from '@tether/shared';
 import type { AuditLog } from './audit/audit-log.js';
 import type { TokenStore } from './auth/token-store.js';
@@ -83,7 +84,9 @@ export interface ControlPlane {
   tokens: TokenStore;
   /** The file holding the admin token created at this start, if one was. */
   bootstrapTokenFile: string | undefined;
-  /** The HTTP API (hono): its `routes` are what the OpenAPI document must cover. */
+  /** The HTTP port's route table: every route's method, path, access, schemas and handler. */
+  routes: readonly ApiRoute[];
+  /** The hono app serving the table's `serve: 'hono'` routes. */
   app: Hono;
   /** Closes listeners, broker and database. Idempotent. */
   close(): Promise<void>;

@@ -1,11 +1,12 @@
 import { join } from 'node:path';
-import { systemClock } from '@tether/shared';
+import { requestId } from 'hono/request-id';
+import { createFrontDoor, createRoutedApp, ensurePrivateDir, systemClock } from '@tether/shared';
 import { AedesTransport } from './aedes-transport.js';
 import { startAgentIngress } from './agent-ingress.js';
 import { AuditLog } from './audit/audit-log.js';
 import { ensureBootstrapToken } from './auth/bootstrap-token.js';
+import type { Access } from './auth/access-policy.js';
 import { RequestAuth } from './auth/request-auth.js';
-import { requestActor } from './auth/token-routes.js';
 import { TokenSockets } from './auth/token-sockets.js';
 import { TokenStore } from './auth/token-store.js';
 import { brokerLimits } from './broker/limits.js';
@@ -20,7 +21,9 @@ import { openDatabase } from './db/open-database.js';
 import { Distribution } from './distribution.js';
 import { EventBus } from './event-bus.js';
 import { EventLog } from './event-log.js';
-import { createApp } from './http/app.js';
+import { apiRouteTable } from './http/route-table.js';
+import { requestLog } from './http/request-log.js';
+import { WebSocketEndpoints } from './http/websockets.js';
 import { Liveness } from './liveness.js';
 import { createLogger } from './logger.js';
 import { Metrics } from './metrics.js';
@@ -47,6 +50,7 @@ export type { ControlPlane, ControlPlaneOptions, ControlPlanePorts } from './con
 export async function startControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
   const logger = options.logger ?? createLogger(options.logLevel);
   const clock = options.clock ?? systemClock;
+  ensurePrivateDir(options.dataDir);
   const db = openDatabase(join(options.dataDir, 'tether.db'));
   const table = new SqliteRouteTable(db);
   const agents = new AgentStore(db);
@@ -167,44 +171,6 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   }
   const fingerprint = options.tls ? certificateFingerprint(options.tls.cert) : undefined;
   const ports: ControlPlanePorts = { http: 0 };
-  const app = createApp({
-    table,
-    agents,
-    services,
-    centralServices,
-    policies,
-    health,
-    metrics,
-    logger,
-    clock,
-    reports,
-    tokens,
-    audit,
-    auth,
-    revocations,
-    tokenSockets,
-    bus,
-    telemetry,
-    events,
-    site,
-    enrollment: {
-      db,
-      agents,
-      rotation,
-      audit,
-      actorOf: (c) => requestActor(c, auth),
-      logger,
-      clock,
-      fingerprint,
-      mqttUrls: (host) =>
-        options.publicMqttUrls?.length
-          ? options.publicMqttUrls
-          : defaultMqttUrls(host, { ...ports, secure: options.tls !== undefined }),
-      claims: cluster?.claims,
-    },
-    isReady: () => ready && db.open && !broker.closed,
-    notReadyReason: () => cluster?.notReadyReason(),
-  });
   const calls = await startCalls({
     transport,
     agents,
@@ -220,17 +186,56 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     callerOf: (req) => `central:${auth.principalOf(req)?.name ?? 'anonymous'}`,
     holdWithToken: (req, end) => tokenSockets.hold(auth.principalOf(req)?.id, end),
   });
+  const sockets = new WebSocketEndpoints(tokenSockets, (req) => auth.principalOf(req));
+  const api = apiRouteTable({
+    table,
+    agents,
+    services,
+    centralServices,
+    policies,
+    health,
+    metrics,
+    logger,
+    clock,
+    reports,
+    feed,
+    tokens,
+    audit,
+    auth,
+    revocations,
+    rotation,
+    tokenSockets,
+    bus,
+    telemetry,
+    events,
+    site,
+    sockets,
+    guard,
+    maxPacketBytes: limits.maxPacketBytes,
+    gateway: calls.gateway,
+    db,
+    fingerprint,
+    mqttUrls: (host) =>
+      options.publicMqttUrls?.length
+        ? options.publicMqttUrls
+        : defaultMqttUrls(host, { ...ports, secure: options.tls !== undefined }),
+    claims: cluster?.claims,
+    isReady: () => ready && db.open && !broker.closed,
+    notReadyReason: () => cluster?.notReadyReason(),
+  });
+  const authorize = (req: Parameters<RequestAuth['authorize']>[0], access: Access) =>
+    auth.authorize(req, access);
+  const app = createRoutedApp(api.routes, {
+    authorize,
+    onInternalError: (err, c) =>
+      logger.error({ err, reqId: c.get('requestId'), path: c.req.path }, 'request failed'),
+    middleware: [requestId({ limitLength: 64 }), requestLog(logger, metrics)],
+  });
   const listeners = createListeners({
     options,
     guard,
-    auth,
-    tokenSockets,
-    gateway: calls.gateway,
-    app,
-    bus,
-    logger,
-    feed,
-    limits,
+    frontDoor: createFrontDoor({ routes: api.routes, app, authorize }),
+    sockets,
   });
   const stats = new StatsTicker({
     bus,
@@ -240,7 +245,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     calls: () => callStats.drain(),
     reports: () => reportTicks.drain(),
     tunnels: () => calls.tunnels.figures(),
-    hasViewers: () => listeners.eventViewers() > 0,
+    hasViewers: () => api.eventViewers() > 0,
     ...(options.statsIntervalMs === undefined ? {} : { intervalMs: options.statsIntervalMs }),
   });
 
@@ -288,6 +293,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       audit,
       tokens,
       bootstrapTokenFile,
+      routes: api.routes,
       app,
       close,
     };

@@ -18,5 +18,6 @@ export type { RoutePicker, CallerInfo, CallOutcome } from './calls/route-picker.
 export { FirstActiveRoutePicker } from './calls/first-active-route-picker.js';
 export { parseSize } from './calls/parse-size.js';
 export { openApiDocument, openApiPath } from './http/openapi.js';
-export { OPERATIONS, type Operation } from './http/openapi-operations.js';
+export type { ApiRoute } from './http/routes/api-route.js';
+export { DASHBOARD_PAGES, type DashboardPage } from './http/dashboard-pages.js';
 export * from './http/api-schemas.js';

@@ -1,7 +1,7 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TunnelResponse } from '@tether/shared';
+import { parseRequestTarget, type TunnelResponse } from '@tether/shared';
 import type { CallRouter } from '../src/calls/call-router.js';
 import { createGateway, LONG_CALL_MS } from '../src/calls/gateway.js';
 import { silentLogger } from './helpers.js';
@@ -46,7 +46,7 @@ describe('gateway: long calls held with their token', () => {
       return () => void hold.released++;
     },
   });
-  const server = http.createServer((req, res) => void (gateway(req, res) || res.writeHead(404).end()));
+  const server = http.createServer((req, res) => gateway(req, res, parseRequestTarget(req.url ?? '/')));
   let url = '';
   beforeAll(async () => {
     server.listen(0, '127.0.0.1');

@@ -30,7 +30,7 @@ describe('policy API', () => {
   const call = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${base}${path}`, {
       method,
-      headers: auth,
+      headers: body === undefined ? auth : { ...auth, 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
     });
     const text = await res.text();
@@ -75,7 +75,7 @@ describe('policy API', () => {
     expect((await call('PUT', '/api/v1/services/orders/policy', '{nope')).status).toBe(400);
     const bad = await call('PUT', '/api/v1/services/-bad/policy', {});
     expect(bad.status).toBe(400);
-    expect(JSON.stringify(bad.body)).toContain('service name');
+    expect(JSON.stringify(bad.body)).toContain('path parameter: name');
   });
 
   it('GET 404s for a service with no route and no policy; DELETE policy returns to 404', async () => {

@@ -12,8 +12,8 @@ import {
   type ServicePolicy,
   type ServicePolicyInput,
 } from '@tether/shared';
+import { errorStatus } from '@tether/shared';
 import type { CallerInfo } from '../src/calls/route-picker.js';
-import { statusOf } from '../src/http/error-handler.js';
 import { PolicyRoutePicker } from '../src/policy/policy-route-picker.js';
 
 function r(origin: string, site: string, overrides: Partial<Route> = {}): Route {
@@ -123,9 +123,9 @@ describe('PolicyRoutePicker', () => {
   });
 
   it('the API maps its errors: 403 forbidden, 503 for nothing usable', () => {
-    expect(statusOf(new ForbiddenError('x'))).toBe(403);
-    expect(statusOf(new NoHealthyInstanceError())).toBe(503);
-    expect(statusOf(new AgentOfflineError())).toBe(503);
+    expect(errorStatus(new ForbiddenError('x'))).toBe(403);
+    expect(errorStatus(new NoHealthyInstanceError())).toBe(503);
+    expect(errorStatus(new AgentOfflineError())).toBe(503);
   });
   it('a cancelled call (the caller went away) is no failure: it never ejects and it frees a half-open trial', () => {
     const { picker, health, fail, advance, now } = setup([primary, standby], tiers);

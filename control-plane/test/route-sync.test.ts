@@ -170,7 +170,7 @@ describe('route sync over real MQTT', () => {
   it('pushes a delta when central services change, and marks routes stale on disconnect', async () => {
     const res = await fetch(`http://127.0.0.1:${cp.ports.http}/api/v1/services`, {
       method: 'POST',
-      headers: adminAuth(dir),
+      headers: { ...adminAuth(dir), 'content-type': 'application/json' },
       body: JSON.stringify({
         name: 'ledger',
         url: 'http://central:81',

@@ -128,3 +128,10 @@ export class UpstreamError extends TetherError {
     this.status = options?.status ?? 502;
   }
 }
+
+/** A request body of a content type the endpoint does not take (HTTP 415). */
+export class UnsupportedMediaTypeError extends TetherError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('unsupported_media_type', message, options);
+  }
+}

@@ -1,4 +1,5 @@
 export * from './errors.js';
+export * from './error-status.js';
 export * from './ids.js';
 export * from './route.js';
 export * from './route-table.js';
@@ -17,6 +18,8 @@ export * from './enrollment.js';
 export * from './transport.js';
 export * from './clock.js';
 export * from './parse.js';
+export * from './private-dir.js';
+export * from './zod-issues.js';
 export * from './selection/index.js';
 export * from './tunnel/index.js';
 export * from './reports.js';

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root. */
@@ -39,12 +39,13 @@ export interface Proc {
 function spawnTracked(
   args: string[],
   env: Record<string, string>,
-): ChildProcessByStdio<null, Readable, Readable> {
+  stdin = false,
+): ChildProcessByStdio<Writable | null, Readable, Readable> {
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+    stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+  }) as ChildProcessByStdio<Writable | null, Readable, Readable>;
   running.add(child);
   return child;
 }
@@ -101,13 +102,15 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs `node <args>` to completion (bounded by `timeoutMs`) and returns its exit code and output. */
+/** Runs `node <args>` to completion (bounded by `timeoutMs`, fed `input` on stdin) and returns its exit code and output. */
 export function runNode(
   args: string[],
   env: Record<string, string> = {},
   timeoutMs = 20_000,
+  input?: string,
 ): Promise<RunResult> {
-  const child = spawnTracked(args, env);
+  const child = spawnTracked(args, env, input !== undefined);
+  if (input !== undefined) child.stdin?.end(input);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

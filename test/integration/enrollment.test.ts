@@ -129,7 +129,7 @@ describe('enrollment and credential rotation', () => {
   });
 
   it('refuses a reused, an expired and a forged grant with a clear error, changing nothing', async () => {
-    const { grant } = await grantCreate(dataDir, '--ttl', '1s');
+    const { grant } = await grantCreate(dataDir, '--ttl', '5m');
     const first = await enroll(cp, grant, join(tempDir('tether-agent-reuse-'), 's'));
     expect(first.code, first.stderr).toBe(0);
     const again = await enroll(cp, grant, join(tempDir('tether-agent-reuse-'), 's'));

@@ -6,11 +6,12 @@ import {
   forwardableHeaders,
   limitBody,
   nextHops,
-  parseCallUrl,
+  callTarget,
   PayloadTooLargeError,
   sendCallError,
   writeCallResponse,
   TETHER_HEADERS,
+  type RequestTarget,
   type TunnelEndpoint,
 } from '@tether/shared';
 
@@ -27,8 +28,8 @@ export interface LocalProxyDeps {
 /** The status a call the caller abandoned is counted with (as nginx logs it). */
 const CLIENT_CLOSED_STATUS = 499;
 
-/** A node:http handler that takes `/call/...` requests and says whether it did. */
-export type LocalProxy = (req: IncomingMessage, res: ServerResponse) => boolean;
+/** The node:http handler of `/call/...` requests, given the canonical target that was authorised. */
+export type LocalProxy = (req: IncomingMessage, res: ServerResponse, target: RequestTarget) => void;
 
 /**
  * `ANY /call/<service>/<path...>` on the agent's API port: sends the call up the tunnel (the hub routes it) and
@@ -36,9 +37,8 @@ export type LocalProxy = (req: IncomingMessage, res: ServerResponse) => boolean;
  */
 export function createLocalProxy(deps: LocalProxyDeps): LocalProxy {
   const max = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  return (req, res) => {
-    const parts = req.url === undefined ? undefined : parseCallUrl(req.url);
-    if (!parts) return false;
+  return (req, res, target) => {
+    const parts = callTarget(target);
     const ac = new AbortController();
     const done = deps.observe?.(parts.service);
     res.once('close', () => {
@@ -71,6 +71,5 @@ export function createLocalProxy(deps: LocalProxyDeps): LocalProxy {
         sendCallError(req, res, err);
       }
     })();
-    return true;
   };
 }

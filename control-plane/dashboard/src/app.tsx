@@ -10,21 +10,29 @@ import { Reports } from './pages/reports.js';
 import { ServiceDetail } from './pages/service-detail.js';
 import { Services } from './pages/services.js';
 import { Topology } from './pages/topology.js';
+import { DASHBOARD_PAGES, type DashboardPage } from '../../src/http/dashboard-pages.js';
 import { Link, match, path } from './router.js';
 import { checkSession, session, signOut } from './session.js';
 import { live, startLive } from './store.js';
 
+/** One component per page the server serves (DASHBOARD_PAGES): a page missing here is a type error. */
+const PAGES: Record<DashboardPage, (params: Record<string, string>) => JSX.Element> = {
+  '/': () => <Overview />,
+  '/topology': () => <Topology />,
+  '/agents': () => <Agents />,
+  '/agents/:id': (p) => <AgentDetail id={p.id!} />,
+  '/services': () => <Services />,
+  '/services/:name': (p) => <ServiceDetail name={p.name!} />,
+  '/reports': () => <Reports />,
+  '/api': () => <ApiReference />,
+};
+
 function Page(): JSX.Element {
-  const p = path.value;
-  let params: Record<string, string> | null;
-  if (p === '/' || p === '') return <Overview />;
-  if (p === '/topology') return <Topology />;
-  if (p === '/agents') return <Agents />;
-  if ((params = match('/agents/:id', p))) return <AgentDetail id={params.id!} />;
-  if (p === '/services') return <Services />;
-  if ((params = match('/services/:name', p))) return <ServiceDetail name={params.name!} />;
-  if (p === '/reports') return <Reports />;
-  if (p === '/api') return <ApiReference />;
+  const p = path.value === '' ? '/' : path.value;
+  for (const page of DASHBOARD_PAGES) {
+    const params = match(page, p);
+    if (params) return PAGES[page](params);
+  }
   return (
     <div class="page">
       <p class="empty">No page at {p}.</p>

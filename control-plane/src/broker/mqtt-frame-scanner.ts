@@ -27,9 +27,22 @@ export class MqttFrameScanner {
   #remaining = 0;
   #preConnectBytes = 0;
   #authenticated = false;
+  readonly #countsStream: boolean;
 
-  constructor(limits: FrameScanLimits) {
+  /**
+   * `preConnect: 'transport'` counts the pre-authentication bytes given to `transportBytes` (a WebSocket's raw
+   * socket, framing included) instead of the scanned MQTT bytes.
+   */
+  constructor(limits: FrameScanLimits, options: { preConnect?: 'stream' | 'transport' } = {}) {
     this.#limits = limits;
+    this.#countsStream = (options.preConnect ?? 'stream') === 'stream';
+  }
+
+  /** Counts `n` bytes read from the transport under the stream; the pre-authentication limit they break, if any. */
+  transportBytes(n: number): FrameViolation | undefined {
+    if (this.#authenticated) return undefined;
+    this.#preConnectBytes += n;
+    return this.#preConnectBytes > this.#limits.maxPreConnectBytes ? 'pre_connect_bytes' : undefined;
   }
 
   /** The connection is authenticated: the pre-CONNECT byte limit no longer applies. */
@@ -39,9 +52,9 @@ export class MqttFrameScanner {
 
   /** Scans the next chunk; returns the first limit it breaks, or undefined. */
   scan(chunk: Uint8Array): FrameViolation | undefined {
-    if (!this.#authenticated) {
-      this.#preConnectBytes += chunk.byteLength;
-      if (this.#preConnectBytes > this.#limits.maxPreConnectBytes) return 'pre_connect_bytes';
+    if (this.#countsStream) {
+      const violation = this.transportBytes(chunk.byteLength);
+      if (violation) return violation;
     }
     let i = 0;
     while (i < chunk.byteLength) {

@@ -6,7 +6,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { BrokerLimits } from './limits.js';
-import { MqttFrameScanner } from './mqtt-frame-scanner.js';
+import { MqttFrameScanner, type FrameViolation } from './mqtt-frame-scanner.js';
 import { ConnectionAdmission } from './connection-admission.js';
 
 /** What the socket guard needs. */
@@ -43,7 +43,10 @@ export class SocketGuard {
     return this.#sources.get(conn);
   }
 
-  /** Applies the guards and hands the socket to aedes (or destroys it). `req`: the HTTP upgrade of a WebSocket. */
+  /**
+   * Applies the guards and hands the socket to aedes (or destroys it). `req`: the HTTP upgrade of a WebSocket,
+   * whose raw socket's bytes (WebSocket framing included) count against the pre-authentication limit.
+   */
   guardSocket(socket: Duplex, req?: IncomingMessage): void {
     const { broker, limits, metrics, logger } = this.#d;
     const source =
@@ -60,15 +63,12 @@ export class SocketGuard {
       return;
     }
     this.#sources.set(socket, source);
-    const scanner = new MqttFrameScanner(limits);
+    const scanner = new MqttFrameScanner(limits, { preConnect: req ? 'transport' : 'stream' });
     this.#scanners.set(socket, scanner);
     broker.handle(socket, req);
-    // Added after aedes's 'readable' listener, 'data' does not switch the stream to flowing mode: it fires for
-    // every chunk aedes reads, before aedes parses it.
-    const onData = (chunk: Buffer): void => {
-      const violation = scanner.scan(chunk);
-      if (!violation) return;
+    const close = (violation: FrameViolation): void => {
       socket.off('data', onData);
+      req?.socket.off('data', onRaw);
       metrics.socketRefusals.inc({ reason: violation });
       const client = (socket as { client?: { id?: string | null } }).client;
       logger.warn(
@@ -76,7 +76,20 @@ export class SocketGuard {
         'mqtt connection closed by a limit',
       );
       socket.destroy();
+      req?.socket.destroy();
+    };
+    // Added after aedes's 'readable' listener, 'data' does not switch the stream to flowing mode: it fires for
+    // every chunk aedes reads, before aedes parses it.
+    const onData = (chunk: Buffer): void => {
+      const violation = scanner.scan(chunk);
+      if (violation) close(violation);
+    };
+    // Under a WebSocket the raw socket already flows (ws reads it): count its bytes until CONNECT succeeded.
+    const onRaw = (chunk: Buffer): void => {
+      const violation = scanner.transportBytes(chunk.byteLength);
+      if (violation) close(violation);
     };
     socket.on('data', onData);
+    req?.socket.on('data', onRaw);
   }
 }

@@ -4,7 +4,7 @@ import {
   callTimeoutMs,
   forwardableHeaders,
   nextHops,
-  parseCallUrl,
+  callTarget,
   PayloadTooLargeError,
   readRequestBody,
   sendCallError,
@@ -12,6 +12,7 @@ import {
   TETHER_HEADERS,
   type Clock,
   type PreparedBody,
+  type RequestTarget,
 } from '@tether/shared';
 import type { Logger } from '../logger.js';
 import type { CallRouter } from './call-router.js';
@@ -34,8 +35,8 @@ export interface GatewayDeps {
   holdWithToken?: (req: IncomingMessage, end: () => void) => () => void;
 }
 
-/** A node:http handler that takes `/call/...` requests and says whether it did. */
-export type CallGateway = (req: IncomingMessage, res: ServerResponse) => boolean;
+/** The node:http handler of `/call/...` requests, given the canonical target that was authorised. */
+export type CallGateway = (req: IncomingMessage, res: ServerResponse, target: RequestTarget) => void;
 
 /** True when the request carries a body (a length over 0 or a transfer-encoding). */
 function hasBody(req: IncomingMessage): boolean {
@@ -45,15 +46,14 @@ function hasBody(req: IncomingMessage): boolean {
 
 /**
  * The gateway for central clients: `ANY /call/<service>/<path...>` on the HTTP port, on plain node:http streams
- * in front of hono (bearer token checked before). Sets `x-tether-caller` to the token's identity
+ * in front of hono (the front door checked the bearer token and made the target canonical). Sets `x-tether-caller` to the token's identity
  * (`central:<token name>`; the client's own header is dropped), increments `x-tether-hops`, applies the body limit and
  * the `x-tether-timeout` deadline, and streams the response back as it arrives. A call still running after
  * LONG_CALL_MS is held with its token (`holdWithToken`): deleting the token ends it.
  */
 export function createGateway(deps: GatewayDeps): CallGateway {
-  return (req, res) => {
-    const parts = req.url === undefined ? undefined : parseCallUrl(req.url);
-    if (!parts) return false;
+  return (req, res, target) => {
+    const parts = callTarget(target);
     const ac = new AbortController();
     let release = (): void => undefined;
     const hold = deps.holdWithToken;
@@ -103,6 +103,5 @@ export function createGateway(deps: GatewayDeps): CallGateway {
         sendCallError(req, res, err);
       }
     })();
-    return true;
   };
 }

@@ -2,14 +2,13 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Context, Hono } from 'hono';
-import { notFoundHandler } from './error-handler.js';
+import type { Context } from 'hono';
+import { defineRoute } from '@tether/shared';
+import { DASHBOARD_PAGES } from './dashboard-pages.js';
+import type { ApiRoute } from './routes/api-route.js';
 
 /** Where `pnpm build` puts the dashboard: `dist/dashboard` of this package (from `src/http` or `dist/http`). */
 export const DASHBOARD_DIR = fileURLToPath(new URL('../../dist/dashboard/', import.meta.url));
-
-/** Paths that belong to the API and the gateway: never answered with the dashboard's page. */
-const RESERVED = ['/api/', '/call/', '/metrics', '/mqtt', '/healthz', '/readyz'];
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -77,24 +76,42 @@ function send(c: Context, asset: Asset): Response {
   return c.body(new Uint8Array(asset.body), 200, headers);
 }
 
+/** File paths served as they are (Vite's names); anything else in the build is not served. */
+const SERVABLE = /^\/[A-Za-z0-9._-]+(?:\/[A-Za-z0-9._-]+)*$/;
+
 /**
- * Serves the dashboard at `/`: built files with their content type (hashed assets cached for a year, the rest
- * revalidated by ETag), and `index.html` for any other GET that looks like a client route (no file extension),
- * so deep links work. API, gateway and metrics paths never get the page: their unknown paths stay JSON 404s.
- * Register it after every API route.
+ * The dashboard's routes (public: they hold no data; the page then asks for a token): `index.html` at each of
+ * DASHBOARD_PAGES (so deep links and reloads work), and each built file at its own path (hashed assets cached for a
+ * year, the rest revalidated by ETag). Nothing else: an unknown path is the API's JSON 404.
  */
-export function registerDashboard(app: Hono, assets: Map<string, Asset> = loadAssets()): void {
-  app.get('/*', (c) => {
-    const path = c.req.path;
-    if (RESERVED.some((p) => path === p.replace(/\/$/, '') || path.startsWith(p))) return notFoundHandler(c);
-    const file = assets.get(path);
-    if (file) return send(c, file);
-    if (extname(path) !== '') return notFoundHandler(c);
+export function dashboardRoutes(assets: Map<string, Asset> = loadAssets()): ApiRoute[] {
+  const page = (c: Context): Response => {
     const index = assets.get('/index.html');
     if (!index)
       return c.text('The dashboard is not built: run `pnpm build` (the API is at /api/v1).', 503, {
         'cache-control': 'no-store',
       });
     return send(c, index);
-  });
+  };
+  const common = {
+    method: 'get',
+    access: 'public',
+    tag: 'dashboard',
+    responses: {},
+    undocumented: true,
+  } as const;
+  const pages = DASHBOARD_PAGES.map((path) =>
+    defineRoute({ ...common, path, summary: `The dashboard's page ${path}`, handle: page }),
+  );
+  const files = [...assets]
+    .filter(([path]) => path !== '/index.html' && SERVABLE.test(path))
+    .map(([path, asset]) =>
+      defineRoute({
+        ...common,
+        path,
+        summary: `The dashboard's file ${path}`,
+        handle: (c) => send(c, asset),
+      }),
+    );
+  return [...pages, ...files];
 }

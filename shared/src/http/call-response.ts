@@ -1,11 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { TetherError } from '../errors.js';
-import { callErrorStatus } from '../tunnel/call-errors.js';
 import type { TunnelResponse } from '../tunnel/call-types.js';
 import { collectEarly, nextTurn, type NextTurn } from '../tunnel/early-body.js';
 import { MAX_CHUNK_BYTES } from '../tunnel/frame.js';
 import { headerRecord } from '../tunnel/http-headers.js';
 import { drained, mayHaveBody } from './drained.js';
+import { sendError } from './error-response.js';
 
 /**
  * Writes a call's response to the HTTP client: a short body that is complete goes out with the head in one write
@@ -42,21 +41,7 @@ export async function writeCallResponse(
   }
 }
 
-/** Answers a failed call with `{"error":{"code","message"}}` and its status (503 too_busy adds retry-after). */
+/** Answers a failed call with `{"error":{"code","message"}}` and its status (unknown errors: 502 bad_gateway). */
 export function sendCallError(req: IncomingMessage, res: ServerResponse, err: unknown): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const status = callErrorStatus(err);
-  const code = err instanceof TetherError ? err.code : 'bad_gateway';
-  const message = err instanceof TetherError ? err.message : 'call failed';
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (code === 'too_busy') headers['retry-after'] = '1';
-  if (!req.complete) {
-    // The request body was not read whole (413, early refusal): do not keep this connection.
-    headers.connection = 'close';
-    req.resume();
-  }
-  res.writeHead(status, headers).end(JSON.stringify({ error: { code, message } }));
+  sendError(req, res, err, 502);
 }

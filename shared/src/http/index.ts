@@ -3,3 +3,8 @@ export * from './drained.js';
 export * from './forward-http.js';
 export * from './call-response.js';
 export * from './read-ahead.js';
+export * from './request-target.js';
+export * from './error-response.js';
+export * from './route-record.js';
+export * from './routed-app.js';
+export * from './front-door.js';

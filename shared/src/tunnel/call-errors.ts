@@ -11,6 +11,7 @@ import {
   TunnelClosedError,
   UpstreamError,
 } from '../errors.js';
+import { errorStatus } from '../error-status.js';
 import type { ErrorHeader } from './frame.js';
 
 /** A cancellation the caller asked for (AbortSignal): carries the signal's reason as `cause`. */
@@ -20,25 +21,9 @@ export class CallCancelledError extends TetherError {
   }
 }
 
-const STATUS: Record<string, number> = {
-  invalid_request: 400,
-  forbidden: 403,
-  not_found: 404,
-  route_not_found: 404,
-  payload_too_large: 413,
-  no_healthy_instance: 503,
-  agent_offline: 503,
-  tunnel_closed: 503,
-  too_busy: 503,
-  timeout: 504,
-  too_many_hops: 508,
-};
-
-/** The HTTP status a call error maps to (docs/tunnel.md); unknown errors are 502. */
+/** The HTTP status a call error maps to (docs/tunnel.md; ERROR_STATUS); unknown errors are 502. */
 export function callErrorStatus(err: unknown): number {
-  if (err instanceof UpstreamError) return err.status;
-  if (err instanceof TetherError) return STATUS[err.code] ?? 502;
-  return 502;
+  return errorStatus(err, 502);
 }
 
 /** The ERROR frame header for an error (internal errors never leak their message). */

@@ -53,19 +53,6 @@ export function headerRecord(list: HeaderList): Record<string, string | string[]
   return out;
 }
 
-/** The parts of a `/call/<service>/<path...>?<query>` URL, or undefined when the URL is not a call. */
-export function parseCallUrl(url: string): { service: string; path: string; query: string } | undefined {
-  if (!url.startsWith('/call/')) return undefined;
-  const q = url.indexOf('?');
-  const pathname = q < 0 ? url : url.slice(0, q);
-  const query = q < 0 ? '' : url.slice(q + 1);
-  const rest = pathname.slice('/call/'.length);
-  const slash = rest.indexOf('/');
-  const service = slash < 0 ? rest : rest.slice(0, slash);
-  if (!service) return undefined;
-  return { service, path: slash < 0 ? '/' : rest.slice(slash), query };
-}
-
 /** The hop count after this proxy, from the incoming `x-tether-hops`; throws TooManyHopsError beyond MAX_HOPS. */
 export function nextHops(header: string | string[] | undefined): number {
   const raw = Array.isArray(header) ? header[0] : header;

@@ -1,14 +1,14 @@
 import type { Route, RouteTable } from '@tether/shared';
-import type { AgentIdentity } from './agent-status.js';
-import type { AgentStatusView, ApiBackend } from './api.js';
-import { redactUrl } from './control-plane-url.js';
-import type { AgentLogger } from './logger.js';
-import type { AgentMetrics } from './metrics.js';
-import type { MqttTransport } from './mqtt-transport.js';
-import type { Outbox } from './reports/outbox.js';
-import type { ServiceRegistry } from './service-registry.js';
-import { toServiceSpec } from './service-spec.js';
-import type { ServiceStore } from './service-store.js';
+import type { AgentIdentity } from '../agent-status.js';
+import type { AgentStatusView, ApiBackend } from '../api.js';
+import { redactUrl } from '../control-plane-url.js';
+import type { AgentLogger } from '../logger.js';
+import type { AgentMetrics } from '../metrics.js';
+import type { MqttTransport } from '../mqtt-transport.js';
+import type { Outbox } from '../reports/outbox.js';
+import type { ServiceRegistry } from '../service-registry.js';
+import { toServiceSpec } from '../service-spec.js';
+import type { ServiceStore } from '../service-store.js';
 
 /** The parts of a running agent its local API reaches. */
 export interface ApiBackendDeps {

@@ -1,6 +1,4 @@
-import type { Hono } from 'hono';
-import { ValidationError } from '@tether/shared';
-import { intParam, timeParam } from '../http/query-params.js';
+import { intParam, timeParam, ValidationError } from '@tether/shared';
 import { decodeCursor, encodeCursor } from '../reports/report-cursor.js';
 import {
   AUDIT_KINDS,
@@ -29,7 +27,7 @@ function auditView(r: AuditRecord): Record<string, unknown> {
 }
 
 /** Parses `?agent=&kind=&since=&limit=&cursor=`; throws a ValidationError naming the bad parameter. */
-export function parseAuditQuery(q: Record<string, string>): AuditQuery {
+export function parseAuditQuery(q: Partial<Record<string, string>>): AuditQuery {
   const limit = intParam(q.limit, 'limit') ?? AUDIT_PAGE.default;
   if (limit < 1 || limit > AUDIT_PAGE.max)
     throw new ValidationError(`invalid limit ${limit}: expected 1-${AUDIT_PAGE.max}`);
@@ -48,16 +46,16 @@ export function parseAuditQuery(q: Record<string, string>): AuditQuery {
   return query;
 }
 
-/** `GET /api/v1/audit?agent=&kind=&since=&limit=&cursor=` (admin): `{entries, nextCursor}`, oldest first. */
-export function registerAuditRoutes(app: Hono, deps: { audit: AuditLog }): void {
-  app.get('/api/v1/audit', (c) => {
-    const query = parseAuditQuery(c.req.query());
-    // Buffered (coalesced) events are written first, so the answer includes everything recorded until now.
-    deps.audit.flush();
-    const rows = deps.audit.list({ ...query, limit: query.limit + 1 });
-    const page = rows.slice(0, query.limit);
-    const last = page.at(-1);
-    const nextCursor = rows.length > query.limit && last ? encodeCursor(last.id, CURSOR_PREFIX) : null;
-    return c.json({ entries: page.map(auditView), nextCursor });
-  });
+/** A page of the audit log (`{entries, nextCursor}`, oldest first), including events still buffered. */
+export function auditPage(
+  audit: AuditLog,
+  query: AuditQuery,
+): { entries: unknown[]; nextCursor: string | null } {
+  // Buffered (coalesced) events are written first, so the answer includes everything recorded until now.
+  audit.flush();
+  const rows = audit.list({ ...query, limit: query.limit + 1 });
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  const nextCursor = rows.length > query.limit && last ? encodeCursor(last.id, CURSOR_PREFIX) : null;
+  return { entries: page.map(auditView), nextCursor };
 }

@@ -1,0 +1,143 @@
+import type { Context } from 'hono';
+import { z } from 'zod';
+import { defineRoute, NotFoundError, type Clock, type RouteTable } from '@tether/shared';
+import type { AgentTelemetry } from '../../agent-telemetry.js';
+import type { AuditLog } from '../../audit/audit-log.js';
+import type { UniqueClaims } from '../../cluster/unique-claims.js';
+import type { CredentialRotation } from '../../credentials/credential-rotation.js';
+import type { EventLog } from '../../event-log.js';
+import { registerAgentOnce } from '../../register-agent.js';
+import type { Revocations } from '../../revocation/revocations.js';
+import type { AgentStore } from '../../store/agent-store.js';
+import type { ServiceStore } from '../../store/service-store.js';
+import { AgentViewSchema, RegisteredAgentSchema, TimedEventSchema, TopologySchema } from '../api-schemas.js';
+import { topology } from '../topology.js';
+import { agentView } from '../views.js';
+import { BAD, error, json, list, MISSING, type ApiRoute } from './api-route.js';
+
+/** What the agent routes read and write. */
+export interface AgentRoutesDeps {
+  table: RouteTable;
+  agents: AgentStore;
+  services: ServiceStore;
+  telemetry: AgentTelemetry;
+  events: EventLog;
+  audit: AuditLog;
+  revocations: Revocations;
+  rotation: CredentialRotation;
+  clock: Clock;
+  /** The site stamped on central routes. */
+  site: string;
+  /** In a cluster: agent ids are claimed cluster-wide first (docs/cluster.md). */
+  claims?: UniqueClaims | undefined;
+  /** Who made a request, for the audit log (`token:<name>`). */
+  actor(c: Context): string;
+}
+
+const AgentParams = z.strictObject({ id: z.string() });
+
+/** Agents: list, one, its events, the topology (read); register, revoke, rotate (admin). */
+export function agentRoutes(deps: AgentRoutesDeps): ApiRoute[] {
+  const view = (agent: Parameters<typeof agentView>[0]) => agentView(agent, deps.table, deps.telemetry);
+  const known = (id: string) => {
+    const agent = deps.agents.get(id);
+    if (!agent) throw new NotFoundError(`agent "${id}" not found`);
+    return agent;
+  };
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/agents',
+      access: 'read',
+      tag: 'agents',
+      summary: 'Every agent with its status, site, strategy, version, routes and outbox',
+      responses: { 200: json('agents', list('agents', AgentViewSchema)) },
+      handle: (c) => c.json({ agents: deps.agents.list().map(view) }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/agents',
+      access: 'admin',
+      tag: 'agents',
+      summary: 'Register an agent; its secret is shown once',
+      body: z.strictObject({ id: z.string() }),
+      responses: { 201: json('registered', RegisteredAgentSchema), ...BAD, 409: error('the id exists') },
+      handle: async (c, { body }) => {
+        const audit = { log: deps.audit, actor: deps.actor(c) };
+        return c.json(
+          await registerAgentOnce(deps.agents, body.id, deps.clock.now(), audit, deps.claims),
+          201,
+        );
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/agents/:id',
+      access: 'read',
+      tag: 'agents',
+      summary: 'One agent',
+      params: AgentParams,
+      responses: { 200: json('the agent', AgentViewSchema), ...MISSING },
+      handle: (c, { params }) => c.json(view(known(params.id))),
+    }),
+    defineRoute({
+      method: 'delete',
+      path: '/api/v1/agents/:id',
+      access: 'admin',
+      tag: 'agents',
+      summary: 'Revoke the agent (admin): disconnected, refused from now on, its routes withdrawn',
+      params: AgentParams,
+      responses: {
+        200: json('revoked (again: the same answer)', z.object({ id: z.string(), revokedAt: z.string() })),
+        ...MISSING,
+      },
+      handle: (c, { params }) => {
+        const revoked = deps.revocations.revoke(params.id, deps.actor(c));
+        return c.json({ id: revoked.id, revokedAt: new Date(revoked.revokedAt).toISOString() });
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/agents/:id/events',
+      access: 'read',
+      tag: 'agents',
+      summary: "The agent's recent events (kept in memory, newest first)",
+      params: AgentParams,
+      responses: { 200: json('events', list('events', TimedEventSchema)), ...MISSING },
+      handle: (c, { params }) => {
+        known(params.id);
+        return c.json({ events: deps.events.recent(params.id) });
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/agents/:id/rotate',
+      access: 'admin',
+      tag: 'agents',
+      summary: "Rotate the agent's secret (admin); the agent picks it up without reconnecting",
+      params: AgentParams,
+      responses: {
+        202: json(
+          'rotation pending',
+          z.object({
+            id: z.string(),
+            rotation: z.string(),
+            requestedAt: z.string(),
+            pending: z.literal(true),
+          }),
+        ),
+        ...MISSING,
+      },
+      handle: (c, { params }) => c.json(deps.rotation.rotate(params.id, deps.actor(c)), 202),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/topology',
+      access: 'read',
+      tag: 'agents',
+      summary: 'The hub and its edges: what each edge shares and which central services it sees',
+      responses: { 200: json('topology', TopologySchema) },
+      handle: (c) => c.json(topology(deps)),
+    }),
+  ];
+}

@@ -1,0 +1,170 @@
+import type { Context } from 'hono';
+import { z } from 'zod';
+import {
+  CentralServiceSchema,
+  DEFAULT_POLICY,
+  defineRoute,
+  NotFoundError,
+  RouteStateSchema,
+  ServiceNameSchema,
+  ServicePolicySchema,
+  type Clock,
+  type RouteFilter,
+  type RouteTable,
+} from '@tether/shared';
+import type { AuditLog } from '../../audit/audit-log.js';
+import { keyed, type EventBus } from '../../event-bus.js';
+import type { PolicyStore } from '../../policy/policy-store.js';
+import { serviceDetail, type HealthSource } from '../../policy/service-detail.js';
+import type { CentralServices } from '../../services/central-services.js';
+import type { ServiceStore } from '../../store/service-store.js';
+import {
+  KeyedRouteSchema,
+  ServiceDetailSchema,
+  ServiceViewSchema,
+  StoredPolicySchema,
+} from '../api-schemas.js';
+import { serviceViews } from '../views.js';
+import { BAD, json, list, MISSING, type ApiRoute } from './api-route.js';
+
+/** What the route and service routes read and write. */
+export interface ServiceRoutesDeps {
+  table: RouteTable;
+  services: ServiceStore;
+  centralServices: CentralServices;
+  policies: PolicyStore;
+  /** Passive health of each instance (the route picker's). */
+  health: HealthSource;
+  audit: AuditLog;
+  bus: EventBus;
+  clock: Clock;
+  /** Who made a request, for the audit log (`token:<name>`). */
+  actor(c: Context): string;
+}
+
+const ServiceParams = z.strictObject({ name: ServiceNameSchema });
+
+const RoutesQuery = z.strictObject({
+  service: z.string().describe('service name').optional(),
+  agent: z.string().describe('origin agent id (or central)').optional(),
+  state: RouteStateSchema.describe('route state').optional(),
+});
+
+/** Routes and services: the route table, central services, each service's detail and selection policy. */
+export function serviceRoutes(deps: ServiceRoutesDeps): ApiRoute[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/routes',
+      access: 'read',
+      tag: 'routes',
+      summary: 'Every route, optionally filtered',
+      query: RoutesQuery,
+      responses: { 200: json('routes', list('routes', KeyedRouteSchema)), ...BAD },
+      handle: (c, { query }) => {
+        const filter: RouteFilter = {};
+        if (query.service) filter.service = query.service;
+        if (query.agent) filter.origin = query.agent;
+        if (query.state) filter.state = query.state;
+        return c.json({ routes: deps.table.list(filter).map(keyed) });
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/services',
+      access: 'read',
+      tag: 'services',
+      summary: 'Every service name with its central definition and instances',
+      responses: { 200: json('services', list('services', ServiceViewSchema)) },
+      handle: (c) => c.json({ services: serviceViews(deps.table, deps.services) }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/services',
+      access: 'admin',
+      tag: 'services',
+      summary: 'Add or replace a central service',
+      body: CentralServiceSchema,
+      responses: { 201: json('stored', CentralServiceSchema), ...BAD },
+      handle: async (c, { body }) => c.json(await deps.centralServices.add(body), 201),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/services/:name',
+      access: 'read',
+      tag: 'services',
+      summary: 'A service: effective policy, instances with health, calls in flight and latency',
+      params: ServiceParams,
+      responses: { 200: json('the service', ServiceDetailSchema), ...BAD, ...MISSING },
+      handle: (c, { params: { name } }) => {
+        const detail = serviceDetail(deps, name, deps.clock.now());
+        if (!detail) throw new NotFoundError(`service "${name}" not found: no route and no policy`);
+        return c.json(detail);
+      },
+    }),
+    defineRoute({
+      method: 'delete',
+      path: '/api/v1/services/:name',
+      access: 'admin',
+      tag: 'services',
+      summary: 'Remove a central service',
+      params: ServiceParams,
+      responses: { 204: { description: 'removed' }, ...BAD, ...MISSING },
+      handle: async (c, { params }) => {
+        await deps.centralServices.remove(params.name);
+        return c.body(null, 204);
+      },
+    }),
+    defineRoute({
+      method: 'put',
+      path: '/api/v1/services/:name/policy',
+      access: 'admin',
+      tag: 'services',
+      summary: "Set a service's route selection policy (any service name, central or edge)",
+      params: ServiceParams,
+      body: ServicePolicySchema,
+      responses: { 200: json('stored, defaults applied', StoredPolicySchema), ...BAD },
+      handle: (c, { params: { name }, body }) => {
+        const record = deps.audit.atomically(() => {
+          deps.audit.record({
+            kind: 'policy-set',
+            actor: deps.actor(c),
+            detail: { service: name, policy: body },
+          });
+          return deps.policies.set(name, body, 'api', deps.clock.now());
+        });
+        deps.bus.emit({
+          type: 'policy-updated',
+          service: name,
+          policy: record.policy,
+          policySource: record.source,
+        });
+        return c.json({ name, policy: record.policy, policySource: record.source });
+      },
+    }),
+    defineRoute({
+      method: 'delete',
+      path: '/api/v1/services/:name/policy',
+      access: 'admin',
+      tag: 'services',
+      summary: "Drop a service's policy (back to the defaults)",
+      params: ServiceParams,
+      responses: { 204: { description: 'dropped' }, ...BAD, ...MISSING },
+      handle: (c, { params: { name } }) => {
+        const deleted = deps.audit.atomically(() => {
+          if (!deps.policies.delete(name)) return false;
+          deps.audit.record({ kind: 'policy-deleted', actor: deps.actor(c), detail: { service: name } });
+          return true;
+        });
+        if (!deleted) throw new NotFoundError(`service "${name}" has no policy`);
+        deps.bus.emit({
+          type: 'policy-updated',
+          service: name,
+          policy: DEFAULT_POLICY,
+          policySource: 'default',
+        });
+        return c.body(null, 204);
+      },
+    }),
+  ];
+}

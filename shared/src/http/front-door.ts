@@ -1,0 +1,89 @@
+import type { IncomingMessage, RequestListener } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { getRequestListener } from '@hono/node-server';
+import type { Hono } from 'hono';
+import { TrieRouter } from 'hono/router/trie-router';
+import { NotFoundError, ValidationError } from '../errors.js';
+import { zodIssues } from '../zod-issues.js';
+import { rejectUpgrade, sendError } from './error-response.js';
+import { parseRequestTarget, type RequestTarget } from './request-target.js';
+import type { NodeRoute, RouteRecord, UpgradeRoute } from './route-record.js';
+
+/** What a front door serves and how it decides. */
+export interface FrontDoorOptions<A extends string> {
+  /** The server's whole route table; `app` must be the routed app of the same table. */
+  routes: readonly RouteRecord<A>[];
+  app: Hono;
+  /** Decides a request's access on the route that matched; the error to answer with, or undefined to go on. */
+  authorize(req: IncomingMessage, access: A): Error | undefined;
+  /** Checks every request and upgrade before routing (the agent's Host and Origin rules); undefined to go on. */
+  screen?(req: IncomingMessage): Error | undefined;
+}
+
+/** The node:http entry of a server: one request listener and one upgrade listener. */
+export interface FrontDoor {
+  request: RequestListener;
+  upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+}
+
+function firstMatch<T>(router: TrieRouter<T>, method: string, path: string): T | undefined {
+  const [matches] = router.match(method, path);
+  return matches[0]?.[0];
+}
+
+/**
+ * The one way into an HTTP server. The raw request target is parsed once (parseRequestTarget: 400 for encoded
+ * slashes, dot segments, control bytes...) and `req.url` becomes the canonical target, so the route that is
+ * authorised is the route that runs and the path that is authorised is the path that is forwarded. Then the
+ * screen, then: a node-served route (the call gateway) is authorised here and handed the target; a WebSocket
+ * route likewise on upgrade; everything else goes to the routed hono app, where each route checks its own access.
+ */
+export function createFrontDoor<A extends string>(options: FrontDoorOptions<A>): FrontDoor {
+  const nodeRoutes = new TrieRouter<NodeRoute<A>>();
+  const upgradeRoutes = new TrieRouter<UpgradeRoute<A>>();
+  for (const route of options.routes) {
+    if (route.serve === 'node') nodeRoutes.add('ALL', route.path, route);
+    if (route.serve === 'websocket') upgradeRoutes.add('GET', route.path, route);
+  }
+  const hono = getRequestListener(options.app.fetch);
+  const enter = (req: IncomingMessage): RequestTarget => {
+    const target = parseRequestTarget(req.url ?? '');
+    req.url = target.url;
+    const refusal = options.screen?.(req);
+    if (refusal) throw refusal;
+    return target;
+  };
+  return {
+    request: (req, res) => {
+      try {
+        const target = enter(req);
+        const route = firstMatch(nodeRoutes, req.method ?? 'GET', target.path);
+        if (!route) return void hono(req, res);
+        const refusal = options.authorize(req, route.access);
+        if (refusal) throw refusal;
+        route.handle(req, res, target);
+      } catch (err) {
+        sendError(req, res, err);
+      }
+    },
+    upgrade: (req, socket, head) => {
+      socket.on('error', () => socket.destroy());
+      try {
+        const target = enter(req);
+        const route = req.method === 'GET' ? firstMatch(upgradeRoutes, 'GET', target.path) : undefined;
+        if (!route) throw new NotFoundError(`no WebSocket endpoint at ${target.path}`);
+        const refusal = options.authorize(req, route.access);
+        if (refusal) throw refusal;
+        let query: unknown = Object.fromEntries(new URLSearchParams(target.query));
+        if (route.query) {
+          const parsed = route.query.safeParse(query);
+          if (!parsed.success) throw new ValidationError(`invalid query: ${zodIssues(parsed.error)}`);
+          query = parsed.data;
+        }
+        route.handle(req, socket, head, query);
+      } catch (err) {
+        rejectUpgrade(socket, err);
+      }
+    },
+  };
+}
