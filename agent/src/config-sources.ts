@@ -1,8 +1,9 @@
+import { API_DEFAULTS, type ApiFlags } from './api/api-settings.js';
 import type { ConfigFile } from './config-schema.js';
 import type { Credential } from './credentials/credential-file.js';
 
 /** The `run` command's flags as commander hands them over (strings; repeatable flags as arrays). */
-export interface CliFlags {
+export interface CliFlags extends ApiFlags {
   controlPlane?: string | string[];
   id?: string;
   secret?: string;
@@ -10,11 +11,6 @@ export interface CliFlags {
   site?: string;
   label?: string[];
   service?: string[];
-  apiPort?: string;
-  apiHost?: string;
-  apiToken?: string;
-  apiAllowOrigin?: string[];
-  apiAllowHost?: string[];
   stateDir?: string;
   config?: string;
   digestInterval?: string;
@@ -46,8 +42,8 @@ export interface ConfigSources {
 export const CONFIG_DEFAULTS = {
   strategy: 'local',
   site: 'default',
-  apiHost: '127.0.0.1',
-  apiPort: 7070,
+  apiHost: API_DEFAULTS.host,
+  apiPort: API_DEFAULTS.port,
   digestInterval: '30s',
   logLevel: 'info',
   logFormat: 'auto',

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from '../config-error.js';
-import type { ConfigFile } from '../config-schema.js';
-import { CONFIG_DEFAULTS, type CliFlags, type Env } from '../config-sources.js';
+
 import type { LocalAccessPolicy } from './local-access.js';
 
 /** The local API's resolved settings: where it listens and whom it serves. */
@@ -9,6 +8,18 @@ export interface ApiSettings extends Omit<LocalAccessPolicy, 'bindHost'> {
   port: number;
   /** The address it listens on. */
   host: string;
+}
+
+/** Where the local API listens unless told otherwise. */
+export const API_DEFAULTS = { host: '127.0.0.1', port: 7070 } as const;
+
+/** The API flags of `tether-agent run`, as commander hands them over. */
+export interface ApiFlags {
+  apiPort?: string;
+  apiHost?: string;
+  apiToken?: string;
+  apiAllowOrigin?: string[];
+  apiAllowHost?: string[];
 }
 
 /** The `api` section of the config file. */
@@ -49,12 +60,19 @@ function origin(text: string): string {
   return url.origin;
 }
 
+/** The `api` section of the config file, parsed. */
+export type ApiFile = z.infer<typeof ApiFileSchema>;
+
 /** Merges the API settings of flags > env > file > defaults and checks them. */
-export function resolveApiSettings(flags: CliFlags, env: Env, file: ConfigFile): ApiSettings {
+export function resolveApiSettings(
+  flags: ApiFlags,
+  env: Record<string, string | undefined>,
+  file: { api?: ApiFile | undefined },
+): ApiSettings {
   const portText = flags.apiPort ?? env.TETHER_API_PORT ?? file.api?.port;
   const port =
     portText === undefined
-      ? CONFIG_DEFAULTS.apiPort
+      ? API_DEFAULTS.port
       : z.coerce.number().int().min(0).max(65535).safeParse(portText);
   if (typeof port !== 'number' && !port.success)
     throw new ConfigError(`invalid API port (--api-port) "${String(portText)}": expected 0-65535`);
@@ -63,7 +81,7 @@ export function resolveApiSettings(flags: CliFlags, env: Env, file: ConfigFile):
     throw new ConfigError(
       'invalid API token (--api-token): use at least 16 characters, e.g. `openssl rand -hex 16`',
     );
-  const host = flags.apiHost ?? env.TETHER_API_HOST ?? file.api?.host ?? CONFIG_DEFAULTS.apiHost;
+  const host = flags.apiHost ?? env.TETHER_API_HOST ?? file.api?.host ?? API_DEFAULTS.host;
   return {
     port: typeof port === 'number' ? port : port.data,
     host,
