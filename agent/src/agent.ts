@@ -16,6 +16,7 @@ import { createApiBackend } from './api/api-backend.js';
 import { listenApi } from './api/api-server.js';
 import { ensureStateDir } from './atomic-write.js';
 import { openAgentTunnel } from './calls/agent-tunnel.js';
+import { createLocalProxy } from './calls/local-proxy.js';
 import { CentralRoutes } from './central-routes.js';
 import { ConfigError } from './config-error.js';
 import { CredentialKeeper } from './credentials/credential-keeper.js';
@@ -156,7 +157,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     table,
     clock,
     logger,
-    observe: (direction, service) => metrics.beginCall(direction, service, () => clock.now()),
+    observe: (service) => metrics.beginCall('in', service, () => clock.now()),
   });
   const metrics = new AgentMetrics({
     connection: () => transport.stats,
@@ -196,7 +197,15 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
   try {
     const host = options.api?.host ?? '127.0.0.1';
     api = await listenApi(
-      apiRoutes(backend, tunnel.proxy),
+      apiRoutes(
+        backend,
+        createLocalProxy({
+          id: options.id,
+          endpoint: tunnel.endpoint,
+          apiToken: options.api?.token,
+          observe: (service) => metrics.beginCall('out', service, () => clock.now()),
+        }),
+      ),
       options.api?.port ?? 7070,
       {
         bindHost: host,

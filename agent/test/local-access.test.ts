@@ -31,6 +31,7 @@ describe('the local API screen', () => {
     [{ host: '127.0.0.1', 'sec-fetch-site': 'cross-site' }, false],
     [{ host: '127.0.0.1', 'sec-fetch-site': 'same-site' }, false],
     [{ host: '127.0.0.1', 'sec-fetch-site': 'none' }, true],
+    [{ host: '127.0.0.1', 'sec-fetch-site': 'same-origin' }, false],
     [{ host: '127.0.0.1', 'sec-fetch-site': 'cross-site', origin: 'http://localhost:3000' }, true],
   ])('%j passes: %s', (headers, passes) => {
     expect(screenLocalRequest(headers, policy) === undefined).toBe(passes);

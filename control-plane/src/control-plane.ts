@@ -1,6 +1,13 @@
 import { join } from 'node:path';
 import { requestId } from 'hono/request-id';
-import { createFrontDoor, createRoutedApp, ensurePrivateDir, systemClock } from '@tether/shared';
+import type { IncomingMessage } from 'node:http';
+import {
+  createFrontDoor,
+  createRoutedApp,
+  ensurePrivateDir,
+  systemClock,
+  type RouteBase,
+} from '@tether/shared';
 import { AedesTransport } from './aedes-transport.js';
 import { startAgentIngress } from './agent-ingress.js';
 import { AuditLog } from './audit/audit-log.js';
@@ -223,8 +230,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     isReady: () => ready && db.open && !broker.closed,
     notReadyReason: () => cluster?.notReadyReason(),
   });
-  const authorize = (req: Parameters<RequestAuth['authorize']>[0], access: Access) =>
-    auth.authorize(req, access);
+  const authorize = (req: IncomingMessage, route: RouteBase<Access>) => auth.authorize(req, route);
   const app = createRoutedApp(api.routes, {
     authorize,
     onInternalError: (err, c) =>

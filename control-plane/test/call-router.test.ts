@@ -36,6 +36,7 @@ function setup(connected: string[]) {
   const outcomes: Array<[string, CallOutcome]> = [];
   const picks: string[][] = [];
   const picker: RoutePicker = {
+    knows: () => true,
     pick: (_s, _c, exclude) => {
       picks.push([...exclude]);
       const r = routes.find((x) => !exclude.has(routeKey(x)));

@@ -42,6 +42,10 @@ describe('parseRequestTarget', () => {
     ['/api//v1/tokens', 'empty segment'],
     ['//api/v1/tokens', 'empty segment'],
     ['/api/v1/tokens#x', "'#'"],
+    ['/call/svc/%252e%252e/x', 'double-encoded'],
+    ['/call/svc/a%252Fb', 'double-encoded'],
+    ['/call/svc/%255c', 'double-encoded'],
+    ['/call/svc/..%3B/x', 'dot segment'],
     ['/a?b c', 'query'],
     ['/a?b#c', 'query'],
   ])('refuses %j (%s)', (raw, why) => {

@@ -5,6 +5,8 @@ import type { LocalRoute } from '../api.js';
 import type { AgentLogger } from '../logger.js';
 import {
   authorizeLocal,
+  hostName,
+  isLoopbackName,
   screenLocalRequest,
   type LocalAccessPolicy,
   type RequestHeaders,
@@ -29,8 +31,13 @@ export async function listenApi(
   logger: AgentLogger,
   refused: (reason: 'screen' | 'token') => void = () => undefined,
 ): Promise<ApiServer> {
-  const authorize = (req: { headers: RequestHeaders }, access: LocalRoute['access']) => {
-    const refusal = authorizeLocal(req.headers, access, policy.token);
+  if (!isLoopbackName(hostName(policy.bindHost)) && policy.token === undefined)
+    logger.warn(
+      { host: policy.bindHost },
+      'the local API listens beyond loopback without a token: anyone on that network can use it (set --api-token)',
+    );
+  const authorize = (req: { headers: RequestHeaders }, route: { access: LocalRoute['access'] }) => {
+    const refusal = authorizeLocal(req.headers, route.access, policy.token);
     if (refusal) refused('token');
     return refusal;
   };

@@ -42,7 +42,7 @@ function first(value: string | string[] | undefined): string | undefined {
 /**
  * The screen every request to the local API passes before routing, against cross-site requests from a browser on
  * the device and DNS rebinding: the `Host` must name this machine (loopback, the bind address, or an allowed
- * name); a request carrying an `Origin` that is not allowed, or `Sec-Fetch-Site: cross-site|same-site` without an
+ * name); a request carrying an `Origin` that is not allowed, or a `Sec-Fetch-Site` other than `none` without an
  * allowed origin, is refused. Command-line clients send neither header and pass.
  */
 export function screenLocalRequest(
@@ -70,7 +70,9 @@ export function screenLocalRequest(
       `cross-origin request from ${JSON.stringify(origin).slice(0, 200)} refused: allow the origin with ` +
         '--api-allow-origin',
     );
-  if ((site === 'cross-site' || site === 'same-site') && !originOk)
+  // The API serves no pages: a browser request not typed by the user (`none`) comes from some page, even one
+  // opened through this API's own /call.
+  if (site !== undefined && site !== 'none' && !originOk)
     return new ForbiddenError(`a ${site} request is refused: allow its origin with --api-allow-origin`);
   return undefined;
 }

@@ -13,13 +13,11 @@ import {
 } from '@tether/shared';
 import type { AgentLogger } from '../logger.js';
 import type { MqttTransport } from '../mqtt-transport.js';
-import { createLocalProxy, type LocalProxy } from './local-proxy.js';
 import { tunnelCallHandler } from './tunnel-server.js';
 
-/** The agent's end of the tunnel: its endpoint and the local `/call` proxy. */
+/** The agent's end of the tunnel: the endpoint its local `/call` proxy sends calls up. */
 export interface AgentTunnel {
   endpoint: TunnelEndpoint;
-  proxy: LocalProxy;
   close(): Promise<void>;
 }
 
@@ -38,8 +36,8 @@ export async function openAgentTunnel(options: {
   table: RouteTable;
   clock: Clock;
   logger: AgentLogger;
-  /** Told when a call starts (`out`: a local app's, `in`: the hub's); returns the function taking its status. */
-  observe?: (direction: 'out' | 'in', service: string) => (status: number) => void;
+  /** Told when a call from the hub starts; returns the function taking its status. */
+  observe?: (service: string) => (status: number) => void;
 }): Promise<AgentTunnel> {
   const { id, transport, logger } = options;
   let malformed = 0;
@@ -59,7 +57,7 @@ export async function openAgentTunnel(options: {
     id,
     table: options.table,
     upstream,
-    ...(observe ? { observe: (service: string) => observe('in', service) } : {}),
+    ...(observe ? { observe } : {}),
   });
   endpoint.serve(handler);
   const replicas = new Map<string, TunnelEndpoint>();
@@ -88,11 +86,6 @@ export async function openAgentTunnel(options: {
   });
   return {
     endpoint,
-    proxy: createLocalProxy({
-      id,
-      endpoint,
-      ...(observe ? { observe: (service: string) => observe('out', service) } : {}),
-    }),
     close: async () => {
       stopWatching();
       await unsubscribeReplicas();

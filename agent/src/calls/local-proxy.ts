@@ -4,6 +4,7 @@ import {
   callTimeoutMs,
   DEFAULT_MAX_BODY_BYTES,
   forwardableHeaders,
+  isCallMethod,
   limitBody,
   nextHops,
   callTarget,
@@ -11,6 +12,7 @@ import {
   sendCallError,
   writeCallResponse,
   TETHER_HEADERS,
+  ValidationError,
   type RequestTarget,
   type TunnelEndpoint,
 } from '@tether/shared';
@@ -21,8 +23,17 @@ export interface LocalProxyDeps {
   id: string;
   endpoint: TunnelEndpoint;
   maxBodyBytes?: number;
+  /** The local API's token, when it has one: an `Authorization` carrying it is the agent's, never forwarded. */
+  apiToken?: string | undefined;
   /** Told when a call starts; the function it returns gets the final status (499: the caller went away). */
   observe?: (service: string) => (status: number) => void;
+}
+
+/** True when `header` is `Bearer <token>` for this token. */
+function isBearer(header: string, token: string | undefined): boolean {
+  return (
+    token !== undefined && /^bearer\s+/i.test(header) && header.replace(/^bearer\s+/i, '').trim() === token
+  );
 }
 
 /** The status a call the caller abandoned is counted with (as nginx logs it). */
@@ -47,6 +58,10 @@ export function createLocalProxy(deps: LocalProxyDeps): LocalProxy {
     });
     void (async () => {
       try {
+        if (!isCallMethod(req.method ?? ''))
+          throw new ValidationError(
+            `method ${req.method ?? ''} is not forwarded: use a method of the service's API`,
+          );
         const hops = nextHops(req.headers[TETHER_HEADERS.hops]);
         const timeoutMs = callTimeoutMs(req.headers[TETHER_HEADERS.timeout]);
         const length = Number(req.headers['content-length'] ?? 0);
@@ -59,7 +74,9 @@ export function createLocalProxy(deps: LocalProxyDeps): LocalProxy {
           {
             ...parts,
             method: req.method ?? 'GET',
-            headers: forwardableHeaders(req.rawHeaders),
+            headers: forwardableHeaders(req.rawHeaders).filter(
+              ([name, value]) => name.toLowerCase() !== 'authorization' || !isBearer(value, deps.apiToken),
+            ),
             caller: deps.id,
             hops,
           },

@@ -54,8 +54,15 @@ export class RequestAuth {
     this.#d = deps;
   }
 
-  /** Decides a request (or an upgrade) needing `access`; remembers its principal for `principalOf`. */
-  authorize(req: IncomingMessage, access: Access): UnauthorizedError | ForbiddenError | undefined {
+  /**
+   * Decides a request (or an upgrade) on the route it matched: its `access`, and its `path` pattern in what is
+   * audited (never the raw path, so refusals coalesce per route). Remembers the principal for `principalOf`.
+   */
+  authorize(
+    req: IncomingMessage,
+    route: { access: Access; path: string },
+  ): UnauthorizedError | ForbiddenError | undefined {
+    const access = route.access;
     if (access === 'public') return undefined;
     const presented = bearerToken(req);
     const source = req.socket.remoteAddress;
@@ -66,7 +73,7 @@ export class RequestAuth {
       return this.#refuse(401, 'unknown_token', 'the bearer token is not valid');
     }
     const method = req.method ?? 'GET';
-    const path = (req.url ?? '/').split('?', 1)[0]!.slice(0, 200);
+    const path = route.path;
     if (!roleAllows(principal.role, access)) {
       this.#d.audit.record({
         kind: 'acl-denied',

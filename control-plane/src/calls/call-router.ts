@@ -64,6 +64,9 @@ function retryableFailure(err: unknown): boolean {
   );
 }
 
+/** The metric label of calls to a service that has no route. */
+export const UNKNOWN_SERVICE = '(unknown)';
+
 /**
  * Routes calls: picks a route with the RoutePicker, calls an edge through its tunnel or a central service over
  * HTTP, retries an idempotent call once elsewhere when it failed before any response byte and its body (if any)
@@ -78,7 +81,9 @@ export class CallRouter {
 
   /** Routes one call; resolves with the response head (the body streams after). Counted once in `stats`. */
   async route(spec: CallSpec): Promise<TunnelResponse> {
-    const done = this.#deps.stats?.begin(spec.service, spec.caller.kind);
+    // A name nobody serves is not a metric label: callers could create series at will.
+    const label = this.#deps.picker.knows(spec.service) ? spec.service : UNKNOWN_SERVICE;
+    const done = this.#deps.stats?.begin(label, spec.caller.kind);
     if (!done) return this.#route(spec);
     try {
       const res = await this.#route(spec);

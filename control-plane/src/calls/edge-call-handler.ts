@@ -4,6 +4,7 @@ import {
   MAX_HOPS,
   prepareBody,
   TooManyHopsError,
+  ValidationError,
   type CallHandler,
 } from '@tether/shared';
 import type { AgentStore } from '../store/agent-store.js';
@@ -24,6 +25,8 @@ export function edgeCallHandler(agentId: string, deps: EdgeCallDeps): CallHandle
   return async (call) => {
     const head = call.head;
     if (head.hops > MAX_HOPS) throw new TooManyHopsError(`a call may pass at most ${MAX_HOPS} proxies`);
+    // The agent's own proxy counted itself: a call up the tunnel has passed at least one.
+    if (head.hops < 1) throw new ValidationError('a call from an agent has passed its proxy: hops >= 1');
     const site = deps.agents.get(agentId)?.site ?? undefined;
     const body = head.body
       ? await prepareBody(limitBody(call.body, deps.maxBodyBytes), deps.maxBodyBytes)

@@ -26,6 +26,10 @@ export class FirstActiveRoutePicker implements RoutePicker {
     this.#table = table;
   }
 
+  knows(service: string): boolean {
+    return this.#table.count({ service }) > 0;
+  }
+
   pick(service: string, caller: CallerInfo, exclude: ReadonlySet<string>): Route {
     const all = this.#table.list({ service });
     if (all.length === 0) throw new RouteNotFoundError(service);

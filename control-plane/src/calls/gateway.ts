@@ -3,6 +3,7 @@ import {
   CallCancelledError,
   callTimeoutMs,
   forwardableHeaders,
+  isCallMethod,
   nextHops,
   callTarget,
   PayloadTooLargeError,
@@ -10,6 +11,7 @@ import {
   sendCallError,
   writeCallResponse,
   TETHER_HEADERS,
+  ValidationError,
   type Clock,
   type PreparedBody,
   type RequestTarget,
@@ -72,6 +74,10 @@ export function createGateway(deps: GatewayDeps): CallGateway {
     });
     void (async () => {
       try {
+        if (!isCallMethod(req.method ?? ''))
+          throw new ValidationError(
+            `method ${req.method ?? ''} is not forwarded: use a method of the service's API`,
+          );
         const hops = nextHops(req.headers[TETHER_HEADERS.hops]);
         const timeoutMs = callTimeoutMs(req.headers[TETHER_HEADERS.timeout]);
         const length = Number(req.headers['content-length'] ?? 0);

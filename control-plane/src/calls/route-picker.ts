@@ -16,6 +16,8 @@ export interface CallOutcome {
 export interface RoutePicker {
   /** Picks a route for one attempt. Throws RouteNotFoundError (unknown service), ForbiddenError (edge->edge not allowed), NoHealthyInstanceError or AgentOfflineError (nothing usable). */
   pick(service: string, caller: CallerInfo, exclude: ReadonlySet<string>): Route;
+  /** True when some route of `service` exists (its name may label metrics; others are `(unknown)`). */
+  knows(service: string): boolean;
   /** Marks a call started on a route (calls in flight); returns the function that records its outcome. */
   begin(routeKey: string): (outcome: CallOutcome) => void;
 }

@@ -14,6 +14,9 @@ export function chooseProtocol(offered: Set<string>): string | false {
   return offered.has(WS_PROTOCOL) ? WS_PROTOCOL : false;
 }
 
+/** The largest message a client of a read-only stream (events, live reports) may send. */
+const STREAM_MAX_PAYLOAD = 4 * 1024;
+
 /** The WebSocket servers of the HTTP port (no server of their own: the front door hands them upgrades). */
 export class WebSocketEndpoints {
   readonly #servers: WebSocketServer[] = [];
@@ -35,7 +38,8 @@ export class WebSocketEndpoints {
   } {
     const wss = new WebSocketServer({
       noServer: true,
-      ...(options.maxPayload === undefined ? {} : { maxPayload: options.maxPayload }),
+      // The streams take no messages from their clients: a frame larger than a few KiB is cut, never buffered.
+      maxPayload: options.maxPayload ?? STREAM_MAX_PAYLOAD,
       ...(options.tetherProtocol ? { handleProtocols: chooseProtocol } : {}),
     });
     this.#servers.push(wss);

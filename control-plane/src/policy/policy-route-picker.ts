@@ -41,6 +41,10 @@ export class PolicyRoutePicker implements RoutePicker {
   }
 
   /** Picks the instance for one attempt (see the class comment for the errors). */
+  knows(service: string): boolean {
+    return this.#deps.table.list({ service }).length > 0;
+  }
+
   pick(service: string, caller: CallerInfo, exclude: ReadonlySet<string>): Route {
     const { table, health, clock } = this.#deps;
     const candidates = table.list({ service });

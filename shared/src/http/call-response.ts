@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TunnelResponse } from '../tunnel/call-types.js';
 import { collectEarly, nextTurn, type NextTurn } from '../tunnel/early-body.js';
 import { MAX_CHUNK_BYTES } from '../tunnel/frame.js';
-import { headerRecord } from '../tunnel/http-headers.js';
+import { forwardableHeaders, headerRecord } from '../tunnel/http-headers.js';
 import { drained, mayHaveBody } from './drained.js';
 import { sendError } from './error-response.js';
 
@@ -16,13 +16,18 @@ export async function writeCallResponse(
   response: TunnelResponse,
   turn: NextTurn = nextTurn,
 ): Promise<void> {
-  const headers = headerRecord(response.headers);
+  // The peer's hop-by-hop headers never pass, and the framing is this side's (a peer's false content-length
+  // would make the client read the rest of the body as the answer to its next request).
+  const headers = headerRecord(forwardableHeaders(response.headers.flat()));
+  const declared = headers['content-length'];
+  if (declared !== undefined && !(typeof declared === 'string' && /^\d{1,15}$/.test(declared)))
+    delete headers['content-length'];
+  const bodied = mayHaveBody(req.method ?? 'GET', response.status);
   try {
     const early = await collectEarly(response.body, MAX_CHUNK_BYTES, turn);
+    if (bodied) (res as { strictContentLength?: boolean }).strictContentLength = true;
     if (early.ended) {
-      const withLength =
-        headers['content-length'] === undefined && mayHaveBody(req.method ?? 'GET', response.status);
-      if (withLength) headers['content-length'] = String(early.head.byteLength);
+      if (bodied) headers['content-length'] = String(early.head.byteLength);
       res.writeHead(response.status, headers).end(early.head);
       return;
     }

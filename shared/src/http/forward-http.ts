@@ -20,6 +20,31 @@ export interface UpstreamRequest {
 }
 
 /**
+ * The request headers with the body's framing set here, never taken from the caller or the peer: the length of a
+ * body that is complete; else a declared length (enforced by strictContentLength) or chunked encoding, set
+ * explicitly because node would not chunk a GET, DELETE or OPTIONS body and would write it unframed.
+ */
+export function framedHeaders(
+  list: HeaderList,
+  early: { ended: boolean; head: Uint8Array } | undefined,
+): Record<string, string | string[]> {
+  const headers = headerRecord(list);
+  delete headers['transfer-encoding'];
+  const declared = headers['content-length'];
+  delete headers['content-length'];
+  if (!early) return headers;
+  if (early.ended) headers['content-length'] = String(early.head.byteLength);
+  else if (typeof declared === 'string' && /^\d{1,15}$/.test(declared)) headers['content-length'] = declared;
+  else headers['transfer-encoding'] = 'chunked';
+  return headers;
+}
+
+/** A short, address-free name of a socket error (ECONNREFUSED), for messages callers see. */
+function codeOf(err: Error): string {
+  return (err as NodeJS.ErrnoException).code ?? 'connection failed';
+}
+
+/**
  * Sends a request to `baseUrl + path` and resolves with the response head; the body streams after. A short body
  * that is already complete goes out in one write with its length; a longer one streams with backpressure.
  */
@@ -32,9 +57,7 @@ export async function forwardHttp(
   const prefix = base.pathname.replace(/\/$/, '');
   const secure = base.protocol === 'https:';
   const early = req.body ? await collectEarly(req.body, MAX_CHUNK_BYTES, turn) : undefined;
-  const headers = headerRecord(req.headers);
-  if (early?.ended && headers['content-length'] === undefined)
-    headers['content-length'] = String(early.head.byteLength);
+  const headers = framedHeaders(req.headers, early);
   return new Promise<TunnelResponse>((resolve, reject) => {
     let bodyError: Error | undefined;
     const out = client.request(secure, {
@@ -46,10 +69,15 @@ export async function forwardHttp(
       headers,
       signal: req.signal,
     });
+    // A declared length that the bytes do not match is an error, never bytes read as another request.
+    (out as { strictContentLength?: boolean }).strictContentLength = true;
     const failed = (err: Error): void => {
       if (req.signal.aborted) return reject(req.signal.reason as Error);
       if (bodyError !== undefined) return reject(bodyError);
-      reject(new UpstreamError(`upstream ${base.host} failed: ${err.message}`, { cause: err }));
+      // The caller learns that the instance failed, not where it lives; the cause keeps the detail for the logs.
+      reject(
+        new UpstreamError(`the service's instance failed before answering (${codeOf(err)})`, { cause: err }),
+      );
     };
     out.once('response', (res: IncomingMessage) => {
       const head = { status: res.statusCode ?? 502, headers: forwardableHeaders(res.rawHeaders) };

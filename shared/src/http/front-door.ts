@@ -7,15 +7,15 @@ import { NotFoundError, ValidationError } from '../errors.js';
 import { zodIssues } from '../zod-issues.js';
 import { rejectUpgrade, sendError } from './error-response.js';
 import { parseRequestTarget, type RequestTarget } from './request-target.js';
-import type { NodeRoute, RouteRecord, UpgradeRoute } from './route-record.js';
+import type { NodeRoute, RouteBase, RouteRecord, UpgradeRoute } from './route-record.js';
 
 /** What a front door serves and how it decides. */
 export interface FrontDoorOptions<A extends string> {
   /** The server's whole route table; `app` must be the routed app of the same table. */
   routes: readonly RouteRecord<A>[];
   app: Hono;
-  /** Decides a request's access on the route that matched; the error to answer with, or undefined to go on. */
-  authorize(req: IncomingMessage, access: A): Error | undefined;
+  /** Decides a request's access on the route that matched (its record); the error to answer with, or undefined to go on. */
+  authorize(req: IncomingMessage, route: RouteBase<A>): Error | undefined;
   /** Checks every request and upgrade before routing (the agent's Host and Origin rules); undefined to go on. */
   screen?(req: IncomingMessage): Error | undefined;
 }
@@ -59,7 +59,7 @@ export function createFrontDoor<A extends string>(options: FrontDoorOptions<A>):
         const target = enter(req);
         const route = firstMatch(nodeRoutes, req.method ?? 'GET', target.path);
         if (!route) return void hono(req, res);
-        const refusal = options.authorize(req, route.access);
+        const refusal = options.authorize(req, route);
         if (refusal) throw refusal;
         route.handle(req, res, target);
       } catch (err) {
@@ -72,7 +72,7 @@ export function createFrontDoor<A extends string>(options: FrontDoorOptions<A>):
         const target = enter(req);
         const route = req.method === 'GET' ? firstMatch(upgradeRoutes, 'GET', target.path) : undefined;
         if (!route) throw new NotFoundError(`no WebSocket endpoint at ${target.path}`);
-        const refusal = options.authorize(req, route.access);
+        const refusal = options.authorize(req, route);
         if (refusal) throw refusal;
         let query: unknown = Object.fromEntries(new URLSearchParams(target.query));
         if (route.query) {

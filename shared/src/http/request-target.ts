@@ -117,8 +117,12 @@ export function parseRequestTarget(raw: string): RequestTarget {
     if (part === '' && i < parts.length - 1)
       throw new RequestTargetError("the path contains an empty segment ('//')");
     const { canonical, decoded } = canonicalSegment(part);
-    const name = canonical.split(';', 1)[0];
+    const name = decoded.split(';', 1)[0];
     if (name === '.' || name === '..') throw new RequestTargetError('the path contains a dot segment');
+    if (/%(?:2[eEfF]|5[cC])/.test(decoded))
+      throw new RequestTargetError(
+        "the path contains a double-encoded '.', '/' or '\\' (%252e, %252f, %255c)",
+      );
     segments.push(decoded);
     path += `/${canonical}`;
   }
@@ -142,4 +146,24 @@ export function callTarget(target: RequestTarget): CallTarget {
     path: end < 0 ? '/' : target.path.slice(end),
     query: target.query,
   };
+}
+
+/** True when `path` is a canonical path as parseRequestTarget makes them (what the front doors authorise). */
+export function isCanonicalPath(path: string): boolean {
+  if (path.includes('?')) return false;
+  try {
+    return parseRequestTarget(path).path === path;
+  } catch {
+    return false;
+  }
+}
+
+/** True for a query as a front door passes it on: printable ASCII without `#`. */
+export function isCleanQuery(query: string): boolean {
+  return /^[\x21-\x22\x24-\x7e]*$/.test(query);
+}
+
+/** The methods a call may use: an upper-case token; CONNECT and TRACE are never forwarded. */
+export function isCallMethod(method: string): boolean {
+  return /^[A-Z][A-Z-]{0,31}$/.test(method) && method !== 'CONNECT' && method !== 'TRACE';
 }

@@ -9,17 +9,18 @@ import {
   UnsupportedMediaTypeError,
   ValidationError,
 } from '../errors.js';
+import { CallCancelledError } from '../tunnel/call-errors.js';
 import { zodIssues } from '../zod-issues.js';
 import { errorAnswer } from './error-response.js';
-import type { HonoRoute, RouteRecord } from './route-record.js';
+import type { HonoRoute, RouteBase, RouteRecord } from './route-record.js';
 
 /** The largest JSON body a route takes unless it says otherwise. */
 export const DEFAULT_MAX_JSON_BYTES = 1024 * 1024;
 
 /** How a routed app decides access and reports what went wrong. */
 export interface RoutedAppOptions<A extends string> {
-  /** Decides a request's access on the route that matched; the error to answer with, or undefined to go on. */
-  authorize(req: IncomingMessage, access: A): Error | undefined;
+  /** Decides a request's access on the route that matched (its record); the error to answer with, or undefined to go on. */
+  authorize(req: IncomingMessage, route: RouteBase<A>): Error | undefined;
   /** Told of errors that are not Tether's own (answered 500 `internal`). */
   onInternalError(err: unknown, c: Context): void;
   /** Middleware run before every route (request ids, logs). */
@@ -52,10 +53,16 @@ async function readBytes(c: Context, max: number): Promise<Uint8Array> {
   if (!body) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
-    size += chunk.byteLength;
-    if (size > max) throw new PayloadTooLargeError(`request body is over the limit of ${max} bytes`);
-    chunks.push(chunk);
+  try {
+    for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+      size += chunk.byteLength;
+      if (size > max) throw new PayloadTooLargeError(`request body is over the limit of ${max} bytes`);
+      chunks.push(chunk);
+    }
+  } catch (err) {
+    if (err instanceof TetherError) throw err;
+    // The client went away mid-body: not a server error.
+    throw new CallCancelledError('the client went away before sending the whole body', { cause: err });
   }
   return Buffer.concat(chunks);
 }
@@ -83,7 +90,7 @@ function checkRawType(c: Context, route: HonoRoute<string>): void {
 
 function handlerOf<A extends string>(route: HonoRoute<A>, options: RoutedAppOptions<A>) {
   return async (c: Context): Promise<Response> => {
-    const refusal = options.authorize(incomingOf(c), route.access);
+    const refusal = options.authorize(incomingOf(c), route);
     if (refusal) throw refusal;
     const params = validate(route.params, c.req.param(), 'path parameter');
     const query = validate(route.query, c.req.query(), 'query');
@@ -117,6 +124,8 @@ export function createRoutedApp<A extends string>(
     if (err instanceof HTTPException) return err.getResponse();
     const answer = errorAnswer(err);
     if (!(err instanceof TetherError)) options.onInternalError(err, c);
+    // A body nobody read (a refusal before it): close the connection rather than drain it.
+    if (!incomingOf(c).complete) answer.headers.connection = 'close';
     return c.body(answer.body, answer.status as 500, answer.headers);
   });
   app.notFound(notFound);

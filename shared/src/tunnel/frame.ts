@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isCallMethod, isCanonicalPath, isCleanQuery } from '../http/request-target.js';
 
 /** The tunnel frame format version this code speaks. */
 export const TUNNEL_PROTOCOL_VERSION = 2;
@@ -30,9 +31,11 @@ const HeaderListSchema = z.array(z.tuple([z.string().max(1024), z.string().max(6
 export const RequestHeaderSchema = z.object({
   service: z.string().min(1).max(128),
   target: z.string().max(2048).optional(),
-  method: z.string().min(1).max(32),
-  path: z.string().max(8192),
-  query: z.string().max(65_536),
+  method: z.string().min(1).max(32).refine(isCallMethod, 'an upper-case method token, not CONNECT or TRACE'),
+  // What a peer sends up or down the tunnel passes the checks of the front doors: it never reaches a service
+  // other than as they would have authorised it.
+  path: z.string().max(8192).refine(isCanonicalPath, 'a canonical path (see parseRequestTarget)'),
+  query: z.string().max(65_536).refine(isCleanQuery, 'printable ASCII without #'),
   headers: HeaderListSchema,
   timeoutMs: z.number().int().min(0).max(86_400_000),
   caller: z.string().min(1).max(200),
@@ -86,7 +89,10 @@ export type Frame = FrameBase &
   );
 
 /** The result of decoding: a frame, or the reason the bytes were refused. */
-export type DecodeResult = { ok: true; frame: Frame } | { ok: false; reason: string };
+export type DecodeResult =
+  | { ok: true; frame: Frame }
+  /** `refused`: the id of a REQUEST whose header was invalid, so that the callee can answer it with an ERROR. */
+  | { ok: false; reason: string; refused?: number };
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 const TYPE_NUMBERS: Record<Frame['type'], number> = FrameType;
@@ -167,7 +173,7 @@ export function decodeFrame(bytes: Uint8Array): DecodeResult {
     case FrameType.request: {
       if (!fromCaller) return bad('request_from_callee');
       const h = parseHeader(RequestHeaderSchema, header);
-      if (!h.ok) return bad('request_header');
+      if (!h.ok) return { ok: false, reason: 'request_header', refused: id };
       if (!h.value.body && (rest.byteLength > 0 || end)) return bad('body_without_flag');
       const frame: Frame = { id, fromCaller, type: 'request', header: h.value };
       return { ok: true, frame: withInline(frame, rest, end) };

@@ -4,6 +4,7 @@ import type { Transport } from '../transport.js';
 import type { CallHandler, CallOptions, TunnelRequest, TunnelResponse } from './call-types.js';
 import { nextTurn, type NextTurn } from './early-body.js';
 import { decodeFrames, FrameBatcher } from './frame-batch.js';
+import type { Frame } from './frame.js';
 import { TunnelCallee } from './tunnel-callee.js';
 import { TunnelCaller } from './tunnel-caller.js';
 import type { TunnelLink } from './tunnel-link.js';
@@ -34,6 +35,20 @@ export interface TunnelEndpointOptions {
 /** The default flow-control window, in chunks. */
 export const DEFAULT_WINDOW = 16;
 
+/** The ERROR answering a REQUEST whose header was refused (a method, path or query no front door accepts). */
+function refusal(id: number): Frame {
+  return {
+    id,
+    fromCaller: false,
+    type: 'error',
+    header: {
+      code: 'invalid_request',
+      message: 'the request was refused: its method, path or query is not one a front door would accept',
+      status: 400,
+    },
+  };
+}
+
 /**
  * Multiplexes calls to one peer over a Transport: calls keyed by (call id, side), credit-based flow control per
  * direction, deadlines enforced on both sides, CANCEL on abort, limits with a bounded queue, and a short complete
@@ -46,6 +61,7 @@ export class TunnelEndpoint {
   readonly #transport: Transport;
   readonly #receiveTopic: string | undefined;
   readonly #onMalformed: ((reason: string) => void) | undefined;
+  readonly #send: (frame: Frame) => Promise<void>;
   #closed = false;
   #unsubscribe: (() => Promise<void>) | undefined;
 
@@ -56,11 +72,12 @@ export class TunnelEndpoint {
     this.#onMalformed = options.onMalformed;
     const turn = options.turn ?? nextTurn;
     const batcher = new FrameBatcher((payload) => transport.publish(sendTopic, payload, { qos: 0 }), turn);
+    this.#send = (frame) => batcher.send(frame);
     const link: TunnelLink = {
       clock: options.clock ?? systemClock,
       window: options.window ?? DEFAULT_WINDOW,
       turn,
-      send: (frame) => batcher.send(frame),
+      send: this.#send,
       malformed: (reason) => this.#onMalformed?.(reason),
     };
     const maxInFlight = options.maxInFlight ?? 64;
@@ -96,8 +113,11 @@ export class TunnelEndpoint {
   /** Feeds one received message (one or more frames); malformed frames are counted and dropped, never thrown. */
   receive(bytes: Uint8Array): void {
     for (const decoded of decodeFrames(bytes)) {
-      if (!decoded.ok) this.#onMalformed?.(decoded.reason);
-      else if (decoded.frame.fromCaller) this.#callee.receive(decoded.frame);
+      if (!decoded.ok) {
+        this.#onMalformed?.(decoded.reason);
+        // A request this side refuses is answered, not left to its caller's deadline.
+        if (decoded.refused !== undefined) this.#send(refusal(decoded.refused)).catch(() => undefined);
+      } else if (decoded.frame.fromCaller) this.#callee.receive(decoded.frame);
       else this.#caller.receive(decoded.frame);
     }
   }
