@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import { TetherError, ValidationError, routeKey, type Route } from '@tether/shared';
+import { formatZodError, TetherError, ValidationError, routeKey, type Route } from '@tether/shared';
 import { ServiceInputSchema, type ServiceInput } from './config-schema.js';
 import type { AgentLogger } from './logger.js';
 import { ReportTooLargeError } from './reports/outbox-errors.js';
@@ -116,6 +116,6 @@ async function readJson(c: Context): Promise<unknown> {
 
 function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   const parsed = schema.safeParse(body);
-  if (!parsed.success) throw new ValidationError(z.prettifyError(parsed.error));
+  if (!parsed.success) throw new ValidationError(formatZodError(parsed.error));
   return parsed.data;
 }

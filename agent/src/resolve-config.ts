@@ -3,6 +3,7 @@ import { z } from 'zod';
 import {
   AdvertiseStrategySchema,
   AgentIdSchema,
+  formatZodError,
   LabelsSchema,
   SiteSchema,
   parseBytes,
@@ -249,6 +250,6 @@ function required<T>(
 
 function check<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new ConfigError(`invalid ${what}: ${z.prettifyError(parsed.error)}`);
+  if (!parsed.success) throw new ConfigError(`invalid ${what}: ${formatZodError(parsed.error)}`);
   return parsed.data;
 }

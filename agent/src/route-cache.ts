@@ -1,7 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { RouteSchema, systemClock, type Clock, type Route, type RouteTable } from '@tether/shared';
+import {
+  formatZodError,
+  RouteSchema,
+  systemClock,
+  type Clock,
+  type Route,
+  type RouteTable,
+} from '@tether/shared';
 import { DebouncedWriter } from './debounced-writer.js';
 import type { AgentLogger } from './logger.js';
 
@@ -64,7 +71,7 @@ export class RouteCache {
       return 0;
     }
     if (!parsed.success) {
-      this.#opts.logger.warn({ err: z.prettifyError(parsed.error) }, 'route cache is invalid; ignored');
+      this.#opts.logger.warn({ err: formatZodError(parsed.error) }, 'route cache is invalid; ignored');
       return 0;
     }
     const now = this.#clock.now();

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { formatZodError } from '@tether/shared';
 import { ServiceInputSchema, type ServiceSpec } from './config-schema.js';
 import { writeFileAtomic } from './atomic-write.js';
 import type { AgentLogger } from './logger.js';
@@ -36,7 +37,7 @@ export class ServiceStore {
       const parsed = ServicesFileSchema.safeParse(JSON.parse(text));
       if (parsed.success) return parsed.data.services.map((s) => toServiceSpec(s, 'api'));
       this.#logger.warn(
-        { file: this.#file, err: z.prettifyError(parsed.error) },
+        { file: this.#file, err: formatZodError(parsed.error) },
         'services file is invalid; ignored',
       );
     } catch (err) {

@@ -1,4 +1,4 @@
-import { AgentIdSchema, ConflictError, ValidationError } from '@tether/shared';
+import { AgentIdSchema, ConflictError, formatZodError, ValidationError } from '@tether/shared';
 import type { AuditLog } from './audit/audit-log.js';
 import type { AgentStore } from './store/agent-store.js';
 import { withClaims, type UniqueClaims } from './cluster/unique-claims.js';
@@ -57,6 +57,5 @@ const exists = (id: string): ConflictError => new ConflictError(`agent "${id}" e
 function parseAgentId(id: unknown): string {
   const parsed = AgentIdSchema.safeParse(id);
   if (parsed.success) return parsed.data;
-  const rule = parsed.error.issues[0]?.message ?? 'invalid';
-  throw new ValidationError(`invalid agent id ${JSON.stringify(id)}: ${rule}`);
+  throw new ValidationError(`invalid agent id ${JSON.stringify(id)}: ${formatZodError(parsed.error)}`);
 }

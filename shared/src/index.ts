@@ -17,6 +17,7 @@ export * from './enrollment.js';
 export * from './transport.js';
 export * from './clock.js';
 export * from './parse.js';
+export * from './zod-issues.js';
 export * from './selection/index.js';
 export * from './tunnel/index.js';
 export * from './reports.js';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AgentIdSchema, LabelsSchema, SiteSchema } from './ids.js';
 import { RouteSchema } from './route.js';
 import { AdvertiseStrategySchema } from './strategy.js';
+import { formatZodError } from './zod-issues.js';
 
 /** The protocol version every message carries as `v`. */
 export const PROTOCOL_VERSION = 1;
@@ -178,7 +179,7 @@ export function decode<T>(
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success)
-    return { ok: false, reason: 'schema', error: z.prettifyError(parsed.error).slice(0, 1000) };
+    return { ok: false, reason: 'schema', error: formatZodError(parsed.error).slice(0, 1000) };
   return { ok: true, message: parsed.data };
 }
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { AgentIdSchema, LabelsSchema, SiteSchema } from '@tether/shared';
+import { AgentIdSchema, formatZodError, LabelsSchema, SiteSchema } from '@tether/shared';
 import { ensureStateDir, writeFileAtomic } from '../atomic-write.js';
 import { ConfigError } from '../config-error.js';
 
@@ -62,8 +62,7 @@ export async function readCredential(stateDir: string): Promise<Credential | und
     throw new ConfigError(`${file} is not JSON`);
   }
   const parsed = CredentialSchema.safeParse(json);
-  if (!parsed.success)
-    throw new ConfigError(`${file} is not a credential: ${parsed.error.issues[0]?.message}`);
+  if (!parsed.success) throw new ConfigError(`${file} is not a credential: ${formatZodError(parsed.error)}`);
   return parsed.data;
 }
 

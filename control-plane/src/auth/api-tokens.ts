@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ConflictError, ValidationError } from '@tether/shared';
+import { ConflictError, formatZodError, ValidationError } from '@tether/shared';
 import { z } from 'zod';
 import type { AuditLog } from '../audit/audit-log.js';
 import { hashSecret } from '../secrets.js';
@@ -40,7 +40,7 @@ export function createApiToken(
   const name = TokenNameSchema.safeParse(nameInput);
   if (!name.success)
     throw new ValidationError(
-      `invalid token name ${JSON.stringify(nameInput)}: ${name.error.issues[0]?.message ?? 'invalid'}`,
+      `invalid token name ${JSON.stringify(nameInput)}: ${formatZodError(name.error)}`,
     );
   const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
   const record: TokenRecord = {

@@ -6,6 +6,7 @@ import {
   AgentIdSchema,
   ConflictError,
   formatGrantToken,
+  formatZodError,
   GoneError,
   LabelsSchema,
   parseDuration,
@@ -70,9 +71,7 @@ export interface GrantAudit {
 export function parseGrantRequest(body: unknown): GrantRequest {
   const parsed = GrantRequestSchema.safeParse(body ?? {});
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const field = issue?.path.length ? issue.path.map(String).join('.') : 'body';
-  throw new ValidationError(`invalid grant request: ${field}: ${issue?.message ?? 'invalid'}`);
+  throw new ValidationError(`invalid grant request: ${formatZodError(parsed.error)}`);
 }
 
 /**

@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
 import {
   CentralServiceSchema,
+  formatZodError,
   NotFoundError,
   RouteStateSchema,
   ValidationError,
@@ -81,12 +82,6 @@ export interface ApiDeps {
   notReadyReason?(): string | undefined;
 }
 
-function zodMessage(issues: readonly { path: PropertyKey[]; message: string }[]): string {
-  return issues
-    .map((i) => `${i.path.length ? i.path.map(String).join('.') : 'body'}: ${i.message}`)
-    .join('; ');
-}
-
 /**
  * The control plane's JSON API (bearer tokens with roles are checked before it: see RequestAuth), its OpenAPI
  * document, and the dashboard at `/`. Every route must be documented in OPERATIONS (a test checks).
@@ -152,7 +147,7 @@ export function createApp(deps: ApiDeps): Hono {
   app.get('/api/v1/services', (c) => c.json({ services: serviceViews(deps.table, deps.services) }));
   app.post('/api/v1/services', async (c) => {
     const parsed = CentralServiceSchema.safeParse(await jsonBody(c));
-    if (!parsed.success) throw new ValidationError(`invalid service: ${zodMessage(parsed.error.issues)}`);
+    if (!parsed.success) throw new ValidationError(`invalid service: ${formatZodError(parsed.error)}`);
     return c.json(await deps.centralServices.add(parsed.data), 201);
   });
   app.delete('/api/v1/services/:name', async (c) => {

@@ -3,6 +3,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import {
   ConflictError,
   EnrollRequestSchema,
+  formatZodError,
   parseGrantToken,
   PROTOCOL_VERSION,
   TetherError,
@@ -87,11 +88,8 @@ export function registerEnrollmentRoutes(app: Hono, deps: EnrollmentApiDeps): vo
 
   app.post(ENROLL_PATH, async (c) => {
     const parsed = EnrollRequestSchema.safeParse(await jsonBody(c));
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const field = issue?.path.length ? issue.path.map(String).join('.') : 'body';
-      throw new ValidationError(`invalid enrollment request: ${field}: ${issue?.message ?? 'invalid'}`);
-    }
+    if (!parsed.success)
+      throw new ValidationError(`invalid enrollment request: ${formatZodError(parsed.error)}`);
     let claimed: string[] = [];
     try {
       claimed = await claimRedemption(deps, parsed.data.grant, parsed.data.id);

@@ -1,6 +1,7 @@
 import type { Context, Hono } from 'hono';
 import {
   DEFAULT_POLICY,
+  formatZodError,
   NotFoundError,
   ServiceNameSchema,
   ServicePolicySchema,
@@ -23,16 +24,9 @@ export interface PolicyApiDeps extends ServiceDetailDeps {
   bus: EventBus;
 }
 
-function issuesMessage(issues: readonly { path: PropertyKey[]; message: string }[]): string {
-  return issues
-    .map((i) => `${i.path.length ? i.path.map(String).join('.') : '(root)'}: ${i.message}`)
-    .join('; ');
-}
-
 function serviceName(c: Context): string {
   const parsed = ServiceNameSchema.safeParse(c.req.param('name'));
-  if (!parsed.success)
-    throw new ValidationError(`invalid service name: ${issuesMessage(parsed.error.issues)}`);
+  if (!parsed.success) throw new ValidationError(`invalid service name: ${formatZodError(parsed.error)}`);
   return parsed.data;
 }
 
@@ -56,7 +50,7 @@ export function registerPolicyRoutes(app: Hono, deps: PolicyApiDeps): void {
       throw new ValidationError('request body must be JSON');
     }
     const parsed = ServicePolicySchema.safeParse(body);
-    if (!parsed.success) throw new ValidationError(`invalid policy: ${issuesMessage(parsed.error.issues)}`);
+    if (!parsed.success) throw new ValidationError(`invalid policy: ${formatZodError(parsed.error)}`);
     const record = deps.audit.atomically(() => {
       deps.audit.record({
         kind: 'policy-set',
