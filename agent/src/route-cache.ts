@@ -15,7 +15,11 @@ import type { AgentLogger } from './logger.js';
 /** The file, inside the state dir, that keeps the central routes across restarts. */
 export const ROUTES_CACHE_FILE = 'routes-cache.json';
 
-const RouteCacheFileSchema = z.object({ v: z.literal(1), savedAt: z.number(), routes: z.array(RouteSchema) });
+const RouteCacheFileSchema = z.strictObject({
+  v: z.literal(1),
+  savedAt: z.number(),
+  routes: z.array(RouteSchema),
+});
 
 /** Options of a RouteCache. */
 export interface RouteCacheOptions {

@@ -10,7 +10,7 @@ import { toServiceInput, toServiceSpec } from './service-spec.js';
 /** The file, inside the state dir, holding services added through the API. */
 export const SERVICES_FILE = 'services.json';
 
-const ServicesFileSchema = z.object({ v: z.literal(1), services: z.array(ServiceInputSchema) });
+const ServicesFileSchema = z.strictObject({ v: z.literal(1), services: z.array(ServiceInputSchema) });
 
 /** Persists the services added through the local API, so they come back after a restart. */
 export class ServiceStore {

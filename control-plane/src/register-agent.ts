@@ -1,8 +1,16 @@
+import { z } from 'zod';
 import { AgentIdSchema, ConflictError, formatZodError, ValidationError } from '@tether/shared';
 import type { AuditLog } from './audit/audit-log.js';
 import type { AgentStore } from './store/agent-store.js';
 import { withClaims, type UniqueClaims } from './cluster/unique-claims.js';
 import { generateSecret, hashSecret } from './secrets.js';
+
+/** `POST /api/v1/agents` and `tether-cp agent add`: the new agent's id; unknown keys refused. */
+export const AgentRequestSchema = z.strictObject({
+  id: AgentIdSchema,
+});
+/** A request to register an agent. */
+export type AgentRequest = z.infer<typeof AgentRequestSchema>;
 
 /** A newly registered agent and its secret, shown once and never stored in clear. */
 export interface NewAgent {
@@ -10,25 +18,32 @@ export interface NewAgent {
   secret: string;
 }
 
+/** Validates a registration request (API body or CLI); a ValidationError names the field or the unknown key. */
+export function parseAgentRequest(input: unknown): AgentRequest {
+  const parsed = AgentRequestSchema.safeParse(input);
+  if (!parsed.success) throw new ValidationError(`invalid agent request: ${formatZodError(parsed.error)}`);
+  return parsed.data;
+}
+
 /**
- * Registers an agent: validates the id, stores sha256(secret) and, given an audit log, its `agent-created` row in
- * the same transaction; throws ValidationError or ConflictError.
+ * Registers an agent: validates the request, stores sha256(secret) and, given an audit log, its `agent-created`
+ * row in the same transaction; throws ValidationError or ConflictError.
  */
 export function registerAgent(
   agents: AgentStore,
-  id: unknown,
+  input: unknown,
   now: number,
   audit?: { log: AuditLog; actor: string },
 ): NewAgent {
-  const agentId = parseAgentId(id);
+  const { id } = parseAgentRequest(input);
   const secret = generateSecret();
   const insert = (): void => {
-    if (!agents.insert(agentId, hashSecret(secret), now)) throw exists(agentId);
-    audit?.log.record({ kind: 'agent-created', agentId, actor: audit.actor });
+    if (!agents.insert(id, hashSecret(secret), now)) throw exists(id);
+    audit?.log.record({ kind: 'agent-created', agentId: id, actor: audit.actor });
   };
   if (audit) audit.log.atomically(insert);
   else insert();
-  return { id: agentId, secret };
+  return { id, secret };
 }
 
 /**
@@ -37,25 +52,18 @@ export function registerAgent(
  */
 export async function registerAgentOnce(
   agents: AgentStore,
-  id: unknown,
+  input: unknown,
   now: number,
   audit: { log: AuditLog; actor: string },
   claims: UniqueClaims | undefined,
 ): Promise<NewAgent> {
-  const agentId = parseAgentId(id);
+  const request = parseAgentRequest(input);
   return withClaims(
     claims,
-    [`agent:${agentId}`],
-    () => exists(agentId),
-    () => registerAgent(agents, agentId, now, audit),
+    [`agent:${request.id}`],
+    () => exists(request.id),
+    () => registerAgent(agents, request, now, audit),
   );
 }
 
 const exists = (id: string): ConflictError => new ConflictError(`agent "${id}" exists already`);
-
-/** A valid agent id, or a ValidationError naming the rule it breaks. */
-function parseAgentId(id: unknown): string {
-  const parsed = AgentIdSchema.safeParse(id);
-  if (parsed.success) return parsed.data;
-  throw new ValidationError(`invalid agent id ${JSON.stringify(id)}: ${formatZodError(parsed.error)}`);
-}

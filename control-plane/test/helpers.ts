@@ -82,7 +82,7 @@ export async function startTestControlPlane(
 
 /** Registers an agent directly in the control plane's database. */
 export function addAgent(cp: ControlPlane, id: string): string {
-  return registerAgent(new AgentStore(cp.db), id, Date.now()).secret;
+  return registerAgent(new AgentStore(cp.db), { id }, Date.now()).secret;
 }
 
 /** Waits until `predicate` holds, polling; fails after `ms`. */

@@ -59,8 +59,11 @@ export function parseFingerprint(text: string): string {
   return `sha256:${body}`;
 }
 
-/** `POST /api/v1/enroll`: redeem a grant for an agent credential. `id` is the agent id wished for, if any. */
-export const EnrollRequestSchema = z.object({
+/**
+ * `POST /api/v1/enroll`: redeem a grant for an agent credential. `id` is the agent id wished for, if any. Strict;
+ * the answer is not (a newer control plane may add keys: messages.ts, "Strictness").
+ */
+export const EnrollRequestSchema = z.strictObject({
   v: z.literal(PROTOCOL_VERSION),
   grant: z.string().min(1).max(512),
   id: AgentIdSchema.optional(),

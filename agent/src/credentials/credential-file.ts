@@ -12,9 +12,10 @@ export const CREDENTIAL_FILE = 'credential.json';
 /**
  * What `tether-agent enroll` (and each credential rotation) writes: the agent's id and secret, the control
  * plane(s) to dial, the site and labels the grant gave it, how to verify the server, and digests of the secrets this one
- * replaced (so a stale `--secret`/TETHER_SECRET is recognised as such).
+ * replaced (so a stale `--secret`/TETHER_SECRET is recognised as such). Strict: a misspelt key (say `fingerprnt`
+ * under `tls`, which would drop the pin) is refused with its path, never ignored.
  */
-export const CredentialSchema = z.object({
+export const CredentialSchema = z.strictObject({
   v: z.literal(1),
   id: AgentIdSchema,
   secret: z.string().min(1).max(256),
@@ -24,7 +25,7 @@ export const CredentialSchema = z.object({
   site: SiteSchema.optional(),
   labels: LabelsSchema.optional(),
   tls: z
-    .object({
+    .strictObject({
       fingerprint: z.string().max(200).optional(),
       ca: z
         .string()

@@ -44,7 +44,7 @@ function printLine(value: unknown): void {
 export async function addAgent(id: string, flags: { dataDir: string; redisUrl?: string }): Promise<void> {
   if (flags.redisUrl) return printLine(await addAgentInCluster(flags.dataDir, flags.redisUrl, id));
   withDatabase(flags.dataDir, (db, audit) =>
-    printLine(registerAgent(new AgentStore(db), id, Date.now(), { log: audit, actor: CLI_ACTOR })),
+    printLine(registerAgent(new AgentStore(db), { id }, Date.now(), { log: audit, actor: CLI_ACTOR })),
   );
 }
 

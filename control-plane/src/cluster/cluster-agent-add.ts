@@ -31,7 +31,7 @@ export async function addAgentInCluster(dataDir: string, redisUrl: string, id: s
     const agents = new AgentStore(db);
     return await registerAgentOnce(
       agents,
-      id,
+      { id },
       Date.now(),
       { log: audit, actor: 'cli' },
       new RedisClaims(redis),

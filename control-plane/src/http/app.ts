@@ -121,10 +121,9 @@ export function createApp(deps: ApiDeps): Hono {
   app.get('/api/v1/openapi.json', (c) => c.json(document));
   app.post('/api/v1/agents', async (c) => {
     const body = await jsonBody(c);
-    const id = typeof body === 'object' && body !== null ? (body as { id?: unknown }).id : undefined;
     const audit = { log: deps.audit, actor: requestActor(c, deps.auth) };
     const claims = deps.enrollment.claims;
-    return c.json(await registerAgentOnce(deps.agents, id, deps.clock.now(), audit, claims), 201);
+    return c.json(await registerAgentOnce(deps.agents, body, deps.clock.now(), audit, claims), 201);
   });
   app.delete('/api/v1/agents/:id', (c) => {
     const revoked = deps.revocations.revoke(c.req.param('id'), requestActor(c, deps.auth));

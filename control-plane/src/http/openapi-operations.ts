@@ -13,6 +13,7 @@ import {
   TimedEventSchema,
   TopologySchema,
 } from './api-schemas.js';
+import { AgentRequestSchema } from '../register-agent.js';
 import { error, json, list, status, type Operation } from './openapi-spec.js';
 import { SECURITY_OPERATIONS } from './openapi-security-operations.js';
 
@@ -66,7 +67,7 @@ export const OPERATIONS: Operation[] = [
     path: '/api/v1/agents',
     tag: 'agents',
     summary: 'Register an agent; its secret is shown once',
-    body: z.object({ id: z.string() }),
+    body: AgentRequestSchema,
     responses: { 201: json('registered', RegisteredAgentSchema), ...BAD, 409: error('the id exists') },
   },
   {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { EnrollRequestSchema, EnrollResponseSchema } from '@tether/shared';
 import { AUDIT_KINDS } from '../audit/audit-log.js';
 import { RoleSchema } from '../auth/access-policy.js';
+import { TokenRequestSchema } from '../auth/api-tokens.js';
 import { GrantRequestSchema } from '../enrollment/grants.js';
 import { error, json, type Operation } from './openapi-spec.js';
 
@@ -43,7 +44,7 @@ export const SECURITY_OPERATIONS: Operation[] = [
     path: '/api/v1/tokens',
     tag: 'access',
     summary: 'Create an API token (admin); the token is shown once',
-    body: z.object({ role: RoleSchema, name: z.string().optional() }),
+    body: TokenRequestSchema,
     responses: {
       201: json('created', TokenViewSchema.extend({ token: z.string() })),
       400: error('invalid role or name'),
