@@ -14,6 +14,8 @@ export interface MetricsSources {
   connections: () => number;
   /** The tunnels' figures (zero before calls start). */
   tunnels?: () => TunnelFigures;
+  /** Service name conflicts now (zero before services start). */
+  conflicts?: () => number;
 }
 
 /** Latency buckets of calls and HTTP requests, in seconds (1 ms to 30 s). */
@@ -76,6 +78,8 @@ export class Metrics {
   readonly quarantines: Counter;
   /** Agents revoked and disconnected. */
   readonly revocations: Counter;
+  /** Service name conflicts recorded (each once: an edge advertising a centrally defined service). */
+  readonly serviceConflicts: Counter;
 
   constructor(options: MetricsSources) {
     const registers = [this.registry];
@@ -179,6 +183,19 @@ export class Metrics {
       name: 'tether_revocations_total',
       help: 'Agents revoked and disconnected',
       registers,
+    });
+    this.serviceConflicts = new Counter({
+      name: 'tether_service_conflicts_total',
+      help: 'Service name conflicts recorded: an edge first advertising a centrally defined service its policy does not admit',
+      registers,
+    });
+    new Gauge({
+      name: 'tether_service_conflicts',
+      help: 'Edge instances kept out of selection now: (service, agent) pairs advertising a centrally defined name',
+      registers,
+      collect() {
+        this.set(options.conflicts?.() ?? 0);
+      },
     });
     this.reportLag = new Histogram({
       name: 'tether_report_lag_seconds',

@@ -35,7 +35,10 @@ describe('formatZodIssues', () => {
   });
 
   it(`lists at most ${MAX_LISTED_ISSUES} issues, then how many more`, () => {
-    const message = messageOf(z.array(z.number()), Array.from({ length: 25 }, () => 'x'));
+    const message = messageOf(
+      z.array(z.number()),
+      Array.from({ length: 25 }, () => 'x'),
+    );
     expect(message.split('; ')).toHaveLength(MAX_LISTED_ISSUES + 1);
     expect(message).toMatch(/; and 15 more$/);
   });

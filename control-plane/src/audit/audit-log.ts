@@ -17,6 +17,8 @@ export const AUDIT_KINDS = [
   'grant-redeemed',
   'grant-refused',
   'credential-rotated',
+  'service-conflict',
+  'service-conflict-resolved',
 ] as const;
 /** One kind of audit event. */
 export type AuditKind = (typeof AUDIT_KINDS)[number];

@@ -164,6 +164,18 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 7,
+    description: 'service name conflicts: an edge advertising a centrally defined service, recorded once',
+    sql: `
+      CREATE TABLE service_conflicts (
+        service TEXT NOT NULL,
+        agent   TEXT NOT NULL,
+        since   INTEGER NOT NULL,
+        PRIMARY KEY (service, agent)
+      ) STRICT;
+    `,
+  },
 ];
 
 /** Applies the migrations newer than the database's `user_version`, each in its own transaction. */

@@ -39,7 +39,7 @@ import { openApiDocument } from './openapi.js';
 import { registerReportRoutes } from './report-routes.js';
 import { requestLog } from './request-log.js';
 import { topology } from './topology.js';
-import { agentView, serviceViews } from './views.js';
+import { agentView, serviceViews, type ConflictSource } from './views.js';
 
 /** This package's version (from `src/http` and `dist/http` alike). */
 const VERSION = (
@@ -56,6 +56,8 @@ export interface ApiDeps {
   policies: PolicyStore;
   /** Passive health of each instance (the route picker's). */
   health: HealthSource;
+  /** Each service's name conflicts (edges advertising a centrally defined service). */
+  conflicts: ConflictSource;
   metrics: Metrics;
   logger: Logger;
   clock: Clock;
@@ -143,7 +145,7 @@ export function createApp(deps: ApiDeps): Hono {
     return c.json({ routes: deps.table.list(filter).map(keyed) });
   });
 
-  app.get('/api/v1/services', (c) => c.json({ services: serviceViews(deps.table, deps.services) }));
+  app.get('/api/v1/services', (c) => c.json({ services: serviceViews(deps) }));
   app.post('/api/v1/services', async (c) => {
     const parsed = CentralServiceSchema.safeParse(await jsonBody(c));
     if (!parsed.success) throw new ValidationError(`invalid service: ${formatZodError(parsed.error)}`);

@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ControlPlane } from '../src/index.js';
+import {
+  addAgent,
+  adminAuth,
+  connectAgent,
+  edgeRoute,
+  snapshot,
+  startTestControlPlane,
+  type TestAgent,
+} from './helpers.js';
+
+interface Conflict {
+  agent: string;
+  since: string;
+}
+interface Detail {
+  conflicts: Conflict[];
+  instances: { origin: string }[];
+}
+
+// Service names have owners (issue 12, item 4): the records, audit rows and metrics behind the selection rule.
+describe('service name conflicts', () => {
+  let cp: ControlPlane;
+  let stop: () => Promise<void>;
+  let base: string;
+  let auth: { authorization: string };
+  let secret: string;
+
+  beforeAll(async () => {
+    let dir: string;
+    ({ cp, stop, dir } = await startTestControlPlane({
+      services: [{ name: 'ledger', url: 'http://127.0.0.1:9', labels: {}, metric: 1 }],
+    }));
+    base = `http://127.0.0.1:${cp.ports.http}`;
+    auth = adminAuth(dir);
+    secret = addAgent(cp, 'e1');
+  });
+  afterAll(() => stop());
+
+  const get = async <T>(path: string): Promise<T> =>
+    (await (await fetch(`${base}${path}`, { headers: auth })).json()) as T;
+  const send = (method: string, path: string, body?: unknown) =>
+    fetch(`${base}${path}`, {
+      method,
+      headers: auth,
+      body: body === undefined ? null : JSON.stringify(body),
+    });
+  const auditRows = async (kind: string) =>
+    (await get<{ entries: { agentId: string; detail: { service: string } }[] }>(`/api/v1/audit?kind=${kind}`))
+      .entries;
+  const metric = async (name: string) => {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+    return Number(line?.split(' ')[1]);
+  };
+  const conflictsOf = async (service: string) => (await get<Detail>(`/api/v1/services/${service}`)).conflicts;
+  const advertise = async (agent: TestAgent, epoch: string, withLedger: boolean) => {
+    const routes = [edgeRoute('e1', 'own', 'http://e1:1')];
+    if (withLedger) routes.push(edgeRoute('e1', 'ledger', 'http://e1:2'));
+    await agent.publish(snapshot(routes, epoch));
+    await agent.next('agent-routes');
+  };
+
+  it('is recorded, counted and audited once, however often the edge re-advertises or reconnects', async () => {
+    let agent = await connectAgent(cp, 'e1', secret);
+    await advertise(agent, 'a', true);
+    const [conflict] = await conflictsOf('ledger');
+    expect(conflict?.agent).toBe('e1');
+    const services = await get<{ services: { name: string; conflicts: Conflict[] }[] }>('/api/v1/services');
+    expect(services.services.find((s) => s.name === 'ledger')?.conflicts).toEqual([conflict]);
+    expect(services.services.find((s) => s.name === 'own')?.conflicts).toEqual([]);
+
+    await advertise(agent, 'b', true); // a new snapshot
+    await advertise(agent, 'c', false); // withdrawn...
+    expect(await conflictsOf('ledger')).toEqual([]);
+    expect(await metric('tether_service_conflicts')).toBe(0);
+    await advertise(agent, 'd', true); // ...and advertised again
+    await agent.end();
+    agent = await connectAgent(cp, 'e1', secret); // a reconnect
+    await advertise(agent, 'e', true);
+
+    expect(await conflictsOf('ledger')).toEqual([conflict]); // the same record, the same `since`
+    expect((await auditRows('service-conflict')).map((e) => [e.agentId, e.detail.service])).toEqual([
+      ['e1', 'ledger'],
+    ]);
+    expect(await metric('tether_service_conflicts_total')).toBe(1);
+    expect(await metric('tether_service_conflicts')).toBe(1);
+    await agent.end();
+  });
+
+  it('is resolved (audited) when the policy admits the agent, and opens again when it no longer does', async () => {
+    expect((await send('PUT', '/api/v1/services/ledger/policy', { allowEdgeInstances: ['e1'] })).status).toBe(
+      200,
+    );
+    expect(await conflictsOf('ledger')).toEqual([]);
+    expect((await auditRows('service-conflict-resolved')).map((e) => e.agentId)).toEqual(['e1']);
+    expect(await metric('tether_service_conflicts')).toBe(0);
+
+    expect((await send('DELETE', '/api/v1/services/ledger/policy')).status).toBe(204);
+    expect((await conflictsOf('ledger')).map((c) => c.agent)).toEqual(['e1']);
+    expect(await auditRows('service-conflict')).toHaveLength(2);
+  });
+
+  it('is resolved when the central definition goes: the edges own the name again', async () => {
+    expect((await send('DELETE', '/api/v1/services/ledger')).status).toBe(204);
+    expect(await conflictsOf('ledger')).toEqual([]);
+    expect(await auditRows('service-conflict-resolved')).toHaveLength(2);
+    const created = await send('POST', '/api/v1/services', { name: 'ledger', url: 'http://127.0.0.1:9' });
+    expect(created.status).toBe(201);
+    expect((await conflictsOf('ledger')).map((c) => c.agent)).toEqual(['e1']);
+  });
+});
