@@ -80,6 +80,8 @@ export class Metrics {
   readonly revocations: Counter;
   /** Service name conflicts recorded (each once: an edge advertising a centrally defined service). */
   readonly serviceConflicts: Counter;
+  /** Advertised routes stored none of because of the agent's strategy, by reason (`fixed_none`, `declared_none`). */
+  readonly refusedRoutes: Counter<'reason'>;
 
   constructor(options: MetricsSources) {
     const registers = [this.registry];
@@ -187,6 +189,12 @@ export class Metrics {
     this.serviceConflicts = new Counter({
       name: 'tether_service_conflicts_total',
       help: 'Service name conflicts recorded: an edge first advertising a centrally defined service its policy does not admit',
+      registers,
+    });
+    this.refusedRoutes = new Counter({
+      name: 'tether_refused_routes_total',
+      help: 'Advertised routes not stored because of the strategy: fixed_none (the hub fixed none), declared_none',
+      labelNames: ['reason'],
       registers,
     });
     new Gauge({

@@ -1,13 +1,23 @@
 import { z } from 'zod';
-import { AgentIdSchema, ConflictError, formatZodError, ValidationError } from '@tether/shared';
+import {
+  AdvertiseStrategySchema,
+  AgentIdSchema,
+  ConflictError,
+  formatZodError,
+  ValidationError,
+} from '@tether/shared';
 import type { AuditLog } from './audit/audit-log.js';
 import type { AgentStore } from './store/agent-store.js';
 import { withClaims, type UniqueClaims } from './cluster/unique-claims.js';
 import { generateSecret, hashSecret } from './secrets.js';
 
-/** `POST /api/v1/agents` and `tether-cp agent add`: the new agent's id; unknown keys refused. */
+/**
+ * `POST /api/v1/agents` and `tether-cp agent add`: the new agent's id and, optionally, the strategy the hub holds
+ * it to whatever it declares (`none`: its advertised routes are never stored). Unknown keys refused.
+ */
 export const AgentRequestSchema = z.strictObject({
   id: AgentIdSchema,
+  strategy: AdvertiseStrategySchema.optional(),
 });
 /** A request to register an agent. */
 export type AgentRequest = z.infer<typeof AgentRequestSchema>;
@@ -35,11 +45,12 @@ export function registerAgent(
   now: number,
   audit?: { log: AuditLog; actor: string },
 ): NewAgent {
-  const { id } = parseAgentRequest(input);
+  const { id, strategy } = parseAgentRequest(input);
   const secret = generateSecret();
   const insert = (): void => {
-    if (!agents.insert(id, hashSecret(secret), now)) throw exists(id);
-    audit?.log.record({ kind: 'agent-created', agentId: id, actor: audit.actor });
+    if (!agents.insert(id, hashSecret(secret), now, strategy)) throw exists(id);
+    const detail = strategy === undefined ? undefined : { fixedStrategy: strategy };
+    audit?.log.record({ kind: 'agent-created', agentId: id, actor: audit.actor, detail });
   };
   if (audit) audit.log.atomically(insert);
   else insert();

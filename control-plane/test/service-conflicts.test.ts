@@ -1,12 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ControlPlane } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
 import {
   addAgent,
-  adminAuth,
   connectAgent,
   edgeRoute,
   snapshot,
-  startTestControlPlane,
+  useTestControlPlane,
   type TestAgent,
 } from './helpers.js';
 
@@ -21,39 +19,13 @@ interface Detail {
 
 // Service names have owners (issue 12, item 4): the records, audit rows and metrics behind the selection rule.
 describe('service name conflicts', () => {
-  let cp: ControlPlane;
-  let stop: () => Promise<void>;
-  let base: string;
-  let auth: { authorization: string };
-  let secret: string;
-
-  beforeAll(async () => {
-    let dir: string;
-    ({ cp, stop, dir } = await startTestControlPlane({
-      services: [{ name: 'ledger', url: 'http://127.0.0.1:9', labels: {}, metric: 1 }],
-    }));
-    base = `http://127.0.0.1:${cp.ports.http}`;
-    auth = adminAuth(dir);
-    secret = addAgent(cp, 'e1');
+  const api = useTestControlPlane({
+    services: [{ name: 'ledger', url: 'http://127.0.0.1:9', labels: {}, metric: 1 }],
   });
-  afterAll(() => stop());
-
-  const get = async <T>(path: string): Promise<T> =>
-    (await (await fetch(`${base}${path}`, { headers: auth })).json()) as T;
-  const send = (method: string, path: string, body?: unknown) =>
-    fetch(`${base}${path}`, {
-      method,
-      headers: auth,
-      body: body === undefined ? null : JSON.stringify(body),
-    });
+  const { get, send, metric } = api;
   const auditRows = async (kind: string) =>
     (await get<{ entries: { agentId: string; detail: { service: string } }[] }>(`/api/v1/audit?kind=${kind}`))
       .entries;
-  const metric = async (name: string) => {
-    const text = await (await fetch(`${base}/metrics`)).text();
-    const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-    return Number(line?.split(' ')[1]);
-  };
   const conflictsOf = async (service: string) => (await get<Detail>(`/api/v1/services/${service}`)).conflicts;
   const advertise = async (agent: TestAgent, epoch: string, withLedger: boolean) => {
     const routes = [edgeRoute('e1', 'own', 'http://e1:1')];
@@ -63,7 +35,8 @@ describe('service name conflicts', () => {
   };
 
   it('is recorded, counted and audited once, however often the edge re-advertises or reconnects', async () => {
-    let agent = await connectAgent(cp, 'e1', secret);
+    const secret = addAgent(api.cp, 'e1');
+    let agent = await connectAgent(api.cp, 'e1', secret);
     await advertise(agent, 'a', true);
     const [conflict] = await conflictsOf('ledger');
     expect(conflict?.agent).toBe('e1');
@@ -77,7 +50,7 @@ describe('service name conflicts', () => {
     expect(await metric('tether_service_conflicts')).toBe(0);
     await advertise(agent, 'd', true); // ...and advertised again
     await agent.end();
-    agent = await connectAgent(cp, 'e1', secret); // a reconnect
+    agent = await connectAgent(api.cp, 'e1', secret); // a reconnect
     await advertise(agent, 'e', true);
 
     expect(await conflictsOf('ledger')).toEqual([conflict]); // the same record, the same `since`

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ValidationError } from './errors.js';
 import { AgentIdSchema, LabelsSchema, SiteSchema } from './ids.js';
 import { PROTOCOL_VERSION } from './messages.js';
+import { AdvertiseStrategySchema } from './strategy.js';
 
 /** The version prefix of enrollment grant tokens. */
 export const GRANT_TOKEN_PREFIX = 'tg1';
@@ -71,7 +72,8 @@ export const EnrollRequestSchema = z.strictObject({
 
 /**
  * The answer to a redeemed grant: the agent's id and secret (shown once), the MQTT URLs the control plane
- * advertises (best first), and the site and labels the grant gave the agent.
+ * advertises (best first), the site and labels the grant gave the agent, and the strategy it fixed (older control
+ * planes never send it; older agents ignore it).
  */
 export const EnrollResponseSchema = z.object({
   v: z.literal(PROTOCOL_VERSION),
@@ -80,6 +82,8 @@ export const EnrollResponseSchema = z.object({
   controlPlane: z.array(z.string().min(1).max(2048)).min(1).max(8),
   site: SiteSchema.optional(),
   labels: LabelsSchema,
+  /** The strategy the hub holds this agent to, whatever it declares: the agent runs with it. */
+  strategy: AdvertiseStrategySchema.optional(),
 });
 
 export type EnrollRequest = z.infer<typeof EnrollRequestSchema>;

@@ -176,6 +176,16 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 8,
+    description: 'hub-enforced strategy: an agent (or the grant that enrolls it) may have its strategy fixed',
+    sql: `
+      ALTER TABLE agents ADD COLUMN fixed_strategy TEXT
+        CHECK (fixed_strategy IN ('none', 'local', 'best', 'all'));
+      ALTER TABLE enrollment_grants ADD COLUMN strategy TEXT
+        CHECK (strategy IN ('none', 'local', 'best', 'all'));
+    `,
+  },
 ];
 
 /** Applies the migrations newer than the database's `user_version`, each in its own transaction. */

@@ -23,7 +23,10 @@ export const KeyedRouteSchema = RouteSchema.extend({ key: z.string() });
 export const AgentViewSchema = z.object({
   id: z.string(),
   status: z.enum(['online', 'offline']),
+  /** The strategy the agent declares (its last snapshot or status). */
   strategy: AdvertiseStrategySchema.nullable(),
+  /** The strategy the hub holds it to (grant or `agent add --strategy`), whatever it declares; `none`: no routes. */
+  fixedStrategy: AdvertiseStrategySchema.nullable(),
   site: z.string().nullable(),
   labels: LabelsSchema,
   version: z.string().nullable(),

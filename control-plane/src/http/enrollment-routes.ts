@@ -110,6 +110,7 @@ export function registerEnrollmentRoutes(app: Hono, deps: EnrollmentApiDeps): vo
         controlPlane: deps.mqttUrls(new URL(c.req.url).hostname),
         ...(agent.site === undefined ? {} : { site: agent.site }),
         labels: agent.labels,
+        ...(agent.strategy === undefined ? {} : { strategy: agent.strategy }),
       };
       return c.json(body, 201);
     } catch (err) {

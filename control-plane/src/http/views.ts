@@ -27,6 +27,7 @@ export function agentView(agent: AgentRecord, table: RouteTable, telemetry: Agen
     id: agent.id,
     status: agent.status,
     strategy: agent.strategy,
+    fixedStrategy: agent.fixedStrategy,
     site: agent.site,
     labels: agent.labels,
     version: agent.version,
