@@ -2,6 +2,7 @@ import path from 'node:path';
 import {
   AgentIdSchema,
   ConflictError,
+  formatZodError,
   MemoryRouteTable,
   encode,
   statusTopic,
@@ -56,8 +57,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
   const logger = options.logger ?? createLogger(options.logLevel ?? 'info');
   const clock = options.clock ?? systemClock;
   const id = AgentIdSchema.safeParse(options.id);
-  if (!id.success)
-    throw new ConfigError(`invalid agent id "${options.id}": ${id.error.issues[0]?.message ?? 'invalid'}`);
+  if (!id.success) throw new ConfigError(`invalid agent id "${options.id}": ${formatZodError(id.error)}`);
   const controlPlane = normalizeControlPlaneUrl(options.controlPlane);
   const identity: AgentIdentity = {
     id: options.id,

@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
-import { AgentIdSchema } from '@tether/shared';
+import { AgentIdSchema, formatZodError } from '@tether/shared';
 import { ConfigError } from './config-error.js';
 import { ConfigFileSchema, type AgentConfig, type ConfigFile } from './config-schema.js';
 import type { CliFlags, Env } from './config-sources.js';
@@ -24,8 +23,7 @@ export async function loadConfigFile(file: string): Promise<ConfigFile> {
     throw new ConfigError(`config file ${file} is neither JSON nor YAML: ${(err as Error).message}`);
   }
   const parsed = ConfigFileSchema.safeParse(raw ?? {});
-  if (!parsed.success)
-    throw new ConfigError(`invalid config file ${file}:\n${z.prettifyError(parsed.error)}`);
+  if (!parsed.success) throw new ConfigError(`invalid config file ${file}: ${formatZodError(parsed.error)}`);
   return parsed.data;
 }
 

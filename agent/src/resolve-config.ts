@@ -3,10 +3,12 @@ import { z } from 'zod';
 import {
   AdvertiseStrategySchema,
   AgentIdSchema,
+  formatZodError,
   LabelsSchema,
   SiteSchema,
   parseBytes,
   parseDuration,
+  type AdvertiseStrategy,
   type Labels,
 } from '@tether/shared';
 import { resolveApiSettings } from './api/api-settings.js';
@@ -23,7 +25,7 @@ import {
 } from './config-schema.js';
 import { CONFIG_DEFAULTS, type CliFlags, type ConfigSources, type Env } from './config-sources.js';
 import { normalizeControlPlaneUrl } from './control-plane-url.js';
-import { secretDigest, type Credential } from './credentials/credential-file.js';
+import { CREDENTIAL_FILE, secretDigest, type Credential } from './credentials/credential-file.js';
 import { LOG_FORMATS, LOG_LEVELS } from './logger.js';
 import { serviceKey, toServiceSpec } from './service-spec.js';
 
@@ -69,11 +71,7 @@ export function resolveConfig({
       `the state dir holds the credential of agent "${credential.id}", not "${id}": pass another --state-dir`,
     );
   const secret = pickSecret(pick(flags.secret, 'TETHER_SECRET', file.secret), credential);
-  const strategy = check(
-    AdvertiseStrategySchema,
-    pick(flags.strategy, 'TETHER_STRATEGY', file.strategy) ?? CONFIG_DEFAULTS.strategy,
-    'strategy (--strategy)',
-  );
+  const strategy = resolveStrategy(pick(flags.strategy, 'TETHER_STRATEGY', file.strategy), credential);
   const site = check(
     SiteSchema,
     pick(flags.site, 'TETHER_SITE', file.site) ?? credential?.site ?? CONFIG_DEFAULTS.site,
@@ -153,6 +151,22 @@ export function resolveConfig({
     tls: resolveTls(flags, env, file, credential),
     ...(credential ? { credential } : {}),
   };
+}
+
+/**
+ * The strategy: the one given (flag, env, file), else the one the control plane fixed at enrollment (the
+ * credential's), else the default. A given one that contradicts the fixed one is a ConfigError: the hub holds the
+ * agent to its fixed strategy whatever it declares, and would refuse the routes.
+ */
+function resolveStrategy(given: string | undefined, credential: Credential | undefined): AdvertiseStrategy {
+  const fixed = credential?.strategy;
+  const what = 'strategy (--strategy)';
+  const strategy = check(AdvertiseStrategySchema, given ?? fixed ?? CONFIG_DEFAULTS.strategy, what);
+  if (fixed === undefined || strategy === fixed) return strategy;
+  throw new ConfigError(
+    `invalid ${what} "${strategy}": the control plane fixed this agent's strategy to "${fixed}" at enrollment ` +
+      `(${CREDENTIAL_FILE}); drop --strategy, TETHER_STRATEGY and "strategy" in the config file, or give "${fixed}"`,
+  );
 }
 
 /** The explicit secret, unless the credential says a rotation replaced it; else the credential's. */
@@ -244,6 +258,6 @@ function required<T>(
 
 function check<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new ConfigError(`invalid ${what}: ${z.prettifyError(parsed.error)}`);
+  if (!parsed.success) throw new ConfigError(`invalid ${what}: ${formatZodError(parsed.error)}`);
   return parsed.data;
 }

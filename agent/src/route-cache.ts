@@ -1,14 +1,25 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { RouteSchema, systemClock, type Clock, type Route, type RouteTable } from '@tether/shared';
+import {
+  formatZodError,
+  RouteSchema,
+  systemClock,
+  type Clock,
+  type Route,
+  type RouteTable,
+} from '@tether/shared';
 import { DebouncedWriter } from './debounced-writer.js';
 import type { AgentLogger } from './logger.js';
 
 /** The file, inside the state dir, that keeps the central routes across restarts. */
 export const ROUTES_CACHE_FILE = 'routes-cache.json';
 
-const RouteCacheFileSchema = z.object({ v: z.literal(1), savedAt: z.number(), routes: z.array(RouteSchema) });
+const RouteCacheFileSchema = z.strictObject({
+  v: z.literal(1),
+  savedAt: z.number(),
+  routes: z.array(RouteSchema),
+});
 
 /** Options of a RouteCache. */
 export interface RouteCacheOptions {
@@ -64,7 +75,7 @@ export class RouteCache {
       return 0;
     }
     if (!parsed.success) {
-      this.#opts.logger.warn({ err: z.prettifyError(parsed.error) }, 'route cache is invalid; ignored');
+      this.#opts.logger.warn({ err: formatZodError(parsed.error) }, 'route cache is invalid; ignored');
       return 0;
     }
     const now = this.#clock.now();

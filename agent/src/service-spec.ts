@@ -1,4 +1,4 @@
-import { parseDuration } from '@tether/shared';
+import { formatZodError, parseDuration } from '@tether/shared';
 import { ConfigError } from './config-error.js';
 import {
   ServiceInputSchema,
@@ -42,9 +42,7 @@ export function resolveServiceSpec(item: ServiceSpec | ServiceInput): ServiceSpe
   if ('source' in item) return item;
   const parsed = ServiceInputSchema.safeParse(item);
   if (!parsed.success)
-    throw new ConfigError(
-      `invalid service ${JSON.stringify(item.name)}: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
-    );
+    throw new ConfigError(`invalid service ${JSON.stringify(item.name)}: ${formatZodError(parsed.error)}`);
   return toServiceSpec(parsed.data, 'config');
 }
 

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { formatZodError } from '@tether/shared';
 import { ServiceInputSchema, type ServiceSpec } from './config-schema.js';
 import { writeFileAtomic } from './atomic-write.js';
 import type { AgentLogger } from './logger.js';
@@ -9,7 +10,7 @@ import { toServiceInput, toServiceSpec } from './service-spec.js';
 /** The file, inside the state dir, holding services added through the API. */
 export const SERVICES_FILE = 'services.json';
 
-const ServicesFileSchema = z.object({ v: z.literal(1), services: z.array(ServiceInputSchema) });
+const ServicesFileSchema = z.strictObject({ v: z.literal(1), services: z.array(ServiceInputSchema) });
 
 /** Persists the services added through the local API, so they come back after a restart. */
 export class ServiceStore {
@@ -36,7 +37,7 @@ export class ServiceStore {
       const parsed = ServicesFileSchema.safeParse(JSON.parse(text));
       if (parsed.success) return parsed.data.services.map((s) => toServiceSpec(s, 'api'));
       this.#logger.warn(
-        { file: this.#file, err: z.prettifyError(parsed.error) },
+        { file: this.#file, err: formatZodError(parsed.error) },
         'services file is invalid; ignored',
       );
     } catch (err) {

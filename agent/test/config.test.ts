@@ -175,3 +175,37 @@ describe('control plane URL', () => {
 function envOf(c: typeof base): Record<string, string> {
   return { TETHER_CONTROL_PLANE: c.controlPlane, TETHER_ID: c.id, TETHER_SECRET: c.secret };
 }
+
+describe('a strategy fixed by the control plane at enrollment (credential.json)', () => {
+  const credential = { v: 1 as const, id: 'edge-1', secret: 's3cret', controlPlane: 'mqtt://hub:1883' };
+  const resolve = (fixed: 'none' | 'local' | undefined, flag?: string, env?: string, file?: string) =>
+    resolveConfig({
+      flags: flag === undefined ? {} : { strategy: flag },
+      env: env === undefined ? {} : { TETHER_STRATEGY: env },
+      file: file === undefined ? {} : { strategy: file as 'local' },
+      credential: { ...credential, ...(fixed === undefined ? {} : { strategy: fixed }) },
+    }).strategy;
+
+  it.each<
+    [string, 'none' | 'local' | undefined, string | undefined, string | undefined, string | undefined, string]
+  >([
+    ['no fixed strategy, nothing given: the default', undefined, undefined, undefined, undefined, 'local'],
+    ['no fixed strategy: the flag', undefined, 'best', undefined, undefined, 'best'],
+    ['fixed none, nothing given: none', 'none', undefined, undefined, undefined, 'none'],
+    ['fixed none, the same given: none', 'none', 'none', undefined, undefined, 'none'],
+    ['fixed local, the same in the file', 'local', undefined, undefined, 'local', 'local'],
+  ])('%s', (_what, fixed, flag, env, file, expected) => {
+    expect(resolve(fixed, flag, env, file)).toBe(expected);
+  });
+
+  it.each<[string, string | undefined, string | undefined, string | undefined]>([
+    ['a flag', 'local', undefined, undefined],
+    ['TETHER_STRATEGY', undefined, 'all', undefined],
+    ['the config file', undefined, undefined, 'best'],
+  ])('refuses %s contradicting it, saying what to do', (_what, flag, env, file) => {
+    expect(() => resolve('none', flag, env, file)).toThrow(ConfigError);
+    expect(() => resolve('none', flag, env, file)).toThrow(
+      /fixed this agent's strategy to "none" at enrollment \(credential\.json\); drop --strategy/,
+    );
+  });
+});

@@ -131,6 +131,15 @@ describe('run from a credential', () => {
     await writeFile(path.join(root, CREDENTIAL_FILE), '{"v":1}');
     await expect(readCredential(root)).rejects.toThrow(ConfigError);
   });
+
+  it('a misspelt key is refused with its path, never ignored (a dropped pin would trust the system CAs)', async () => {
+    const root = await dir();
+    const { writeFile } = await import('node:fs/promises');
+    const file = { ...credential, tls: { fingerprnt: `sha256:${'a'.repeat(64)}` } };
+    await writeFile(path.join(root, CREDENTIAL_FILE), JSON.stringify(file));
+    await expect(readCredential(root)).rejects.toThrow(ConfigError);
+    await expect(readCredential(root)).rejects.toThrow('tls: unrecognized key "fingerprnt"');
+  });
 });
 
 describe('CredentialKeeper', () => {

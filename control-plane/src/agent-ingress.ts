@@ -10,7 +10,7 @@ import { handleStatusPayload } from './sync/handle-status.js';
 import { handleAdvertPayload } from './sync/ingress.js';
 
 /** What the hub's handling of agent messages needs: the sync handlers' context (less liveness) and more. */
-export interface AgentIngressDeps extends Omit<SyncContext, 'isConnected' | 'isLocal'> {
+export interface AgentIngressDeps extends Omit<SyncContext, 'isConnected' | 'isLocal' | 'audit'> {
   liveness: Liveness;
   audit: AuditLog;
   /** The embedded broker (credential rotation watches its connections). */
@@ -40,6 +40,7 @@ export async function startAgentIngress(deps: AgentIngressDeps): Promise<AgentIn
   const { db, agents, transport, metrics, logger, clock } = context;
   const sync: SyncContext = {
     ...context,
+    audit,
     isConnected: (id) => liveness.isConnected(id),
     ...(clustered ? { isLocal: (id: string) => liveness.isLocal(id) } : {}),
   };

@@ -86,7 +86,13 @@ export function createProgram(): Command {
     .description('register an agent and print its secret once')
     .requiredOption('--data-dir <dir>', 'data directory')
     .option('--redis-url <url>', 'in a cluster: claim the id in Redis first (docs/cluster.md)')
-    .action((id: string, flags: { dataDir: string; redisUrl?: string }) => addAgent(id, flags));
+    .option(
+      '--strategy <strategy>',
+      'hold the agent to this strategy whatever it declares (none: its routes are never stored)',
+    )
+    .action((id: string, flags: { dataDir: string; redisUrl?: string; strategy?: string }) =>
+      addAgent(id, flags),
+    );
   agent
     .command('revoke <id>')
     .description('revoke an agent: a running server disconnects it within a second; it cannot reconnect')
@@ -119,6 +125,10 @@ export function createProgram(): Command {
     .option('--site <site>', 'the site of the agent it enrolls')
     .option('--label <k=v>', 'a label of the agent it enrolls, repeatable', collect, [])
     .option('--id <agentId>', 'the agent id it enrolls (default: chosen by the agent, else generated)')
+    .option(
+      '--strategy <strategy>',
+      'hold the enrolled agent to this strategy whatever it declares (none: a reporting-only edge)',
+    )
     .option(
       '--tls-cert <file>',
       'the server certificate to pin in the grant (default DATA_DIR/tls/server.crt)',

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import {
   AgentIdSchema,
   CentralServiceSchema,
+  formatZodError,
   parseDuration,
   ServiceNameSchema,
   ServicePolicySchema,
@@ -128,9 +129,5 @@ export function loadConfig(path: string): ConfigFile {
 export function parseConfig(data: unknown, source = 'config'): ConfigFile {
   const parsed = ConfigFileSchema.safeParse(data);
   if (parsed.success) return parsed.data;
-  const lines = parsed.error.issues.map((issue) => {
-    const field = issue.path.length ? issue.path.map(String).join('.') : '(root)';
-    return `${field}: ${issue.message}`;
-  });
-  throw new ConfigError(`invalid ${source}: ${lines.join('; ')}`);
+  throw new ConfigError(`invalid ${source}: ${formatZodError(parsed.error)}`);
 }

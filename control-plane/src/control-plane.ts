@@ -73,6 +73,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     routes: () => table,
     connections: () => liveness.size,
     tunnels: () => calls.tunnels.figures(),
+    conflicts: () => conflicts.count(),
   });
   const callStats = new CallStats(metrics, clock);
   markRestarted(db, agents, table, clock.now());
@@ -120,7 +121,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   });
 
   const site = options.site ?? 'central';
-  const { centralServices, policies, health, picker } = await startServices({
+  const { centralServices, policies, health, picker, conflicts } = await startServices({
     db,
     table,
     services,
@@ -131,6 +132,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     site,
     config: options.services ?? [],
     policies: options.policies ?? {},
+    audit,
+    metrics,
   });
 
   const sweeper = new StaleSweeper({
@@ -173,7 +176,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       clock,
       logger,
       resync: (agentId) => void requestResync(ctx, agentId, 'connected to another replica'),
-      onApplied: localEffectsOf({ revocations, tokenSockets }),
+      onApplied: localEffectsOf({ revocations, tokenSockets, conflicts }),
     });
   }
   const fingerprint = options.tls ? certificateFingerprint(options.tls.cert) : undefined;
@@ -201,6 +204,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     centralServices,
     policies,
     health,
+    conflicts,
     metrics,
     logger,
     clock,

@@ -14,6 +14,8 @@ export interface MetricsSources {
   connections: () => number;
   /** The tunnels' figures (zero before calls start). */
   tunnels?: () => TunnelFigures;
+  /** Service name conflicts now (zero before services start). */
+  conflicts?: () => number;
 }
 
 /** Latency buckets of calls and HTTP requests, in seconds (1 ms to 30 s). */
@@ -76,6 +78,10 @@ export class Metrics {
   readonly quarantines: Counter;
   /** Agents revoked and disconnected. */
   readonly revocations: Counter;
+  /** Service name conflicts recorded (each once: an edge advertising a centrally defined service). */
+  readonly serviceConflicts: Counter;
+  /** Advertised routes stored none of because of the agent's strategy, by reason (`fixed_none`, `declared_none`). */
+  readonly refusedRoutes: Counter<'reason'>;
 
   constructor(options: MetricsSources) {
     const registers = [this.registry];
@@ -179,6 +185,25 @@ export class Metrics {
       name: 'tether_revocations_total',
       help: 'Agents revoked and disconnected',
       registers,
+    });
+    this.serviceConflicts = new Counter({
+      name: 'tether_service_conflicts_total',
+      help: 'Service name conflicts recorded: an edge first advertising a centrally defined service its policy does not admit',
+      registers,
+    });
+    this.refusedRoutes = new Counter({
+      name: 'tether_refused_routes_total',
+      help: 'Advertised routes not stored because of the strategy: fixed_none (the hub fixed none), declared_none',
+      labelNames: ['reason'],
+      registers,
+    });
+    new Gauge({
+      name: 'tether_service_conflicts',
+      help: 'Edge instances kept out of selection now: (service, agent) pairs advertising a centrally defined name',
+      registers,
+      collect() {
+        this.set(options.conflicts?.() ?? 0);
+      },
     });
     this.reportLag = new Histogram({
       name: 'tether_report_lag_seconds',

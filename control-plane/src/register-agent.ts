@@ -1,8 +1,26 @@
-import { AgentIdSchema, ConflictError, ValidationError } from '@tether/shared';
+import { z } from 'zod';
+import {
+  AdvertiseStrategySchema,
+  AgentIdSchema,
+  ConflictError,
+  formatZodError,
+  ValidationError,
+} from '@tether/shared';
 import type { AuditLog } from './audit/audit-log.js';
 import type { AgentStore } from './store/agent-store.js';
 import { withClaims, type UniqueClaims } from './cluster/unique-claims.js';
 import { generateSecret, hashSecret } from './secrets.js';
+
+/**
+ * `POST /api/v1/agents` and `tether-cp agent add`: the new agent's id and, optionally, the strategy the hub holds
+ * it to whatever it declares (`none`: its advertised routes are never stored). Unknown keys refused.
+ */
+export const AgentRequestSchema = z.strictObject({
+  id: AgentIdSchema,
+  strategy: AdvertiseStrategySchema.optional(),
+});
+/** A request to register an agent. */
+export type AgentRequest = z.infer<typeof AgentRequestSchema>;
 
 /** A newly registered agent and its secret, shown once and never stored in clear. */
 export interface NewAgent {
@@ -10,25 +28,33 @@ export interface NewAgent {
   secret: string;
 }
 
+/** Validates a registration request (API body or CLI); a ValidationError names the field or the unknown key. */
+export function parseAgentRequest(input: unknown): AgentRequest {
+  const parsed = AgentRequestSchema.safeParse(input);
+  if (!parsed.success) throw new ValidationError(`invalid agent request: ${formatZodError(parsed.error)}`);
+  return parsed.data;
+}
+
 /**
- * Registers an agent: validates the id, stores sha256(secret) and, given an audit log, its `agent-created` row in
- * the same transaction; throws ValidationError or ConflictError.
+ * Registers an agent: validates the request, stores sha256(secret) and, given an audit log, its `agent-created`
+ * row in the same transaction; throws ValidationError or ConflictError.
  */
 export function registerAgent(
   agents: AgentStore,
-  id: unknown,
+  input: unknown,
   now: number,
   audit?: { log: AuditLog; actor: string },
 ): NewAgent {
-  const agentId = parseAgentId(id);
+  const { id, strategy } = parseAgentRequest(input);
   const secret = generateSecret();
   const insert = (): void => {
-    if (!agents.insert(agentId, hashSecret(secret), now)) throw exists(agentId);
-    audit?.log.record({ kind: 'agent-created', agentId, actor: audit.actor });
+    if (!agents.insert(id, hashSecret(secret), now, strategy)) throw exists(id);
+    const detail = strategy === undefined ? undefined : { fixedStrategy: strategy };
+    audit?.log.record({ kind: 'agent-created', agentId: id, actor: audit.actor, detail });
   };
   if (audit) audit.log.atomically(insert);
   else insert();
-  return { id: agentId, secret };
+  return { id, secret };
 }
 
 /**
@@ -37,26 +63,18 @@ export function registerAgent(
  */
 export async function registerAgentOnce(
   agents: AgentStore,
-  id: unknown,
+  input: unknown,
   now: number,
   audit: { log: AuditLog; actor: string },
   claims: UniqueClaims | undefined,
 ): Promise<NewAgent> {
-  const agentId = parseAgentId(id);
+  const request = parseAgentRequest(input);
   return withClaims(
     claims,
-    [`agent:${agentId}`],
-    () => exists(agentId),
-    () => registerAgent(agents, agentId, now, audit),
+    [`agent:${request.id}`],
+    () => exists(request.id),
+    () => registerAgent(agents, request, now, audit),
   );
 }
 
 const exists = (id: string): ConflictError => new ConflictError(`agent "${id}" exists already`);
-
-/** A valid agent id, or a ValidationError naming the rule it breaks. */
-function parseAgentId(id: unknown): string {
-  const parsed = AgentIdSchema.safeParse(id);
-  if (parsed.success) return parsed.data;
-  const rule = parsed.error.issues[0]?.message ?? 'invalid';
-  throw new ValidationError(`invalid agent id ${JSON.stringify(id)}: ${rule}`);
-}

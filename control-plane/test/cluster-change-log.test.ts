@@ -7,6 +7,8 @@ import { CHANGE_STREAM, ChangeLog } from '../src/cluster/change-log.js';
 import { addAgentInCluster } from '../src/cluster/cluster-agent-add.js';
 import { openDatabase } from '../src/db/open-database.js';
 import { TokenStore } from '../src/auth/token-store.js';
+import { createGrant } from '../src/enrollment/grants.js';
+import { AgentStore } from '../src/store/agent-store.js';
 import { ConflictError, systemClock } from '@tether/shared';
 import { silentLogger, tempDir } from './helpers.js';
 
@@ -91,6 +93,25 @@ describe('ChangeApplier (real SQLite)', () => {
     new ChangeApplier(db, silentLogger).apply([entry('1-0', 'api_tokens', 't1', '')]);
     expect(tokens.byHash('hash-1')).toBeUndefined();
     cleanup();
+  });
+
+  it("replicates an agent's fixed strategy and a grant's with their rows", () => {
+    const writer = freshDb();
+    const reader = freshDb();
+    const outbox = new ChangeApplier(writer.db, silentLogger);
+    new AgentStore(writer.db).insert('ro-1', 'hash', 1, 'none');
+    createGrant(writer.db, { strategy: 'none' }, 1);
+    const rows = outbox.pending();
+    expect(rows.map((r) => r.tbl)).toEqual(['agents', 'enrollment_grants']);
+    expect(JSON.parse(rows[0]!.row!)).toMatchObject({ id: 'ro-1', fixed_strategy: 'none' });
+    expect(JSON.parse(rows[1]!.row!)).toMatchObject({ strategy: 'none' });
+    new ChangeApplier(reader.db, silentLogger).apply(
+      rows.map((r, i): StreamEntry => entry(`${i + 1}-0`, r.tbl, r.key, r.row!)),
+    );
+    expect(new AgentStore(reader.db).get('ro-1')?.fixedStrategy).toBe('none');
+    expect(reader.db.prepare('SELECT strategy FROM enrollment_grants').all()).toEqual([{ strategy: 'none' }]);
+    writer.cleanup();
+    reader.cleanup();
   });
 
   it('applying the same entries again (a replay after a crash) changes nothing', () => {
@@ -238,7 +259,7 @@ describe('ChangeLog compaction (real redis-server)', () => {
     for (const d of dirs) cleanups.push(d.cleanup);
     for (const d of dirs) openDatabase(join(d.dir, 'tether.db')).close(); // migrated, as a replica leaves it
     const results = await Promise.allSettled(
-      dirs.map((d) => addAgentInCluster(d.dir, redis.url, 'cli-twin')),
+      dirs.map((d) => addAgentInCluster(d.dir, redis.url, { id: 'cli-twin' })),
     );
     const won = results.findIndex((r) => r.status === 'fulfilled');
     expect(won).toBeGreaterThanOrEqual(0);
@@ -260,7 +281,7 @@ describe('ChangeLog compaction (real redis-server)', () => {
       outbox: [{ tbl: 'agents', key: 'cli-twin' }],
     });
     expect(rows[1 - won]).toEqual({ agents: [], outbox: [] });
-    await expect(addAgentInCluster(dirs[0]!.dir, 'redis://127.0.0.1:1', 'cli-x')).rejects.toThrow(
+    await expect(addAgentInCluster(dirs[0]!.dir, 'redis://127.0.0.1:1', { id: 'cli-x' })).rejects.toThrow(
       /cannot reach redis/,
     );
   });

@@ -34,6 +34,38 @@ describe('config file', () => {
     expect(() => parseConfig({ mqttport: 1 })).toThrow(/mqttport/);
   });
 
+  it.each<[string, object, string]>([
+    [
+      'a service visibility',
+      { services: [{ name: 'x', url: 'http://x', visibleTo: { label: {} } }] },
+      'services.0.visibleTo: unrecognized key "label"',
+    ],
+    [
+      'a service',
+      { services: [{ name: 'x', url: 'http://x', metrc: 2 }] },
+      'services.0: unrecognized key "metrc"',
+    ],
+    [
+      'a policy tier match',
+      { policies: { x: { tiers: [{ match: { sites: 'a' }, priority: 1 }] } } },
+      'policies.x.tiers.0.match: unrecognized key "sites"',
+    ],
+    [
+      'a report stream retention',
+      { reports: { retention: { streams: { m: { maxAgee: '1d' } } } } },
+      'reports.retention.streams.m: unrecognized key "maxAgee"',
+    ],
+    [
+      'a rate limit',
+      { limits: { connectRate: { perSec: 1 } } },
+      'limits.connectRate: unrecognized key "perSec"',
+    ],
+    ['tls', { tls: { cert: 'a', key: 'b', ca: 'c' } }, 'tls: unrecognized key "ca"'],
+  ])('refuses an unknown key in %s, naming its path', (_what, config, expected) => {
+    expect(() => parseConfig(config)).toThrow(ConfigError);
+    expect(() => parseConfig(config)).toThrow(expected);
+  });
+
   it('throws ConfigError for unreadable and unparsable files', () => {
     expect(() => loadConfig('/nonexistent/cp.yaml')).toThrow(ConfigError);
     expect(() => loadConfig(file('cp.json', '{nope'))).toThrow(ConfigError);

@@ -8,7 +8,7 @@ import {
 } from '@tether/shared';
 import { openDatabase } from '../src/db/open-database.js';
 import { defaultMqttUrls } from '../src/enrollment/mqtt-urls.js';
-import { createGrant, redeemGrant } from '../src/enrollment/grants.js';
+import { createGrant, parseGrantRequest, redeemGrant } from '../src/enrollment/grants.js';
 import { hashSecret } from '../src/secrets.js';
 import { AgentStore } from '../src/store/agent-store.js';
 import { tempDir } from './helpers.js';
@@ -55,6 +55,17 @@ describe('enrollment grants', () => {
     });
     expect(() => redeemGrant(db, agents, grant, 'edge-2', T0 + 2000)).toThrow(ConflictError);
     expect(agents.get('edge-2')).toBeUndefined();
+  });
+
+  it('a grant may fix the strategy: the agent is stored with it and the redemption says it', () => {
+    const { db, agents } = setup();
+    const fixed = redeemGrant(db, agents, createGrant(db, { strategy: 'none' }, T0).grant, 'ro-1', T0);
+    expect(fixed.strategy).toBe('none');
+    expect(agents.get('ro-1')?.fixedStrategy).toBe('none');
+    const free = redeemGrant(db, agents, createGrant(db, {}, T0).grant, 'free-1', T0);
+    expect(free.strategy).toBeUndefined();
+    expect(agents.get('free-1')?.fixedStrategy).toBeNull();
+    expect(() => createGrant(db, parseGrantRequest({ strategy: 'quiet' }), T0)).toThrow(/strategy/);
   });
 
   it('generates an id when neither grant nor agent names one; a grant bound to an id enrolls only that id', () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Database } from 'better-sqlite3';
 import { pino } from 'pino';
+import { afterAll, beforeAll } from 'vitest';
 import {
   advertTopic,
   decode,
@@ -80,9 +81,51 @@ export async function startTestControlPlane(
   };
 }
 
+/** A control plane for one `describe` and its JSON API with the admin token. */
+export interface TestApi {
+  /** The running control plane (set once `beforeAll` ran). */
+  readonly cp: ControlPlane;
+  /** GET `path`, parsed JSON. */
+  readonly get: <T>(path: string) => Promise<T>;
+  /** Any method with an optional JSON body; the raw response. */
+  readonly send: (method: string, path: string, body?: unknown) => Promise<Response>;
+  /** The value of one sample of `/metrics` (`name` with its labels, as printed), or 0 when absent. */
+  readonly metric: (sample: string) => Promise<number>;
+}
+
+/** Starts a control plane in `beforeAll` of the enclosing `describe` and stops it in `afterAll`. */
+export function useTestControlPlane(options: Partial<ControlPlaneOptions> = {}): TestApi {
+  let started: Awaited<ReturnType<typeof startTestControlPlane>> | undefined;
+  beforeAll(async () => {
+    started = await startTestControlPlane(options);
+  });
+  afterAll(() => started?.stop());
+  const base = () => `http://127.0.0.1:${api.cp.ports.http}`;
+  const headers = () => adminAuth(started!.dir);
+  const api: TestApi = {
+    get cp() {
+      if (!started) throw new Error('the control plane starts in beforeAll');
+      return started.cp;
+    },
+    get: async <T>(path: string) => (await (await fetch(base() + path, { headers: headers() })).json()) as T,
+    send: (method, path, body) =>
+      fetch(base() + path, {
+        method,
+        headers: body === undefined ? headers() : { ...headers(), 'content-type': 'application/json' },
+        body: body === undefined ? null : JSON.stringify(body),
+      }),
+    metric: async (sample) => {
+      const text = await (await fetch(`${base()}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith(`${sample} `));
+      return Number(line?.split(' ').at(-1) ?? 0);
+    },
+  };
+  return api;
+}
+
 /** Registers an agent directly in the control plane's database. */
 export function addAgent(cp: ControlPlane, id: string): string {
-  return registerAgent(new AgentStore(cp.db), id, Date.now()).secret;
+  return registerAgent(new AgentStore(cp.db), { id }, Date.now()).secret;
 }
 
 /** Waits until `predicate` holds, polling; fails after `ms`. */

@@ -45,7 +45,7 @@ describe('HTTP API', () => {
 
   it('registers agents: 201, 409 on duplicates, 400 naming the rule; JSON errors and 404s', async () => {
     const created = await call('POST', '/api/v1/agents', { id: 'edge-1' });
-    expect(created.status).toBe(201);
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
     expect(created.body).toMatchObject({
       id: 'edge-1',
       secret: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) as unknown,

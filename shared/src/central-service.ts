@@ -2,16 +2,19 @@ import { z } from 'zod';
 import { AgentIdSchema, CENTRAL, LabelsSchema, ServiceNameSchema, type Labels } from './ids.js';
 import type { Route } from './route.js';
 
-/** Which edges may see a central service: all given selectors must match; none given means every edge. */
-export const VisibilitySchema = z.object({
+/**
+ * Which edges may see a central service: all given selectors must match; none given means every edge. Strict: a
+ * misspelt selector (`label` for `labels`) is refused, never dropped into "visible to every edge".
+ */
+export const VisibilitySchema = z.strictObject({
   labels: LabelsSchema.optional(),
   agents: z.array(AgentIdSchema).max(10_000).optional(),
 });
 /** Which edges may see a central service. */
 export type Visibility = z.infer<typeof VisibilitySchema>;
 
-/** A service the control plane itself offers to edges. */
-export const CentralServiceSchema = z.object({
+/** A service the control plane itself offers to edges (API body and config file entry; unknown keys refused). */
+export const CentralServiceSchema = z.strictObject({
   name: ServiceNameSchema,
   url: z.url({ protocol: /^https?$/ }),
   labels: LabelsSchema.default({}),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ValidationError } from './errors.js';
 import { AgentIdSchema, LabelsSchema, SiteSchema } from './ids.js';
 import { PROTOCOL_VERSION } from './messages.js';
+import { AdvertiseStrategySchema } from './strategy.js';
 
 /** The version prefix of enrollment grant tokens. */
 export const GRANT_TOKEN_PREFIX = 'tg1';
@@ -59,8 +60,11 @@ export function parseFingerprint(text: string): string {
   return `sha256:${body}`;
 }
 
-/** `POST /api/v1/enroll`: redeem a grant for an agent credential. `id` is the agent id wished for, if any. */
-export const EnrollRequestSchema = z.object({
+/**
+ * `POST /api/v1/enroll`: redeem a grant for an agent credential. `id` is the agent id wished for, if any. Strict;
+ * the answer is not (a newer control plane may add keys: messages.ts, "Strictness").
+ */
+export const EnrollRequestSchema = z.strictObject({
   v: z.literal(PROTOCOL_VERSION),
   grant: z.string().min(1).max(512),
   id: AgentIdSchema.optional(),
@@ -68,7 +72,8 @@ export const EnrollRequestSchema = z.object({
 
 /**
  * The answer to a redeemed grant: the agent's id and secret (shown once), the MQTT URLs the control plane
- * advertises (best first), and the site and labels the grant gave the agent.
+ * advertises (best first), the site and labels the grant gave the agent, and the strategy it fixed (older control
+ * planes never send it; older agents ignore it).
  */
 export const EnrollResponseSchema = z.object({
   v: z.literal(PROTOCOL_VERSION),
@@ -77,6 +82,8 @@ export const EnrollResponseSchema = z.object({
   controlPlane: z.array(z.string().min(1).max(2048)).min(1).max(8),
   site: SiteSchema.optional(),
   labels: LabelsSchema,
+  /** The strategy the hub holds this agent to, whatever it declares: the agent runs with it. */
+  strategy: AdvertiseStrategySchema.optional(),
 });
 
 export type EnrollRequest = z.infer<typeof EnrollRequestSchema>;

@@ -8,6 +8,7 @@ export * from './memory-route-table.js';
 export * from './strategy.js';
 export * from './central-service.js';
 export * from './hub-policy.js';
+export * from './advert-admission.js';
 export * from './route-diff.js';
 export * from './digest.js';
 export * from './backoff.js';

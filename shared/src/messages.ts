@@ -2,20 +2,28 @@ import { z } from 'zod';
 import { AgentIdSchema, LabelsSchema, SiteSchema } from './ids.js';
 import { RouteSchema } from './route.js';
 import { AdvertiseStrategySchema } from './strategy.js';
+import { formatZodError } from './zod-issues.js';
 
 /** The protocol version every message carries as `v`. */
 export const PROTOCOL_VERSION = 1;
 /** The most routes one message may carry. */
 export const MAX_ROUTES_PER_MESSAGE = 10_000;
 
+// Strictness. Everything an agent sends the hub is a strict object at every depth: an unknown key refuses the
+// whole message (`invalid_message`), so a misspelt field never passes as absent. No older agent sends a key the
+// hub does not know (fields are only ever added, optional). What the hub sends an agent is read leniently (plain
+// objects, `.strip()` where a schema serves both directions): hubs are upgraded before the agents in the field,
+// and a newer hub may add an optional key that an older agent must ignore rather than refuse the message.
+
 const v = z.literal(PROTOCOL_VERSION);
 const epoch = z.string().min(1).max(64);
 const seq = z.number().int().min(0);
 const routes = z.array(RouteSchema).max(MAX_ROUTES_PER_MESSAGE);
+const hubRoutes = z.array(RouteSchema.strip()).max(MAX_ROUTES_PER_MESSAGE);
 const keys = z.array(z.string().max(4096)).max(MAX_ROUTES_PER_MESSAGE);
 
 /** An agent's report outbox: reports not yet acknowledged by the hub, their body bytes, the oldest's age. */
-export const OutboxStatsSchema = z.object({
+export const OutboxStatsSchema = z.strictObject({
   depth: z.number().int().min(0),
   bytes: z.number().int().min(0),
   oldestAgeMs: z.number().int().min(0).nullable(),
@@ -25,7 +33,7 @@ export const OutboxStatsSchema = z.object({
 export type OutboxStats = z.infer<typeof OutboxStatsSchema>;
 
 /** Agent -> hub: the whole advertised set, sent on every (re)connect and on request. Starts a new `epoch`. */
-export const AdvertSnapshotSchema = z.object({
+export const AdvertSnapshotSchema = z.strictObject({
   v,
   type: z.literal('advert-snapshot'),
   epoch,
@@ -39,7 +47,7 @@ export const AdvertSnapshotSchema = z.object({
 });
 
 /** Agent -> hub: a change to the advertised set; `seq` is the previous message's plus one. */
-export const AdvertDeltaSchema = z.object({
+export const AdvertDeltaSchema = z.strictObject({
   v,
   type: z.literal('advert-delta'),
   epoch,
@@ -52,7 +60,7 @@ export const AdvertDeltaSchema = z.object({
  * Agent -> hub: a digest of the advertised set at `seq`, sent now and then instead of the full table. It also
  * carries the agent's outbox figures (optional: older agents omit them) for the operator's view.
  */
-export const AdvertDigestSchema = z.object({
+export const AdvertDigestSchema = z.strictObject({
   v,
   type: z.literal('advert-digest'),
   epoch,
@@ -63,7 +71,7 @@ export const AdvertDigestSchema = z.object({
 });
 
 /** Either side: "send me a snapshot", after a gap, a digest mismatch or an unknown epoch. */
-export const ResyncRequestSchema = z.object({
+export const ResyncRequestSchema = z.strictObject({
   v,
   type: z.literal('resync-request'),
   reason: z.string().max(256),
@@ -76,12 +84,12 @@ export const AgentRoutesSchema = z.object({
   epoch,
   seq,
   full: z.boolean(),
-  upserts: routes,
+  upserts: hubRoutes,
   removes: keys,
 });
 
 /** Agent -> everyone, retained: online when connected, offline as its Last Will. */
-export const AgentStatusSchema = z.object({
+export const AgentStatusSchema = z.strictObject({
   v,
   type: z.literal('agent-status'),
   agentId: AgentIdSchema,
@@ -114,7 +122,7 @@ export const CredentialRotateSchema = z.object({
 });
 
 /** Agent -> hub (credentials topic): the agent stored the secret of `rotation`; the old secret may go. */
-export const CredentialAckSchema = z.object({
+export const CredentialAckSchema = z.strictObject({
   v,
   type: z.literal('credential-ack'),
   rotation: z.string().min(1).max(64),
@@ -134,7 +142,7 @@ export const AdvertMessageSchema = z.discriminatedUnion('type', [
 /** Everything the hub may publish on an agent's inbox topic. */
 export const InboxMessageSchema = z.discriminatedUnion('type', [
   AgentRoutesSchema,
-  ResyncRequestSchema,
+  ResyncRequestSchema.strip(),
   ErrorMessageSchema,
   CredentialRotateSchema,
 ]);
@@ -178,7 +186,7 @@ export function decode<T>(
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success)
-    return { ok: false, reason: 'schema', error: z.prettifyError(parsed.error).slice(0, 1000) };
+    return { ok: false, reason: 'schema', error: formatZodError(parsed.error).slice(0, 1000) };
   return { ok: true, message: parsed.data };
 }
 

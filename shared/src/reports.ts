@@ -22,7 +22,7 @@ const v = z.literal(PROTOCOL_VERSION);
 const seq = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 
 /** One report on the wire: JSON text as is, any other content type base64-encoded (`base64: true`). */
-export const WireReportSchema = z.object({
+export const WireReportSchema = z.strictObject({
   stream: ReportStreamSchema,
   seq,
   at: z.number().int().min(0),
@@ -31,15 +31,15 @@ export const WireReportSchema = z.object({
   base64: z.literal(true).optional(),
 });
 
-/** Agent -> hub on `reportsTopic`: reports from the outbox, in outbox order, each with its stream's seq. */
-export const ReportBatchSchema = z.object({
+/** Agent -> hub on `reportsTopic`: reports from the outbox, in outbox order, each with its stream's seq. Strict. */
+export const ReportBatchSchema = z.strictObject({
   v,
   type: z.literal('report-batch'),
   batch: z.string().min(1).max(64),
   reports: z.array(WireReportSchema).min(1).max(MAX_REPORTS_PER_BATCH),
   /** Per stream, the highest seq the agent dropped (policy drop-oldest): the hub stops waiting for those. */
   dropped: z
-    .array(z.object({ stream: ReportStreamSchema, through: seq }))
+    .array(z.strictObject({ stream: ReportStreamSchema, through: seq }))
     .max(MAX_REPORTS_PER_BATCH)
     .optional(),
 });
@@ -47,7 +47,10 @@ export const ReportBatchSchema = z.object({
 /** An inclusive range of seqs of one stream. */
 export const SeqRangeSchema = z.object({ stream: ReportStreamSchema, from: seq, to: seq });
 
-/** Hub -> agent on `reportsAckTopic`: these seqs are committed (or were already); sent only after the commit. */
+/**
+ * Hub -> agent on `reportsAckTopic`: these seqs are committed (or were already); sent only after the commit. Not
+ * strict, like every hub -> agent message (messages.ts, "Strictness").
+ */
 export const ReportAckSchema = z.object({
   v,
   type: z.literal('report-ack'),

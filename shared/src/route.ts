@@ -11,8 +11,11 @@ export const RouteStateSchema = z.enum(['active', 'stale']);
 /** Route liveness state. */
 export type RouteState = z.infer<typeof RouteStateSchema>;
 
-/** One instance of one service, reachable through one origin. Plain data. */
-export const RouteSchema = z.object({
+/**
+ * One instance of one service, reachable through one origin. Plain data. Strict (unknown keys refused): what an
+ * agent advertises; the hub's own sends are read with `.strip()` (see messages.ts, "Strictness").
+ */
+export const RouteSchema = z.strictObject({
   service: ServiceNameSchema,
   address: z.string().min(1).max(2048),
   origin: z.union([AgentIdSchema, z.literal(CENTRAL)]),

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { Route } from '@tether/shared';
+import { routeKey, type Route } from '@tether/shared';
 
 /** A valid route with sensible defaults; override any field. */
 export function route(overrides: Partial<Route> = {}): Route {
@@ -15,6 +15,29 @@ export function route(overrides: Partial<Route> = {}): Route {
     version: 1,
     ...overrides,
   };
+}
+
+/** What generated route sets are made of: an origin (`central` or an edge), a port, stale or not, any overrides. */
+export interface RouteSpec extends Partial<Route> {
+  origin: string;
+  port: number;
+  stale: boolean;
+}
+
+/** The route of a spec: central routes are the hub's (`originKind: central`), the others an edge's. */
+export function specRoute({ origin, port, stale, ...rest }: RouteSpec): Route {
+  return route({
+    ...rest,
+    origin,
+    originKind: origin === 'central' ? 'central' : 'edge',
+    address: `http://${origin}:${port}`,
+    state: stale ? 'stale' : 'active',
+  });
+}
+
+/** The routes with one per key (the last wins), as a route table would hold them. */
+export function distinctRoutes(routes: readonly Route[]): Route[] {
+  return [...new Map(routes.map((r) => [routeKey(r), r])).values()];
 }
 
 /** Valid agent ids (never the reserved "central"). */

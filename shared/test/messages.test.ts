@@ -8,10 +8,13 @@ import {
   AdvertSnapshotSchema,
   AgentRoutesSchema,
   AgentStatusSchema,
+  CredentialMessageSchema,
   decode,
   encode,
   ErrorMessageSchema,
   InboxMessageSchema,
+  ReportsDownMessageSchema,
+  ReportsUpMessageSchema,
   ResyncRequestSchema,
 } from '@tether/shared';
 import { route } from './fixtures.js';
@@ -163,5 +166,64 @@ describe('decode rejects', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+// Strictness (messages.ts): agent -> hub messages refuse unknown keys at any depth; hub -> agent ones ignore them.
+const withKey = (path: readonly (string | number)[], value: object): object => {
+  const copy = structuredClone(value) as Record<string | number, unknown>;
+  let at: Record<string | number, unknown> = copy;
+  for (const step of path) at = at[step] as Record<string | number, unknown>;
+  at['extra'] = true;
+  return copy;
+};
+const outbox = { depth: 0, bytes: 0, oldestAgeMs: null, dropped: 0 };
+const batch = {
+  v: 1,
+  type: 'report-batch',
+  batch: 'b1',
+  reports: [{ stream: 's', seq: 1, at: 1, contentType: 'text/plain', body: 'x' }],
+  dropped: [{ stream: 's', through: 1 }],
+};
+const strictCases: [string, z.ZodType<unknown>, object, (string | number)[]][] = [
+  ['snapshot', AdvertMessageSchema, snapshot, []],
+  ['snapshot route', AdvertMessageSchema, snapshot, ['routes', 0]],
+  ['snapshot outbox', AdvertMessageSchema, { ...snapshot, outbox }, ['outbox']],
+  ['delta upsert', AdvertMessageSchema, delta, ['upserts', 0]],
+  ['digest', AdvertMessageSchema, digest, []],
+  ['resync request', AdvertMessageSchema, resync, []],
+  ['status', AgentStatusSchema, status, []],
+  ['credential ack', CredentialMessageSchema, { v: 1, type: 'credential-ack', rotation: 'r1' }, []],
+  ['report batch', ReportsUpMessageSchema, batch, []],
+  ['report', ReportsUpMessageSchema, batch, ['reports', 0]],
+  ['dropped range', ReportsUpMessageSchema, batch, ['dropped', 0]],
+];
+
+describe('strictness', () => {
+  it.each(strictCases)(
+    'agent -> hub: an unknown key in a %s refuses the message, naming it',
+    (_w, schema, value, path) => {
+      const result = decode(schema, encode(withKey(path, value)));
+      expect(result.ok).toBe(false);
+      if (!result.ok) expect(result.error).toContain(`unrecognized key "extra"`);
+      expect(decode(schema, encode(value)).ok).toBe(true);
+    },
+  );
+
+  it.each<[string, object, (string | number)[]]>([
+    ['agent-routes', agentRoutes, []],
+    ['an agent-routes route', agentRoutes, ['upserts', 0]],
+    ['resync-request', resync, []],
+    ['error', error, []],
+  ])('hub -> agent: a key a newer hub adds to %s is ignored', (_w, value, path) => {
+    expect(decode(InboxMessageSchema, encode(withKey(path, value)))).toEqual({ ok: true, message: value });
+  });
+
+  it('hub -> agent: a report-ack with a key a newer hub adds is read', () => {
+    const ack = { v: 1, type: 'report-ack', batch: 'b1', acks: [{ stream: 's', from: 1, to: 1 }] };
+    expect(decode(ReportsDownMessageSchema, encode({ ...ack, extra: 1 }))).toEqual({
+      ok: true,
+      message: ack,
+    });
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
+  allowsEdgeInstance,
   mayCall,
   passesFilter,
   routeKey,
@@ -10,7 +11,7 @@ import {
   type Route,
   type ServicePolicyInput,
 } from '@tether/shared';
-import { route } from './fixtures.js';
+import { distinctRoutes, route, specRoute } from './fixtures.js';
 
 const siteArb = fc.constantFrom('a', 'b', 'c');
 const originArb = fc.constantFrom('e1', 'e2', 'e3', 'e4', 'central');
@@ -30,21 +31,7 @@ const routesArb = fc
     }),
     { maxLength: 10 },
   )
-  .map((specs) => {
-    const byKey = new Map<string, Route>();
-    for (const s of specs) {
-      const r = route({
-        origin: s.origin,
-        originKind: s.origin === 'central' ? 'central' : 'edge',
-        address: `http://${s.origin}:${s.port}`,
-        site: s.site,
-        labels: s.labels,
-        state: s.stale ? 'stale' : 'active',
-      });
-      byKey.set(routeKey(r), r);
-    }
-    return [...byKey.values()];
-  });
+  .map((specs) => distinctRoutes(specs.map(specRoute)));
 
 const policyArb: fc.Arbitrary<ServicePolicyInput> = fc.record(
   {
@@ -61,6 +48,7 @@ const policyArb: fc.Arbitrary<ServicePolicyInput> = fc.record(
     defaultWeight: fc.integer({ min: 0, max: 5 }),
     localFirst: fc.boolean(),
     allowEdgeCallers: fc.array(fc.constantFrom('e1', 'e2', '*'), { maxLength: 2 }),
+    allowEdgeInstances: fc.array(fc.constantFrom('e1', 'e3', '*'), { maxLength: 2 }),
   },
   { requiredKeys: [] },
 );
@@ -70,6 +58,12 @@ const callerArb: fc.Arbitrary<Caller> = fc.record({
   id: fc.constantFrom('e1', 'e2', 'e3'),
   site: fc.option(siteArb, { nil: undefined }),
 });
+
+/** Name ownership, written out independently: with a central route, an edge route needs allowEdgeInstances. */
+function owned(routes: readonly Route[], policy: ReturnType<typeof ServicePolicySchema.parse>) {
+  const central = routes.some((r) => r.origin === 'central');
+  return (r: Route) => !central || r.origin === 'central' || allowsEdgeInstance(policy, r.origin);
+}
 
 /** A small seeded PRNG (mulberry32). */
 function seeded(seed: number): () => number {
@@ -84,7 +78,7 @@ function seeded(seed: number): () => number {
 }
 
 describe('selectRoute properties', () => {
-  it('picks an eligible route exactly when one exists, never a stale/excluded/unavailable/filtered/forbidden one', () => {
+  it('picks an eligible route exactly when one exists, never a conflicting/stale/excluded/unavailable/filtered/forbidden one', () => {
     fc.assert(
       fc.property(
         routesArb,
@@ -100,6 +94,7 @@ describe('selectRoute properties', () => {
           const ctx = { caller, exclude, isAvailable: available, inflight, random: seeded(seed) };
           const eligible = routes.filter(
             (r) =>
+              owned(routes, policy)(r) &&
               r.state === 'active' &&
               passesFilter(policy, r) &&
               mayCall(policy, caller, r) &&
@@ -162,7 +157,7 @@ describe('selectRoute properties', () => {
           random: seeded(seed),
         };
         const picked = selectRoute(routes, policy, ctx);
-        const active = routes.filter((r) => r.state === 'active');
+        const active = routes.filter((r) => r.state === 'active' && owned(routes, policy)(r));
         const want = active.some((r) => r.site === 'a')
           ? 'a'
           : active.some((r) => r.site === 'b')

@@ -9,6 +9,7 @@ describe('ServicePolicySchema', () => {
       defaultWeight: 1,
       localFirst: true,
       allowEdgeCallers: [],
+      allowEdgeInstances: [],
       ejection: { consecutiveFailures: 3, baseMs: 1000, maxMs: 30_000 },
     });
   });
@@ -26,6 +27,7 @@ describe('ServicePolicySchema', () => {
     [{ weights: [{ match: { site: 'a' }, weight: 1.5 }] }, 'weights.0.weight'],
     [{ weights: [{ match: { agent: 'central', zone: 'x' }, weight: 1 }] }, 'weights.0.match'],
     [{ allowEdgeCallers: ['bad id!'] }, 'allowEdgeCallers.0'],
+    [{ allowEdgeInstances: ['central'] }, 'allowEdgeInstances.0'],
     [{ ejection: { baseMs: 10_000, maxMs: 5 } }, 'ejection.maxMs'],
     [{ filter: { sites: [] } }, 'filter.sites'],
     [{ localFirst: 'yes' }, 'localFirst'],

@@ -153,4 +153,19 @@ describe('dashboard (headless Chromium)', () => {
     await page.locator('[data-testid="streams-table"] td', { hasText: 'temperature' }).waitFor();
     await shot('reports');
   });
+
+  it('shows an edge advertising a central service as a name conflict on the service page, live', async () => {
+    await page.locator('nav a', { hasText: 'Services' }).click();
+    await page.locator('[data-testid="services-table"] a', { hasText: 'billing' }).click();
+    await page.locator('[data-testid="instances-table"] tbody tr').first().waitFor();
+    expect(await page.locator('[data-testid="service-conflicts"]').count()).toBe(0);
+    const res = await berlin.api('/v1/services', {
+      method: 'POST',
+      body: JSON.stringify({ name: 'billing', url: echo.url }),
+    });
+    expect(res.status).toBe(201);
+    await page.locator('[data-testid="service-conflicts"] li', { hasText: 'edge-berlin' }).waitFor();
+    await page.locator('[data-testid="instances-table"] .badge-conflict').waitFor();
+    await shot('service-conflict');
+  });
 });

@@ -2,7 +2,13 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { AgentIdSchema, LabelsSchema, SiteSchema } from '@tether/shared';
+import {
+  AdvertiseStrategySchema,
+  AgentIdSchema,
+  formatZodError,
+  LabelsSchema,
+  SiteSchema,
+} from '@tether/shared';
 import { ensureStateDir, writeFileAtomic } from '../atomic-write.js';
 import { ConfigError } from '../config-error.js';
 
@@ -11,10 +17,11 @@ export const CREDENTIAL_FILE = 'credential.json';
 
 /**
  * What `tether-agent enroll` (and each credential rotation) writes: the agent's id and secret, the control
- * plane(s) to dial, the site and labels the grant gave it, how to verify the server, and digests of the secrets this one
- * replaced (so a stale `--secret`/TETHER_SECRET is recognised as such).
+ * plane(s) to dial, the site, labels and fixed strategy the grant gave it, how to verify the server, and digests of the secrets this one
+ * replaced (so a stale `--secret`/TETHER_SECRET is recognised as such). Strict: a misspelt key (say `fingerprnt`
+ * under `tls`, which would drop the pin) is refused with its path, never ignored.
  */
-export const CredentialSchema = z.object({
+export const CredentialSchema = z.strictObject({
   v: z.literal(1),
   id: AgentIdSchema,
   secret: z.string().min(1).max(256),
@@ -23,8 +30,10 @@ export const CredentialSchema = z.object({
   controlPlanes: z.array(z.string().min(1).max(2048)).min(1).max(16).optional(),
   site: SiteSchema.optional(),
   labels: LabelsSchema.optional(),
+  /** The strategy the control plane fixed at enrollment (the grant's `--strategy`): the agent runs with it. */
+  strategy: AdvertiseStrategySchema.optional(),
   tls: z
-    .object({
+    .strictObject({
       fingerprint: z.string().max(200).optional(),
       ca: z
         .string()
@@ -62,8 +71,7 @@ export async function readCredential(stateDir: string): Promise<Credential | und
     throw new ConfigError(`${file} is not JSON`);
   }
   const parsed = CredentialSchema.safeParse(json);
-  if (!parsed.success)
-    throw new ConfigError(`${file} is not a credential: ${parsed.error.issues[0]?.message}`);
+  if (!parsed.success) throw new ConfigError(`${file} is not a credential: ${formatZodError(parsed.error)}`);
   return parsed.data;
 }
 

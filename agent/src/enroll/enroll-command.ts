@@ -7,6 +7,7 @@ import {
   PROTOCOL_VERSION,
   TetherError,
   ValidationError,
+  type AdvertiseStrategy,
   type EnrollRequest,
 } from '@tether/shared';
 import { ConfigError } from '../config-error.js';
@@ -38,6 +39,8 @@ export interface EnrollResult {
   id: string;
   stateDir: string;
   controlPlane: string;
+  /** The strategy the control plane fixed (the agent runs with it), if any. */
+  strategy?: AdvertiseStrategy;
 }
 
 /** The control plane refused or failed the enrollment; the message says why. */
@@ -75,7 +78,7 @@ async function exists(file: string): Promise<boolean> {
 
 /**
  * Redeems a grant over the control plane's API and writes the credential (id, secret, MQTT URL, site, labels, the
- * server pin or CA) to the state dir, mode 0600, atomically. The HTTPS request is verified like MQTT (pin from
+ * fixed strategy, the server pin or CA) to the state dir, mode 0600, atomically. The HTTPS request is verified like MQTT (pin from
  * --fingerprint or the grant, --ca-file, else the system CAs). A state dir that holds a credential is refused
  * before the grant is spent.
  */
@@ -147,6 +150,7 @@ export async function enroll(
     ...(controlPlanes ? { controlPlanes } : {}),
     ...(enrolled.site === undefined ? {} : { site: enrolled.site }),
     labels: enrolled.labels,
+    ...(enrolled.strategy === undefined ? {} : { strategy: enrolled.strategy }),
     ...(plan.mode === 'system' || plan.mode === 'insecure'
       ? {}
       : {
@@ -157,6 +161,7 @@ export async function enroll(
         }),
   };
   await writeCredential(stateDir, credential);
-  logger.info({ id: enrolled.id, stateDir, controlPlane }, 'enrolled');
-  return { id: enrolled.id, stateDir, controlPlane };
+  const fixed = enrolled.strategy === undefined ? {} : { strategy: enrolled.strategy };
+  logger.info({ id: enrolled.id, stateDir, controlPlane, ...fixed }, 'enrolled');
+  return { id: enrolled.id, stateDir, controlPlane, ...fixed };
 }

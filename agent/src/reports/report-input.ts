@@ -1,4 +1,10 @@
-import { MAX_REPORT_BYTES, ReportStreamSchema, ValidationError, isJsonContentType } from '@tether/shared';
+import {
+  formatZodError,
+  MAX_REPORT_BYTES,
+  ReportStreamSchema,
+  ValidationError,
+  isJsonContentType,
+} from '@tether/shared';
 import { ReportTooLargeError } from './outbox-errors.js';
 import type { NewReport } from './outbox-types.js';
 
@@ -13,9 +19,7 @@ const NDJSON = new Set(['application/x-ndjson', 'application/ndjson', 'applicati
 export function parseStream(stream: string): string {
   const parsed = ReportStreamSchema.safeParse(stream);
   if (!parsed.success)
-    throw new ValidationError(
-      `invalid stream "${stream.slice(0, 140)}": ${parsed.error.issues[0]?.message ?? 'invalid'}`,
-    );
+    throw new ValidationError(`invalid stream "${stream.slice(0, 140)}": ${formatZodError(parsed.error)}`);
   return parsed.data;
 }
 

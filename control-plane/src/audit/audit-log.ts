@@ -17,6 +17,9 @@ export const AUDIT_KINDS = [
   'grant-redeemed',
   'grant-refused',
   'credential-rotated',
+  'service-conflict',
+  'service-conflict-resolved',
+  'routes-refused',
 ] as const;
 /** One kind of audit event. */
 export type AuditKind = (typeof AUDIT_KINDS)[number];
@@ -142,6 +145,9 @@ export class AuditLog {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       update: db.prepare<[number, number, number]>('UPDATE audit SET count = ?, last_at = ? WHERE id = ?'),
+      exists: db.prepare<[string, string], { one: number }>(
+        'SELECT 1 AS one FROM audit WHERE agent_id = ? AND kind = ? LIMIT 1',
+      ),
       prune: db.prepare<[number]>(
         `DELETE FROM audit WHERE coalesced = 1 AND id <= (
            SELECT id FROM audit WHERE coalesced = 1 ORDER BY id DESC LIMIT 1 OFFSET ?)`,
@@ -179,6 +185,17 @@ export class AuditLog {
     } else {
       this.#pending.set(key, { entry, at: now, lastAt: now, count: 1, rowId: undefined, dirty: true });
     }
+  }
+
+  /**
+   * Records a change-kind event of an agent unless one of the same kind for that agent exists already (an event
+   * every message of a misbehaving agent would repeat, kept once); true when it recorded it.
+   */
+  recordOnce(entry: AuditEntry & { agentId: string }): boolean {
+    if (COALESCED_KINDS.has(entry.kind)) throw new Error(`recordOnce of coalesced kind ${entry.kind}`);
+    if (this.#stmts.exists.get(entry.agentId, entry.kind)) return false;
+    this.record(entry);
+    return true;
   }
 
   /** Runs `fn` in one immediate transaction: a change and its audit row commit together or not at all. */

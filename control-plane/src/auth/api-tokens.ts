@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ConflictError, ValidationError } from '@tether/shared';
+import { ConflictError, formatZodError, ValidationError } from '@tether/shared';
 import { z } from 'zod';
 import type { AuditLog } from '../audit/audit-log.js';
 import { hashSecret } from '../secrets.js';
@@ -10,6 +10,14 @@ import type { TokenRecord, TokenStore } from './token-store.js';
 export const TokenNameSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a name: [A-Za-z0-9][A-Za-z0-9._-]{0,63}');
+
+/** `POST /api/v1/tokens` and `tether-cp token create`: a role and an optional name; unknown keys refused. */
+export const TokenRequestSchema = z.strictObject({
+  role: RoleSchema,
+  name: TokenNameSchema.optional(),
+});
+/** A token request. */
+export type TokenRequest = z.infer<typeof TokenRequestSchema>;
 
 /** Where API tokens live and where their creation is audited. */
 export interface TokenDeps {
@@ -25,38 +33,34 @@ export interface NewToken extends TokenRecord {
 /** The prefix of every API token (tells a leaked string's kind at a glance). */
 export const TOKEN_PREFIX = 'tether_';
 
+/** Validates a token request (API body or CLI flags); a ValidationError names the field or the unknown key. */
+export function parseTokenRequest(input: unknown): TokenRequest {
+  const parsed = TokenRequestSchema.safeParse(input);
+  if (!parsed.success) throw new ValidationError(`invalid token request: ${formatZodError(parsed.error)}`);
+  return parsed.data;
+}
+
 /** Creates an API token and its audit row in one transaction; throws ValidationError or ConflictError. */
-export function createApiToken(
-  deps: TokenDeps,
-  input: { role?: unknown; name?: unknown },
-  actor: string,
-  now: number,
-): NewToken {
-  const role = RoleSchema.safeParse(input.role);
-  if (!role.success)
-    throw new ValidationError(`invalid role ${JSON.stringify(input.role)}: expected admin, viewer or caller`);
+export function createApiToken(deps: TokenDeps, input: unknown, actor: string, now: number): NewToken {
+  const request = parseTokenRequest(input);
   const id = randomBytes(6).toString('hex');
-  const nameInput = input.name ?? `${role.data}-${id}`;
-  const name = TokenNameSchema.safeParse(nameInput);
-  if (!name.success)
-    throw new ValidationError(
-      `invalid token name ${JSON.stringify(nameInput)}: ${name.error.issues[0]?.message ?? 'invalid'}`,
-    );
+  const name = request.name ?? `${request.role}-${id}`;
+  const role = request.role;
   const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
   const record: TokenRecord = {
     id,
-    name: name.data,
-    role: role.data,
+    name,
+    role,
     createdAt: now,
     createdBy: actor,
   };
   deps.audit.atomically(() => {
     if (!deps.tokens.insert(record, hashSecret(token)))
-      throw new ConflictError(`a token named "${name.data}" exists already`);
+      throw new ConflictError(`a token named "${name}" exists already`);
     deps.audit.record({
       kind: 'token-created',
       actor,
-      detail: { tokenId: id, name: name.data, role: role.data },
+      detail: { tokenId: id, name, role },
     });
   });
   return { ...record, token };

@@ -10,7 +10,7 @@ import { createGrant, parseGrantRequest } from '../enrollment/grants.js';
 import { openDatabase } from '../db/open-database.js';
 
 import { addAgentInCluster } from '../cluster/cluster-agent-add.js';
-import { registerAgent } from '../register-agent.js';
+import { parseAgentRequest, registerAgent } from '../register-agent.js';
 import { markRevoked } from '../revocation/revoke-agent.js';
 import { AgentStore } from '../store/agent-store.js';
 import { grantFingerprint } from '../tls/server-tls.js';
@@ -38,13 +38,21 @@ function printLine(value: unknown): void {
 }
 
 /**
- * `agent add`: registers an agent and prints its secret once. With `redisUrl` (a cluster member's data dir) the id
- * is claimed in Redis first and the row reaches every replica through the change log.
+ * `agent add`: registers an agent (its strategy fixed by `--strategy`, if given) and prints its secret once. With
+ * `redisUrl` (a cluster member's data dir) the id is claimed in Redis first and the row reaches every replica
+ * through the change log.
  */
-export async function addAgent(id: string, flags: { dataDir: string; redisUrl?: string }): Promise<void> {
-  if (flags.redisUrl) return printLine(await addAgentInCluster(flags.dataDir, flags.redisUrl, id));
+export async function addAgent(
+  id: string,
+  flags: { dataDir: string; redisUrl?: string; strategy?: string },
+): Promise<void> {
+  const request = parseAgentRequest({
+    id,
+    ...(flags.strategy === undefined ? {} : { strategy: flags.strategy }),
+  });
+  if (flags.redisUrl) return printLine(await addAgentInCluster(flags.dataDir, flags.redisUrl, request));
   withDatabase(flags.dataDir, (db, audit) =>
-    printLine(registerAgent(new AgentStore(db), id, Date.now(), { log: audit, actor: CLI_ACTOR })),
+    printLine(registerAgent(new AgentStore(db), request, Date.now(), { log: audit, actor: CLI_ACTOR })),
   );
 }
 
@@ -92,6 +100,7 @@ export interface GrantFlags {
   site?: string;
   label: string[];
   id?: string;
+  strategy?: string;
   tlsCert?: string;
 }
 
@@ -102,6 +111,7 @@ export function grantCreate(flags: GrantFlags): void {
     ...(flags.site === undefined ? {} : { site: flags.site }),
     ...(flags.label.length ? { labels: parseKeyValues(flags.label, '--label') } : {}),
     ...(flags.id === undefined ? {} : { id: flags.id }),
+    ...(flags.strategy === undefined ? {} : { strategy: flags.strategy }),
   });
   // The pin grants carry: the certificate `serve` would use (--tls-cert, else DATA_DIR/tls/server.crt).
   const fingerprint = grantFingerprint(flags.dataDir, flags.tlsCert);

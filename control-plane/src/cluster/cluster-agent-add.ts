@@ -3,18 +3,23 @@ import { Redis } from 'ioredis';
 import { ClusterUnavailableError } from '@tether/shared';
 import { AuditLog } from '../audit/audit-log.js';
 import { openDatabase } from '../db/open-database.js';
-import { registerAgentOnce, type NewAgent } from '../register-agent.js';
+import { registerAgentOnce, type AgentRequest, type NewAgent } from '../register-agent.js';
 import { AgentStore } from '../store/agent-store.js';
 import { installChangeTriggers } from './change-applier.js';
 import { redactRedisUrl } from './redis-fabric.js';
 import { RedisClaims } from './unique-claims.js';
 
 /**
- * `tether-cp agent add <id> --data-dir D --redis-url URL`: claims `agent:<id>` in Redis like the API does, then
- * registers the agent in D with the change-log triggers on, so the row waits in D's outbox and the replica serving
- * D (now or when it starts) appends it to the change log for every replica. A taken id: ConflictError.
+ * `tether-cp agent add <id> [--strategy S] --data-dir D --redis-url URL`: claims `agent:<id>` in Redis like the
+ * API does, then registers the agent in D with the change-log triggers on, so the row (its fixed strategy
+ * included) waits in D's outbox and the replica serving D (now or when it starts) appends it to the change log for
+ * every replica. A taken id: ConflictError.
  */
-export async function addAgentInCluster(dataDir: string, redisUrl: string, id: string): Promise<NewAgent> {
+export async function addAgentInCluster(
+  dataDir: string,
+  redisUrl: string,
+  request: AgentRequest,
+): Promise<NewAgent> {
   const redis = new Redis(redisUrl, {
     lazyConnect: true,
     maxRetriesPerRequest: 1,
@@ -31,7 +36,7 @@ export async function addAgentInCluster(dataDir: string, redisUrl: string, id: s
     const agents = new AgentStore(db);
     return await registerAgentOnce(
       agents,
-      id,
+      request,
       Date.now(),
       { log: audit, actor: 'cli' },
       new RedisClaims(redis),

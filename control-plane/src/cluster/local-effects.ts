@@ -9,6 +9,8 @@ export interface LocalEffectsDeps {
   revocations: { enforce(agentId: string): void };
   /** Closes the WebSockets opened with a deleted token. */
   tokenSockets: { revoke(tokenId: string): void };
+  /** Reconciles a service's name conflicts after its policy changed (`allowEdgeInstances`). */
+  conflicts?: { reconcile(service: string): void };
 }
 
 /** The `onApplied` hook of a cluster member: a replicated change takes effect here as it did on its replica. */
@@ -16,5 +18,6 @@ export function localEffectsOf(deps: LocalEffectsDeps): (change: Change) => void
   return (change) => {
     if (change.table === 'agents' && change.row?.['revoked_at'] != null) deps.revocations.enforce(change.key);
     if (change.table === 'api_tokens' && !change.row) deps.tokenSockets.revoke(change.key);
+    if (change.table === 'service_policies') deps.conflicts?.reconcile(change.key);
   };
 }

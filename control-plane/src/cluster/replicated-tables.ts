@@ -22,6 +22,7 @@ export const REPLICATED_TABLES: readonly ReplicatedTable[] = [
       'rotation_requested_at',
       'secret_rotated_at',
       'revoked_at',
+      'fixed_strategy',
     ],
     updateOf: [
       'secret_hash',
@@ -45,6 +46,7 @@ export const REPLICATED_TABLES: readonly ReplicatedTable[] = [
       'labels',
       'used_at',
       'used_by',
+      'strategy',
     ],
   },
   {

@@ -164,6 +164,28 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 7,
+    description: 'service name conflicts: an edge advertising a centrally defined service, recorded once',
+    sql: `
+      CREATE TABLE service_conflicts (
+        service TEXT NOT NULL,
+        agent   TEXT NOT NULL,
+        since   INTEGER NOT NULL,
+        PRIMARY KEY (service, agent)
+      ) STRICT;
+    `,
+  },
+  {
+    version: 8,
+    description: 'hub-enforced strategy: an agent (or the grant that enrolls it) may have its strategy fixed',
+    sql: `
+      ALTER TABLE agents ADD COLUMN fixed_strategy TEXT
+        CHECK (fixed_strategy IN ('none', 'local', 'best', 'all'));
+      ALTER TABLE enrollment_grants ADD COLUMN strategy TEXT
+        CHECK (strategy IN ('none', 'local', 'best', 'all'));
+    `,
+  },
 ];
 
 /** Applies the migrations newer than the database's `user_version`, each in its own transaction. */

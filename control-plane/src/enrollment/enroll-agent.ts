@@ -80,6 +80,7 @@ export async function enrollAgent(
       controlPlane: deps.mqttUrls(host),
       ...(agent.site === undefined ? {} : { site: agent.site }),
       labels: agent.labels,
+      ...(agent.strategy === undefined ? {} : { strategy: agent.strategy }),
     };
   } catch (err) {
     // The redemption rolled back: the refusal is recorded on its own (coalesced); never the grant itself.

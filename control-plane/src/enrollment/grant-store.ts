@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import type { Labels } from '@tether/shared';
+import type { AdvertiseStrategy, Labels } from '@tether/shared';
 
 /** One enrollment grant as stored: only the hash of its secret. */
 export interface GrantRecord {
@@ -11,6 +11,8 @@ export interface GrantRecord {
   agentId: string | null;
   site: string | null;
   labels: Labels;
+  /** The strategy the enrolled agent is held to, if the operator fixed one. */
+  strategy: AdvertiseStrategy | null;
   usedAt: number | null;
   /** The agent the grant created. */
   usedBy: string | null;
@@ -24,6 +26,7 @@ interface GrantRow {
   agent_id: string | null;
   site: string | null;
   labels: string;
+  strategy: AdvertiseStrategy | null;
   used_at: number | null;
   used_by: string | null;
 }
@@ -35,9 +38,11 @@ export class GrantStore {
   constructor(db: BetterSqlite3.Database) {
     this.#stmts = {
       get: db.prepare<[string], GrantRow>('SELECT * FROM enrollment_grants WHERE id = ?'),
-      insert: db.prepare<[string, string, number, number, string | null, string | null, string]>(
-        `INSERT INTO enrollment_grants (id, secret_hash, created_at, expires_at, agent_id, site, labels)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      insert: db.prepare<
+        [string, string, number, number, string | null, string | null, string, string | null]
+      >(
+        `INSERT INTO enrollment_grants (id, secret_hash, created_at, expires_at, agent_id, site, labels, strategy)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       use: db.prepare<[number, string, string, number]>(
         `UPDATE enrollment_grants SET used_at = ?, used_by = ?
@@ -58,6 +63,7 @@ export class GrantStore {
       agentId: row.agent_id,
       site: row.site,
       labels: JSON.parse(row.labels) as Labels,
+      strategy: row.strategy,
       usedAt: row.used_at,
       usedBy: row.used_by,
     };
@@ -73,6 +79,7 @@ export class GrantStore {
       g.agentId,
       g.site,
       JSON.stringify(g.labels),
+      g.strategy,
     );
   }
 

@@ -3,9 +3,11 @@ import { randomBytes } from 'node:crypto';
 import type BetterSqlite3 from 'better-sqlite3';
 import { z } from 'zod';
 import {
+  AdvertiseStrategySchema,
   AgentIdSchema,
   ConflictError,
   formatGrantToken,
+  formatZodError,
   GoneError,
   LabelsSchema,
   parseDuration,
@@ -13,6 +15,7 @@ import {
   SiteSchema,
   UnauthorizedError,
   ValidationError,
+  type AdvertiseStrategy,
   type Labels,
 } from '@tether/shared';
 import { generateSecret, hashSecret, verifySecret } from '../secrets.js';
@@ -30,6 +33,8 @@ export const GrantRequestSchema = z.strictObject({
   site: SiteSchema.optional(),
   labels: LabelsSchema.optional(),
   id: AgentIdSchema.optional(),
+  /** The strategy the hub holds the enrolled agent to, whatever it declares (`none`: a reporting-only edge). */
+  strategy: AdvertiseStrategySchema.optional(),
 });
 /** A grant request. */
 export type GrantRequest = z.infer<typeof GrantRequestSchema>;
@@ -46,6 +51,8 @@ export interface RedeemedGrant {
   secret: string;
   site?: string;
   labels: Labels;
+  /** The strategy the grant fixed, if any. */
+  strategy?: AdvertiseStrategy;
 }
 
 function ttlOf(ttl: string | number | undefined): number {
@@ -70,9 +77,7 @@ export interface GrantAudit {
 export function parseGrantRequest(body: unknown): GrantRequest {
   const parsed = GrantRequestSchema.safeParse(body ?? {});
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const field = issue?.path.length ? issue.path.map(String).join('.') : 'body';
-  throw new ValidationError(`invalid grant request: ${field}: ${issue?.message ?? 'invalid'}`);
+  throw new ValidationError(`invalid grant request: ${formatZodError(parsed.error)}`);
 }
 
 /**
@@ -100,12 +105,18 @@ export function createGrant(
       agentId: request.id ?? null,
       site: request.site ?? null,
       labels: request.labels ?? {},
+      strategy: request.strategy ?? null,
     });
     audit?.log.record({
       kind: 'grant-created',
       agentId: request.id,
       actor: audit.actor,
-      detail: { grantId, site: request.site, expiresAt: new Date(expiresAt).toISOString() },
+      detail: {
+        grantId,
+        site: request.site,
+        strategy: request.strategy,
+        expiresAt: new Date(expiresAt).toISOString(),
+      },
     });
   }).immediate();
   return {
@@ -162,17 +173,25 @@ export function redeemGrant(
       const secret = generateSecret();
       const hash = hashSecret(secret);
       const site = grant.site ?? undefined;
+      const strategy = grant.strategy ?? undefined;
+      const identity = { site, labels: grant.labels, strategy };
       let id = grant.agentId ?? requestedId;
       if (id !== undefined) {
-        if (!agents.insertEnrolled(id, hash, now, site, grant.labels))
+        if (!agents.insertEnrolled(id, hash, now, identity))
           throw new ConflictError(`agent "${id}" exists already`);
       } else {
         do id = generatedAgentId();
-        while (!agents.insertEnrolled(id, hash, now, site, grant.labels));
+        while (!agents.insertEnrolled(id, hash, now, identity));
       }
       if (!grants.markUsed(grantId, id, now)) throw new ConflictError('enrollment grant already used');
       audit?.log.record({ kind: 'grant-redeemed', agentId: id, actor: audit.actor, detail: { grantId } });
-      return { id, secret, ...(site === undefined ? {} : { site }), labels: grant.labels };
+      return {
+        id,
+        secret,
+        ...(site === undefined ? {} : { site }),
+        labels: grant.labels,
+        ...(strategy === undefined ? {} : { strategy }),
+      };
     })
     .immediate();
 }

@@ -23,7 +23,10 @@ export const KeyedRouteSchema = RouteSchema.extend({ key: z.string() });
 export const AgentViewSchema = z.object({
   id: z.string(),
   status: z.enum(['online', 'offline']),
+  /** The strategy the agent declares (its last snapshot or status). */
   strategy: AdvertiseStrategySchema.nullable(),
+  /** The strategy the hub holds it to (grant or `agent add --strategy`), whatever it declares; `none`: no routes. */
+  fixedStrategy: AdvertiseStrategySchema.nullable(),
   site: z.string().nullable(),
   labels: LabelsSchema,
   version: z.string().nullable(),
@@ -39,11 +42,19 @@ export const AgentViewSchema = z.object({
   outbox: OutboxStatsSchema.extend({ at: z.string() }).nullable(),
 });
 
+/**
+ * An edge advertising a service the hub defines centrally, which its policy's `allowEdgeInstances` does not admit:
+ * its routes stay listed but take no calls. `since`: when the hub first saw it (ISO).
+ */
+export const ConflictViewSchema = z.object({ agent: z.string(), since: z.string() });
+
 /** One row of `GET /api/v1/services`: a service name across central and edge routes. */
 export const ServiceViewSchema = z.object({
   name: z.string(),
   central: CentralServiceSchema.nullable(),
   instances: z.array(KeyedRouteSchema),
+  /** Edges whose routes of this centrally defined service are kept out of selection. */
+  conflicts: z.array(ConflictViewSchema),
 });
 
 /** One instance of `GET /api/v1/services/:name`: the route, its tier priority and its passive health. */
@@ -69,6 +80,8 @@ export const ServiceDetailSchema = z.object({
   policySource: PolicySourceSchema,
   central: CentralServiceSchema.nullable(),
   instances: z.array(InstanceViewSchema),
+  /** Edges whose routes of this centrally defined service are kept out of selection (`allowEdgeInstances`). */
+  conflicts: z.array(ConflictViewSchema),
 });
 
 /** `PUT /api/v1/services/:name/policy`: the stored policy with its defaults applied. */
@@ -193,6 +206,7 @@ export const RegisteredAgentSchema = z.object({ id: z.string(), secret: z.string
 
 export type AgentView = z.infer<typeof AgentViewSchema>;
 export type ServiceView = z.infer<typeof ServiceViewSchema>;
+export type ConflictView = z.infer<typeof ConflictViewSchema>;
 export type InstanceView = z.infer<typeof InstanceViewSchema>;
 export type ServiceDetail = z.infer<typeof ServiceDetailSchema>;
 export type ReportView = z.infer<typeof ReportViewSchema>;

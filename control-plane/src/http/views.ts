@@ -1,11 +1,24 @@
-import type { RouteTable } from '@tether/shared';
+import type { Route, RouteTable } from '@tether/shared';
 import type { AgentTelemetry } from '../agent-telemetry.js';
 import { keyed } from '../event-bus.js';
 import type { AgentRecord } from '../store/agent-store.js';
 import type { ServiceStore } from '../store/service-store.js';
-import type { AgentView, ServiceView } from './api-schemas.js';
+import type { AgentView, ConflictView, ServiceView } from './api-schemas.js';
 
-export type { AgentView, ServiceView };
+export type { AgentView, ConflictView, ServiceView };
+
+/** Where the service views get a service's conflicts (the ServiceConflicts tracker). */
+export interface ConflictSource {
+  /** The agents whose routes of `service` (all of them given) are kept out as conflicts, with since when. */
+  conflictsOf(service: string, routes: readonly Route[]): ConflictView[];
+}
+
+/** What the services view reads. */
+export interface ServiceViewsDeps {
+  table: RouteTable;
+  services: ServiceStore;
+  conflicts: ConflictSource;
+}
 
 /** Builds an agent's view (never its secret hash), with the outbox figures of its last digest. */
 export function agentView(agent: AgentRecord, table: RouteTable, telemetry: AgentTelemetry): AgentView {
@@ -14,6 +27,7 @@ export function agentView(agent: AgentRecord, table: RouteTable, telemetry: Agen
     id: agent.id,
     status: agent.status,
     strategy: agent.strategy,
+    fixedStrategy: agent.fixedStrategy,
     site: agent.site,
     labels: agent.labels,
     version: agent.version,
@@ -29,18 +43,19 @@ export function agentView(agent: AgentRecord, table: RouteTable, telemetry: Agen
   };
 }
 
-/** Groups every route and central service by service name. */
-export function serviceViews(table: RouteTable, services: ServiceStore): ServiceView[] {
+/** Groups every route and central service by service name, with each service's conflicts. */
+export function serviceViews({ table, services, conflicts }: ServiceViewsDeps): ServiceView[] {
   const views = new Map<string, ServiceView>();
   const row = (name: string): ServiceView => {
     let view = views.get(name);
     if (!view) {
-      view = { name, central: null, instances: [] };
+      view = { name, central: null, instances: [], conflicts: [] };
       views.set(name, view);
     }
     return view;
   };
   for (const { service } of services.list()) row(service.name).central = service;
   for (const route of table.list()) row(route.service).instances.push(keyed(route));
+  for (const view of views.values()) view.conflicts = conflicts.conflictsOf(view.name, view.instances);
   return [...views.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

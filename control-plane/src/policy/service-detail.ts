@@ -7,6 +7,7 @@ import {
   type RouteTable,
 } from '@tether/shared';
 import type { InstanceView, ServiceDetail } from '../http/api-schemas.js';
+import type { ConflictSource } from '../http/views.js';
 import type { ServiceStore } from '../store/service-store.js';
 import type { PolicyStore } from './policy-store.js';
 
@@ -23,6 +24,8 @@ export interface ServiceDetailDeps {
   services: ServiceStore;
   policies: PolicyStore;
   health: HealthSource;
+  /** The service's conflicts (edges advertising a centrally defined name). */
+  conflicts: ConflictSource;
 }
 
 /** A service's detail, or undefined when it has neither a route nor a policy nor a central definition. */
@@ -43,5 +46,6 @@ export function serviceDetail(deps: ServiceDetailDeps, name: string, now: number
       ejectedUntil: health.ejectedUntil === null ? null : new Date(health.ejectedUntil).toISOString(),
     };
   });
-  return { name, policy, policySource: stored?.source ?? 'default', central, instances };
+  const conflicts = deps.conflicts.conflictsOf(name, routes);
+  return { name, policy, policySource: stored?.source ?? 'default', central, instances, conflicts };
 }

@@ -1,8 +1,12 @@
 import { HealthTracker, type CentralService, type ServicePolicy } from '@tether/shared';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { RoutePicker } from '../calls/route-picker.js';
+import type { Metrics } from '../metrics.js';
 import { PolicyRoutePicker } from '../policy/policy-route-picker.js';
 import { PolicyStore } from '../policy/policy-store.js';
 import { CentralServices, type CentralServicesDeps } from './central-services.js';
+import { ConflictStore } from './conflict-store.js';
+import { ServiceConflicts } from './service-conflicts.js';
 
 /** What the service side of the hub needs: what central services need, and the config file's settings. */
 export interface ServicesDeps extends CentralServicesDeps {
@@ -10,6 +14,9 @@ export interface ServicesDeps extends CentralServicesDeps {
   config: CentralService[];
   /** Route selection policies from the config file, by service name. */
   policies: Record<string, ServicePolicy>;
+  /** Where service name conflicts are audited. */
+  audit: AuditLog;
+  metrics: Metrics;
 }
 
 /** The service side of the hub: central services, selection policies, passive health and the picker over them. */
@@ -18,15 +25,18 @@ export interface Services {
   policies: PolicyStore;
   health: HealthTracker;
   picker: RoutePicker;
+  /** Service name conflicts: recorded, counted, audited once, shown in the service views. */
+  conflicts: ServiceConflicts;
 }
 
 /**
  * Syncs the config file's central services and policies into the database, tracks the passive health of each
- * instance (dropped with its route) and makes the policy route picker that chooses the instance of each call.
+ * instance (dropped with its route) and makes the policy route picker that chooses the instance of each call;
+ * reconciles service name conflicts now (the config may have changed) and on every route or policy change.
  */
 export async function startServices(deps: ServicesDeps): Promise<Services> {
-  const { config, policies: configPolicies, ...central } = deps;
-  const { db, table, bus, clock } = central;
+  const { config, policies: configPolicies, audit, metrics, ...central } = deps;
+  const { db, table, bus, clock, logger } = central;
   const centralServices = new CentralServices(central);
   await centralServices.syncConfig(config);
   const policies = new PolicyStore(db);
@@ -42,5 +52,16 @@ export async function startServices(deps: ServicesDeps): Promise<Services> {
     health,
     clock,
   });
-  return { centralServices, policies, health, picker };
+  const conflicts = new ServiceConflicts({
+    table,
+    store: new ConflictStore(db),
+    policyOf: (service) => policies.get(service)?.policy,
+    audit,
+    counted: metrics.serviceConflicts,
+    logger,
+    clock,
+  });
+  conflicts.reconcileAll();
+  conflicts.attach(bus);
+  return { centralServices, policies, health, picker, conflicts };
 }

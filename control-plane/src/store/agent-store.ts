@@ -23,6 +23,8 @@ export interface AgentRecord {
   rotationRequestedAt: number | null;
   /** When the agent last confirmed a rotated secret. */
   secretRotatedAt: number | null;
+  /** The strategy the hub holds the agent to (a grant or `agent add --strategy`), whatever it declares; or null. */
+  fixedStrategy: AdvertiseStrategy | null;
 }
 
 interface AgentRow {
@@ -42,6 +44,7 @@ interface AgentRow {
   rotation_id: string | null;
   rotation_requested_at: number | null;
   secret_rotated_at: number | null;
+  fixed_strategy: AdvertiseStrategy | null;
 }
 
 /** What a snapshot records about its sender. */
@@ -81,6 +84,7 @@ function toRecord(row: AgentRow): AgentRecord {
     rotationId: row.rotation_id,
     rotationRequestedAt: row.rotation_requested_at,
     secretRotatedAt: row.secret_rotated_at,
+    fixedStrategy: row.fixed_strategy,
   };
 }
 
@@ -92,11 +96,12 @@ export class AgentStore {
     this.#stmts = {
       get: db.prepare<[string], AgentRow>('SELECT * FROM agents WHERE id = ?'),
       list: db.prepare<[], AgentRow>('SELECT * FROM agents ORDER BY id'),
-      insert: db.prepare<[string, string, number]>(
-        'INSERT INTO agents (id, secret_hash, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING',
+      insert: db.prepare<[string, string, number, string | null]>(
+        `INSERT INTO agents (id, secret_hash, created_at, fixed_strategy) VALUES (?, ?, ?, ?)
+         ON CONFLICT (id) DO NOTHING`,
       ),
-      insertEnrolled: db.prepare<[string, string, number, string | null, string]>(
-        `INSERT INTO agents (id, secret_hash, created_at, site, labels) VALUES (?, ?, ?, ?, ?)
+      insertEnrolled: db.prepare<[string, string, number, string | null, string, string | null]>(
+        `INSERT INTO agents (id, secret_hash, created_at, site, labels, fixed_strategy) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO NOTHING`,
       ),
       setPending: db.prepare<[string, string, number, string]>(
@@ -138,9 +143,9 @@ export class AgentStore {
     return this.#stmts.list.all().map(toRecord);
   }
 
-  /** Inserts a new agent; false when the id exists already. */
-  insert(id: string, secretHash: string, at: number): boolean {
-    return this.#stmts.insert.run(id, secretHash, at).changes === 1;
+  /** Inserts a new agent (its strategy fixed by the hub, if given); false when the id exists already. */
+  insert(id: string, secretHash: string, at: number, fixedStrategy?: AdvertiseStrategy): boolean {
+    return this.#stmts.insert.run(id, secretHash, at, fixedStrategy ?? null).changes === 1;
   }
 
   /** Marks the agent revoked at `at`; false when it is unknown or was revoked already. */
@@ -153,17 +158,19 @@ export class AgentStore {
     return this.#stmts.revoked.all().map((r) => r.id);
   }
 
-  /** Inserts an agent enrolled by a grant, with the grant's site and labels; false when the id exists already. */
+  /**
+   * Inserts an agent enrolled by a grant, with the grant's site, labels and fixed strategy; false when the id
+   * exists already.
+   */
   insertEnrolled(
     id: string,
     secretHash: string,
     at: number,
-    site: string | undefined,
-    labels: Labels,
+    grant: { site: string | undefined; labels: Labels; strategy: AdvertiseStrategy | undefined },
   ): boolean {
-    return (
-      this.#stmts.insertEnrolled.run(id, secretHash, at, site ?? null, JSON.stringify(labels)).changes === 1
-    );
+    const { site, labels, strategy } = grant;
+    const row = [id, secretHash, at, site ?? null, JSON.stringify(labels), strategy ?? null] as const;
+    return this.#stmts.insertEnrolled.run(...row).changes === 1;
   }
 
   /** Records a rotated secret's hash as pending (replacing any earlier pending one); false for an unknown agent. */

@@ -1,6 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Clock, Transport } from '@tether/shared';
 import type { AgentTelemetry } from '../agent-telemetry.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { Distribution } from '../distribution.js';
 import type { EventBus } from '../event-bus.js';
 import type { Logger } from '../logger.js';
@@ -18,6 +19,8 @@ export interface SyncContext {
   transport: Transport;
   distribution: Distribution;
   bus: EventBus;
+  /** Where a refused advert is audited, once per agent. */
+  audit: Pick<AuditLog, 'recordOnce'>;
   metrics: Metrics;
   logger: Logger;
   clock: Clock;

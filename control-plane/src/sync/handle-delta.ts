@@ -2,10 +2,12 @@ import type { AdvertDelta, RouteEvent } from '@tether/shared';
 import { acceptRoutes } from './accept-routes.js';
 import type { SyncContext } from './context.js';
 import { requestResync } from './inbox.js';
+import { refusalOf, refuseRoutes } from './refuse-routes.js';
 
 /**
  * An advert delta: applied only when its epoch is the stored one and its seq the stored one plus one;
- * otherwise nothing changes and the agent is asked to resync. Removes touch only keys the agent owns.
+ * otherwise nothing changes and the agent is asked to resync. Removes touch only keys the agent owns. Upserts of
+ * an agent that may not advertise (hub-fixed or declared `none`) are refused; its position still moves on.
  */
 export async function handleDelta(ctx: SyncContext, agentId: string, message: AdvertDelta): Promise<void> {
   const agent = ctx.agents.get(agentId);
@@ -15,7 +17,9 @@ export async function handleDelta(ctx: SyncContext, agentId: string, message: Ad
   if (message.seq !== agent.seq + 1) {
     return requestResync(ctx, agentId, `sequence gap: expected ${agent.seq + 1}, got ${message.seq}`);
   }
-  const accepted = acceptRoutes(ctx, agentId, message.upserts);
+  const refusal = refusalOf(agent);
+  if (refusal) refuseRoutes(ctx, agentId, refusal, message.upserts.length, agent.strategy);
+  const accepted = refusal ? [] : acceptRoutes(ctx, agentId, message.upserts);
   const now = ctx.clock.now();
   const events: RouteEvent[] = ctx.db
     .transaction(() => {

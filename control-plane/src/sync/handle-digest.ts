@@ -2,6 +2,7 @@ import { routesDigest, type AdvertDigest, type OutboxStats } from '@tether/share
 import { announceAgent } from './announce-agent.js';
 import type { SyncContext } from './context.js';
 import { requestResync } from './inbox.js';
+import { refusalOf } from './refuse-routes.js';
 
 function sameOutbox(a: OutboxStats | undefined, b: OutboxStats): boolean {
   return (
@@ -15,7 +16,9 @@ function sameOutbox(a: OutboxStats | undefined, b: OutboxStats): boolean {
 
 /**
  * An advert digest: records the outbox figures it carries (announcing the agent when they changed); when the
- * sync position or the digest of the stored routes differs, asks for a resync.
+ * sync position or the digest of the stored routes differs, asks for a resync. The routes of an agent whose
+ * adverts are refused are not compared: it digests what it advertised, the hub stored none, and a resync would
+ * only be refused again, every digest.
  */
 export async function handleDigest(ctx: SyncContext, agentId: string, message: AdvertDigest): Promise<void> {
   if (message.outbox) {
@@ -27,6 +30,7 @@ export async function handleDigest(ctx: SyncContext, agentId: string, message: A
   if (!agent || agent.epoch !== message.epoch || agent.seq !== message.seq) {
     return requestResync(ctx, agentId, 'digest position mismatch');
   }
+  if (refusalOf(agent)) return;
   const stored = ctx.table.list({ origin: agentId });
   if (stored.length !== message.count || routesDigest(stored) !== message.digest) {
     return requestResync(ctx, agentId, 'digest mismatch');

@@ -2,17 +2,21 @@ import type { AdvertSnapshot, RouteEvent } from '@tether/shared';
 import { acceptRoutes } from './accept-routes.js';
 import { announceAgent } from './announce-agent.js';
 import type { SyncContext } from './context.js';
+import { refusalOf, refuseRoutes } from './refuse-routes.js';
 
 /**
  * An advert snapshot: replaces all of the agent's routes with the accepted ones and records its sync position
- * and identity in ONE transaction, then sends the agent its full set of central routes.
+ * and identity in ONE transaction, then sends the agent its full set of central routes. An agent whose strategy
+ * the hub fixed to `none`, or that declares `none` itself, has none of its routes accepted (refuseRoutes).
  */
 export async function handleSnapshot(
   ctx: SyncContext,
   agentId: string,
   message: AdvertSnapshot,
 ): Promise<void> {
-  const accepted = acceptRoutes(ctx, agentId, message.routes);
+  const refusal = refusalOf(ctx.agents.get(agentId), message.strategy);
+  if (refusal) refuseRoutes(ctx, agentId, refusal, message.routes.length, message.strategy);
+  const accepted = refusal ? [] : acceptRoutes(ctx, agentId, message.routes);
   const now = ctx.clock.now();
   const events: RouteEvent[] = ctx.db
     .transaction(() => {

@@ -4,7 +4,7 @@ import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { TrieRouter } from 'hono/router/trie-router';
 import { NotFoundError, ValidationError } from '../errors.js';
-import { zodIssues } from '../zod-issues.js';
+import { formatZodError } from '../zod-issues.js';
 import { rejectUpgrade, sendError } from './error-response.js';
 import { parseRequestTarget, type RequestTarget } from './request-target.js';
 import type { NodeRoute, RouteBase, RouteRecord, UpgradeRoute } from './route-record.js';
@@ -77,7 +77,7 @@ export function createFrontDoor<A extends string>(options: FrontDoorOptions<A>):
         let query: unknown = Object.fromEntries(new URLSearchParams(target.query));
         if (route.query) {
           const parsed = route.query.safeParse(query);
-          if (!parsed.success) throw new ValidationError(`invalid query: ${zodIssues(parsed.error)}`);
+          if (!parsed.success) throw new ValidationError(`invalid query: ${formatZodError(parsed.error)}`);
           query = parsed.data;
         }
         route.handle(req, socket, head, query);

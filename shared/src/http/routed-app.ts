@@ -10,7 +10,7 @@ import {
   ValidationError,
 } from '../errors.js';
 import { CallCancelledError } from '../tunnel/call-errors.js';
-import { zodIssues } from '../zod-issues.js';
+import { formatZodError } from '../zod-issues.js';
 import { errorAnswer } from './error-response.js';
 import type { HonoRoute, RouteBase, RouteRecord } from './route-record.js';
 
@@ -37,7 +37,7 @@ export function incomingOf(c: Context): IncomingMessage {
 function validate<T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T {
   if (!schema) return value as T;
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new ValidationError(`invalid ${where}: ${zodIssues(parsed.error)}`);
+  if (!parsed.success) throw new ValidationError(`invalid ${where}: ${formatZodError(parsed.error)}`);
   return parsed.data;
 }
 

@@ -1,4 +1,5 @@
 import { routeKey, type Route, type RouteKey } from '../route.js';
+import { admitInstances } from './service-ownership.js';
 import { passesFilter, priorityOf, weightGroupOf, type ServicePolicy } from './service-policy.js';
 
 /** Who makes a call: an edge agent (by id) or a client of the control plane itself. */
@@ -73,17 +74,22 @@ function pickWeightGroup(routes: readonly Route[], policy: ServicePolicy, ctx: S
   return weighted[weighted.length - 1]?.list ?? [...routes];
 }
 
-/** The routes the caller may use at all: policy filter, edge-caller visibility, active only. */
+/**
+ * The routes the caller may use at all: instances by name ownership (never a conflict), policy filter,
+ * edge-caller visibility, active only.
+ */
 export function usableRoutes(candidates: readonly Route[], policy: ServicePolicy, caller: Caller): Route[] {
-  return candidates.filter(
+  return admitInstances(candidates, policy).instances.filter(
     (r) => r.state === 'active' && passesFilter(policy, r) && mayCall(policy, caller, r),
   );
 }
 
 /**
- * Picks the instance for one call (pure): filter -> edge-caller visibility -> active -> lowest priority tier with
- * an available, non-excluded instance -> caller's site first (`localFirst`) -> weighted random between weight
- * groups -> fewest calls in flight (ties at random). Undefined when nothing is eligible; `whyNoRoute` says why.
+ * Picks the instance for one call (pure): name ownership (an edge route of a centrally defined service serves
+ * only when `allowEdgeInstances` admits its agent) -> filter -> edge-caller visibility -> active -> lowest
+ * priority tier with an available, non-excluded instance -> caller's site first (`localFirst`) -> weighted random
+ * between weight groups -> fewest calls in flight (ties at random). Undefined when nothing is eligible;
+ * `whyNoRoute` says why.
  */
 export function selectRoute(
   candidates: readonly Route[],
@@ -106,16 +112,18 @@ export function selectRoute(
 }
 
 /**
- * Why `selectRoute` found nothing: `unknown` (no candidates), `forbidden` (the caller may use none of them),
- * `filtered` (the policy filter leaves none), `offline` (only stale ones), else `unavailable` (ejected/excluded).
+ * Why `selectRoute` found nothing: `unknown` (no candidates, or only conflicts), `forbidden` (the caller may use
+ * none of them), `filtered` (the policy filter leaves none), `offline` (only stale ones), else `unavailable`
+ * (ejected/excluded).
  */
 export function whyNoRoute(
   candidates: readonly Route[],
   policy: ServicePolicy,
   caller: Caller,
 ): NoRouteReason {
-  if (candidates.length === 0) return 'unknown';
-  const visible = candidates.filter((r) => mayCall(policy, caller, r));
+  const instances = admitInstances(candidates, policy).instances;
+  if (instances.length === 0) return 'unknown';
+  const visible = instances.filter((r) => mayCall(policy, caller, r));
   if (visible.length === 0) return 'forbidden';
   const kept = visible.filter((r) => passesFilter(policy, r));
   if (kept.length === 0) return 'filtered';

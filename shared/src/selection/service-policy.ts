@@ -35,9 +35,10 @@ export type Ejection = z.infer<typeof EjectionSchema>;
 export const DEFAULT_EJECTION: Ejection = { consecutiveFailures: 3, baseMs: 1000, maxMs: 30_000 };
 
 /**
- * How calls to one service pick an instance. Steps, in order: `filter` -> edge-caller visibility
- * (`allowEdgeCallers`) -> active routes -> the lowest `tiers` priority with an available instance -> same site
- * as the caller (`localFirst`) -> weighted random between `weights` groups -> fewest calls in flight.
+ * How calls to one service pick an instance. Steps, in order: name ownership (`allowEdgeInstances`) -> `filter` ->
+ * edge-caller visibility (`allowEdgeCallers`) -> active routes -> the lowest `tiers` priority with an available
+ * instance -> same site as the caller (`localFirst`) -> weighted random between `weights` groups -> fewest calls
+ * in flight.
  */
 export const ServicePolicySchema = z.strictObject({
   /** Only instances matching this are ever used: all given `labels`, and a site among `sites` when given. */
@@ -77,6 +78,15 @@ export const ServicePolicySchema = z.strictObject({
    * are callable by every edge, and an edge may always reach its own instances. Default: none.
    */
   allowEdgeCallers: z
+    .array(z.union([AgentIdSchema, z.literal('*')]))
+    .max(10_000)
+    .default([]),
+  /**
+   * Agents (ids, or `*` for all) whose instances may serve this service when the hub defines it centrally (config
+   * file or API): the hub owns the name, and any other edge route of it is a conflict, kept out of selection for
+   * every caller. Irrelevant to a service the hub does not define (the edges offering it own it). Default: none.
+   */
+  allowEdgeInstances: z
     .array(z.union([AgentIdSchema, z.literal('*')]))
     .max(10_000)
     .default([]),

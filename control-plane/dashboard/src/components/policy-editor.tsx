@@ -129,6 +129,35 @@ function RowsField(props: {
   );
 }
 
+/** A comma-separated list of agent ids (or `*`). */
+function AgentList(props: {
+  label: string;
+  ids: readonly string[];
+  disabled: boolean;
+  testId?: string;
+  onChange: (ids: string[]) => void;
+}): JSX.Element {
+  return (
+    <label>
+      {props.label}{' '}
+      <input
+        value={props.ids.join(', ')}
+        disabled={props.disabled}
+        placeholder="agent ids, or *"
+        data-testid={props.testId}
+        onInput={(e) =>
+          props.onChange(
+            e.currentTarget.value
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean),
+          )
+        }
+      />
+    </label>
+  );
+}
+
 /**
  * The route selection policy of a service: the common knobs as a form (tiers and weights by site, agent or
  * one label; local-first; default weight; edge callers; the circuit breaker), everything as JSON. Saving PUTs
@@ -249,22 +278,19 @@ export function PolicyEditor(props: {
               onInput={(e) => update({ defaultWeight: Number(e.currentTarget.value) })}
             />
           </label>
-          <label>
-            edges that may call other edges’ instances{' '}
-            <input
-              value={draft.allowEdgeCallers.join(', ')}
-              disabled={ro}
-              placeholder="agent ids, or *"
-              onInput={(e) =>
-                update({
-                  allowEdgeCallers: e.currentTarget.value
-                    .split(',')
-                    .map((s) => s.trim())
-                    .filter(Boolean),
-                })
-              }
-            />
-          </label>
+          <AgentList
+            label="edges that may call other edges’ instances"
+            ids={draft.allowEdgeCallers}
+            disabled={ro}
+            onChange={(ids) => update({ allowEdgeCallers: ids })}
+          />
+          <AgentList
+            label="edges whose instances may serve it when the hub defines it"
+            ids={draft.allowEdgeInstances}
+            disabled={ro}
+            testId="policy-allowEdgeInstances"
+            onChange={(ids) => update({ allowEdgeInstances: ids })}
+          />
           <RowsField
             legend="priority tiers (lowest takes the calls; the next takes over)"
             rows={tiers}

@@ -130,7 +130,12 @@ export function AgentDetail(props: { id: string }): JSX.Element {
           <dt>site</dt>
           <dd>{agent.site ?? '—'}</dd>
           <dt>strategy</dt>
-          <dd>{agent.strategy ?? '—'}</dd>
+          <dd>
+            {agent.strategy ?? '—'}
+            {agent.fixedStrategy ? (
+              <span class="muted"> (fixed by the hub: {agent.fixedStrategy})</span>
+            ) : null}
+          </dd>
           <dt>version</dt>
           <dd>{agent.version ?? '—'}</dd>
           <dt>last seen</dt>

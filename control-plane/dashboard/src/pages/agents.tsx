@@ -47,7 +47,10 @@ export function Agents(): JSX.Element {
                       <Link href={`/agents/${encodeURIComponent(a.id)}`}>{a.id}</Link>
                     </td>
                     <td>{a.site ?? '—'}</td>
-                    <td>{a.strategy ?? '—'}</td>
+                    <td>
+                      {a.strategy ?? '—'}
+                      {a.fixedStrategy ? <span class="muted"> (fixed: {a.fixedStrategy})</span> : null}
+                    </td>
                     <td>{a.version ?? '—'}</td>
                     <td title={a.lastSeen ?? ''}>{ago(a.lastSeen, now)}</td>
                     <td>

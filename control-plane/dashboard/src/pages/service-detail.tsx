@@ -9,10 +9,33 @@ import { isAdmin } from '../session.js';
 import { onEvent } from '../store.js';
 import type { ServiceDetail as Detail } from '../types.js';
 
+/** The edges advertising this centrally defined service without `allowEdgeInstances`: their routes take no calls. */
+function Conflicts(props: { detail: Detail }): JSX.Element | null {
+  const { conflicts } = props.detail;
+  if (conflicts.length === 0) return null;
+  return (
+    <div class="note bad" data-testid="service-conflicts">
+      <p>
+        Name conflict: the hub defines <b>{props.detail.name}</b>, and these edges advertise it too. Their
+        instances take no calls (for central and edge callers alike) unless the policy lists them in{' '}
+        <span class="mono">allowEdgeInstances</span>.
+      </p>
+      <ul>
+        {conflicts.map((c) => (
+          <li key={c.agent}>
+            <Link href={`/agents/${encodeURIComponent(c.agent)}`}>{c.agent}</Link>{' '}
+            <span class="muted">since {new Date(c.since).toLocaleString()}</span>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
 /**
- * One service: its effective policy (editable by admins) and its instances with health, calls in flight and
- * latency. Instance health has no event of its own: the page reloads when a stats event shows calls of this
- * service, or a route or policy event names it.
+ * One service: its effective policy (editable by admins), its name conflicts and its instances with health,
+ * calls in flight and latency. Instance health has no event of its own: the page reloads when a stats event
+ * shows calls of this service, or a route or policy event names it.
  */
 export function ServiceDetail(props: { name: string }): JSX.Element {
   const { name } = props;
@@ -54,6 +77,7 @@ export function ServiceDetail(props: { name: string }): JSX.Element {
         <Empty>{error ?? 'Loading…'}</Empty>
       </div>
     );
+  const conflicting = new Set(detail.conflicts.map((c) => c.agent));
   return (
     <div class="page">
       <Panel
@@ -71,6 +95,7 @@ export function ServiceDetail(props: { name: string }): JSX.Element {
               : ' (visible to every edge)'}
           </p>
         ) : null}
+        <Conflicts detail={detail} />
         <table class="table" data-testid="instances-table">
           <thead>
             <tr>
@@ -99,6 +124,9 @@ export function ServiceDetail(props: { name: string }): JSX.Element {
                 </td>
                 <td>
                   <Badge value={i.state} />
+                  {conflicting.has(i.origin) ? (
+                    <Badge value="conflict" title="kept out of selection: see the name conflict above" />
+                  ) : null}
                 </td>
                 <td>
                   {i.origin === 'central' ? (

@@ -4,7 +4,7 @@ import { defineRoute, NotFoundError, type Clock } from '@tether/shared';
 import { AUDIT_KINDS, type AuditLog } from '../../audit/audit-log.js';
 import { auditPage, parseAuditQuery } from '../../audit/audit-page.js';
 import { RoleSchema } from '../../auth/access-policy.js';
-import { createApiToken, deleteApiToken, TokenNameSchema } from '../../auth/api-tokens.js';
+import { createApiToken, deleteApiToken, TokenRequestSchema } from '../../auth/api-tokens.js';
 import type { TokenSockets } from '../../auth/token-sockets.js';
 import type { TokenRecord, TokenStore } from '../../auth/token-store.js';
 import { error, json, MISSING, type ApiRoute } from './api-route.js';
@@ -89,7 +89,7 @@ export function accessRoutes(deps: AccessRoutesDeps): ApiRoute[] {
       access: 'admin',
       tag: 'access',
       summary: 'Create an API token (admin); the token is shown once',
-      body: z.strictObject({ role: RoleSchema, name: TokenNameSchema.optional() }),
+      body: TokenRequestSchema,
       responses: {
         201: json('created', TokenViewSchema.extend({ token: z.string() })),
         400: error('invalid role or name'),

@@ -6,7 +6,7 @@ import type { AuditLog } from '../../audit/audit-log.js';
 import type { UniqueClaims } from '../../cluster/unique-claims.js';
 import type { CredentialRotation } from '../../credentials/credential-rotation.js';
 import type { EventLog } from '../../event-log.js';
-import { registerAgentOnce } from '../../register-agent.js';
+import { AgentRequestSchema, registerAgentOnce } from '../../register-agent.js';
 import type { Revocations } from '../../revocation/revocations.js';
 import type { AgentStore } from '../../store/agent-store.js';
 import type { ServiceStore } from '../../store/service-store.js';
@@ -60,12 +60,12 @@ export function agentRoutes(deps: AgentRoutesDeps): ApiRoute[] {
       access: 'admin',
       tag: 'agents',
       summary: 'Register an agent; its secret is shown once',
-      body: z.strictObject({ id: z.string() }),
+      body: AgentRequestSchema,
       responses: { 201: json('registered', RegisteredAgentSchema), ...BAD, 409: error('the id exists') },
       handle: async (c, { body }) => {
         const audit = { log: deps.audit, actor: deps.actor(c) };
         return c.json(
-          await registerAgentOnce(deps.agents, body.id, deps.clock.now(), audit, deps.claims),
+          await registerAgentOnce(deps.agents, body, deps.clock.now(), audit, deps.claims),
           201,
         );
       },

@@ -24,7 +24,7 @@ import {
   ServiceViewSchema,
   StoredPolicySchema,
 } from '../api-schemas.js';
-import { serviceViews } from '../views.js';
+import { serviceViews, type ConflictSource } from '../views.js';
 import { BAD, json, list, MISSING, type ApiRoute } from './api-route.js';
 
 /** What the route and service routes read and write. */
@@ -35,6 +35,8 @@ export interface ServiceRoutesDeps {
   policies: PolicyStore;
   /** Passive health of each instance (the route picker's). */
   health: HealthSource;
+  /** Each service's name conflicts (edges advertising a centrally defined service). */
+  conflicts: ConflictSource;
   audit: AuditLog;
   bus: EventBus;
   clock: Clock;
@@ -76,7 +78,7 @@ export function serviceRoutes(deps: ServiceRoutesDeps): ApiRoute[] {
       tag: 'services',
       summary: 'Every service name with its central definition and instances',
       responses: { 200: json('services', list('services', ServiceViewSchema)) },
-      handle: (c) => c.json({ services: serviceViews(deps.table, deps.services) }),
+      handle: (c) => c.json({ services: serviceViews(deps) }),
     }),
     defineRoute({
       method: 'post',
