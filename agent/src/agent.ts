@@ -9,34 +9,34 @@ import {
   systemClock,
   type RouteTable,
 } from '@tether/shared';
-import { Advertiser } from './advertiser.js';
-import { OUTBOX_DEFAULTS, type StartAgentOptions } from './agent-options.js';
-import { agentStatusMessage, type AgentIdentity } from './agent-status.js';
-import { apiRoutes, type AgentStatusView } from './api.js';
+import { Advertiser } from './sync/advertiser.js';
+import { OUTBOX_DEFAULTS, type StartAgentOptions } from './config/agent-options.js';
+import { agentStatusMessage, type AgentIdentity } from './sync/agent-status.js';
+import { apiRoutes, type AgentStatusView } from './api/api-routes.js';
 import { createApiBackend } from './api/api-backend.js';
 import { listenApi } from './api/api-server.js';
-import { ensureStateDir } from './atomic-write.js';
+import { ensureStateDir } from './state/atomic-write.js';
 import { openAgentTunnel } from './calls/agent-tunnel.js';
 import { createLocalProxy } from './calls/local-proxy.js';
-import { CentralRoutes } from './central-routes.js';
-import { ConfigError } from './config-error.js';
+import { CentralRoutes } from './sync/central-routes.js';
+import { ConfigError } from './errors.js';
 import { CredentialKeeper } from './credentials/credential-keeper.js';
-import { normalizeControlPlaneUrl, redactUrl } from './control-plane-url.js';
-import { HealthChecker } from './health-checker.js';
-import { createLogger } from './logger.js';
-import { AgentMetrics } from './metrics.js';
-import { MqttTransport } from './mqtt-transport.js';
+import { normalizeControlPlaneUrl, redactUrl } from './link/control-plane-url.js';
+import { HealthChecker } from './services/health-checker.js';
+import { createLogger } from './observability/logger.js';
+import { AgentMetrics } from './observability/metrics.js';
+import { MqttTransport } from './link/mqtt-transport.js';
 import { sqliteNativeBinding } from './native-binding.js';
 import { ReportForwarder } from './reports/forwarder.js';
 import { Outbox } from './reports/outbox.js';
-import { RouteCache } from './route-cache.js';
-import { RouteSync } from './route-sync.js';
-import { ServiceRegistry } from './service-registry.js';
-import { resolveServiceSpec } from './service-spec.js';
-import { ServiceStore } from './service-store.js';
-import { loadTlsPlan } from './tls/load-tls-plan.js';
+import { RouteCache } from './sync/route-cache.js';
+import { RouteSync } from './sync/route-sync.js';
+import { ServiceRegistry } from './services/service-registry.js';
+import { resolveServiceSpec } from './services/service-spec.js';
+import { ServiceStore } from './services/service-store.js';
+import { loadTlsPlan } from './link/tls/load-tls-plan.js';
 import { AGENT_VERSION } from './version.js';
-import { withTimeout } from './with-timeout.js';
+import { withTimeout } from './link/with-timeout.js';
 
 /** A running agent. */
 export interface AgentHandle {
@@ -112,6 +112,14 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     ...(options.backoff ? { backoff: options.backoff } : {}),
     ...(options.authBackoff ? { authBackoff: options.authBackoff } : {}),
   });
+  const metrics = new AgentMetrics({
+    connection: () => transport.stats,
+    routes: () => ({
+      local: table.count({ origin: options.id }),
+      central: table.count({ originKind: 'central' }),
+    }),
+    outbox: () => outbox.stats(),
+  });
   const credentials = new CredentialKeeper({
     stateDir,
     credential: options.credential ?? { v: 1, id: options.id, secret: options.secret, controlPlane },
@@ -159,15 +167,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     logger,
     observe: (service) => metrics.beginCall('in', service, () => clock.now()),
   });
-  const metrics = new AgentMetrics({
-    connection: () => transport.stats,
-    routes: () => ({
-      local: table.count({ origin: options.id }),
-      central: table.count({ originKind: 'central' }),
-    }),
-    outbox: () => outbox.stats(),
-    tunnel: () => tunnel.endpoint.stats,
-  });
+  metrics.readFrom({ tunnel: () => tunnel.endpoint.stats });
   await sync.start();
   const forwarder = new ReportForwarder({ agentId: options.id, outbox, transport, logger, clock });
   await forwarder.start();

@@ -1,4 +1,4 @@
-import { main } from './cli.js';
+import { main } from './cli/main.js';
 
 // The bundle's entry (scripts/bundle.js): run the CLI with this process's arguments.
 await main(process.argv);

@@ -1,38 +1,36 @@
 export { startAgent, type AgentHandle } from './agent.js';
-export type { StartAgentOptions } from './agent-options.js';
-export { MqttTransport } from './mqtt-transport.js';
+export type { StartAgentOptions } from './config/agent-options.js';
+export { MqttTransport } from './link/mqtt-transport.js';
 export type {
   ConnectionState,
   ConnectionStats,
   MqttTransportOptions,
   TransportLogger,
   WillMessage,
-} from './mqtt-transport-types.js';
+} from './link/mqtt-transport-types.js';
 export {
   ReconnectScheduler,
   RECONNECT_BACKOFF,
   AUTH_BACKOFF,
   type CloseReason,
   type ReconnectSchedulerOptions,
-} from './reconnect-scheduler.js';
-export { resolveConfig } from './resolve-config.js';
-export { loadConfig, loadConfigFile } from './load-config.js';
-export { CONFIG_DEFAULTS, type CliFlags, type ConfigSources, type Env } from './config-sources.js';
-export { ConfigError } from './config-error.js';
-export { normalizeControlPlaneUrl, CONTROL_PLANE_SCHEMES } from './control-plane-url.js';
+} from './link/reconnect-scheduler.js';
+export { resolveConfig } from './config/resolve-config.js';
+export { loadConfig, loadConfigFile } from './config/load-config.js';
+export { CONFIG_DEFAULTS, type CliFlags, type ConfigSources, type Env } from './config/config-sources.js';
+export { ConfigError } from './errors.js';
+export { normalizeControlPlaneUrl, CONTROL_PLANE_SCHEMES } from './link/control-plane-url.js';
+export { ConfigFileSchema, type AgentConfig, type ConfigFile } from './config/config-schema.js';
 export {
-  ConfigFileSchema,
   ServiceInputSchema,
-  type AgentConfig,
-  type ConfigFile,
   type HealthCheckSpec,
   type ServiceInput,
   type ServiceSource,
   type ServiceSpec,
-} from './config-schema.js';
-export { toServiceSpec, HEALTH_CHECK_DEFAULTS } from './service-spec.js';
-export type { AgentStatusView, ApiBackend } from './api.js';
-export type { ServiceView } from './service-registry.js';
+} from './services/service-input.js';
+export { toServiceSpec, HEALTH_CHECK_DEFAULTS } from './services/service-spec.js';
+export type { AgentStatusView, ApiBackend } from './api/api-routes.js';
+export type { ServiceView } from './services/service-registry.js';
 export { AGENT_VERSION } from './version.js';
 export { Outbox } from './reports/outbox.js';
 export type {
@@ -52,8 +50,8 @@ export {
   type TlsPlan,
   type TlsTrust,
   type TlsMode,
-} from './tls/tls-plan.js';
-export type { TlsSettings } from './config-schema.js';
+  type TlsSettings,
+} from './link/tls/tls-plan.js';
 export {
   CREDENTIAL_FILE,
   CredentialSchema,
@@ -69,4 +67,4 @@ export {
   type CredentialLink,
   type CredentialKeeperOptions,
 } from './credentials/credential-keeper.js';
-export { enroll, EnrollmentError, type EnrollFlags, type EnrollResult } from './enroll/enroll-command.js';
+export { enroll, EnrollmentError, type EnrollFlags, type EnrollResult } from './cli/enroll/enroll-command.js';

@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryRouteTable } from '@tether/shared';
 import { toServiceSpec } from '@tether/agent';
-import { HealthChecker } from '../src/health-checker.js';
-import { ServiceRegistry } from '../src/service-registry.js';
+import { HealthChecker } from '../src/services/health-checker.js';
+import { ServiceRegistry } from '../src/services/service-registry.js';
 import { quietLogger, waitFor } from './helpers.js';
 
 let server: Server | undefined;

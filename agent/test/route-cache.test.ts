@@ -2,9 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { stat, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { CENTRAL, MemoryRouteTable, type Route } from '@tether/shared';
-import { RouteCache } from '../src/route-cache.js';
-import { CentralRoutes } from '../src/central-routes.js';
-import { ensureStateDir } from '../src/atomic-write.js';
+import { RouteCache } from '../src/sync/route-cache.js';
+import { CentralRoutes } from '../src/sync/central-routes.js';
+import { ensureStateDir } from '../src/state/atomic-write.js';
 import { ManualClock, quietLogger, tempDir } from './helpers.js';
 
 const route = (service: string): Route => ({

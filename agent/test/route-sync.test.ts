@@ -11,10 +11,10 @@ import {
   type Route,
 } from '@tether/shared';
 import { toServiceSpec } from '@tether/agent';
-import { Advertiser } from '../src/advertiser.js';
-import { CentralRoutes } from '../src/central-routes.js';
-import { RouteSync } from '../src/route-sync.js';
-import { ServiceRegistry } from '../src/service-registry.js';
+import { Advertiser } from '../src/sync/advertiser.js';
+import { CentralRoutes } from '../src/sync/central-routes.js';
+import { RouteSync } from '../src/sync/route-sync.js';
+import { ServiceRegistry } from '../src/services/service-registry.js';
 import { FakeTransport, ManualClock, quietLogger } from './helpers.js';
 
 const ID = 'edge-1';

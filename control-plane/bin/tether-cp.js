@@ -1,5 +1,5 @@
 #!/usr/bin/env node
 // Entry shim: runs the compiled CLI (`pnpm build` produces dist/).
-import { main } from '../dist/cli.js';
+import { main } from '../dist/cli/main.js';
 
 await main(process.argv);

@@ -1,35 +1,25 @@
 import type { Aedes } from 'aedes';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Hono } from 'hono';
+import type { ListenerOptions, ListeningPorts } from './http/listeners.js';
 import type { ApiRoute } from './http/routes/api-route.js';
 import type { CentralService, Clock, ServicePolicy } from '@tether/shared';
 import type { AuditLog } from './audit/audit-log.js';
 import type { TokenStore } from './auth/token-store.js';
 import type { BrokerLimitsOverride } from './broker/limits.js';
-import type { EventBus } from './event-bus.js';
-import type { Logger } from './logger.js';
-import type { Metrics } from './metrics.js';
+import type { EventBus } from './observability/event-bus.js';
+import type { Logger } from './observability/logger.js';
+import type { Metrics } from './observability/metrics.js';
 import type { ReportFeed } from './reports/report-feed.js';
 import type { RetentionPolicy } from './reports/report-retention.js';
 import type { ReportStore } from './reports/report-store.js';
 import type { SqliteRouteTable } from './store/sqlite-route-table.js';
 
 /** Options of `startControlPlane`. Ports default to 1883/8080 (8883 for mqtts); 0 picks a free port. */
-export interface ControlPlaneOptions {
+export interface ControlPlaneOptions extends ListenerOptions {
   dataDir: string;
-  /** Plain MQTT/TCP port. Without `tls` it defaults to 1883; with `tls` there is no plain listener unless set. */
-  mqttPort?: number;
-  httpPort?: number;
-  /** Certificate and key (PEM): MQTT over TLS on `mqttsPort`, and the HTTP port serves HTTPS (and wss). */
-  tls?: { cert: string | Buffer; key: string | Buffer };
-  /** MQTT over TLS port, with `tls` (default 8883). */
-  mqttsPort?: number;
   /** MQTT URLs handed to enrolling agents (default: this server's listeners at the host name the agent used). */
   publicMqttUrls?: string[];
-  /** MQTT listen address (default 0.0.0.0: agents dial in from anywhere). */
-  host?: string;
-  /** HTTP listen address (default 127.0.0.1). */
-  httpHost?: string;
   /** How long routes stay stale before deletion, in ms (default 5 minutes). */
   staleGraceMs?: number;
   /** How often the stale sweeper runs, in ms. */
@@ -62,11 +52,7 @@ export interface ControlPlaneOptions {
 }
 
 /** The bound ports: `mqtt` (plain TCP) and `mqtts` only when listening. */
-export interface ControlPlanePorts {
-  mqtt?: number;
-  mqtts?: number;
-  http: number;
-}
+export type ControlPlanePorts = ListeningPorts;
 
 /** A running control plane. */
 export interface ControlPlane {

@@ -1,55 +1,43 @@
 import { join } from 'node:path';
-import { requestId } from 'hono/request-id';
-import type { IncomingMessage } from 'node:http';
-import {
-  createFrontDoor,
-  createRoutedApp,
-  ensurePrivateDir,
-  systemClock,
-  type RouteBase,
-} from '@tether/shared';
-import { AedesTransport } from './aedes-transport.js';
-import { startAgentIngress } from './agent-ingress.js';
+import { ensurePrivateDir, systemClock } from '@tether/shared';
+import { AedesTransport } from './broker/aedes-transport.js';
+import { startAgentIngress } from './agents/start-agents.js';
 import { AuditLog } from './audit/audit-log.js';
 import { ensureBootstrapToken } from './auth/bootstrap-token.js';
-import type { Access } from './auth/access-policy.js';
 import { RequestAuth } from './auth/request-auth.js';
 import { TokenSockets } from './auth/token-sockets.js';
 import { TokenStore } from './auth/token-store.js';
 import { brokerLimits } from './broker/limits.js';
-import { AgentTelemetry } from './agent-telemetry.js';
+import { AgentTelemetry } from './agents/agent-telemetry.js';
 import { countBrokerTraffic } from './broker/traffic-metrics.js';
 import { CallStats } from './calls/call-stats.js';
 import { startCalls } from './calls/start-calls.js';
 import { createBroker } from './broker/create-broker.js';
-import { defaultMqttUrls } from './enrollment/mqtt-urls.js';
+import { defaultMqttUrls } from './agents/registration/mqtt-urls.js';
 import { DataVersionWatch } from './db/data-version-watch.js';
 import { openDatabase } from './db/open-database.js';
-import { Distribution } from './distribution.js';
-import { EventBus } from './event-bus.js';
-import { EventLog } from './event-log.js';
-import { apiRouteTable } from './http/route-table.js';
-import { requestLog } from './http/request-log.js';
-import { WebSocketEndpoints } from './http/websockets.js';
-import { Liveness } from './liveness.js';
-import { createLogger } from './logger.js';
-import { Metrics } from './metrics.js';
-import { Revocations } from './revocation/revocations.js';
+import { Distribution } from './agents/sync/distribution.js';
+import { EventBus } from './observability/event-bus.js';
+import { EventLog } from './observability/event-log.js';
+import { createHttp } from './http/start-http.js';
+import { Liveness } from './agents/liveness.js';
+import { createLogger } from './observability/logger.js';
+import { Metrics } from './observability/metrics.js';
+import { Revocations } from './agents/revocation/revocations.js';
 import { markRestarted } from './store/mark-restarted.js';
 import { startServices } from './services/start-services.js';
-import { StaleSweeper } from './stale-sweeper.js';
-import { StatsTicker } from './stats-ticker.js';
+import { StaleSweeper } from './agents/sync/stale-sweeper.js';
+import { StatsTicker } from './observability/stats-ticker.js';
 import { AgentStore } from './store/agent-store.js';
 import { createFleetCounts } from './store/fleet-counts.js';
 import { ServiceStore } from './store/service-store.js';
 import { SqliteRouteTable } from './store/sqlite-route-table.js';
 import { certificateFingerprint } from './tls/server-tls.js';
 import type { ControlPlane, ControlPlaneOptions, ControlPlanePorts } from './control-plane-types.js';
-import { createListeners } from './listeners.js';
 import { joinCluster, newReplicaId, type ClusterMember } from './cluster/join-cluster.js';
 import { localEffectsOf } from './cluster/local-effects.js';
 import { openRedisFabric, type RedisFabric } from './cluster/redis-fabric.js';
-import { requestResync } from './sync/inbox.js';
+import { requestResync } from './agents/sync/inbox.js';
 
 export type { ControlPlane, ControlPlaneOptions, ControlPlanePorts } from './control-plane-types.js';
 
@@ -69,12 +57,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const telemetry = new AgentTelemetry();
   const events = new EventLog({ clock });
   events.attach(bus);
-  const metrics = new Metrics({
-    routes: () => table,
-    connections: () => liveness.size,
-    tunnels: () => calls.tunnels.figures(),
-    conflicts: () => conflicts.count(),
-  });
+  const metrics = new Metrics({ routes: () => table });
   const callStats = new CallStats(metrics, clock);
   markRestarted(db, agents, table, clock.now());
 
@@ -86,7 +69,6 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const replicaId = options.redisUrl ? (options.replicaId ?? newReplicaId()) : undefined;
   const fabric: RedisFabric | undefined =
     options.redisUrl && replicaId ? await openRedisFabric(options.redisUrl, replicaId, logger) : undefined;
-  let cluster: ClusterMember | undefined;
   const {
     aedes: broker,
     guard,
@@ -97,6 +79,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const distribution = new Distribution({ table, agents, services, transport, logger });
   const liveness = new Liveness({ db, table, agents, distribution, bus, logger, clock });
   liveness.attach(broker);
+  metrics.readFrom({ connections: () => liveness.size });
   const {
     sync: ctx,
     reports: { store: reports, feed, ticks: reportTicks, ingress, retention },
@@ -135,6 +118,21 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     audit,
     metrics,
   });
+  metrics.readFrom({ conflicts: () => conflicts.count() });
+  const calls = await startCalls({
+    transport,
+    agents,
+    bus,
+    metrics,
+    logger,
+    clock,
+    picker,
+    stats: callStats,
+    isConnected: (id) => liveness.isConnected(id),
+    ...(replicaId === undefined ? {} : { replicaId, isLocal: (id: string) => liveness.isLocal(id) }),
+    ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
+  });
+  metrics.readFrom({ tunnels: () => calls.tunnels.figures() });
 
   const sweeper = new StaleSweeper({
     table,
@@ -157,7 +155,6 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     metrics,
     logger,
     clock,
-    // Both run only once listening (API, poll), when `calls` exists.
     dropTunnel: (agentId, reason) => calls.tunnels.drop(agentId, reason),
     disconnect: (agentId) => liveness.kick(agentId),
     forget: forgetAgent,
@@ -166,38 +163,29 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const dbWatch = new DataVersionWatch({ db, clock, logger });
   dbWatch.onChange(() => revocations.enforceStored());
   dbWatch.onChange(() => tokenSockets.sweep());
-  if (fabric && replicaId) {
-    cluster = await joinCluster({
-      fabric,
-      replicaId,
-      db,
-      transport,
-      liveness,
-      clock,
-      logger,
-      resync: (agentId) => void requestResync(ctx, agentId, 'connected to another replica'),
-      onApplied: localEffectsOf({ revocations, tokenSockets, conflicts }),
-    });
-  }
+  const cluster: ClusterMember | undefined =
+    fabric && replicaId
+      ? await joinCluster({
+          fabric,
+          replicaId,
+          db,
+          transport,
+          liveness,
+          clock,
+          logger,
+          resync: (agentId) => void requestResync(ctx, agentId, 'connected to another replica'),
+          onApplied: localEffectsOf({ revocations, tokenSockets, conflicts }),
+        })
+      : undefined;
+
   const fingerprint = options.tls ? certificateFingerprint(options.tls.cert) : undefined;
   const ports: ControlPlanePorts = { http: 0 };
-  const calls = await startCalls({
-    transport,
-    agents,
-    bus,
-    metrics,
-    logger,
-    clock,
-    picker,
-    stats: callStats,
-    isConnected: (id) => liveness.isConnected(id),
-    ...(replicaId === undefined ? {} : { replicaId, isLocal: (id: string) => liveness.isLocal(id) }),
-    ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
-    callerOf: (req) => `central:${auth.principalOf(req)?.name ?? 'anonymous'}`,
-    holdWithToken: (req, end) => tokenSockets.hold(auth.principalOf(req)?.id, end),
-  });
-  const sockets = new WebSocketEndpoints(tokenSockets, (req) => auth.principalOf(req));
-  const api = apiRouteTable({
+  const http = createHttp({
+    options,
+    guard,
+    auth,
+    router: calls.router,
+    maxBodyBytes: calls.maxBodyBytes,
     table,
     agents,
     services,
@@ -212,7 +200,6 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     feed,
     tokens,
     audit,
-    auth,
     revocations,
     rotation,
     tokenSockets,
@@ -220,10 +207,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     telemetry,
     events,
     site,
-    sockets,
-    guard,
     maxPacketBytes: limits.maxPacketBytes,
-    gateway: calls.gateway,
     db,
     fingerprint,
     mqttUrls: (host) =>
@@ -234,19 +218,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     isReady: () => ready && db.open && !broker.closed,
     notReadyReason: () => cluster?.notReadyReason(),
   });
-  const authorize = (req: IncomingMessage, route: RouteBase<Access>) => auth.authorize(req, route);
-  const app = createRoutedApp(api.routes, {
-    authorize,
-    onInternalError: (err, c) =>
-      logger.error({ err, reqId: c.get('requestId'), path: c.req.path }, 'request failed'),
-    middleware: [requestId({ limitLength: 64 }), requestLog(logger, metrics)],
-  });
-  const listeners = createListeners({
-    options,
-    guard,
-    frontDoor: createFrontDoor({ routes: api.routes, app, authorize }),
-    sockets,
-  });
+  const listeners = http.listeners;
   const stats = new StatsTicker({
     bus,
     clock,
@@ -255,7 +227,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     calls: () => callStats.drain(),
     reports: () => reportTicks.drain(),
     tunnels: () => calls.tunnels.figures(),
-    hasViewers: () => api.eventViewers() > 0,
+    hasViewers: () => http.eventViewers() > 0,
     ...(options.statsIntervalMs === undefined ? {} : { intervalMs: options.statsIntervalMs }),
   });
 
@@ -303,8 +275,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       audit,
       tokens,
       bootstrapTokenFile,
-      routes: api.routes,
-      app,
+      routes: http.routes,
+      app: http.app,
       close,
     };
   } catch (err) {

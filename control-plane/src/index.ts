@@ -5,19 +5,25 @@ export { AgentStore, type AgentRecord } from './store/agent-store.js';
 export { ServiceStore, type ServiceRecord, type ServiceSource } from './store/service-store.js';
 export { openDatabase } from './db/open-database.js';
 export { migrate, MIGRATIONS, type Migration } from './db/migrations.js';
-export { AedesTransport } from './aedes-transport.js';
-export { EventBus, type ControlPlaneEvent, type KeyedRoute } from './event-bus.js';
-export { Metrics } from './metrics.js';
-export { StaleSweeper, type StaleSweeperOptions } from './stale-sweeper.js';
-export { registerAgent, type NewAgent } from './register-agent.js';
-export { generateSecret, hashSecret, verifySecret } from './secrets.js';
-export { loadConfig, parseConfig, ConfigError, ConfigFileSchema, type ConfigFile } from './config.js';
-export { createLogger, type Logger } from './logger.js';
+export { AedesTransport } from './broker/aedes-transport.js';
+export { EventBus, type ControlPlaneEvent, type KeyedRoute } from './observability/event-bus.js';
+export { Metrics } from './observability/metrics.js';
+export { StaleSweeper, type StaleSweeperOptions } from './agents/sync/stale-sweeper.js';
+export { registerAgent, type NewAgent } from './agents/registration/register-agent.js';
+export { generateSecret, hashSecret, verifySecret } from './auth/secrets.js';
+export {
+  loadConfig,
+  parseConfig,
+  ConfigError,
+  ConfigFileSchema,
+  type ConfigFile,
+} from './cli/config-file.js';
+export { createLogger, type Logger } from './observability/logger.js';
 export { PolicyStore, type PolicyRecord, type PolicySource } from './policy/policy-store.js';
 export type { RoutePicker, CallerInfo, CallOutcome } from './calls/route-picker.js';
 export { FirstActiveRoutePicker } from './calls/first-active-route-picker.js';
 export { parseSize } from './calls/parse-size.js';
 export { openApiDocument, openApiPath } from './http/openapi.js';
 export type { ApiRoute } from './http/routes/api-route.js';
-export { DASHBOARD_PAGES, type DashboardPage } from './http/dashboard-pages.js';
-export * from './http/api-schemas.js';
+export { DASHBOARD_PAGES, type DashboardPage } from './api/dashboard-pages.js';
+export * from './api/api-schemas.js';

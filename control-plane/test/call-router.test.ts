@@ -14,7 +14,7 @@ import {
 import { CallRouter, type CallSpec } from '../src/calls/call-router.js';
 import type { CallOutcome, RoutePicker } from '../src/calls/route-picker.js';
 import type { TunnelHub } from '../src/calls/tunnel-hub.js';
-import { createLogger } from '../src/logger.js';
+import { createLogger } from '../src/observability/logger.js';
 
 function route(origin: string): Route {
   return {

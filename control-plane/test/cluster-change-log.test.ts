@@ -7,7 +7,7 @@ import { CHANGE_STREAM, ChangeLog } from '../src/cluster/change-log.js';
 import { addAgentInCluster } from '../src/cluster/cluster-agent-add.js';
 import { openDatabase } from '../src/db/open-database.js';
 import { TokenStore } from '../src/auth/token-store.js';
-import { createGrant } from '../src/enrollment/grants.js';
+import { createGrant } from '../src/agents/registration/grants.js';
 import { AgentStore } from '../src/store/agent-store.js';
 import { ConflictError, systemClock } from '@tether/shared';
 import { silentLogger, tempDir } from './helpers.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError } from '@tether/shared';
-import { claimAll, withClaims, type UniqueClaims } from '../src/cluster/unique-claims.js';
+import { claimAll, withClaims, type UniqueClaims } from '../src/agents/registration/unique-claims.js';
 
 /** Claims in a Set: the first claim of a key wins, as Redis SET NX decides it. */
 class SetClaims implements UniqueClaims {

@@ -7,9 +7,9 @@ import {
   ValidationError,
 } from '@tether/shared';
 import { openDatabase } from '../src/db/open-database.js';
-import { defaultMqttUrls } from '../src/enrollment/mqtt-urls.js';
-import { createGrant, parseGrantRequest, redeemGrant } from '../src/enrollment/grants.js';
-import { hashSecret } from '../src/secrets.js';
+import { defaultMqttUrls } from '../src/agents/registration/mqtt-urls.js';
+import { createGrant, parseGrantRequest, redeemGrant } from '../src/agents/registration/grants.js';
+import { hashSecret } from '../src/auth/secrets.js';
 import { AgentStore } from '../src/store/agent-store.js';
 import { tempDir } from './helpers.js';
 

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRequestTarget, type TunnelResponse } from '@tether/shared';
 import type { CallRouter } from '../src/calls/call-router.js';
-import { createGateway, LONG_CALL_MS } from '../src/calls/gateway.js';
+import { createGateway, LONG_CALL_MS } from '../src/http/gateway.js';
 import { silentLogger } from './helpers.js';
 
 // The gateway's bookkeeping for long calls: a timer per call, a hold with the token once it runs long.

@@ -23,7 +23,7 @@ import {
   type ControlPlane,
   type ControlPlaneOptions,
 } from '../src/index.js';
-import { registerAgent } from '../src/register-agent.js';
+import { registerAgent } from '../src/agents/registration/register-agent.js';
 
 /** A logger that drops everything. */
 export const silentLogger = pino({ level: 'silent' });

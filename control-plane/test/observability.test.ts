@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryRouteTable } from '@tether/shared';
 import { CallStats } from '../src/calls/call-stats.js';
-import { EventBus, type ControlPlaneEvent } from '../src/event-bus.js';
-import { EventLog } from '../src/event-log.js';
-import { Metrics } from '../src/metrics.js';
-import { StatsTicker } from '../src/stats-ticker.js';
+import { EventBus, type ControlPlaneEvent } from '../src/observability/event-bus.js';
+import { EventLog } from '../src/observability/event-log.js';
+import { Metrics } from '../src/observability/metrics.js';
+import { StatsTicker } from '../src/observability/stats-ticker.js';
 import { ManualClock, silentLogger } from './helpers.js';
 
 const metrics = (): Metrics => new Metrics({ routes: () => new MemoryRouteTable(), connections: () => 0 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION, routesDigest } from '@tether/shared';
 import { AgentStore } from '../src/index.js';
-import { registerAgent } from '../src/register-agent.js';
+import { registerAgent } from '../src/agents/registration/register-agent.js';
 import { connectAgent, edgeRoute, snapshot, useTestControlPlane, type TestAgent } from './helpers.js';
 
 // Hub-enforced strategy (issue 12, item 7): the hub refuses advertised routes of an agent whose strategy it fixed

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { ValidationError } from './errors.js';
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -64,3 +65,9 @@ export function timeParam(value: string | undefined, name: string): number | und
     throw new ValidationError(`invalid ${name} "${value}": expected epoch ms or an ISO date`);
   return ms;
 }
+
+/** A duration as written in config files: milliseconds, or text such as `500ms`, `30s`, `5m`, `1h`. */
+export const DurationInputSchema = z.union([
+  z.number().int().min(0),
+  z.string().regex(/^\s*\d+(?:\.\d+)?\s*(?:ms|s|m|h|d)?\s*$/, 'a duration such as 500ms, 30s, 5m or 1h'),
+]);

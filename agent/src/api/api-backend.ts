@@ -1,14 +1,14 @@
 import type { Route, RouteTable } from '@tether/shared';
-import type { AgentIdentity } from '../agent-status.js';
-import type { AgentStatusView, ApiBackend } from '../api.js';
-import { redactUrl } from '../control-plane-url.js';
-import type { AgentLogger } from '../logger.js';
-import type { AgentMetrics } from '../metrics.js';
-import type { MqttTransport } from '../mqtt-transport.js';
+import type { AgentIdentity } from '../sync/agent-status.js';
+import type { AgentStatusView, ApiBackend } from './api-routes.js';
+import { redactUrl } from '../link/control-plane-url.js';
+import type { AgentLogger } from '../observability/logger.js';
+import type { AgentMetrics } from '../observability/metrics.js';
+import type { MqttTransport } from '../link/mqtt-transport.js';
 import type { Outbox } from '../reports/outbox.js';
-import type { ServiceRegistry } from '../service-registry.js';
-import { toServiceSpec } from '../service-spec.js';
-import type { ServiceStore } from '../service-store.js';
+import type { ServiceRegistry } from '../services/service-registry.js';
+import { toServiceSpec } from '../services/service-spec.js';
+import type { ServiceStore } from '../services/service-store.js';
 
 /** The parts of a running agent its local API reaches. */
 export interface ApiBackendDeps {

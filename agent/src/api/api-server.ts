@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createFrontDoor, createRoutedApp } from '@tether/shared';
-import type { LocalRoute } from '../api.js';
-import type { AgentLogger } from '../logger.js';
+import type { LocalRoute } from './api-routes.js';
+import type { AgentLogger } from '../observability/logger.js';
 import {
   authorizeLocal,
   hostName,

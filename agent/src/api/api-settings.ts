@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError } from '../config-error.js';
+import { ConfigError } from '../errors.js';
 
 import type { LocalAccessPolicy } from './local-access.js';
 

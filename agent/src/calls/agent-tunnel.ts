@@ -10,9 +10,9 @@ import {
   type CallHandler,
   type Clock,
   type RouteTable,
+  type LinkTransport,
 } from '@tether/shared';
-import type { AgentLogger } from '../logger.js';
-import type { MqttTransport } from '../mqtt-transport.js';
+import type { AgentLogger } from '../observability/logger.js';
 import { tunnelCallHandler } from './tunnel-server.js';
 
 /** The agent's end of the tunnel: the endpoint its local `/call` proxy sends calls up. */
@@ -32,7 +32,7 @@ export const MAX_REPLICA_ENDPOINTS = 16;
  */
 export async function openAgentTunnel(options: {
   id: string;
-  transport: MqttTransport;
+  transport: LinkTransport;
   table: RouteTable;
   clock: Clock;
   logger: AgentLogger;

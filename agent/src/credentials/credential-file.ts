@@ -9,8 +9,8 @@ import {
   LabelsSchema,
   SiteSchema,
 } from '@tether/shared';
-import { ensureStateDir, writeFileAtomic } from '../atomic-write.js';
-import { ConfigError } from '../config-error.js';
+import { ensureStateDir, writeFileAtomic } from '../state/atomic-write.js';
+import { ConfigError } from '../errors.js';
 
 /** The agent's credential in its state dir (mode 0600). */
 export const CREDENTIAL_FILE = 'credential.json';

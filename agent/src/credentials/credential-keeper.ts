@@ -6,7 +6,7 @@ import {
   type CredentialRotate,
   type PublishOptions,
 } from '@tether/shared';
-import type { AgentLogger } from '../logger.js';
+import type { AgentLogger } from '../observability/logger.js';
 import { rotatedCredential, writeCredential, type Credential } from './credential-file.js';
 
 /** What the keeper needs of the MQTT link. */

@@ -10,7 +10,7 @@ import { Reports } from './pages/reports.js';
 import { ServiceDetail } from './pages/service-detail.js';
 import { Services } from './pages/services.js';
 import { Topology } from './pages/topology.js';
-import { DASHBOARD_PAGES, type DashboardPage } from '../../src/http/dashboard-pages.js';
+import { DASHBOARD_PAGES, type DashboardPage } from '../../src/api/dashboard-pages.js';
 import { Link, match, path } from './router.js';
 import { checkSession, session, signOut } from './session.js';
 import { live, startLive } from './store.js';

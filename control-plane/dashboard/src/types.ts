@@ -9,8 +9,8 @@ export type {
   ReportView,
   Topology,
   TimedEvent,
-} from '../../src/http/api-schemas.js';
-export type { ControlPlaneEvent, KeyedRoute } from '../../src/event-bus.js';
+} from '../../src/api/api-schemas.js';
+export type { ControlPlaneEvent, KeyedRoute } from '../../src/observability/event-bus.js';
 export type { ServicePolicy } from '@tether/shared';
 
 /** What `GET /api/v1/whoami` answers once bearer-token auth is there. */

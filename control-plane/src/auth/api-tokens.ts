@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ConflictError, formatZodError, ValidationError } from '@tether/shared';
 import { z } from 'zod';
 import type { AuditLog } from '../audit/audit-log.js';
-import { hashSecret } from '../secrets.js';
+import { hashSecret } from './secrets.js';
 import { RoleSchema } from './access-policy.js';
 import type { TokenRecord, TokenStore } from './token-store.js';
 

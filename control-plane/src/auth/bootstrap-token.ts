@@ -1,6 +1,6 @@
 import { chmodSync, closeSync, openSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../observability/logger.js';
 import { createApiToken, type TokenDeps } from './api-tokens.js';
 
 /** The file (in the data dir, mode 0600) that holds the first admin token. */

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { AuditLog } from '../audit/audit-log.js';
-import type { Logger } from '../logger.js';
-import type { Metrics } from '../metrics.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
 import { ForbiddenError, UnauthorizedError } from '@tether/shared';
 import { roleAllows, type Access } from './access-policy.js';
 import { resolveToken } from './api-tokens.js';

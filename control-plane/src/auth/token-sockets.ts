@@ -1,4 +1,4 @@
-import type { Logger } from '../logger.js';
+import type { Logger } from '../observability/logger.js';
 
 /** An open connection made with an API token (a WebSocket, a long `/call`): closed with a code and a reason. */
 export interface TokenSocket {

@@ -2,11 +2,11 @@ import type { AedesOptions, AuthenticateError, Client } from 'aedes';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Clock } from '@tether/shared';
 import type { AuditLog } from '../audit/audit-log.js';
-import { confirmRotation } from '../credentials/confirm-rotation.js';
-import type { Logger } from '../logger.js';
-import type { Metrics } from '../metrics.js';
+import { confirmRotation } from '../agents/credentials/confirm-rotation.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { AgentStore } from '../store/agent-store.js';
-import { verifySecret } from '../secrets.js';
+import { verifySecret } from '../auth/secrets.js';
 
 /** CONNACK return codes (aedes's AuthErrorCode is an ambient const enum, unusable with isolatedModules). */
 const BAD_USERNAME_OR_PASSWORD = 4 as AuthenticateError['returnCode'];

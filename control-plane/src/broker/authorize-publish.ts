@@ -1,8 +1,8 @@
 import type { AedesOptions, Client } from 'aedes';
 import { agentMayPublish, type Clock } from '@tether/shared';
 import type { AuditLog } from '../audit/audit-log.js';
-import type { Logger } from '../logger.js';
-import type { Metrics } from '../metrics.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { DenialTracker } from './denial-tracker.js';
 import type { PublishRateLimiter } from './publish-rate-limit.js';
 

@@ -1,7 +1,7 @@
 import type { AedesOptions } from 'aedes';
 import { agentMaySubscribe } from '@tether/shared';
 import type { AuditLog } from '../audit/audit-log.js';
-import type { Metrics } from '../metrics.js';
+import type { Metrics } from '../observability/metrics.js';
 
 /** What the subscribe hook needs. */
 export interface AuthorizeSubscribeDeps {

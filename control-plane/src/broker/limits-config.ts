@@ -1,8 +1,37 @@
-import { parseDuration } from '@tether/shared';
-import { parseSize } from '../calls/parse-size.js';
-import type { LimitsConfig } from '../config.js';
+import { z } from 'zod';
+import { DurationInputSchema, parseDuration } from '@tether/shared';
+import { parseSize, SizeInputSchema } from '../calls/parse-size.js';
+
+const size = SizeInputSchema;
+const duration = DurationInputSchema;
+const rate = z.strictObject({ perSecond: z.number().positive(), burst: z.number().positive() });
+const byteRateInput = z.strictObject({ perSecond: size, burst: size });
 import type { BrokerLimitsOverride } from './limits.js';
 import type { RateSpec } from './token-bucket.js';
+
+/** The broker's abuse limits in the config file (README: "Abuse limits"); each field optional. */
+export const LimitsConfigSchema = z.strictObject({
+  maxPacketSize: size.optional(),
+  maxPreConnectBytes: size.optional(),
+  connectTimeout: duration.optional(),
+  connectRate: rate.partial().optional(),
+  admissionRate: rate.partial().optional(),
+  agentMessages: rate.partial().optional(),
+  agentBytes: byteRateInput.partial().optional(),
+  agentControlMessages: rate.partial().optional(),
+  maxThrottle: duration.optional(),
+  quarantine: z
+    .strictObject({
+      denials: z.number().int().min(1),
+      window: duration,
+      base: duration,
+      max: duration,
+    })
+    .partial()
+    .optional(),
+});
+/** Validated limits from the config file. */
+export type LimitsConfig = z.infer<typeof LimitsConfigSchema>;
 
 function byteRate(
   r: { perSecond?: string | number; burst?: string | number } | undefined,

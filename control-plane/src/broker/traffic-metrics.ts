@@ -1,6 +1,6 @@
 import type { Aedes } from 'aedes';
 import { TOPIC_ROOT } from '@tether/shared';
-import type { Metrics } from '../metrics.js';
+import type { Metrics } from '../observability/metrics.js';
 
 /** The last segment of every agent topic: bounded, so it can be a metric label. */
 const KINDS = new Set(['advert', 'status', 'tunnel-up', 'reports', 'inbox', 'tunnel-down', 'reports-ack']);

@@ -20,7 +20,7 @@ import {
   type TunnelResponse,
   type UpstreamClient,
 } from '@tether/shared';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../observability/logger.js';
 import { CLIENT_CLOSED_STATUS, type CallStats } from './call-stats.js';
 
 import type { CallerInfo, CallOutcome, RoutePicker } from './route-picker.js';

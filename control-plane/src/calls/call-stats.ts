@@ -1,23 +1,8 @@
 import type { Clock } from '@tether/shared';
-import type { Metrics } from '../metrics.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { CallTotals, ServiceCallTotals } from '../observability/stats-sources.js';
 
-/** Per service, what finished since the last drain. */
-export interface ServiceCallTotals {
-  calls: number;
-  errors: number;
-  /** Sum of the finished calls' durations, ms. */
-  durationMs: number;
-}
-
-/** What `drain` hands the stats ticker. */
-export interface CallTotals {
-  byService: Map<string, ServiceCallTotals>;
-  /** Calls in flight now, by service (services with none are absent). */
-  inFlight: Map<string, number>;
-  /** Since the start. */
-  total: number;
-  errors: number;
-}
+export type { CallTotals, ServiceCallTotals };
 
 /** The status a call that the caller abandoned is counted with (as nginx logs it). */
 export const CLIENT_CLOSED_STATUS = 499;

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { ValidationError } from '@tether/shared';
 
 const UNITS: Record<string, number> = {
@@ -25,3 +26,16 @@ export function parseSize(value: string | number): number {
     );
   return Number(m[1]) * unit;
 }
+
+/** A size as written in config files: a positive number of bytes, or text that parseSize reads. */
+export const SizeInputSchema = z.union([z.string(), z.number().int().positive()]).refine(
+  (v) => {
+    try {
+      parseSize(v);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected a size such as 256KiB or 1048576' },
+);

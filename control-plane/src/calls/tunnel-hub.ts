@@ -9,8 +9,8 @@ import {
   type Clock,
   type Transport,
 } from '@tether/shared';
-import type { Logger } from '../logger.js';
-import type { Metrics, TunnelFigures } from '../metrics.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics, TunnelFigures } from '../observability/metrics.js';
 
 /** What the hub's tunnel ends need. */
 export interface TunnelHubDeps {
@@ -26,8 +26,6 @@ export interface TunnelHubDeps {
    */
   replicaId?: string;
   isLocal?(agentId: string): boolean;
-  /** Serves the calls agent `agentId` sends up its tunnel. */
-  handlerFor(agentId: string): CallHandler;
 }
 
 /**
@@ -40,13 +38,20 @@ export class TunnelHub {
   /** In a cluster: the bare-topic endpoints of local agents, serving the calls they make. */
   readonly #localEndpoints = new Map<string, TunnelEndpoint>();
   readonly #unsubscribes: (() => Promise<void>)[] = [];
+  #handlerFor: ((agentId: string) => CallHandler) | undefined;
 
   constructor(deps: TunnelHubDeps) {
     this.#deps = deps;
   }
 
-  /** Subscribes to every agent's tunnel-up topic (and, in a cluster, to the replies to this replica). */
-  async start(): Promise<void> {
+  /**
+   * Serves the calls each agent sends up its tunnel with `handlerFor(agentId)`, and subscribes to every agent's
+   * tunnel-up topic (and, in a cluster, to the replies to this replica).
+   */
+  async start(handlerFor: (agentId: string) => CallHandler): Promise<void> {
+    this.#handlerFor = handlerFor;
+    for (const [agentId, endpoint] of [...this.#endpoints, ...this.#localEndpoints])
+      endpoint.serve(handlerFor(agentId));
     const { replicaId, transport } = this.#deps;
     if (replicaId === undefined) {
       this.#unsubscribes.push(
@@ -109,7 +114,7 @@ export class TunnelHub {
         this.#deps.logger.warn({ agentId, reason }, 'malformed tunnel frame dropped');
       },
     });
-    endpoint.serve(this.#deps.handlerFor(agentId));
+    if (this.#handlerFor) endpoint.serve(this.#handlerFor(agentId));
     return endpoint;
   }
 

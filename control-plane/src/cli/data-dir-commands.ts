@@ -5,13 +5,13 @@ import { createApiToken, deleteApiToken } from '../auth/api-tokens.js';
 
 import { TokenStore } from '../auth/token-store.js';
 
-import { createGrant, parseGrantRequest } from '../enrollment/grants.js';
+import { createGrant, parseGrantRequest } from '../agents/registration/grants.js';
 
 import { openDatabase } from '../db/open-database.js';
 
 import { addAgentInCluster } from '../cluster/cluster-agent-add.js';
-import { parseAgentRequest, registerAgent } from '../register-agent.js';
-import { markRevoked } from '../revocation/revoke-agent.js';
+import { parseAgentRequest, registerAgent } from '../agents/registration/register-agent.js';
+import { markRevoked } from '../agents/revocation/revoke-agent.js';
 import { AgentStore } from '../store/agent-store.js';
 import { grantFingerprint } from '../tls/server-tls.js';
 

@@ -4,13 +4,13 @@ import { parseDuration } from '@tether/shared';
 import { BOOTSTRAP_TOKEN_FILE } from '../auth/bootstrap-token.js';
 
 import { limitsFromConfig } from '../broker/limits-config.js';
-import { ConfigError, loadConfig, parseConfig, type ConfigFile } from '../config.js';
+import { ConfigError, loadConfig, parseConfig, type ConfigFile } from './config-file.js';
 
 import { startControlPlane, type ControlPlanePorts } from '../control-plane.js';
 
 import { retentionPolicy } from '../reports/retention-config.js';
 
-import { createLogger, type LogFormat } from '../logger.js';
+import { createLogger, type LogFormat } from '../observability/logger.js';
 
 import { loadServerTls, resolveTlsFiles } from '../tls/server-tls.js';
 

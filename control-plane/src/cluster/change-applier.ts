@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../observability/logger.js';
 import { REPLICATED_TABLES, type ReplicatedTable } from './replicated-tables.js';
 import { markChanged } from '../db/read-cache.js';
 

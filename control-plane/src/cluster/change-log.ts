@@ -1,7 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Redis } from 'ioredis';
 import type { Clock } from '@tether/shared';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../observability/logger.js';
 import { ChangeApplier, type Change, type StreamEntry } from './change-applier.js';
 
 export type { Change } from './change-applier.js';

@@ -3,11 +3,15 @@ import { Redis } from 'ioredis';
 import { ClusterUnavailableError } from '@tether/shared';
 import { AuditLog } from '../audit/audit-log.js';
 import { openDatabase } from '../db/open-database.js';
-import { registerAgentOnce, type AgentRequest, type NewAgent } from '../register-agent.js';
+import {
+  registerAgentOnce,
+  type AgentRequest,
+  type NewAgent,
+} from '../agents/registration/register-agent.js';
 import { AgentStore } from '../store/agent-store.js';
 import { installChangeTriggers } from './change-applier.js';
 import { redactRedisUrl } from './redis-fabric.js';
-import { RedisClaims } from './unique-claims.js';
+import { RedisClaims } from './redis-claims.js';
 
 /**
  * `tether-cp agent add <id> [--strategy S] --data-dir D --redis-url URL`: claims `agent:<id>` in Redis like the

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Clock, Transport } from '@tether/shared';
-import type { Liveness } from '../liveness.js';
-import type { Logger } from '../logger.js';
+import type { Liveness } from '../agents/liveness.js';
+import type { Logger } from '../observability/logger.js';
 import type { RedisFabric } from './redis-fabric.js';
 import { ChangeLog, type Change } from './change-log.js';
 import { ClusterPresence } from './presence.js';
-import { RedisClaims, type UniqueClaims } from './unique-claims.js';
+import type { UniqueClaims } from '../agents/registration/unique-claims.js';
+import { RedisClaims } from './redis-claims.js';
 
 /** A fresh replica id: `replica-` and 8 random hex digits. */
 export function newReplicaId(): string {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AgentIdSchema, PROTOCOL_VERSION, TOPIC_ROOT, type Clock, type Transport } from '@tether/shared';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../observability/logger.js';
 
 /** A replica id: the characters of an agent id, so it is one valid topic level. */
 export const ReplicaIdSchema = AgentIdSchema;

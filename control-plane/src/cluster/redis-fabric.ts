@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { Redis } from 'ioredis';
 import mqemitterRedis from 'mqemitter-redis';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../observability/logger.js';
 
 // aedes-persistence-redis ships no types: its factory takes ioredis options, or `conn`, an existing connection.
 const aedesPersistenceRedis = createRequire(import.meta.url)('aedes-persistence-redis') as (options: {

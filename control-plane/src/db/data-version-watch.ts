@@ -1,6 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Clock } from '@tether/shared';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../observability/logger.js';
 
 /** What watching the database for other connections' commits needs. */
 export interface DataVersionWatchDeps {

@@ -4,7 +4,7 @@ import { extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Context } from 'hono';
 import { defineRoute } from '@tether/shared';
-import { DASHBOARD_PAGES } from './dashboard-pages.js';
+import { DASHBOARD_PAGES } from '../api/dashboard-pages.js';
 import type { ApiRoute } from './routes/api-route.js';
 
 /** Where `pnpm build` puts the dashboard: `dist/dashboard` of this package (from `src/http` or `dist/http`). */

@@ -11,7 +11,7 @@ import {
   StatsEventSchema,
   StreamViewSchema,
   TopologySchema,
-} from './api-schemas.js';
+} from '../api/api-schemas.js';
 import type { ApiRoute } from './routes/api-route.js';
 import { error } from './routes/api-route.js';
 

@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import { incomingOf } from '@tether/shared';
 import type { RequestAuth } from '../auth/request-auth.js';
 import { actorOf } from '../auth/request-auth.js';
-import type { CallGateway } from '../calls/gateway.js';
+import type { CallGateway } from './gateway.js';
 import { dashboardRoutes } from './dashboard-assets.js';
 import { openApiDocument } from './openapi.js';
 import { accessRoutes, type AccessRoutesDeps } from './routes/access-routes.js';

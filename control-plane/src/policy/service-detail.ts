@@ -6,8 +6,8 @@ import {
   type RouteKey,
   type RouteTable,
 } from '@tether/shared';
-import type { InstanceView, ServiceDetail } from '../http/api-schemas.js';
-import type { ConflictSource } from '../http/views.js';
+import type { InstanceView, ServiceDetail } from '../api/api-schemas.js';
+import type { ConflictSource } from '../api/views.js';
 import type { ServiceStore } from '../store/service-store.js';
 import type { PolicyStore } from './policy-store.js';
 

@@ -11,8 +11,8 @@ import {
   type ReportsUpMessage,
   type Transport,
 } from '@tether/shared';
-import type { Logger } from '../logger.js';
-import type { Metrics } from '../metrics.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { ReportFeed } from './report-feed.js';
 import type { IncomingBatch, ReportStore } from './report-store.js';
 

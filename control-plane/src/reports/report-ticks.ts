@@ -1,15 +1,9 @@
-import type { StreamTick } from '../http/api-schemas.js';
-import type { Metrics } from '../metrics.js';
-import type { StoredReport } from './report-store.js';
+import type { StreamTick } from '../api/api-schemas.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { ReportTotals } from '../observability/stats-sources.js';
 
-/** What `drain` hands the stats ticker: reports committed since the previous drain. */
-export interface ReportTotals {
-  count: number;
-  /** The largest edge-to-hub lag among them, ms (null when none). */
-  maxLagMs: number | null;
-  /** Per (agent, stream), at most `maxStreams` of them (the busiest). */
-  streams: StreamTick[];
-}
+export type { ReportTotals };
+import type { StoredReport } from './report-store.js';
 
 /**
  * Watches committed reports: observes each one's lag in `tether_report_lag_seconds` and gathers per-stream

@@ -1,7 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { HUB_SUBSCRIPTIONS, type Clock, type Transport } from '@tether/shared';
-import type { Logger } from '../logger.js';
-import type { Metrics } from '../metrics.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
 import { ReportFeed } from './report-feed.js';
 import { ReportIngress } from './report-ingress.js';
 import { ReportRetention, type RetentionPolicy } from './report-retention.js';

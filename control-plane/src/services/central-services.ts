@@ -10,9 +10,9 @@ import {
   type RouteEvent,
   type RouteTable,
 } from '@tether/shared';
-import type { Distribution } from '../distribution.js';
-import type { EventBus } from '../event-bus.js';
-import type { Logger } from '../logger.js';
+import type { Distribution } from '../agents/sync/distribution.js';
+import type { EventBus } from '../observability/event-bus.js';
+import type { Logger } from '../observability/logger.js';
 import type { ServiceSource, ServiceStore } from '../store/service-store.js';
 
 /** What central service management needs. */

@@ -11,9 +11,9 @@ import {
   type ServicePolicy,
 } from '@tether/shared';
 import type { AuditLog } from '../audit/audit-log.js';
-import type { EventBus } from '../event-bus.js';
-import type { ConflictView } from '../http/api-schemas.js';
-import type { Logger } from '../logger.js';
+import type { EventBus } from '../observability/event-bus.js';
+import type { ConflictView } from '../api/api-schemas.js';
+import type { Logger } from '../observability/logger.js';
 import type { ConflictStore } from './conflict-store.js';
 
 /** What the conflict tracker reads and writes. */

@@ -1,7 +1,7 @@
 import { HealthTracker, type CentralService, type ServicePolicy } from '@tether/shared';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { RoutePicker } from '../calls/route-picker.js';
-import type { Metrics } from '../metrics.js';
+import type { Metrics } from '../observability/metrics.js';
 import { PolicyRoutePicker } from '../policy/policy-route-picker.js';
 import { PolicyStore } from '../policy/policy-store.js';
 import { CentralServices, type CentralServicesDeps } from './central-services.js';

@@ -1,18 +1,23 @@
 import type { Context } from 'hono';
 import { z } from 'zod';
 import { defineRoute, NotFoundError, type Clock, type RouteTable } from '@tether/shared';
-import type { AgentTelemetry } from '../../agent-telemetry.js';
+import type { AgentTelemetry } from '../../agents/agent-telemetry.js';
 import type { AuditLog } from '../../audit/audit-log.js';
-import type { UniqueClaims } from '../../cluster/unique-claims.js';
-import type { CredentialRotation } from '../../credentials/credential-rotation.js';
-import type { EventLog } from '../../event-log.js';
-import { AgentRequestSchema, registerAgentOnce } from '../../register-agent.js';
-import type { Revocations } from '../../revocation/revocations.js';
+import type { UniqueClaims } from '../../agents/registration/unique-claims.js';
+import type { CredentialRotation } from '../../agents/credentials/credential-rotation.js';
+import type { EventLog } from '../../observability/event-log.js';
+import { AgentRequestSchema, registerAgentOnce } from '../../agents/registration/register-agent.js';
+import type { Revocations } from '../../agents/revocation/revocations.js';
 import type { AgentStore } from '../../store/agent-store.js';
 import type { ServiceStore } from '../../store/service-store.js';
-import { AgentViewSchema, RegisteredAgentSchema, TimedEventSchema, TopologySchema } from '../api-schemas.js';
-import { topology } from '../topology.js';
-import { agentView } from '../views.js';
+import {
+  AgentViewSchema,
+  RegisteredAgentSchema,
+  TimedEventSchema,
+  TopologySchema,
+} from '../../api/api-schemas.js';
+import { topology } from '../../api/topology.js';
+import { agentView } from '../../api/views.js';
 import { BAD, error, json, list, MISSING, type ApiRoute } from './api-route.js';
 
 /** What the agent routes read and write. */
@@ -64,10 +69,7 @@ export function agentRoutes(deps: AgentRoutesDeps): ApiRoute[] {
       responses: { 201: json('registered', RegisteredAgentSchema), ...BAD, 409: error('the id exists') },
       handle: async (c, { body }) => {
         const audit = { log: deps.audit, actor: deps.actor(c) };
-        return c.json(
-          await registerAgentOnce(deps.agents, body, deps.clock.now(), audit, deps.claims),
-          201,
-        );
+        return c.json(await registerAgentOnce(deps.agents, body, deps.clock.now(), audit, deps.claims), 201);
       },
     }),
     defineRoute({

@@ -1,4 +1,4 @@
-import type { CallGateway } from '../../calls/gateway.js';
+import type { CallGateway } from '../gateway.js';
 import { error, MISSING, type ApiRoute } from './api-route.js';
 
 /** `ANY /call/:service/*` (role caller or admin): the gateway into the network, on plain node:http streams. */

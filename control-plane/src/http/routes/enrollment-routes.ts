@@ -1,8 +1,8 @@
 import type { Context } from 'hono';
 import { z } from 'zod';
 import { defineRoute, EnrollRequestSchema, EnrollResponseSchema } from '@tether/shared';
-import { enrollAgent, type EnrollmentDeps } from '../../enrollment/enroll-agent.js';
-import { createGrant, GrantRequestSchema } from '../../enrollment/grants.js';
+import { enrollAgent, type EnrollmentDeps } from '../../agents/registration/enroll-agent.js';
+import { createGrant, GrantRequestSchema } from '../../agents/registration/grants.js';
 import { BAD, error, json, type ApiRoute } from './api-route.js';
 
 /** What the enrollment routes need. */

@@ -6,7 +6,7 @@ import { parseReportQuery, REPORT_FORMATS, reportPage } from '../../reports/repo
 import type { ReportStore } from '../../reports/report-store.js';
 import { reportView, streamView } from '../../reports/report-views.js';
 import type { Access } from '../../auth/access-policy.js';
-import { ReportViewSchema, StreamViewSchema } from '../api-schemas.js';
+import { ReportViewSchema, StreamViewSchema } from '../../api/api-schemas.js';
 import type { WebSocketEndpoints } from '../websockets.js';
 import { BAD, json, list, type ApiRoute } from './api-route.js';
 

@@ -13,7 +13,7 @@ import {
   type RouteTable,
 } from '@tether/shared';
 import type { AuditLog } from '../../audit/audit-log.js';
-import { keyed, type EventBus } from '../../event-bus.js';
+import { keyed, type EventBus } from '../../observability/event-bus.js';
 import type { PolicyStore } from '../../policy/policy-store.js';
 import { serviceDetail, type HealthSource } from '../../policy/service-detail.js';
 import type { CentralServices } from '../../services/central-services.js';
@@ -23,8 +23,8 @@ import {
   ServiceDetailSchema,
   ServiceViewSchema,
   StoredPolicySchema,
-} from '../api-schemas.js';
-import { serviceViews, type ConflictSource } from '../views.js';
+} from '../../api/api-schemas.js';
+import { serviceViews, type ConflictSource } from '../../api/views.js';
 import { BAD, json, list, MISSING, type ApiRoute } from './api-route.js';
 
 /** What the route and service routes read and write. */

@@ -1,8 +1,8 @@
 import { createWebSocketStream } from 'ws';
 import type { SocketGuard } from '../../broker/socket-guard.js';
-import type { EventBus } from '../../event-bus.js';
-import type { Logger } from '../../logger.js';
-import { ControlPlaneEventSchema } from '../api-schemas.js';
+import type { EventBus } from '../../observability/event-bus.js';
+import type { Logger } from '../../observability/logger.js';
+import { ControlPlaneEventSchema } from '../../api/api-schemas.js';
 import type { WebSocketEndpoints } from '../websockets.js';
 import { json, type ApiRoute } from './api-route.js';
 

@@ -1,5 +1,5 @@
 import { defineRoute } from '@tether/shared';
-import type { Metrics } from '../../metrics.js';
+import type { Metrics } from '../../observability/metrics.js';
 import { json, status, type ApiRoute } from './api-route.js';
 
 /** What the system routes read. */

@@ -1,0 +1,176 @@
+import { Command, CommanderError, Option } from 'commander';
+import { startAgent, type AgentHandle } from '../agent.js';
+import { ConfigError } from '../errors.js';
+import { enroll, type EnrollFlags } from './enroll/enroll-command.js';
+import { createLogger, LOG_FORMATS, LOG_LEVELS } from '../observability/logger.js';
+import { CONFIG_DEFAULTS, type CliFlags } from '../config/config-sources.js';
+import { loadConfig } from '../config/load-config.js';
+import { DEFAULT_API, reportFromStdin } from './report-command.js';
+import { AGENT_VERSION } from '../version.js';
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** The `tether-agent` command line: `run` starts an agent. Exit status 2 on bad configuration. */
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command('tether-agent')
+    .description(
+      'Tether edge agent: dials out to the control plane, advertises local services, caches central routes.',
+    )
+    .version(AGENT_VERSION)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => process.stderr.write(s), writeErr: (s) => process.stderr.write(s) });
+
+  program
+    .command('run')
+    .description('connect to the control plane and serve the local API (STDOUT: JSON lines; logs: STDERR)')
+    .option(
+      '--control-plane <url>',
+      'control plane URL: mqtt://, mqtts://, ws:// or wss://; repeat for replicas [env TETHER_CONTROL_PLANE, comma-separated]',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .option('--id <id>', 'agent id (also the MQTT client id and username) [env TETHER_ID]')
+    .option('--secret <secret>', 'agent secret (MQTT password) [env TETHER_SECRET]')
+    .addOption(
+      new Option(
+        '--strategy <strategy>',
+        `advertise strategy (default ${CONFIG_DEFAULTS.strategy}) [env TETHER_STRATEGY]`,
+      ).choices(['none', 'local', 'best', 'all']),
+    )
+    .option('--site <name>', `site name (default ${CONFIG_DEFAULTS.site}) [env TETHER_SITE]`)
+    .option('--label <k=v>', 'agent label, repeatable [env TETHER_LABELS=k=v,k=v]', collect, [])
+    .option(
+      '--service <name=url>',
+      'local service, repeatable [env TETHER_SERVICES=name=url,...]',
+      collect,
+      [],
+    )
+    .option(
+      '--api-port <n>',
+      `local API port, 0 picks one and prints {"api":port} (default ${CONFIG_DEFAULTS.apiPort}) [env TETHER_API_PORT]`,
+    )
+    .option('--api-host <host>', `local API host (default ${CONFIG_DEFAULTS.apiHost}) [env TETHER_API_HOST]`)
+    .option(
+      '--api-token <token>',
+      'require Authorization: Bearer <token> on the local API (all but /healthz) [env TETHER_API_TOKEN]',
+    )
+    .option(
+      '--api-allow-origin <origin>',
+      'a web origin whose pages may call the local API, repeatable (default none) [env TETHER_API_ALLOW_ORIGINS]',
+      collect,
+      [],
+    )
+    .option(
+      '--api-allow-host <name>',
+      'a Host name the local API answers besides loopback, repeatable [env TETHER_API_ALLOW_HOSTS]',
+      collect,
+      [],
+    )
+    .option('--state-dir <dir>', 'state directory (default ./.tether/<id>) [env TETHER_STATE_DIR]')
+    .option('--config <file>', 'JSON or YAML config file [env TETHER_CONFIG]')
+    .option('--ca-file <file>', 'verify the control plane against this CA (PEM) [env TETHER_CA_FILE]')
+    .option(
+      '--fingerprint <sha256:HEX>',
+      "pin the control plane's certificate (default: the pin stored by enroll) [env TETHER_FINGERPRINT]",
+    )
+    .option(
+      '--insecure',
+      'do not verify the control plane at all (local experiments; warns) [env TETHER_INSECURE=1]',
+    )
+    .option(
+      '--digest-interval <duration>',
+      `advert digest interval (default ${CONFIG_DEFAULTS.digestInterval}) [env TETHER_DIGEST_INTERVAL]`,
+    )
+    .addOption(
+      new Option(
+        '--log-level <level>',
+        `log level (default ${CONFIG_DEFAULTS.logLevel}) [env TETHER_LOG_LEVEL]`,
+      ).choices([...LOG_LEVELS]),
+    )
+    .addOption(
+      new Option(
+        '--log-format <format>',
+        `log format: pretty when stderr is a terminal, else JSON (default ${CONFIG_DEFAULTS.logFormat}) [env TETHER_LOG_FORMAT]`,
+      ).choices([...LOG_FORMATS]),
+    )
+    .option(
+      '--outbox-max-bytes <size>',
+      `report outbox limit in body bytes (default ${CONFIG_DEFAULTS.outboxMaxBytes}) [env TETHER_OUTBOX_MAX_BYTES]`,
+    )
+    .option(
+      '--outbox-max-age <duration>',
+      `report outbox limit by age of the oldest report (default ${CONFIG_DEFAULTS.outboxMaxAge}) [env TETHER_OUTBOX_MAX_AGE]`,
+    )
+    .addOption(
+      new Option(
+        '--outbox-overflow <policy>',
+        `at a limit: refuse new reports (507) or drop the oldest (default ${CONFIG_DEFAULTS.outboxOverflow}) [env TETHER_OUTBOX_OVERFLOW]`,
+      ).choices(['refuse', 'drop-oldest']),
+    )
+    .action(async (flags: CliFlags) => run(flags));
+
+  program
+    .command('enroll')
+    .description(
+      "redeem an enrollment grant and write this agent's credential to the state dir (then `run --state-dir DIR`)",
+    )
+    .option('--control-plane <url>', 'the control plane HTTP(S) API, e.g. https://cp.example:8080')
+    .option('--grant <token>', 'the grant "tether-cp grant create" printed [env TETHER_GRANT]')
+    .option('--state-dir <dir>', 'where the credential goes (default ./.tether/<id>) [env TETHER_STATE_DIR]')
+    .option('--id <id>', "the agent id to ask for (default: the grant's, else generated) [env TETHER_ID]")
+    .option('--ca-file <file>', 'verify the control plane against this CA (PEM)')
+    .option('--fingerprint <sha256:HEX>', "pin the control plane's certificate (default: the grant's pin)")
+    .option('--insecure', 'do not verify the control plane at all (local experiments; warns)')
+    .action(async (flags: EnrollFlags) => {
+      const result = await enroll(flags, process.env, createLogger('info'));
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+    });
+
+  program
+    .command('report <stream>')
+    .description('read NDJSON reports from stdin and post them to the local agent API (202: durable)')
+    .option('--api <url>', 'the agent API (default http://127.0.0.1:7070) [env TETHER_API]')
+    .option('--api-token <token>', "the agent API's token, when it has one [env TETHER_API_TOKEN]")
+    .action(async (stream: string, flags: { api?: string; apiToken?: string }) => {
+      process.exitCode = await reportFromStdin(stream, {
+        url: flags.api ?? process.env.TETHER_API ?? DEFAULT_API,
+        token: flags.apiToken ?? process.env.TETHER_API_TOKEN,
+      });
+    });
+
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    if (err instanceof ConfigError) {
+      process.stderr.write(`tether-agent: ${err.message}\n`);
+      process.exitCode = err.exitCode;
+      return;
+    }
+
+    process.stderr.write(`tether-agent: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  }
+}
+
+async function run(flags: CliFlags): Promise<void> {
+  const config = await loadConfig(flags, process.env);
+  const logger = createLogger(config.logLevel, 2, config.logFormat);
+  const agent: AgentHandle = await startAgent({ ...config, logger });
+  if (config.api.port === 0) process.stdout.write(`${JSON.stringify({ api: agent.apiPort })}\n`);
+  logger.info({ apiPort: agent.apiPort, host: config.api.host }, 'local API listening');
+  const shutdown = (signal: NodeJS.Signals): void => {
+    logger.info({ signal }, 'shutting down');
+    agent.close().then(
+      () => process.exit(0),
+      (err: Error) => {
+        logger.error({ err: err.message }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}

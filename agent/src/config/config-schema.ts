@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { ApiFileSchema, type ApiSettings } from '../api/api-settings.js';
+import {
+  AdvertiseStrategySchema,
+  AgentIdSchema,
+  DurationInputSchema,
+  LabelsSchema,
+  SiteSchema,
+} from '@tether/shared';
+import type { AdvertiseStrategy, Labels } from '@tether/shared';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../observability/logger.js';
+import type { Credential } from '../credentials/credential-file.js';
+import type { TlsSettings } from '../link/tls/tls-plan.js';
+import { ServiceInputSchema, type ServiceSpec } from '../services/service-input.js';
+import type { OutboxLimits } from '../reports/outbox-types.js';
+
+/** A size as written by people: a number of bytes, or text such as `512KiB`, `64MiB`, `1GB`. */
+export const SizeInputSchema = z.union([
+  z.number().int().min(0),
+  z
+    .string()
+    .regex(/^\s*\d+(?:\.\d+)?\s*(?:[kmgKMG]i?[bB]|[bB])?\s*$/, 'a size such as 4096, 512KiB or 64MiB'),
+]);
+
+/** What the outbox does at its limits: refuse new reports (507) or drop the oldest. */
+export const OverflowPolicySchema = z.enum(['refuse', 'drop-oldest']);
+
+/** The config file (`--config`, JSON or YAML). Every field is optional here: flags and env may supply it. */
+export const ConfigFileSchema = z.strictObject({
+  /** One control-plane URL, or several (replicas: the agent fails over between them). */
+  controlPlane: z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(8)]).optional(),
+  id: AgentIdSchema.optional(),
+  secret: z.string().min(1).optional(),
+  strategy: AdvertiseStrategySchema.optional(),
+  site: SiteSchema.optional(),
+  labels: LabelsSchema.optional(),
+  services: z.array(ServiceInputSchema).max(1000).optional(),
+  api: ApiFileSchema.optional(),
+  stateDir: z.string().min(1).optional(),
+  digestInterval: DurationInputSchema.optional(),
+  logLevel: z.enum(LOG_LEVELS).optional(),
+  logFormat: z.enum(LOG_FORMATS).optional(),
+  outbox: z
+    .strictObject({
+      maxBytes: SizeInputSchema.optional(),
+      maxAge: DurationInputSchema.optional(),
+      overflow: OverflowPolicySchema.optional(),
+    })
+    .optional(),
+  tls: z
+    .strictObject({
+      caFile: z.string().min(1).optional(),
+      fingerprint: z.string().min(1).optional(),
+      insecure: z.boolean().optional(),
+    })
+    .optional(),
+});
+/** A parsed config file. */
+export type ConfigFile = z.infer<typeof ConfigFileSchema>;
+
+/** The agent's complete configuration after flags, env, file and defaults were merged and checked. */
+export interface AgentConfig {
+  controlPlane: string;
+  /** Every control-plane URL when there are several (replicas), `controlPlane` first. */
+  controlPlanes?: string[];
+  id: string;
+  secret: string;
+  strategy: AdvertiseStrategy;
+  site: string;
+  labels: Labels;
+  services: ServiceSpec[];
+  api: ApiSettings;
+  stateDir: string;
+  digestIntervalMs: number;
+  logLevel: LogLevel;
+  logFormat: LogFormat;
+  outbox: OutboxLimits;
+  tls: TlsSettings;
+  /** The state dir's credential, when the agent runs from one (rotations update it). */
+  credential?: Credential;
+}

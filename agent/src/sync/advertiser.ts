@@ -1,0 +1,192 @@
+import { randomUUID } from 'node:crypto';
+import {
+  PROTOCOL_VERSION,
+  advertTopic,
+  advertisement,
+  byKey,
+  diffRoutes,
+  encode,
+  isEmptyDelta,
+  routesDigest,
+  statusTopic,
+  systemClock,
+  type AdvertDelta,
+  type AdvertDigest,
+  type AdvertSnapshot,
+  type AdvertiseStrategy,
+  type AgentStatus,
+  type Clock,
+  type Labels,
+  type OutboxStats,
+  type ResyncRequest,
+  type Route,
+  type RouteKey,
+  type RouteTable,
+  type Transport,
+} from '@tether/shared';
+import { agentStatusMessage } from './agent-status.js';
+import type { AgentLogger } from '../observability/logger.js';
+
+/** Options of an Advertiser. */
+export interface AdvertiserOptions {
+  id: string;
+  strategy: AdvertiseStrategy;
+  site: string;
+  labels: Labels;
+  /** The agent's package version, sent in its status. */
+  version: string;
+  table: RouteTable;
+  transport: Transport;
+  logger: AgentLogger;
+  digestIntervalMs: number;
+  clock?: Clock;
+  /** Makes a fresh epoch id (default randomUUID). */
+  newEpoch?: () => string;
+  /** The report outbox's figures, sent with each digest for the operator's view. */
+  outboxStats?: () => OutboxStats;
+}
+
+/**
+ * The agent -> hub half of route sync. On every connect: retained online status, then a snapshot in a fresh
+ * epoch. Then every change of `advertisement(table, strategy, id)` goes out as a non-empty delta (seq + 1), and a
+ * digest every interval. While disconnected nothing is sent: the next snapshot covers it.
+ */
+export class Advertiser {
+  readonly #opts: AdvertiserOptions;
+  readonly #clock: Clock;
+  #connected = false;
+  #epoch = '';
+  #seq = 0;
+  #advertised = new Map<RouteKey, Route>();
+  #digestTimer: unknown;
+
+  constructor(options: AdvertiserOptions) {
+    this.#opts = options;
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  /** The advertised set as last sent. */
+  get advertised(): Route[] {
+    return [...this.#advertised.values()];
+  }
+
+  /** The current epoch and seq (epoch is empty before the first snapshot). */
+  get position(): { epoch: string; seq: number } {
+    return { epoch: this.#epoch, seq: this.#seq };
+  }
+
+  /** The link is up (inbox already subscribed): announce online, then send a snapshot; start digests. */
+  connected(): void {
+    this.#connected = true;
+    this.#publish(statusTopic(this.#opts.id), this.status('online'), true);
+    this.snapshot();
+    this.#scheduleDigest();
+  }
+
+  /** The link is down: stop sending until the next connect. */
+  disconnected(): void {
+    this.#connected = false;
+    this.#cancelDigest();
+  }
+
+  /** Sends the whole advertised set in a new epoch (on connect and when the hub asks for a resync). */
+  snapshot(): void {
+    if (!this.#connected) return;
+    this.#epoch = (this.#opts.newEpoch ?? randomUUID)();
+    this.#seq = 0;
+    this.#advertised = this.#compute();
+    const message: AdvertSnapshot = {
+      v: PROTOCOL_VERSION,
+      type: 'advert-snapshot',
+      epoch: this.#epoch,
+      seq: 0,
+      strategy: this.#opts.strategy,
+      site: this.#opts.site,
+      labels: this.#opts.labels,
+      routes: this.advertised,
+      ...this.#outbox(),
+    };
+    this.#publish(advertTopic(this.#opts.id), message);
+  }
+
+  /** The table changed: recompute the advertised set and send the difference, if any. */
+  changed(): void {
+    if (!this.#connected) return;
+    const next = this.#compute();
+    const delta = diffRoutes(this.#advertised, next);
+    if (isEmptyDelta(delta)) return;
+    this.#advertised = next;
+    const message: AdvertDelta = {
+      v: PROTOCOL_VERSION,
+      type: 'advert-delta',
+      epoch: this.#epoch,
+      seq: ++this.#seq,
+      ...delta,
+    };
+    this.#publish(advertTopic(this.#opts.id), message);
+  }
+
+  /** The outbox figures to send along, when the agent has an outbox. */
+  #outbox(): { outbox?: OutboxStats } {
+    return this.#opts.outboxStats ? { outbox: this.#opts.outboxStats() } : {};
+  }
+
+  /** Sends a digest of the advertised set at the current seq. */
+  digest(): void {
+    if (!this.#connected) return;
+    const message: AdvertDigest = {
+      v: PROTOCOL_VERSION,
+      type: 'advert-digest',
+      epoch: this.#epoch,
+      seq: this.#seq,
+      digest: routesDigest(this.#advertised.values()),
+      count: this.#advertised.size,
+      ...this.#outbox(),
+    };
+    this.#publish(advertTopic(this.#opts.id), message);
+  }
+
+  /** Asks the hub for a full `agent-routes` (after a gap or an unknown epoch). */
+  requestResync(reason: string): void {
+    if (!this.#connected) return;
+    const message: ResyncRequest = {
+      v: PROTOCOL_VERSION,
+      type: 'resync-request',
+      reason: reason.slice(0, 256),
+    };
+    this.#publish(advertTopic(this.#opts.id), message);
+  }
+
+  /** The agent's status message (online on connect; offline as the Last Will and on shutdown). */
+  status(status: 'online' | 'offline'): AgentStatus {
+    return agentStatusMessage(this.#opts, status, this.#clock.now());
+  }
+
+  #compute(): Map<RouteKey, Route> {
+    return byKey(advertisement(this.#opts.table.list(), this.#opts.strategy, this.#opts.id));
+  }
+
+  #publish(topic: string, message: object, retain = false): void {
+    // Publishes are written in call order on the one connection; a failure means the link dropped, and the
+    // snapshot after the reconnect repairs whatever was lost.
+    this.#opts.transport.publish(topic, encode(message), { qos: 1, retain }).catch((err: Error) => {
+      this.#opts.logger.debug({ topic, err: err.message }, 'publish failed');
+    });
+  }
+
+  #scheduleDigest(): void {
+    this.#cancelDigest();
+    this.#digestTimer = this.#clock.setTimeout(() => {
+      this.#digestTimer = undefined;
+      if (!this.#connected) return;
+      this.digest();
+      this.#scheduleDigest();
+    }, this.#opts.digestIntervalMs);
+  }
+
+  #cancelDigest(): void {
+    if (this.#digestTimer === undefined) return;
+    this.#clock.clearTimeout(this.#digestTimer);
+    this.#digestTimer = undefined;
+  }
+}

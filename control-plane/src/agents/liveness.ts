@@ -1,0 +1,137 @@
+import type { Aedes, Client } from 'aedes';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Clock, RouteTable } from '@tether/shared';
+import type { Distribution } from './sync/distribution.js';
+import type { EventBus } from '../observability/event-bus.js';
+import type { Logger } from '../observability/logger.js';
+import type { AgentStore } from '../store/agent-store.js';
+
+/** Cluster presence as Liveness sees it (cluster/presence.ts); absent on a single control plane. */
+export interface PresenceView {
+  announce(agentId: string, online: boolean): void;
+  remoteOwner(agentId: string): string | undefined;
+  readonly remoteCount: number;
+}
+
+/** What liveness tracking needs. */
+export interface LivenessDeps {
+  db: BetterSqlite3.Database;
+  table: RouteTable;
+  agents: AgentStore;
+  distribution: Distribution;
+  bus: EventBus;
+  logger: Logger;
+  clock: Clock;
+}
+
+/**
+ * Agent liveness from the broker's connection events (authoritative). The client object is tracked per agent id,
+ * so the disconnect of a connection that was taken over does not mark its successor offline. Connecting alone
+ * does not activate routes (the snapshot does); disconnecting marks the agent offline and its routes stale.
+ */
+export class Liveness {
+  readonly #deps: LivenessDeps;
+  readonly #clients = new Map<string, Client>();
+  #presence: PresenceView | undefined;
+
+  constructor(deps: LivenessDeps) {
+    this.#deps = deps;
+  }
+
+  /** Listens to a broker's `client` and `clientDisconnect` events. */
+  attach(broker: Aedes): void {
+    broker.on('client', (client) => this.#guard(() => this.connected(client)));
+    broker.on('clientDisconnect', (client) => this.#guard(() => this.disconnected(client)));
+  }
+
+  /** Joins a cluster: local connects and disconnects are announced, remote ones come in via remoteOnline/Offline. */
+  joinCluster(presence: PresenceView): void {
+    this.#presence = presence;
+  }
+
+  /** True while the agent holds a live connection (to this replica or, in a cluster, to another live one). */
+  isConnected(agentId: string): boolean {
+    return this.#clients.has(agentId) || this.#presence?.remoteOwner(agentId) !== undefined;
+  }
+
+  /** True while the agent's socket is on this replica. */
+  isLocal(agentId: string): boolean {
+    return this.#clients.has(agentId);
+  }
+
+  /** How many agents are connected (cluster-wide in a cluster). */
+  get size(): number {
+    return this.#clients.size + (this.#presence?.remoteCount ?? 0);
+  }
+
+  /** Another replica now holds the agent's socket. Returns true when the agent was offline here. */
+  remoteOnline(agentId: string): boolean {
+    const { agents, bus, clock } = this.#deps;
+    const wasOnline = agents.get(agentId)?.status === 'online';
+    agents.setOnline(agentId, clock.now());
+    bus.emit({ type: 'agent-online', agentId });
+    return !wasOnline;
+  }
+
+  /** The replica holding the agent's socket lost it (or died): offline, routes stale. */
+  remoteOffline(agentId: string): void {
+    if (this.#clients.has(agentId)) return;
+    this.#markOffline(agentId);
+  }
+
+  /** A client finished connecting (authenticated). */
+  connected(client: Client): void {
+    const { agents, distribution, bus, clock, logger } = this.#deps;
+    this.#clients.set(client.id, client);
+    agents.setOnline(client.id, clock.now());
+    distribution.open(client.id);
+    this.#presence?.announce(client.id, true);
+    logger.info({ agentId: client.id }, 'agent connected');
+    bus.emit({ type: 'agent-online', agentId: client.id });
+  }
+
+  /** A client's connection closed (cleanly, by timeout, by RST or by takeover). */
+  disconnected(client: Client): void {
+    if (this.#clients.get(client.id) !== client) return;
+    this.#clients.delete(client.id);
+    this.#deps.distribution.close(client.id);
+    this.#presence?.announce(client.id, false);
+    // Taken over by another replica: the agent is still online, its routes still live.
+    if (this.#presence?.remoteOwner(client.id) !== undefined) return;
+    this.#markOffline(client.id);
+  }
+
+  #markOffline(agentId: string): void {
+    const { db, table, agents, bus, clock, logger } = this.#deps;
+    const now = clock.now();
+    const events = db
+      .transaction(() => {
+        agents.setOffline(agentId, now);
+        return table.markStale({ origin: agentId }, now);
+      })
+      .immediate();
+    bus.emitRouteEvents(events);
+    logger.info({ agentId, staleRoutes: events.length }, 'agent disconnected');
+    bus.emit({ type: 'agent-offline', agentId });
+  }
+
+  /**
+   * Ends an agent's connection now (revocation): offline and routes stale at once, so nothing more it sent is
+   * taken, then its socket closed. False when it was not connected.
+   */
+  kick(agentId: string): boolean {
+    const client = this.#clients.get(agentId);
+    if (!client) return false;
+    this.disconnected(client);
+    client.close();
+    return true;
+  }
+
+  #guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.#deps.logger.error({ err }, 'liveness update failed');
+    }
+  }
+}

@@ -1,0 +1,113 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  CallCancelledError,
+  callTimeoutMs,
+  forwardableHeaders,
+  isCallMethod,
+  nextHops,
+  callTarget,
+  PayloadTooLargeError,
+  readRequestBody,
+  sendCallError,
+  writeCallResponse,
+  TETHER_HEADERS,
+  ValidationError,
+  type Clock,
+  type PreparedBody,
+  type RequestTarget,
+} from '@tether/shared';
+import type { Logger } from '../observability/logger.js';
+import type { CallRouter } from '../calls/call-router.js';
+
+/** A call still running after this long is registered with its token, so that deleting the token ends it. */
+export const LONG_CALL_MS = 1_000;
+
+/** What the gateway needs. */
+export interface GatewayDeps {
+  router: CallRouter;
+  maxBodyBytes: number;
+  logger: Logger;
+  clock: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
+  /** The caller identity of an (authenticated) request, e.g. `central:<token name>`. */
+  callerOf(req: IncomingMessage): string;
+  /**
+   * Registers a long-running call with the token that authorised it: `end` is called if the token is deleted (at
+   * once if it is gone already). Returns the registration's release.
+   */
+  holdWithToken?: (req: IncomingMessage, end: () => void) => () => void;
+}
+
+/** The node:http handler of `/call/...` requests, given the canonical target that was authorised. */
+export type CallGateway = (req: IncomingMessage, res: ServerResponse, target: RequestTarget) => void;
+
+/** True when the request carries a body (a length over 0 or a transfer-encoding). */
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
+
+/**
+ * The gateway for central clients: `ANY /call/<service>/<path...>` on the HTTP port, on plain node:http streams
+ * in front of hono (the front door checked the bearer token and made the target canonical). Sets `x-tether-caller` to the token's identity
+ * (`central:<token name>`; the client's own header is dropped), increments `x-tether-hops`, applies the body limit and
+ * the `x-tether-timeout` deadline, and streams the response back as it arrives. A call still running after
+ * LONG_CALL_MS is held with its token (`holdWithToken`): deleting the token ends it.
+ */
+export function createGateway(deps: GatewayDeps): CallGateway {
+  return (req, res, target) => {
+    const parts = callTarget(target);
+    const ac = new AbortController();
+    let release = (): void => undefined;
+    const hold = deps.holdWithToken;
+    const timer =
+      hold &&
+      deps.clock.setTimeout(() => {
+        release = hold(req, () => {
+          ac.abort(new CallCancelledError('the token that authorised the call was deleted'));
+          res.destroy();
+        });
+      }, LONG_CALL_MS);
+    res.once('close', () => {
+      if (timer !== undefined) deps.clock.clearTimeout(timer);
+      release();
+      if (!res.writableFinished) ac.abort(new CallCancelledError('the client went away'));
+    });
+    void (async () => {
+      try {
+        if (!isCallMethod(req.method ?? ''))
+          throw new ValidationError(
+            `method ${req.method ?? ''} is not forwarded: use a method of the service's API`,
+          );
+        const hops = nextHops(req.headers[TETHER_HEADERS.hops]);
+        const timeoutMs = callTimeoutMs(req.headers[TETHER_HEADERS.timeout]);
+        const length = Number(req.headers['content-length'] ?? 0);
+        if (length > deps.maxBodyBytes)
+          throw new PayloadTooLargeError(
+            `request body of ${length} bytes is over the limit of ${deps.maxBodyBytes}`,
+          );
+        const body: PreparedBody = hasBody(req)
+          ? await readRequestBody(req, deps.maxBodyBytes)
+          : { kind: 'none' };
+        const caller = deps.callerOf(req);
+        const response = await deps.router.route({
+          ...parts,
+          method: req.method ?? 'GET',
+          // The Tether token that authorised the call is not the service's business: never forwarded.
+          headers: forwardableHeaders(req.rawHeaders).filter(
+            ([name, value]) => name.toLowerCase() !== 'authorization' || !/^bearer\s+tether_/i.test(value),
+          ),
+          caller: { kind: 'central', id: caller },
+          callerHeader: caller,
+          hops,
+          timeoutMs,
+          body,
+          signal: ac.signal,
+        });
+        await writeCallResponse(req, res, response);
+      } catch (err) {
+        if (ac.signal.aborted) return;
+        sendCallError(req, res, err);
+      }
+    })();
+  };
+}
