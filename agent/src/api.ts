@@ -6,6 +6,7 @@ import type { AgentLogger } from './logger.js';
 import { ReportTooLargeError } from './reports/outbox-errors.js';
 import type { Accepted, NewReport, OutboxStats } from './reports/outbox-types.js';
 import { MAX_REQUEST_BYTES, parseReportBody, parseStream } from './reports/report-input.js';
+import type { UplinkStatus } from './reports/uplink-status.js';
 import type { ServiceView } from './service-registry.js';
 
 /** What `GET /v1/status` returns. */
@@ -21,6 +22,8 @@ export interface AgentStatusView {
   labels: Record<string, string>;
   routes: { local: number; central: number };
   outbox: OutboxStats;
+  /** The report uplink: measured rate, bytes sent and resent, backlog and the estimated time to drain it. */
+  uplink: UplinkStatus;
 }
 
 /** What the local API needs from the agent. */

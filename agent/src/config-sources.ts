@@ -20,6 +20,9 @@ export interface CliFlags {
   outboxMaxBytes?: string;
   outboxMaxAge?: string;
   outboxOverflow?: string;
+  /** `stream=priority` lists, repeatable (`alarms=high,metrics=low`). */
+  streamPriority?: string[];
+  uplinkMaxRate?: string;
   caFile?: string;
   fingerprint?: string;
   insecure?: boolean;
