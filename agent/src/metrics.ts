@@ -147,6 +147,13 @@ export class AgentMetrics {
         ];
       },
     );
+    totalCounter(
+      this.registry,
+      'tether_agent_socket_bytes_written_total',
+      'Bytes written to the sockets of the MQTT connections (framing, control and keepalives included)',
+      [],
+      () => [[{}, sources.connection().traffic.socketBytesOut]],
+    );
     new Gauge({
       name: 'tether_agent_routes',
       help: 'Routes the agent knows: local = its own, central = received from the hub',

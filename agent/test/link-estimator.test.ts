@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LinkEstimator } from '../src/reports/link-estimator.js';
-import { DEFAULT_TUNING, uplinkTargets } from '../src/reports/uplink-plan.js';
+import { DEFAULT_TUNING } from '../src/reports/uplink-plan.js';
+import { UplinkWindow } from '../src/reports/uplink-window.js';
 
 /** What one simulated run measured over its second half. */
 interface SimResult {
@@ -17,8 +18,15 @@ interface SimResult {
  * its last byte left (propagation, the hub's commit, the ack's way back). The sender always has reports to send and
  * sizes batches and window with `uplinkTargets`, exactly as the forwarder does. Discrete events, no timers.
  */
-function simulate(rate: number, delayMs: number, seconds: number): SimResult {
-  const estimator = new LinkEstimator();
+function simulate(
+  rate: number,
+  delayMs: number,
+  seconds: number,
+  quirks: { stall?: { everyMs: number; forMs: number }; burstBytes?: number } = {},
+): SimResult {
+  const { stall } = quirks;
+  let burstLeft = quirks.burstBytes ?? 0;
+  const window = new UplinkWindow();
   const acks: Array<{ at: number; id: string; bytes: number }> = [];
   let now = 0;
   let linkFreeAt = 0;
@@ -29,15 +37,21 @@ function simulate(rate: number, delayMs: number, seconds: number): SimResult {
   const half = (seconds * 1000) / 2;
   const send = (): void => {
     for (let n = 0; n < 10_000; n++) {
-      const t = uplinkTargets(estimator.estimate, null);
-      if (inFlight > 0 && inFlight >= t.inFlightBytes) return;
+      if (!window.hasRoom(inFlight, acks.length)) return;
+      const t = window.targets;
       const id = String(next++);
       const start = Math.max(now, linkFreeAt);
       if (now >= half) maxQueueMs = Math.max(maxQueueMs, start - now);
-      linkFreeAt = start + (t.batchBytes / rate) * 1000;
-      acks.push({ at: linkFreeAt + delayMs, id, bytes: t.batchBytes });
+      // A shaper's burst allowance: the first bytes of the connection leave at line speed.
+      const paced = Math.max(0, t.batchBytes - burstLeft);
+      burstLeft = Math.max(0, burstLeft - t.batchBytes);
+      linkFreeAt = start + (paced / rate) * 1000;
+      let at = linkFreeAt + delayMs;
+      // A stall (a lost segment and its retransmission): acks due during it come together at its end, 1 ms apart.
+      if (stall && at % stall.everyMs < stall.forMs) at += stall.forMs - (at % stall.everyMs) + (next % 8);
+      acks.push({ at, id, bytes: t.batchBytes });
       inFlight += t.batchBytes;
-      estimator.sent(id, t.batchBytes, now, false);
+      window.sent(id, t.batchBytes, now, false);
     }
   };
   send();
@@ -46,19 +60,19 @@ function simulate(rate: number, delayMs: number, seconds: number): SimResult {
     const ack = acks.shift()!;
     now = ack.at;
     if (now > seconds * 1000) break;
-    estimator.acked(ack.id, now);
+    window.acked(ack.id, ack.bytes, now);
     inFlight -= ack.bytes;
     if (now >= half) deliveredLate += ack.bytes;
     send();
   }
   return {
     utilisation: deliveredLate / ((rate * (seconds * 1000 - half)) / 1000),
-    ...estimator.estimate,
+    ...window.estimate,
     maxQueueMs,
   };
 }
 
-describe('LinkEstimator with uplinkTargets on a simulated bottleneck', () => {
+describe('UplinkWindow (LinkEstimator, uplinkTargets, the ramp) on a simulated bottleneck', () => {
   it.each<[string, number, number]>([
     ['32 kbit/s, 5 ms', 4000, 5],
     ['64 kbit/s, 5 ms', 8000, 5],
@@ -73,11 +87,32 @@ describe('LinkEstimator with uplinkTargets on a simulated bottleneck', () => {
       expect(r.utilisation).toBeGreaterThan(0.97);
       expect(r.rate! / rate).toBeGreaterThan(0.95);
       expect(r.rate! / rate).toBeLessThan(1.05);
-      expect(r.baseRttMs!).toBeLessThanOrEqual(delayMs * 1.1 + 5);
-      expect(r.baseRttMs!).toBeGreaterThanOrEqual(delayMs * 0.9 - 5);
+      // The probe's round trip: the link's, plus its own transmission.
+      expect(r.baseRttMs!).toBeGreaterThanOrEqual(delayMs);
+      expect(r.baseRttMs!).toBeLessThanOrEqual(delayMs + (DEFAULT_TUNING.probeBytes / rate) * 1000 + 1);
       expect(r.maxQueueMs).toBeLessThanOrEqual(1000);
     },
   );
+
+  it.each<[string, number, number]>([
+    ['64 kbit/s', 8000, 5],
+    ['2 Mbit/s', 250_000, 20],
+  ])(
+    '%s with a 400 ms stall every 2 s (bunched acks): the rate is not overestimated',
+    (_what, rate, delayMs) => {
+      const r = simulate(rate, delayMs, 60, { stall: { everyMs: 2000, forMs: 400 } });
+      expect(r.rate! / rate).toBeLessThan(1.1);
+      expect(r.rate! / rate).toBeGreaterThan(0.8);
+      expect(r.utilisation).toBeGreaterThan(0.9);
+    },
+  );
+
+  it('a first flight that fits a shaper burst allowance does not make the rate', () => {
+    const rate = 8000;
+    const r = simulate(rate, 5, 8, { burstBytes: 4000 }); // within the 10 s the first samples count
+    expect(r.rate! / rate).toBeLessThan(1.1);
+    expect(r.rate! / rate).toBeGreaterThan(0.9);
+  });
 
   it('holds for any rate above the floors and any round trip the window can cover (property)', () => {
     fc.assert(

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  advanceCursors,
   planPriorityBatch,
   priorityClasses,
   truncatePriorityBatch,
@@ -70,5 +71,32 @@ describe('planPriorityBatch', () => {
         },
       ),
     );
+  });
+});
+
+describe('advanceCursors', () => {
+  it.each<[string, number[], number[][], number[][], number[]]>([
+    [
+      'past what each class took',
+      [0, 0],
+      [
+        [1, 2, 3],
+        [4, 5],
+      ],
+      [[1, 2], []],
+      [2, 0],
+    ],
+    [
+      'a class read to its end and taken whole jumps to the newest id',
+      [0, 0],
+      [[1, 2], [3]],
+      [[1, 2], [3]],
+      [9, 9],
+    ],
+    ['an empty class read to its end jumps too (never rescans)', [5, 0], [[], [6]], [[], []], [9, 0]],
+    ['a full read (maybe more rows) stops at what was taken', [0], [[1, 2, 3, 4]], [[1, 2, 3, 4]], [4]],
+  ])('%s', (_what, cursors, reads, taken, expected) => {
+    const rows = (ids: number[][]) => ids.map((list) => list.map((id) => ({ id })));
+    expect(advanceCursors(cursors, rows(reads), rows(taken), 9, 4)).toEqual(expected);
   });
 });

@@ -9,51 +9,70 @@ import {
   nextWireRatio,
   uplinkTargets,
 } from '../src/reports/uplink-plan.js';
-import { WindowedExtreme } from '../src/reports/windowed-extreme.js';
+import { WindowedQuantile } from '../src/reports/windowed-quantile.js';
 
 const KBIT = 1000 / 8;
 
-describe('WindowedExtreme', () => {
-  it('is the exact max (or min) of the samples within the window of the newest (property, against brute force)', () => {
-    const samples = fc.array(fc.tuple(fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 0, max: 50 })), {
-      minLength: 1,
-      maxLength: 200,
-    });
+describe('WindowedQuantile', () => {
+  it('is the weighted quantile of the newest samples within the window (property, against brute force)', () => {
+    const steps = fc.array(
+      fc.tuple(
+        fc.integer({ min: 0, max: 1000 }),
+        fc.integer({ min: 0, max: 50 }),
+        fc.integer({ min: 1, max: 9 }),
+      ),
+      { minLength: 1, maxLength: 100 },
+    );
     fc.assert(
-      fc.property(samples, fc.integer({ min: 1, max: 300 }), fc.boolean(), (steps, windowMs, isMax) => {
-        const filter = new WindowedExtreme(isMax ? 'max' : 'min', windowMs);
-        const seen: Array<{ at: number; value: number }> = [];
-        let at = 0;
-        for (const [value, dt] of steps) {
-          at += dt;
-          filter.add(value, at);
-          seen.push({ at, value });
-          const inWindow = seen.filter((s) => s.at >= at - windowMs).map((s) => s.value);
-          expect(filter.value).toBe(isMax ? Math.max(...inWindow) : Math.min(...inWindow));
-        }
-      }),
+      fc.property(
+        steps,
+        fc.integer({ min: 1, max: 300 }),
+        fc.integer({ min: 1, max: 20 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (samples, windowMs, maxSamples, q) => {
+          const filter = new WindowedQuantile(q, windowMs, maxSamples);
+          const seen: Array<{ at: number; value: number; weight: number }> = [];
+          let at = 0;
+          for (const [value, dt, weight] of samples) {
+            at += dt;
+            filter.add(value, at, weight);
+            seen.push({ at, value, weight });
+            const kept = seen.filter((s) => s.at >= at - windowMs).slice(-maxSamples);
+            const total = kept.reduce((n, s) => n + s.weight, 0);
+            // The least kept value with at least q of the weight at or below it.
+            const expected = Math.min(
+              ...kept
+                .map((s) => s.value)
+                .filter(
+                  (v) => kept.filter((k) => k.value <= v).reduce((n, k) => n + k.weight, 0) >= q * total,
+                ),
+            );
+            expect(filter.value).toBe(expected);
+          }
+        },
+      ),
     );
   });
 
-  it('keeps its last answer without new samples, and forgets everything on clear', () => {
-    const f = new WindowedExtreme('max', 10);
+  it('a heavy sample outweighs light ones; without new samples the answer stays', () => {
+    const f = new WindowedQuantile(0.75, 10_000, 16);
     expect(f.value).toBeNull();
-    f.add(5, 0);
-    f.add(3, 100);
-    expect(f.value).toBe(3);
-    f.clear();
-    expect(f.value).toBeNull();
+    f.add(204_800, 0, 1024); // a small first flight through a burst allowance
+    f.add(8000, 1000, 16_384);
+    expect(f.value).toBe(8000);
+    f.add(9000, 2000, 1);
+    expect(f.value).toBe(8000);
   });
 });
 
 describe('uplinkTargets', () => {
   it.each<[string, { rate: number | null; baseRttMs: number | null }, number | null, number, number]>([
-    ['unmeasured: one probe batch', { rate: null, baseRttMs: null }, null, 2048, 2048],
-    ['64 kbit/s, no delay', { rate: 64 * KBIT, baseRttMs: 0 }, null, 2400, 4800],
-    ['64 kbit/s, 600 ms satellite round trip', { rate: 64 * KBIT, baseRttMs: 600 }, null, 2400, 9600],
-    ['64 kbit/s capped at 32 kbit/s', { rate: 64 * KBIT, baseRttMs: 0 }, 32 * KBIT, 1200, 2400],
+    ['unmeasured: one probe batch', { rate: null, baseRttMs: null }, null, 1024, 1024],
+    ['64 kbit/s, no delay', { rate: 64 * KBIT, baseRttMs: 0 }, null, 2400, 4000],
+    ['64 kbit/s, 600 ms satellite round trip', { rate: 64 * KBIT, baseRttMs: 600 }, null, 2400, 8800],
+    ['64 kbit/s capped at 32 kbit/s', { rate: 64 * KBIT, baseRttMs: 0 }, 32 * KBIT, 1200, 2048],
     ['9.6 kbit/s: floors', { rate: 1200, baseRttMs: 0 }, null, 1024, 2048],
-    ['2 Mbit/s, 20 ms', { rate: 2000 * KBIT, baseRttMs: 20 }, null, 75_000, 155_000],
+    ['2 Mbit/s, 20 ms', { rate: 2000 * KBIT, baseRttMs: 20 }, null, 75_000, 130_000],
     ['1 Gbit/s: caps', { rate: 125e6, baseRttMs: 1 }, null, 240 * 1024, 2 * 1024 * 1024],
   ])('%s', (_what, estimate, maxRate, batchBytes, inFlightBytes) => {
     expect(uplinkTargets(estimate, maxRate)).toEqual({ batchBytes, inFlightBytes });

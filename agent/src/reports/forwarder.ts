@@ -16,10 +16,9 @@ import {
 import { encodeBatch, type EncodedBatch } from './batch-encode.js';
 import type { BatchLimits } from './batch-plan.js';
 import { InFlightWindow, type InFlightBatch } from './in-flight-window.js';
-import { LinkEstimator } from './link-estimator.js';
 import type { Outbox } from './outbox.js';
-import type { OutboxRow } from './outbox-types.js';
 import {
+  advanceCursors,
   planPriorityBatch,
   priorityClasses,
   type PriorityClass,
@@ -32,12 +31,10 @@ import {
   compressionQuality,
   drainEstimateMs,
   nextWireRatio,
-  planningRate,
-  uplinkTargets,
-  type UplinkTargets,
   type UplinkTuning,
 } from './uplink-plan.js';
 import type { UplinkStatus } from './uplink-status.js';
+import { UplinkWindow } from './uplink-window.js';
 import { WakeTimer } from './wake-timer.js';
 
 /** The minimal logger of the forwarder. */
@@ -74,13 +71,13 @@ interface NextBatch extends EncodedBatch {
 }
 
 /**
- * Drains the outbox to the hub, clocked by the hub's `report-ack`s and sized by the link: it measures the delivery
- * rate and round trip from the acks and keeps about one bandwidth-delay product (plus a little queue) of report
- * bytes in flight, so route sync, digests and keepalives queued behind them wait about a second at most. Batches are
- * filled highest stream priority first, in outbox order within each class; compressed once the hub offered protocol
- * version 2 on this connection. Rows are deleted only when an ack says they are committed. An overdue ack resends
- * that batch alone; after a reconnect, or when the hub kept only part of a batch (it waits for an earlier seq), it
- * starts again from the oldest unacknowledged row (the hub deduplicates by (agent, stream, seq)).
+ * Drains the outbox to the hub, clocked by the hub's `report-ack`s and sized by the link (UplinkWindow): about one
+ * bandwidth-delay product plus half a second of report bytes in flight, so route sync, digests and keepalives
+ * queued behind them wait about a second at most. Batches are filled highest stream priority first, in outbox
+ * order within each class; compressed once the hub offered protocol version 2 on this connection. Rows are deleted
+ * only when an ack says they are committed. An overdue ack resends that batch alone; after a reconnect, or when the
+ * hub kept only part of a batch (it waits for an earlier seq), it starts again from the oldest unacknowledged row
+ * (the hub deduplicates by (agent, stream, seq)).
  */
 export class ReportForwarder {
   readonly #o: ForwarderOptions;
@@ -91,20 +88,19 @@ export class ReportForwarder {
   readonly #maxProtocol: number;
   readonly #classes: PriorityClass[];
   readonly #window = new InFlightWindow();
-  readonly #estimator = new LinkEstimator();
+  readonly #link: UplinkWindow;
   readonly #pacer: UplinkPacer | undefined;
+  readonly #timer: WakeTimer;
   readonly #prefix = randomBytes(4).toString('hex');
   readonly #stops: Array<() => unknown> = [];
   /** Wire bytes per body byte of recent batches, plain and compressed (first guesses: small JSON reports). */
   readonly #ratio = { json: 2.5, br: 0.3 };
   #cursors: number[];
   #counter = 0;
+  /** The protocol version the hub offered on this connection (1 until its first ack says more). */
   #hubProtocol = 1;
-  /** No ack yet on this connection: one probe batch at a time (the hub's protocol is unknown). */
-  #probing = true;
   #bytesSent = 0;
   #bytesResent = 0;
-  readonly #timer: WakeTimer;
   #running = false;
 
   constructor(options: ForwarderOptions) {
@@ -116,6 +112,7 @@ export class ReportForwarder {
     this.#maxProtocol = options.maxProtocol ?? MAX_PROTOCOL_VERSION;
     this.#classes = priorityClasses(options.streamPriority ?? {});
     this.#cursors = this.#classes.map(() => 0);
+    this.#link = new UplinkWindow(this.#tuning, this.#maxRate);
     if (this.#maxRate !== null) this.#pacer = new UplinkPacer(this.#maxRate, this.#tuning.minBatchBytes);
     this.#timer = new WakeTimer(this.#clock, () => this.#onTimer());
   }
@@ -143,26 +140,23 @@ export class ReportForwarder {
     const { transport } = this.#o;
     for (let n = 0; n < MAX_BATCHES_PER_PUMP && this.#running && transport.connected; n++) {
       const now = this.#clock.now();
-      const targets = this.#probing
-        ? { batchBytes: this.#tuning.probeBytes, inFlightBytes: 0 }
-        : uplinkTargets(this.#estimator.estimate, this.#maxRate, this.#tuning);
-      if (this.#window.count > 0 && this.#window.bytes >= targets.inFlightBytes) break;
+      if (!this.#link.hasRoom(this.#window.bytes, this.#window.count)) break;
       if ((this.#pacer?.wait(now) ?? 0) > 0) break;
-      const next = this.#nextBatch(targets.batchBytes);
+      const next = this.#nextBatch(this.#link.targets.batchBytes);
       if (!next) break;
-      this.#send(next, targets, now);
+      this.#send(next, now);
     }
     this.#arm();
   }
 
   /** The uplink as measured now (for `/v1/status`, metrics and digests). */
   uplink(): UplinkStatus {
-    const rate = planningRate(this.#estimator.estimate, this.#maxRate);
+    const rate = this.#link.rate;
     const compression = this.#hubProtocol >= REPORT_FRAME_VERSION ? 'br' : null;
     const backlogBytes = Math.round(this.#o.outbox.stats().bytes * this.#ratio[compression ?? 'json']);
     return {
       rateBytesPerSecond: rate === null ? null : Math.round(rate),
-      rttMs: this.#estimator.estimate.baseRttMs,
+      rttMs: this.#link.estimate.baseRttMs,
       maxRateBytesPerSecond: this.#maxRate,
       inFlightBytes: this.#window.bytes,
       inFlightBatches: this.#window.count,
@@ -181,21 +175,20 @@ export class ReportForwarder {
     const maxReports = this.#limits.maxReports;
     const reads = this.#classes.map((c, i) => outbox.read(this.#cursors[i]!, maxReports, c.filter));
     const compress = this.#hubProtocol >= REPORT_FRAME_VERSION;
-    const ratio = compress ? this.#ratio.br : this.#ratio.json;
-    const maxBytes = Math.min(this.#limits.maxBytes, Math.max(1, Math.floor(batchBytes / ratio)));
+    const key = compress ? 'br' : 'json';
+    const maxBytes = Math.min(this.#limits.maxBytes, Math.max(1, Math.floor(batchBytes / this.#ratio[key])));
     const planned = planPriorityBatch(reads, { maxReports, maxBytes });
     if (planned.every((rows) => rows.length === 0)) {
-      this.#advance(reads, planned, lastId);
+      this.#cursors = advanceCursors(this.#cursors, reads, planned, lastId, maxReports);
       return undefined;
     }
     const batch = `${this.#prefix}-${++this.#counter}`;
     const encoded = encodeBatch(batch, planned, {
       compress,
-      quality: compressionQuality(planningRate(this.#estimator.estimate, this.#maxRate)),
+      quality: compressionQuality(this.#link.rate),
       droppedThrough: (stream) => outbox.droppedThrough(stream),
     });
-    this.#advance(reads, encoded.perClass, lastId);
-    const key = compress ? 'br' : 'json';
+    this.#cursors = advanceCursors(this.#cursors, reads, encoded.perClass, lastId, maxReports);
     this.#ratio[key] = nextWireRatio(this.#ratio[key], encoded.wireBytes, encoded.bodyBytes);
     const more = reads.some(
       (read, i) => encoded.perClass[i]!.length < read.length || read.length === maxReports,
@@ -203,26 +196,10 @@ export class ReportForwarder {
     return { ...encoded, batch, reports: encoded.perClass.reduce((n, r) => n + r.length, 0), more };
   }
 
-  /** Moves each class's cursor past what it took; a class read to its end moves to `lastId` (nothing before it). */
-  #advance(reads: readonly OutboxRow[][], taken: readonly OutboxRow[][], lastId: number): void {
-    reads.forEach((read, i) => {
-      const rows = taken[i]!;
-      if (rows.length === read.length && read.length < this.#limits.maxReports)
-        this.#cursors[i] = Math.max(this.#cursors[i]!, lastId);
-      else if (rows.length > 0) this.#cursors[i] = rows.at(-1)!.id;
-    });
-  }
-
-  #send(next: NextBatch, targets: UplinkTargets, now: number): void {
-    const estimate = this.#estimator.estimate;
-    const timeout = ackTimeoutMs(
-      this.#window.bytes,
-      next.wireBytes,
-      estimate,
-      this.#maxRate,
-      0,
-      this.#tuning,
-    );
+  #send(next: NextBatch, now: number): void {
+    const ahead = this.#window.bytes;
+    const estimate = this.#link.estimate;
+    const timeout = ackTimeoutMs(ahead, next.wireBytes, estimate, this.#maxRate, 0, this.#tuning);
     this.#window.add({
       batch: next.batch,
       payload: next.payload,
@@ -232,8 +209,8 @@ export class ReportForwarder {
       deadline: now + timeout,
       resends: 0,
     });
-    const appLimited = !next.more && this.#window.bytes < targets.inFlightBytes;
-    this.#estimator.sent(next.batch, next.wireBytes, now, appLimited);
+    const appLimited = !next.more && this.#link.hasRoom(this.#window.bytes, this.#window.count);
+    this.#link.sent(next.batch, next.wireBytes, now, appLimited);
     this.#pacer?.charge(next.wireBytes, now);
     this.#bytesSent += next.wireBytes;
     this.#publish(next.batch, next.payload);
@@ -243,10 +220,10 @@ export class ReportForwarder {
   #resend(sent: InFlightBatch, now: number): void {
     sent.resends++;
     const ahead = this.#window.bytes - sent.bytes;
-    const estimate = this.#estimator.estimate;
-    sent.deadline =
-      now + ackTimeoutMs(ahead, sent.bytes, estimate, this.#maxRate, sent.resends, this.#tuning);
-    this.#estimator.resent(sent.batch);
+    const estimate = this.#link.estimate;
+    const timeout = ackTimeoutMs(ahead, sent.bytes, estimate, this.#maxRate, sent.resends, this.#tuning);
+    sent.deadline = now + timeout;
+    this.#link.resent(sent.batch);
     this.#pacer?.charge(sent.bytes, now);
     this.#bytesSent += sent.bytes;
     this.#bytesResent += sent.bytes;
@@ -281,8 +258,7 @@ export class ReportForwarder {
         const sent = this.#window.settle(message.batch);
         if (!sent) return this.pump(); // a late ack of an earlier link, or of a batch sent twice
         this.#hubProtocol = Math.min(message.protocol ?? 1, this.#maxProtocol);
-        this.#probing = false;
-        this.#estimator.acked(message.batch, this.#clock.now());
+        this.#link.acked(message.batch, sent.bytes, this.#clock.now());
         const acked = message.acks.reduce((n, r) => n + r.to - r.from + 1, 0);
         // The hub kept only part of a batch of this link (it waits for an earlier seq): start over, in order.
         if (acked < sent.reports) this.#restart();
@@ -296,10 +272,11 @@ export class ReportForwarder {
     }
   }
 
-  /** A new connection: the hub's protocol is unknown until its first ack; start from the oldest row. */
+  /** A new connection: the hub's protocol is unknown until its first ack; a probe first, from the oldest row. */
   #connected(): void {
     this.#hubProtocol = 1;
-    this.#probing = true;
+    this.#forgetInFlight();
+    this.#link.reset();
     this.#restart();
   }
 
@@ -314,7 +291,7 @@ export class ReportForwarder {
   #forgetInFlight(): void {
     this.#bytesResent += this.#window.bytes;
     this.#window.clear();
-    this.#estimator.reset();
+    this.#link.forget();
   }
 
   #onTimer(): void {

@@ -58,3 +58,23 @@ export function truncatePriorityBatch<T>(perClass: readonly (readonly T[])[], co
     return taken;
   });
 }
+
+/**
+ * Each class's cursor after a batch took `taken` of the `read` rows (read with at most `maxReports` per class):
+ * past the last row it took, or, for a class read to its end and taken whole, to `lastId` (the newest row id when
+ * read: no row of that class lies before it, so a rare stream never rescans another class's backlog).
+ */
+export function advanceCursors(
+  cursors: readonly number[],
+  reads: readonly (readonly { id: number }[])[],
+  taken: readonly (readonly { id: number }[])[],
+  lastId: number,
+  maxReports: number,
+): number[] {
+  return cursors.map((cursor, i) => {
+    const read = reads[i] ?? [];
+    const rows = taken[i] ?? [];
+    if (rows.length === read.length && read.length < maxReports) return Math.max(cursor, lastId);
+    return rows.length > 0 ? rows.at(-1)!.id : cursor;
+  });
+}

@@ -25,12 +25,12 @@ export interface UplinkTuning {
 /** The tuning the agent runs with. */
 export const DEFAULT_TUNING: UplinkTuning = {
   batchSeconds: 0.3,
-  queueSeconds: 0.6,
+  queueSeconds: 0.5,
   minBatchBytes: 1024,
   maxBatchBytes: MAX_BATCH_WIRE_BYTES,
   minInFlightBytes: 2048,
   maxInFlightBytes: 8 * 256 * 1024,
-  probeBytes: 2048,
+  probeBytes: 1024,
   floorRate: 1000,
   minAckTimeoutMs: 5_000,
   maxAckTimeoutMs: 300_000,
