@@ -35,12 +35,17 @@ export interface Proc {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Spawns `node <args>` from the repository root, killed when this process exits. */
+/**
+ * Spawns `node <args>` from the repository root, killed when this process exits; `wrap` runs it through a command
+ * that execs it in place (`ip netns exec NS`), so the pid stays the node process's.
+ */
 function spawnTracked(
   args: string[],
   env: Record<string, string>,
+  wrap: readonly string[] = [],
 ): ChildProcessByStdio<null, Readable, Readable> {
-  const child = spawn(process.execPath, args, {
+  const [command, ...prefix] = [...wrap, process.execPath];
+  const child = spawn(command, [...prefix, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -54,8 +59,9 @@ export async function spawnNode(
   args: string[],
   env: Record<string, string> = {},
   timeoutMs = 20_000,
+  wrap: readonly string[] = [],
 ): Promise<Proc> {
-  const child = spawnTracked(args, env);
+  const child = spawnTracked(args, env, wrap);
   let err = '';
   child.stderr.on('data', (d: Buffer) => {
     err += d.toString();
