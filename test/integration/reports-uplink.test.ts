@@ -101,13 +101,10 @@ describe('report uplink: protocol versions, compression, priority and the rate c
     await waitFor(async () => (await storedCounts(cp, 'modern')).metrics === 3000, '3,000 stored', {
       timeoutMs: 30_000,
     });
-    const uplink = await waitFor(
-      async () => {
-        const u = await uplinkOf(edge);
-        return u.backlogBytes === 0 && u;
-      },
-      'the acks applied to the outbox',
-    );
+    const uplink = await waitFor(async () => {
+      const u = await uplinkOf(edge);
+      return u.backlogBytes === 0 && u;
+    }, 'the acks applied to the outbox');
     expect(uplink).toMatchObject({ compression: 'br', drainEstimateMs: 0 });
     expect(uplink.rateBytesPerSecond).toBeGreaterThan(0);
     const rows = byStream(await allReports(cp, 'modern')).get('metrics')!;
@@ -128,7 +125,10 @@ describe('report uplink: protocol versions, compression, priority and the rate c
       secret: await cp.addAgent('metered'),
       url: cp.mqttUrl,
       strategy: 'local',
-      args: ['--uplink-max-rate', '32kbit', '--stream-priority', 'alarms=high,metrics=low'],
+      args: [
+        ...['--uplink-max-rate', '32kbit', '--stream-priority', 'alarms=high,metrics=low'],
+        ...['--digest-interval', '500ms'],
+      ],
     });
     await waitFor(
       async () => (await edge.api<{ state: string }>('/v1/status')).body.state === 'connected',
@@ -139,6 +139,13 @@ describe('report uplink: protocol versions, compression, priority and the rate c
     await waitFor(async () => ((await storedCounts(cp, 'metered')).metrics ?? 0) > 0, 'the backlog draining');
     const during = await uplinkOf(edge);
     expect(during.drainEstimateMs).toBeGreaterThan(0);
+    // The hub (and its dashboard) learns the backlog and its estimate from the agent's digests.
+    await waitFor(async () => {
+      const { outbox } = (
+        await cp.api<{ outbox: { bytes: number; drainEstimateMs?: number } | null }>('/api/v1/agents/metered')
+      ).body;
+      return outbox !== null && outbox.bytes > 0 && (outbox.drainEstimateMs ?? 0) > 0;
+    }, "the agent's backlog and drain estimate at the hub");
     expect((await postReports(edge.apiBase, 'alarms', [{ alarm: 'overpressure' }])).status).toBe(202);
     const added = await edge.api('/v1/services', {
       method: 'POST',

@@ -35,14 +35,14 @@ export function bytes(n: number | null | undefined): string {
   return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
 }
 
-/** An agent's report backlog: `drains in 26 s at 7.8 KiB/s`, `drained`, or `` when the agent measured no rate. */
+/** An agent's report backlog: `drains in 26 s at 7.8 KiB/s`; empty without a backlog or a measured rate. */
 export function drain(outbox: {
   bytes: number;
   drainEstimateMs?: number | null;
   uplinkBytesPerSecond?: number | null;
 }): string {
-  if (outbox.bytes === 0) return 'drained';
-  if (outbox.drainEstimateMs === undefined || outbox.drainEstimateMs === null) return '';
+  if (outbox.bytes === 0 || outbox.drainEstimateMs === undefined || outbox.drainEstimateMs === null)
+    return '';
   const rate = outbox.uplinkBytesPerSecond ? ` at ${bytes(outbox.uplinkBytesPerSecond)}/s` : '';
   return `drains in ${duration(outbox.drainEstimateMs)}${rate}`;
 }
