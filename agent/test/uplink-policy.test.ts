@@ -68,10 +68,10 @@ describe('WindowedQuantile', () => {
 describe('uplinkTargets', () => {
   it.each<[string, { rate: number | null; baseRttMs: number | null }, number | null, number, number]>([
     ['unmeasured: one probe batch', { rate: null, baseRttMs: null }, null, 1024, 1024],
-    ['64 kbit/s, no delay', { rate: 64 * KBIT, baseRttMs: 0 }, null, 2400, 4000],
+    ['64 kbit/s, no delay: the window floor', { rate: 64 * KBIT, baseRttMs: 0 }, null, 2400, 4096],
     ['64 kbit/s, 600 ms satellite round trip', { rate: 64 * KBIT, baseRttMs: 600 }, null, 2400, 8800],
-    ['64 kbit/s capped at 32 kbit/s', { rate: 64 * KBIT, baseRttMs: 0 }, 32 * KBIT, 1200, 2048],
-    ['9.6 kbit/s: floors', { rate: 1200, baseRttMs: 0 }, null, 1024, 2048],
+    ['64 kbit/s capped at 32 kbit/s: floors', { rate: 64 * KBIT, baseRttMs: 0 }, 32 * KBIT, 2048, 4096],
+    ['9.6 kbit/s: floors', { rate: 1200, baseRttMs: 0 }, null, 2048, 4096],
     ['2 Mbit/s, 20 ms', { rate: 2000 * KBIT, baseRttMs: 20 }, null, 75_000, 130_000],
     ['1 Gbit/s: caps', { rate: 125e6, baseRttMs: 1 }, null, 240 * 1024, 2 * 1024 * 1024],
   ])('%s', (_what, estimate, maxRate, batchBytes, inFlightBytes) => {
@@ -79,7 +79,7 @@ describe('uplinkTargets', () => {
   });
 
   it('keeps what a control message waits behind (window beyond the BDP, plus a batch) under a second above the floors (property)', () => {
-    // Below ~28 kbit/s the floors (1 KiB batches, 2 KiB in flight) decide: at most 3 KiB of link time.
+    // Below ~65 kbit/s the floors (2 KiB batches, 4 KiB in flight) decide: at most 6 KiB of link time.
     const floorRate = DEFAULT_TUNING.minInFlightBytes / DEFAULT_TUNING.queueSeconds;
     fc.assert(
       fc.property(

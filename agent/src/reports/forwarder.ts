@@ -29,11 +29,10 @@ import {
   DEFAULT_TUNING,
   ackTimeoutMs,
   compressionQuality,
-  drainEstimateMs,
   nextWireRatio,
   type UplinkTuning,
 } from './uplink-plan.js';
-import type { UplinkStatus } from './uplink-status.js';
+import { uplinkStatus, type UplinkStatus } from './uplink-status.js';
 import { UplinkWindow } from './uplink-window.js';
 import { WakeTimer } from './wake-timer.js';
 
@@ -151,21 +150,15 @@ export class ReportForwarder {
 
   /** The uplink as measured now (for `/v1/status`, metrics and digests). */
   uplink(): UplinkStatus {
-    const rate = this.#link.rate;
     const compression = this.#hubProtocol >= REPORT_FRAME_VERSION ? 'br' : null;
-    const backlogBytes = Math.round(this.#o.outbox.stats().bytes * this.#ratio[compression ?? 'json']);
-    return {
-      rateBytesPerSecond: rate === null ? null : Math.round(rate),
-      rttMs: this.#link.estimate.baseRttMs,
-      maxRateBytesPerSecond: this.#maxRate,
-      inFlightBytes: this.#window.bytes,
-      inFlightBatches: this.#window.count,
-      bytesSent: this.#bytesSent,
-      bytesResent: this.#bytesResent,
-      backlogBytes,
-      drainEstimateMs: drainEstimateMs(backlogBytes, rate),
+    return uplinkStatus({
+      link: this.#link,
+      maxRate: this.#maxRate,
+      window: this.#window,
+      sent: { bytes: this.#bytesSent, resent: this.#bytesResent },
+      backlogBytes: Math.round(this.#o.outbox.stats().bytes * this.#ratio[compression ?? 'json']),
       compression,
-    };
+    });
   }
 
   /** Plans, encodes and returns the next batch, advancing each class's cursor past what it took; undefined: none. */

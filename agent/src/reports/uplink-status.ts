@@ -1,3 +1,7 @@
+import type { InFlightWindow } from './in-flight-window.js';
+import { drainEstimateMs } from './uplink-plan.js';
+import type { UplinkWindow } from './uplink-window.js';
+
 /** What the agent shows of its report uplink (`GET /v1/status` `uplink`, metrics, digests). */
 export interface UplinkStatus {
   /** The measured delivery rate of report bytes on the wire (after compression), bytes/s; null until measured. */
@@ -18,4 +22,32 @@ export interface UplinkStatus {
   drainEstimateMs: number | null;
   /** The codec batches use on this connection (`br` once the hub offered protocol 2), or null. */
   compression: 'br' | null;
+}
+
+/** What the status is made of: the link's measurements, the window in flight, counters and the backlog. */
+export interface UplinkParts {
+  link: Pick<UplinkWindow, 'rate' | 'estimate'>;
+  maxRate: number | null;
+  window: Pick<InFlightWindow, 'bytes' | 'count'>;
+  sent: { bytes: number; resent: number };
+  /** The outbox as bytes on the wire (body bytes times the recent wire ratio). */
+  backlogBytes: number;
+  compression: 'br' | null;
+}
+
+/** The uplink status of its parts; the drain estimate is the backlog at the planning rate. */
+export function uplinkStatus(parts: UplinkParts): UplinkStatus {
+  const rate = parts.link.rate;
+  return {
+    rateBytesPerSecond: rate === null ? null : Math.round(rate),
+    rttMs: parts.link.estimate.baseRttMs,
+    maxRateBytesPerSecond: parts.maxRate,
+    inFlightBytes: parts.window.bytes,
+    inFlightBatches: parts.window.count,
+    bytesSent: parts.sent.bytes,
+    bytesResent: parts.sent.resent,
+    backlogBytes: parts.backlogBytes,
+    drainEstimateMs: drainEstimateMs(parts.backlogBytes, rate),
+    compression: parts.compression,
+  };
 }
