@@ -1,5 +1,6 @@
 /**
- * `pnpm bench:slow-link [--seconds 4] [--rates 32kbit,64kbit,256kbit,2mbit]` (as root: network namespaces, tc)
+ * `pnpm bench:slow-link [--seconds 6] [--rates 32kbit,64kbit,256kbit,2mbit] [--rto-min 1s]` (as root: network
+ * namespaces, tc)
  *
  * A data-reporting edge after an outage, on a slow uplink: per rate, a backlog of sensor readings (~170 B of JSON
  * each; sized so Tether's compressed transfer takes about `--seconds`) accepted while the link is down, then drained
@@ -7,9 +8,12 @@
  * namespace, MTU 1500, burst 1600 B, a 1 s queue; the way back unshaped):
  * - tether: a real agent and control plane (compressed batches: protocol 2);
  * - tether, v1 hub: the same agent against a control plane with `reports.protocol: 1` (plain JSON batches), so
- *   the forwarder's pacing is measured without compression;
- * - MQTT.js QoS 1: a plain client (library defaults) publishing every reading as one QoS 1 message at once to a
- *   plain aedes broker, as a reporter without Tether would.
+ *   the forwarder's use of the link is measured without compression (its own backlog, sized to about `--seconds`
+ *   of link time too);
+ * - MQTT.js QoS 1: a plain client (library defaults) publishing the same backlog as Tether, every reading as one
+ *   QoS 1 message at once, to a plain aedes broker, as a reporter without Tether would.
+ * `--rto-min 1s` sets that minimum retransmission timeout on the agent's route to the hub (see the README: below
+ * ~64 kbit/s a full TCP segment takes longer than Linux's 200 ms minimum, and TCP retransmits spuriously).
  * For each: reports/s, payload goodput (MQTT payload bytes as sent, per second, over the link rate), report goodput
  * (the readings' JSON delivered per second over the link rate), bytes written to the socket per payload byte, bytes
  * resent, and the latency of a control message sent 30 % into the backlog (Tether: a service added on the agent
@@ -38,15 +42,19 @@ import { sleep, waitFor } from '../helpers/wait.js';
 const { values: opts } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== '--'),
   options: {
-    seconds: { type: 'string', default: '4' },
+    seconds: { type: 'string', default: '6' },
     rates: { type: 'string', default: '32kbit,64kbit,256kbit,2mbit' },
+    'rto-min': { type: 'string' },
   },
 });
 const SECONDS = Number(opts.seconds);
 const RATES = opts.rates.split(',').map((r) => r.trim());
 const NAIVE = new URL('./slow-link-naive.ts', import.meta.url).pathname;
+const RTO_MIN = opts['rto-min'];
 /** Compression measured on these readings in 2-3 KB batches (the codec table), to size the backlog. */
 const EXPECTED_RATIO = 7;
+/** A plain JSON batch's bytes per reading byte (the report envelope and the escaping of its JSON body). */
+const PLAIN_BATCH_OVERHEAD = 1.75;
 
 interface Result {
   sender: string;
@@ -139,7 +147,7 @@ async function runTether(
   });
   for (let i = 0; i < count; i += 1000)
     await postReports(edge.apiBase, 'metrics', readings(Math.min(1000, count - i), i));
-  link.setUp(true);
+  link.setUp(true, RTO_MIN);
   type Status = {
     state: string;
     connectedSince: number | null;
@@ -210,6 +218,8 @@ async function runNaive(
   expectedSeconds: number,
 ): Promise<Omit<Result, 'sender'>> {
   broker.reset();
+  link.setUp(false);
+  link.setUp(true, RTO_MIN);
   const url = `mqtt://${link.hubAddress}:${broker.port}`;
   const [command, ...prefix] = [...link.wrap, process.execPath];
   const child = spawn(command, [...prefix, '--import', 'tsx', NAIVE, url, String(count)], {
@@ -259,7 +269,11 @@ async function runNaive(
   };
 }
 
-function row(rate: string, rateBytes: number, jsonBytes: number, count: number, r: Result): string {
+/** The readings' JSON bytes of a backlog of `count`. */
+const jsonOf = (count: number): number => readings(count).reduce((n, r) => n + JSON.stringify(r).length, 0);
+
+function row(rate: string, rateBytes: number, count: number, r: Result): string {
+  const jsonBytes = jsonOf(count);
   const cells = [
     rate.padEnd(8),
     r.sender.padEnd(16),
@@ -306,23 +320,30 @@ async function main(): Promise<void> {
     const rateBytes = parseTcRate(rate) / 8;
     const avg = readings(1000).reduce((n, r) => n + JSON.stringify(r).length, 0) / 1000;
     const count = Math.max(500, Math.round((SECONDS * rateBytes * EXPECTED_RATIO) / avg));
-    const jsonBytes = readings(count).reduce((n, r) => n + JSON.stringify(r).length, 0);
+    const plainCount = Math.max(200, Math.round((SECONDS * rateBytes) / (avg * PLAIN_BATCH_OVERHEAD)));
+    const jsonBytes = jsonOf(count);
     const link = createShapedLink(rate);
     try {
       console.log(`\n${rate}: ${count} readings, ${(jsonBytes / 1024).toFixed(0)} KiB of JSON ...`);
-      const results: Result[] = [
-        { sender: 'tether', ...(await runTether(link, cp, `t${i}`, count, SECONDS)) },
-        {
-          sender: 'tether (v1 hub)',
-          ...(await runTether(link, cpV1, `p${i}`, count, (jsonBytes * 1.5) / rateBytes)),
-        },
-        { sender: 'MQTT.js QoS 1', ...(await runNaive(link, broker, count, (jsonBytes * 1.25) / rateBytes)) },
+      const results: Array<[Result, number]> = [
+        [{ sender: 'tether', ...(await runTether(link, cp, `t${i}`, count, SECONDS)) }, count],
+        [
+          { sender: 'tether (v1 hub)', ...(await runTether(link, cpV1, `p${i}`, plainCount, SECONDS)) },
+          plainCount,
+        ],
+        [
+          {
+            sender: 'MQTT.js QoS 1',
+            ...(await runNaive(link, broker, count, (jsonBytes * 1.25) / rateBytes)),
+          },
+          count,
+        ],
       ];
-      for (const r of results) {
-        table.push(row(rate, rateBytes, jsonBytes, count, r));
+      for (const [r, n] of results) {
+        table.push(row(rate, rateBytes, n, r));
         console.log(table.at(-1));
       }
-      const [tether, , naive] = results as [Result, Result, Result];
+      const [tether, , naive] = results.map(([r]) => r) as [Result, Result, Result];
       const rps = (r: Result): number => r.delivered / r.seconds;
       ratios.push(
         `${rate.padEnd(8)} tether / MQTT.js: reports/s x${(rps(tether) / rps(naive)).toFixed(2)}` +
@@ -334,7 +355,7 @@ async function main(): Promise<void> {
     }
   }
   console.log(
-    `\nbench:slow-link (--seconds ${SECONDS}; payload = MQTT payloads as sent, reports = the readings' JSON)\n`,
+    `\nbench:slow-link (--seconds ${SECONDS}${RTO_MIN ? ` --rto-min ${RTO_MIN}` : ''}; payload = MQTT payloads as sent, reports = the readings' JSON)\n`,
   );
   console.log(header.join(' | '));
   console.log(table.join('\n'));

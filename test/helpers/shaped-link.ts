@@ -23,8 +23,11 @@ export interface ShapedLink {
   rateBits: number;
   /** What the shaped qdisc has sent (bytes on the wire, headers included) and dropped. */
   stats(): { bytes: number; packets: number; drops: number };
-  /** Takes the uplink down (connects fail at once: no route) or up again. */
-  setUp(up: boolean): void;
+  /**
+   * Takes the uplink down (connects fail at once: no route) or up again; up, with `rtoMin` (e.g. `1s`), TCP to the
+   * hub keeps retransmission timeouts at least that long (a route metric an operator may set on a slow link).
+   */
+  setUp(up: boolean, rtoMin?: string): void;
   /** Changes the tbf rate. */
   setRate(rate: string): void;
   /** Deletes the namespace and both veth pairs. */
@@ -134,7 +137,10 @@ export function createShapedLink(rate: string, name = `tsl${process.pid}${open.s
       }>;
       return { bytes: qdisc?.bytes ?? 0, packets: qdisc?.packets ?? 0, drops: qdisc?.drops ?? 0 };
     },
-    setUp: (up) => void inNs(['link', 'set', dev('l', 'a'), up ? 'up' : 'down']),
+    setUp: (up, rtoMin) => {
+      inNs(['link', 'set', dev('l', 'a'), up ? 'up' : 'down']);
+      if (up && rtoMin) inNs(['route', 'add', `${net}.1/32`, 'dev', dev('l', 'a'), 'rto_min', rtoMin]);
+    },
     setRate: (r) => {
       tbf('change', r);
       rateBits = parseTcRate(r);
