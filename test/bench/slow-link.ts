@@ -28,8 +28,7 @@ import { brotliCompressSync, constants, deflateRawSync } from 'node:zlib';
 import { Aedes } from 'aedes';
 import { ROOT, stopAll } from '../helpers/processes.js';
 import { sampleValue, scrape } from '../helpers/prometheus.js';
-import { readings } from '../helpers/readings.js';
-import { postReports } from '../helpers/reports.js';
+import { postReadings, readings } from '../helpers/readings.js';
 import {
   createShapedLink,
   parseTcRate,
@@ -145,8 +144,7 @@ async function runTether(
     netns: { wrap: link.wrap, apiHost: link.agentApiAddress },
     args: ['--log-level', 'warn'],
   });
-  for (let i = 0; i < count; i += 1000)
-    await postReports(edge.apiBase, 'metrics', readings(Math.min(1000, count - i), i));
+  await postReadings(edge.apiBase, 'metrics', count);
   link.setUp(true, RTO_MIN);
   type Status = {
     state: string;

@@ -1,3 +1,5 @@
+import { postReports } from './reports.js';
+
 /**
  * Sensor readings as a data-reporting edge posts them: ~170 bytes of JSON each, values that vary (a seeded
  * generator, so every run posts the same bytes), keys and names that repeat, as real telemetry does.
@@ -21,4 +23,12 @@ export function readings(count: number, from = 0, seed = 7): Array<Record<string
       status: next() < 0.95 ? 'ok' : 'warn',
     };
   });
+}
+
+/** Posts `count` readings (from reading `from`) to an agent's report API, 1,000 a request; throws unless 202. */
+export async function postReadings(apiBase: string, stream: string, count: number, from = 0): Promise<void> {
+  for (let i = 0; i < count; i += 1000) {
+    const res = await postReports(apiBase, stream, readings(Math.min(1000, count - i), from + i));
+    if (res.status !== 202) throw new Error(`POST ${stream}: ${res.status} ${JSON.stringify(res.body)}`);
+  }
 }

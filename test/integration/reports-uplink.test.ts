@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { compressReportBatch, reportsAckTopic, reportsTopic } from '@tether/shared';
 import { connectRaw, publishRaw } from '../helpers/mqtt-client.js';
 import { sampleValue, scrape } from '../helpers/prometheus.js';
-import { readings } from '../helpers/readings.js';
+import { postReadings, readings } from '../helpers/readings.js';
 import { allReports, byStream, postReports, storedCounts } from '../helpers/reports.js';
 import { stopAll } from '../helpers/processes.js';
 import { startControlPlane, startEdge, type ControlPlane, type Edge } from '../helpers/tether.js';
@@ -73,8 +73,7 @@ describe('report uplink: protocol versions, compression, priority and the rate c
       url: cp.mqttUrl,
       strategy: 'none',
     });
-    for (let i = 0; i < 3000; i += 1000)
-      expect((await postReports(edge.apiBase, 'metrics', readings(1000, i))).status).toBe(202);
+    await postReadings(edge.apiBase, 'metrics', 3000);
     await waitFor(async () => (await storedCounts(cp, 'new-agent')).metrics === 3000, '3,000 stored', {
       timeoutMs: 30_000,
     });
@@ -96,8 +95,7 @@ describe('report uplink: protocol versions, compression, priority and the rate c
       url: cp.mqttUrl,
       strategy: 'none',
     });
-    for (let i = 0; i < 3000; i += 1000)
-      expect((await postReports(edge.apiBase, 'metrics', readings(1000, i))).status).toBe(202);
+    await postReadings(edge.apiBase, 'metrics', 3000);
     await waitFor(async () => (await storedCounts(cp, 'modern')).metrics === 3000, '3,000 stored', {
       timeoutMs: 30_000,
     });
@@ -134,8 +132,7 @@ describe('report uplink: protocol versions, compression, priority and the rate c
       async () => (await edge.api<{ state: string }>('/v1/status')).body.state === 'connected',
       'up',
     );
-    for (let i = 0; i < 1500; i += 500)
-      expect((await postReports(edge.apiBase, 'metrics', readings(500, i))).status).toBe(202);
+    await postReadings(edge.apiBase, 'metrics', 1500);
     await waitFor(async () => ((await storedCounts(cp, 'metered')).metrics ?? 0) > 0, 'the backlog draining');
     const during = await uplinkOf(edge);
     expect(during.drainEstimateMs).toBeGreaterThan(0);
