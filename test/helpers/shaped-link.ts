@@ -57,6 +57,8 @@ export function shapedLinkUnavailable(): string | undefined {
 }
 
 const open = new Set<ShapedLink>();
+/** Links made by this process (names are never reused: a deleted namespace's veth may linger a moment). */
+let made = 0;
 process.on('exit', () => {
   for (const link of open) link.close();
 });
@@ -72,7 +74,7 @@ function freeSubnet(): string {
 }
 
 /** Creates a shaped link at `rate` (tc syntax, e.g. `64kbit`); throws with the failing command's output. */
-export function createShapedLink(rate: string, name = `tsl${process.pid}${open.size}`): ShapedLink {
+export function createShapedLink(rate: string, name = `tsl${process.pid % 1e6}x${made++}`): ShapedLink {
   const ns = name;
   const dev = (pair: 'l' | 'm', end: 'a' | 'h'): string => `${name.slice(0, 12)}${pair}${end}`;
   const net = freeSubnet();

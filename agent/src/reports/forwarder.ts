@@ -71,8 +71,8 @@ interface NextBatch extends EncodedBatch {
 
 /**
  * Drains the outbox to the hub, clocked by the hub's `report-ack`s and sized by the link (UplinkWindow): about one
- * bandwidth-delay product plus half a second of report bytes in flight, so route sync, digests and keepalives
- * queued behind them wait about a second at most. Batches are filled highest stream priority first, in outbox
+ * bandwidth-delay product plus 0.7 s of report bytes in flight at most, so route sync, digests and keepalives
+ * queued behind them wait less than a second. Batches are filled highest stream priority first, in outbox
  * order within each class; compressed once the hub offered protocol version 2 on this connection. Rows are deleted
  * only when an ack says they are committed. An overdue ack resends that batch alone; after a reconnect, or when the
  * hub kept only part of a batch (it waits for an earlier seq), it starts again from the oldest unacknowledged row

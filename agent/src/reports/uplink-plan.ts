@@ -4,8 +4,8 @@ import type { LinkEstimate } from './link-estimator.js';
 /**
  * The constants of the uplink policy; the defaults suit links from ~10 kbit/s to loopback. The floors (2 KiB
  * batches, 4 KiB in flight) were measured on a 32 kbit/s tbf link: 1 KiB batches compressed 12 % worse and cost
- * as many TCP/IP headers per byte, so the same backlog took 14 % longer; the price is that below ~65 kbit/s a
- * control message may wait behind up to 6 KiB of report bytes (1.5 s at 32 kbit/s) instead of about a second.
+ * as many TCP/IP headers per byte, so the same backlog took 14 % longer; the price is that below ~47 kbit/s a
+ * control message may wait behind up to 4 KiB of report bytes (1 s at 32 kbit/s) instead of 0.7 s.
  */
 export interface UplinkTuning {
   /** A batch carries about this much link time (s): small enough that control traffic never waits long. */
@@ -30,7 +30,7 @@ export interface UplinkTuning {
 /** The tuning the agent runs with. */
 export const DEFAULT_TUNING: UplinkTuning = {
   batchSeconds: 0.3,
-  queueSeconds: 0.5,
+  queueSeconds: 0.7,
   minBatchBytes: 2048,
   maxBatchBytes: MAX_BATCH_WIRE_BYTES,
   minInFlightBytes: 4096,
@@ -57,8 +57,9 @@ export function planningRate(estimate: LinkEstimate, maxRate: number | null): nu
 
 /**
  * Sizes batches and the window from the estimate: a batch is `batchSeconds` of link time, the window one
- * bandwidth-delay product plus `queueSeconds` of link time (so the link never idles while acks come back, and a
- * control message queued behind report bytes waits about `queueSeconds` + one batch). Unmeasured: one probe batch.
+ * bandwidth-delay product plus `queueSeconds` of link time: room for two batches beyond what is on its way, so the
+ * link never idles while acks come back, and a control message queued behind report bytes waits at most about
+ * `queueSeconds` (batches go only while they fit the window). Unmeasured: one probe batch.
  */
 export function uplinkTargets(
   estimate: LinkEstimate,

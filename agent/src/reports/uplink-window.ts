@@ -45,10 +45,14 @@ export class UplinkWindow {
     return { batchBytes: Math.min(target.batchBytes, inFlightBytes), inFlightBytes };
   }
 
-  /** True when another batch may go with `bytes` in `count` batches in flight. */
+  /**
+   * True when another batch may go with `bytes` in `count` batches in flight: always when none is, else when one
+   * more of the target size still fits the window (never over it: the link's own buffer may be no larger).
+   */
   hasRoom(bytes: number, count: number): boolean {
     if (count === 0) return true;
-    return this.#acked > 0 && bytes < this.targets.inFlightBytes;
+    const { batchBytes, inFlightBytes } = this.targets;
+    return this.#acked > 0 && bytes + batchBytes <= inFlightBytes;
   }
 
   /** A batch went out (`appLimited`: nothing else was waiting to fill the link). */
