@@ -1,6 +1,6 @@
 import type { AdvertiseStrategy, BackoffOptions, Clock, Labels } from '@tether/shared';
 import type { ApiSettings } from './api/api-settings.js';
-import type { ServiceInput, ServiceSpec, TlsSettings } from './config-schema.js';
+import type { ServiceInput, ServiceSpec, TlsSettings, UplinkSettings } from './config-schema.js';
 import type { Credential } from './credentials/credential-file.js';
 import type { AgentLogger, LogLevel } from './logger.js';
 import type { OutboxLimits } from './reports/outbox-types.js';
@@ -32,6 +32,8 @@ export interface StartAgentOptions {
   cacheDebounceMs?: number;
   /** Limits of the report outbox (default 256 MiB, 7 days, refuse). */
   outbox?: Partial<OutboxLimits>;
+  /** The report uplink: a rate cap in bytes/s on the wire and per-stream priorities (default: none). */
+  uplink?: Partial<UplinkSettings>;
   /** Verification of mqtts:// and wss:// (default: the system CAs). */
   tls?: Partial<TlsSettings>;
   /** The state dir's credential the agent runs from, if any: rotations update it (else one is written). */

@@ -112,6 +112,15 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     ...(options.backoff ? { backoff: options.backoff } : {}),
     ...(options.authBackoff ? { authBackoff: options.authBackoff } : {}),
   });
+  const forwarder = new ReportForwarder({
+    agentId: options.id,
+    outbox,
+    transport,
+    logger,
+    clock,
+    maxRate: options.uplink?.maxRate ?? null,
+    streamPriority: options.uplink?.streamPriority ?? {},
+  });
   const credentials = new CredentialKeeper({
     stateDir,
     credential: options.credential ?? { v: 1, id: options.id, secret: options.secret, controlPlane },
@@ -125,7 +134,14 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     logger,
     clock,
     digestIntervalMs: options.digestIntervalMs ?? 30_000,
-    outboxStats: () => outbox.stats(),
+    outboxStats: () => {
+      const uplink = forwarder.uplink();
+      return {
+        ...outbox.stats(),
+        drainEstimateMs: uplink.drainEstimateMs,
+        uplinkBytesPerSecond: uplink.rateBytesPerSecond,
+      };
+    },
   });
   const sync = new RouteSync({
     id: options.id,
@@ -166,10 +182,10 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
       central: table.count({ originKind: 'central' }),
     }),
     outbox: () => outbox.stats(),
+    uplink: () => forwarder.uplink(),
     tunnel: () => tunnel.endpoint.stats,
   });
   await sync.start();
-  const forwarder = new ReportForwarder({ agentId: options.id, outbox, transport, logger, clock });
   await forwarder.start();
   logger.info(
     {
@@ -189,6 +205,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     registry,
     store,
     outbox,
+    uplink: () => forwarder.uplink(),
     metrics,
     logger,
   });

@@ -4,13 +4,16 @@ import {
   AdvertiseStrategySchema,
   AgentIdSchema,
   LabelsSchema,
+  ReportStreamSchema,
   ServiceNameSchema,
   SiteSchema,
+  parseRate,
 } from '@tether/shared';
 import type { AdvertiseStrategy, Labels } from '@tether/shared';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './logger.js';
 import type { Credential } from './credentials/credential-file.js';
 import type { OutboxLimits } from './reports/outbox-types.js';
+import { STREAM_PRIORITIES, type StreamPriority } from './reports/stream-priority.js';
 
 /** A duration as written by people: a number of ms, or text such as `500ms`, `30s`, `5m`. */
 export const DurationInputSchema = z.union([
@@ -25,6 +28,22 @@ export const SizeInputSchema = z.union([
     .string()
     .regex(/^\s*\d+(?:\.\d+)?\s*(?:[kmgKMG]i?[bB]|[bB])?\s*$/, 'a size such as 4096, 512KiB or 64MiB'),
 ]);
+
+/** A link rate as written by people: `32kbit`, `2mbit`, `64kbps` (bits per second) or `4KiB/s` (bytes). */
+export const RateInputSchema = z.string().refine(
+  (text) => {
+    try {
+      parseRate(text);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'a rate such as 32kbit, 2mbit, 64kbps or 4KiB/s' },
+);
+
+/** A report stream's priority: `high` overtakes `normal` (the default), which overtakes `low`. */
+export const StreamPrioritySchema = z.enum(STREAM_PRIORITIES);
 
 /** What the outbox does at its limits: refuse new reports (507) or drop the oldest. */
 export const OverflowPolicySchema = z.enum(['refuse', 'drop-oldest']);
@@ -75,6 +94,10 @@ export const ConfigFileSchema = z.strictObject({
       overflow: OverflowPolicySchema.optional(),
     })
     .optional(),
+  /** The report uplink: `maxRate` caps report bytes on the wire (metered links). */
+  uplink: z.strictObject({ maxRate: RateInputSchema.optional() }).optional(),
+  /** Per report stream settings: `priority` (high, normal, low). */
+  streams: z.record(ReportStreamSchema, z.strictObject({ priority: StreamPrioritySchema })).optional(),
   tls: z
     .strictObject({
       caFile: z.string().min(1).optional(),
@@ -107,6 +130,12 @@ export interface ServiceSpec {
   source: ServiceSource;
 }
 
+/** How reports go up: a rate cap (bytes/s on the wire, null: none) and per-stream priorities. */
+export interface UplinkSettings {
+  maxRate: number | null;
+  streamPriority: Record<string, StreamPriority>;
+}
+
 /** How to verify the control plane over TLS: a CA file or inline CA (PEM), a pinned fingerprint, or `insecure`. */
 export interface TlsSettings {
   caFile?: string;
@@ -132,6 +161,7 @@ export interface AgentConfig {
   logLevel: LogLevel;
   logFormat: LogFormat;
   outbox: OutboxLimits;
+  uplink: UplinkSettings;
   tls: TlsSettings;
   /** The state dir's credential, when the agent runs from one (rotations update it). */
   credential?: Credential;

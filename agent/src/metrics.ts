@@ -1,12 +1,14 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { OutboxStats } from '@tether/shared';
 import type { ConnectionStats } from './mqtt-transport-types.js';
+import type { UplinkStatus } from './reports/uplink-status.js';
 
 /** What the agent's gauges read when scraped. */
 export interface AgentMetricsSources {
   connection(): ConnectionStats;
   routes(): { local: number; central: number };
   outbox(): OutboxStats;
+  uplink: () => UplinkStatus;
   /** Calls in flight on the tunnel and waiting for window credit. */
   tunnel(): { outgoing: number; incoming: number; queued: number };
 }
@@ -39,6 +41,56 @@ function totalCounter(
       }
     },
   });
+}
+
+/** The report uplink's gauges and counters (rates, backlog and drain time as of the scrape; 0 until measured). */
+function uplinkMetrics(registry: Registry, uplink: () => UplinkStatus): void {
+  const registers = [registry];
+  const gauge = (name: string, help: string, read: (u: UplinkStatus) => number | null): void => {
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        this.set(read(uplink()) ?? 0);
+      },
+    });
+  };
+  gauge(
+    'tether_agent_uplink_rate_bytes_per_second',
+    'Measured delivery rate of report bytes on the wire (after compression)',
+    (u) => u.rateBytesPerSecond,
+  );
+  gauge(
+    'tether_agent_uplink_rtt_seconds',
+    'Measured round trip of a report batch beyond its transmission',
+    (u) => (u.rttMs === null ? null : u.rttMs / 1000),
+  );
+  gauge(
+    'tether_agent_report_in_flight_bytes',
+    'Report bytes sent and not yet acknowledged',
+    (u) => u.inFlightBytes,
+  );
+  gauge(
+    'tether_agent_report_backlog_bytes',
+    'The outbox as the bytes it would take on the wire (estimated from recent batches)',
+    (u) => u.backlogBytes,
+  );
+  gauge(
+    'tether_agent_report_drain_seconds',
+    'Estimated time to send the backlog at the measured rate',
+    (u) => (u.drainEstimateMs === null ? null : u.drainEstimateMs / 1000),
+  );
+  totalCounter(
+    registry,
+    'tether_agent_report_bytes_sent_total',
+    'Report bytes published, resends included',
+    [],
+    () => [[{}, uplink().bytesSent]],
+  );
+  totalCounter(registry, 'tether_agent_report_bytes_resent_total', 'Report bytes published again', [], () => [
+    [{}, uplink().bytesResent],
+  ]);
 }
 
 /** The agent's Prometheus metrics (`GET /metrics` on its API port), on a per-agent registry. */
@@ -97,6 +149,13 @@ export class AgentMetrics {
         ];
       },
     );
+    totalCounter(
+      this.registry,
+      'tether_agent_socket_bytes_written_total',
+      'Bytes written to the sockets of the MQTT connections (framing, control and keepalives included)',
+      [],
+      () => [[{}, sources.connection().traffic.socketBytesOut]],
+    );
     new Gauge({
       name: 'tether_agent_routes',
       help: 'Routes the agent knows: local = its own, central = received from the hub',
@@ -139,6 +198,7 @@ export class AgentMetrics {
       [],
       () => [[{}, sources.outbox().dropped]],
     );
+    uplinkMetrics(this.registry, sources.uplink);
     new Gauge({
       name: 'tether_agent_tunnel_calls',
       help: 'Calls in flight on the tunnel: outgoing = to the hub, incoming = from the hub',

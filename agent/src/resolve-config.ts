@@ -28,6 +28,7 @@ import { normalizeControlPlaneUrl } from './control-plane-url.js';
 import { CREDENTIAL_FILE, secretDigest, type Credential } from './credentials/credential-file.js';
 import { LOG_FORMATS, LOG_LEVELS } from './logger.js';
 import { serviceKey, toServiceSpec } from './service-spec.js';
+import { resolveUplink } from './uplink-config.js';
 
 /**
  * Merges flags, env, file, the state dir's credential and defaults (in that order of precedence) and validates
@@ -148,6 +149,7 @@ export function resolveConfig({
     logLevel,
     logFormat,
     outbox: { maxBytes, maxAgeMs, overflow },
+    uplink: resolveUplink(flags, env, file),
     tls: resolveTls(flags, env, file, credential),
     ...(credential ? { credential } : {}),
   };
