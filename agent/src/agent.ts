@@ -28,6 +28,7 @@ import { AgentMetrics } from './observability/metrics.js';
 import { MqttTransport } from './link/mqtt-transport.js';
 import { sqliteNativeBinding } from './native-binding.js';
 import { ReportForwarder } from './reports/forwarder.js';
+import { registerUplinkMetrics } from './reports/uplink-metrics.js';
 import { Outbox } from './reports/outbox.js';
 import { RouteCache } from './sync/route-cache.js';
 import { RouteSync } from './sync/route-sync.js';
@@ -112,6 +113,15 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     ...(options.backoff ? { backoff: options.backoff } : {}),
     ...(options.authBackoff ? { authBackoff: options.authBackoff } : {}),
   });
+  const forwarder = new ReportForwarder({
+    agentId: options.id,
+    outbox,
+    transport,
+    logger,
+    clock,
+    maxRate: options.uplink?.maxRate ?? null,
+    streamPriority: options.uplink?.streamPriority ?? {},
+  });
   const metrics = new AgentMetrics({
     connection: () => transport.stats,
     routes: () => ({
@@ -120,6 +130,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     }),
     outbox: () => outbox.stats(),
   });
+  registerUplinkMetrics(metrics.registry, () => forwarder.uplink());
   const credentials = new CredentialKeeper({
     stateDir,
     credential: options.credential ?? { v: 1, id: options.id, secret: options.secret, controlPlane },
@@ -133,7 +144,14 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     logger,
     clock,
     digestIntervalMs: options.digestIntervalMs ?? 30_000,
-    outboxStats: () => outbox.stats(),
+    outboxStats: () => {
+      const uplink = forwarder.uplink();
+      return {
+        ...outbox.stats(),
+        drainEstimateMs: uplink.drainEstimateMs,
+        uplinkBytesPerSecond: uplink.rateBytesPerSecond,
+      };
+    },
   });
   const sync = new RouteSync({
     id: options.id,
@@ -169,7 +187,6 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
   });
   metrics.readFrom({ tunnel: () => tunnel.endpoint.stats });
   await sync.start();
-  const forwarder = new ReportForwarder({ agentId: options.id, outbox, transport, logger, clock });
   await forwarder.start();
   logger.info(
     {
@@ -189,6 +206,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     registry,
     store,
     outbox,
+    uplink: () => forwarder.uplink(),
     metrics,
     logger,
   });

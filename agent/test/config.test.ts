@@ -145,6 +145,60 @@ describe('config errors', () => {
   });
 });
 
+describe('uplink settings', () => {
+  it('merges stream priorities per stream (flags > env > file) and takes the rate cap flag > env > file', () => {
+    const config = resolveConfig({
+      flags: { streamPriority: ['alarms=high', 'metrics=low,audit=normal'], uplinkMaxRate: '32kbit' },
+      env: { TETHER_STREAM_PRIORITY: 'logs=low,metrics=high', TETHER_UPLINK_MAX_RATE: '1mbit' },
+      file: {
+        ...base,
+        uplink: { maxRate: '2mbit' },
+        streams: { traces: { priority: 'low' }, alarms: { priority: 'low' } },
+      },
+    });
+    expect(config.uplink).toEqual({
+      maxRate: 4000,
+      streamPriority: { traces: 'low', alarms: 'high', logs: 'low', metrics: 'low', audit: 'normal' },
+    });
+    expect(resolveConfig({ flags: {}, env: {}, file: base }).uplink).toEqual({
+      maxRate: null,
+      streamPriority: {},
+    });
+  });
+
+  it.each<[string, object, RegExp]>([
+    [
+      'an unknown priority',
+      { streamPriority: ['alarms=urgent'] },
+      /--stream-priority "alarms=urgent": expected stream=priority/,
+    ],
+    [
+      'no priority',
+      { streamPriority: ['alarms'] },
+      /expected stream=priority with priority high, normal or low/,
+    ],
+    ['a bad stream name', { streamPriority: ['a/b=high'] }, /--stream-priority "a\/b=high"/],
+    [
+      'a rate without a unit it knows',
+      { uplinkMaxRate: 'fast' },
+      /uplink max rate \(--uplink-max-rate\).*32kbit/,
+    ],
+  ])('refuses %s, saying what works', (_what, flags, message) => {
+    expect(() => resolveConfig({ flags, env: {}, file: base })).toThrow(message);
+  });
+
+  it('refuses a bad priority or rate in the config file, naming the field', async () => {
+    const { dir, remove } = await tempDir();
+    cleanups.push(remove);
+    const file = path.join(dir, 'agent.yaml');
+    await writeFile(file, 'streams:\n  alarms:\n    priority: urgent\nuplink:\n  maxRate: lots\n');
+    const err = await loadConfigFile(file).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toMatch(/streams\.alarms\.priority/);
+    expect((err as Error).message).toMatch(/uplink\.maxRate/);
+  });
+});
+
 describe('control plane URL', () => {
   it.each([
     ['mqtt://hub:1883', 'mqtt://hub:1883'],

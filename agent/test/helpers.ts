@@ -86,7 +86,10 @@ export interface SeenMessage {
   topic: string;
   payload: string;
   retain: boolean;
+  /** The payload parsed as JSON (empty when it is not JSON, e.g. a compressed report frame). */
   json: { type?: string; [k: string]: unknown };
+  /** The payload's bytes. */
+  bytes?: Buffer;
 }
 
 /** An in-memory LinkTransport: records publishes, lets the test deliver inbox messages and flip the link. */
@@ -99,12 +102,14 @@ export class FakeTransport {
 
   async publish(topic: string, payload: Uint8Array | string, options: PublishOptions = {}): Promise<void> {
     if (!this.connected) throw new Error('not connected');
-    const text = typeof payload === 'string' ? payload : Buffer.from(payload).toString();
+    const bytes = Buffer.from(payload);
+    const text = bytes.toString();
     this.published.push({
       topic,
       payload: text,
       retain: options.retain ?? false,
-      json: JSON.parse(text) as SeenMessage['json'],
+      json: bytes[0] === 0x7b ? (JSON.parse(text) as SeenMessage['json']) : {},
+      bytes,
     });
   }
   async subscribe(filter: string, handler: MessageHandler): Promise<() => Promise<void>> {

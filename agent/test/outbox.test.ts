@@ -88,6 +88,30 @@ describe('Outbox (a real SQLite file)', () => {
     expect(o.stats()).toMatchObject({ depth: 1, bytes: 1, dropped: 5 });
   });
 
+  it('reads the rows of some streams, or of all others, in id order, from memory or from the file', async () => {
+    const { o, dir } = await outbox();
+    for (let i = 0; i < 3; i++) {
+      await o.accept('metrics', [json(i), json(i)]);
+      await o.accept('alarms', [json(i)]);
+    }
+    const alarms = { streams: ['alarms'], exclude: false };
+    const others = { streams: ['alarms'], exclude: true };
+    const ids = (rows: { stream: string; seq: number }[]) => rows.map((r) => `${r.stream}${r.seq}`);
+    expect(o.lastId).toBe(9);
+    expect(ids(o.read(0, 10, alarms))).toEqual(['alarms1', 'alarms2', 'alarms3']);
+    expect(ids(o.read(3, 2, others))).toEqual(['metrics3', 'metrics4']);
+    o.close();
+    const { o: again } = await outbox({}, new ManualClock(), dir); // nothing in memory: SQL
+    expect(again.lastId).toBe(9);
+    expect(ids(again.read(0, 10, alarms))).toEqual(['alarms1', 'alarms2', 'alarms3']);
+    expect(ids(again.read(3, 2, others))).toEqual(['metrics3', 'metrics4']);
+    expect(ids(again.read(0, 3, { streams: [], exclude: true }))).toEqual([
+      'metrics1',
+      'metrics2',
+      'alarms1',
+    ]);
+  });
+
   it('reports the age of the oldest report', async () => {
     const { o, clock } = await outbox();
     expect(o.stats().oldestAgeMs).toBeNull();

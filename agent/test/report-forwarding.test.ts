@@ -41,18 +41,29 @@ describe('planBatch', () => {
 });
 
 describe('InFlightWindow', () => {
-  it('bounds the batches in flight, settles them by ack and finds overdue ones', () => {
-    const w = new InFlightWindow(2);
-    w.add({ batch: 'a', sentAt: 0, reports: 1 });
-    expect(w.hasRoom).toBe(true);
-    w.add({ batch: 'b', sentAt: 50, reports: 1 });
-    expect(w.hasRoom).toBe(false);
+  const sent = (batch: string, bytes: number, deadline: number) => ({
+    batch,
+    payload: 'x'.repeat(bytes),
+    bytes,
+    reports: 1,
+    sentAt: 0,
+    deadline,
+    resends: 0,
+  });
+
+  it('counts the bytes in flight, settles batches by ack and finds the overdue ones', () => {
+    const w = new InFlightWindow();
+    w.add(sent('a', 100, 50));
+    w.add(sent('b', 30, 20));
+    expect([w.count, w.bytes, w.nextDeadline]).toEqual([2, 130, 20]);
+    expect(w.overdue(19)).toEqual([]);
+    expect(w.overdue(20).map((b) => b.batch)).toEqual(['b']);
+    expect(w.overdue(60).map((b) => b.batch)).toEqual(['a', 'b']);
     expect(w.settle('a')).toMatchObject({ batch: 'a' });
     expect(w.settle('a')).toBeUndefined(); // a duplicate ack
-    expect(w.overdue(100, 60)).toBe(false);
-    expect(w.overdue(111, 60)).toBe(true);
+    expect([w.count, w.bytes, w.nextDeadline]).toEqual([1, 30, 20]);
     w.clear();
-    expect(w.count).toBe(0);
+    expect([w.count, w.bytes, w.nextDeadline]).toEqual([0, 0, undefined]);
   });
 });
 

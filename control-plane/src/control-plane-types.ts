@@ -39,6 +39,8 @@ export interface ControlPlaneOptions extends ListenerOptions {
   retention?: RetentionPolicy;
   /** How often retention runs, in ms (default 60 s). */
   retentionIntervalMs?: number;
+  /** The highest protocol version to speak on agents' report topics (config `reports.protocol`; default newest). */
+  reportProtocol?: number;
   /** Abuse limits of the broker (defaults: DEFAULT_BROKER_LIMITS). */
   limits?: BrokerLimitsOverride;
   /** Create an admin token in `DATA_DIR/admin-token` when none exists (default true). */

@@ -101,6 +101,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     clustered: fabric !== undefined,
     retention: options.retention,
     retentionIntervalMs: options.retentionIntervalMs,
+    reportProtocol: options.reportProtocol,
   });
 
   const site = options.site ?? 'central';

@@ -32,6 +32,8 @@ describe('config file', () => {
     expect(() => parseConfig({ staleGrace: 'soon' })).toThrow(/staleGrace: expected a duration/);
     expect(() => parseConfig({ services: [{ name: 'x', url: 'ftp://x' }] })).toThrow(/services\.0\.url/);
     expect(() => parseConfig({ mqttport: 1 })).toThrow(/mqttport/);
+    expect(() => parseConfig({ reports: { protocol: 3 } })).toThrow(/reports\.protocol/);
+    expect(parseConfig({ reports: { protocol: 1 } }).reports?.protocol).toBe(1);
   });
 
   it.each<[string, object, string]>([

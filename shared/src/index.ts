@@ -25,3 +25,4 @@ export * from './selection/index.js';
 export * from './tunnel/index.js';
 export * from './reports.js';
 export * from './http/index.js';
+export * from './report-frame.js';

@@ -6,6 +6,12 @@ import { formatZodError } from './zod-issues.js';
 
 /** The protocol version every message carries as `v`. */
 export const PROTOCOL_VERSION = 1;
+/**
+ * The highest protocol version this code speaks. Messages keep `v: 1`, so a version 1 peer still reads them (its
+ * schemas drop fields it does not know); what a later version adds is used only once the peer has said it speaks
+ * it. 2: compressed report batches (`report-frame.ts`), offered by the hub in `report-ack.protocol`.
+ */
+export const MAX_PROTOCOL_VERSION = 2;
 /** The most routes one message may carry. */
 export const MAX_ROUTES_PER_MESSAGE = 10_000;
 
@@ -28,6 +34,10 @@ export const OutboxStatsSchema = z.strictObject({
   bytes: z.number().int().min(0),
   oldestAgeMs: z.number().int().min(0).nullable(),
   dropped: z.number().int().min(0),
+  /** Time to send the backlog at the measured uplink rate, ms (null: no rate measured yet; older agents omit it). */
+  drainEstimateMs: z.number().int().min(0).nullable().optional(),
+  /** The measured uplink rate of report bytes, bytes/s (null: not measured yet; older agents omit it). */
+  uplinkBytesPerSecond: z.number().min(0).nullable().optional(),
 });
 /** An agent's report outbox figures. */
 export type OutboxStats = z.infer<typeof OutboxStatsSchema>;
@@ -160,8 +170,8 @@ export type CredentialRotate = z.infer<typeof CredentialRotateSchema>;
 export type CredentialAck = z.infer<typeof CredentialAckSchema>;
 export type CredentialMessage = z.infer<typeof CredentialMessageSchema>;
 
-/** Why a payload was refused: too big, not JSON, or not of the schema. */
-export type DecodeFailure = 'too_large' | 'not_json' | 'schema';
+/** Why a payload was refused: too big, not JSON, not of the schema, or a compressed frame that cannot be read. */
+export type DecodeFailure = 'too_large' | 'not_json' | 'schema' | 'frame';
 
 /** The outcome of decoding a payload: the message, or why it was refused and a readable explanation. */
 export type Decoded<T> = { ok: true; message: T } | { ok: false; reason: DecodeFailure; error: string };

@@ -71,3 +71,35 @@ export const DurationInputSchema = z.union([
   z.number().int().min(0),
   z.string().regex(/^\s*\d+(?:\.\d+)?\s*(?:ms|s|m|h|d)?\s*$/, 'a duration such as 500ms, 30s, 5m or 1h'),
 ]);
+
+/** Bytes per second of one unit: bits (`bit`, `bps`, as tc and ISPs write them) or bytes per second (`B/s`). */
+const RATE_UNITS: Record<string, number> = {
+  bit: 1 / 8,
+  kbit: 1e3 / 8,
+  mbit: 1e6 / 8,
+  gbit: 1e9 / 8,
+  bps: 1 / 8,
+  kbps: 1e3 / 8,
+  mbps: 1e6 / 8,
+  gbps: 1e9 / 8,
+  'b/s': 1,
+  'kb/s': 1e3,
+  'mb/s': 1e6,
+  'kib/s': 1024,
+  'mib/s': 1024 ** 2,
+};
+
+/**
+ * Parses a link rate such as `32kbit`, `2mbit`, `64kbps` (bits per second) or `4KiB/s` (bytes per second); a bare
+ * number is bits per second. Returns bytes per second.
+ */
+export function parseRate(text: string | number): number {
+  const fail = (): never => {
+    throw new ValidationError(`invalid rate "${text}": expected e.g. 32kbit, 2mbit, 64kbps or 4KiB/s`);
+  };
+  if (typeof text === 'number') return Number.isFinite(text) && text > 0 ? text / 8 : fail();
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmg]?bit|[kmg]?bps|[km]i?b\/s|b\/s)?\s*$/i.exec(text);
+  if (!m) return fail();
+  const rate = Number(m[1]) * RATE_UNITS[(m[2] ?? 'bit').toLowerCase()]!;
+  return rate > 0 ? rate : fail();
+}

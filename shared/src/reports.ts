@@ -56,6 +56,11 @@ export const ReportAckSchema = z.object({
   type: z.literal('report-ack'),
   batch: z.string().min(1).max(64),
   acks: z.array(SeqRangeSchema).max(MAX_REPORTS_PER_BATCH),
+  /**
+   * The highest protocol version the hub speaks (absent: 1). From 2 the agent may send compressed batches on this
+   * connection (`report-frame.ts`).
+   */
+  protocol: z.number().int().min(1).max(255).optional(),
 });
 
 /** Everything an agent may publish on its reports topic. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDuration, parseKeyValue, parseKeyValues, ValidationError } from '@tether/shared';
+import { parseDuration, parseKeyValue, parseKeyValues, parseRate, ValidationError } from '@tether/shared';
 
 describe('parseDuration', () => {
   it.each<[string | number, number]>([
@@ -69,4 +69,30 @@ describe('parseKeyValues', () => {
   it('rejects when any item is invalid', () => {
     expect(() => parseKeyValues(['a=1', 'oops'], 'label')).toThrow(/invalid label "oops"/);
   });
+});
+
+describe('parseRate', () => {
+  it.each<[string | number, number]>([
+    ['32kbit', 4000],
+    ['64kbit', 8000],
+    ['2mbit', 250_000],
+    ['2Mbit', 250_000],
+    ['256 kbit', 32_000],
+    ['64kbps', 8000],
+    ['9600', 1200],
+    ['9600bit', 1200],
+    ['4KiB/s', 4096],
+    ['1MB/s', 1e6],
+    ['100B/s', 100],
+    [64000, 8000],
+  ])('%j -> %d bytes/s', (input, bytesPerSecond) => {
+    expect(parseRate(input)).toBe(bytesPerSecond);
+  });
+
+  it.each<string | number>(['', 'fast', '0kbit', '-5kbit', '32 kbits', '1e3bit', 0, -1, Number.NaN])(
+    'refuses %j with an example of what works',
+    (input) => {
+      expect(() => parseRate(input)).toThrow(/expected e\.g\. 32kbit/);
+    },
+  );
 });

@@ -35,13 +35,18 @@ export interface Proc {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Spawns `node <args>` from the repository root, killed when this process exits. */
+/**
+ * Spawns `node <args>` from the repository root, killed when this process exits; `wrap` runs it through a command
+ * that execs it in place (`ip netns exec NS`), so the pid stays the node process's.
+ */
 function spawnTracked(
   args: string[],
   env: Record<string, string>,
   stdin = false,
+  wrap: readonly string[] = [],
 ): ChildProcessByStdio<Writable | null, Readable, Readable> {
-  const child = spawn(process.execPath, args, {
+  const [command, ...prefix] = [...wrap, process.execPath];
+  const child = spawn(command, [...prefix, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
@@ -55,8 +60,9 @@ export async function spawnNode(
   args: string[],
   env: Record<string, string> = {},
   timeoutMs = 20_000,
+  wrap: readonly string[] = [],
 ): Promise<Proc> {
-  const child = spawnTracked(args, env);
+  const child = spawnTracked(args, env, false, wrap);
   let err = '';
   child.stderr.on('data', (d: Buffer) => {
     err += d.toString();

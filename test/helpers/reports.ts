@@ -6,6 +6,8 @@ export interface ReportRow {
   agent: string;
   stream: string;
   seq: number;
+  /** When the hub committed it, epoch ms. */
+  receivedAt: number;
   data: unknown;
 }
 

@@ -166,6 +166,8 @@ export interface EdgeOptions {
   /** Run the single-file esbuild bundle instead of the workspace build. */
   bundle?: boolean;
   args?: string[];
+  /** Run it in a network namespace (`wrap`: `ip netns exec NS`), its API on `apiHost` there. */
+  netns?: { wrap: readonly string[]; apiHost: string };
 }
 
 /** A running `tether-agent run` process. */
@@ -185,9 +187,11 @@ export async function startEdge(o: EdgeOptions): Promise<Edge> {
   if (o.site) args.push('--site', o.site);
   for (const [k, v] of Object.entries(o.labels ?? {})) args.push('--label', `${k}=${v}`);
   for (const [k, v] of Object.entries(o.services ?? {})) args.push('--service', `${k}=${v}`);
+  if (o.netns) args.push('--api-host', o.netns.apiHost);
   // The secret travels by environment, as an operator would pass it, not on the command line.
-  const proc = await spawnNode([...args, ...(o.args ?? [])], { ...o.env, TETHER_SECRET: o.secret });
-  const apiBase = `http://127.0.0.1:${proc.ready.api}`;
+  const env = { ...o.env, TETHER_SECRET: o.secret };
+  const proc = await spawnNode([...args, ...(o.args ?? [])], env, 20_000, o.netns?.wrap);
+  const apiBase = `http://${o.netns?.apiHost ?? '127.0.0.1'}:${proc.ready.api}`;
   return { proc, id: o.id, stateDir, apiBase, api: (path, init) => http(apiBase, path, init) };
 }
 

@@ -6,6 +6,7 @@ import type { AgentLogger } from '../observability/logger.js';
 import type { AgentMetrics } from '../observability/metrics.js';
 import type { MqttTransport } from '../link/mqtt-transport.js';
 import type { Outbox } from '../reports/outbox.js';
+import type { UplinkStatus } from '../reports/uplink-status.js';
 import type { ServiceRegistry } from '../services/service-registry.js';
 import { toServiceSpec } from '../services/service-spec.js';
 import type { ServiceStore } from '../services/service-store.js';
@@ -21,6 +22,8 @@ export interface ApiBackendDeps {
   /** Where services added through the API persist. */
   store: ServiceStore;
   outbox: Outbox;
+  /** The report uplink as measured now. */
+  uplink: () => UplinkStatus;
   metrics: AgentMetrics;
   logger: AgentLogger;
 }
@@ -30,7 +33,7 @@ export interface ApiBackendDeps {
  * dir), routes, status, reports into the outbox and the Prometheus metrics.
  */
 export function createApiBackend(deps: ApiBackendDeps): ApiBackend {
-  const { identity, controlPlane, table, transport, registry, store, outbox, metrics, logger } = deps;
+  const { identity, controlPlane, table, transport, registry, store, outbox, uplink, metrics, logger } = deps;
   const status = (): AgentStatusView => {
     const stats = transport.stats;
     return {
@@ -48,6 +51,7 @@ export function createApiBackend(deps: ApiBackendDeps): ApiBackend {
         central: table.count({ originKind: 'central' }),
       },
       outbox: outbox.stats(),
+      uplink: uplink(),
     };
   };
   return {

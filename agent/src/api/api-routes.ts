@@ -4,6 +4,7 @@ import type { LocalAccess } from './local-access.js';
 import { ServiceInputSchema, type ServiceInput } from '../services/service-input.js';
 import type { Accepted, NewReport, OutboxStats } from '../reports/outbox-types.js';
 import { MAX_REQUEST_BYTES, parseReportBody, parseStream } from '../reports/report-input.js';
+import type { UplinkStatus } from '../reports/uplink-status.js';
 import type { ServiceView } from '../services/service-registry.js';
 
 /** What `GET /v1/status` returns. */
@@ -19,6 +20,8 @@ export interface AgentStatusView {
   labels: Record<string, string>;
   routes: { local: number; central: number };
   outbox: OutboxStats;
+  /** The report uplink: measured rate, bytes sent and resent, backlog and the estimated time to drain it. */
+  uplink: UplinkStatus;
 }
 
 /** What the local API needs from the agent. */

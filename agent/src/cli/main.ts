@@ -106,6 +106,16 @@ export async function main(argv: string[]): Promise<void> {
         `at a limit: refuse new reports (507) or drop the oldest (default ${CONFIG_DEFAULTS.outboxOverflow}) [env TETHER_OUTBOX_OVERFLOW]`,
       ).choices(['refuse', 'drop-oldest']),
     )
+    .option(
+      '--stream-priority <stream=priority,...>',
+      'report stream priorities: high overtakes normal (the default) overtakes low, e.g. alarms=high,metrics=low; repeatable [env TETHER_STREAM_PRIORITY]',
+      collect,
+      [],
+    )
+    .option(
+      '--uplink-max-rate <rate>',
+      'at most this many report bytes per second on the wire, e.g. 32kbit, 2mbit (metered links; default none) [env TETHER_UPLINK_MAX_RATE]',
+    )
     .action(async (flags: CliFlags) => run(flags));
 
   program

@@ -2,6 +2,7 @@ import type { AdvertiseStrategy, BackoffOptions, Clock, Labels } from '@tether/s
 import type { ApiSettings } from '../api/api-settings.js';
 import type { ServiceInput, ServiceSpec } from '../services/service-input.js';
 import type { TlsSettings } from '../link/tls/tls-plan.js';
+import type { UplinkSettings } from './config-schema.js';
 import type { Credential } from '../credentials/credential-file.js';
 import type { AgentLogger, LogLevel } from '../observability/logger.js';
 import type { OutboxLimits } from '../reports/outbox-types.js';
@@ -33,6 +34,8 @@ export interface StartAgentOptions {
   cacheDebounceMs?: number;
   /** Limits of the report outbox (default 256 MiB, 7 days, refuse). */
   outbox?: Partial<OutboxLimits>;
+  /** The report uplink: a rate cap in bytes/s on the wire and per-stream priorities (default: none). */
+  uplink?: Partial<UplinkSettings>;
   /** Verification of mqtts:// and wss:// (default: the system CAs). */
   tls?: Partial<TlsSettings>;
   /** The state dir's credential the agent runs from, if any: rotations update it (else one is written). */

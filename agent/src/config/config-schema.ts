@@ -5,7 +5,9 @@ import {
   AgentIdSchema,
   DurationInputSchema,
   LabelsSchema,
+  ReportStreamSchema,
   SiteSchema,
+  parseRate,
 } from '@tether/shared';
 import type { AdvertiseStrategy, Labels } from '@tether/shared';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../observability/logger.js';
@@ -13,6 +15,7 @@ import type { Credential } from '../credentials/credential-file.js';
 import type { TlsSettings } from '../link/tls/tls-plan.js';
 import { ServiceInputSchema, type ServiceSpec } from '../services/service-input.js';
 import type { OutboxLimits } from '../reports/outbox-types.js';
+import { STREAM_PRIORITIES, type StreamPriority } from '../reports/stream-priority.js';
 
 /** A size as written by people: a number of bytes, or text such as `512KiB`, `64MiB`, `1GB`. */
 export const SizeInputSchema = z.union([
@@ -21,6 +24,22 @@ export const SizeInputSchema = z.union([
     .string()
     .regex(/^\s*\d+(?:\.\d+)?\s*(?:[kmgKMG]i?[bB]|[bB])?\s*$/, 'a size such as 4096, 512KiB or 64MiB'),
 ]);
+
+/** A link rate as written by people: `32kbit`, `2mbit`, `64kbps` (bits per second) or `4KiB/s` (bytes). */
+export const RateInputSchema = z.string().refine(
+  (text) => {
+    try {
+      parseRate(text);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'a rate such as 32kbit, 2mbit, 64kbps or 4KiB/s' },
+);
+
+/** A report stream's priority: `high` overtakes `normal` (the default), which overtakes `low`. */
+export const StreamPrioritySchema = z.enum(STREAM_PRIORITIES);
 
 /** What the outbox does at its limits: refuse new reports (507) or drop the oldest. */
 export const OverflowPolicySchema = z.enum(['refuse', 'drop-oldest']);
@@ -47,6 +66,10 @@ export const ConfigFileSchema = z.strictObject({
       overflow: OverflowPolicySchema.optional(),
     })
     .optional(),
+  /** The report uplink: `maxRate` caps report bytes on the wire (metered links). */
+  uplink: z.strictObject({ maxRate: RateInputSchema.optional() }).optional(),
+  /** Per report stream settings: `priority` (high, normal, low). */
+  streams: z.record(ReportStreamSchema, z.strictObject({ priority: StreamPrioritySchema })).optional(),
   tls: z
     .strictObject({
       caFile: z.string().min(1).optional(),
@@ -57,6 +80,12 @@ export const ConfigFileSchema = z.strictObject({
 });
 /** A parsed config file. */
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
+
+/** How reports go up: a rate cap (bytes/s on the wire, null: none) and per-stream priorities. */
+export interface UplinkSettings {
+  maxRate: number | null;
+  streamPriority: Record<string, StreamPriority>;
+}
 
 /** The agent's complete configuration after flags, env, file and defaults were merged and checked. */
 export interface AgentConfig {
@@ -75,6 +104,7 @@ export interface AgentConfig {
   logLevel: LogLevel;
   logFormat: LogFormat;
   outbox: OutboxLimits;
+  uplink: UplinkSettings;
   tls: TlsSettings;
   /** The state dir's credential, when the agent runs from one (rotations update it). */
   credential?: Credential;

@@ -19,6 +19,9 @@ export interface CliFlags extends ApiFlags {
   outboxMaxBytes?: string;
   outboxMaxAge?: string;
   outboxOverflow?: string;
+  /** `stream=priority` lists, repeatable (`alarms=high,metrics=low`). */
+  streamPriority?: string[];
+  uplinkMaxRate?: string;
   caFile?: string;
   fingerprint?: string;
   insecure?: boolean;

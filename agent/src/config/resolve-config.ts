@@ -22,6 +22,7 @@ import { normalizeControlPlaneUrl } from '../link/control-plane-url.js';
 import { CREDENTIAL_FILE, secretDigest, type Credential } from '../credentials/credential-file.js';
 import { LOG_FORMATS, LOG_LEVELS } from '../observability/logger.js';
 import { serviceKey, toServiceSpec } from '../services/service-spec.js';
+import { resolveUplink } from './uplink-config.js';
 
 /**
  * Merges flags, env, file, the state dir's credential and defaults (in that order of precedence) and validates
@@ -142,6 +143,7 @@ export function resolveConfig({
     logLevel,
     logFormat,
     outbox: { maxBytes, maxAgeMs, overflow },
+    uplink: resolveUplink(flags, env, file),
     tls: resolveTls(flags, env, file, credential),
     ...(credential ? { credential } : {}),
   };

@@ -46,6 +46,15 @@ export interface ConnectionStats {
   connectedSince: number | null;
   lastError: string | null;
   reconnects: number;
-  /** MQTT publishes and their payload bytes since the start: `in` received, `out` sent. */
-  traffic: { messagesIn: number; messagesOut: number; bytesIn: number; bytesOut: number };
+  /**
+   * MQTT publishes and their payload bytes since the start: `in` received, `out` sent; `socketBytesOut`: every
+   * byte written to the connections' sockets (framing, control and keepalive packets included; TCP and TLS only).
+   */
+  traffic: {
+    messagesIn: number;
+    messagesOut: number;
+    bytesIn: number;
+    bytesOut: number;
+    socketBytesOut: number;
+  };
 }

@@ -44,6 +44,9 @@ export class MqttTransport implements Transport {
   readonly #traffic = { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0 };
   #authRefused = false;
   #generation = 0;
+  /** Bytes written to the sockets of closed connections, and the live connection's socket. */
+  #socketBytesDone = 0;
+  #socket: { bytesWritten?: number } | undefined;
 
   private constructor(options: MqttTransportOptions) {
     this.#opts = options;
@@ -124,7 +127,10 @@ export class MqttTransport implements Transport {
       connectedSince: this.#connectedSince,
       lastError: this.#lastError,
       reconnects: this.#reconnects,
-      traffic: { ...this.#traffic },
+      traffic: {
+        ...this.#traffic,
+        socketBytesOut: this.#socketBytesDone + (this.#socket?.bytesWritten ?? 0),
+      },
     };
   }
 
@@ -205,7 +211,9 @@ export class MqttTransport implements Transport {
 
   #onConnect(): void {
     const generation = ++this.#generation;
-    const stream = this.#client.stream as { setNoDelay?: (on: boolean) => void } | undefined;
+    const stream = this.#client.stream as
+      { setNoDelay?: (on: boolean) => void; bytesWritten?: number } | undefined;
+    this.#socket = stream;
     // TCP and TLS streams have setNoDelay; the ws library sets TCP_NODELAY on its own socket.
     if (typeof stream?.setNoDelay === 'function') stream.setNoDelay(true);
     this.#scheduler.connected();
@@ -242,6 +250,8 @@ export class MqttTransport implements Transport {
 
   #onClose(): void {
     this.#generation++;
+    this.#socketBytesDone += this.#socket?.bytesWritten ?? 0;
+    this.#socket = undefined;
     this.#failPending(new TunnelClosedError('connection closed'));
     if (this.#state === 'closed') return;
     const wasConnected = this.#state === 'connected';

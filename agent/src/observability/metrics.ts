@@ -6,7 +6,13 @@ export interface ConnectionFigures {
   state: string;
   reconnects: number;
   /** MQTT publishes and their payload bytes since the start: `in` received, `out` sent. */
-  traffic: { messagesIn: number; messagesOut: number; bytesIn: number; bytesOut: number };
+  traffic: {
+    messagesIn: number;
+    messagesOut: number;
+    bytesIn: number;
+    bytesOut: number;
+    socketBytesOut: number;
+  };
 }
 
 /** What the agent's gauges read when scraped. */
@@ -24,7 +30,7 @@ export type CallDirection = 'out' | 'in';
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 /** A counter that follows a running total read at scrape time. */
-function totalCounter(
+export function totalCounter(
   registry: Registry,
   name: string,
   help: string,
@@ -107,6 +113,13 @@ export class AgentMetrics {
           [{ direction: 'out' }, t.bytesOut],
         ];
       },
+    );
+    totalCounter(
+      this.registry,
+      'tether_agent_socket_bytes_written_total',
+      'Bytes written to the sockets of the MQTT connections (framing, control and keepalives included)',
+      [],
+      () => [[{}, sources.connection().traffic.socketBytesOut]],
     );
     new Gauge({
       name: 'tether_agent_routes',

@@ -1,25 +1,40 @@
 import { randomBytes } from 'node:crypto';
 import {
   MAX_BATCH_BYTES,
-  MAX_BATCH_WIRE_BYTES,
+  MAX_PROTOCOL_VERSION,
   MAX_REPORTS_PER_BATCH,
-  PROTOCOL_VERSION,
+  REPORT_FRAME_VERSION,
   ReportsDownMessageSchema,
   decode,
-  encode,
-  isJsonContentType,
   reportsAckTopic,
   reportsTopic,
   systemClock,
   type Clock,
-  type ReportBatch,
-  type ReportsDownMessage,
   type LinkTransport,
+  type ReportsDownMessage,
 } from '@tether/shared';
-import { planBatch, toWireReport, type BatchLimits } from './batch-plan.js';
-import { InFlightWindow } from './in-flight-window.js';
+import { encodeBatch, type EncodedBatch } from './batch-encode.js';
+import type { BatchLimits } from './batch-plan.js';
+import { InFlightWindow, type InFlightBatch } from './in-flight-window.js';
 import type { Outbox } from './outbox.js';
-import type { OutboxRow } from './outbox-types.js';
+import {
+  advanceCursors,
+  planPriorityBatch,
+  priorityClasses,
+  type PriorityClass,
+  type StreamPriority,
+} from './stream-priority.js';
+import { UplinkPacer } from './uplink-pacer.js';
+import {
+  DEFAULT_TUNING,
+  ackTimeoutMs,
+  compressionQuality,
+  nextWireRatio,
+  type UplinkTuning,
+} from './uplink-plan.js';
+import { uplinkStatus, type UplinkStatus } from './uplink-status.js';
+import { UplinkWindow } from './uplink-window.js';
+import { WakeTimer } from './wake-timer.js';
 
 /** The minimal logger of the forwarder. */
 export interface ForwarderLogger {
@@ -34,94 +49,190 @@ export interface ForwarderOptions {
   transport: LinkTransport;
   logger: ForwarderLogger;
   clock?: Clock;
-  /** Batches in flight at once (default 8). */
-  window?: number;
   batch?: BatchLimits;
-  /** Resend everything unacknowledged when an ack is this late (default 10 s). */
-  ackTimeoutMs?: number;
+  /** Per-stream priority (`--stream-priority`); unlisted streams are normal. */
+  streamPriority?: Readonly<Record<string, StreamPriority>>;
+  /** At most this many report bytes per second on the wire (`--uplink-max-rate`); default uncapped. */
+  maxRate?: number | null;
+  /** The highest protocol version to speak (default MAX_PROTOCOL_VERSION; 1 never compresses). */
+  maxProtocol?: number;
+  tuning?: Partial<UplinkTuning>;
+}
+
+/** A bound on the batches one pump sends (the window bounds them long before). */
+const MAX_BATCHES_PER_PUMP = 256;
+
+interface NextBatch extends EncodedBatch {
+  batch: string;
+  reports: number;
+  /** More rows were waiting when it was planned (it does not drain the outbox). */
+  more: boolean;
 }
 
 /**
- * Drains the outbox to the hub: batches in outbox order over QoS 1, a bounded window in flight, rows deleted only
- * when the hub's `report-ack` says they are committed. After a reconnect (or an overdue ack) it starts again from
- * the oldest unacknowledged row; the hub deduplicates by (agent, stream, seq).
+ * Drains the outbox to the hub, clocked by the hub's `report-ack`s and sized by the link (UplinkWindow): about one
+ * bandwidth-delay product plus 0.7 s of report bytes in flight at most, so route sync, digests and keepalives
+ * queued behind them wait less than a second. Batches are filled highest stream priority first, in outbox
+ * order within each class; compressed once the hub offered protocol version 2 on this connection. Rows are deleted
+ * only when an ack says they are committed. An overdue ack resends that batch alone; after a reconnect, or when the
+ * hub kept only part of a batch (it waits for an earlier seq), it starts again from the oldest unacknowledged row
+ * (the hub deduplicates by (agent, stream, seq)).
  */
 export class ReportForwarder {
   readonly #o: ForwarderOptions;
   readonly #clock: Clock;
-  readonly #window: InFlightWindow;
   readonly #limits: BatchLimits;
-  readonly #ackTimeoutMs: number;
+  readonly #tuning: UplinkTuning;
+  readonly #maxRate: number | null;
+  readonly #maxProtocol: number;
+  readonly #classes: PriorityClass[];
+  readonly #window = new InFlightWindow();
+  readonly #link: UplinkWindow;
+  readonly #pacer: UplinkPacer | undefined;
+  readonly #timer: WakeTimer;
   readonly #prefix = randomBytes(4).toString('hex');
   readonly #stops: Array<() => unknown> = [];
-  #cursor = 0;
+  /** Wire bytes per body byte of recent batches, plain and compressed (first guesses: small JSON reports). */
+  readonly #ratio = { json: 2.5, br: 0.3 };
+  #cursors: number[];
   #counter = 0;
-  #timer: unknown;
+  /** The protocol version the hub offered on this connection (1 until its first ack says more). */
+  #hubProtocol = 1;
+  #bytesSent = 0;
+  #bytesResent = 0;
   #running = false;
 
   constructor(options: ForwarderOptions) {
     this.#o = options;
     this.#clock = options.clock ?? systemClock;
-    this.#window = new InFlightWindow(options.window ?? 8);
     this.#limits = options.batch ?? { maxReports: MAX_REPORTS_PER_BATCH, maxBytes: MAX_BATCH_BYTES };
-    this.#ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
+    this.#tuning = { ...DEFAULT_TUNING, ...options.tuning };
+    this.#maxRate = options.maxRate ?? null;
+    this.#maxProtocol = options.maxProtocol ?? MAX_PROTOCOL_VERSION;
+    this.#classes = priorityClasses(options.streamPriority ?? {});
+    this.#cursors = this.#classes.map(() => 0);
+    this.#link = new UplinkWindow(this.#tuning, this.#maxRate);
+    if (this.#maxRate !== null) this.#pacer = new UplinkPacer(this.#maxRate, this.#tuning.minBatchBytes);
+    this.#timer = new WakeTimer(this.#clock, () => this.#onTimer());
   }
 
   /** Subscribes to the ack topic and starts draining whenever the link is up. */
   async start(): Promise<void> {
     this.#running = true;
     const { transport, outbox, agentId } = this.#o;
-    this.#stops.push(transport.onConnect(() => this.#restart()));
-    this.#stops.push(transport.onDisconnect(() => this.#window.clear()));
+    this.#stops.push(transport.onConnect(() => this.#connected()));
+    this.#stops.push(transport.onDisconnect(() => this.#forgetInFlight()));
     this.#stops.push(outbox.onAccepted(() => this.pump()));
     this.#stops.push(await transport.subscribe(reportsAckTopic(agentId), (_t, p) => this.#onPayload(p)));
-    this.#tick();
-    if (transport.connected) this.#restart();
+    if (transport.connected) this.#connected();
   }
 
   /** Stops sending and listening. */
   stop(): void {
     this.#running = false;
     for (const stop of this.#stops.splice(0)) void stop();
-    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#timer.cancel();
   }
 
-  /** Sends batches while the window has room and the outbox has unsent rows. */
+  /** Sends batches while the window and the rate cap allow and the outbox has unsent rows. */
   pump(): void {
-    const { transport, outbox, agentId, logger } = this.#o;
-    while (this.#running && transport.connected && this.#window.hasRoom) {
-      let rows = planBatch(outbox.read(this.#cursor, this.#limits.maxReports), this.#limits);
-      if (rows.length === 0) return;
-      const batch = `${this.#prefix}-${++this.#counter}`;
-      let message = this.#message(batch, rows);
-      let bytes = encode(message);
-      // Base64 and JSON escaping can take a batch past the broker's packet limit: halve it until it fits.
-      while (Buffer.byteLength(bytes) > MAX_BATCH_WIRE_BYTES && rows.length > 1) {
-        rows = rows.slice(0, Math.ceil(rows.length / 2));
-        message = this.#message(batch, rows);
-        bytes = encode(message);
-      }
-      this.#cursor = rows.at(-1)!.id;
-      this.#window.add({ batch, sentAt: this.#clock.now(), reports: rows.length });
-      transport.publish(reportsTopic(agentId), bytes, { qos: 1 }).catch((err: Error) => {
-        // The link dropped: the reconnect starts over from the oldest unacknowledged row.
-        logger.debug({ err: err.message, batch }, 'report batch not sent');
-      });
+    const { transport } = this.#o;
+    for (let n = 0; n < MAX_BATCHES_PER_PUMP && this.#running && transport.connected; n++) {
+      const now = this.#clock.now();
+      if (!this.#link.hasRoom(this.#window.bytes, this.#window.count)) break;
+      if ((this.#pacer?.wait(now) ?? 0) > 0) break;
+      const next = this.#nextBatch(this.#link.targets.batchBytes);
+      if (!next) break;
+      this.#send(next, now);
     }
+    this.#arm();
   }
 
-  #message(batch: string, rows: readonly OutboxRow[]): ReportBatch {
-    const message: ReportBatch = {
-      v: PROTOCOL_VERSION,
-      type: 'report-batch',
-      batch,
-      reports: rows.map((row) => toWireReport(row, isJsonContentType)),
-    };
-    const dropped = [...new Set(rows.map((r) => r.stream))]
-      .map((stream) => ({ stream, through: this.#o.outbox.droppedThrough(stream) }))
-      .filter((d) => d.through > 0);
-    if (dropped.length > 0) message.dropped = dropped;
-    return message;
+  /** The uplink as measured now (for `/v1/status`, metrics and digests). */
+  uplink(): UplinkStatus {
+    const compression = this.#hubProtocol >= REPORT_FRAME_VERSION ? 'br' : null;
+    return uplinkStatus({
+      link: this.#link,
+      maxRate: this.#maxRate,
+      window: this.#window,
+      sent: { bytes: this.#bytesSent, resent: this.#bytesResent },
+      backlogBytes: Math.round(this.#o.outbox.stats().bytes * this.#ratio[compression ?? 'json']),
+      compression,
+    });
+  }
+
+  /** Plans, encodes and returns the next batch, advancing each class's cursor past what it took; undefined: none. */
+  #nextBatch(batchBytes: number): NextBatch | undefined {
+    const { outbox } = this.#o;
+    const lastId = outbox.lastId;
+    const maxReports = this.#limits.maxReports;
+    const reads = this.#classes.map((c, i) => outbox.read(this.#cursors[i]!, maxReports, c.filter));
+    const compress = this.#hubProtocol >= REPORT_FRAME_VERSION;
+    const key = compress ? 'br' : 'json';
+    const maxBytes = Math.min(this.#limits.maxBytes, Math.max(1, Math.floor(batchBytes / this.#ratio[key])));
+    const planned = planPriorityBatch(reads, { maxReports, maxBytes });
+    if (planned.every((rows) => rows.length === 0)) {
+      this.#cursors = advanceCursors(this.#cursors, reads, planned, lastId, maxReports);
+      return undefined;
+    }
+    const batch = `${this.#prefix}-${++this.#counter}`;
+    const encoded = encodeBatch(batch, planned, {
+      compress,
+      quality: compressionQuality(this.#link.rate),
+      droppedThrough: (stream) => outbox.droppedThrough(stream),
+    });
+    this.#cursors = advanceCursors(this.#cursors, reads, encoded.perClass, lastId, maxReports);
+    this.#ratio[key] = nextWireRatio(this.#ratio[key], encoded.wireBytes, encoded.bodyBytes);
+    const more = reads.some(
+      (read, i) => encoded.perClass[i]!.length < read.length || read.length === maxReports,
+    );
+    return { ...encoded, batch, reports: encoded.perClass.reduce((n, r) => n + r.length, 0), more };
+  }
+
+  #send(next: NextBatch, now: number): void {
+    const ahead = this.#window.bytes;
+    const estimate = this.#link.estimate;
+    const timeout = ackTimeoutMs(ahead, next.wireBytes, estimate, this.#maxRate, 0, this.#tuning);
+    this.#window.add({
+      batch: next.batch,
+      payload: next.payload,
+      bytes: next.wireBytes,
+      reports: next.reports,
+      sentAt: now,
+      deadline: now + timeout,
+      resends: 0,
+    });
+    const appLimited = !next.more && this.#link.hasRoom(this.#window.bytes, this.#window.count);
+    this.#link.sent(next.batch, next.wireBytes, now, appLimited);
+    this.#pacer?.charge(next.wireBytes, now);
+    this.#bytesSent += next.wireBytes;
+    this.#publish(next.batch, next.payload);
+  }
+
+  /** Sends an overdue batch again, alone, with a doubled deadline. */
+  #resend(sent: InFlightBatch, now: number): void {
+    sent.resends++;
+    const ahead = this.#window.bytes - sent.bytes;
+    const estimate = this.#link.estimate;
+    const timeout = ackTimeoutMs(ahead, sent.bytes, estimate, this.#maxRate, sent.resends, this.#tuning);
+    sent.deadline = now + timeout;
+    this.#link.resent(sent.batch);
+    this.#pacer?.charge(sent.bytes, now);
+    this.#bytesSent += sent.bytes;
+    this.#bytesResent += sent.bytes;
+    this.#o.logger.warn(
+      { batch: sent.batch, resends: sent.resends, waitedMs: now - sent.sentAt, bytes: sent.bytes },
+      'report ack overdue: resending that batch',
+    );
+    this.#publish(sent.batch, sent.payload);
+  }
+
+  #publish(batch: string, payload: Buffer | string): void {
+    const { transport, agentId, logger } = this.#o;
+    transport.publish(reportsTopic(agentId), payload, { qos: 1 }).catch((err: Error) => {
+      // The link dropped: the reconnect starts over from the oldest unacknowledged row.
+      logger.debug({ err: err.message, batch }, 'report batch not sent');
+    });
   }
 
   #onPayload(payload: Uint8Array): void {
@@ -138,9 +249,12 @@ export class ReportForwarder {
       case 'report-ack': {
         this.#o.outbox.ack(message.acks);
         const sent = this.#window.settle(message.batch);
+        if (!sent) return this.pump(); // a late ack of an earlier link, or of a batch sent twice
+        this.#hubProtocol = Math.min(message.protocol ?? 1, this.#maxProtocol);
+        this.#link.acked(message.batch, sent.bytes, this.#clock.now());
         const acked = message.acks.reduce((n, r) => n + r.to - r.from + 1, 0);
         // The hub kept only part of a batch of this link (it waits for an earlier seq): start over, in order.
-        if (sent && acked < sent.reports) this.#restart();
+        if (acked < sent.reports) this.#restart();
         else this.pump();
         return;
       }
@@ -151,24 +265,42 @@ export class ReportForwarder {
     }
   }
 
+  /** A new connection: the hub's protocol is unknown until its first ack; a probe first, from the oldest row. */
+  #connected(): void {
+    this.#hubProtocol = 1;
+    this.#forgetInFlight();
+    this.#link.reset();
+    this.#restart();
+  }
+
   /** Starts over from the oldest unacknowledged row. */
   #restart(): void {
-    this.#window.clear();
-    this.#cursor = 0;
+    this.#forgetInFlight();
+    this.#cursors = this.#classes.map(() => 0);
     this.pump();
   }
 
-  #tick(): void {
-    this.#timer = this.#clock.setTimeout(
-      () => {
-        if (!this.#running) return;
-        if (this.#window.overdue(this.#clock.now(), this.#ackTimeoutMs)) {
-          this.#o.logger.warn({ timeoutMs: this.#ackTimeoutMs }, 'report ack overdue: resending');
-          this.#restart();
-        }
-        this.#tick();
-      },
-      Math.max(100, Math.floor(this.#ackTimeoutMs / 4)),
-    );
+  /** What is in flight will be sent again: counted as resent, forgotten. */
+  #forgetInFlight(): void {
+    this.#bytesResent += this.#window.bytes;
+    this.#window.clear();
+    this.#link.forget();
+  }
+
+  #onTimer(): void {
+    if (!this.#running) return;
+    const now = this.#clock.now();
+    if (this.#o.transport.connected) for (const sent of this.#window.overdue(now)) this.#resend(sent, now);
+    this.pump();
+  }
+
+  /** Wakes up for the earliest of: an ack deadline, the end of a rate-cap wait. */
+  #arm(): void {
+    if (!this.#running) return;
+    const now = this.#clock.now();
+    const deadline = this.#window.nextDeadline;
+    if (deadline !== undefined) this.#timer.wakeBy(deadline);
+    const pace = this.#pacer?.wait(now) ?? 0;
+    if (pace > 0) this.#timer.wakeBy(now + pace);
   }
 }

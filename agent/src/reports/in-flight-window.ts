@@ -1,49 +1,63 @@
 /** One batch sent and not yet acknowledged. */
 export interface InFlightBatch {
   batch: string;
-  sentAt: number;
+  /** What was published (kept to resend exactly this batch when its ack is overdue). */
+  payload: Buffer | string;
+  /** Its size on the wire. */
+  bytes: number;
   reports: number;
+  sentAt: number;
+  /** When its ack is overdue (epoch ms). */
+  deadline: number;
+  /** How many times it was sent again. */
+  resends: number;
 }
 
-/** Bookkeeping of the batches in flight (pure): how many, which are overdue, which an ack settles. */
+/** Bookkeeping of the batches in flight (pure): their bytes, which are overdue, which an ack settles. */
 export class InFlightWindow {
-  readonly #size: number;
   readonly #batches = new Map<string, InFlightBatch>();
-
-  constructor(size: number) {
-    this.#size = size;
-  }
+  #bytes = 0;
 
   /** Batches in flight now. */
   get count(): number {
     return this.#batches.size;
   }
 
-  /** True when another batch may be sent. */
-  get hasRoom(): boolean {
-    return this.#batches.size < this.#size;
+  /** Their bytes on the wire. */
+  get bytes(): number {
+    return this.#bytes;
   }
 
   /** Records a sent batch. */
   add(batch: InFlightBatch): void {
     this.#batches.set(batch.batch, batch);
+    this.#bytes += batch.bytes;
   }
 
   /** Settles a batch by its ack: the batch, or undefined when it was not in flight (a late ack, an earlier link). */
   settle(batch: string): InFlightBatch | undefined {
     const found = this.#batches.get(batch);
+    if (!found) return undefined;
     this.#batches.delete(batch);
+    this.#bytes -= found.bytes;
     return found;
   }
 
-  /** True when some batch has waited longer than `timeoutMs` for its ack. */
-  overdue(now: number, timeoutMs: number): boolean {
-    for (const b of this.#batches.values()) if (now - b.sentAt > timeoutMs) return true;
-    return false;
+  /** The batches whose deadline has passed at `now`, oldest first. */
+  overdue(now: number): InFlightBatch[] {
+    return [...this.#batches.values()].filter((b) => b.deadline <= now);
   }
 
-  /** Forgets every batch (the link dropped: they will be sent again). */
+  /** The earliest deadline in flight, or undefined when nothing is. */
+  get nextDeadline(): number | undefined {
+    let next: number | undefined;
+    for (const b of this.#batches.values()) if (next === undefined || b.deadline < next) next = b.deadline;
+    return next;
+  }
+
+  /** Forgets every batch (the link dropped, or the hub needs them again in order: they will be sent again). */
   clear(): void {
     this.#batches.clear();
+    this.#bytes = 0;
   }
 }

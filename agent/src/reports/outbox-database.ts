@@ -43,6 +43,9 @@ export interface OutboxStatements {
   setDroppedThrough: BetterSqlite3.Statement;
   deleteId: BetterSqlite3.Statement;
   read: BetterSqlite3.Statement;
+  /** `read` of the streams in a JSON array, and of every stream but those. */
+  readIn: BetterSqlite3.Statement;
+  readNotIn: BetterSqlite3.Statement;
   ack: BetterSqlite3.Statement;
   setDropped: BetterSqlite3.Statement;
 }
@@ -61,6 +64,14 @@ export function prepareOutboxStatements(db: BetterSqlite3.Database): OutboxState
     deleteId: db.prepare('DELETE FROM reports WHERE id = ?'),
     read: db.prepare(
       'SELECT id, stream, seq, at, content_type AS contentType, body FROM reports WHERE id > ? ORDER BY id LIMIT ?',
+    ),
+    readIn: db.prepare(
+      `SELECT id, stream, seq, at, content_type AS contentType, body FROM reports
+       WHERE id > ? AND stream IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT ?`,
+    ),
+    readNotIn: db.prepare(
+      `SELECT id, stream, seq, at, content_type AS contentType, body FROM reports
+       WHERE id > ? AND stream NOT IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT ?`,
     ),
     ack: db.prepare('DELETE FROM reports WHERE stream = ? AND seq BETWEEN ? AND ? RETURNING size'),
     setDropped: db.prepare(

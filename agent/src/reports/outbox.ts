@@ -9,6 +9,7 @@ import {
 import { OutboxFullError, ReportTooLargeError } from './outbox-errors.js';
 import type { Accepted, NewReport, OutboxLimits, OutboxOptions, OutboxRow } from './outbox-types.js';
 import { RecentRows } from './recent-rows.js';
+import type { StreamFilter } from './stream-priority.js';
 
 interface Pending {
   stream: string;
@@ -37,6 +38,7 @@ export class Outbox {
   #depth: number;
   #bytes: number;
   #dropped: number;
+  #lastId: number;
 
   private constructor(db: BetterSqlite3.Database, limits: OutboxLimits, clock: Clock) {
     this.#db = db;
@@ -50,6 +52,7 @@ export class Outbox {
     this.#bytes = state.bytes;
     this.#dropped = state.dropped;
     this.#recent = new RecentRows(state.nextId);
+    this.#lastId = state.nextId - 1;
   }
 
   /** Opens (creating, mode 0600) the outbox file. */
@@ -66,12 +69,29 @@ export class Outbox {
     });
   }
 
-  /** Up to `maxReports` rows after outbox id `afterId`, oldest first. */
-  read(afterId: number, maxReports: number): OutboxRow[] {
-    // The unsent tail is usually what was just committed: serve it without a query.
+  /**
+   * Up to `maxReports` rows after outbox id `afterId`, oldest first; with `filter`, only rows of the streams it
+   * names (or, `exclude`, of all others). Fewer than `maxReports` means there are no more up to `lastId`.
+   */
+  read(afterId: number, maxReports: number, filter?: StreamFilter): OutboxRow[] {
+    if (!filter || (filter.exclude && filter.streams.length === 0)) {
+      // The unsent tail is usually what was just committed: serve it without a query.
+      return (
+        this.#recent.read(afterId, maxReports) ?? (this.#stmts.read.all(afterId, maxReports) as OutboxRow[])
+      );
+    }
+    const listed = new Set(filter.streams);
+    const keep = (stream: string): boolean => listed.has(stream) !== filter.exclude;
+    const statement = filter.exclude ? this.#stmts.readNotIn : this.#stmts.readIn;
     return (
-      this.#recent.read(afterId, maxReports) ?? (this.#stmts.read.all(afterId, maxReports) as OutboxRow[])
+      this.#recent.read(afterId, maxReports, keep) ??
+      (statement.all(afterId, JSON.stringify(filter.streams), maxReports) as OutboxRow[])
     );
+  }
+
+  /** The id of the newest report committed (0 for a new outbox). */
+  get lastId(): number {
+    return this.#lastId;
   }
 
   /** Per stream, the highest seq dropped by `drop-oldest` (the hub must not wait for those). */
@@ -145,6 +165,7 @@ export class Outbox {
       return;
     }
     for (const [stream, seq] of seqs) this.#lastSeq.set(stream, seq);
+    if (inserted.length > 0) this.#lastId = inserted.at(-1)!.id;
     this.#recent.remember(acks, inserted, droppedIds);
     let added = false;
     queue.forEach((request, i) => {

@@ -17,13 +17,20 @@ export class RecentRows {
     this.#from = from;
   }
 
-  /** Up to `maxReports` rows after id `afterId` from memory, or undefined when older rows are asked for. */
-  read(afterId: number, maxReports: number): OutboxRow[] | undefined {
+  /**
+   * Up to `maxReports` rows after id `afterId` (of the streams `keep` accepts) from memory, or undefined when older
+   * rows are asked for.
+   */
+  read(afterId: number, maxReports: number, keep?: (stream: string) => boolean): OutboxRow[] | undefined {
     if (afterId + 1 < this.#from) return undefined;
     const recent = this.#rows;
     let i = 0;
     while (i < recent.length && recent[i]!.id <= afterId) i++;
-    return recent.slice(i, i + maxReports);
+    if (!keep) return recent.slice(i, i + maxReports);
+    const out: OutboxRow[] = [];
+    for (; i < recent.length && out.length < maxReports; i++)
+      if (keep(recent[i]!.stream)) out.push(recent[i]!);
+    return out;
   }
 
   /** Follows one committed transaction: drops the acknowledged and dropped rows, adds the inserted ones. */

@@ -35,6 +35,18 @@ export function bytes(n: number | null | undefined): string {
   return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
 }
 
+/** An agent's report backlog: `drains in 26 s at 7.8 KiB/s`; empty without a backlog or a measured rate. */
+export function drain(outbox: {
+  bytes: number;
+  drainEstimateMs?: number | null;
+  uplinkBytesPerSecond?: number | null;
+}): string {
+  if (outbox.bytes === 0 || outbox.drainEstimateMs === undefined || outbox.drainEstimateMs === null)
+    return '';
+  const rate = outbox.uplinkBytesPerSecond ? ` at ${bytes(outbox.uplinkBytesPerSecond)}/s` : '';
+  return `drains in ${duration(outbox.drainEstimateMs)}${rate}`;
+}
+
 /** Labels as `k=v, k=v`. */
 export function labels(l: Record<string, string> | undefined): string {
   const entries = Object.entries(l ?? {});

@@ -21,6 +21,8 @@ export interface AgentIngressDeps extends Omit<SyncContext, 'isConnected' | 'isL
   retention?: RetentionPolicy | undefined;
   /** How often retention runs, in ms (default 60 s). */
   retentionIntervalMs?: number | undefined;
+  /** The highest report protocol version to speak (default the newest). */
+  reportProtocol?: number | undefined;
 }
 
 /** The running handlers of agent messages. */
@@ -36,7 +38,8 @@ export interface AgentIngress {
  * credential rotation confirmations.
  */
 export async function startAgentIngress(deps: AgentIngressDeps): Promise<AgentIngress> {
-  const { liveness, audit, broker, clustered, retention, retentionIntervalMs, ...context } = deps;
+  const { liveness, audit, broker, clustered, retention, retentionIntervalMs, reportProtocol, ...context } =
+    deps;
   const { db, agents, transport, metrics, logger, clock } = context;
   const sync: SyncContext = {
     ...context,
@@ -56,6 +59,7 @@ export async function startAgentIngress(deps: AgentIngressDeps): Promise<AgentIn
     clock,
     retention,
     retentionIntervalMs,
+    protocol: reportProtocol,
   });
   await transport.subscribe(
     HUB_SUBSCRIPTIONS.statuses,

@@ -7,6 +7,7 @@ import {
   CentralServiceSchema,
   formatZodError,
   DurationInputSchema,
+  MAX_PROTOCOL_VERSION,
   ServiceNameSchema,
   ServicePolicySchema,
   SiteSchema,
@@ -38,7 +39,13 @@ export const ConfigFileSchema = z.strictObject({
   services: z.array(CentralServiceSchema).optional(),
   /** Route selection policies by service name (central or edge services); they replace API-set ones at start. */
   policies: z.record(ServiceNameSchema, ServicePolicySchema).optional(),
-  reports: z.strictObject({ retention: RetentionConfigSchema.optional() }).optional(),
+  reports: z
+    .strictObject({
+      retention: RetentionConfigSchema.optional(),
+      /** The highest protocol version spoken on report topics: 1 as hubs before compressed batches (default: 2). */
+      protocol: z.number().int().min(1).max(MAX_PROTOCOL_VERSION).optional(),
+    })
+    .optional(),
   limits: LimitsConfigSchema.optional(),
   /** TLS certificate and key files (PEM); default DATA_DIR/tls/server.{crt,key} when present. */
   tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),

@@ -93,6 +93,7 @@ export async function serve(flags: ServeFlags): Promise<void> {
     ...(staleGraceMs === undefined ? {} : { staleGraceMs }),
     ...(flags.maxBody === undefined ? {} : { maxBodyBytes: flags.maxBody }),
     retention: retentionPolicy(file.reports?.retention),
+    ...(file.reports?.protocol === undefined ? {} : { reportProtocol: file.reports.protocol }),
     limits,
     logger,
   });

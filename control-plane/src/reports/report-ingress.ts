@@ -1,8 +1,9 @@
 import {
+  MAX_PROTOCOL_VERSION,
   PROTOCOL_VERSION,
-  ReportsUpMessageSchema,
+  REPORT_FRAME_VERSION,
   agentIdFromTopic,
-  decode,
+  decodeReportsUp,
   encode,
   reportsAckTopic,
   type Clock,
@@ -24,6 +25,11 @@ export interface ReportIngressDeps {
   metrics: Metrics;
   logger: Logger;
   clock: Clock;
+  /**
+   * The highest protocol version to speak with agents (default MAX_PROTOCOL_VERSION): from 2 it offers compressed
+   * batches in every ack and reads them; 1 behaves as hubs before version 2 did.
+   */
+  protocol?: number | undefined;
 }
 
 /** How long the hub gathers report batches into one commit (group commit), unless enough arrive sooner. */
@@ -44,6 +50,7 @@ interface Queued extends IncomingBatch {
  */
 export class ReportIngress {
   readonly #d: ReportIngressDeps;
+  readonly #protocol: number;
   #queue: Queued[] = [];
   #queuedReports = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -51,13 +58,15 @@ export class ReportIngress {
 
   constructor(deps: ReportIngressDeps) {
     this.#d = deps;
+    this.#protocol = Math.min(deps.protocol ?? MAX_PROTOCOL_VERSION, MAX_PROTOCOL_VERSION);
   }
 
   /** Handles one payload from an agent's reports topic. Never throws. */
   handlePayload(topic: string, payload: Uint8Array): void {
     const agentId = agentIdFromTopic(topic);
     if (!agentId) return;
-    const decoded = decode(ReportsUpMessageSchema, payload);
+    // Compressed frames (protocol version 2) are inflated, bounded, then validated like plain JSON.
+    const decoded = decodeReportsUp(payload, { frames: this.#protocol >= REPORT_FRAME_VERSION });
     if (!decoded.ok) {
       this.#d.metrics.invalidReportBatches.inc({ reason: decoded.reason });
       this.#d.logger.warn(
@@ -122,6 +131,7 @@ export class ReportIngress {
         type: 'report-ack',
         batch: q.batch,
         acks: result.acks[i]!,
+        ...(this.#protocol > 1 ? { protocol: this.#protocol } : {}),
       };
       this.#d.transport.publish(reportsAckTopic(q.agent), encode(ack), { qos: 0 }).catch((err: Error) => {
         this.#d.logger.warn({ err: err.message, agentId: q.agent }, 'report ack not sent');

@@ -19,6 +19,8 @@ export interface ReportsDeps {
   retention?: RetentionPolicy | undefined;
   /** How often retention runs, in ms (default 60 s). */
   retentionIntervalMs?: number | undefined;
+  /** The highest report protocol version to speak (config `reports.protocol`; default the newest). */
+  protocol?: number | undefined;
 }
 
 /** The running reporting side: storage, the live feed, per-tick figures, ingress and retention. */
@@ -37,7 +39,15 @@ export async function startReports(deps: ReportsDeps): Promise<Reports> {
   const feed = new ReportFeed();
   const ticks = new ReportTicks(metrics);
   feed.subscribe((report) => ticks.observe(report));
-  const ingress = new ReportIngress({ store, transport, feed, metrics, logger, clock });
+  const ingress = new ReportIngress({
+    store,
+    transport,
+    feed,
+    metrics,
+    logger,
+    clock,
+    protocol: deps.protocol,
+  });
   await transport.subscribe(HUB_SUBSCRIPTIONS.reports, (topic, payload) =>
     ingress.handlePayload(topic, payload),
   );

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
 import { api } from '../api.js';
 import { Badge, Empty, Panel } from '../components/ui.js';
-import { ago, bytes, duration, labels } from '../format.js';
+import { ago, bytes, drain, duration, labels } from '../format.js';
 import { Link, navigate } from '../router.js';
 import { isAdmin } from '../session.js';
 import { agentState, agents, onEvent, routes, topologyVersion } from '../store.js';
@@ -145,7 +145,7 @@ export function AgentDetail(props: { id: string }): JSX.Element {
           <dt>outbox</dt>
           <dd>
             {agent.outbox
-              ? `${agent.outbox.depth} reports, ${bytes(agent.outbox.bytes)}, oldest ${duration(agent.outbox.oldestAgeMs)}, dropped ${agent.outbox.dropped} (as of ${ago(agent.outbox.at)})`
+              ? `${agent.outbox.depth} reports, ${bytes(agent.outbox.bytes)}, oldest ${duration(agent.outbox.oldestAgeMs)}, dropped ${agent.outbox.dropped}${drain(agent.outbox) ? `, ${drain(agent.outbox)}` : ''} (as of ${ago(agent.outbox.at)})`
               : 'no digest received yet'}
           </dd>
           <dt>sees (central)</dt>

@@ -1,6 +1,6 @@
 import type { JSX } from 'preact';
 import { Badge, Empty, Panel } from '../components/ui.js';
-import { ago, bytes, labels } from '../format.js';
+import { ago, bytes, drain, labels } from '../format.js';
 import { Link } from '../router.js';
 import { agentState, agents, routes, stats } from '../store.js';
 
@@ -59,6 +59,7 @@ export function Agents(): JSX.Element {
                     </td>
                     <td title={a.outbox ? `as of ${a.outbox.at}` : 'no digest yet'}>
                       {a.outbox ? `${a.outbox.depth} (${bytes(a.outbox.bytes)})` : '—'}
+                      {a.outbox && drain(a.outbox) ? <span class="muted"> {drain(a.outbox)}</span> : null}
                     </td>
                     <td class="muted">{labels(a.labels)}</td>
                   </tr>
