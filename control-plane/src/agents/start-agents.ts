@@ -1,13 +1,14 @@
 import type { Aedes } from 'aedes';
-import { HUB_SUBSCRIPTIONS } from '@tether/shared';
+import { HUB_SUBSCRIPTIONS, type CredentialMessage, type ReportsUpMessage } from '@tether/shared';
 import type { AuditLog } from '../audit/audit-log.js';
 import { CredentialRotation } from './credentials/credential-rotation.js';
 import type { Liveness } from './liveness.js';
 import type { RetentionPolicy } from '../reports/report-retention.js';
 import { startReports, type Reports } from '../reports/start-reports.js';
 import type { SyncContext } from './sync/context.js';
-import { handleStatusPayload } from './sync/handle-status.js';
-import { handleAdvertPayload } from './sync/ingress.js';
+import { routeAgentTopics, type AgentTopic } from './agent-topics.js';
+import { statusTopic } from './sync/handle-status.js';
+import { advertTopic } from './sync/ingress.js';
 
 /** What the hub's handling of agent messages needs: the sync handlers' context (less liveness) and more. */
 export interface AgentIngressDeps extends Omit<SyncContext, 'isConnected' | 'isLocal' | 'audit'> {
@@ -34,8 +35,8 @@ export interface AgentIngress {
 }
 
 /**
- * Subscribes the hub to everything agents publish, in this order: adverts (route sync), reports, statuses, and
- * credential rotation confirmations.
+ * Starts the handling of everything agents publish, through the one agent-topic router: adverts (route sync),
+ * report batches, statuses and credential confirmations, each validated once and handled by type.
  */
 export async function startAgentIngress(deps: AgentIngressDeps): Promise<AgentIngress> {
   const { liveness, audit, broker, clustered, retention, retentionIntervalMs, reportProtocol, ...context } =
@@ -47,10 +48,6 @@ export async function startAgentIngress(deps: AgentIngressDeps): Promise<AgentIn
     isConnected: (id) => liveness.isConnected(id),
     ...(clustered ? { isLocal: (id: string) => liveness.isLocal(id) } : {}),
   };
-  await transport.subscribe(
-    HUB_SUBSCRIPTIONS.adverts,
-    (topic, payload) => void handleAdvertPayload(sync, topic, payload),
-  );
   const reports = await startReports({
     db,
     transport,
@@ -61,11 +58,6 @@ export async function startAgentIngress(deps: AgentIngressDeps): Promise<AgentIn
     retentionIntervalMs,
     protocol: reportProtocol,
   });
-  await transport.subscribe(
-    HUB_SUBSCRIPTIONS.statuses,
-    (topic, payload) => void handleStatusPayload(sync, topic, payload),
-  );
-
   const rotation = new CredentialRotation({
     db,
     agents,
@@ -77,8 +69,25 @@ export async function startAgentIngress(deps: AgentIngressDeps): Promise<AgentIn
     isConnected: (id) => liveness.isConnected(id),
   });
   rotation.attach(broker);
-  await transport.subscribe(HUB_SUBSCRIPTIONS.credentials, (topic, payload) =>
-    rotation.handlePayload(topic, payload),
-  );
+  const { ingress } = reports;
+  const reportTopic: AgentTopic<ReportsUpMessage> = {
+    name: 'report batch',
+    filter: HUB_SUBSCRIPTIONS.reports,
+    decode: (payload) => ingress.decode(payload),
+    refused: (agentId, reason, detail) => ingress.refused(agentId, reason, detail),
+    handle: (agentId, message) => ingress.dispatch(agentId, message),
+  };
+  const credentialTopic: AgentTopic<CredentialMessage> = {
+    name: 'credential message',
+    filter: HUB_SUBSCRIPTIONS.credentials,
+    decode: (payload) => rotation.decode(payload),
+    handle: (agentId, message) => rotation.dispatch(agentId, message),
+  };
+  await routeAgentTopics({ transport, metrics, logger }, [
+    advertTopic(sync),
+    reportTopic,
+    statusTopic(sync),
+    credentialTopic,
+  ]);
   return { sync, reports, rotation };
 }

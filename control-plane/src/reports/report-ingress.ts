@@ -2,11 +2,11 @@ import {
   MAX_PROTOCOL_VERSION,
   PROTOCOL_VERSION,
   REPORT_FRAME_VERSION,
-  agentIdFromTopic,
   decodeReportsUp,
   encode,
   reportsAckTopic,
   type Clock,
+  type Decoded,
   type ReportAck,
   type ReportBatch,
   type ReportsUpMessage,
@@ -61,24 +61,19 @@ export class ReportIngress {
     this.#protocol = Math.min(deps.protocol ?? MAX_PROTOCOL_VERSION, MAX_PROTOCOL_VERSION);
   }
 
-  /** Handles one payload from an agent's reports topic. Never throws. */
-  handlePayload(topic: string, payload: Uint8Array): void {
-    const agentId = agentIdFromTopic(topic);
-    if (!agentId) return;
-    // Compressed frames (protocol version 2) are inflated, bounded, then validated like plain JSON.
-    const decoded = decodeReportsUp(payload, { frames: this.#protocol >= REPORT_FRAME_VERSION });
-    if (!decoded.ok) {
-      this.#d.metrics.invalidReportBatches.inc({ reason: decoded.reason });
-      this.#d.logger.warn(
-        { agentId, reason: decoded.reason, detail: decoded.error.slice(0, 300) },
-        'invalid report batch refused',
-      );
-      return;
-    }
-    this.#dispatch(agentId, decoded.message);
+  /** Validates one payload of an agent's reports topic: a compressed frame (version 2) is inflated first, bounded. */
+  decode(payload: Uint8Array): Decoded<ReportsUpMessage> {
+    return decodeReportsUp(payload, { frames: this.#protocol >= REPORT_FRAME_VERSION });
   }
 
-  #dispatch(agentId: string, message: ReportsUpMessage): void {
+  /** Counts and logs a refused payload (tether_invalid_report_batches_total): the agent resends, unacknowledged. */
+  refused(agentId: string, reason: string, detail: string): void {
+    this.#d.metrics.invalidReportBatches.inc({ reason });
+    this.#d.logger.warn({ agentId, reason, detail }, 'invalid report batch refused');
+  }
+
+  /** Handles one valid message (one switch over its type). */
+  dispatch(agentId: string, message: ReportsUpMessage): void {
     switch (message.type) {
       case 'report-batch':
         return this.#enqueue(agentId, message);

@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import { HUB_SUBSCRIPTIONS, type Clock, type Transport } from '@tether/shared';
+import type { Clock, Transport } from '@tether/shared';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { ReportFeed } from './report-feed.js';
@@ -32,7 +32,7 @@ export interface Reports {
   retention: ReportRetention;
 }
 
-/** Subscribes to every agent's reports: stored exactly once, acknowledged, fed live; retention made ready. */
+/** The reports' store, ingress (its topic is routed by the agent-topic router), live feed and retention. */
 export async function startReports(deps: ReportsDeps): Promise<Reports> {
   const { db, transport, metrics, logger, clock } = deps;
   const store = new ReportStore(db);
@@ -48,9 +48,6 @@ export async function startReports(deps: ReportsDeps): Promise<Reports> {
     clock,
     protocol: deps.protocol,
   });
-  await transport.subscribe(HUB_SUBSCRIPTIONS.reports, (topic, payload) =>
-    ingress.handlePayload(topic, payload),
-  );
   const retention = new ReportRetention({
     db,
     metrics,

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import type { Aedes } from 'aedes';
 import type BetterSqlite3 from 'better-sqlite3';
 import {
-  agentIdFromTopic,
   CredentialMessageSchema,
   decode,
   encode,
@@ -10,6 +9,7 @@ import {
   NotFoundError,
   PROTOCOL_VERSION,
   type Clock,
+  type Decoded,
   type CredentialMessage,
   type CredentialRotate,
   type Transport,
@@ -121,20 +121,13 @@ export class CredentialRotation {
     }
   }
 
-  /** The one ingress of an agent's credentials topic: validates once, then one handler per message type. */
-  handlePayload(topic: string, payload: Uint8Array): void {
-    const agentId = agentIdFromTopic(topic);
-    if (!agentId) return;
-    const decoded = decode(CredentialMessageSchema, payload);
-    if (!decoded.ok) {
-      this.#deps.metrics.invalidMessages.inc({ reason: decoded.reason });
-      this.#deps.logger.warn({ agentId, reason: decoded.reason }, 'invalid credential message refused');
-      return;
-    }
-    this.#dispatch(agentId, decoded.message);
+  /** Validates one payload of an agent's credentials topic. */
+  decode(payload: Uint8Array): Decoded<CredentialMessage> {
+    return decode(CredentialMessageSchema, payload);
   }
 
-  #dispatch(agentId: string, message: CredentialMessage): void {
+  /** Handles one valid credential message (one switch over its type). */
+  dispatch(agentId: string, message: CredentialMessage): void {
     switch (message.type) {
       case 'credential-ack':
         return this.#onAck(agentId, message.rotation);

@@ -1,36 +1,31 @@
-import { AgentStatusSchema, agentIdFromTopic, decode } from '@tether/shared';
+import { AgentStatusSchema, decode, HUB_SUBSCRIPTIONS, type AgentStatus } from '@tether/shared';
+import type { AgentTopic } from '../agent-topics.js';
 import { announceAgent } from './announce-agent.js';
 import type { SyncContext } from './context.js';
 import { refuse } from './ingress.js';
 
 /**
- * A retained agent-status: records version, strategy, site, labels and last_seen. Liveness itself comes from the
- * broker's connection events, never from this message. An empty payload (a cleared retained message) is ignored.
+ * Agents' retained statuses: records version, strategy, site, labels and last_seen. Liveness itself comes from the
+ * broker's connection events, never from this message. An empty payload (a cleared retained message) is skipped.
  */
-export async function handleStatusPayload(
-  ctx: SyncContext,
-  topic: string,
-  payload: Uint8Array,
-): Promise<void> {
-  const agentId = agentIdFromTopic(topic);
-  if (!agentId || payload.byteLength === 0) return;
-  try {
-    const decoded = decode(AgentStatusSchema, payload);
-    if (!decoded.ok) return await refuse(ctx, agentId, decoded.reason, decoded.error);
-    const status = decoded.message;
-    if (status.agentId !== agentId) {
-      return await refuse(
-        ctx,
-        agentId,
-        'agent_mismatch',
-        `status for "${status.agentId}" on the topic of "${agentId}"`,
-      );
-    }
-    ctx.metrics.messagesReceived.inc({ type: status.type });
-    ctx.agents.recordStatus(agentId, { ...status, at: ctx.clock.now() });
-    announceAgent(ctx, agentId);
-  } catch (err) {
-    ctx.metrics.invalidMessages.inc({ reason: 'internal' });
-    ctx.logger.error({ err, agentId }, 'status handling failed');
-  }
+export function statusTopic(ctx: SyncContext): AgentTopic<AgentStatus> {
+  return {
+    name: 'status',
+    filter: HUB_SUBSCRIPTIONS.statuses,
+    skip: (payload) => payload.byteLength === 0,
+    decode: (payload) => decode(AgentStatusSchema, payload),
+    refused: (agentId, reason, detail) => refuse(ctx, agentId, reason, detail),
+    handle: async (agentId, status) => {
+      if (status.agentId !== agentId)
+        return refuse(
+          ctx,
+          agentId,
+          'agent_mismatch',
+          `status for "${status.agentId}" on the topic of "${agentId}"`,
+        );
+      ctx.metrics.messagesReceived.inc({ type: status.type });
+      ctx.agents.recordStatus(agentId, { ...status, at: ctx.clock.now() });
+      announceAgent(ctx, agentId);
+    },
+  };
 }

@@ -1,4 +1,5 @@
-import { AdvertMessageSchema, agentIdFromTopic, decode, type AdvertMessage } from '@tether/shared';
+import { AdvertMessageSchema, decode, HUB_SUBSCRIPTIONS, type AdvertMessage } from '@tether/shared';
+import type { AgentTopic } from '../agent-topics.js';
 import type { SyncContext } from './context.js';
 import { handleDelta } from './handle-delta.js';
 import { handleDigest } from './handle-digest.js';
@@ -33,28 +34,20 @@ export function dispatch(ctx: SyncContext, agentId: string, message: AdvertMessa
   }
 }
 
-/**
- * The one ingress of agent adverts: validates the payload once with zod, then dispatches. Never throws and never
- * rejects, whatever the input; a message from an agent that is not connected (a late packet) is ignored.
- */
-export async function handleAdvertPayload(
-  ctx: SyncContext,
-  topic: string,
-  payload: Uint8Array,
-): Promise<void> {
-  const agentId = agentIdFromTopic(topic);
-  if (!agentId) return;
-  try {
-    const decoded = decode(AdvertMessageSchema, payload);
-    if (!decoded.ok) return await refuse(ctx, agentId, decoded.reason, decoded.error);
-    if (!ctx.isConnected(agentId)) {
-      ctx.logger.debug({ agentId, type: decoded.message.type }, 'advert from a disconnected agent ignored');
-      return;
-    }
-    ctx.metrics.messagesReceived.inc({ type: decoded.message.type });
-    await dispatch(ctx, agentId, decoded.message);
-  } catch (err) {
-    ctx.metrics.invalidMessages.inc({ reason: 'internal' });
-    ctx.logger.error({ err, agentId }, 'advert handling failed');
-  }
+/** Agents' adverts (route sync): from a connected agent only (a late packet of a dropped connection is ignored). */
+export function advertTopic(ctx: SyncContext): AgentTopic<AdvertMessage> {
+  return {
+    name: 'advert',
+    filter: HUB_SUBSCRIPTIONS.adverts,
+    decode: (payload) => decode(AdvertMessageSchema, payload),
+    refused: (agentId, reason, detail) => refuse(ctx, agentId, reason, detail),
+    handle: async (agentId, message) => {
+      if (!ctx.isConnected(agentId)) {
+        ctx.logger.debug({ agentId, type: message.type }, 'advert from a disconnected agent ignored');
+        return;
+      }
+      ctx.metrics.messagesReceived.inc({ type: message.type });
+      await dispatch(ctx, agentId, message);
+    },
+  };
 }
