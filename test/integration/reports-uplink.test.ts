@@ -135,7 +135,10 @@ describe('report uplink: protocol versions, compression, priority and the rate c
     await postReadings(edge.apiBase, 'metrics', 1500);
     await waitFor(async () => ((await storedCounts(cp, 'metered')).metrics ?? 0) > 0, 'the backlog draining');
     // The estimate appears once the first acks measured the link (later on a loaded machine).
-    await waitFor(async () => ((await uplinkOf(edge)).drainEstimateMs ?? 0) > 0, 'a drain estimate at the agent');
+    await waitFor(
+      async () => ((await uplinkOf(edge)).drainEstimateMs ?? 0) > 0,
+      'a drain estimate at the agent',
+    );
     // The hub (and its dashboard) learns the backlog and its estimate from the agent's digests.
     await waitFor(async () => {
       const { outbox } = (

@@ -30,7 +30,7 @@ const status = async (edge: Edge): Promise<Status> => (await edge.api<Status>('/
 describe('reporting over a shaped uplink (tbf in a network namespace, as root)', () => {
   afterAll(stopAll);
 
-  it(`drains a backlog at ${RATE} at the link's speed, compressed, routes and alarms first, never reconnecting`, async (ctx) => {
+  it(`drains a backlog at ${RATE} compressed, routes and alarms first, never reconnecting (time vs link printed)`, async (ctx) => {
     const unavailable = shapedLinkUnavailable();
     if (unavailable) return ctx.skip(unavailable);
     const link = createShapedLink(RATE);
@@ -117,11 +117,10 @@ describe('reporting over a shaped uplink (tbf in a network namespace, as root)',
 
       expect(after.uplink.compression).toBe('br');
       expect(stored.map((r) => r.seq)).toEqual(Array.from({ length: BACKLOG }, (_, i) => i + 1));
-      expect(tookSeconds).toBeLessThanOrEqual(1.3 * linkSeconds);
+      // Tests assert no timings (pnpm bench:slow-link compares drain time with link time); bytes tell a resend loop.
       expect(socketBytes).toBeLessThanOrEqual(1.1 * payload);
       expect(after.reconnects).toBe(connected.reconnects);
       expect(after.connectedSince).toBe(connected.connectedSince);
-      expect(routeMs).toBeLessThanOrEqual(5_000);
       expect(alarm.id).toBeLessThan(stored.at(-1)!.id);
     } finally {
       link.close();
