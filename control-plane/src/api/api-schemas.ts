@@ -7,6 +7,7 @@ import {
   RouteSchema,
   ServicePolicySchema,
 } from '@tether/shared';
+import { AUDIT_KINDS } from './audit-kinds.js';
 
 // The HTTP API's response shapes as zod schemas: the views are typed from them and the OpenAPI document is
 // generated from them, so the docs cannot drift from what the handlers build.
@@ -204,6 +205,25 @@ export const TimedEventSchema = z.object({ at: z.number().int(), event: ControlP
 /** `POST /api/v1/agents`: the new agent's secret, shown once. */
 export const RegisteredAgentSchema = z.object({ id: z.string(), secret: z.string() });
 
+/** One audit row: `count` identical events between `at` and `lastAt` for coalesced kinds, else 1. */
+export const AuditEntrySchema = z.object({
+  id: z.number().int(),
+  at: z.string(),
+  lastAt: z.string(),
+  kind: z.enum(AUDIT_KINDS),
+  agentId: z.string().nullable(),
+  actor: z.string().nullable(),
+  source: z.string().nullable(),
+  count: z.number().int(),
+  detail: z.record(z.string(), z.unknown()).nullable(),
+});
+
+/** `GET /api/v1/audit`: a page of rows and the cursor of the next one (null at the end). */
+export const AuditPageSchema = z.object({
+  entries: z.array(AuditEntrySchema),
+  nextCursor: z.string().nullable(),
+});
+
 export type AgentView = z.infer<typeof AgentViewSchema>;
 export type ServiceView = z.infer<typeof ServiceViewSchema>;
 export type ConflictView = z.infer<typeof ConflictViewSchema>;
@@ -216,3 +236,5 @@ export type StatsEvent = z.infer<typeof StatsEventSchema>;
 export type StreamTick = z.infer<typeof StreamTickSchema>;
 export type ServiceTick = z.infer<typeof ServiceTickSchema>;
 export type TimedEvent = z.infer<typeof TimedEventSchema>;
+export type AuditEntryView = z.infer<typeof AuditEntrySchema>;
+export type AuditPageView = z.infer<typeof AuditPageSchema>;
