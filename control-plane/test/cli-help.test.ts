@@ -25,7 +25,7 @@ describe('tether-cp --help', () => {
   const leaves = all.filter(([, c]) => c.commands.length === 0).map(([path]) => path);
 
   it('covers the commands an operator needs', () => {
-    for (const path of ['agent list', 'grant list', 'grant revoke', 'token list'])
+    for (const path of ['agent list', 'grant list', 'grant revoke', 'token list', 'apply', 'export'])
       expect(leaves).toContain(path);
   });
 

@@ -20,4 +20,8 @@ export const CP_EXAMPLES: Readonly<Record<string, string>> = {
   'grant revoke':
     '$ tether-cp grant revoke Xq3v0nB2…                     # the ID column of grant list, or the whole tg1.… token',
   'certs init': '$ tether-cp certs init --host cp.example.com',
+  apply:
+    '$ tether-cp apply -f network.yaml --dry-run      # print the changes, make none\n' +
+    '$ tether-cp apply -f network.yaml --prune        # also remove what the file does not name',
+  export: '$ tether-cp export > network.yaml',
 };

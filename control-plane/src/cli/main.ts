@@ -14,6 +14,7 @@ import { addHelpExamples, ConflictError, NotFoundError, TetherError, ValidationE
 import { DATA_DIR_ENV, dataDirOption } from './data-dir.js';
 import { CP_EXAMPLES } from './help-examples.js';
 import { listAgents, listGrantsCommand, listTokens, type ListFlags } from './list-commands.js';
+import { addNetworkCommands } from './network-commands.js';
 import { CP_VERSION } from './version.js';
 
 import { ConfigError } from './config-file.js';
@@ -173,6 +174,7 @@ export function createProgram(): Command {
     .action((flags: { dataDir: string; host: string[]; force?: boolean; days?: string }) =>
       certsInitCommand(flags),
     );
+  addNetworkCommands(program);
   addHelpExamples(program, CP_EXAMPLES);
   return program;
 }
