@@ -7,7 +7,9 @@ import {
   RouteSchema,
   ServicePolicySchema,
 } from '@tether/shared';
+import { AGENT_STATES } from './agent-state.js';
 import { AUDIT_KINDS } from './audit-kinds.js';
+import { INSTANCE_STATUSES } from './instance-status.js';
 
 // The HTTP API's response shapes as zod schemas: the views are typed from them and the OpenAPI document is
 // generated from them, so the docs cannot drift from what the handlers build.
@@ -62,6 +64,8 @@ export const ServiceViewSchema = z.object({
 export const InstanceViewSchema = KeyedRouteSchema.extend({
   priority: z.number().int(),
   health: z.enum(['healthy', 'ejected', 'half-open']),
+  /** Liveness and calls together: unreachable (agent disconnected), ejected, failing, half-open or healthy. */
+  status: z.enum(INSTANCE_STATUSES),
   ejectedUntil: z.string().nullable(),
   inflight: z.number().int(),
   successes: z.number().int(),
@@ -124,6 +128,10 @@ export const StreamViewSchema = z.object({
 export const TopologyEdgeSchema = z.object({
   id: z.string(),
   status: z.enum(['online', 'offline']),
+  /** What the operator tells apart: revoked, online, stale (offline, routes kept) or offline. */
+  state: z.enum(AGENT_STATES),
+  /** When the agent was revoked (ISO), or null. A revoked edge sees nothing. */
+  revokedAt: z.string().nullable(),
   site: z.string().nullable(),
   strategy: AdvertiseStrategySchema.nullable(),
   labels: LabelsSchema,
