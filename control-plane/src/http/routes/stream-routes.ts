@@ -71,7 +71,8 @@ export function streamRoutes(deps: StreamRoutesDeps): { routes: ApiRoute[]; even
         path: '/api/v1/events/recent',
         access: 'read',
         tag: 'events',
-        summary: 'The last 100 events of the stream (stats excepted), newest first, kept in memory since start',
+        summary:
+          'The last 100 events of the stream (stats excepted), newest first, kept in memory since start',
         responses: { 200: json('events', list('events', TimedEventSchema)) },
         handle: (c) => c.json({ events: deps.events.recentAll() }),
       }),
