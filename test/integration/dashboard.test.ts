@@ -256,6 +256,7 @@ describe('dashboard (headless Chromium)', () => {
           // On a phone the nav is a menu, and the topology a list.
           expect(await p.locator('nav a', { hasText: 'Agents' }).isVisible()).toBe(false);
           await p.locator('[data-testid="nav-toggle"]').click();
+          await p.screenshot({ path: join(ARTIFACTS, `dashboard-${width}-menu.png`) });
           await p.locator('nav a', { hasText: 'Topology' }).click();
           const item = p.locator('[data-testid="topology-list"] li[data-edge="edge-berlin"]');
           expect(await item.locator('.sees').textContent()).toContain('billing');

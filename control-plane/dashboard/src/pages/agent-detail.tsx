@@ -198,7 +198,11 @@ export function AgentDetail(props: { id: string }): JSX.Element {
             </tbody>
           </table>
         ) : (
-          <Empty>This agent advertises nothing (strategy none, or no local service).</Empty>
+          <Empty>
+            {agent.revokedAt
+              ? 'Revoked: its routes were withdrawn.'
+              : 'This agent advertises nothing (strategy none, or no local service).'}
+          </Empty>
         )}
       </Panel>
       <Panel title="Recent events">

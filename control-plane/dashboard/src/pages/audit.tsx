@@ -135,9 +135,9 @@ export function Audit(): JSX.Element {
                   <td class="nowrap" title={r.count > 1 ? `last ${when(r.lastAt)}` : undefined}>
                     {when(r.at)}
                   </td>
-                  <td class="mono">{r.kind}</td>
-                  <td>{r.actor ?? '—'}</td>
-                  <td>
+                  <td class="mono nowrap">{r.kind}</td>
+                  <td class="nowrap">{r.actor ?? '—'}</td>
+                  <td class="nowrap">
                     {r.agentId ? (
                       <Link href={`/agents/${encodeURIComponent(r.agentId)}`}>{r.agentId}</Link>
                     ) : (

@@ -53,10 +53,13 @@ export function Topology(): JSX.Element {
   const cx = W / 2;
   const cy = H / 2;
   const n = view.edges.length;
-  const r = Math.min(W, H) / 2 - 80;
+  // Room for four lines of labels above the top edge and below the bottom one.
+  const r = Math.min(W, H) / 2 - 96;
   const nodes = view.edges.map((e, i) => {
     const angle = -Math.PI / 2 + (2 * Math.PI * i) / Math.max(1, n);
-    return { e, x: cx + r * Math.cos(angle), y: cy + r * Math.sin(angle) };
+    const y = cy + r * Math.sin(angle);
+    // Labels go above an edge in the upper half and below the others, never across its line to the hub.
+    return { e, x: cx + r * Math.cos(angle), y, label: y < cy - 1 ? y - 76 : y + 46 };
   });
   return (
     <div class="page">
@@ -66,7 +69,7 @@ export function Topology(): JSX.Element {
             <line key={`l-${e.id}`} x1={cx} y1={cy} x2={x} y2={y} class={`link link-${e.state}`} />
           ))}
           <g class="hub">
-            <circle cx={cx} cy={cy} r={46} />
+            <circle cx={cx} cy={cy} r={58} />
             <text x={cx} y={cy - 4} text-anchor="middle" class="title">
               hub
             </text>
@@ -74,7 +77,7 @@ export function Topology(): JSX.Element {
               {view.hub.services.length} central service{view.hub.services.length === 1 ? '' : 's'}
             </text>
           </g>
-          {nodes.map(({ e, x, y }) => (
+          {nodes.map(({ e, x, y, label }) => (
             <g
               key={e.id}
               class={`edge edge-${e.state}`}
@@ -85,16 +88,16 @@ export function Topology(): JSX.Element {
               <text x={x} y={y + 4} text-anchor="middle" class="title">
                 {e.id.length > 14 ? `${e.id.slice(0, 13)}…` : e.id}
               </text>
-              <text x={x} y={y + 46} text-anchor="middle" class={`state state-${e.state}`}>
+              <text x={x} y={label} text-anchor="middle" class={`state state-${e.state}`}>
                 {e.state === 'revoked' ? `revoked ${when(e.revokedAt)}` : e.state}
               </text>
-              <text x={x} y={y + 60} text-anchor="middle" class="sub">
+              <text x={x} y={label + 14} text-anchor="middle" class="sub">
                 {siteLine(e)}
               </text>
-              <text x={x} y={y + 74} text-anchor="middle" class="shares">
+              <text x={x} y={label + 28} text-anchor="middle" class="shares">
                 ↑ {shares(e)}
               </text>
-              <text x={x} y={y + 88} text-anchor="middle" class="sees">
+              <text x={x} y={label + 42} text-anchor="middle" class="sees">
                 ↓ {sees(e)}
               </text>
             </g>
