@@ -157,7 +157,8 @@ async function loadSnapshots(): Promise<void> {
     api<{ agents: AgentView[] }>('/api/v1/agents'),
     api<{ routes: KeyedRoute[] }>('/api/v1/routes'),
     api<{ streams: StreamView[] }>('/api/v1/streams'),
-    api<{ events: TimedEvent[] }>('/api/v1/events/recent'),
+    // Only a nicety: a server without it (an older replica) still gives the live maps.
+    api<{ events: TimedEvent[] }>('/api/v1/events/recent').catch(() => ({ events: [] as TimedEvent[] })),
   ]);
   // The server's recent events (also those missed while the stream was down); events that arrive during the
   // load may already be in it: they are not listed twice.
