@@ -21,8 +21,8 @@ const LAYERS = [
     ],
   },
   {
-    // Control plane: domain (agents, calls, services, policy, reports, auth, audit).
-    files: ['control-plane/src/{agents,calls,services,policy,reports,auth,audit}/**/*.ts'],
+    // Control plane: domain (agents, calls, services, policy, reports, auth, audit, network).
+    files: ['control-plane/src/{agents,calls,services,policy,reports,auth,audit,network}/**/*.ts'],
     patterns: [
       above(
         ['http', 'broker', 'cluster', 'tls', 'cli'],
@@ -47,6 +47,7 @@ const LAYERS = [
           'reports',
           'auth',
           'audit',
+          'network',
           'http',
           'broker',
           'cluster',

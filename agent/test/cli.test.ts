@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.js';
+import { AGENT_VERSION } from '../src/version.js';
 import { startBroker, tempDir, waitFor } from './helpers.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -42,10 +43,26 @@ describe('tether-agent CLI', () => {
   });
 
   it('prints help with status 0', async () => {
-    const stderr = captureStream(process.stderr);
+    const stdout = captureStream(process.stdout);
     await main(argv('run', '--help'));
     expect(process.exitCode).toBe(0);
-    expect(stderr.join('')).toMatch(/--control-plane <url>/);
+    expect(stdout.join('')).toMatch(/--control-plane <url>/);
+  });
+
+  it.each([[[]], [['run']], [['enroll']], [['report']]])(
+    'shows an example in the help of %j',
+    async (command) => {
+      const stdout = captureStream(process.stdout);
+      await main(argv(...command, '--help'));
+      expect(stdout.join('')).toMatch(/\nExamples?:\n {2}\$ .*tether-agent /);
+    },
+  );
+
+  it('prints its version on stdout', async () => {
+    const stdout = captureStream(process.stdout);
+    await main(argv('--version'));
+    expect(process.exitCode).toBe(0);
+    expect(stdout.join('').trim()).toBe(AGENT_VERSION);
   });
 
   it('prints exactly one JSON line with the API port, and shuts down cleanly on SIGTERM', async () => {

@@ -38,6 +38,7 @@ import { joinCluster, newReplicaId, type ClusterMember } from './cluster/join-cl
 import { localEffectsOf } from './cluster/local-effects.js';
 import { openRedisFabric, type RedisFabric } from './cluster/redis-fabric.js';
 import { requestResync } from './agents/sync/inbox.js';
+import { announceAgent } from './agents/sync/announce-agent.js';
 
 export type { ControlPlane, ControlPlaneOptions, ControlPlanePorts } from './control-plane-types.js';
 
@@ -105,7 +106,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   });
 
   const site = options.site ?? 'central';
-  const { centralServices, policies, health, picker, conflicts } = await startServices({
+  const { centralServices, policies, health, picker, conflicts, policyChanges } = await startServices({
     db,
     table,
     services,
@@ -159,11 +160,19 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     dropTunnel: (agentId, reason) => calls.tunnels.drop(agentId, reason),
     disconnect: (agentId) => liveness.kick(agentId),
     forget: forgetAgent,
+    announce: (agentId) => announceAgent(ctx, agentId),
   });
-  // Another process's commit on the SQLite file (the CLI): its revocations and token deletions take effect here.
+  // Another process's commit on the SQLite file (the CLI): its revocations, token deletions, central services and
+  // policies (`tether-cp apply`) take effect here.
   const dbWatch = new DataVersionWatch({ db, clock, logger });
   dbWatch.onChange(() => revocations.enforceStored());
   dbWatch.onChange(() => tokenSockets.sweep());
+  dbWatch.onChange(() => policyChanges.announce());
+  dbWatch.onChange(() => {
+    centralServices.reconcileStored().catch((err: unknown) => {
+      logger.error({ err }, 'making the routes of central services another process changed failed');
+    });
+  });
   const cluster: ClusterMember | undefined =
     fabric && replicaId
       ? await joinCluster({

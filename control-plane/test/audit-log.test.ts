@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AuditLog } from '../src/audit/audit-log.js';
+import { auditPage, parseAuditQuery } from '../src/audit/audit-page.js';
 import { openDatabase } from '../src/index.js';
 import { ManualClock } from './helpers.js';
 
@@ -19,6 +20,22 @@ describe('AuditLog', () => {
       }),
     ).toThrow('the change failed');
     expect(audit.list({ limit: 10 }).map((r) => r.kind)).toEqual(['token-created']);
+  });
+
+  it('pages newest first with order desc, filtered by actor (the dashboard audit page)', () => {
+    const audit = log(new ManualClock());
+    for (const actor of ['cli', 'apply', 'apply', 'token:ops', 'apply'])
+      audit.record({ kind: 'policy-set', actor, detail: { service: 's' } });
+    const first = auditPage(audit, parseAuditQuery({ actor: 'apply', order: 'desc', limit: '2' }));
+    expect(first.entries.map((e) => e.id)).toEqual([5, 3]);
+    const second = auditPage(
+      audit,
+      parseAuditQuery({ actor: 'apply', order: 'desc', limit: '2', cursor: first.nextCursor! }),
+    );
+    expect(second).toMatchObject({ entries: [{ id: 2 }], nextCursor: null });
+    expect(() => parseAuditQuery({ order: 'newest' })).toThrow(
+      /invalid order "newest": expected asc or desc/,
+    );
   });
 
   it('coalesces identical failures per minute into one row with a count', () => {

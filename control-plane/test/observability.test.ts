@@ -58,6 +58,20 @@ describe('EventLog', () => {
     log.record({ type: 'policy-updated', service: 's', policy: {} as never, policySource: 'default' });
     expect(log.recent('s')).toEqual([]);
   });
+
+  it('keeps the last events of every kind but stats, newest first, for the overview', () => {
+    const clock = new ManualClock();
+    const log = new EventLog({ clock, overall: 3 });
+    for (const agentId of ['a', 'b', 'c', 'd']) log.record({ type: 'agent-online', agentId });
+    log.record({ type: 'stats' } as ControlPlaneEvent);
+    log.record({ type: 'policy-updated', service: 's', policy: {} as never, policySource: 'default' });
+    expect(log.recentAll().map((e) => e.event.type)).toEqual([
+      'policy-updated',
+      'agent-online',
+      'agent-online',
+    ]);
+    expect(log.recentAll()[1]?.event).toEqual({ type: 'agent-online', agentId: 'd' });
+  });
 });
 
 describe('StatsTicker', () => {

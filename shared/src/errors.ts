@@ -135,3 +135,32 @@ export class UnsupportedMediaTypeError extends TetherError {
     super('unsupported_media_type', message, options);
   }
 }
+
+/**
+ * A listener could not bind its address: `listener` says which one, `reason` the system's code (EADDRINUSE…);
+ * `hint` (what to change, from whoever knows the setting's name) ends the message.
+ */
+export class ListenError extends TetherError {
+  readonly listener: string;
+  readonly host: string;
+  readonly port: number;
+  readonly reason: string;
+  constructor(listener: string, host: string, port: number, cause: unknown, hint?: string) {
+    const reason = (cause as { code?: unknown } | null)?.code;
+    const code = typeof reason === 'string' ? reason : 'unknown';
+    const why =
+      code === 'EADDRINUSE'
+        ? 'the port is in use'
+        : code === 'EACCES'
+          ? 'binding this port is not allowed for this user'
+          : code === 'EADDRNOTAVAIL'
+            ? 'no interface of this machine has this address'
+            : (cause as Error).message;
+    const message = `cannot listen for ${listener} on ${host}:${port}: ${why} (${code})`;
+    super('listen_failed', hint ? `${message}; ${hint}` : message, { cause });
+    this.listener = listener;
+    this.host = host;
+    this.port = port;
+    this.reason = code;
+  }
+}

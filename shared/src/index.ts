@@ -6,6 +6,7 @@ export {
   ForbiddenError,
   GoneError,
   NoHealthyInstanceError,
+  ListenError,
   NotFoundError,
   PayloadTooLargeError,
   ProtocolError,
@@ -142,6 +143,7 @@ export {
   timeParam,
 } from './parse.js';
 export { ensurePrivateDir, PrivateDirError } from './private-dir.js';
+export { addHelpExamples, type HelpCommand } from './cli-examples.js';
 export {
   formatZodError,
   formatZodIssue,

@@ -1,16 +1,20 @@
 import { execFile } from 'node:child_process';
 import { CP_BIN, ROOT } from './processes.js';
 
-/** Runs `tether-cp <args>` to completion (bounded); resolves with its exit code and output. */
+/**
+ * Runs `tether-cp <args>` to completion (bounded; from the repository root unless `cwd`, with `env` added to this
+ * process's); resolves with its exit code and output.
+ */
 export function runCp(
   args: string[],
   timeoutMs = 15_000,
+  options: { cwd?: string; env?: Record<string, string> } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [CP_BIN, ...args],
-      { cwd: ROOT, timeout: timeoutMs },
+      { cwd: options.cwd ?? ROOT, timeout: timeoutMs, env: { ...process.env, ...options.env } },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
         resolve({ code, stdout, stderr });

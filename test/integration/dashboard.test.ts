@@ -104,6 +104,9 @@ describe('dashboard (headless Chromium)', () => {
     // berlin (tier=gold) sees the central billing service; paris does not.
     await page.locator('g[data-edge="edge-berlin"] text.sees', { hasText: 'billing' }).waitFor();
     expect(await page.locator('g[data-edge="edge-paris"] text.sees').textContent()).not.toContain('billing');
+    // paris was killed: drawn as stale, in words; visibility as a chip, not JSON.
+    expect(await page.locator('g[data-edge="edge-paris"] text.state').textContent()).toBe('stale');
+    expect(await page.locator('.chip', { hasText: 'tier = gold' }).count()).toBe(1);
     await shot('topology');
 
     await page.locator('nav a', { hasText: 'API' }).click();
@@ -115,6 +118,11 @@ describe('dashboard (headless Chromium)', () => {
     await page.locator('nav a', { hasText: 'Services' }).click();
     await page.locator('[data-testid="services-table"] a', { hasText: 'orders' }).click();
     await page.locator('[data-testid="instances-table"] tbody tr').first().waitFor();
+    // paris is disconnected: its instance is unreachable, whatever its calls said; berlin's is healthy.
+    const status = (origin: string) =>
+      page.locator(`[data-testid="instances-table"] tr:has(a:text-is("${origin}")) td:first-child .badge`);
+    expect(await status('edge-paris').textContent()).toBe('unreachable');
+    expect(await status('edge-berlin').textContent()).toBe('healthy');
     await page.locator('[data-testid="policy-tiers-add"]').click();
     const tier = page.locator('[data-testid="policy-tiers"] .row').first();
     await tier.locator('input').first().fill('berlin');
@@ -168,4 +176,96 @@ describe('dashboard (headless Chromium)', () => {
     await page.locator('[data-testid="instances-table"] .badge-conflict').waitFor();
     await shot('service-conflict');
   });
+
+  it('tells a revoked agent apart: its state in words with the date, no Revoke, nothing seen; audited', async () => {
+    const del = await cp.api<{ revokedAt: string }>('/api/v1/agents/edge-paris', { method: 'DELETE' });
+    expect(del.status).toBe(200);
+    await page.locator('nav a', { hasText: 'Agents' }).click();
+    await expect.poll(() => agentBadge('edge-paris').textContent()).toBe('revoked');
+    const date = `${del.body.revokedAt.slice(0, 16).replace('T', ' ')} UTC`;
+    expect(await page.locator('tr[data-agent="edge-paris"] [data-testid="revoked-at"]').textContent()).toBe(
+      date,
+    );
+    const legend = await page.locator('[data-testid="agents-legend"]').textContent();
+    for (const state of ['online', 'stale', 'offline', 'revoked']) expect(legend).toContain(state);
+
+    await page.locator('[data-testid="agents-table"] a', { hasText: 'edge-paris' }).click();
+    await page.locator('[data-testid="revoked-note"]', { hasText: date }).waitFor();
+    expect(await page.locator('button', { hasText: 'Revoke' }).count()).toBe(0);
+    expect(await page.locator('.facts dd', { hasText: 'nothing (revoked)' }).count()).toBe(1);
+    await shot('agent-revoked');
+
+    await page.locator('nav a', { hasText: 'Topology' }).click();
+    await page.locator('g[data-edge="edge-paris"].edge-revoked text.state', { hasText: 'revoked' }).waitFor();
+
+    await page.locator('nav a', { hasText: 'Audit' }).click();
+    await page.locator('[data-testid="audit-table"] tr[data-kind="agent-revoked"]').waitFor();
+    await page.locator('[data-testid="audit-kind"]').selectOption('agent-created');
+    await page.locator('[data-testid="audit-apply"]').click();
+    await expect.poll(() => page.locator('[data-testid="audit-table"] tbody tr').count()).toBe(2);
+    expect(await page.locator('[data-testid="audit-table"] tr[data-kind="agent-revoked"]').count()).toBe(0);
+    await shot('audit');
+  });
+
+  /** The pages to open at each size, and what shows that each has drawn its data. */
+  const PAGES: Array<[string, string]> = [
+    ['/', '[data-testid="agents-online"] .stat-value'],
+    ['/topology', '.panel-head h2:has-text("Topology")'],
+    ['/agents', '[data-testid="agents-table"]'],
+    ['/agents/edge-berlin', '.facts'],
+    ['/agents/edge-paris', '[data-testid="revoked-note"]'],
+    ['/services', '[data-testid="services-table"]'],
+    ['/services/orders', '[data-testid="instances-table"]'],
+    ['/services/billing', '[data-testid="instances-table"]'],
+    ['/reports', '[data-testid="streams-table"]'],
+    ['/audit', '[data-testid="audit-table"]'],
+    ['/api', '.op code.path'],
+  ];
+
+  for (const [width, height] of [
+    [390, 844],
+    [1440, 900],
+  ] as const) {
+    it(`at ${width}x${height}: every page, loaded afresh, fits the width; sign-in says where the token is`, async () => {
+      const context = await browser.newContext({ viewport: { width, height } });
+      const p = await context.newPage();
+      p.setDefaultTimeout(15_000);
+      const overflow = () => p.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
+      try {
+        await p.goto(`${cp.apiBase}/`);
+        await p.locator('[data-testid="login-where"]', { hasText: 'DATA_DIR/admin-token' }).waitFor();
+        expect(await overflow()).toBeLessThanOrEqual(0);
+        await p.screenshot({ path: join(ARTIFACTS, `dashboard-${width}-login.png`), fullPage: true });
+        await p.fill('[data-testid="login-token"]', cp.token);
+        await p.locator('[data-testid="login-token"]').press('Enter');
+        // The recent events are there at once: they happened before this page opened.
+        await p.locator('.events li', { hasText: 'edge-paris' }).first().waitFor();
+        expect(await p.locator('[data-testid="agents-revoked"] .stat-value').textContent()).toBe('1');
+
+        for (const [path, ready] of PAGES) {
+          await p.goto(`${cp.apiBase}${path}`); // a reload: each page must come back as the page
+          await p.locator(ready).first().waitFor();
+          expect(await overflow(), `${path} scrolls sideways at ${width} px`).toBeLessThanOrEqual(0);
+          const name = path === '/' ? 'overview' : path.slice(1).replaceAll('/', '-');
+          await p.screenshot({ path: join(ARTIFACTS, `dashboard-${width}-${name}.png`), fullPage: true });
+        }
+        const apiHeight = await p.evaluate<number>('document.documentElement.scrollHeight');
+        expect(apiHeight).toBeLessThan(6000);
+
+        if (width < 760) {
+          // On a phone the nav is a menu, and the topology a list.
+          expect(await p.locator('nav a', { hasText: 'Agents' }).isVisible()).toBe(false);
+          await p.locator('[data-testid="nav-toggle"]').click();
+          await p.screenshot({ path: join(ARTIFACTS, `dashboard-${width}-menu.png`) });
+          await p.locator('nav a', { hasText: 'Topology' }).click();
+          const item = p.locator('[data-testid="topology-list"] li[data-edge="edge-berlin"]');
+          expect(await item.locator('.sees').textContent()).toContain('billing');
+          expect(await item.locator('.badge').textContent()).toBe('online');
+          expect(await p.locator('nav a', { hasText: 'Agents' }).isVisible()).toBe(false); // closed again
+        }
+      } finally {
+        await context.close();
+      }
+    });
+  }
 });

@@ -7,6 +7,8 @@ import { CONFIG_DEFAULTS, type CliFlags } from '../config/config-sources.js';
 import { loadConfig } from '../config/load-config.js';
 import { DEFAULT_API, reportFromStdin } from './report-command.js';
 import { AGENT_VERSION } from '../version.js';
+import { addHelpExamples } from '@tether/shared';
+import { AGENT_EXAMPLES } from './help-examples.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -18,7 +20,7 @@ export async function main(argv: string[]): Promise<void> {
     )
     .version(AGENT_VERSION)
     .exitOverride()
-    .configureOutput({ writeOut: (s) => process.stderr.write(s), writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
 
   program
     .command('run')
@@ -147,6 +149,7 @@ export async function main(argv: string[]): Promise<void> {
       });
     });
 
+  addHelpExamples(program, AGENT_EXAMPLES);
   try {
     await program.parseAsync(argv);
   } catch (err) {

@@ -1,7 +1,8 @@
-import { useEffect } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
 import { unauthorized } from './api.js';
 import { AgentDetail } from './pages/agent-detail.js';
+import { Audit } from './pages/audit.js';
 import { Agents } from './pages/agents.js';
 import { ApiReference } from './pages/api-reference.js';
 import { Login } from './pages/login.js';
@@ -12,7 +13,7 @@ import { Services } from './pages/services.js';
 import { Topology } from './pages/topology.js';
 import { DASHBOARD_PAGES, type DashboardPage } from '../../src/api/dashboard-pages.js';
 import { Link, match, path } from './router.js';
-import { checkSession, session, signOut } from './session.js';
+import { checkSession, isAdmin, session, signOut } from './session.js';
 import { live, startLive } from './store.js';
 
 /** One component per page the server serves (DASHBOARD_PAGES): a page missing here is a type error. */
@@ -24,6 +25,7 @@ const PAGES: Record<DashboardPage, (params: Record<string, string>) => JSX.Eleme
   '/services': () => <Services />,
   '/services/:name': (p) => <ServiceDetail name={p.name!} />,
   '/reports': () => <Reports />,
+  '/audit': () => <Audit />,
   '/api': () => <ApiReference />,
 };
 
@@ -46,28 +48,42 @@ export function App(): JSX.Element {
     void checkSession();
   }, []);
   const s = session.value;
+  const [menuOpen, setMenuOpen] = useState(false);
+  const current = path.value;
   useEffect(() => {
     if (s.state === 'ready') startLive();
   }, [s.state]);
+  useEffect(() => setMenuOpen(false), [current]);
   if (s.state === 'checking') return <p class="empty">Loading…</p>;
   if (s.state === 'login' || unauthorized.value) return <Login />;
   return (
     <div class="shell">
-      <nav class="nav">
+      <nav class={`nav ${menuOpen ? 'nav-open' : ''}`}>
         <span class="brand">Tether</span>
-        <Link href="/">Overview</Link>
-        <Link href="/topology">Topology</Link>
-        <Link href="/agents">Agents</Link>
-        <Link href="/services">Services</Link>
-        <Link href="/reports">Reports</Link>
-        <Link href="/api">API</Link>
+        <div class="nav-links">
+          <Link href="/">Overview</Link>
+          <Link href="/topology">Topology</Link>
+          <Link href="/agents">Agents</Link>
+          <Link href="/services">Services</Link>
+          <Link href="/reports">Reports</Link>
+          {isAdmin.value ? <Link href="/audit">Audit</Link> : null}
+          <Link href="/api">API</Link>
+        </div>
         <span class="spacer" />
         <span class={`live live-${live.value}`} data-testid="live" title="event stream">
           {live.value === 'open' ? 'live' : live.value}
         </span>
+        <button
+          class="nav-toggle small"
+          aria-expanded={menuOpen}
+          data-testid="nav-toggle"
+          onClick={() => setMenuOpen(!menuOpen)}
+        >
+          {menuOpen ? 'Close' : 'Menu'}
+        </button>
         <span class="who">{s.authEnabled ? `${s.name ?? 'token'} (${s.role})` : 'no auth (admin)'}</span>
         {s.authEnabled ? (
-          <button class="link" onClick={signOut}>
+          <button class="link signout" onClick={signOut}>
             Sign out
           </button>
         ) : null}

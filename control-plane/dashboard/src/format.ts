@@ -52,3 +52,11 @@ export function labels(l: Record<string, string> | undefined): string {
   const entries = Object.entries(l ?? {});
   return entries.length ? entries.map(([k, v]) => `${k}=${v}`).join(', ') : '—';
 }
+
+/** A moment as `2026-12-05 01:20 UTC` (the same on every screen), `—` when null. */
+export function when(time: number | string | null | undefined): string {
+  if (time === null || time === undefined) return '—';
+  const t = new Date(time);
+  if (Number.isNaN(t.getTime())) return '—';
+  return `${t.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}

@@ -7,7 +7,9 @@ import type {
   ServicePolicy,
   StatsEvent,
   StreamView,
+  TimedEvent,
 } from './types.js';
+import { agentState as stateOf, type AgentState } from '../../src/api/agent-state.js';
 
 /** Every agent by id, kept current by the event stream. */
 export const agents = signal<ReadonlyMap<string, AgentView>>(new Map());
@@ -32,6 +34,8 @@ export const topologyVersion = signal(0);
 
 const HISTORY = 90;
 const RECENT = 100;
+/** The preloaded recent events, while the events that arrived during the load are applied (else null). */
+let preloaded: Set<string> | null = null;
 const listeners = new Set<(e: ControlPlaneEvent) => void>();
 
 /** Listens to every event of the stream; returns the function that stops it. */
@@ -47,15 +51,14 @@ const staleOrigins = computed(() => {
   return origins;
 });
 
-/** An agent's liveness as the overview counts it: stale = offline but its routes are still kept. */
-export function agentState(a: AgentView): 'online' | 'stale' | 'offline' {
-  if (a.status === 'online') return 'online';
-  return staleOrigins.value.has(a.id) ? 'stale' : 'offline';
+/** An agent's state from the live maps: revoked, online, stale (offline, routes kept) or offline. */
+export function agentState(a: AgentView): AgentState {
+  return stateOf({ ...a, staleRoutes: staleOrigins.value.has(a.id) ? 1 : 0 });
 }
 
-/** Agents by liveness, computed from the live maps. */
+/** Agents by state, computed from the live maps. */
 export const agentCounts = computed(() => {
-  const counts = { online: 0, stale: 0, offline: 0 };
+  const counts: Record<AgentState, number> = { online: 0, stale: 0, offline: 0, revoked: 0 };
   for (const a of agents.value.values()) counts[agentState(a)]++;
   return counts;
 });
@@ -121,6 +124,7 @@ function apply(event: ControlPlaneEvent): void {
       return unreachable;
     }
   }
+  if (preloaded?.has(JSON.stringify(event))) return;
   recentEvents.value = [{ at: Date.now(), event }, ...recentEvents.value].slice(0, RECENT);
 }
 
@@ -149,11 +153,17 @@ function applyStats(event: StatsEvent): void {
 
 /** Loads the snapshots the events then keep current. */
 async function loadSnapshots(): Promise<void> {
-  const [a, r, s] = await Promise.all([
+  const [a, r, s, e] = await Promise.all([
     api<{ agents: AgentView[] }>('/api/v1/agents'),
     api<{ routes: KeyedRoute[] }>('/api/v1/routes'),
     api<{ streams: StreamView[] }>('/api/v1/streams'),
+    // Only a nicety: a server without it (an older replica) still gives the live maps.
+    api<{ events: TimedEvent[] }>('/api/v1/events/recent').catch(() => ({ events: [] as TimedEvent[] })),
   ]);
+  // The server's recent events (also those missed while the stream was down); events that arrive during the
+  // load may already be in it: they are not listed twice.
+  recentEvents.value = e.events.slice(0, RECENT);
+  preloaded = new Set(e.events.map((x) => JSON.stringify(x.event)));
   agents.value = new Map(a.agents.map((x) => [x.id, x]));
   routes.value = new Map(r.routes.map((x) => [x.key, x]));
   streams.value = new Map(s.streams.map((x) => [streamKey(x), x]));
@@ -197,6 +207,7 @@ function connect(): void {
         const queue = buffered ?? [];
         buffered = null;
         for (const e of queue) dispatch(e);
+        preloaded = null;
       });
   };
   ws.onclose = () => {

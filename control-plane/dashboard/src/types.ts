@@ -9,6 +9,7 @@ export type {
   ReportView,
   Topology,
   TimedEvent,
+  AuditPageView,
 } from '../../src/api/api-schemas.js';
 export type { ControlPlaneEvent, KeyedRoute } from '../../src/observability/event-bus.js';
 export type { ServicePolicy } from '@tether/shared';

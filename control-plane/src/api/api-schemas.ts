@@ -7,6 +7,9 @@ import {
   RouteSchema,
   ServicePolicySchema,
 } from '@tether/shared';
+import { AGENT_STATES } from './agent-state.js';
+import { AUDIT_KINDS } from './audit-kinds.js';
+import { INSTANCE_STATUSES } from './instance-status.js';
 
 // The HTTP API's response shapes as zod schemas: the views are typed from them and the OpenAPI document is
 // generated from them, so the docs cannot drift from what the handlers build.
@@ -61,6 +64,8 @@ export const ServiceViewSchema = z.object({
 export const InstanceViewSchema = KeyedRouteSchema.extend({
   priority: z.number().int(),
   health: z.enum(['healthy', 'ejected', 'half-open']),
+  /** Liveness and calls together: unreachable (agent disconnected), ejected, failing, half-open or healthy. */
+  status: z.enum(INSTANCE_STATUSES),
   ejectedUntil: z.string().nullable(),
   inflight: z.number().int(),
   successes: z.number().int(),
@@ -123,6 +128,10 @@ export const StreamViewSchema = z.object({
 export const TopologyEdgeSchema = z.object({
   id: z.string(),
   status: z.enum(['online', 'offline']),
+  /** What the operator tells apart: revoked, online, stale (offline, routes kept) or offline. */
+  state: z.enum(AGENT_STATES),
+  /** When the agent was revoked (ISO), or null. A revoked edge sees nothing. */
+  revokedAt: z.string().nullable(),
   site: z.string().nullable(),
   strategy: AdvertiseStrategySchema.nullable(),
   labels: LabelsSchema,
@@ -204,6 +213,25 @@ export const TimedEventSchema = z.object({ at: z.number().int(), event: ControlP
 /** `POST /api/v1/agents`: the new agent's secret, shown once. */
 export const RegisteredAgentSchema = z.object({ id: z.string(), secret: z.string() });
 
+/** One audit row: `count` identical events between `at` and `lastAt` for coalesced kinds, else 1. */
+export const AuditEntrySchema = z.object({
+  id: z.number().int(),
+  at: z.string(),
+  lastAt: z.string(),
+  kind: z.enum(AUDIT_KINDS),
+  agentId: z.string().nullable(),
+  actor: z.string().nullable(),
+  source: z.string().nullable(),
+  count: z.number().int(),
+  detail: z.record(z.string(), z.unknown()).nullable(),
+});
+
+/** `GET /api/v1/audit`: a page of rows and the cursor of the next one (null at the end). */
+export const AuditPageSchema = z.object({
+  entries: z.array(AuditEntrySchema),
+  nextCursor: z.string().nullable(),
+});
+
 export type AgentView = z.infer<typeof AgentViewSchema>;
 export type ServiceView = z.infer<typeof ServiceViewSchema>;
 export type ConflictView = z.infer<typeof ConflictViewSchema>;
@@ -216,3 +244,5 @@ export type StatsEvent = z.infer<typeof StatsEventSchema>;
 export type StreamTick = z.infer<typeof StreamTickSchema>;
 export type ServiceTick = z.infer<typeof ServiceTickSchema>;
 export type TimedEvent = z.infer<typeof TimedEventSchema>;
+export type AuditEntryView = z.infer<typeof AuditEntrySchema>;
+export type AuditPageView = z.infer<typeof AuditPageSchema>;

@@ -10,6 +10,7 @@ export const DASHBOARD_PAGES = [
   '/services',
   '/services/:name',
   '/reports',
+  '/audit',
   '/api',
 ] as const;
 

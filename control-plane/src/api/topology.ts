@@ -1,6 +1,7 @@
 import { CENTRAL, routesForEdge, type RouteTable } from '@tether/shared';
 import type { AgentStore } from '../store/agent-store.js';
 import type { ServiceStore } from '../store/service-store.js';
+import { agentState } from './agent-state.js';
 import type { Topology } from './api-schemas.js';
 
 /** What the topology view reads. */
@@ -29,13 +30,20 @@ export function topology(deps: TopologyDeps): Topology {
   }
   const edges = deps.agents.list().map((agent) => {
     const edge = { id: agent.id, site: agent.site ?? '', labels: agent.labels };
-    const sees = [...new Set(routesForEdge(central, edge, visibility).map((r) => r.service))].sort();
+    const revoked = agent.revokedAt !== null;
+    // A revoked edge is sent nothing (and shares nothing: its routes were withdrawn).
+    const sees = revoked
+      ? []
+      : [...new Set(routesForEdge(central, edge, visibility).map((r) => r.service))].sort();
     const shares = [...(shared.get(agent.id) ?? new Map<string, 'active' | 'stale'>())]
       .map(([service, state]) => ({ service, state }))
       .sort((a, b) => (a.service < b.service ? -1 : 1));
+    const staleRoutes = shares.filter((s) => s.state === 'stale').length;
     return {
       id: agent.id,
       status: agent.status,
+      state: agentState({ status: agent.status, revokedAt: agent.revokedAt, staleRoutes }),
+      revokedAt: agent.revokedAt === null ? null : new Date(agent.revokedAt).toISOString(),
       site: agent.site,
       strategy: agent.strategy,
       labels: agent.labels,

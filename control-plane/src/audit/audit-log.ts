@@ -1,28 +1,8 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Clock } from '@tether/shared';
+import type { AuditKind } from '../api/audit-kinds.js';
 
-/** Every kind of audit event. Enrollment and rotation kinds are written by their own code paths. */
-export const AUDIT_KINDS = [
-  'agent-created',
-  'agent-revoked',
-  'token-created',
-  'token-deleted',
-  'policy-set',
-  'policy-deleted',
-  'auth-failed',
-  'acl-denied',
-  'rate-limited',
-  'agent-quarantined',
-  'grant-created',
-  'grant-redeemed',
-  'grant-refused',
-  'credential-rotated',
-  'service-conflict',
-  'service-conflict-resolved',
-  'routes-refused',
-] as const;
-/** One kind of audit event. */
-export type AuditKind = (typeof AUDIT_KINDS)[number];
+export { AUDIT_KINDS, type AuditKind } from '../api/audit-kinds.js';
 
 /**
  * Kinds anyone can trigger at will (failed logins, denied publishes): coalesced into one row per identical event
@@ -59,12 +39,15 @@ export interface AuditRecord {
   count: number;
 }
 
-/** A page query of the audit log, oldest first. */
+/** A page query of the audit log: oldest first, or newest first with `order: 'desc'`. */
 export interface AuditQuery {
   agentId?: string;
   kind?: AuditKind;
+  actor?: string;
   since?: number;
+  /** Rows after this id in the query's order (the previous page's last row). */
   afterId?: number;
+  order?: 'asc' | 'desc';
   limit: number;
 }
 
@@ -237,10 +220,15 @@ export class AuditLog {
     this.flush();
   }
 
-  /** A page of the log, oldest first, filtered by agent, kind and time. */
+  /** A page of the log, oldest first (or newest first), filtered by agent, kind, actor and time. */
   list(q: AuditQuery): AuditRecord[] {
-    const where: string[] = ['id > @afterId'];
-    const params: Record<string, string | number> = { afterId: q.afterId ?? 0, limit: q.limit };
+    const desc = q.order === 'desc';
+    const where: string[] = [];
+    const params: Record<string, string | number> = { limit: q.limit };
+    if (q.afterId !== undefined) {
+      params.afterId = q.afterId;
+      where.push(desc ? 'id < @afterId' : 'id > @afterId');
+    }
     if (q.agentId !== undefined) {
       params.agentId = q.agentId;
       where.push('agent_id = @agentId');
@@ -249,13 +237,18 @@ export class AuditLog {
       params.kind = q.kind;
       where.push('kind = @kind');
     }
+    if (q.actor !== undefined) {
+      params.actor = q.actor;
+      where.push('actor = @actor');
+    }
     if (q.since !== undefined) {
       params.since = q.since;
       where.push('last_at >= @since');
     }
     const rows = this.#db
       .prepare<Record<string, string | number>, AuditRow>(
-        `SELECT * FROM audit WHERE ${where.join(' AND ')} ORDER BY id LIMIT @limit`,
+        `SELECT * FROM audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+         ORDER BY id ${desc ? 'DESC' : 'ASC'} LIMIT @limit`,
       )
       .all(params);
     return rows.map(toRecord);

@@ -19,6 +19,26 @@ export const TokenRequestSchema = z.strictObject({
 /** A token request. */
 export type TokenRequest = z.infer<typeof TokenRequestSchema>;
 
+/** A token as the API and `tether-cp token list` show it: never the token itself, never its hash. */
+export const TokenViewSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: RoleSchema,
+  createdAt: z.string(),
+  createdBy: z.string().nullable(),
+});
+
+/** A token's shown view. */
+export function tokenView(t: TokenRecord): z.infer<typeof TokenViewSchema> {
+  return {
+    id: t.id,
+    name: t.name,
+    role: t.role,
+    createdAt: new Date(t.createdAt).toISOString(),
+    createdBy: t.createdBy,
+  };
+}
+
 /** Where API tokens live and where their creation is audited. */
 export interface TokenDeps {
   tokens: TokenStore;

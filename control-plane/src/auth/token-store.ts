@@ -42,6 +42,7 @@ export class TokenStore {
          VALUES (@id, @name, @role, @token_hash, @created_at, @created_by) ON CONFLICT DO NOTHING`,
       ),
       delete: db.prepare<[string]>('DELETE FROM api_tokens WHERE id = ?'),
+      setRole: db.prepare<[Role, string]>('UPDATE api_tokens SET role = ? WHERE id = ?'),
     };
   }
 
@@ -82,6 +83,12 @@ export class TokenStore {
         created_by: record.createdBy,
       }).changes === 1
     );
+  }
+
+  /** Changes a token's role (its secret stays); false when there was none. */
+  setRole(id: string, role: Role): boolean {
+    this.#byHash.invalidate();
+    return this.#stmts.setRole.run(role, id).changes === 1;
   }
 
   /** Deletes a token; false when there was none. */

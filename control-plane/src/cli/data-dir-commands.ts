@@ -1,34 +1,16 @@
-import { join } from 'node:path';
 import { NotFoundError, parseKeyValues, ValidationError } from '@tether/shared';
-import { AuditLog } from '../audit/audit-log.js';
 import { createApiToken, deleteApiToken } from '../auth/api-tokens.js';
 
 import { TokenStore } from '../auth/token-store.js';
 
 import { createGrant, parseGrantRequest } from '../agents/registration/grants.js';
+import { revokeGrant } from '../agents/registration/grant-admin.js';
+import { withDatabase } from './data-dir.js';
 
-import { openDatabase } from '../db/open-database.js';
-
-import { addAgentInCluster } from '../cluster/cluster-agent-add.js';
 import { parseAgentRequest, registerAgent } from '../agents/registration/register-agent.js';
 import { markRevoked } from '../agents/revocation/revoke-agent.js';
 import { AgentStore } from '../store/agent-store.js';
 import { grantFingerprint } from '../tls/server-tls.js';
-
-/** Runs `fn` on the data dir's database (whether or not the server runs: SQLite WAL, busy timeout). */
-function withDatabase<T>(
-  dataDir: string,
-  fn: (db: ReturnType<typeof openDatabase>, audit: AuditLog) => T,
-): T {
-  const db = openDatabase(join(dataDir, 'tether.db'));
-  const audit = new AuditLog({ db, clock: { now: Date.now, setTimeout: () => 0, clearTimeout: () => {} } });
-  try {
-    return fn(db, audit);
-  } finally {
-    audit.flush();
-    db.close();
-  }
-}
 
 /** The audit actor of a CLI command: whoever can read the data dir. */
 const CLI_ACTOR = 'cli';
@@ -50,15 +32,19 @@ export async function addAgent(
     id,
     ...(flags.strategy === undefined ? {} : { strategy: flags.strategy }),
   });
-  if (flags.redisUrl) return printLine(await addAgentInCluster(flags.dataDir, flags.redisUrl, request));
-  withDatabase(flags.dataDir, (db, audit) =>
+  if (flags.redisUrl) {
+    // Redis's client loads only for a cluster.
+    const { addAgentInCluster } = await import('../cluster/cluster-agent-add.js');
+    return printLine(await addAgentInCluster(flags.dataDir, flags.redisUrl, request));
+  }
+  withDatabase(flags.dataDir, 'create', (db, audit) =>
     printLine(registerAgent(new AgentStore(db), request, Date.now(), { log: audit, actor: CLI_ACTOR })),
   );
 }
 
 /** `agent revoke`: marks the agent revoked (a running server enforces it within its poll). */
 export function revokeAgent(id: string, flags: { dataDir: string }): void {
-  withDatabase(flags.dataDir, (db, audit) => {
+  withDatabase(flags.dataDir, 'existing', (db, audit) => {
     const revoked = markRevoked({ agents: new AgentStore(db), audit }, id, CLI_ACTOR, Date.now());
     printLine({ id, revokedAt: new Date(revoked.revokedAt).toISOString() });
   });
@@ -66,7 +52,7 @@ export function revokeAgent(id: string, flags: { dataDir: string }): void {
 
 /** `token create`: prints a new API token once. */
 export function createToken(flags: { dataDir: string; role: string; name?: string }): void {
-  withDatabase(flags.dataDir, (db, audit) => {
+  withDatabase(flags.dataDir, 'create', (db, audit) => {
     const created = createApiToken(
       { tokens: new TokenStore(db), audit },
       { role: flags.role, ...(flags.name === undefined ? {} : { name: flags.name }) },
@@ -77,16 +63,9 @@ export function createToken(flags: { dataDir: string; role: string; name?: strin
   });
 }
 
-/** `token list`: one JSON line per token, never the token. */
-export function listTokens(flags: { dataDir: string }): void {
-  withDatabase(flags.dataDir, (db) => {
-    for (const t of new TokenStore(db).list()) printLine({ id: t.id, name: t.name, role: t.role });
-  });
-}
-
 /** `token delete`: deletes an API token, effective at once. */
 export function deleteToken(id: string, flags: { dataDir: string }): void {
-  withDatabase(flags.dataDir, (db, audit) => {
+  withDatabase(flags.dataDir, 'existing', (db, audit) => {
     if (!deleteApiToken({ tokens: new TokenStore(db), audit }, id, CLI_ACTOR))
       throw new NotFoundError(`token "${id}" not found`);
     printLine({ id, deleted: true });
@@ -115,8 +94,15 @@ export function grantCreate(flags: GrantFlags): void {
   });
   // The pin grants carry: the certificate `serve` would use (--tls-cert, else DATA_DIR/tls/server.crt).
   const fingerprint = grantFingerprint(flags.dataDir, flags.tlsCert);
-  withDatabase(flags.dataDir, (db, audit) =>
+  withDatabase(flags.dataDir, 'create', (db, audit) =>
     printLine(createGrant(db, request, Date.now(), fingerprint, { log: audit, actor: CLI_ACTOR })),
+  );
+}
+
+/** `grant revoke`: deletes a grant not redeemed yet (by id or by its token), audited; prints `{"id","revoked"}`. */
+export function grantRevoke(idOrToken: string, flags: { dataDir: string }): void {
+  withDatabase(flags.dataDir, 'existing', (db, audit) =>
+    printLine(revokeGrant(db, idOrToken, { log: audit, actor: CLI_ACTOR })),
   );
 }
 

@@ -5,12 +5,17 @@ import {
   createToken,
   deleteToken,
   grantCreate,
-  listTokens,
+  grantRevoke,
   revokeAgent,
   type GrantFlags,
 } from './data-dir-commands.js';
-import { serve, type ServeFlags } from './serve-command.js';
-import { ConflictError, NotFoundError, TetherError, ValidationError } from '@tether/shared';
+import type { ServeFlags } from './serve-command.js';
+import { addHelpExamples, ConflictError, NotFoundError, TetherError, ValidationError } from '@tether/shared';
+import { DATA_DIR_ENV, dataDirOption } from './data-dir.js';
+import { CP_EXAMPLES } from './help-examples.js';
+import { listAgents, listGrantsCommand, listTokens, type ListFlags } from './list-commands.js';
+import { addNetworkCommands } from './network-commands.js';
+import { CP_VERSION } from './version.js';
 
 import { ConfigError } from './config-file.js';
 import { parseSize } from '../calls/parse-size.js';
@@ -43,11 +48,16 @@ function fail(message: string, code: number): void {
 
 /** Builds the `tether-cp` command tree. */
 export function createProgram(): Command {
-  const program = new Command('tether-cp').description('Tether control plane').exitOverride();
+  const program = new Command('tether-cp')
+    .description('Tether control plane')
+    .version(CP_VERSION)
+    .exitOverride();
   program
     .command('serve')
     .description('run the broker, the route store and the HTTP API')
-    .option('--data-dir <dir>', 'data directory (created if missing)')
+    .addOption(
+      new Option('--data-dir <dir>', 'data directory, created if missing (default ./data)').env(DATA_DIR_ENV),
+    )
     .option('--mqtt-port <port>', 'MQTT/TCP port (0: any free port)', portArg)
     .option('--http-port <port>', 'HTTP port, also MQTT over WebSocket at /mqtt (0: any free port)', portArg)
     .option('--config <file>', 'config file, JSON or YAML')
@@ -79,12 +89,13 @@ export function createProgram(): Command {
     )
     .option('--redis-url <url>', 'join a cluster of replicas on this Redis (docs/cluster.md)')
     .option('--replica-id <id>', "this replica's id in the cluster (default: random)")
-    .action((flags: ServeFlags) => serve(flags));
+    // Loaded only to serve: the other commands start without the broker, the HTTP stack and their dependencies.
+    .action(async (flags: ServeFlags) => (await import('./serve-command.js')).serve(flags));
   const agent = program.command('agent').description('manage agents');
   agent
     .command('add <id>')
     .description('register an agent and print its secret once')
-    .requiredOption('--data-dir <dir>', 'data directory')
+    .addOption(dataDirOption())
     .option('--redis-url <url>', 'in a cluster: claim the id in Redis first (docs/cluster.md)')
     .option(
       '--strategy <strategy>',
@@ -94,9 +105,15 @@ export function createProgram(): Command {
       addAgent(id, flags),
     );
   agent
+    .command('list')
+    .description('list agents: state (online, stale, offline, revoked), site, strategy, routes')
+    .addOption(dataDirOption())
+    .option('--json', 'one JSON document {"agents":[...]} as GET /api/v1/agents answers')
+    .action((flags: ListFlags) => listAgents(flags));
+  agent
     .command('revoke <id>')
     .description('revoke an agent: a running server disconnects it within a second; it cannot reconnect')
-    .requiredOption('--data-dir <dir>', 'data directory')
+    .addOption(dataDirOption())
     .action((id: string, flags: { dataDir: string }) => revokeAgent(id, flags));
   const token = program.command('token').description('manage API tokens');
   token
@@ -104,23 +121,24 @@ export function createProgram(): Command {
     .description('create an API token and print it once as {"token":"..."}')
     .requiredOption('--role <role>', 'admin, viewer or caller')
     .option('--name <name>', 'a name (shown at the edge as central:<name>; default <role>-<id>)')
-    .requiredOption('--data-dir <dir>', 'data directory')
+    .addOption(dataDirOption())
     .action((flags: { dataDir: string; role: string; name?: string }) => createToken(flags));
   token
     .command('list')
-    .description('list API tokens (one JSON line each, never the token)')
-    .requiredOption('--data-dir <dir>', 'data directory')
-    .action((flags: { dataDir: string }) => listTokens(flags));
+    .description('list API tokens (never the tokens themselves)')
+    .addOption(dataDirOption())
+    .option('--json', 'one JSON document {"tokens":[...]} as GET /api/v1/tokens answers')
+    .action((flags: ListFlags) => listTokens(flags));
   token
     .command('delete <id>')
     .description('delete an API token (effective at once)')
-    .requiredOption('--data-dir <dir>', 'data directory')
+    .addOption(dataDirOption())
     .action((id: string, flags: { dataDir: string }) => deleteToken(id, flags));
   const grant = program.command('grant').description('enrollment grants');
   grant
     .command('create')
     .description('create a single-use enrollment grant; prints {"grant","expiresAt"} once')
-    .requiredOption('--data-dir <dir>', 'data directory')
+    .addOption(dataDirOption())
     .option('--ttl <duration>', 'how long the grant stays valid (default 15m, at most 7d)')
     .option('--site <site>', 'the site of the agent it enrolls')
     .option('--label <k=v>', 'a label of the agent it enrolls, repeatable', collect, [])
@@ -134,17 +152,30 @@ export function createProgram(): Command {
       'the server certificate to pin in the grant (default DATA_DIR/tls/server.crt)',
     )
     .action((flags: GrantFlags) => grantCreate(flags));
+  grant
+    .command('list')
+    .description('list enrollment grants: valid, used or expired (never their secrets)')
+    .addOption(dataDirOption())
+    .option('--json', 'one JSON document {"grants":[...]}')
+    .action((flags: ListFlags) => listGrantsCommand(flags));
+  grant
+    .command('revoke <grant>')
+    .description('revoke a grant not redeemed yet, by its id (grant list) or its whole token')
+    .addOption(dataDirOption())
+    .action((grantId: string, flags: { dataDir: string }) => grantRevoke(grantId, flags));
   const certs = program.command('certs').description('TLS certificates');
   certs
     .command('init')
     .description('create a CA and a server certificate under DATA_DIR/tls (then serve uses TLS)')
-    .requiredOption('--data-dir <dir>', 'data directory')
+    .addOption(dataDirOption())
     .option('--host <name>', 'a DNS name or IP the server certificate is valid for, repeatable', collect, [])
     .option('--days <n>', 'server certificate lifetime in days (default 825)')
     .option('--force', 'replace existing files')
     .action((flags: { dataDir: string; host: string[]; force?: boolean; days?: string }) =>
       certsInitCommand(flags),
     );
+  addNetworkCommands(program);
+  addHelpExamples(program, CP_EXAMPLES);
   return program;
 }
 

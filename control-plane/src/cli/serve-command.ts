@@ -1,12 +1,13 @@
 import { join } from 'node:path';
-import { parseDuration } from '@tether/shared';
+import { ListenError, parseDuration } from '@tether/shared';
 
 import { BOOTSTRAP_TOKEN_FILE } from '../auth/bootstrap-token.js';
 
 import { limitsFromConfig } from '../broker/limits-config.js';
 import { ConfigError, loadConfig, parseConfig, type ConfigFile } from './config-file.js';
 
-import { startControlPlane, type ControlPlanePorts } from '../control-plane.js';
+import { startControlPlane, type ControlPlane, type ControlPlanePorts } from '../control-plane.js';
+import { DEFAULT_DATA_DIR } from './data-dir.js';
 
 import { retentionPolicy } from '../reports/retention-config.js';
 
@@ -50,8 +51,7 @@ function clusterOptions(flags: ServeFlags, file: ConfigFile): { redisUrl?: strin
 /** `tether-cp serve`: runs the control plane until SIGINT/SIGTERM. */
 export async function serve(flags: ServeFlags): Promise<void> {
   const file: ConfigFile = flags.config ? loadConfig(flags.config) : {};
-  const dataDir = flags.dataDir ?? file.dataDir;
-  if (!dataDir) throw new ConfigError('--data-dir (or dataDir in the config file) is required');
+  const dataDir = flags.dataDir ?? file.dataDir ?? DEFAULT_DATA_DIR;
   const grace = flags.staleGrace ?? file.staleGrace;
   let staleGraceMs: number | undefined;
   try {
@@ -77,26 +77,28 @@ export async function serve(flags: ServeFlags): Promise<void> {
     }
   }
   if (tlsFiles) logger.info({ cert: tlsFiles.cert, source: tlsFiles.source }, 'TLS on: mqtts, https and wss');
-  const cp = await startControlPlane({
-    dataDir,
-    ...(mqttPort === undefined ? {} : { mqttPort }),
-    httpPort: flags.httpPort ?? file.httpPort ?? 8080,
-    ...(tls ? { tls, mqttsPort: flags.mqttsPort ?? file.mqttsPort ?? 8883 } : {}),
-    publicMqttUrls,
-    ...clusterOptions(flags, file),
-    host: flags.host ?? file.host ?? '0.0.0.0',
-    // Loopback unless told otherwise: exposing the API is a decision (every route but probes needs a token).
-    httpHost: flags.httpHost ?? file.httpHost ?? '127.0.0.1',
-    site: file.site ?? 'central',
-    services: file.services ?? [],
-    policies: file.policies ?? {},
-    ...(staleGraceMs === undefined ? {} : { staleGraceMs }),
-    ...(flags.maxBody === undefined ? {} : { maxBodyBytes: flags.maxBody }),
-    retention: retentionPolicy(file.reports?.retention),
-    ...(file.reports?.protocol === undefined ? {} : { reportProtocol: file.reports.protocol }),
-    limits,
-    logger,
-  });
+  const cp = await withListenAdvice(
+    startControlPlane({
+      dataDir,
+      ...(mqttPort === undefined ? {} : { mqttPort }),
+      httpPort: flags.httpPort ?? file.httpPort ?? 8080,
+      ...(tls ? { tls, mqttsPort: flags.mqttsPort ?? file.mqttsPort ?? 8883 } : {}),
+      publicMqttUrls,
+      ...clusterOptions(flags, file),
+      host: flags.host ?? file.host ?? '0.0.0.0',
+      // Loopback unless told otherwise: exposing the API is a decision (every route but probes needs a token).
+      httpHost: flags.httpHost ?? file.httpHost ?? '127.0.0.1',
+      site: file.site ?? 'central',
+      services: file.services ?? [],
+      policies: file.policies ?? {},
+      ...(staleGraceMs === undefined ? {} : { staleGraceMs }),
+      ...(flags.maxBody === undefined ? {} : { maxBodyBytes: flags.maxBody }),
+      retention: retentionPolicy(file.reports?.retention),
+      ...(file.reports?.protocol === undefined ? {} : { reportProtocol: file.reports.protocol }),
+      limits,
+      logger,
+    }),
+  );
   process.stdout.write(`${JSON.stringify(cp.ports)}\n`);
   process.stderr.write(
     readyHint(cp.ports, dataDir, flags.httpHost ?? file.httpHost ?? '127.0.0.1', cp.fingerprint),
@@ -111,6 +113,29 @@ export async function serve(flags: ServeFlags): Promise<void> {
   });
   await cp.close();
   process.exit(0);
+}
+
+/** The setting behind each listener: its flag, its config-file key and the flag of its address. */
+const LISTENER_SETTINGS = {
+  http: { port: '--http-port', key: 'httpPort', host: '--http-host' },
+  mqtt: { port: '--mqtt-port', key: 'mqttPort', host: '--host' },
+  mqtts: { port: '--mqtts-port', key: 'mqttsPort', host: '--host' },
+} as const;
+
+/** A listener that cannot bind: the error names the flag (and config key) to change. */
+async function withListenAdvice(starting: Promise<ControlPlane>): Promise<ControlPlane> {
+  try {
+    return await starting;
+  } catch (err) {
+    if (!(err instanceof ListenError)) throw err;
+    const setting = LISTENER_SETTINGS[err.listener as keyof typeof LISTENER_SETTINGS];
+    if (!setting) throw err;
+    const hint =
+      err.reason === 'EADDRNOTAVAIL'
+        ? `pick an address of this machine with ${setting.host}`
+        : `stop what holds it or pick another port with ${setting.port} N (${setting.key} in the config file; 0 picks a free port)`;
+    throw new ListenError(err.listener, err.host, err.port, err.cause, hint);
+  }
 }
 
 /** What a person starting the server needs to read next: where the API is, its token, how to enroll an agent. */

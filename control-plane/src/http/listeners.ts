@@ -4,7 +4,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { createServer, type AddressInfo, type Server as NetServer } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer } from 'node:tls';
-import type { FrontDoor } from '@tether/shared';
+import { ListenError, type FrontDoor } from '@tether/shared';
 import type { SocketGuard } from '../broker/socket-guard.js';
 
 /** Where the control plane listens. */
@@ -47,12 +47,24 @@ export interface Listeners {
   close(): Promise<void>;
 }
 
-async function listen(server: NetServer | HttpServer, port: number, host: string): Promise<number> {
+/** Which listener a bind failure concerns (its ListenError names it; the CLI names the flag that sets it). */
+export type ListenerName = 'http' | 'mqtt' | 'mqtts';
+
+async function listen(
+  name: ListenerName,
+  server: NetServer | HttpServer,
+  port: number,
+  host: string,
+): Promise<number> {
   server.listen(port, host);
-  await Promise.race([
-    once(server, 'listening'),
-    once(server, 'error').then(([err]) => Promise.reject(err as Error)),
-  ]);
+  try {
+    await Promise.race([
+      once(server, 'listening'),
+      once(server, 'error').then(([err]) => Promise.reject(err as Error)),
+    ]);
+  } catch (err) {
+    throw new ListenError(name, host, port, err);
+  }
   return (server.address() as AddressInfo).port;
 }
 
@@ -85,9 +97,14 @@ export function createListeners(deps: ListenerDeps): Listeners {
     listen: async () => {
       const host = options.host ?? '0.0.0.0';
       const ports: ListeningPorts = { http: 0 };
-      if (mqttServer) ports.mqtt = await listen(mqttServer, options.mqttPort ?? 1883, host);
-      if (mqttsServer) ports.mqtts = await listen(mqttsServer, options.mqttsPort ?? 8883, host);
-      ports.http = await listen(httpServer, options.httpPort ?? 8080, options.httpHost ?? '127.0.0.1');
+      if (mqttServer) ports.mqtt = await listen('mqtt', mqttServer, options.mqttPort ?? 1883, host);
+      if (mqttsServer) ports.mqtts = await listen('mqtts', mqttsServer, options.mqttsPort ?? 8883, host);
+      ports.http = await listen(
+        'http',
+        httpServer,
+        options.httpPort ?? 8080,
+        options.httpHost ?? '127.0.0.1',
+      );
       return ports;
     },
     close: async () => {

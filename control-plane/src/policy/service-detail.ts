@@ -7,6 +7,7 @@ import {
   type RouteTable,
 } from '@tether/shared';
 import type { InstanceView, ServiceDetail } from '../api/api-schemas.js';
+import { instanceStatus } from '../api/instance-status.js';
 import type { ConflictSource } from '../api/views.js';
 import type { ServiceStore } from '../store/service-store.js';
 import type { PolicyStore } from './policy-store.js';
@@ -43,6 +44,7 @@ export function serviceDetail(deps: ServiceDetailDeps, name: string, now: number
       ...route,
       priority: priorityOf(policy, route),
       ...health,
+      status: instanceStatus({ state: route.state, ...health }),
       ejectedUntil: health.ejectedUntil === null ? null : new Date(health.ejectedUntil).toISOString(),
     };
   });

@@ -3,6 +3,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { RoutePicker } from '../calls/route-picker.js';
 import type { Metrics } from '../observability/metrics.js';
 import { PolicyRoutePicker } from '../policy/policy-route-picker.js';
+import { PolicyChanges } from '../policy/policy-changes.js';
 import { PolicyStore } from '../policy/policy-store.js';
 import { CentralServices, type CentralServicesDeps } from './central-services.js';
 import { ConflictStore } from './conflict-store.js';
@@ -27,10 +28,13 @@ export interface Services {
   picker: RoutePicker;
   /** Service name conflicts: recorded, counted, audited once, shown in the service views. */
   conflicts: ServiceConflicts;
+  /** Announces policies another process changed (call it when one committed). */
+  policyChanges: PolicyChanges;
 }
 
 /**
- * Syncs the config file's central services and policies into the database, tracks the passive health of each
+ * Syncs the config file's central services and policies into the database (and makes the routes of services
+ * written by another process), tracks the passive health of each
  * instance (dropped with its route) and makes the policy route picker that chooses the instance of each call;
  * reconciles service name conflicts now (the config may have changed) and on every route or policy change.
  */
@@ -39,8 +43,11 @@ export async function startServices(deps: ServicesDeps): Promise<Services> {
   const { db, table, bus, clock, logger } = central;
   const centralServices = new CentralServices(central);
   await centralServices.syncConfig(config);
+  // Services `tether-cp apply` wrote while the server was down get their routes now.
+  await centralServices.reconcileStored();
   const policies = new PolicyStore(db);
   policies.syncConfig(configPolicies, clock.now());
+  const policyChanges = new PolicyChanges(policies, bus);
   const health = new HealthTracker();
   // Health of an instance whose route is gone (stale grace over, withdrawn) is dropped with it.
   bus.subscribe((e) => {
@@ -63,5 +70,5 @@ export async function startServices(deps: ServicesDeps): Promise<Services> {
   });
   conflicts.reconcileAll();
   conflicts.attach(bus);
-  return { centralServices, policies, health, picker, conflicts };
+  return { centralServices, policies, health, picker, conflicts, policyChanges };
 }

@@ -1,11 +1,25 @@
 import type { ComponentChildren, JSX } from 'preact';
 import { duration, rate } from '../format.js';
 import type { StatsEvent } from '../types.js';
+import { AGENT_STATE_MEANING } from '../../../src/api/agent-state.js';
+import { INSTANCE_STATUS_MEANING } from '../../../src/api/instance-status.js';
+
+/** What a badge's word means (its tooltip and the legends). */
+const MEANING: Readonly<Record<string, string>> = {
+  ...AGENT_STATE_MEANING,
+  ...INSTANCE_STATUS_MEANING,
+  active: 'the route is live',
+  conflict: 'an edge advertises a centrally defined name: kept out of selection',
+};
 
 /** A coloured status word: online/healthy green, stale/half-open amber, offline/ejected red-grey. */
 export function Badge(props: { value: string; title?: string }): JSX.Element {
   return (
-    <span class={`badge badge-${props.value}`} title={props.title} data-status={props.value}>
+    <span
+      class={`badge badge-${props.value}`}
+      title={props.title ?? MEANING[props.value]}
+      data-status={props.value}
+    >
       {props.value}
     </span>
   );
@@ -76,5 +90,40 @@ export function TrafficCells(props: { tick: StatsEvent['perService'][number] | u
       <td>{t?.inFlight ?? 0}</td>
       <td>{duration(t?.meanMs ?? null)}</td>
     </>
+  );
+}
+
+/** The words of `values` with their meaning, under a table (the same words the badges show). */
+export function Legend(props: { values: readonly string[]; testId?: string }): JSX.Element {
+  return (
+    <dl class="legend-list" data-testid={props.testId}>
+      {props.values.map((v) => (
+        <div key={v}>
+          <dt>
+            <Badge value={v} />
+          </dt>
+          <dd>{MEANING[v] ?? v}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+/** Which edges may see a central service, as chips: `tier = gold`, `agent edge-1`, or `every edge`. */
+export function VisibleTo(props: { value: unknown }): JSX.Element {
+  const v = (props.value ?? {}) as { labels?: Record<string, string>; agents?: string[] };
+  const chips = [
+    ...Object.entries(v.labels ?? {}).map(([k, val]) => `${k} = ${val}`),
+    ...(v.agents ?? []).map((a) => `agent ${a}`),
+  ];
+  if (chips.length === 0) return <span class="chip chip-all">every edge</span>;
+  return (
+    <span class="chips" title="an edge must match every chip">
+      {chips.map((c) => (
+        <span key={c} class="chip">
+          {c}
+        </span>
+      ))}
+    </span>
   );
 }

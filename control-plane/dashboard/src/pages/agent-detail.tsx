@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
 import { api } from '../api.js';
 import { Badge, Empty, Panel } from '../components/ui.js';
-import { ago, bytes, drain, duration, labels } from '../format.js';
+import { ago, bytes, drain, duration, labels, when } from '../format.js';
 import { Link, navigate } from '../router.js';
 import { isAdmin } from '../session.js';
 import { agentState, agents, onEvent, routes, topologyVersion } from '../store.js';
@@ -31,16 +31,17 @@ function summary(e: ControlPlaneEvent): string {
     case 'route-deleted':
       return `${e.type}: ${e.route.service} → ${e.route.address} (${e.route.state})`;
     case 'agent-updated':
-      return `agent-updated: site ${e.agent.site ?? '?'}, strategy ${e.agent.strategy ?? '?'}, version ${e.agent.version ?? '?'}`;
+      if (e.agent.revokedAt) return `revoked on ${when(e.agent.revokedAt)}`;
+      return `agent-updated: site ${e.agent.site ?? '—'}, strategy ${e.agent.strategy ?? '—'}, version ${e.agent.version ?? '—'}`;
     default:
       return e.type;
   }
 }
 
 /** Revoke and rotate (admins). Rotation is picked up by the agent without reconnecting. */
-function AdminActions(props: { id: string }): JSX.Element | null {
+function AdminActions(props: { id: string; revoked: boolean }): JSX.Element | null {
   const [message, setMessage] = useState<string | null>(null);
-  if (!isAdmin.value) return null;
+  if (!isAdmin.value || props.revoked) return null;
   const run = async (what: 'revoke' | 'rotate'): Promise<void> => {
     const question =
       what === 'revoke'
@@ -124,8 +125,14 @@ export function AgentDetail(props: { id: string }): JSX.Element {
             Agent {id} <Badge value={agentState(agent)} />
           </>
         }
-        actions={<AdminActions id={id} />}
+        actions={<AdminActions id={id} revoked={agent.revokedAt !== null} />}
       >
+        {agent.revokedAt ? (
+          <p class="revoked-note" data-testid="revoked-note">
+            Revoked on {when(agent.revokedAt)}: refused at every connect, its routes withdrawn, sent nothing.
+            To bring this edge back, enroll it again under a new id.
+          </p>
+        ) : null}
         <dl class="facts">
           <dt>site</dt>
           <dd>{agent.site ?? '—'}</dd>
@@ -149,7 +156,15 @@ export function AgentDetail(props: { id: string }): JSX.Element {
               : 'no digest received yet'}
           </dd>
           <dt>sees (central)</dt>
-          <dd>{sees === null ? '…' : sees.length ? sees.join(', ') : 'no central service'}</dd>
+          <dd>
+            {agent.revokedAt
+              ? 'nothing (revoked)'
+              : sees === null
+                ? '…'
+                : sees.length
+                  ? sees.join(', ')
+                  : 'no central service'}
+          </dd>
         </dl>
       </Panel>
       <Panel title={`Routes it shares (${own.length})`}>
@@ -183,7 +198,11 @@ export function AgentDetail(props: { id: string }): JSX.Element {
             </tbody>
           </table>
         ) : (
-          <Empty>This agent advertises nothing (strategy none, or no local service).</Empty>
+          <Empty>
+            {agent.revokedAt
+              ? 'Revoked: its routes were withdrawn.'
+              : 'This agent advertises nothing (strategy none, or no local service).'}
+          </Empty>
         )}
       </Panel>
       <Panel title="Recent events">

@@ -1,6 +1,7 @@
 import type { JSX } from 'preact';
-import { Badge, Empty, Panel } from '../components/ui.js';
-import { ago, bytes, drain, labels } from '../format.js';
+import { Badge, Empty, Legend, Panel } from '../components/ui.js';
+import { ago, bytes, drain, labels, when } from '../format.js';
+import { AGENT_STATES } from '../../../src/api/agent-state.js';
 import { Link } from '../router.js';
 import { agentState, agents, routes, stats } from '../store.js';
 
@@ -42,6 +43,11 @@ export function Agents(): JSX.Element {
                   <tr key={a.id} data-agent={a.id}>
                     <td>
                       <Badge value={agentState(a)} />
+                      {a.revokedAt ? (
+                        <div class="muted small" data-testid="revoked-at">
+                          {when(a.revokedAt)}
+                        </div>
+                      ) : null}
                     </td>
                     <td>
                       <Link href={`/agents/${encodeURIComponent(a.id)}`}>{a.id}</Link>
@@ -68,6 +74,7 @@ export function Agents(): JSX.Element {
             </tbody>
           </table>
         )}
+        <Legend values={AGENT_STATES} testId="agents-legend" />
       </Panel>
     </div>
   );

@@ -46,7 +46,11 @@ function SchemaView(props: { schema: Schema; depth?: number }): JSX.Element {
   const depth = props.depth ?? 0;
   if (s.$ref)
     return (
-      <a href={`#schema-${refName(s.$ref)}`} class="ref">
+      <a
+        href={`#schema-${refName(s.$ref)}`}
+        class="ref"
+        onClick={() => document.getElementById(`schema-${refName(s.$ref!)}`)?.setAttribute('open', '')}
+      >
         {refName(s.$ref)}
       </a>
     );
@@ -202,12 +206,14 @@ export function ApiReference(): JSX.Element {
           ))}
         </Panel>
       ))}
-      <Panel title="Schemas">
+      <Panel title={`Schemas (${Object.keys(doc.components.schemas).length})`}>
         {Object.entries(doc.components.schemas).map(([name, schema]) => (
-          <div key={name} id={`schema-${name}`} class="component">
-            <h4>{name}</h4>
+          <details key={name} id={`schema-${name}`} class="component">
+            <summary>
+              <b>{name}</b>
+            </summary>
             <SchemaView schema={schema} />
-          </div>
+          </details>
         ))}
       </Panel>
     </div>

@@ -36,6 +36,12 @@ export function Login(): JSX.Element {
             {session.value.error}
           </p>
         ) : null}
+        <p class="muted" data-testid="login-where">
+          The first admin token is in the file <code>admin-token</code> of the control plane's data directory
+          (<code>DATA_DIR/admin-token</code>, <code>./data</code> unless <code>--data-dir</code> or{' '}
+          <code>TETHER_DATA_DIR</code> says otherwise): <code>cat data/admin-token</code>. More tokens:{' '}
+          <code>tether-cp token create</code>.
+        </p>
         <p class="muted">Kept for this browser tab only (sessionStorage).</p>
       </form>
     </div>

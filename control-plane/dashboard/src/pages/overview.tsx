@@ -15,7 +15,8 @@ function describe(e: ControlPlaneEvent): { what: string; who: string | null } {
     case 'agent-offline':
       return { what: e.type === 'agent-online' ? 'connected' : 'disconnected', who: e.agentId };
     case 'agent-updated':
-      return { what: `updated (${e.agent.site ?? '?'}, ${e.agent.strategy ?? '?'})`, who: e.agent.id };
+      if (e.agent.revokedAt) return { what: 'revoked', who: e.agent.id };
+      return { what: `updated (${e.agent.site ?? '—'}, ${e.agent.strategy ?? '—'})`, who: e.agent.id };
     case 'policy-updated':
       return { what: `policy of ${e.service} set (${e.policySource})`, who: null };
     case 'stats':
@@ -54,6 +55,7 @@ export function Overview(): JSX.Element {
           tone={counts.offline ? 'bad' : undefined}
           testId="agents-offline"
         />
+        <Stat label="agents revoked" value={counts.revoked} hint="cut off for good" testId="agents-revoked" />
         <Stat
           label="services"
           value={s?.services ?? services.size}

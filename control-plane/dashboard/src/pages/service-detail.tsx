@@ -2,12 +2,13 @@ import { useEffect, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
 import { api } from '../api.js';
 import { PolicyEditor } from '../components/policy-editor.js';
-import { Badge, Empty, Panel } from '../components/ui.js';
+import { Badge, Empty, Legend, Panel, VisibleTo } from '../components/ui.js';
 import { duration, labels } from '../format.js';
 import { Link } from '../router.js';
 import { isAdmin } from '../session.js';
 import { onEvent } from '../store.js';
 import type { ServiceDetail as Detail } from '../types.js';
+import { INSTANCE_STATUSES } from '../../../src/api/instance-status.js';
 
 /** The edges advertising this centrally defined service without `allowEdgeInstances`: their routes take no calls. */
 function Conflicts(props: { detail: Detail }): JSX.Element | null {
@@ -90,17 +91,16 @@ export function ServiceDetail(props: { name: string }): JSX.Element {
         {detail.central ? (
           <p>
             Central service at <span class="mono">{detail.central.url}</span>
-            {detail.central.visibleTo
-              ? ` (visible to ${JSON.stringify(detail.central.visibleTo)})`
-              : ' (visible to every edge)'}
+            {', visible to '}
+            <VisibleTo value={detail.central.visibleTo} />
           </p>
         ) : null}
         <Conflicts detail={detail} />
         <table class="table" data-testid="instances-table">
           <thead>
             <tr>
-              <th>health</th>
-              <th>state</th>
+              <th>status</th>
+              <th>route</th>
               <th>origin</th>
               <th>site</th>
               <th>address</th>
@@ -118,7 +118,7 @@ export function ServiceDetail(props: { name: string }): JSX.Element {
               <tr key={i.key}>
                 <td>
                   <Badge
-                    value={i.health}
+                    value={i.status}
                     title={i.ejectedUntil ? `ejected until ${i.ejectedUntil}` : undefined}
                   />
                 </td>
@@ -148,6 +148,7 @@ export function ServiceDetail(props: { name: string }): JSX.Element {
             ))}
           </tbody>
         </table>
+        <Legend values={INSTANCE_STATUSES} testId="instances-legend" />
       </Panel>
       <Panel title="Route selection policy">
         <PolicyEditor

@@ -1,13 +1,25 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
 import { api } from '../api.js';
-import { Empty, Panel } from '../components/ui.js';
-import { navigate } from '../router.js';
+import { Badge, Empty, Legend, Panel, VisibleTo } from '../components/ui.js';
+import { when } from '../format.js';
+import { Link, navigate } from '../router.js';
+import { AGENT_STATES } from '../../../src/api/agent-state.js';
 import { topologyVersion } from '../store.js';
 import type { Topology as TopologyView } from '../types.js';
 
+type Edge = TopologyView['edges'][number];
+
+/** `site · strategy`, with a dash for what the edge has not told yet. */
+const siteLine = (e: Edge): string => `${e.site ?? '—'} · ${e.strategy ?? '—'}`;
+/** The services an edge shares with the hub. */
+const shares = (e: Edge): string => (e.shares.length ? e.shares.map((s) => s.service).join(', ') : 'nothing');
+/** The central services the hub sends an edge. */
+const sees = (e: Edge): string =>
+  e.state === 'revoked' ? 'nothing (revoked)' : e.sees.length ? e.sees.join(', ') : 'no central service';
+
 const W = 900;
-const H = 560;
+const H = 580;
 
 /**
  * The hub and its edges: each edge a node around the hub, with the services it shares (upward) and the central
@@ -41,20 +53,23 @@ export function Topology(): JSX.Element {
   const cx = W / 2;
   const cy = H / 2;
   const n = view.edges.length;
-  const r = Math.min(W, H) / 2 - 80;
+  // Room for four lines of labels above the top edge and below the bottom one.
+  const r = Math.min(W, H) / 2 - 96;
   const nodes = view.edges.map((e, i) => {
     const angle = -Math.PI / 2 + (2 * Math.PI * i) / Math.max(1, n);
-    return { e, x: cx + r * Math.cos(angle), y: cy + r * Math.sin(angle) };
+    const y = cy + r * Math.sin(angle);
+    // Labels go above an edge in the upper half and below the others, never across its line to the hub.
+    return { e, x: cx + r * Math.cos(angle), y, label: y < cy - 1 ? y - 76 : y + 46 };
   });
   return (
     <div class="page">
       <Panel title={`Topology: hub (${view.hub.site}) and ${n} edge${n === 1 ? '' : 's'}`}>
         <svg class="topology" viewBox={`0 0 ${W} ${H}`} role="img" aria-label="hub and edges">
           {nodes.map(({ e, x, y }) => (
-            <line key={`l-${e.id}`} x1={cx} y1={cy} x2={x} y2={y} class={`link link-${e.status}`} />
+            <line key={`l-${e.id}`} x1={cx} y1={cy} x2={x} y2={y} class={`link link-${e.state}`} />
           ))}
           <g class="hub">
-            <circle cx={cx} cy={cy} r={46} />
+            <circle cx={cx} cy={cy} r={58} />
             <text x={cx} y={cy - 4} text-anchor="middle" class="title">
               hub
             </text>
@@ -62,10 +77,10 @@ export function Topology(): JSX.Element {
               {view.hub.services.length} central service{view.hub.services.length === 1 ? '' : 's'}
             </text>
           </g>
-          {nodes.map(({ e, x, y }) => (
+          {nodes.map(({ e, x, y, label }) => (
             <g
               key={e.id}
-              class={`edge edge-${e.status}`}
+              class={`edge edge-${e.state}`}
               data-edge={e.id}
               onClick={() => navigate(`/agents/${encodeURIComponent(e.id)}`)}
             >
@@ -73,22 +88,39 @@ export function Topology(): JSX.Element {
               <text x={x} y={y + 4} text-anchor="middle" class="title">
                 {e.id.length > 14 ? `${e.id.slice(0, 13)}…` : e.id}
               </text>
-              <text x={x} y={y + 46} text-anchor="middle" class="sub">
-                {e.site ?? '?'} · {e.strategy ?? '?'}
+              <text x={x} y={label} text-anchor="middle" class={`state state-${e.state}`}>
+                {e.state === 'revoked' ? `revoked ${when(e.revokedAt)}` : e.state}
               </text>
-              <text x={x} y={y + 60} text-anchor="middle" class="shares">
-                ↑ {e.shares.length ? e.shares.map((s) => s.service).join(', ') : 'nothing'}
+              <text x={x} y={label + 14} text-anchor="middle" class="sub">
+                {siteLine(e)}
               </text>
-              <text x={x} y={y + 74} text-anchor="middle" class="sees">
-                ↓ {e.sees.length ? e.sees.join(', ') : 'no central service'}
+              <text x={x} y={label + 28} text-anchor="middle" class="shares">
+                ↑ {shares(e)}
+              </text>
+              <text x={x} y={label + 42} text-anchor="middle" class="sees">
+                ↓ {sees(e)}
               </text>
             </g>
           ))}
         </svg>
+        <ul class="topology-list" data-testid="topology-list">
+          {view.edges.map((e) => (
+            <li key={e.id} data-edge={e.id}>
+              <div>
+                <Badge value={e.state} /> <Link href={`/agents/${encodeURIComponent(e.id)}`}>{e.id}</Link>{' '}
+                <span class="muted">{siteLine(e)}</span>
+                {e.revokedAt ? <span class="muted"> · revoked {when(e.revokedAt)}</span> : null}
+              </div>
+              <div class="shares">↑ {shares(e)}</div>
+              <div class="sees">↓ {sees(e)}</div>
+            </li>
+          ))}
+        </ul>
         <p class="legend">
           ↑ shares with the hub (its own services) · ↓ central services the hub sends it. The hub never passes
           one edge's services to another edge.
         </p>
+        <Legend values={AGENT_STATES} />
       </Panel>
       <Panel title="Central services">
         {view.hub.services.length ? (
@@ -105,7 +137,9 @@ export function Topology(): JSX.Element {
                 <tr key={s.name}>
                   <td>{s.name}</td>
                   <td class="mono">{s.url}</td>
-                  <td>{s.visibleTo ? JSON.stringify(s.visibleTo) : 'every edge'}</td>
+                  <td>
+                    <VisibleTo value={s.visibleTo} />
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -31,6 +31,21 @@ interface GrantRow {
   used_by: string | null;
 }
 
+function toRecord(row: GrantRow): GrantRecord {
+  return {
+    id: row.id,
+    secretHash: row.secret_hash,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    agentId: row.agent_id,
+    site: row.site,
+    labels: JSON.parse(row.labels) as Labels,
+    strategy: row.strategy,
+    usedAt: row.used_at,
+    usedBy: row.used_by,
+  };
+}
+
 /** The enrollment_grants table. */
 export class GrantStore {
   readonly #stmts;
@@ -44,6 +59,8 @@ export class GrantStore {
         `INSERT INTO enrollment_grants (id, secret_hash, created_at, expires_at, agent_id, site, labels, strategy)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
+      list: db.prepare<[], GrantRow>('SELECT * FROM enrollment_grants ORDER BY created_at, id'),
+      delete: db.prepare<[string]>('DELETE FROM enrollment_grants WHERE id = ?'),
       use: db.prepare<[number, string, string, number]>(
         `UPDATE enrollment_grants SET used_at = ?, used_by = ?
          WHERE id = ? AND used_at IS NULL AND expires_at > ?`,
@@ -54,19 +71,17 @@ export class GrantStore {
   /** The grant with this id, if any. */
   get(id: string): GrantRecord | undefined {
     const row = this.#stmts.get.get(id);
-    if (!row) return undefined;
-    return {
-      id: row.id,
-      secretHash: row.secret_hash,
-      createdAt: row.created_at,
-      expiresAt: row.expires_at,
-      agentId: row.agent_id,
-      site: row.site,
-      labels: JSON.parse(row.labels) as Labels,
-      strategy: row.strategy,
-      usedAt: row.used_at,
-      usedBy: row.used_by,
-    };
+    return row ? toRecord(row) : undefined;
+  }
+
+  /** Every grant, oldest first. */
+  list(): GrantRecord[] {
+    return this.#stmts.list.all().map(toRecord);
+  }
+
+  /** Deletes a grant; false when there was none. */
+  delete(id: string): boolean {
+    return this.#stmts.delete.run(id).changes === 1;
   }
 
   /** Stores a new grant. */

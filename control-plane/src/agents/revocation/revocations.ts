@@ -24,6 +24,8 @@ export interface RevocationsDeps {
   disconnect(agentId: string): boolean;
   /** Forgets per-agent limiter state. */
   forget(agentId: string): void;
+  /** Tells the event stream the agent's view changed (it now shows revoked). */
+  announce(agentId: string): void;
 }
 
 /**
@@ -64,6 +66,7 @@ export class Revocations {
     const wasConnected = this.#d.disconnect(agentId);
     const events = db.transaction(() => table.replaceOrigin(agentId, [])).immediate();
     bus.emitRouteEvents(events);
+    if (first) this.#d.announce(agentId);
     if (first && (wasConnected || events.length > 0)) {
       metrics.revocations.inc();
       logger.warn({ agentId, disconnected: wasConnected, routesWithdrawn: events.length }, 'agent revoked');

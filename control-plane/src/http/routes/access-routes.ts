@@ -2,9 +2,15 @@ import type { Context } from 'hono';
 import { z } from 'zod';
 import { defineRoute, NotFoundError, type Clock } from '@tether/shared';
 import { AUDIT_KINDS, type AuditLog } from '../../audit/audit-log.js';
+import { AuditPageSchema } from '../../api/api-schemas.js';
 import { auditPage, parseAuditQuery } from '../../audit/audit-page.js';
-import { RoleSchema } from '../../auth/access-policy.js';
-import { createApiToken, deleteApiToken, TokenRequestSchema } from '../../auth/api-tokens.js';
+import {
+  createApiToken,
+  deleteApiToken,
+  TokenRequestSchema,
+  tokenView,
+  TokenViewSchema,
+} from '../../auth/api-tokens.js';
 import type { TokenSockets } from '../../auth/token-sockets.js';
 import type { TokenRecord, TokenStore } from '../../auth/token-store.js';
 import { error, json, MISSING, type ApiRoute } from './api-route.js';
@@ -22,45 +28,15 @@ export interface AccessRoutesDeps {
   actor(c: Context): string;
 }
 
-/** A token as the API shows it: never the token itself, never its hash. */
-const TokenViewSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  role: RoleSchema,
-  createdAt: z.string(),
-  createdBy: z.string().nullable(),
-});
-
-/** One audit row: `count` identical events between `at` and `lastAt` for coalesced kinds, else 1. */
-const AuditEntrySchema = z.object({
-  id: z.number().int(),
-  at: z.string(),
-  lastAt: z.string(),
-  kind: z.enum(AUDIT_KINDS),
-  agentId: z.string().nullable(),
-  actor: z.string().nullable(),
-  source: z.string().nullable(),
-  count: z.number().int(),
-  detail: z.record(z.string(), z.unknown()).nullable(),
-});
-
 const AuditQuery = z.strictObject({
   agent: z.string().describe('only this agent').optional(),
   kind: z.enum(AUDIT_KINDS).describe('only this kind').optional(),
+  actor: z.string().describe('only this actor (token:<name>, cli, apply, hub, broker)').optional(),
+  order: z.enum(['asc', 'desc']).describe('asc: oldest first (default); desc: newest first').optional(),
   since: z.string().describe('ISO time or epoch ms: rows last seen at or after it').optional(),
   limit: z.string().describe('rows per page (1-1000)').optional(),
   cursor: z.string().describe('nextCursor of the previous page').optional(),
 });
-
-function tokenView(t: TokenRecord): z.infer<typeof TokenViewSchema> {
-  return {
-    id: t.id,
-    name: t.name,
-    role: t.role,
-    createdAt: new Date(t.createdAt).toISOString(),
-    createdBy: t.createdBy,
-  };
-}
 
 /** Who am I (any token); API tokens and the audit log (admin). */
 export function accessRoutes(deps: AccessRoutesDeps): ApiRoute[] {
@@ -128,13 +104,10 @@ export function accessRoutes(deps: AccessRoutesDeps): ApiRoute[] {
       path: '/api/v1/audit',
       access: 'admin',
       tag: 'access',
-      summary: 'Security events, oldest first (admin)',
+      summary: 'Security events and changes, oldest first or newest first (admin)',
       query: AuditQuery,
       responses: {
-        200: json(
-          'a page',
-          z.object({ entries: z.array(AuditEntrySchema), nextCursor: z.string().nullable() }),
-        ),
+        200: json('a page', AuditPageSchema),
         400: error('invalid parameter'),
       },
       handle: (c, { query }) => c.json(auditPage(deps.audit, parseAuditQuery(query))),

@@ -88,7 +88,8 @@ export function serviceRoutes(deps: ServiceRoutesDeps): ApiRoute[] {
       summary: 'Add or replace a central service',
       body: CentralServiceSchema,
       responses: { 201: json('stored', CentralServiceSchema), ...BAD },
-      handle: async (c, { body }) => c.json(await deps.centralServices.add(body), 201),
+      handle: async (c, { body }) =>
+        c.json(await deps.centralServices.add(body, { log: deps.audit, actor: deps.actor(c) }), 201),
     }),
     defineRoute({
       method: 'get',
@@ -113,7 +114,7 @@ export function serviceRoutes(deps: ServiceRoutesDeps): ApiRoute[] {
       params: ServiceParams,
       responses: { 204: { description: 'removed' }, ...BAD, ...MISSING },
       handle: async (c, { params }) => {
-        await deps.centralServices.remove(params.name);
+        await deps.centralServices.remove(params.name, { log: deps.audit, actor: deps.actor(c) });
         return c.body(null, 204);
       },
     }),

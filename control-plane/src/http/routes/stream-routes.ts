@@ -1,10 +1,12 @@
 import { createWebSocketStream } from 'ws';
+import { defineRoute } from '@tether/shared';
 import type { SocketGuard } from '../../broker/socket-guard.js';
 import type { EventBus } from '../../observability/event-bus.js';
+import type { EventLog } from '../../observability/event-log.js';
 import type { Logger } from '../../observability/logger.js';
-import { ControlPlaneEventSchema } from '../../api/api-schemas.js';
+import { ControlPlaneEventSchema, TimedEventSchema } from '../../api/api-schemas.js';
 import type { WebSocketEndpoints } from '../websockets.js';
-import { json, type ApiRoute } from './api-route.js';
+import { json, list, type ApiRoute } from './api-route.js';
 
 /** What the WebSocket streams need. */
 export interface StreamRoutesDeps {
@@ -14,10 +16,15 @@ export interface StreamRoutesDeps {
   /** The MQTT packet size limit: one WebSocket message may not be much larger. */
   maxPacketBytes: number;
   bus: EventBus;
+  /** The recent events kept in memory (the overview preloads them). */
+  events: EventLog;
   logger: Logger;
 }
 
-/** The streams of the HTTP port: `/mqtt` for agents (public: they authenticate in CONNECT) and the event stream. */
+/**
+ * The streams of the HTTP port: `/mqtt` for agents (public: they authenticate in CONNECT), the event stream and
+ * the recent events it sent.
+ */
 export function streamRoutes(deps: StreamRoutesDeps): { routes: ApiRoute[]; eventViewers: () => number } {
   const mqtt = deps.sockets.endpoint({ maxPayload: 2 * deps.maxPacketBytes }, (ws, req) => {
     const stream = createWebSocketStream(ws);
@@ -59,6 +66,16 @@ export function streamRoutes(deps: StreamRoutesDeps): { routes: ApiRoute[]; even
         responses: { 101: json('switching to WebSocket; each frame is one event', ControlPlaneEventSchema) },
         handle: events.accept,
       },
+      defineRoute({
+        method: 'get',
+        path: '/api/v1/events/recent',
+        access: 'read',
+        tag: 'events',
+        summary:
+          'The last 100 events of the stream (stats excepted), newest first, kept in memory since start',
+        responses: { 200: json('events', list('events', TimedEventSchema)) },
+        handle: (c) => c.json({ events: deps.events.recentAll() }),
+      }),
     ],
   };
 }
