@@ -31,6 +31,8 @@ export {
   type RouteKey,
   routeKey,
   RouteSchema,
+  type RouteSource,
+  RouteSourceSchema,
   type RouteState,
   RouteStateSchema,
   sameLabels,
@@ -131,6 +133,8 @@ export {
 } from './enrollment.js';
 export { type LinkTransport, type MessageHandler, type PublishOptions, type Transport } from './transport.js';
 export { type Clock, systemClock } from './clock.js';
+export { type RateSpec, TokenBucket } from './token-bucket.js';
+export { chunkBySize, deltaParts, type DeltaPart, MAX_ADVERT_BYTES, snapshotParts } from './advert-parts.js';
 export {
   DurationInputSchema,
   intParam,
