@@ -147,7 +147,7 @@ describe('route sync over real MQTT', () => {
     expect(routes).toMatchObject({ full: true, seq: 1 });
   });
 
-  it('applies a snapshot in parts once its last part arrived, with each route\'s source', async () => {
+  it("applies a snapshot in parts once its last part arrived, with each route's source", async () => {
     const parts = await connectAgent(cp, 'edge-parts', addAgent(cp, 'edge-parts'));
     try {
       const x = edgeRoute('edge-parts', 'web', 'http://10.2.0.1:80');
@@ -164,9 +164,8 @@ describe('route sync over real MQTT', () => {
       // A part out of order: nothing applied, a resync asked for.
       await parts.publish({ ...snapshot([x], 'p2', 0), more: true });
       await parts.publish(snapshot([], 'p2', 2));
-      expect(await parts.next('resync-request')).toMatchObject({
-        reason: expect.stringContaining('out of order'),
-      });
+      const resync = (await parts.next('resync-request')) as { reason: string };
+      expect(resync.reason).toContain('out of order');
       expect(cp.table.count({ origin: 'edge-parts' })).toBe(2);
     } finally {
       await parts.end();

@@ -57,10 +57,12 @@ export function deltaParts(
     ...upserts.map((upsert) => ({ upsert })),
     ...removes.map((remove) => ({ remove })),
   ];
-  return chunkBySize(items, (item) => encodedSize('upsert' in item ? item.upsert : item.remove), maxBytes).map(
-    (part) => ({
-      upserts: part.flatMap((item) => ('upsert' in item ? [item.upsert] : [])),
-      removes: part.flatMap((item) => ('remove' in item ? [item.remove] : [])),
-    }),
-  );
+  return chunkBySize(
+    items,
+    (item) => encodedSize('upsert' in item ? item.upsert : item.remove),
+    maxBytes,
+  ).map((part) => ({
+    upserts: part.flatMap((item) => ('upsert' in item ? [item.upsert] : [])),
+    removes: part.flatMap((item) => ('remove' in item ? [item.remove] : [])),
+  }));
 }

@@ -48,7 +48,11 @@ describe('chunkBySize', () => {
 
 describe('advert parts', () => {
   const many: Route[] = Array.from({ length: 10_000 }, (_, i) =>
-    route({ service: `svc-${i}`, address: `http://10.0.${i >> 8}.${i & 255}:8080`, labels: { zone: 'eu-1' } }),
+    route({
+      service: `svc-${i}`,
+      address: `http://10.0.${i >> 8}.${i & 255}:8080`,
+      labels: { zone: 'eu-1' },
+    }),
   );
 
   it('cuts 10,000 routes into snapshot parts that each encode under the packet limit', () => {

@@ -12,7 +12,10 @@ import { advertTopic } from './sync/ingress.js';
 import { SnapshotParts } from './sync/snapshot-parts.js';
 
 /** What the hub's handling of agent messages needs: the sync handlers' context (less liveness) and more. */
-export interface AgentIngressDeps extends Omit<SyncContext, 'isConnected' | 'isLocal' | 'audit' | 'snapshotParts'> {
+export interface AgentIngressDeps extends Omit<
+  SyncContext,
+  'isConnected' | 'isLocal' | 'audit' | 'snapshotParts'
+> {
   liveness: Liveness;
   audit: AuditLog;
   /** The embedded broker (credential rotation watches its connections). */

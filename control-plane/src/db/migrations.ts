@@ -188,7 +188,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 9,
-    description: "route sources: where an agent found each of its routes (static, api, file, etcd, mdns)",
+    description: 'route sources: where an agent found each of its routes (static, api, file, etcd, mdns)',
     sql: `
       ALTER TABLE routes ADD COLUMN source TEXT;
     `,

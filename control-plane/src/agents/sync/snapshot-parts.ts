@@ -40,7 +40,11 @@ export class SnapshotParts {
     if (message.seq === 0) routes = message.routes;
     else if (previous && previous.epoch === message.epoch && previous.seq + 1 === message.seq)
       routes = previous.routes.concat(message.routes);
-    else return { type: 'refused', reason: `snapshot part ${message.seq} of epoch ${message.epoch} out of order` };
+    else
+      return {
+        type: 'refused',
+        reason: `snapshot part ${message.seq} of epoch ${message.epoch} out of order`,
+      };
     if (routes.length > this.#maxRoutes)
       return { type: 'refused', reason: `snapshot of more than ${this.#maxRoutes} routes` };
     if (!message.more) return { type: 'complete', routes };
