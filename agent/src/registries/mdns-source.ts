@@ -9,12 +9,16 @@ import { dnsSdSpec } from '../sources/dns-sd-instance.js';
 import type { RouteSource, SourceWatchHandlers } from '../sources/route-source.js';
 import type { SourceConfig } from '../sources/source-url.js';
 
+/** Lists in a row an instance may miss before it is pruned (mDNS is lossy; an announcer may still be probing). */
+const MISSES_TO_PRUNE = 3;
+
 /**
  * `mdns://?type=_http._tcp`: DNS-SD on the local link (bonjour-service over multicast-dns), so whatever announces
  * there (avahi, Bonjour, ciao) joins. A list is a fresh PTR query whose answers are gathered for `window`; the
- * watch follows announcements and goodbyes. An instance that leaves without a goodbye is pruned by the next
- * resync; a resync that no one answers, while instances were known, means the link is gone (unreachable: they
- * are kept for the grace, then stale).
+ * watch follows announcements and goodbyes. An instance that leaves without a goodbye is pruned once it missed
+ * three resyncs in a row (one miss is normal: an announcer still probing, a lost packet); a resync that no one
+ * answers, while instances are known, means the link is gone (unreachable: they are kept for the grace, then
+ * stale).
  */
 export class MdnsSource implements RouteSource {
   readonly kind = 'mdns' as const;
@@ -27,8 +31,10 @@ export class MdnsSource implements RouteSource {
   readonly #clock: Clock;
   readonly #bonjour: Bonjour;
   #socketError: Error | undefined;
-  #known = 0;
-  #watch: { browser: Browser; specs: Map<string, ServiceSpec> } | undefined;
+  /** Instances known by fqdn (from lists and announcements), with how many lists in a row missed each. */
+  readonly #known = new Map<string, { spec: ServiceSpec; misses: number }>();
+  #watch: Browser | undefined;
+  #handlers: SourceWatchHandlers | undefined;
 
   constructor(
     config: Extract<SourceConfig, { type: 'mdns' }>,
@@ -57,29 +63,36 @@ export class MdnsSource implements RouteSource {
     await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, this.#windowMs));
     const found = browser.services;
     browser.stop();
-    const specs = this.#specs(found);
-    if (specs.size === 0 && this.#known > 0)
+    const answers = this.#specs(found);
+    if (answers.size === 0 && this.#known.size > 0)
       throw new SourceUnreachableError(
-        `no DNS-SD announcer answered a ${this.#type} query on the link (${this.#known} instance(s) known)`,
+        `no DNS-SD announcer answered a ${this.#type} query on the link (${this.#known.size} instance(s) known)`,
       );
-    this.#known = specs.size;
-    if (this.#watch) this.#watch.specs = new Map(specs);
-    return [...specs.values()];
+    for (const [fqdn, entry] of this.#known)
+      if (!answers.has(fqdn) && ++entry.misses >= MISSES_TO_PRUNE) this.#known.delete(fqdn);
+    for (const [fqdn, spec] of answers) this.#known.set(fqdn, { spec, misses: 0 });
+    // A fresh watch browser: the old one would never announce again an instance this list pruned.
+    if (this.#handlers) this.#follow(this.#handlers);
+    return [...this.#known.values()].map((e) => e.spec);
   }
 
-  async watch(handlers: SourceWatchHandlers): Promise<void> {
-    await this.unwatch();
+  watch(handlers: SourceWatchHandlers): Promise<void> {
+    this.#handlers = handlers;
+    this.#follow(handlers);
+    return Promise.resolve();
+  }
+
+  #follow(handlers: SourceWatchHandlers): void {
+    this.#watch?.stop();
     const browser = this.#bonjour.find({ type: this.#type, protocol: 'tcp' });
-    const state = { browser, specs: new Map<string, ServiceSpec>() };
-    this.#watch = state;
+    this.#watch = browser;
     const update = (service: Service, gone: boolean): void => {
-      if (this.#watch !== state) return;
+      if (this.#watch !== browser) return;
       const fqdn = service.fqdn;
-      const before = state.specs.get(fqdn);
+      const before = this.#known.get(fqdn)?.spec;
       const after = gone ? undefined : this.#spec(service);
-      if (after) state.specs.set(fqdn, after);
-      else state.specs.delete(fqdn);
-      this.#known = state.specs.size;
+      if (after) this.#known.set(fqdn, { spec: after, misses: 0 });
+      else this.#known.delete(fqdn);
       const removes = before && (!after || serviceKey(before) !== serviceKey(after)) ? [before] : [];
       if (after || removes.length > 0)
         handlers.change({ type: 'delta', upserts: after ? [after] : [], removes });
@@ -91,7 +104,8 @@ export class MdnsSource implements RouteSource {
   }
 
   unwatch(): Promise<void> {
-    this.#watch?.browser.stop();
+    this.#handlers = undefined;
+    this.#watch?.stop();
     this.#watch = undefined;
     return Promise.resolve();
   }
