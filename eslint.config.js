@@ -69,12 +69,12 @@ const LAYERS = [
     ],
   },
   {
-    // Agent: domain (sync, services, calls, reports, credentials).
-    files: ['agent/src/{sync,services,calls,reports,credentials}/**/*.ts'],
+    // Agent: domain (sync, services, sources, calls, reports, credentials).
+    files: ['agent/src/{sync,services,sources,calls,reports,credentials}/**/*.ts'],
     patterns: [
       above(
-        ['api', 'link', 'config', 'cli'],
-        'agent domain code does not import the API, the link, the config or the CLI',
+        ['api', 'link', 'registries', 'config', 'cli'],
+        'agent domain code does not import the API, the link, the registries, the config or the CLI',
       ),
       above(['agent.js', 'index.js'], 'domain code does not import the wiring'),
     ],
@@ -84,14 +84,26 @@ const LAYERS = [
     files: ['agent/src/{observability,state}/**/*.ts', 'agent/src/{errors,version,native-binding}.ts'],
     patterns: [
       above(
-        ['api', 'link', 'config', 'cli', 'sync', 'services', 'calls', 'reports', 'credentials'],
+        [
+          'api',
+          'link',
+          'registries',
+          'config',
+          'cli',
+          'sync',
+          'services',
+          'sources',
+          'calls',
+          'reports',
+          'credentials',
+        ],
         'the agent base (observability, state) imports nothing above it',
       ),
     ],
   },
   {
-    // Agent adapters (api, link): never the config, the CLI or the wiring.
-    files: ['agent/src/{api,link}/**/*.ts'],
+    // Agent adapters (api, link, registries): never the config, the CLI or the wiring.
+    files: ['agent/src/{api,link,registries}/**/*.ts'],
     patterns: [
       above(['config', 'cli', 'agent.js'], 'an adapter does not import the config, the CLI or the wiring'),
     ],

@@ -8,6 +8,10 @@ declare -A NEEDS=(
   [chromium]=/usr/bin/chromium         # test/integration/dashboard.test.ts, agent-api.test.ts (a real browser)
   [redis-server]=redis-server          # cluster tests: each starts its own Redis on a free port
   [iproute2]=tc                        # slow-link.test.ts: a network namespace and a tbf-shaped link
+  [etcd-server]=etcd                   # route-source contract, sources tests, demo, bench:sources: a real etcd
+  [avahi-daemon]=avahi-daemon          # route-source contract (mDNS): a real DNS-SD responder in a namespace
+  [avahi-utils]=avahi-publish          # ... and the announcer we did not write
+  [dbus-daemon]=dbus-daemon            # ... avahi-publish talks to avahi-daemon over a private D-Bus
 )
 missing=()
 for pkg in "${!NEEDS[@]}"; do

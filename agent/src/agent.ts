@@ -1,7 +1,6 @@
 import path from 'node:path';
 import {
   AgentIdSchema,
-  ConflictError,
   formatZodError,
   MemoryRouteTable,
   encode,
@@ -33,6 +32,9 @@ import { Outbox } from './reports/outbox.js';
 import { RouteCache } from './sync/route-cache.js';
 import { RouteSync } from './sync/route-sync.js';
 import { ServiceRegistry } from './services/service-registry.js';
+import { openSource } from './registries/open-source.js';
+import { SourceRunner } from './sources/source-runner.js';
+import { STATIC_TIMING, StaticSource } from './sources/static-source.js';
 import { resolveServiceSpec } from './services/service-spec.js';
 import { ServiceStore } from './services/service-store.js';
 import { loadTlsPlan } from './link/tls/load-tls-plan.js';
@@ -144,6 +146,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     logger,
     clock,
     digestIntervalMs: options.digestIntervalMs ?? 30_000,
+    ...(options.advertPacing ? { pacing: options.advertPacing } : {}),
     outboxStats: () => {
       const uplink = forwarder.uplink();
       return {
@@ -169,14 +172,22 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     healthChecker: new HealthChecker({ logger, clock }),
     onRoutesChanged: () => sync.localChanged(),
   });
-  for (const spec of [...(options.services ?? []).map(resolveServiceSpec), ...stored]) {
-    try {
-      registry.add(spec);
-    } catch (err) {
-      if (!(err instanceof ConflictError)) throw err;
-      logger.warn({ service: spec.name, url: spec.url, source: spec.source }, 'duplicate service ignored');
-    }
+  // One path for every service: static ones (flags, config, API) and each registry are sources, run alike.
+  const staticSource = new StaticSource(
+    [...(options.services ?? []).map(resolveServiceSpec), ...stored],
+    store,
+  );
+  const runners = [
+    new SourceRunner({ source: staticSource, sink: registry, timing: STATIC_TIMING, clock, logger }),
+  ];
+  for (const config of options.sources ?? []) {
+    const source = await openSource(config, logger, clock);
+    runners.push(new SourceRunner({ source, sink: registry, timing: config, clock, logger }));
   }
+  for (const runner of runners) registry.register(runner.status.name);
+  await runners[0]!.start();
+  // Registries are listed in the background: one that does not answer must not hold up the agent.
+  for (const runner of runners.slice(1)) void runner.start();
   const tunnel = await openAgentTunnel({
     id: options.id,
     transport,
@@ -204,7 +215,8 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     table,
     transport,
     registry,
-    store,
+    staticSource,
+    sources: () => runners.map((r) => r.status),
     outbox,
     uplink: () => forwarder.uplink(),
     metrics,
@@ -235,6 +247,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
       (reason) => metrics.apiRefusals.inc({ reason }),
     );
   } catch (err) {
+    await Promise.all(runners.map((r) => r.close()));
     registry.close();
     sync.stop();
     forwarder.stop();
@@ -246,6 +259,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
 
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
+    await Promise.all(runners.map((r) => r.close()));
     registry.close();
     sync.stop();
     forwarder.stop();

@@ -30,7 +30,20 @@ export {
 } from './services/service-input.js';
 export { toServiceSpec, HEALTH_CHECK_DEFAULTS } from './services/service-spec.js';
 export type { AgentStatusView, ApiBackend } from './api/api-routes.js';
-export type { ServiceView } from './services/service-registry.js';
+export { ServiceRegistry, type ServiceView } from './services/service-registry.js';
+export type { RouteSource, SourceChange, SourceWatchHandlers } from './sources/route-source.js';
+export {
+  SourceRunner,
+  SOURCE_BACKOFF,
+  type SourcePhase,
+  type SourceSink,
+  type SourceStatus,
+} from './sources/source-runner.js';
+export { parseSourceUrl, SOURCE_DEFAULTS, MICRO_PREFIX, type SourceConfig } from './sources/source-url.js';
+export { StaticSource, STATIC_SOURCE } from './sources/static-source.js';
+export { openSource } from './registries/open-source.js';
+export { ADVERT_PACING, type AdvertPacing } from './sync/advert-pacer.js';
+export { SourceUnreachableError } from './errors.js';
 export { AGENT_VERSION } from './version.js';
 export { Outbox } from './reports/outbox.js';
 export type {

@@ -147,13 +147,15 @@ describe('agent over a real broker', () => {
           labels: { v: '2' },
           healthy: true,
           source: 'api',
+          from: 'static',
+          state: 'active',
         },
       ],
     });
     await waitFor(() => broker.published('advert-delta').length === 1, 'delta after POST');
     expect(broker.published('advert-delta')[0]!.json).toMatchObject({
       seq: 1,
-      upserts: [expect.objectContaining({ service: 'api', metric: 3 })],
+      upserts: [expect.objectContaining({ service: 'api', metric: 3, source: 'api' })],
     });
 
     expect((await api(a, 'DELETE', '/v1/services/api')).status).toBe(204);

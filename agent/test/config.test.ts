@@ -67,8 +67,8 @@ describe('config precedence', () => {
       },
     });
     expect(config.services.map((s) => [s.name, s.source])).toEqual([
-      ['web', 'flag'],
-      ['db', 'config'],
+      ['web', 'static'],
+      ['db', 'static'],
     ]);
     expect(config.services[1]?.healthCheck).toEqual({
       path: '/',

@@ -35,15 +35,19 @@ describe('health checks', () => {
       healthChecker: new HealthChecker({ logger: quietLogger }),
       onRoutesChanged: () => changes++,
     });
-    registry.add(
-      toServiceSpec(
-        {
-          name: 'web',
-          url,
-          healthCheck: { path: '/healthz', interval: 10, timeout: 1000, unhealthyThreshold: 2 },
-        },
-        'config',
-      ),
+    registry.apply(
+      'static',
+      [
+        toServiceSpec(
+          {
+            name: 'web',
+            url,
+            healthCheck: { path: '/healthz', interval: 10, timeout: 1000, unhealthyThreshold: 2 },
+          },
+          'static',
+        ),
+      ],
+      [],
     );
     expect(table.count({ origin: 'edge-1' })).toBe(1);
     await waitFor(() => paths.length >= 2, 'two successful probes');
@@ -52,7 +56,7 @@ describe('health checks', () => {
 
     healthy = false;
     await waitFor(() => table.count({ origin: 'edge-1' }) === 0, 'withdrawal');
-    expect(registry.list()[0]).toMatchObject({ name: 'web', healthy: false, source: 'config' });
+    expect(registry.list()[0]).toMatchObject({ name: 'web', healthy: false, source: 'static' });
 
     healthy = true;
     await waitFor(() => table.count({ origin: 'edge-1' }) === 1, 're-add');
@@ -70,15 +74,19 @@ describe('health checks', () => {
       onRoutesChanged: () => {},
     });
     // Port 1 on loopback: nothing listens there.
-    registry.add(
-      toServiceSpec(
-        {
-          name: 'dead',
-          url: 'http://127.0.0.1:1',
-          healthCheck: { interval: 10, timeout: 500, unhealthyThreshold: 1 },
-        },
-        'api',
-      ),
+    registry.apply(
+      'static',
+      [
+        toServiceSpec(
+          {
+            name: 'dead',
+            url: 'http://127.0.0.1:1',
+            healthCheck: { interval: 10, timeout: 500, unhealthyThreshold: 1 },
+          },
+          'api',
+        ),
+      ],
+      [],
     );
     await waitFor(() => table.count() === 0, 'withdrawal of an unreachable service');
     expect(registry.list()[0]?.healthy).toBe(false);

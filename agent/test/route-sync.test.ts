@@ -50,6 +50,8 @@ function setup(strategy: AdvertiseStrategy = 'local') {
     clock,
     digestIntervalMs: 30_000,
     newEpoch: () => `epoch-${++epochs}`,
+    // No coalescing: each change is its own delta (pacing has its own tests).
+    pacing: { coalesceMs: 0, perSecond: 1000, burst: 1000 },
   });
   const sync = new RouteSync({
     id: ID,
@@ -68,12 +70,12 @@ function setup(strategy: AdvertiseStrategy = 'local') {
   return { clock, table, transport, advertiser, sync, registry, inbox };
 }
 
-const svc = (name: string, url: string, metric = 1) => toServiceSpec({ name, url, metric }, 'flag');
+const svc = (name: string, url: string, metric = 1) => toServiceSpec({ name, url, metric }, 'static');
 
 describe('advertising', () => {
   it('announces online (retained) then a snapshot in a fresh epoch on every connect', async () => {
     const { transport, sync, registry } = setup();
-    registry.add(svc('web', 'http://127.0.0.1:8080'));
+    registry.apply('static', [svc('web', 'http://127.0.0.1:8080')], []);
     await sync.start();
     transport.connect();
     expect(transport.published.map((m) => [m.topic, m.json.type, m.retain])).toEqual([
@@ -101,9 +103,13 @@ describe('advertising', () => {
     const { transport, sync, registry } = setup();
     await sync.start();
     transport.connect();
-    registry.add(svc('web', 'http://127.0.0.1:8080'));
-    registry.add(svc('api', 'http://127.0.0.1:9090'));
-    registry.remove('web');
+    registry.apply('static', [svc('web', 'http://127.0.0.1:8080')], []);
+    registry.apply('static', [svc('api', 'http://127.0.0.1:9090')], []);
+    registry.apply(
+      'static',
+      [],
+      registry.find('web').map((f) => f.spec),
+    );
     const deltas = transport.ofType('advert-delta').map((m) => m.json);
     expect(deltas.map((d) => d.seq)).toEqual([1, 2, 3]);
     expect((deltas[0]!.upserts as Route[]).map((r) => r.service)).toEqual(['web']);
@@ -111,7 +117,7 @@ describe('advertising', () => {
       routeKey({ service: 'web', origin: ID, address: 'http://127.0.0.1:8080' }),
     ]);
     transport.drop();
-    registry.add(svc('late', 'http://127.0.0.1:1'));
+    registry.apply('static', [svc('late', 'http://127.0.0.1:1')], []);
     expect(transport.ofType('advert-delta')).toHaveLength(3);
     transport.connect();
     const snap = transport.ofType('advert-snapshot').at(-1)!.json;
@@ -120,17 +126,17 @@ describe('advertising', () => {
 
   it('with strategy none sends an empty snapshot and no deltas', async () => {
     const { transport, sync, registry } = setup('none');
-    registry.add(svc('web', 'http://127.0.0.1:8080'));
+    registry.apply('static', [svc('web', 'http://127.0.0.1:8080')], []);
     await sync.start();
     transport.connect();
-    registry.add(svc('api', 'http://127.0.0.1:9090'));
+    registry.apply('static', [svc('api', 'http://127.0.0.1:9090')], []);
     expect(transport.ofType('advert-snapshot')[0]!.json.routes).toEqual([]);
     expect(transport.ofType('advert-delta')).toEqual([]);
   });
 
   it('with strategy best advertises only the lower metric of two instances, and follows central routes', async () => {
     const { transport, sync, registry, inbox } = setup('best');
-    registry.add(svc('web', 'http://a:1', 5), svc('web', 'http://b:1', 2));
+    registry.apply('static', [svc('web', 'http://a:1', 5), svc('web', 'http://b:1', 2)], []);
     await sync.start();
     transport.connect();
     const routes = transport.ofType('advert-snapshot')[0]!.json.routes as Route[];
@@ -152,7 +158,7 @@ describe('advertising', () => {
 
   it('sends a digest of the advertised set every interval while connected', async () => {
     const { transport, sync, registry, clock, advertiser } = setup();
-    registry.add(svc('web', 'http://127.0.0.1:8080'));
+    registry.apply('static', [svc('web', 'http://127.0.0.1:8080')], []);
     await sync.start();
     transport.connect();
     clock.advance(30_000);
@@ -232,7 +238,7 @@ describe('inbox', () => {
 
   it("never lets the hub overwrite or remove the agent's own routes", async () => {
     const { transport, sync, registry, table, inbox } = setup();
-    registry.add(svc('web', 'http://127.0.0.1:8080'));
+    registry.apply('static', [svc('web', 'http://127.0.0.1:8080')], []);
     await sync.start();
     transport.connect();
     const own = table.list({ origin: ID })[0]!;

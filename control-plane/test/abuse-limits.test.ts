@@ -4,7 +4,8 @@ import { DenialTracker } from '../src/broker/denial-tracker.js';
 import { brokerLimits } from '../src/broker/limits.js';
 import { MqttFrameScanner } from '../src/broker/mqtt-frame-scanner.js';
 import { PublishRateLimiter } from '../src/broker/publish-rate-limit.js';
-import { KeyedBuckets, TokenBucket } from '../src/broker/token-bucket.js';
+import { TokenBucket } from '@tether/shared';
+import { KeyedBuckets } from '../src/broker/keyed-buckets.js';
 import { ManualClock } from './helpers.js';
 
 /** MQTT fixed headers, written out: the type byte, then the remaining length in 7-bit groups, low first. */

@@ -147,6 +147,31 @@ describe('route sync over real MQTT', () => {
     expect(routes).toMatchObject({ full: true, seq: 1 });
   });
 
+  it("applies a snapshot in parts once its last part arrived, with each route's source", async () => {
+    const parts = await connectAgent(cp, 'edge-parts', addAgent(cp, 'edge-parts'));
+    try {
+      const x = edgeRoute('edge-parts', 'web', 'http://10.2.0.1:80');
+      const y = { ...edgeRoute('edge-parts', 'etcd-svc', 'http://10.2.0.3:80'), source: 'etcd' as const };
+      await parts.publish({ ...snapshot([x], 'p1', 0), more: true });
+      await parts.publish({ ...snapshot([y], 'p1', 1), more: true });
+      expect(cp.table.list({ origin: 'edge-parts' })).toEqual([]);
+      await parts.publish(snapshot([], 'p1', 2));
+      expect(((await parts.next('agent-routes')) as AgentRoutes).full).toBe(true);
+      expect(cp.table.list({ origin: 'edge-parts' }).map((r) => [r.service, r.source ?? null])).toEqual([
+        ['etcd-svc', 'etcd'],
+        ['web', null],
+      ]);
+      // A part out of order: nothing applied, a resync asked for.
+      await parts.publish({ ...snapshot([x], 'p2', 0), more: true });
+      await parts.publish(snapshot([], 'p2', 2));
+      const resync = (await parts.next('resync-request')) as { reason: string };
+      expect(resync.reason).toContain('out of order');
+      expect(cp.table.count({ origin: 'edge-parts' })).toBe(2);
+    } finally {
+      await parts.end();
+    }
+  });
+
   it('records a valid status and refuses one whose agentId does not match the topic', async () => {
     const status = {
       v: PROTOCOL_VERSION,

@@ -32,6 +32,8 @@ export {
   type RouteKey,
   routeKey,
   RouteSchema,
+  type RouteSource,
+  RouteSourceSchema,
   type RouteState,
   RouteStateSchema,
   sameLabels,
@@ -132,6 +134,8 @@ export {
 } from './enrollment.js';
 export { type LinkTransport, type MessageHandler, type PublishOptions, type Transport } from './transport.js';
 export { type Clock, systemClock } from './clock.js';
+export { type RateSpec, TokenBucket } from './token-bucket.js';
+export { chunkBySize, deltaParts, type DeltaPart, MAX_ADVERT_BYTES, snapshotParts } from './advert-parts.js';
 export {
   DurationInputSchema,
   intParam,

@@ -42,7 +42,10 @@ export const OutboxStatsSchema = z.strictObject({
 /** An agent's report outbox figures. */
 export type OutboxStats = z.infer<typeof OutboxStatsSchema>;
 
-/** Agent -> hub: the whole advertised set, sent on every (re)connect and on request. Starts a new `epoch`. */
+/**
+ * Agent -> hub: the whole advertised set, sent on every (re)connect and on request. Starts a new `epoch`; a set
+ * too big for one packet goes in parts (`more`).
+ */
 export const AdvertSnapshotSchema = z.strictObject({
   v,
   type: z.literal('advert-snapshot'),
@@ -54,6 +57,11 @@ export const AdvertSnapshotSchema = z.strictObject({
   routes,
   /** The agent's outbox figures (optional, for the operator's view; also on every digest). */
   outbox: OutboxStatsSchema.optional(),
+  /**
+   * More parts of this snapshot follow (a set too big for one packet): each part has the next seq in the same
+   * epoch, and the hub applies the whole set once the last part (without `more`) arrived.
+   */
+  more: z.literal(true).optional(),
 });
 
 /** Agent -> hub: a change to the advertised set; `seq` is the previous message's plus one. */

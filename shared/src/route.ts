@@ -12,6 +12,14 @@ export const RouteStateSchema = z.enum(['active', 'stale']);
 export type RouteState = z.infer<typeof RouteStateSchema>;
 
 /**
+ * Where an agent's own route came from: `static` (flags, config file), `api` (its local API), `file` (a watched
+ * services file), `etcd` (a go-micro etcd registry), `mdns` (DNS-SD on the local link).
+ */
+export const RouteSourceSchema = z.enum(['static', 'api', 'file', 'etcd', 'mdns']);
+/** Where an agent's own route came from. */
+export type RouteSource = z.infer<typeof RouteSourceSchema>;
+
+/**
  * One instance of one service, reachable through one origin. Plain data. Strict (unknown keys refused): what an
  * agent advertises; the hub's own sends are read with `.strip()` (see messages.ts, "Strictness").
  */
@@ -30,6 +38,8 @@ export const RouteSchema = z.strictObject({
   state: RouteStateSchema,
   version: z.number().int().min(0),
   staleSince: z.number().int().min(0).optional(),
+  /** Where the agent found it (its own routes; absent on central routes and from older agents). */
+  source: RouteSourceSchema.optional(),
 });
 /** One instance of one service, reachable through one origin. */
 export type Route = z.infer<typeof RouteSchema>;
@@ -49,6 +59,7 @@ export function routeChanged(a: Route, b: Route): boolean {
     a.site !== b.site ||
     a.state !== b.state ||
     a.originKind !== b.originKind ||
+    a.source !== b.source ||
     !sameLabels(a.labels, b.labels)
   );
 }

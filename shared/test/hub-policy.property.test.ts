@@ -13,6 +13,7 @@ import {
   type EdgeIdentity,
   type OriginKind,
   type Route,
+  type RouteSource,
   type Visibility,
 } from '@tether/shared';
 import { agentIdArb, labelsArb, route, serviceArb } from './fixtures.js';
@@ -26,14 +27,19 @@ interface EdgeSpec {
   forged: Route[];
 }
 
-const routeShape = fc.record({
-  service: serviceArb,
-  address: fc.constantFrom('http://a:1', 'http://b:2', 'http://c:3'),
-  metric: fc.integer({ min: 0, max: 4 }),
-  labels: labelsArb,
-  state: fc.constantFrom('active' as const, 'stale' as const),
-  originKind: fc.constantFrom<OriginKind>('local', 'edge', 'central', 'peer'),
-});
+// Routes of every source: imported from registries (file, etcd, mdns), static, the API, or none (central, older).
+const routeShape = fc.record(
+  {
+    service: serviceArb,
+    address: fc.constantFrom('http://a:1', 'http://b:2', 'http://c:3'),
+    metric: fc.integer({ min: 0, max: 4 }),
+    labels: labelsArb,
+    state: fc.constantFrom('active' as const, 'stale' as const),
+    originKind: fc.constantFrom<OriginKind>('local', 'edge', 'central', 'peer'),
+    source: fc.constantFrom<RouteSource>('static', 'api', 'file', 'etcd', 'mdns'),
+  },
+  { requiredKeys: ['service', 'address', 'metric', 'labels', 'state', 'originKind'] },
+);
 
 const visibilityArb: fc.Arbitrary<Visibility | undefined> = fc.option(
   fc.record({ labels: labelsArb, agents: fc.array(agentIdArb, { maxLength: 3 }) }, { requiredKeys: [] }),
@@ -79,10 +85,13 @@ describe('hub policy, simulated over random edges (property)', () => {
         for (const { edge, strategy, table, forged } of edges) {
           const advert = advertisement(table, strategy, edge.id);
           for (const r of advert) expect(r.origin).toBe(edge.id);
+          if (strategy === 'none') expect(advert).toEqual([]); // imported or not, `none` sends nothing
+          for (const r of advert) expect(table).toContainEqual(r); // its source travels unchanged
           const { accepted, rejected } = acceptAdvert(edge.id, [...advert, ...forged]);
           expect(rejected).toHaveLength(forged.length);
           for (const r of accepted)
             expect([r.origin, r.originKind, r.state]).toEqual([edge.id, 'edge', 'active']);
+          for (const [i, r] of accepted.entries()) expect(r.source).toBe(advert[i]?.source);
           for (const event of hub.replaceOrigin(edge.id, accepted)) {
             expect(event.route.origin).toBe(edge.id);
             if (event.type !== 'deleted')

@@ -73,6 +73,7 @@ describe('routeChanged and sameLabels', () => {
     ['site', { site: 'x' }, true],
     ['state', { state: 'stale' }, true],
     ['originKind', { originKind: 'edge' }, true],
+    ['source', { source: 'etcd' }, true],
     ['labels value', { labels: { a: '2' } }, true],
     ['labels added', { labels: { a: '1', b: '2' } }, true],
     ['labels removed', { labels: {} }, true],

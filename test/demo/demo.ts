@@ -5,6 +5,7 @@
 import { stopAll } from '../helpers/processes.js';
 import { startControlPlane, startEdge, type Edge } from '../helpers/tether.js';
 import { waitFor } from '../helpers/wait.js';
+import { demoShutdown, runUntilStopped } from './lifecycle.js';
 
 type RouteView = { service: string; origin: string; originKind: string; metric: number; state: string };
 
@@ -44,7 +45,6 @@ const SCENARIOS = [
 ] as const;
 
 async function main(): Promise<void> {
-  const once = process.argv.includes('--once');
   console.log('Starting a control plane and four agents on loopback...\n');
   const cp = await startControlPlane({
     config: {
@@ -128,20 +128,10 @@ Read it as the seed article's scenarios:
 - edge-best (best) advertises "search"; its "billing" (metric 5) loses to the central one (metric 1) and is not sent.
 - firmware is visible only to edges labelled tier=gold (dc-b).`);
 
-  if (once) return shutdown();
-  console.log('\nRunning. Press Ctrl-C to stop.');
-  process.on('SIGINT', () => void shutdown());
-  process.on('SIGTERM', () => void shutdown());
+  return runUntilStopped(shutdown);
 }
 
-let stopping = false;
-async function shutdown(): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  console.log('\nStopping...');
-  await stopAll();
-  process.exit(0);
-}
+const shutdown = demoShutdown();
 
 main().catch(async (err: unknown) => {
   console.error(err);

@@ -8,6 +8,8 @@ export interface CountingProxy {
   reset(): void;
   /** Cuts every open connection (new ones are still accepted): a link failure. */
   cut(): void;
+  /** While on, cuts every open connection and closes new ones at once: the upstream is unreachable. */
+  refuse(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -16,7 +18,9 @@ export async function startCountingProxy(upstreamPort: number): Promise<Counting
   let up = 0;
   let down = 0;
   const open = new Set<() => void>();
+  let refusing = false;
   const server: Server = createServer({ noDelay: true }, (client) => {
+    if (refusing) return void client.destroy();
     const upstream = connect({ port: upstreamPort, host: '127.0.0.1', noDelay: true });
     client.on('data', (d: Buffer) => (up += d.length));
     upstream.on('data', (d: Buffer) => (down += d.length));
@@ -40,6 +44,10 @@ export async function startCountingProxy(upstreamPort: number): Promise<Counting
     },
     cut: () => {
       for (const close of [...open]) close();
+    },
+    refuse: (on) => {
+      refusing = on;
+      if (on) for (const close of [...open]) close();
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };

@@ -7,9 +7,11 @@ import type { AgentMetrics } from '../observability/metrics.js';
 import type { MqttTransport } from '../link/mqtt-transport.js';
 import type { Outbox } from '../reports/outbox.js';
 import type { UplinkStatus } from '../reports/uplink-status.js';
+import { ConflictError, NotFoundError } from '@tether/shared';
 import type { ServiceRegistry } from '../services/service-registry.js';
 import { toServiceSpec } from '../services/service-spec.js';
-import type { ServiceStore } from '../services/service-store.js';
+import type { SourceStatus } from '../sources/source-runner.js';
+import { STATIC_SOURCE, type StaticSource } from '../sources/static-source.js';
 
 /** The parts of a running agent its local API reaches. */
 export interface ApiBackendDeps {
@@ -19,8 +21,10 @@ export interface ApiBackendDeps {
   table: RouteTable;
   transport: MqttTransport;
   registry: ServiceRegistry;
-  /** Where services added through the API persist. */
-  store: ServiceStore;
+  /** Where services added through the API go (and persist). */
+  staticSource: StaticSource;
+  /** Every source's status (the static one first). */
+  sources: () => SourceStatus[];
   outbox: Outbox;
   /** The report uplink as measured now. */
   uplink: () => UplinkStatus;
@@ -33,7 +37,18 @@ export interface ApiBackendDeps {
  * dir), routes, status, reports into the outbox and the Prometheus metrics.
  */
 export function createApiBackend(deps: ApiBackendDeps): ApiBackend {
-  const { identity, controlPlane, table, transport, registry, store, outbox, uplink, metrics, logger } = deps;
+  const {
+    identity,
+    controlPlane,
+    table,
+    transport,
+    registry,
+    staticSource,
+    outbox,
+    uplink,
+    metrics,
+    logger,
+  } = deps;
   const status = (): AgentStatusView => {
     const stats = transport.stats;
     return {
@@ -52,21 +67,32 @@ export function createApiBackend(deps: ApiBackendDeps): ApiBackend {
       },
       outbox: outbox.stats(),
       uplink: uplink(),
+      sources: deps.sources(),
     };
   };
   return {
     listServices: () => registry.list(),
     addService: async (input) => {
       const spec = toServiceSpec(input, 'api');
-      registry.add(spec);
-      await store.save(registry.specs('api'));
+      const existing = registry.get(spec.name, spec.url);
+      if (existing)
+        throw new ConflictError(
+          `service "${spec.name}" at ${spec.url} exists already (from ${existing.from})`,
+        );
+      await staticSource.add(spec);
       logger.info({ service: spec.name, url: spec.url }, 'service added');
-      return registry.list().find((s) => s.name === spec.name && s.url === spec.url)!;
+      return registry.get(spec.name, spec.url)!;
     },
     removeService: async (name, url) => {
-      const removed = registry.remove(name, url);
-      if (removed.some((s) => s.source === 'api')) await store.save(registry.specs('api'));
-      logger.info({ service: name, instances: removed.length }, 'service removed');
+      const found = registry.find(name, url);
+      if (found.length === 0) throw new NotFoundError(`no local service "${name}"${url ? ` at ${url}` : ''}`);
+      const own = found.filter((f) => f.owner === STATIC_SOURCE).map((f) => f.spec);
+      if (own.length === 0)
+        throw new ConflictError(
+          `service "${name}" comes from ${found[0]!.owner}: remove it there (the agent follows the registry)`,
+        );
+      await staticSource.remove(own);
+      logger.info({ service: name, instances: own.length }, 'service removed');
     },
     listRoutes: (): Route[] => table.list(),
     status,

@@ -6,6 +6,7 @@ import type { Accepted, NewReport, OutboxStats } from '../reports/outbox-types.j
 import { MAX_REQUEST_BYTES, parseReportBody, parseStream } from '../reports/report-input.js';
 import type { UplinkStatus } from '../reports/uplink-status.js';
 import type { ServiceView } from '../services/service-registry.js';
+import type { SourceStatus } from '../sources/source-runner.js';
 
 /** What `GET /v1/status` returns. */
 export interface AgentStatusView {
@@ -22,6 +23,8 @@ export interface AgentStatusView {
   outbox: OutboxStats;
   /** The report uplink: measured rate, bytes sent and resent, backlog and the estimated time to drain it. */
   uplink: UplinkStatus;
+  /** Where the agent's services come from: the static source, then each registry (`--source`). */
+  sources: SourceStatus[];
 }
 
 /** What the local API needs from the agent. */

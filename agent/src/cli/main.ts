@@ -47,6 +47,12 @@ export async function main(argv: string[]): Promise<void> {
       [],
     )
     .option(
+      '--source <url>',
+      'import services from a registry, repeatable: file:///path/services.yaml, etcd://host:port[/prefix/], mdns://[?type=_http._tcp]; options ?export=KEY&resync=60s&grace=60s [env TETHER_SOURCES=url,...]',
+      collect,
+      [],
+    )
+    .option(
       '--api-port <n>',
       `local API port, 0 picks one and prints {"api":port} (default ${CONFIG_DEFAULTS.apiPort}) [env TETHER_API_PORT]`,
     )

@@ -6,6 +6,8 @@ import type { UplinkSettings } from './config-schema.js';
 import type { Credential } from '../credentials/credential-file.js';
 import type { AgentLogger, LogLevel } from '../observability/logger.js';
 import type { OutboxLimits } from '../reports/outbox-types.js';
+import type { SourceConfig } from '../sources/source-url.js';
+import type { AdvertPacing } from '../sync/advert-pacer.js';
 
 /** Options of `startAgent`: the resolved config (only controlPlane, id and secret required) plus injections. */
 export interface StartAgentOptions {
@@ -19,6 +21,10 @@ export interface StartAgentOptions {
   labels?: Labels;
   /** Resolved specs (with `source`) or plain inputs as in a config file (source `config`). */
   services?: Array<ServiceSpec | ServiceInput>;
+  /** Registries to import from (parsed `--source` URLs), in precedence order after the static services. */
+  sources?: SourceConfig[];
+  /** Advert pacing (default ADVERT_PACING: 5 ms coalescing, 10 messages/s, bursts of 50). */
+  advertPacing?: AdvertPacing;
   /** The local API: where it listens and whom it serves (default 127.0.0.1:7070, loopback only, no token). */
   api?: Partial<ApiSettings>;
   /** Default `./.tether/<id>`. */

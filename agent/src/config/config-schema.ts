@@ -14,6 +14,7 @@ import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../obser
 import type { Credential } from '../credentials/credential-file.js';
 import type { TlsSettings } from '../link/tls/tls-plan.js';
 import { ServiceInputSchema, type ServiceSpec } from '../services/service-input.js';
+import type { SourceConfig } from '../sources/source-url.js';
 import type { OutboxLimits } from '../reports/outbox-types.js';
 import { STREAM_PRIORITIES, type StreamPriority } from '../reports/stream-priority.js';
 
@@ -54,6 +55,8 @@ export const ConfigFileSchema = z.strictObject({
   site: SiteSchema.optional(),
   labels: LabelsSchema.optional(),
   services: z.array(ServiceInputSchema).max(1000).optional(),
+  /** Service registries to import from: file:///…, etcd://host:port[/prefix/], mdns://[?type=_http._tcp]. */
+  sources: z.array(z.string().min(1)).max(32).optional(),
   api: ApiFileSchema.optional(),
   stateDir: z.string().min(1).optional(),
   digestInterval: DurationInputSchema.optional(),
@@ -98,6 +101,8 @@ export interface AgentConfig {
   site: string;
   labels: Labels;
   services: ServiceSpec[];
+  /** The registries to import from (`--source`), in order (earlier ones win an instance both list). */
+  sources: SourceConfig[];
   api: ApiSettings;
   stateDir: string;
   digestIntervalMs: number;

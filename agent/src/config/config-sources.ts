@@ -11,6 +11,8 @@ export interface CliFlags extends ApiFlags {
   site?: string;
   label?: string[];
   service?: string[];
+  /** Registry URLs, repeatable. */
+  source?: string[];
   stateDir?: string;
   config?: string;
   digestInterval?: string;

@@ -23,6 +23,7 @@ import { CREDENTIAL_FILE, secretDigest, type Credential } from '../credentials/c
 import { LOG_FORMATS, LOG_LEVELS } from '../observability/logger.js';
 import { serviceKey, toServiceSpec } from '../services/service-spec.js';
 import { resolveUplink } from './uplink-config.js';
+import { parseSourceUrl, type SourceConfig } from '../sources/source-url.js';
 
 /**
  * Merges flags, env, file, the state dir's credential and defaults (in that order of precedence) and validates
@@ -137,6 +138,7 @@ export function resolveConfig({
     site,
     labels,
     services: mergeServices(flags, env, file),
+    sources: resolveSources(flags, env, file),
     api: resolveApiSettings(flags, env, file),
     stateDir,
     digestIntervalMs,
@@ -207,14 +209,28 @@ function mergeServices(flags: CliFlags, env: Env, file: ConfigFile): ServiceSpec
     : parseServiceFlags(splitList(env.TETHER_SERVICES), 'TETHER_SERVICES');
   const taken = new Set(fromFlags.map(serviceKey));
   const fromFile = (file.services ?? [])
-    .map((s) => toServiceSpec(s, 'config'))
+    .map((s) => toServiceSpec(s, 'static'))
     .filter((s) => !taken.has(serviceKey(s)));
   return [...fromFlags, ...fromFile];
 }
 
+/** `--source` (repeatable), else TETHER_SOURCES (comma list), else the file's `sources`; each URL parsed. */
+function resolveSources(flags: CliFlags, env: Env, file: ConfigFile): SourceConfig[] {
+  const urls = flags.source?.length
+    ? flags.source
+    : env.TETHER_SOURCES !== undefined
+      ? splitList(env.TETHER_SOURCES)
+      : (file.sources ?? []);
+  const configs = urls.map(parseSourceUrl);
+  const names = configs.map((c) => c.name);
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice !== undefined) throw new ConfigError(`source ${twice} is given twice: give each registry once`);
+  return configs;
+}
+
 function parseServiceFlags(items: readonly string[], what: string): ServiceSpec[] {
   return keyValuePairs(items, what).map(([name, url]) =>
-    toServiceSpec(check(ServiceInputSchema, { name, url }, `service "${name}=${url}" (${what})`), 'flag'),
+    toServiceSpec(check(ServiceInputSchema, { name, url }, `service "${name}=${url}" (${what})`), 'static'),
   );
 }
 

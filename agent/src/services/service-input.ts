@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { DurationInputSchema, LabelsSchema, ServiceNameSchema, type Labels } from '@tether/shared';
+import {
+  DurationInputSchema,
+  LabelsSchema,
+  ServiceNameSchema,
+  type Labels,
+  type RouteSource,
+} from '@tether/shared';
 
 /** An optional HTTP health check of a local service, as written in config files and API requests. */
 export const HealthCheckInputSchema = z.strictObject({
@@ -33,8 +39,8 @@ export interface HealthCheckSpec {
   unhealthyThreshold: number;
 }
 
-/** Where a local service was declared. */
-export type ServiceSource = 'flag' | 'config' | 'api';
+/** Where a local service was found: `static` (flags, config file), `api`, or a registry (`file`, `etcd`, `mdns`). */
+export type ServiceSource = RouteSource;
 
 /** A resolved local service. */
 export interface ServiceSpec {

@@ -37,13 +37,13 @@ export function toServiceSpec(input: ServiceInput, source: ServiceSource): Servi
   return spec;
 }
 
-/** A resolved spec as is; a plain input validated (a ConfigError names the service) and resolved as `config`. */
+/** A resolved spec as is; a plain input validated (a ConfigError names the service) and resolved as `static`. */
 export function resolveServiceSpec(item: ServiceSpec | ServiceInput): ServiceSpec {
   if ('source' in item) return item;
   const parsed = ServiceInputSchema.safeParse(item);
   if (!parsed.success)
     throw new ConfigError(`invalid service ${JSON.stringify(item.name)}: ${formatZodError(parsed.error)}`);
-  return toServiceSpec(parsed.data, 'config');
+  return toServiceSpec(parsed.data, 'static');
 }
 
 /** The input form of a spec (durations in ms), for persisting API-added services. */

@@ -4,9 +4,11 @@ import {
   advertTopic,
   advertisement,
   byKey,
+  deltaParts,
   diffRoutes,
   encode,
   isEmptyDelta,
+  snapshotParts,
   routesDigest,
   statusTopic,
   systemClock,
@@ -24,6 +26,7 @@ import {
   type RouteTable,
   type Transport,
 } from '@tether/shared';
+import { ADVERT_PACING, AdvertPacer, type AdvertPacing } from './advert-pacer.js';
 import { agentStatusMessage } from './agent-status.js';
 import type { AgentLogger } from '../observability/logger.js';
 
@@ -44,12 +47,17 @@ export interface AdvertiserOptions {
   newEpoch?: () => string;
   /** The report outbox's figures, sent with each digest for the operator's view. */
   outboxStats?: () => OutboxStats;
+  /** Coalescing and rate of deltas (default ADVERT_PACING). */
+  pacing?: AdvertPacing;
+  /** The most route bytes one message carries (default MAX_ADVERT_BYTES); bigger sets go in parts. */
+  maxAdvertBytes?: number;
 }
 
 /**
  * The agent -> hub half of route sync. On every connect: retained online status, then a snapshot in a fresh
- * epoch. Then every change of `advertisement(table, strategy, id)` goes out as a non-empty delta (seq + 1), and a
- * digest every interval. While disconnected nothing is sent: the next snapshot covers it.
+ * epoch. Then changes of `advertisement(table, strategy, id)` go out as non-empty deltas (seq + 1 each),
+ * coalesced and paced (AdvertPacer), and a digest every interval. A set too big for one packet goes in parts.
+ * While disconnected nothing is sent: the next snapshot covers it (changes made offline included).
  */
 export class Advertiser {
   readonly #opts: AdvertiserOptions;
@@ -59,10 +67,12 @@ export class Advertiser {
   #seq = 0;
   #advertised = new Map<RouteKey, Route>();
   #digestTimer: unknown;
+  readonly #pacer: AdvertPacer;
 
   constructor(options: AdvertiserOptions) {
     this.#opts = options;
     this.#clock = options.clock ?? systemClock;
+    this.#pacer = new AdvertPacer(options.pacing ?? ADVERT_PACING, this.#clock, () => this.#flush());
   }
 
   /** The advertised set as last sent. */
@@ -86,44 +96,61 @@ export class Advertiser {
   /** The link is down: stop sending until the next connect. */
   disconnected(): void {
     this.#connected = false;
+    this.#pacer.cancel();
     this.#cancelDigest();
   }
 
   /** Sends the whole advertised set in a new epoch (on connect and when the hub asks for a resync). */
   snapshot(): void {
     if (!this.#connected) return;
+    this.#pacer.cancel(); // the snapshot carries every change so far
     this.#epoch = (this.#opts.newEpoch ?? randomUUID)();
-    this.#seq = 0;
     this.#advertised = this.#compute();
-    const message: AdvertSnapshot = {
-      v: PROTOCOL_VERSION,
-      type: 'advert-snapshot',
-      epoch: this.#epoch,
-      seq: 0,
-      strategy: this.#opts.strategy,
-      site: this.#opts.site,
-      labels: this.#opts.labels,
-      routes: this.advertised,
-      ...this.#outbox(),
-    };
-    this.#publish(advertTopic(this.#opts.id), message);
+    const parts = snapshotParts(this.advertised, this.#opts.maxAdvertBytes);
+    parts.forEach((routes, i) => {
+      const message: AdvertSnapshot = {
+        v: PROTOCOL_VERSION,
+        type: 'advert-snapshot',
+        epoch: this.#epoch,
+        seq: i,
+        strategy: this.#opts.strategy,
+        site: this.#opts.site,
+        labels: this.#opts.labels,
+        routes,
+        ...(i === 0 ? this.#outbox() : {}),
+        ...(i < parts.length - 1 ? { more: true as const } : {}),
+      };
+      this.#publish(advertTopic(this.#opts.id), message);
+    });
+    this.#seq = parts.length - 1;
+    this.#pacer.spend(parts.length);
   }
 
-  /** The table changed: recompute the advertised set and send the difference, if any. */
+  /** The table changed: the difference goes out once the pacer lets it (changes meanwhile coalesce). */
   changed(): void {
     if (!this.#connected) return;
+    this.#pacer.request();
+  }
+
+  /** Sends the difference between the advertised set and the table's, if any; returns the messages sent. */
+  #flush(): number {
+    if (!this.#connected) return 0;
     const next = this.#compute();
     const delta = diffRoutes(this.#advertised, next);
-    if (isEmptyDelta(delta)) return;
+    if (isEmptyDelta(delta)) return 0;
     this.#advertised = next;
-    const message: AdvertDelta = {
-      v: PROTOCOL_VERSION,
-      type: 'advert-delta',
-      epoch: this.#epoch,
-      seq: ++this.#seq,
-      ...delta,
-    };
-    this.#publish(advertTopic(this.#opts.id), message);
+    const parts = deltaParts(delta.upserts, delta.removes, this.#opts.maxAdvertBytes);
+    for (const part of parts) {
+      const message: AdvertDelta = {
+        v: PROTOCOL_VERSION,
+        type: 'advert-delta',
+        epoch: this.#epoch,
+        seq: ++this.#seq,
+        ...part,
+      };
+      this.#publish(advertTopic(this.#opts.id), message);
+    }
+    return parts.length;
   }
 
   /** The outbox figures to send along, when the agent has an outbox. */

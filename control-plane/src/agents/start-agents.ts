@@ -9,9 +9,13 @@ import type { SyncContext } from './sync/context.js';
 import { routeAgentTopics, type AgentTopic } from './agent-topics.js';
 import { statusTopic } from './sync/handle-status.js';
 import { advertTopic } from './sync/ingress.js';
+import { SnapshotParts } from './sync/snapshot-parts.js';
 
 /** What the hub's handling of agent messages needs: the sync handlers' context (less liveness) and more. */
-export interface AgentIngressDeps extends Omit<SyncContext, 'isConnected' | 'isLocal' | 'audit'> {
+export interface AgentIngressDeps extends Omit<
+  SyncContext,
+  'isConnected' | 'isLocal' | 'audit' | 'snapshotParts'
+> {
   liveness: Liveness;
   audit: AuditLog;
   /** The embedded broker (credential rotation watches its connections). */
@@ -44,6 +48,7 @@ export async function startAgentIngress(deps: AgentIngressDeps): Promise<AgentIn
   const { db, agents, transport, metrics, logger, clock } = context;
   const sync: SyncContext = {
     ...context,
+    snapshotParts: new SnapshotParts(),
     audit,
     isConnected: (id) => liveness.isConnected(id),
     ...(clustered ? { isLocal: (id: string) => liveness.isLocal(id) } : {}),

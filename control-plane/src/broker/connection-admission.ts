@@ -1,5 +1,6 @@
 import type { Clock } from '@tether/shared';
-import { KeyedBuckets, TokenBucket, type RateSpec } from './token-bucket.js';
+import { TokenBucket, type RateSpec } from '@tether/shared';
+import { KeyedBuckets } from './keyed-buckets.js';
 
 /** Why a new connection was refused before aedes saw it (the `reason` of `tether_socket_refusals_total`). */
 export type AdmissionRefusal = 'rate_limited' | 'admission';

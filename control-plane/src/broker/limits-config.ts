@@ -7,7 +7,7 @@ const duration = DurationInputSchema;
 const rate = z.strictObject({ perSecond: z.number().positive(), burst: z.number().positive() });
 const byteRateInput = z.strictObject({ perSecond: size, burst: size });
 import type { BrokerLimitsOverride } from './limits.js';
-import type { RateSpec } from './token-bucket.js';
+import type { RateSpec } from '@tether/shared';
 
 /** The broker's abuse limits in the config file (README: "Abuse limits"); each field optional. */
 export const LimitsConfigSchema = z.strictObject({

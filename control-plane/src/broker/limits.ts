@@ -1,5 +1,5 @@
 import type { QuarantinePolicy } from './denial-tracker.js';
-import type { RateSpec } from './token-bucket.js';
+import type { RateSpec } from '@tether/shared';
 
 /** The broker's abuse limits (README: "Abuse limits"). */
 export interface BrokerLimits {

@@ -1,6 +1,7 @@
 import { advertTopic, statusTopic, type Clock } from '@tether/shared';
 import type { BrokerLimits } from './limits.js';
-import { KeyedBuckets, type TokenBucket } from './token-bucket.js';
+import type { TokenBucket } from '@tether/shared';
+import { KeyedBuckets } from './keyed-buckets.js';
 
 /** What to do with one publish: go on at once, after `delayMs`, or refuse it (the agent is disconnected). */
 export type RateDecision = { action: 'pass' } | { action: 'delay'; delayMs: number } | { action: 'refuse' };

@@ -186,6 +186,13 @@ export const MIGRATIONS: readonly Migration[] = [
         CHECK (strategy IN ('none', 'local', 'best', 'all'));
     `,
   },
+  {
+    version: 9,
+    description: 'route sources: where an agent found each of its routes (static, api, file, etcd, mdns)',
+    sql: `
+      ALTER TABLE routes ADD COLUMN source TEXT;
+    `,
+  },
 ];
 
 /** Applies the migrations newer than the database's `user_version`, each in its own transaction. */

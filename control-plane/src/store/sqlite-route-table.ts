@@ -26,6 +26,7 @@ interface RouteRow {
   state: Route['state'];
   version: number;
   stale_since: number | null;
+  source: string | null;
 }
 
 const FILTER_COLUMNS = [
@@ -48,6 +49,7 @@ function toRoute(row: RouteRow): Route {
     version: row.version,
   };
   if (row.stale_since !== null) route.staleSince = row.stale_since;
+  if (row.source !== null) route.source = row.source as NonNullable<Route['source']>;
   return route;
 }
 
@@ -64,6 +66,7 @@ function toParams(route: Route): RouteRow {
     state: route.state,
     version: route.version,
     stale_since: route.staleSince ?? null,
+    source: route.source ?? null,
   };
 }
 
@@ -87,11 +90,12 @@ export class SqliteRouteTable implements RouteTable {
     this.#db = db;
     this.#get = db.prepare<[string], RouteRow>('SELECT * FROM routes WHERE key = ?');
     this.#upsert = db.prepare<RouteRow>(
-      `INSERT INTO routes (key, service, address, origin, origin_kind, site, labels, metric, state, version, stale_since)
-       VALUES (@key, @service, @address, @origin, @origin_kind, @site, @labels, @metric, @state, @version, @stale_since)
+      `INSERT INTO routes (key, service, address, origin, origin_kind, site, labels, metric, state, version, stale_since, source)
+       VALUES (@key, @service, @address, @origin, @origin_kind, @site, @labels, @metric, @state, @version, @stale_since, @source)
        ON CONFLICT (key) DO UPDATE SET service = excluded.service, address = excluded.address,
          origin = excluded.origin, origin_kind = excluded.origin_kind, site = excluded.site, labels = excluded.labels,
-         metric = excluded.metric, state = excluded.state, version = excluded.version, stale_since = excluded.stale_since`,
+         metric = excluded.metric, state = excluded.state, version = excluded.version, stale_since = excluded.stale_since,
+         source = excluded.source`,
     );
     this.#delete = db.prepare<[string]>('DELETE FROM routes WHERE key = ?');
     this.#byService = new ReadCache(db, 1_000);

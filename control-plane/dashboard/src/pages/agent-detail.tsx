@@ -175,6 +175,7 @@ export function AgentDetail(props: { id: string }): JSX.Element {
                 <th>state</th>
                 <th>service</th>
                 <th>address</th>
+                <th>source</th>
                 <th>site</th>
                 <th>metric</th>
                 <th>labels</th>
@@ -190,6 +191,7 @@ export function AgentDetail(props: { id: string }): JSX.Element {
                     <Link href={`/services/${encodeURIComponent(r.service)}`}>{r.service}</Link>
                   </td>
                   <td class="mono">{r.address}</td>
+                  <td data-testid="route-source">{r.source ?? '—'}</td>
                   <td>{r.site}</td>
                   <td>{r.metric}</td>
                   <td class="muted">{labels(r.labels)}</td>

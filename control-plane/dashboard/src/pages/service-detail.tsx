@@ -102,6 +102,7 @@ export function ServiceDetail(props: { name: string }): JSX.Element {
               <th>status</th>
               <th>route</th>
               <th>origin</th>
+              <th>source</th>
               <th>site</th>
               <th>address</th>
               <th>priority</th>
@@ -135,6 +136,7 @@ export function ServiceDetail(props: { name: string }): JSX.Element {
                     <Link href={`/agents/${encodeURIComponent(i.origin)}`}>{i.origin}</Link>
                   )}
                 </td>
+                <td>{i.source ?? (i.origin === 'central' ? 'central' : '—')}</td>
                 <td>{i.site}</td>
                 <td class="mono">{i.address}</td>
                 <td>{i.priority}</td>

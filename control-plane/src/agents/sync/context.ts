@@ -3,6 +3,7 @@ import type { Clock, Transport } from '@tether/shared';
 import type { AgentTelemetry } from '../agent-telemetry.js';
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { Distribution } from './distribution.js';
+import type { SnapshotParts } from './snapshot-parts.js';
 import type { EventBus } from '../../observability/event-bus.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Metrics } from '../../observability/metrics.js';
@@ -18,6 +19,8 @@ export interface SyncContext {
   telemetry: AgentTelemetry;
   transport: Transport;
   distribution: Distribution;
+  /** Snapshots arriving in parts, until their last part. */
+  snapshotParts: SnapshotParts;
   bus: EventBus;
   /** Where a refused advert is audited, once per agent. */
   audit: Pick<AuditLog, 'recordOnce'>;

@@ -2,21 +2,41 @@ import type { AdvertSnapshot, RouteEvent } from '@tether/shared';
 import { acceptRoutes } from './accept-routes.js';
 import { announceAgent } from './announce-agent.js';
 import type { SyncContext } from './context.js';
+import { requestResync } from './inbox.js';
 import { refusalOf, refuseRoutes } from './refuse-routes.js';
 
 /**
  * An advert snapshot: replaces all of the agent's routes with the accepted ones and records its sync position
  * and identity in ONE transaction, then sends the agent its full set of central routes. An agent whose strategy
- * the hub fixed to `none`, or that declares `none` itself, has none of its routes accepted (refuseRoutes).
+ * the hub fixed to `none`, or that declares `none` itself, has none of its routes accepted (refuseRoutes). A
+ * snapshot in parts (`more`) is applied once its last part arrived; a part out of order asks for a resync.
  */
 export async function handleSnapshot(
   ctx: SyncContext,
   agentId: string,
   message: AdvertSnapshot,
 ): Promise<void> {
+  const part = ctx.snapshotParts.add(agentId, message);
+  switch (part.type) {
+    case 'partial':
+      ctx.logger.debug({ agentId, parts: part.parts }, 'snapshot part held');
+      return;
+    case 'refused':
+      return requestResync(ctx, agentId, part.reason);
+    case 'complete':
+      return applySnapshot(ctx, agentId, message, part.routes);
+  }
+}
+
+async function applySnapshot(
+  ctx: SyncContext,
+  agentId: string,
+  message: AdvertSnapshot,
+  routes: AdvertSnapshot['routes'],
+): Promise<void> {
   const refusal = refusalOf(ctx.agents.get(agentId), message.strategy);
-  if (refusal) refuseRoutes(ctx, agentId, refusal, message.routes.length, message.strategy);
-  const accepted = refusal ? [] : acceptRoutes(ctx, agentId, message.routes);
+  if (refusal) refuseRoutes(ctx, agentId, refusal, routes.length, message.strategy);
+  const accepted = refusal ? [] : acceptRoutes(ctx, agentId, routes);
   const now = ctx.clock.now();
   const events: RouteEvent[] = ctx.db
     .transaction(() => {
