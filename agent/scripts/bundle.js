@@ -10,6 +10,21 @@ import path from 'node:path';
 import { build } from 'esbuild';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+
+/**
+ * Dependencies of code paths the agent never takes, replaced by a stub that throws if ever used: pino's worker
+ * transports (`thread-stream`: the agent logs synchronously to stderr), MQTT.js's SOCKS proxy (`socks`: never
+ * configured) and its browser timers (`worker-timers`: node uses the native ones). They were evaluated at start
+ * and held memory for nothing (pnpm bench:footprint).
+ */
+const NEVER_TAKEN = ['thread-stream', 'socks', 'worker-timers'];
+const neverTaken = {
+  name: 'never-taken',
+  setup(b) {
+    const filter = new RegExp(`^(${NEVER_TAKEN.join('|')})$`);
+    b.onResolve({ filter }, () => ({ path: path.join(root, 'scripts/stubs/never-taken.cjs') }));
+  },
+};
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 
 await build({
@@ -32,7 +47,14 @@ await build({
   define: { __TETHER_AGENT_VERSION__: JSON.stringify(pkg.version) },
   // Optional native speed-ups of ws, loaded in try/catch: absent on purpose.
   external: ['bufferutil', 'utf-8-validate'],
+  plugins: [neverTaken],
   legalComments: 'none',
+  // Footprint (pnpm bench:footprint): V8 keeps the whole source in memory, and one character outside Latin-1
+  // (a comment's dash) made it a two-byte string of twice the file's size. Whitespace and comments go, escapes keep
+  // it ASCII; identifiers stay, so stack traces still name functions.
+  charset: 'ascii',
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: 'warning',
 });
 console.error(`bundled ${path.relative(process.cwd(), path.join(root, 'dist/tether-agent.mjs'))}`);

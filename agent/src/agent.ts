@@ -28,7 +28,6 @@ import { AgentMetrics } from './observability/metrics.js';
 import { MqttTransport } from './link/mqtt-transport.js';
 import { sqliteNativeBinding } from './native-binding.js';
 import { ReportForwarder } from './reports/forwarder.js';
-import { registerUplinkMetrics } from './reports/uplink-metrics.js';
 import { Outbox } from './reports/outbox.js';
 import { RouteCache } from './sync/route-cache.js';
 import { RouteSync } from './sync/route-sync.js';
@@ -55,7 +54,7 @@ export interface AgentHandle {
 
 /** Starts an agent: loads its state, dials the control plane in the background and serves the local API. */
 export async function startAgent(options: StartAgentOptions): Promise<AgentHandle> {
-  const logger = options.logger ?? createLogger(options.logLevel ?? 'info');
+  const logger = options.logger ?? (await createLogger(options.logLevel ?? 'info'));
   const clock = options.clock ?? systemClock;
   const id = AgentIdSchema.safeParse(options.id);
   if (!id.success) throw new ConfigError(`invalid agent id "${options.id}": ${formatZodError(id.error)}`);
@@ -130,7 +129,9 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     }),
     outbox: () => outbox.stats(),
   });
-  registerUplinkMetrics(metrics.registry, () => forwarder.uplink());
+  metrics.extend(async (registry) =>
+    (await import('./reports/uplink-metrics.js')).registerUplinkMetrics(registry, () => forwarder.uplink()),
+  );
   const credentials = new CredentialKeeper({
     stateDir,
     credential: options.credential ?? { v: 1, id: options.id, secret: options.secret, controlPlane },
@@ -232,7 +233,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
         token: options.api?.token,
       },
       logger,
-      (reason) => metrics.apiRefusals.inc({ reason }),
+      (reason) => metrics.apiRefused(reason),
     );
   } catch (err) {
     registry.close();

@@ -5,7 +5,6 @@ import { enroll, type EnrollFlags } from './enroll/enroll-command.js';
 import { createLogger, LOG_FORMATS, LOG_LEVELS } from '../observability/logger.js';
 import { CONFIG_DEFAULTS, type CliFlags } from '../config/config-sources.js';
 import { loadConfig } from '../config/load-config.js';
-import { DEFAULT_API, reportFromStdin } from './report-command.js';
 import { AGENT_VERSION } from '../version.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -131,7 +130,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--fingerprint <sha256:HEX>', "pin the control plane's certificate (default: the grant's pin)")
     .option('--insecure', 'do not verify the control plane at all (local experiments; warns)')
     .action(async (flags: EnrollFlags) => {
-      const result = await enroll(flags, process.env, createLogger('info'));
+      const result = await enroll(flags, process.env, await createLogger('info'));
       process.stdout.write(`${JSON.stringify(result)}\n`);
     });
 
@@ -141,6 +140,8 @@ export async function main(argv: string[]): Promise<void> {
     .option('--api <url>', 'the agent API (default http://127.0.0.1:7070) [env TETHER_API]')
     .option('--api-token <token>', "the agent API's token, when it has one [env TETHER_API_TOKEN]")
     .action(async (stream: string, flags: { api?: string; apiToken?: string }) => {
+      // Loaded only for this command: the running agent never needs it (pnpm bench:footprint).
+      const { DEFAULT_API, reportFromStdin } = await import('./report-command.js');
       process.exitCode = await reportFromStdin(stream, {
         url: flags.api ?? process.env.TETHER_API ?? DEFAULT_API,
         token: flags.apiToken ?? process.env.TETHER_API_TOKEN,
@@ -167,7 +168,7 @@ export async function main(argv: string[]): Promise<void> {
 
 async function run(flags: CliFlags): Promise<void> {
   const config = await loadConfig(flags, process.env);
-  const logger = createLogger(config.logLevel, 2, config.logFormat);
+  const logger = await createLogger(config.logLevel, 2, config.logFormat);
   const agent: AgentHandle = await startAgent({ ...config, logger });
   if (config.api.port === 0) process.stdout.write(`${JSON.stringify({ api: agent.apiPort })}\n`);
   logger.info({ apiPort: agent.apiPort, host: config.api.host }, 'local API listening');

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { AgentIdSchema, formatZodError } from '@tether/shared';
 import { ConfigError } from '../errors.js';
 import { ConfigFileSchema, type AgentConfig, type ConfigFile } from './config-schema.js';
@@ -16,6 +15,8 @@ export async function loadConfigFile(file: string): Promise<ConfigFile> {
   } catch (err) {
     throw new ConfigError(`cannot read config file ${file}: ${(err as Error).message}`);
   }
+  // Loaded only when a config file is given (pnpm bench:footprint).
+  const { parse: parseYaml } = await import('yaml');
   let raw: unknown;
   try {
     raw = parseYaml(text); // YAML is a superset of JSON: one parser serves both
