@@ -6,6 +6,9 @@ import { createLogger, LOG_FORMATS, LOG_LEVELS } from '../observability/logger.j
 import { CONFIG_DEFAULTS, type CliFlags } from '../config/config-sources.js';
 import { loadConfig } from '../config/load-config.js';
 import { AGENT_VERSION } from '../version.js';
+import { thisBuild } from '../upgrades/this-build.js';
+import { join, serviceEnv, type JoinFlags } from './join-command.js';
+import { installService } from './service-unit.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -19,7 +22,7 @@ export async function main(argv: string[]): Promise<void> {
     .exitOverride()
     .configureOutput({ writeOut: (s) => process.stderr.write(s), writeErr: (s) => process.stderr.write(s) });
 
-  program
+  const runCommand = program
     .command('run')
     .description('connect to the control plane and serve the local API (STDOUT: JSON lines; logs: STDERR)')
     .option(
@@ -133,6 +136,40 @@ export async function main(argv: string[]): Promise<void> {
       const result = await enroll(flags, process.env, await createLogger('info'));
       process.stdout.write(`${JSON.stringify(result)}\n`);
     });
+
+  const joinCommand = program
+    .command('join <grant>')
+    .description(
+      "enroll with a grant (it carries the control plane's address and pin) and run; on an enrolled state dir, just run",
+    )
+    .option(
+      '--install-service',
+      'instead of running: write a systemd unit and its env file, then say how to start it',
+    )
+    .option(
+      '--unit-dir <dir>',
+      'where --install-service writes tether-agent.service (default /etc/systemd/system)',
+    );
+  // Every flag of `run` but those the credential answers (where the control plane is, the secret).
+  for (const option of runCommand.options)
+    if (option.long !== '--control-plane' && option.long !== '--secret') joinCommand.addOption(option);
+  joinCommand.action(async (grant: string, flags: JoinFlags) => {
+    const logger = await createLogger('info');
+    const stateDir = await join(grant, flags, process.env, logger);
+    if (!flags.installService) return run({ ...flags, stateDir });
+    const installed = await installService(
+      {
+        command: thisBuild().command,
+        stateDir,
+        env: serviceEnv(flags),
+        description: 'Tether edge agent',
+      },
+      flags.unitDir ?? '/etc/systemd/system',
+    );
+    process.stdout.write(
+      `${JSON.stringify({ ...installed, start: 'systemctl daemon-reload && systemctl enable --now tether-agent' })}\n`,
+    );
+  });
 
   program
     .command('report <stream>')

@@ -4,7 +4,7 @@ import { AgentIdSchema, formatZodError } from '@tether/shared';
 import { ConfigError } from '../errors.js';
 import { ConfigFileSchema, type AgentConfig, type ConfigFile } from './config-schema.js';
 import type { CliFlags, Env } from './config-sources.js';
-import { readCredential } from '../credentials/credential-file.js';
+import { CREDENTIAL_FILE, readCredential } from '../credentials/credential-file.js';
 import { resolveConfig } from './resolve-config.js';
 
 /** Reads and validates a JSON or YAML config file; a ConfigError names the bad field and what was expected. */
@@ -39,5 +39,12 @@ export async function loadConfig(flags: CliFlags, env: Env, cwd = process.cwd())
   const id = flags.id ?? env.TETHER_ID ?? file?.id;
   const dir = stateDir ?? (id && AgentIdSchema.safeParse(id).success ? path.join('.tether', id) : undefined);
   const credential = dir === undefined ? undefined : await readCredential(path.resolve(cwd, dir));
+  const controlPlane = flags.controlPlane ?? env.TETHER_CONTROL_PLANE ?? file?.controlPlane;
+  if (stateDir !== undefined && credential === undefined && controlPlane === undefined)
+    throw new ConfigError(
+      `${path.resolve(cwd, stateDir)} holds no ${CREDENTIAL_FILE}: this agent never joined. Join first: ` +
+        `tether-agent join <grant> --state-dir ${stateDir} (the grant "tether-cp grant create" prints), ` +
+        'or pass --control-plane, --id and --secret',
+    );
   return resolveConfig({ flags, env, cwd, ...(file ? { file } : {}), ...(credential ? { credential } : {}) });
 }
