@@ -3,7 +3,10 @@
 // outbox). better-sqlite3's JavaScript is bundled; the agent passes the addon's path as `nativeBinding`
 // (src/native-binding.ts), so `bindings` never searches node_modules. Everything else is pure JS (ws's optional
 // bufferutil/utf-8-validate are left out and ws falls back to JS).
-import { copyFileSync, readFileSync } from 'node:fs';
+//
+// Nothing is overwritten in place: each output is written to a temporary sibling and renamed over the old one. A
+// running agent that mapped the old addon keeps the old inode; rewriting the file under it crashes it (SIGSEGV).
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -27,7 +30,15 @@ const neverTaken = {
 };
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 
-await build({
+/** Writes `bytes` to `file` by a temporary sibling and a rename, never in place. */
+function writeAtomic(file, bytes, mode = 0o644) {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, bytes, { mode });
+  renameSync(tmp, file);
+}
+
+const bundled = await build({
+  write: false,
   entryPoints: [path.join(root, 'src/bin.ts')],
   outfile: path.join(root, 'dist/tether-agent.mjs'),
   bundle: true,
@@ -57,6 +68,7 @@ await build({
   minifySyntax: true,
   logLevel: 'warning',
 });
+for (const out of bundled.outputFiles) writeAtomic(out.path, out.contents, 0o755);
 console.error(`bundled ${path.relative(process.cwd(), path.join(root, 'dist/tether-agent.mjs'))}`);
 
 // The native addon of the outbox, copied beside the bundle (same Node ABI and platform as this build).
@@ -65,5 +77,5 @@ const addon = path.join(
   path.dirname(require.resolve('better-sqlite3/package.json')),
   'build/Release/better_sqlite3.node',
 );
-copyFileSync(addon, path.join(root, 'dist/better_sqlite3.node'));
-console.error(`copied ${path.relative(process.cwd(), path.join(root, 'dist/better_sqlite3.node'))}`);
+writeAtomic(path.join(root, 'dist/better_sqlite3.node'), readFileSync(addon), 0o755);
+console.error(`wrote ${path.relative(process.cwd(), path.join(root, 'dist/better_sqlite3.node'))}`);

@@ -26,7 +26,7 @@ import { HealthChecker } from './services/health-checker.js';
 import { createLogger } from './observability/logger.js';
 import { AgentMetrics } from './observability/metrics.js';
 import { MqttTransport } from './link/mqtt-transport.js';
-import { sqliteNativeBinding } from './native-binding.js';
+import { loadNativeAddon, NATIVE_DIR, ownedAddonCopy, sqliteAddonSource } from './native-binding.js';
 import { ReportForwarder } from './reports/forwarder.js';
 import { Outbox } from './reports/outbox.js';
 import { RouteCache } from './sync/route-cache.js';
@@ -83,7 +83,11 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     logger.info({ routes: cached }, 'loaded cached central routes (stale until the hub confirms them)');
   const store = new ServiceStore(stateDir, logger);
   const stored = await store.load();
-  const nativeBinding = sqliteNativeBinding();
+  // The addon is loaded from the agent's own content-addressed copy, never from a file an upgrade may overwrite.
+  const addonSource = sqliteAddonSource();
+  const nativeBinding = addonSource
+    ? loadNativeAddon(await ownedAddonCopy(addonSource, path.join(stateDir, NATIVE_DIR)))
+    : undefined;
   const outbox = Outbox.open({
     file: path.join(stateDir, 'outbox.db'),
     limits: { ...OUTBOX_DEFAULTS, ...options.outbox },
