@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { build } from 'esbuild';
+import { buildSingleExecutable } from './single-executable.js';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 
@@ -37,24 +38,14 @@ function writeAtomic(file, bytes, mode = 0o644) {
   renameSync(tmp, file);
 }
 
-const bundled = await build({
+/** What both builds share: the ESM bundle and the single executable's CommonJS one. */
+const common = {
   write: false,
-  entryPoints: [path.join(root, 'src/bin.ts')],
-  outfile: path.join(root, 'dist/tether-agent.mjs'),
   bundle: true,
   platform: 'node',
   target: 'node20',
-  format: 'esm',
   // Resolve @tether/shared to its TypeScript source: the bundle does not need a prior `tsc -b`.
   conditions: ['@tether/source'],
-  // CommonJS dependencies call require(); ESM output has none, so define one.
-  banner: {
-    js: [
-      '#!/usr/bin/env node',
-      "import { createRequire as __tetherCreateRequire } from 'node:module';",
-      'const require = __tetherCreateRequire(import.meta.url);',
-    ].join('\n'),
-  },
   define: { __TETHER_AGENT_VERSION__: JSON.stringify(pkg.version) },
   // Optional native speed-ups of ws, loaded in try/catch: absent on purpose.
   external: ['bufferutil', 'utf-8-validate'],
@@ -67,6 +58,21 @@ const bundled = await build({
   minifyWhitespace: true,
   minifySyntax: true,
   logLevel: 'warning',
+};
+
+const bundled = await build({
+  ...common,
+  entryPoints: [path.join(root, 'src/bin.ts')],
+  outfile: path.join(root, 'dist/tether-agent.mjs'),
+  format: 'esm',
+  // CommonJS dependencies call require(); ESM output has none, so define one.
+  banner: {
+    js: [
+      '#!/usr/bin/env node',
+      "import { createRequire as __tetherCreateRequire } from 'node:module';",
+      'const require = __tetherCreateRequire(import.meta.url);',
+    ].join('\n'),
+  },
 });
 for (const out of bundled.outputFiles) writeAtomic(out.path, out.contents, 0o755);
 console.error(`bundled ${path.relative(process.cwd(), path.join(root, 'dist/tether-agent.mjs'))}`);
@@ -77,5 +83,9 @@ const addon = path.join(
   path.dirname(require.resolve('better-sqlite3/package.json')),
   'build/Release/better_sqlite3.node',
 );
-writeAtomic(path.join(root, 'dist/better_sqlite3.node'), readFileSync(addon), 0o755);
+const addonBytes = readFileSync(addon);
+writeAtomic(path.join(root, 'dist/better_sqlite3.node'), addonBytes, 0o755);
 console.error(`wrote ${path.relative(process.cwd(), path.join(root, 'dist/better_sqlite3.node'))}`);
+
+// The single executable (linux-x64, where this node carries the SEA fuse; skipped elsewhere, saying why).
+await buildSingleExecutable({ root, common, addonBytes, writeAtomic });

@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
+import { chmod, copyFile, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { getAsset, isSea } from 'node:sea';
+import { getRawAsset, isSea } from 'node:sea';
 import { fileURLToPath } from 'node:url';
-import { writeFileAtomic } from './state/atomic-write.js';
 
 /** The file name of better-sqlite3's native addon: beside the bundle, and the single executable's asset name. */
 export const SQLITE_ADDON = 'better_sqlite3.node';
@@ -24,33 +23,51 @@ export function sqliteAddonSource(
 ): AddonSource | undefined {
   const fromEnv = env.TETHER_SQLITE_ADDON;
   if (fromEnv) return { kind: 'file', file: fromEnv };
-  if (isSea()) return { kind: 'embedded', bytes: new Uint8Array(getAsset(SQLITE_ADDON)) };
+  // The asset as mapped from the executable, not copied (only written out, never modified).
+  if (isSea()) return { kind: 'embedded', bytes: new Uint8Array(getRawAsset(SQLITE_ADDON) as ArrayBuffer) };
   const beside = path.join(path.dirname(fileURLToPath(import.meta.url)), SQLITE_ADDON);
   return existsSync(beside) ? { kind: 'file', file: beside } : undefined;
 }
 
-const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+/** The sha256 of a file, read in chunks (no copy of the whole addon on the heap). */
+async function fileSha256(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+const addonName = (digest: string): string => `${path.basename(SQLITE_ADDON, '.node')}-${digest}.node`;
 
 /**
- * The agent's own copy of its addon, named by content (`DIR/better_sqlite3-<sha256>.node`), written beside (a
- * temporary file, then a rename) unless an intact one is there; other copies are removed (unlinking a mapped file
- * is safe, unlike rewriting it). A process maps the addon it loads: replacing that file in place (`cp`, `scp`,
- * `copyFileSync` over it) crashes the process with SIGSEGV. The shipped file may be replaced at any time; this copy
- * never is, and a different build brings a different name.
+ * The agent's own copy of its addon, named by content (`DIR/better_sqlite3-<sha256>.node`) and written beside (a
+ * temporary file, hashed, then renamed to its name) unless a copy of that name and size is there; other copies are
+ * removed (unlinking a mapped file is safe, unlike rewriting it). A process maps the addon it loads: replacing that
+ * file in place (`cp`, `scp`, `copyFileSync` over it) crashes the process with SIGSEGV. The shipped file may be
+ * replaced at any time; this copy never is, and a different build brings a different name.
  */
 export async function ownedAddonCopy(source: AddonSource, dir: string): Promise<string> {
-  const bytes = source.kind === 'file' ? await readFile(source.file) : source.bytes;
-  const digest = sha256(bytes);
-  const name = `${path.basename(SQLITE_ADDON, '.node')}-${digest}.node`;
-  const file = path.join(dir, name);
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const present = await readFile(file).catch(() => undefined);
-  if (!present || sha256(present) !== digest) await writeFileAtomic(file, bytes, 0o500);
+  const digest =
+    source.kind === 'file'
+      ? await fileSha256(source.file)
+      : createHash('sha256').update(source.bytes).digest('hex');
+  const size = source.kind === 'file' ? (await stat(source.file)).size : source.bytes.byteLength;
+  let name = addonName(digest);
+  const present = await stat(path.join(dir, name)).catch(() => undefined);
+  if (present?.size !== size) {
+    const tmp = path.join(dir, `.${randomBytes(6).toString('hex')}.tmp`);
+    if (source.kind === 'file') await copyFile(source.file, tmp);
+    else await writeFile(tmp, source.bytes);
+    // Named by what was copied: the shipped file may have been replaced since it was hashed.
+    name = addonName(await fileSha256(tmp));
+    await chmod(tmp, 0o500);
+    await rename(tmp, path.join(dir, name));
+  }
   for (const other of await readdir(dir)) {
     if (other !== name && (other.endsWith('.node') || other.endsWith('.tmp')))
       await rm(path.join(dir, other), { force: true });
   }
-  return file;
+  return path.join(dir, name);
 }
 
 /**

@@ -8,15 +8,12 @@ export async function ensureStateDir(dir: string): Promise<void> {
   ensurePrivateDir(dir, 'state dir');
 }
 
-/**
- * Writes a file atomically: a temporary sibling, fsync'd, then renamed over the target (mode 0600 unless told).
- * Never in place: a process that mapped the old file (a native addon) keeps the old inode.
- */
-export async function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
+/** Writes a file atomically: a temporary sibling, fsync'd, then renamed over the target (mode 0600). */
+export async function writeFileAtomic(file: string, data: string): Promise<void> {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(tmp, 'w', mode);
+  const handle = await open(tmp, 'w', 0o600);
   try {
-    await handle.writeFile(data);
+    await handle.writeFile(data, 'utf8');
     await handle.sync();
   } finally {
     await handle.close();
