@@ -329,3 +329,4 @@ export {
   REPORT_FRAME_VERSION,
   type ReportDecodeOptions,
 } from './report-frame.js';
+export { acceptedAgentVersions, agentVersionRefusal, parseVersion, type Version } from './agent-version.js';

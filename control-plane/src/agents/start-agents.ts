@@ -11,7 +11,10 @@ import { statusTopic } from './sync/handle-status.js';
 import { advertTopic } from './sync/ingress.js';
 
 /** What the hub's handling of agent messages needs: the sync handlers' context (less liveness) and more. */
-export interface AgentIngressDeps extends Omit<SyncContext, 'isConnected' | 'isLocal' | 'audit'> {
+export interface AgentIngressDeps extends Omit<
+  SyncContext,
+  'isConnected' | 'isLocal' | 'audit' | 'disconnect'
+> {
   liveness: Liveness;
   audit: AuditLog;
   /** The embedded broker (credential rotation watches its connections). */
@@ -46,6 +49,7 @@ export async function startAgentIngress(deps: AgentIngressDeps): Promise<AgentIn
     ...context,
     audit,
     isConnected: (id) => liveness.isConnected(id),
+    disconnect: (id) => liveness.kick(id),
     ...(clustered ? { isLocal: (id: string) => liveness.isLocal(id) } : {}),
   };
   const reports = await startReports({
