@@ -3,24 +3,68 @@
 // outbox). better-sqlite3's JavaScript is bundled; the agent passes the addon's path as `nativeBinding`
 // (src/native-binding.ts), so `bindings` never searches node_modules. Everything else is pure JS (ws's optional
 // bufferutil/utf-8-validate are left out and ws falls back to JS).
-import { copyFileSync, readFileSync } from 'node:fs';
+//
+// Nothing is overwritten in place: each output is written to a temporary sibling and renamed over the old one. A
+// running agent that mapped the old addon keeps the old inode; rewriting the file under it crashes it (SIGSEGV).
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { build } from 'esbuild';
+import { buildSingleExecutable } from './single-executable.js';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+
+/**
+ * Dependencies of code paths the agent never takes, replaced by a stub that throws if ever used: pino's worker
+ * transports (`thread-stream`: the agent logs synchronously to stderr), MQTT.js's SOCKS proxy (`socks`: never
+ * configured) and its browser timers (`worker-timers`: node uses the native ones). They were evaluated at start
+ * and held memory for nothing (pnpm bench:footprint).
+ */
+const NEVER_TAKEN = ['thread-stream', 'socks', 'worker-timers'];
+const neverTaken = {
+  name: 'never-taken',
+  setup(b) {
+    const filter = new RegExp(`^(${NEVER_TAKEN.join('|')})$`);
+    b.onResolve({ filter }, () => ({ path: path.join(root, 'scripts/stubs/never-taken.cjs') }));
+  },
+};
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 
-await build({
-  entryPoints: [path.join(root, 'src/bin.ts')],
-  outfile: path.join(root, 'dist/tether-agent.mjs'),
+/** Writes `bytes` to `file` by a temporary sibling and a rename, never in place. */
+function writeAtomic(file, bytes, mode = 0o644) {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, bytes, { mode });
+  renameSync(tmp, file);
+}
+
+/** What both builds share: the ESM bundle and the single executable's CommonJS one. */
+const common = {
+  write: false,
   bundle: true,
   platform: 'node',
   target: 'node20',
-  format: 'esm',
   // Resolve @tether/shared to its TypeScript source: the bundle does not need a prior `tsc -b`.
   conditions: ['@tether/source'],
+  define: { __TETHER_AGENT_VERSION__: JSON.stringify(pkg.version) },
+  // Optional native speed-ups of ws, loaded in try/catch: absent on purpose.
+  external: ['bufferutil', 'utf-8-validate'],
+  plugins: [neverTaken],
+  legalComments: 'none',
+  // Footprint (pnpm bench:footprint): V8 keeps the whole source in memory, and one character outside Latin-1
+  // (a comment's dash) made it a two-byte string of twice the file's size. Whitespace and comments go, escapes keep
+  // it ASCII; identifiers stay, so stack traces still name functions.
+  charset: 'ascii',
+  minifyWhitespace: true,
+  minifySyntax: true,
+  logLevel: 'warning',
+};
+
+const bundled = await build({
+  ...common,
+  entryPoints: [path.join(root, 'src/bin.ts')],
+  outfile: path.join(root, 'dist/tether-agent.mjs'),
+  format: 'esm',
   // CommonJS dependencies call require(); ESM output has none, so define one.
   banner: {
     js: [
@@ -29,12 +73,8 @@ await build({
       'const require = __tetherCreateRequire(import.meta.url);',
     ].join('\n'),
   },
-  define: { __TETHER_AGENT_VERSION__: JSON.stringify(pkg.version) },
-  // Optional native speed-ups of ws, loaded in try/catch: absent on purpose.
-  external: ['bufferutil', 'utf-8-validate'],
-  legalComments: 'none',
-  logLevel: 'warning',
 });
+for (const out of bundled.outputFiles) writeAtomic(out.path, out.contents, 0o755);
 console.error(`bundled ${path.relative(process.cwd(), path.join(root, 'dist/tether-agent.mjs'))}`);
 
 // The native addon of the outbox, copied beside the bundle (same Node ABI and platform as this build).
@@ -43,5 +83,9 @@ const addon = path.join(
   path.dirname(require.resolve('better-sqlite3/package.json')),
   'build/Release/better_sqlite3.node',
 );
-copyFileSync(addon, path.join(root, 'dist/better_sqlite3.node'));
-console.error(`copied ${path.relative(process.cwd(), path.join(root, 'dist/better_sqlite3.node'))}`);
+const addonBytes = readFileSync(addon);
+writeAtomic(path.join(root, 'dist/better_sqlite3.node'), addonBytes, 0o755);
+console.error(`wrote ${path.relative(process.cwd(), path.join(root, 'dist/better_sqlite3.node'))}`);
+
+// The single executable (linux-x64, where this node carries the SEA fuse; skipped elsewhere, saying why).
+await buildSingleExecutable({ root, common, addonBytes, writeAtomic });

@@ -25,9 +25,8 @@ import { HealthChecker } from './services/health-checker.js';
 import { createLogger } from './observability/logger.js';
 import { AgentMetrics } from './observability/metrics.js';
 import { MqttTransport } from './link/mqtt-transport.js';
-import { sqliteNativeBinding } from './native-binding.js';
+import { loadNativeAddon, NATIVE_DIR, ownedAddonCopy, sqliteAddonSource } from './native-binding.js';
 import { ReportForwarder } from './reports/forwarder.js';
-import { registerUplinkMetrics } from './reports/uplink-metrics.js';
 import { Outbox } from './reports/outbox.js';
 import { RouteCache } from './sync/route-cache.js';
 import { RouteSync } from './sync/route-sync.js';
@@ -57,7 +56,7 @@ export interface AgentHandle {
 
 /** Starts an agent: loads its state, dials the control plane in the background and serves the local API. */
 export async function startAgent(options: StartAgentOptions): Promise<AgentHandle> {
-  const logger = options.logger ?? createLogger(options.logLevel ?? 'info');
+  const logger = options.logger ?? (await createLogger(options.logLevel ?? 'info'));
   const clock = options.clock ?? systemClock;
   const id = AgentIdSchema.safeParse(options.id);
   if (!id.success) throw new ConfigError(`invalid agent id "${options.id}": ${formatZodError(id.error)}`);
@@ -86,7 +85,11 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     logger.info({ routes: cached }, 'loaded cached central routes (stale until the hub confirms them)');
   const store = new ServiceStore(stateDir, logger);
   const stored = await store.load();
-  const nativeBinding = sqliteNativeBinding();
+  // The addon is loaded from the agent's own content-addressed copy, never from a file an upgrade may overwrite.
+  const addonSource = sqliteAddonSource();
+  const nativeBinding = addonSource
+    ? loadNativeAddon(await ownedAddonCopy(addonSource, path.join(stateDir, NATIVE_DIR)))
+    : undefined;
   const outbox = Outbox.open({
     file: path.join(stateDir, 'outbox.db'),
     limits: { ...OUTBOX_DEFAULTS, ...options.outbox },
@@ -132,7 +135,9 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     }),
     outbox: () => outbox.stats(),
   });
-  registerUplinkMetrics(metrics.registry, () => forwarder.uplink());
+  metrics.extend(async (registry) =>
+    (await import('./reports/uplink-metrics.js')).registerUplinkMetrics(registry, () => forwarder.uplink()),
+  );
   const credentials = new CredentialKeeper({
     stateDir,
     credential: options.credential ?? { v: 1, id: options.id, secret: options.secret, controlPlane },
@@ -244,7 +249,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
         token: options.api?.token,
       },
       logger,
-      (reason) => metrics.apiRefusals.inc({ reason }),
+      (reason) => metrics.apiRefused(reason),
     );
   } catch (err) {
     await Promise.all(runners.map((r) => r.close()));

@@ -55,7 +55,7 @@ export type {
 } from './reports/outbox-types.js';
 export { ReportForwarder, type ForwarderOptions } from './reports/forwarder.js';
 export { OutboxFullError, ReportTooLargeError } from './reports/outbox-errors.js';
-export { sqliteNativeBinding } from './native-binding.js';
+export { loadNativeAddon, ownedAddonCopy, sqliteAddonSource, type AddonSource } from './native-binding.js';
 export {
   buildTlsPlan,
   describeCertificateError,

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { ensurePrivateDir, systemClock } from '@tether/shared';
 import { AedesTransport } from './broker/aedes-transport.js';
 import { startAgentIngress } from './agents/start-agents.js';
+import { CONTROL_PLANE_VERSION } from './version.js';
 import { AuditLog } from './audit/audit-log.js';
 import { ensureBootstrapToken } from './auth/bootstrap-token.js';
 import { RequestAuth } from './auth/request-auth.js';
@@ -100,6 +101,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     clock,
     broker,
     clustered: fabric !== undefined,
+    hubVersion: CONTROL_PLANE_VERSION,
     retention: options.retention,
     retentionIntervalMs: options.retentionIntervalMs,
     reportProtocol: options.reportProtocol,

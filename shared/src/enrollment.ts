@@ -6,6 +6,8 @@ import { AdvertiseStrategySchema } from './strategy.js';
 
 /** The version prefix of enrollment grant tokens. */
 export const GRANT_TOKEN_PREFIX = 'tg1';
+/** The prefix of a grant that also carries the control plane's enrollment URL (`tether-agent join`). */
+export const JOIN_GRANT_PREFIX = 'tg2';
 
 const B64URL = /^[A-Za-z0-9_-]+$/;
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -16,31 +18,71 @@ export interface GrantToken {
   secret: string;
   /** `sha256:<64 hex>` of the control plane's TLS certificate, when it had TLS at grant time. */
   fingerprint?: string;
+  /** The control plane's HTTP(S) API, where the grant is redeemed (`tg2` grants carry it). */
+  url?: string;
 }
 
 /**
- * Formats a grant token: `tg1.<grantId>.<secret>[.<sha256 hex>]`. Ids and secrets are base64url (no `.`); the
- * optional last part is the server certificate's SHA-256 fingerprint in lowercase hex, without colons.
+ * Formats a grant token: `tg1.<grantId>.<secret>[.<sha256 hex>]`, or with the enrollment URL
+ * `tg2.<base64url(url)>.<grantId>.<secret>[.<sha256 hex>]`. Ids and secrets are base64url (no `.`); the optional
+ * last part is the server certificate's SHA-256 fingerprint in lowercase hex, without colons.
  */
 export function formatGrantToken(token: GrantToken): string {
-  const parts = [GRANT_TOKEN_PREFIX, token.grantId, token.secret];
+  const parts = token.url
+    ? [JOIN_GRANT_PREFIX, Buffer.from(enrollmentUrl(token.url)).toString('base64url')]
+    : [GRANT_TOKEN_PREFIX];
+  parts.push(token.grantId, token.secret);
   if (token.fingerprint) parts.push(parseFingerprint(token.fingerprint).slice('sha256:'.length));
   return parts.join('.');
 }
 
-/** Parses a grant token; a ValidationError (which never echoes the token) when it is not one. */
+/** Parses a grant token (`tg1` or `tg2`); a ValidationError (which never echoes the token) when it is not one. */
 export function parseGrantToken(text: string): GrantToken {
   const invalid = new ValidationError(
-    `invalid grant: expected ${GRANT_TOKEN_PREFIX}.<id>.<secret>[.<sha256 fingerprint>] as printed by "tether-cp grant create"`,
+    `invalid grant: expected ${JOIN_GRANT_PREFIX}.<url>.<id>.<secret>[.<sha256 fingerprint>] (or ${GRANT_TOKEN_PREFIX}. without the url) as printed by "tether-cp grant create"`,
   );
-  if (typeof text !== 'string' || text.length > 512) throw invalid;
+  if (typeof text !== 'string' || text.length > 1024) throw invalid;
   const parts = text.trim().split('.');
+  let url: string | undefined;
+  if (parts[0] === JOIN_GRANT_PREFIX) {
+    const encoded = parts.splice(1, 1)[0] ?? '';
+    if (!B64URL.test(encoded) || encoded.length > 512) throw invalid;
+    try {
+      url = enrollmentUrl(Buffer.from(encoded, 'base64url').toString('utf8'));
+    } catch {
+      throw invalid;
+    }
+    parts[0] = GRANT_TOKEN_PREFIX;
+  }
   if (parts.length < 3 || parts.length > 4 || parts[0] !== GRANT_TOKEN_PREFIX) throw invalid;
   const [, grantId, secret, fp] = parts as [string, string, string, string | undefined];
   if (!B64URL.test(grantId) || grantId.length > 64 || !B64URL.test(secret) || secret.length < 16)
     throw invalid;
   if (fp !== undefined && !HEX64.test(fp)) throw invalid;
-  return { grantId, secret, ...(fp === undefined ? {} : { fingerprint: `sha256:${fp}` }) };
+  return {
+    grantId,
+    secret,
+    ...(fp === undefined ? {} : { fingerprint: `sha256:${fp}` }),
+    ...(url === undefined ? {} : { url }),
+  };
+}
+
+/** The origin of an HTTP(S) URL (`https://cp.example:8080`); a ValidationError for anything else. */
+export function enrollmentUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ValidationError(`invalid enrollment URL "${text.slice(0, 200)}": expected https://HOST:PORT`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new ValidationError(`invalid enrollment URL "${url.protocol}//": expected https://HOST:PORT`);
+  return url.origin;
+}
+
+/** The command that enrolls a device with a grant and runs the agent. */
+export function joinCommandLine(grant: string): string {
+  return `tether-agent join ${grant}`;
 }
 
 /**

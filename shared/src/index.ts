@@ -128,6 +128,9 @@ export {
   EnrollResponseSchema,
   formatGrantToken,
   GRANT_TOKEN_PREFIX,
+  JOIN_GRANT_PREFIX,
+  enrollmentUrl,
+  joinCommandLine,
   type GrantToken,
   parseFingerprint,
   parseGrantToken,
@@ -332,3 +335,4 @@ export {
   REPORT_FRAME_VERSION,
   type ReportDecodeOptions,
 } from './report-frame.js';
+export { acceptedAgentVersions, agentVersionRefusal, parseVersion, type Version } from './agent-version.js';

@@ -36,16 +36,17 @@ export interface Proc {
 }
 
 /**
- * Spawns `node <args>` from the repository root, killed when this process exits; `wrap` runs it through a command
- * that execs it in place (`ip netns exec NS`), so the pid stays the node process's.
+ * Spawns `node <args>` (or `program <args>`) from the repository root, killed when this process exits; `wrap` runs
+ * it through a command that execs it in place (`ip netns exec NS`), so the pid stays the node process's.
  */
 function spawnTracked(
   args: string[],
   env: Record<string, string>,
   stdin = false,
   wrap: readonly string[] = [],
+  program: string = process.execPath,
 ): ChildProcessByStdio<Writable | null, Readable, Readable> {
-  const [command, ...prefix] = [...wrap, process.execPath];
+  const [command, ...prefix] = [...wrap, program];
   const child = spawn(command, [...prefix, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
@@ -55,14 +56,15 @@ function spawnTracked(
   return child;
 }
 
-/** Spawns `node <args>` and resolves once it prints its first JSON line on stdout. */
+/** Spawns `node <args>` (or `program <args>`) and resolves once it prints its first JSON line on stdout. */
 export async function spawnNode(
   args: string[],
   env: Record<string, string> = {},
   timeoutMs = 20_000,
   wrap: readonly string[] = [],
+  program: string = process.execPath,
 ): Promise<Proc> {
-  const child = spawnTracked(args, env, false, wrap);
+  const child = spawnTracked(args, env, false, wrap, program);
   let err = '';
   child.stderr.on('data', (d: Buffer) => {
     err += d.toString();
@@ -108,14 +110,15 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs `node <args>` to completion (bounded by `timeoutMs`, fed `input` on stdin) and returns its exit code and output. */
+/** Runs `node <args>` (or `program <args>`) to completion (bounded by `timeoutMs`, fed `input` on stdin) and returns its exit code and output. */
 export function runNode(
   args: string[],
   env: Record<string, string> = {},
   timeoutMs = 20_000,
   input?: string,
+  program: string = process.execPath,
 ): Promise<RunResult> {
-  const child = spawnTracked(args, env, input !== undefined);
+  const child = spawnTracked(args, env, input !== undefined, [], program);
   if (input !== undefined) child.stdin?.end(input);
   let stdout = '';
   let stderr = '';

@@ -70,7 +70,7 @@ describe('enrollment and credential rotation', () => {
       body: JSON.stringify({ ttl: '1m', labels: { a: 'b' } }),
     });
     expect(viaApi.status).toBe(201);
-    expect(Object.keys(viaApi.body).sort()).toEqual(['expiresAt', 'grant']);
+    expect(Object.keys(viaApi.body).sort()).toEqual(['expiresAt', 'grant', 'join']);
     const bad = await cp.api('/api/v1/grants', { method: 'POST', body: JSON.stringify({ ttl: '9d' }) });
     expect(bad.status).toBe(400);
 

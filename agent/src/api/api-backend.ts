@@ -98,12 +98,9 @@ export function createApiBackend(deps: ApiBackendDeps): ApiBackend {
     status,
     acceptReports: async (stream, reports) => {
       const accepted = await outbox.accept(stream, reports);
-      metrics.reportsAccepted.inc(reports.length);
+      metrics.reportsAccepted(reports.length);
       return accepted;
     },
-    metrics: async () => ({
-      body: await metrics.registry.metrics(),
-      contentType: metrics.registry.contentType,
-    }),
+    metrics: () => metrics.exposition(),
   };
 }

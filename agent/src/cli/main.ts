@@ -5,10 +5,12 @@ import { enroll, type EnrollFlags } from './enroll/enroll-command.js';
 import { createLogger, LOG_FORMATS, LOG_LEVELS } from '../observability/logger.js';
 import { CONFIG_DEFAULTS, type CliFlags } from '../config/config-sources.js';
 import { loadConfig } from '../config/load-config.js';
-import { DEFAULT_API, reportFromStdin } from './report-command.js';
 import { AGENT_VERSION } from '../version.js';
 import { addHelpExamples } from '@tether/shared';
 import { AGENT_EXAMPLES } from './help-examples.js';
+import { thisBuild } from '../upgrades/this-build.js';
+import { join, serviceEnv, type JoinFlags } from './join-command.js';
+import { installService } from './service-unit.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -22,7 +24,7 @@ export async function main(argv: string[]): Promise<void> {
     .exitOverride()
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
 
-  program
+  const runCommand = program
     .command('run')
     .description('connect to the control plane and serve the local API (STDOUT: JSON lines; logs: STDERR)')
     .option(
@@ -139,9 +141,43 @@ export async function main(argv: string[]): Promise<void> {
     .option('--fingerprint <sha256:HEX>', "pin the control plane's certificate (default: the grant's pin)")
     .option('--insecure', 'do not verify the control plane at all (local experiments; warns)')
     .action(async (flags: EnrollFlags) => {
-      const result = await enroll(flags, process.env, createLogger('info'));
+      const result = await enroll(flags, process.env, await createLogger('info'));
       process.stdout.write(`${JSON.stringify(result)}\n`);
     });
+
+  const joinCommand = program
+    .command('join <grant>')
+    .description(
+      "enroll with a grant (it carries the control plane's address and pin) and run; on an enrolled state dir, just run",
+    )
+    .option(
+      '--install-service',
+      'instead of running: write a systemd unit and its env file, then say how to start it',
+    )
+    .option(
+      '--unit-dir <dir>',
+      'where --install-service writes tether-agent.service (default /etc/systemd/system)',
+    );
+  // Every flag of `run` but those the credential answers (where the control plane is, the secret).
+  for (const option of runCommand.options)
+    if (option.long !== '--control-plane' && option.long !== '--secret') joinCommand.addOption(option);
+  joinCommand.action(async (grant: string, flags: JoinFlags) => {
+    const logger = await createLogger('info');
+    const stateDir = await join(grant, flags, process.env, logger);
+    if (!flags.installService) return run({ ...flags, stateDir });
+    const installed = await installService(
+      {
+        command: thisBuild().command,
+        stateDir,
+        env: serviceEnv(flags),
+        description: 'Tether edge agent',
+      },
+      flags.unitDir ?? '/etc/systemd/system',
+    );
+    process.stdout.write(
+      `${JSON.stringify({ ...installed, start: 'systemctl daemon-reload && systemctl enable --now tether-agent' })}\n`,
+    );
+  });
 
   program
     .command('report <stream>')
@@ -149,6 +185,8 @@ export async function main(argv: string[]): Promise<void> {
     .option('--api <url>', 'the agent API (default http://127.0.0.1:7070) [env TETHER_API]')
     .option('--api-token <token>', "the agent API's token, when it has one [env TETHER_API_TOKEN]")
     .action(async (stream: string, flags: { api?: string; apiToken?: string }) => {
+      // Loaded only for this command: the running agent never needs it (pnpm bench:footprint).
+      const { DEFAULT_API, reportFromStdin } = await import('./report-command.js');
       process.exitCode = await reportFromStdin(stream, {
         url: flags.api ?? process.env.TETHER_API ?? DEFAULT_API,
         token: flags.apiToken ?? process.env.TETHER_API_TOKEN,
@@ -176,7 +214,7 @@ export async function main(argv: string[]): Promise<void> {
 
 async function run(flags: CliFlags): Promise<void> {
   const config = await loadConfig(flags, process.env);
-  const logger = createLogger(config.logLevel, 2, config.logFormat);
+  const logger = await createLogger(config.logLevel, 2, config.logFormat);
   const agent: AgentHandle = await startAgent({ ...config, logger });
   if (config.api.port === 0) process.stdout.write(`${JSON.stringify({ api: agent.apiPort })}\n`);
   logger.info({ apiPort: agent.apiPort, host: config.api.host }, 'local API listening');

@@ -1,11 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { AgentIdSchema, formatZodError } from '@tether/shared';
 import { ConfigError } from '../errors.js';
 import { ConfigFileSchema, type AgentConfig, type ConfigFile } from './config-schema.js';
 import type { CliFlags, Env } from './config-sources.js';
-import { readCredential } from '../credentials/credential-file.js';
+import { CREDENTIAL_FILE, readCredential } from '../credentials/credential-file.js';
 import { resolveConfig } from './resolve-config.js';
 
 /** Reads and validates a JSON or YAML config file; a ConfigError names the bad field and what was expected. */
@@ -16,6 +15,8 @@ export async function loadConfigFile(file: string): Promise<ConfigFile> {
   } catch (err) {
     throw new ConfigError(`cannot read config file ${file}: ${(err as Error).message}`);
   }
+  // Loaded only when a config file is given (pnpm bench:footprint).
+  const { parse: parseYaml } = await import('yaml');
   let raw: unknown;
   try {
     raw = parseYaml(text); // YAML is a superset of JSON: one parser serves both
@@ -38,5 +39,12 @@ export async function loadConfig(flags: CliFlags, env: Env, cwd = process.cwd())
   const id = flags.id ?? env.TETHER_ID ?? file?.id;
   const dir = stateDir ?? (id && AgentIdSchema.safeParse(id).success ? path.join('.tether', id) : undefined);
   const credential = dir === undefined ? undefined : await readCredential(path.resolve(cwd, dir));
+  const controlPlane = flags.controlPlane ?? env.TETHER_CONTROL_PLANE ?? file?.controlPlane;
+  if (stateDir !== undefined && credential === undefined && controlPlane === undefined)
+    throw new ConfigError(
+      `${path.resolve(cwd, stateDir)} holds no ${CREDENTIAL_FILE}: this agent never joined. Join first: ` +
+        `tether-agent join <grant> --state-dir ${stateDir} (the grant "tether-cp grant create" prints), ` +
+        'or pass --control-plane, --id and --secret',
+    );
   return resolveConfig({ flags, env, cwd, ...(file ? { file } : {}), ...(credential ? { credential } : {}) });
 }

@@ -14,6 +14,8 @@ export interface WillMessage {
 
 /** The minimal logger the transport reports through (pino fits). */
 export interface TransportLogger {
+  /** Connected, reconnected and disconnected are logged at info level when the logger has it. */
+  info?(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
   debug(obj: object, msg: string): void;

@@ -1,5 +1,4 @@
 import { pino, type Logger, type LoggerOptions } from 'pino';
-import pretty from 'pino-pretty';
 
 /** The log levels `--log-level` accepts. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -15,18 +14,24 @@ export type AgentLogger = Pick<Logger, 'error' | 'warn' | 'info' | 'debug' | 'ch
 
 /**
  * A pino logger writing synchronously to STDERR (fd 2), never STDOUT, without worker transports so it also works
- * bundled: JSON lines, or coloured text when a person is watching (stderr is a TTY, or `format` is `pretty`).
- * Secret-looking fields are redacted as a second line of defence.
+ * bundled: JSON lines, or coloured text when a person is watching (stderr is a TTY, or `format` is `pretty`; only
+ * then is pino-pretty loaded). Secret-looking fields are redacted as a second line of defence.
  */
-export function createLogger(level: LogLevel = 'info', fd = 2, format: LogFormat = 'auto'): Logger {
+export async function createLogger(
+  level: LogLevel = 'info',
+  fd = 2,
+  format: LogFormat = 'auto',
+): Promise<Logger> {
   const options: LoggerOptions = {
     level,
     base: { name: 'tether-agent' },
     redact: { paths: ['secret', 'password', '*.secret', '*.password'], censor: '[redacted]' },
   };
   const tty = fd === 2 ? process.stderr.isTTY === true : false;
-  if (format === 'pretty' || (format === 'auto' && tty))
+  if (format === 'pretty' || (format === 'auto' && tty)) {
+    const { default: pretty } = await import('pino-pretty');
     return pino(options, pretty({ destination: fd, sync: true, colorize: tty }));
+  }
   return pino(options, pino.destination({ fd, sync: true }));
 }
 

@@ -1,211 +1,36 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { OutboxStats } from '@tether/shared';
+import type { Registry } from 'prom-client';
+import type { AgentMetricsSources, CallDirection, PromMetrics } from './prom-metrics.js';
 
-/** The connection figures the gauges read (the link's stats). */
-export interface ConnectionFigures {
-  state: string;
-  reconnects: number;
-  /** MQTT publishes and their payload bytes since the start: `in` received, `out` sent. */
-  traffic: {
-    messagesIn: number;
-    messagesOut: number;
-    bytesIn: number;
-    bytesOut: number;
-    socketBytesOut: number;
-  };
-}
+export type { AgentMetricsSources, CallDirection, ConnectionFigures } from './prom-metrics.js';
 
-/** What the agent's gauges read when scraped. */
-export interface AgentMetricsSources {
-  connection(): ConnectionFigures;
-  routes(): { local: number; central: number };
-  outbox(): OutboxStats;
-  /** Calls in flight on the tunnel and waiting for window credit (zero until the tunnel opens: `readFrom`). */
-  tunnel?(): { outgoing: number; incoming: number; queued: number };
-}
+/** Records kept while prom-client loads (one event-loop turn or so); beyond, the oldest are dropped. */
+const MAX_QUEUED = 10_000;
 
-/** Which way a call went: `out` = a local app called through this agent, `in` = the hub called a local instance. */
-export type CallDirection = 'out' | 'in';
-
-const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
-
-/** A counter that follows a running total read at scrape time. */
-export function totalCounter(
-  registry: Registry,
-  name: string,
-  help: string,
-  labelNames: string[],
-  read: () => Array<[Record<string, string>, number]>,
-): void {
-  const last = new Map<string, number>();
-  new Counter({
-    name,
-    help,
-    labelNames,
-    registers: [registry],
-    collect() {
-      for (const [labels, total] of read()) {
-        const key = JSON.stringify(labels);
-        const delta = total - (last.get(key) ?? 0);
-        if (delta > 0) this.inc(labels, delta);
-        last.set(key, total);
-      }
-    },
-  });
-}
-
-/** The agent's Prometheus metrics (`GET /metrics` on its API port), on a per-agent registry. */
+/**
+ * The agent's metrics (`GET /metrics` on its API port). prom-client and the registry are loaded on the first
+ * scrape or the first thing only a metric records (a call, a refused request): an agent nobody scrapes does not
+ * carry them (pnpm bench:footprint). Running totals (reports accepted) are plain numbers read at scrape time.
+ */
 export class AgentMetrics {
-  /** The registry `/metrics` serves. */
-  readonly registry = new Registry();
-  /** Reports accepted into the outbox (202). */
-  readonly reportsAccepted: Counter;
-  /** Finished calls by direction, service and HTTP status. */
-  readonly calls: Counter<'direction' | 'service' | 'status'>;
-  /** Call durations by direction, service and HTTP status. */
-  readonly callDuration: Histogram<'direction' | 'service' | 'status'>;
-  /** Local API requests refused before any route ran: `screen` (Host, Origin) or `token`. */
-  readonly apiRefusals: Counter<'reason'>;
-
-  /** Where the gauges read at scrape time; a part opened after the metrics adds its source with `readFrom`. */
   readonly #sources: AgentMetricsSources;
+  readonly #extensions: ((registry: Registry) => Promise<void>)[] = [];
+  readonly #queued: ((m: PromMetrics) => void)[] = [];
+  #reportsAccepted = 0;
+  #prom: PromMetrics | undefined;
+  #loading: Promise<PromMetrics> | undefined;
 
-  constructor(initial: AgentMetricsSources) {
-    const sources = (this.#sources = { ...initial });
-    const registers = [this.registry];
-    new Gauge({
-      name: 'tether_agent_connected',
-      help: '1 while the agent holds a connection to the control plane',
-      registers,
-      collect() {
-        this.set(sources.connection().state === 'connected' ? 1 : 0);
-      },
-    });
-    totalCounter(
-      this.registry,
-      'tether_agent_reconnects_total',
-      'Reconnections to the control plane',
-      [],
-      () => [[{}, sources.connection().reconnects]],
-    );
-    totalCounter(
-      this.registry,
-      'tether_agent_mqtt_messages_total',
-      'MQTT publishes: in = received, out = sent',
-      ['direction'],
-      () => {
-        const t = sources.connection().traffic;
-        return [
-          [{ direction: 'in' }, t.messagesIn],
-          [{ direction: 'out' }, t.messagesOut],
-        ];
-      },
-    );
-    totalCounter(
-      this.registry,
-      'tether_agent_mqtt_bytes_total',
-      'MQTT payload bytes: in = received, out = sent',
-      ['direction'],
-      () => {
-        const t = sources.connection().traffic;
-        return [
-          [{ direction: 'in' }, t.bytesIn],
-          [{ direction: 'out' }, t.bytesOut],
-        ];
-      },
-    );
-    totalCounter(
-      this.registry,
-      'tether_agent_socket_bytes_written_total',
-      'Bytes written to the sockets of the MQTT connections (framing, control and keepalives included)',
-      [],
-      () => [[{}, sources.connection().traffic.socketBytesOut]],
-    );
-    new Gauge({
-      name: 'tether_agent_routes',
-      help: 'Routes the agent knows: local = its own, central = received from the hub',
-      labelNames: ['kind'],
-      registers,
-      collect() {
-        const r = sources.routes();
-        this.set({ kind: 'local' }, r.local);
-        this.set({ kind: 'central' }, r.central);
-      },
-    });
-    new Gauge({
-      name: 'tether_agent_outbox_depth',
-      help: 'Reports in the outbox not yet acknowledged by the hub',
-      registers,
-      collect() {
-        this.set(sources.outbox().depth);
-      },
-    });
-    new Gauge({
-      name: 'tether_agent_outbox_bytes',
-      help: 'Body bytes of the reports in the outbox',
-      registers,
-      collect() {
-        this.set(sources.outbox().bytes);
-      },
-    });
-    new Gauge({
-      name: 'tether_agent_outbox_oldest_age_seconds',
-      help: 'Age of the oldest report in the outbox (0 when empty)',
-      registers,
-      collect() {
-        this.set((sources.outbox().oldestAgeMs ?? 0) / 1000);
-      },
-    });
-    totalCounter(
-      this.registry,
-      'tether_agent_outbox_dropped_total',
-      'Reports dropped by the drop-oldest policy',
-      [],
-      () => [[{}, sources.outbox().dropped]],
-    );
-    new Gauge({
-      name: 'tether_agent_tunnel_calls',
-      help: 'Calls in flight on the tunnel: outgoing = to the hub, incoming = from the hub',
-      labelNames: ['direction'],
-      registers,
-      collect() {
-        const t = sources.tunnel?.() ?? { outgoing: 0, incoming: 0, queued: 0 };
-        this.set({ direction: 'outgoing' }, t.outgoing);
-        this.set({ direction: 'incoming' }, t.incoming);
-      },
-    });
-    new Gauge({
-      name: 'tether_agent_tunnel_queue_depth',
-      help: 'Calls waiting for tunnel window credit',
-      registers,
-      collect() {
-        this.set(sources.tunnel?.().queued ?? 0);
-      },
-    });
-    this.apiRefusals = new Counter({
-      name: 'tether_agent_api_refusals_total',
-      help: 'Local API requests refused: screen = a Host or Origin not allowed (cross-site, DNS rebinding), token',
-      labelNames: ['reason'],
-      registers,
-    });
-    this.reportsAccepted = new Counter({
-      name: 'tether_agent_reports_accepted_total',
-      help: 'Reports accepted into the outbox',
-      registers,
-    });
-    this.calls = new Counter({
-      name: 'tether_agent_calls_total',
-      help: 'Finished calls: out = local apps through this agent, in = the hub to local instances',
-      labelNames: ['direction', 'service', 'status'],
-      registers,
-    });
-    this.callDuration = new Histogram({
-      name: 'tether_agent_call_duration_seconds',
-      help: 'Call durations to the end of the response body',
-      labelNames: ['direction', 'service', 'status'],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
+  constructor(sources: AgentMetricsSources) {
+    this.#sources = { ...sources, reportsAccepted: () => this.#reportsAccepted };
+  }
+
+  /** Reports accepted into the outbox (202). */
+  reportsAccepted(count: number): void {
+    this.#reportsAccepted += count;
+  }
+
+  /** A local API request refused before any route ran: `screen` (Host, Origin) or `token`. */
+  apiRefused(reason: string): void {
+    this.#record((m) => m.apiRefusals.inc({ reason }));
   }
 
   /** A call starts; the returned function (idempotent) records its final HTTP status. */
@@ -215,14 +40,43 @@ export class AgentMetrics {
     return (status) => {
       if (done) return;
       done = true;
-      const labels = { direction, service, status: String(status) };
-      this.calls.inc(labels);
-      this.callDuration.observe(labels, Math.max(0, now() - started) / 1000);
+      const seconds = Math.max(0, now() - started) / 1000;
+      this.#record((m) => m.callDone(direction, service, status, seconds));
     };
   }
 
   /** Gauges of a part opened after the metrics read it from now on. */
   readFrom(sources: Partial<AgentMetricsSources>): void {
     Object.assign(this.#sources, sources);
+  }
+
+  /** More metrics, registered when the registry is made (their module should be loaded lazily too). */
+  extend(register: (registry: Registry) => Promise<void>): void {
+    this.#extensions.push(register);
+    if (this.#prom) void register(this.#prom.registry);
+  }
+
+  /** The Prometheus exposition of every metric. */
+  async exposition(): Promise<{ body: string; contentType: string }> {
+    const prom = await this.#load();
+    return { body: await prom.registry.metrics(), contentType: prom.registry.contentType };
+  }
+
+  #record(apply: (m: PromMetrics) => void): void {
+    if (this.#prom) return apply(this.#prom);
+    if (this.#queued.length >= MAX_QUEUED) this.#queued.shift();
+    this.#queued.push(apply);
+    void this.#load();
+  }
+
+  #load(): Promise<PromMetrics> {
+    this.#loading ??= import('./prom-metrics.js').then(async ({ PromMetrics }) => {
+      const prom = new PromMetrics(this.#sources);
+      await Promise.all(this.#extensions.map((register) => register(prom.registry)));
+      for (const apply of this.#queued.splice(0)) apply(prom);
+      this.#prom = prom;
+      return prom;
+    });
+    return this.#loading;
   }
 }

@@ -19,10 +19,14 @@ const SCHEMA = `
 `;
 
 /** Opens (creating, mode 0600) the outbox's SQLite file: WAL, synchronous=FULL, the schema in place. */
-export function openOutboxDatabase(file: string, nativeBinding: string | undefined): BetterSqlite3.Database {
+export function openOutboxDatabase(
+  file: string,
+  nativeBinding: string | object | undefined,
+): BetterSqlite3.Database {
   closeSync(openSync(file, 'a', 0o600));
   chmodSync(file, 0o600);
-  const db = new BetterSqlite3(file, nativeBinding ? { nativeBinding } : {});
+  // better-sqlite3 takes a loaded addon object as well as a path; its types name the path only.
+  const db = new BetterSqlite3(file, nativeBinding ? ({ nativeBinding } as BetterSqlite3.Options) : {});
   try {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');

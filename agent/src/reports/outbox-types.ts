@@ -44,6 +44,6 @@ export interface OutboxOptions {
   file: string;
   limits: OutboxLimits;
   clock?: Clock;
-  /** Path of better-sqlite3's native addon (the bundle ships it beside itself). */
-  nativeBinding?: string;
+  /** better-sqlite3's native addon, loaded (loadNativeAddon) or its path; its own in node_modules when absent. */
+  nativeBinding?: string | object;
 }

@@ -1,5 +1,5 @@
 import { Gauge, type Registry } from 'prom-client';
-import { totalCounter } from '../observability/metrics.js';
+import { totalCounter } from '../observability/prom-metrics.js';
 import type { UplinkStatus } from './uplink-status.js';
 
 /** The report uplink's gauges and counters (rates, backlog and drain time as of the scrape; 0 until measured). */

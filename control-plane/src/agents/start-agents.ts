@@ -14,7 +14,7 @@ import { SnapshotParts } from './sync/snapshot-parts.js';
 /** What the hub's handling of agent messages needs: the sync handlers' context (less liveness) and more. */
 export interface AgentIngressDeps extends Omit<
   SyncContext,
-  'isConnected' | 'isLocal' | 'audit' | 'snapshotParts'
+  'isConnected' | 'isLocal' | 'audit' | 'snapshotParts' | 'disconnect'
 > {
   liveness: Liveness;
   audit: AuditLog;
@@ -51,6 +51,7 @@ export async function startAgentIngress(deps: AgentIngressDeps): Promise<AgentIn
     snapshotParts: new SnapshotParts(),
     audit,
     isConnected: (id) => liveness.isConnected(id),
+    disconnect: (id) => liveness.kick(id),
     ...(clustered ? { isLocal: (id: string) => liveness.isLocal(id) } : {}),
   };
   const reports = await startReports({

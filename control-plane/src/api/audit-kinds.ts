@@ -21,6 +21,7 @@ export const AUDIT_KINDS = [
   'service-conflict',
   'service-conflict-resolved',
   'routes-refused',
+  'agent-version-refused',
 ] as const;
 /** One kind of audit event. */
 export type AuditKind = (typeof AUDIT_KINDS)[number];

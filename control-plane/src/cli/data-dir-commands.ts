@@ -1,4 +1,7 @@
-import { NotFoundError, parseKeyValues, ValidationError } from '@tether/shared';
+import { join } from 'node:path';
+import { enrollmentUrl, NotFoundError, parseKeyValues, ValidationError } from '@tether/shared';
+import { recordedApiUrl } from './api-url-file.js';
+import { AuditLog } from '../audit/audit-log.js';
 import { createApiToken, deleteApiToken } from '../auth/api-tokens.js';
 
 import { TokenStore } from '../auth/token-store.js';
@@ -81,6 +84,7 @@ export interface GrantFlags {
   id?: string;
   strategy?: string;
   tlsCert?: string;
+  url?: string;
 }
 
 /** `grant create`: works on the data dir whether or not the server runs (SQLite WAL). */
@@ -94,8 +98,14 @@ export function grantCreate(flags: GrantFlags): void {
   });
   // The pin grants carry: the certificate `serve` would use (--tls-cert, else DATA_DIR/tls/server.crt).
   const fingerprint = grantFingerprint(flags.dataDir, flags.tlsCert);
+  // Where the agent redeems it: --url, else the API URL `serve` recorded in the data dir.
+  const url = flags.url === undefined ? recordedApiUrl(flags.dataDir) : enrollmentUrl(flags.url);
+  if (url === undefined)
+    process.stderr.write(
+      'tether-cp: the grant carries no URL (serve never ran on this data dir; pass --url https://HOST:PORT): enroll with it by `tether-agent enroll --control-plane URL --grant GRANT`\n',
+    );
   withDatabase(flags.dataDir, 'create', (db, audit) =>
-    printLine(createGrant(db, request, Date.now(), fingerprint, { log: audit, actor: CLI_ACTOR })),
+    printLine(createGrant(db, request, Date.now(), fingerprint, { log: audit, actor: CLI_ACTOR }, url)),
   );
 }
 

@@ -137,7 +137,9 @@ export function createProgram(): Command {
   const grant = program.command('grant').description('enrollment grants');
   grant
     .command('create')
-    .description('create a single-use enrollment grant; prints {"grant","expiresAt"} once')
+    .description(
+      'create a single-use enrollment grant; prints {"grant","expiresAt","join"} once (join: the command for the device)',
+    )
     .addOption(dataDirOption())
     .option('--ttl <duration>', 'how long the grant stays valid (default 15m, at most 7d)')
     .option('--site <site>', 'the site of the agent it enrolls')
@@ -150,6 +152,10 @@ export function createProgram(): Command {
     .option(
       '--tls-cert <file>',
       'the server certificate to pin in the grant (default DATA_DIR/tls/server.crt)',
+    )
+    .option(
+      '--url <url>',
+      "the control plane's API as devices reach it, carried in the grant (default: the one serve last recorded)",
     )
     .action((flags: GrantFlags) => grantCreate(flags));
   grant

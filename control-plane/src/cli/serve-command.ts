@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { ListenError, parseDuration } from '@tether/shared';
+import { apiUrlOf, recordApiUrl } from './api-url-file.js';
 
 import { BOOTSTRAP_TOKEN_FILE } from '../auth/bootstrap-token.js';
 
@@ -100,9 +101,9 @@ export async function serve(flags: ServeFlags): Promise<void> {
     }),
   );
   process.stdout.write(`${JSON.stringify(cp.ports)}\n`);
-  process.stderr.write(
-    readyHint(cp.ports, dataDir, flags.httpHost ?? file.httpHost ?? '127.0.0.1', cp.fingerprint),
-  );
+  const apiUrl = apiUrlOf(flags.httpHost ?? file.httpHost ?? '127.0.0.1', cp.ports.http, !!cp.fingerprint);
+  recordApiUrl(dataDir, apiUrl);
+  process.stderr.write(readyHint(cp.ports, dataDir, apiUrl, cp.fingerprint));
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals): void => {
       logger.info({ signal }, 'shutting down');
@@ -139,14 +140,7 @@ async function withListenAdvice(starting: Promise<ControlPlane>): Promise<Contro
 }
 
 /** What a person starting the server needs to read next: where the API is, its token, how to enroll an agent. */
-function readyHint(
-  ports: ControlPlanePorts,
-  dataDir: string,
-  httpHost: string,
-  fingerprint?: string,
-): string {
-  const host = httpHost === '0.0.0.0' ? '127.0.0.1' : httpHost;
-  const api = `${fingerprint ? 'https' : 'http'}://${host}:${ports.http}`;
+function readyHint(ports: ControlPlanePorts, dataDir: string, api: string, fingerprint?: string): string {
   const mqtt = [
     ports.mqtts === undefined ? '' : `mqtts://<this host>:${ports.mqtts}`,
     ports.mqtt === undefined ? '' : `mqtt://<this host>:${ports.mqtt}`,
@@ -156,9 +150,8 @@ function readyHint(
     `Tether control plane is up. Dashboard: ${api}/  API: ${api}/api/v1/agents  MQTT: ${mqtt.join(' ') || `(${api.replace('http', 'ws')}/mqtt)`}`,
     ...(fingerprint ? [`TLS certificate: ${fingerprint}`] : []),
     `API token (admin, created on first start): curl -H "authorization: Bearer $(cat ${join(dataDir, BOOTSTRAP_TOKEN_FILE)})" ...`,
-    `Enroll an agent:  pnpm exec tether-cp grant create --data-dir ${dataDir}`,
-    `Then on the edge:  pnpm exec tether-agent enroll --control-plane ${api} --grant <grant> --state-dir <dir>`,
-    `                   pnpm exec tether-agent run --state-dir <dir>`,
+    `Enroll an agent:  pnpm exec tether-cp grant create --data-dir ${dataDir}   (prints the grant and its join line)`,
+    `Then on the edge:  tether-agent join <grant> --state-dir <dir>`,
     '',
   ].join('\n');
 }

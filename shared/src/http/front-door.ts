@@ -1,6 +1,5 @@
-import type { IncomingMessage, RequestListener } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { TrieRouter } from 'hono/router/trie-router';
 import { NotFoundError, ValidationError } from '../errors.js';
@@ -45,7 +44,16 @@ export function createFrontDoor<A extends string>(options: FrontDoorOptions<A>):
     if (route.serve === 'node') nodeRoutes.add('ALL', route.path, route);
     if (route.serve === 'websocket') upgradeRoutes.add('GET', route.path, route);
   }
-  const hono = getRequestListener(options.app.fetch);
+  // @hono/node-server is loaded on the first request hono serves: it reaches for fetch's Request and Response,
+  // which load undici (~5 MiB of an idle agent; pnpm bench:footprint).
+  let honoListener: Promise<RequestListener> | undefined;
+  const hono = (req: IncomingMessage, res: ServerResponse): void => {
+    honoListener ??= import('@hono/node-server').then((m) => m.getRequestListener(options.app.fetch));
+    honoListener.then(
+      (listener) => void listener(req, res),
+      (err: unknown) => sendError(req, res, err),
+    );
+  };
   const enter = (req: IncomingMessage): RequestTarget => {
     const target = parseRequestTarget(req.url ?? '');
     req.url = target.url;
@@ -58,7 +66,7 @@ export function createFrontDoor<A extends string>(options: FrontDoorOptions<A>):
       try {
         const target = enter(req);
         const route = firstMatch(nodeRoutes, req.method ?? 'GET', target.path);
-        if (!route) return void hono(req, res);
+        if (!route) return hono(req, res);
         const refusal = options.authorize(req, route);
         if (refusal) throw refusal;
         route.handle(req, res, target);

@@ -2,6 +2,7 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import {
   EnrollResponseSchema,
+  formatGrantToken,
   parseFingerprint,
   parseGrantToken,
   PROTOCOL_VERSION,
@@ -55,7 +56,9 @@ export const ENROLL_PATH = '/api/v1/enroll';
 
 function apiUrl(text: string | undefined): URL {
   if (!text)
-    throw new ConfigError('missing --control-plane: the control plane API, e.g. https://cp.example:8080');
+    throw new ConfigError(
+      'missing --control-plane: the control plane API, e.g. https://cp.example:8080 (grants made by a control plane that has run carry it)',
+    );
   let url: URL;
   try {
     url = new URL(text);
@@ -89,7 +92,6 @@ export async function enroll(
   cwd = process.cwd(),
   timeoutMs = 15_000,
 ): Promise<EnrollResult> {
-  const url = apiUrl(flags.controlPlane);
   const grantText = flags.grant ?? env.TETHER_GRANT;
   if (!grantText)
     throw new ConfigError('missing --grant (or TETHER_GRANT): the token "tether-cp grant create" printed');
@@ -99,6 +101,8 @@ export async function enroll(
   } catch (err) {
     throw new ConfigError((err as ValidationError).message);
   }
+  // A `tg2` grant carries the control plane's API; --control-plane, when given, wins.
+  const url = apiUrl(flags.controlPlane ?? grant.url);
   const fingerprint = flags.fingerprint ?? grant.fingerprint;
   if (flags.fingerprint && grant.fingerprint && parseFingerprint(flags.fingerprint) !== grant.fingerprint)
     throw new ConfigError('--fingerprint differs from the pin the grant carries');
@@ -119,7 +123,9 @@ export async function enroll(
       throw new ConfigError(`${path.join(dir, CREDENTIAL_FILE)} exists: this state dir is enrolled already`);
   }
 
-  const request: EnrollRequest = { v: PROTOCOL_VERSION, grant: grantText, ...(wanted ? { id: wanted } : {}) };
+  // The grant as every control plane reads it (`tg1`: the URL is the agent's business).
+  const redeemed = formatGrantToken({ ...grant, url: undefined });
+  const request: EnrollRequest = { v: PROTOCOL_VERSION, grant: redeemed, ...(wanted ? { id: wanted } : {}) };
   let answer;
   try {
     answer = await postJson(url, request, plan, timeoutMs);

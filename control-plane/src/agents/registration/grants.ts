@@ -7,6 +7,7 @@ import {
   AgentIdSchema,
   ConflictError,
   formatGrantToken,
+  joinCommandLine,
   formatZodError,
   GoneError,
   LabelsSchema,
@@ -43,6 +44,8 @@ export type GrantRequest = z.infer<typeof GrantRequestSchema>;
 export interface NewGrant {
   grant: string;
   expiresAt: string;
+  /** The command that enrolls a device with it and runs the agent (when the grant carries the URL). */
+  join?: string;
 }
 
 /** A redeemed grant: the new agent's credential and identity attributes. */
@@ -82,7 +85,8 @@ export function parseGrantRequest(body: unknown): GrantRequest {
 
 /**
  * Creates a single-use enrollment grant valid for `ttl` (default 15 minutes) and returns its token, shown once:
- * only the hash of its secret is stored. `fingerprint` (the control plane's TLS certificate) travels in the token.
+ * only the hash of its secret is stored. `fingerprint` (the control plane's TLS certificate) and `url` (its API,
+ * where the agent redeems it) travel in the token; with the URL the answer also has the `join` command line.
  */
 export function createGrant(
   db: BetterSqlite3.Database,
@@ -90,6 +94,7 @@ export function createGrant(
   now: number,
   fingerprint?: string,
   audit?: GrantAudit,
+  url?: string,
 ): NewGrant {
   const ttlMs = ttlOf(request.ttl);
   const grantId = randomBytes(12).toString('base64url');
@@ -119,9 +124,16 @@ export function createGrant(
       },
     });
   }).immediate();
+  const grant = formatGrantToken({
+    grantId,
+    secret,
+    ...(fingerprint ? { fingerprint } : {}),
+    ...(url ? { url } : {}),
+  });
   return {
-    grant: formatGrantToken({ grantId, secret, ...(fingerprint ? { fingerprint } : {}) }),
+    grant,
     expiresAt: new Date(expiresAt).toISOString(),
+    ...(url ? { join: joinCommandLine(grant) } : {}),
   };
 }
 

@@ -31,4 +31,8 @@ export interface SyncContext {
   isConnected(agentId: string): boolean;
   /** Cluster only: true while the agent's socket is on this replica (which alone answers its requests). */
   isLocal?(agentId: string): boolean;
+  /** This control plane's version: statuses of agents it does not accept are refused (agentVersionRefusal). */
+  hubVersion: string;
+  /** Closes an agent's connection (a refused version); false when it held none here. */
+  disconnect?(agentId: string): boolean;
 }

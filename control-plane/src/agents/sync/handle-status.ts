@@ -1,8 +1,35 @@
-import { AgentStatusSchema, decode, HUB_SUBSCRIPTIONS, type AgentStatus } from '@tether/shared';
+import {
+  AgentStatusSchema,
+  agentVersionRefusal,
+  decode,
+  HUB_SUBSCRIPTIONS,
+  type AgentStatus,
+} from '@tether/shared';
 import type { AgentTopic } from '../agent-topics.js';
 import { announceAgent } from './announce-agent.js';
 import type { SyncContext } from './context.js';
 import { refuse } from './ingress.js';
+import { sendError } from './inbox.js';
+
+/**
+ * An agent of a version this control plane does not accept (acceptedAgentVersions: its minor and one behind) is
+ * told why and what to do (`error` `version_refused`), audited once, and disconnected; it stays registered, and
+ * comes back once it runs an accepted build.
+ */
+function refuseVersion(ctx: SyncContext, agentId: string, version: string | undefined): void {
+  const why = agentVersionRefusal(version, ctx.hubVersion);
+  if (why === undefined) return;
+  ctx.metrics.authFailures.inc({ reason: 'agent_version' });
+  ctx.logger.warn({ agentId, version, hubVersion: ctx.hubVersion }, why);
+  ctx.audit.recordOnce({
+    kind: 'agent-version-refused',
+    agentId,
+    detail: { version, hubVersion: ctx.hubVersion },
+  });
+  void sendError(ctx, agentId, 'version_refused', why)
+    .catch((err: unknown) => ctx.logger.debug({ agentId, err }, 'version refusal not delivered'))
+    .then(() => ctx.disconnect?.(agentId));
+}
 
 /**
  * Agents' retained statuses: records version, strategy, site, labels and last_seen. Liveness itself comes from the
@@ -26,6 +53,7 @@ export function statusTopic(ctx: SyncContext): AgentTopic<AgentStatus> {
       ctx.metrics.messagesReceived.inc({ type: status.type });
       ctx.agents.recordStatus(agentId, { ...status, at: ctx.clock.now() });
       announceAgent(ctx, agentId);
+      if (status.status === 'online') refuseVersion(ctx, agentId, status.version);
     },
   };
 }

@@ -19,15 +19,21 @@ export function enrollmentRoutes(deps: EnrollmentRoutesDeps): ApiRoute[] {
       path: '/api/v1/grants',
       access: 'admin',
       tag: 'enrollment',
-      summary: 'Create a single-use enrollment grant (admin); shown once',
+      summary:
+        'Create a single-use enrollment grant (admin); shown once, with the join command for the device',
       body: GrantRequestSchema,
       responses: {
-        201: json('created', z.object({ grant: z.string(), expiresAt: z.string() })),
+        201: json(
+          'created',
+          z.object({ grant: z.string(), expiresAt: z.string(), join: z.string().optional() }),
+        ),
         400: error('invalid ttl, site, labels or id'),
       },
       handle: (c, { body }) => {
         const audit = { log: deps.audit, actor: deps.actor(c) };
-        const grant = createGrant(deps.db, body, deps.clock.now(), deps.fingerprint, audit);
+        // The grant carries the API as this admin reached it: the devices it is for are told where to enroll.
+        const url = new URL(c.req.url).origin;
+        const grant = createGrant(deps.db, body, deps.clock.now(), deps.fingerprint, audit, url);
         deps.logger.info(
           { site: body.site, id: body.id, expiresAt: grant.expiresAt },
           'enrollment grant created',
