@@ -1,7 +1,5 @@
-import { join } from 'node:path';
 import { enrollmentUrl, NotFoundError, parseKeyValues, ValidationError } from '@tether/shared';
 import { recordedApiUrl } from './api-url-file.js';
-import { AuditLog } from '../audit/audit-log.js';
 import { createApiToken, deleteApiToken } from '../auth/api-tokens.js';
 
 import { TokenStore } from '../auth/token-store.js';
