@@ -17,7 +17,8 @@ import { createApiBackend } from './api/api-backend.js';
 import { listenApi } from './api/api-server.js';
 import { ensureStateDir } from './state/atomic-write.js';
 import { openAgentTunnel } from './calls/agent-tunnel.js';
-import { createLocalProxy } from './calls/local-proxy.js';
+import { createLocalProxy, createLocalUpgrade } from './calls/local-proxy.js';
+import { openTcpListeners, type TcpListeners } from './calls/tcp-listeners.js';
 import { CentralRoutes } from './sync/central-routes.js';
 import { ConfigError } from './errors.js';
 import { CredentialKeeper } from './credentials/credential-keeper.js';
@@ -184,6 +185,11 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     clock,
     logger,
     observe: (service) => metrics.beginCall('in', service, () => clock.now()),
+    streamEvents: {
+      sent: (n) => metrics.streamBytes.inc({ direction: 'up' }, n),
+      received: (n) => metrics.streamBytes.inc({ direction: 'down' }, n),
+      refused: (code) => metrics.streamsRefused.inc({ reason: code }),
+    },
   });
   metrics.readFrom({ tunnel: () => tunnel.endpoint.stats });
   await sync.start();
@@ -198,6 +204,8 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     'agent started',
   );
 
+  const refusedHere = (code: string): void => void metrics.streamsRefused.inc({ reason: code });
+  let tcp: TcpListeners | undefined;
   const backend = createApiBackend({
     identity,
     controlPlane,
@@ -209,21 +217,29 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     uplink: () => forwarder.uplink(),
     metrics,
     logger,
+    listeners: () => tcp?.list() ?? [],
   });
 
   let api;
   try {
+    tcp = await openTcpListeners(options.listen ?? [], {
+      id: options.id,
+      endpoint: tunnel.endpoint,
+      logger,
+      refused: refusedHere,
+    });
     const host = options.api?.host ?? '127.0.0.1';
+    const proxy = {
+      id: options.id,
+      endpoint: tunnel.endpoint,
+      apiToken: options.api?.token,
+      observe: (service: string) => metrics.beginCall('out', service, () => clock.now()),
+    };
     api = await listenApi(
-      apiRoutes(
-        backend,
-        createLocalProxy({
-          id: options.id,
-          endpoint: tunnel.endpoint,
-          apiToken: options.api?.token,
-          observe: (service) => metrics.beginCall('out', service, () => clock.now()),
-        }),
-      ),
+      apiRoutes(backend, {
+        handle: createLocalProxy(proxy),
+        upgrade: createLocalUpgrade({ ...proxy, refused: refusedHere }),
+      }),
       options.api?.port ?? 7070,
       {
         bindHost: host,
@@ -235,6 +251,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
       (reason) => metrics.apiRefusals.inc({ reason }),
     );
   } catch (err) {
+    await tcp?.close();
     registry.close();
     sync.stop();
     forwarder.stop();
@@ -257,6 +274,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
         clock,
       ).catch((err: Error) => logger.warn({ err: err.message }, 'could not publish the offline status'));
     }
+    await tcp?.close();
     await tunnel.close();
     await transport.close();
     await api.close();

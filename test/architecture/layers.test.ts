@@ -27,6 +27,8 @@ describe('the layers are enforced by the lint', () => {
     ['control-plane/src/api/x.ts', "import { Liveness } from '../agents/liveness.js';"],
     ['control-plane/src/store/x.ts', "import { CallRouter } from '../calls/call-router.js';"],
     ['control-plane/src/http/x.ts', "import { serve } from '../cli/serve-command.js';"],
+    ['control-plane/src/calls/x.ts', "import { TcpListeners } from '../tcp/tcp-listeners.js';"],
+    ['control-plane/src/tcp/x.ts', "import { serve } from '../cli/serve-command.js';"],
     ['agent/src/services/x.ts', "import { MqttTransport } from '../link/mqtt-transport.js';"],
     ['agent/src/reports/x.ts', "import { resolveConfig } from '../config/resolve-config.js';"],
     ['agent/src/observability/x.ts', "import { Outbox } from '../reports/outbox.js';"],

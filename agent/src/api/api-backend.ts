@@ -10,6 +10,7 @@ import type { UplinkStatus } from '../reports/uplink-status.js';
 import type { ServiceRegistry } from '../services/service-registry.js';
 import { toServiceSpec } from '../services/service-spec.js';
 import type { ServiceStore } from '../services/service-store.js';
+import type { ListenerView } from '../calls/tcp-listeners.js';
 
 /** The parts of a running agent its local API reaches. */
 export interface ApiBackendDeps {
@@ -26,6 +27,8 @@ export interface ApiBackendDeps {
   uplink: () => UplinkStatus;
   metrics: AgentMetrics;
   logger: AgentLogger;
+  /** The TCP listeners (`--listen`) with their bound ports. */
+  listeners: () => ListenerView[];
 }
 
 /**
@@ -79,5 +82,6 @@ export function createApiBackend(deps: ApiBackendDeps): ApiBackend {
       body: await metrics.registry.metrics(),
       contentType: metrics.registry.contentType,
     }),
+    listeners: deps.listeners,
   };
 }

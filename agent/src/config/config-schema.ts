@@ -14,6 +14,7 @@ import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../obser
 import type { Credential } from '../credentials/credential-file.js';
 import type { TlsSettings } from '../link/tls/tls-plan.js';
 import { ServiceInputSchema, type ServiceSpec } from '../services/service-input.js';
+import { ListenSpecSchema, type ListenSpec } from '../calls/listen-spec.js';
 import type { OutboxLimits } from '../reports/outbox-types.js';
 import { STREAM_PRIORITIES, type StreamPriority } from '../reports/stream-priority.js';
 
@@ -54,6 +55,8 @@ export const ConfigFileSchema = z.strictObject({
   site: SiteSchema.optional(),
   labels: LabelsSchema.optional(),
   services: z.array(ServiceInputSchema).max(1000).optional(),
+  /** Local ports forwarding each connection to a TCP service through the hub (`--listen`). */
+  listen: z.array(ListenSpecSchema).max(100).optional(),
   api: ApiFileSchema.optional(),
   stateDir: z.string().min(1).optional(),
   digestInterval: DurationInputSchema.optional(),
@@ -98,6 +101,7 @@ export interface AgentConfig {
   site: string;
   labels: Labels;
   services: ServiceSpec[];
+  listen: ListenSpec[];
   api: ApiSettings;
   stateDir: string;
   digestIntervalMs: number;

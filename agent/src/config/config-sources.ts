@@ -11,6 +11,8 @@ export interface CliFlags extends ApiFlags {
   site?: string;
   label?: string[];
   service?: string[];
+  /** `NAME=[HOST:]PORT`, repeatable: local ports forwarding to TCP services through the hub. */
+  listen?: string[];
   stateDir?: string;
   config?: string;
   digestInterval?: string;

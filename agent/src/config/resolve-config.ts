@@ -22,6 +22,7 @@ import { normalizeControlPlaneUrl } from '../link/control-plane-url.js';
 import { CREDENTIAL_FILE, secretDigest, type Credential } from '../credentials/credential-file.js';
 import { LOG_FORMATS, LOG_LEVELS } from '../observability/logger.js';
 import { serviceKey, toServiceSpec } from '../services/service-spec.js';
+import { parseListenFlag, type ListenSpec } from '../calls/listen-spec.js';
 import { resolveUplink } from './uplink-config.js';
 
 /**
@@ -137,6 +138,7 @@ export function resolveConfig({
     site,
     labels,
     services: mergeServices(flags, env, file),
+    listen: resolveListen(flags, env, file),
     api: resolveApiSettings(flags, env, file),
     stateDir,
     digestIntervalMs,
@@ -210,6 +212,21 @@ function mergeServices(flags: CliFlags, env: Env, file: ConfigFile): ServiceSpec
     .map((s) => toServiceSpec(s, 'config'))
     .filter((s) => !taken.has(serviceKey(s)));
   return [...fromFlags, ...fromFile];
+}
+
+/** `--listen` flags, else TETHER_LISTEN, else the config file's `listen`. */
+function resolveListen(flags: CliFlags, env: Env, file: ConfigFile): ListenSpec[] {
+  const given = flags.listen?.length ? flags.listen : splitList(env.TETHER_LISTEN);
+  if (given.length === 0) return file.listen ?? [];
+  const what = flags.listen?.length ? '--listen' : 'TETHER_LISTEN';
+  return given.map((item) => {
+    const spec = parseListenFlag(item);
+    if (!spec)
+      throw new ConfigError(
+        `invalid ${what} "${item}": expected NAME=PORT or NAME=HOST:PORT, e.g. redis=127.0.0.1:6380`,
+      );
+    return spec;
+  });
 }
 
 function parseServiceFlags(items: readonly string[], what: string): ServiceSpec[] {

@@ -20,8 +20,8 @@ export interface AgentMetricsSources {
   connection(): ConnectionFigures;
   routes(): { local: number; central: number };
   outbox(): OutboxStats;
-  /** Calls in flight on the tunnel and waiting for window credit (zero until the tunnel opens: `readFrom`). */
-  tunnel?(): { outgoing: number; incoming: number; queued: number };
+  /** Calls in flight on the tunnel, waiting for window credit, and streams open (zero until the tunnel opens). */
+  tunnel?(): { outgoing: number; incoming: number; queued: number; streams: number };
 }
 
 /** Which way a call went: `out` = a local app called through this agent, `in` = the hub called a local instance. */
@@ -66,6 +66,10 @@ export class AgentMetrics {
   readonly callDuration: Histogram<'direction' | 'service' | 'status'>;
   /** Local API requests refused before any route ran: `screen` (Host, Origin) or `token`. */
   readonly apiRefusals: Counter<'reason'>;
+  /** Stream bytes through the tunnel: `up` (sent to the hub) or `down`. */
+  readonly streamBytes: Counter<'direction'>;
+  /** Stream opens refused, by error code (counted once, by the process that refused or first saw it). */
+  readonly streamsRefused: Counter<'reason'>;
 
   /** Where the gauges read at scrape time; a part opened after the metrics adds its source with `readFrom`. */
   readonly #sources: AgentMetricsSources;
@@ -169,7 +173,7 @@ export class AgentMetrics {
       labelNames: ['direction'],
       registers,
       collect() {
-        const t = sources.tunnel?.() ?? { outgoing: 0, incoming: 0, queued: 0 };
+        const t = sources.tunnel?.() ?? { outgoing: 0, incoming: 0, queued: 0, streams: 0 };
         this.set({ direction: 'outgoing' }, t.outgoing);
         this.set({ direction: 'incoming' }, t.incoming);
       },
@@ -181,6 +185,26 @@ export class AgentMetrics {
       collect() {
         this.set(sources.tunnel?.().queued ?? 0);
       },
+    });
+    new Gauge({
+      name: 'tether_agent_tunnel_streams',
+      help: 'Byte streams open through the tunnel now (TCP connections and upgraded HTTP connections)',
+      registers,
+      collect() {
+        this.set(sources.tunnel?.().streams ?? 0);
+      },
+    });
+    this.streamBytes = new Counter({
+      name: 'tether_agent_tunnel_stream_bytes_total',
+      help: 'Stream bytes through the tunnel: up = sent to the hub, down = received',
+      labelNames: ['direction'],
+      registers,
+    });
+    this.streamsRefused = new Counter({
+      name: 'tether_agent_tunnel_stream_opens_refused_total',
+      help: 'Stream opens refused (no route, refused by the service, too many streams...), by error code',
+      labelNames: ['reason'],
+      registers,
     });
     this.apiRefusals = new Counter({
       name: 'tether_agent_api_refusals_total',

@@ -20,6 +20,8 @@ export const AUDIT_KINDS = [
   'service-conflict',
   'service-conflict-resolved',
   'routes-refused',
+  'listener-created',
+  'listener-deleted',
 ] as const;
 /** One kind of audit event. */
 export type AuditKind = (typeof AUDIT_KINDS)[number];

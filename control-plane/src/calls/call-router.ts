@@ -10,9 +10,6 @@ import {
   routeKey,
   TETHER_HEADERS,
   TimeoutError,
-  TooBusyError,
-  TunnelClosedError,
-  UpstreamError,
   type Clock,
   type HeaderList,
   type PreparedBody,
@@ -21,6 +18,7 @@ import {
   type UpstreamClient,
 } from '@tether/shared';
 import type { Logger } from '../observability/logger.js';
+import { failedOutcome, retryableFailure } from './attempt-outcome.js';
 import { CLIENT_CLOSED_STATUS, type CallStats } from './call-stats.js';
 
 import type { CallerInfo, CallOutcome, RoutePicker } from './route-picker.js';
@@ -52,16 +50,6 @@ export interface CallSpec {
   timeoutMs: number;
   body: PreparedBody;
   signal: AbortSignal;
-}
-
-/** Failures worth one retry on another instance (nothing reached the service or it refused at once). */
-function retryableFailure(err: unknown): boolean {
-  return (
-    err instanceof TunnelClosedError ||
-    err instanceof AgentOfflineError ||
-    err instanceof TooBusyError ||
-    (err instanceof UpstreamError && err.code === 'bad_gateway')
-  );
 }
 
 /** The metric label of calls to a service that has no route. */
@@ -209,12 +197,6 @@ export class CallRouter {
       else record({ ok: false, kind: 'cancelled', latencyMs });
     });
   }
-}
-
-/** The outcome of an attempt that threw: cancelled when the caller had gone away, else timeout or failure. */
-function failedOutcome(err: unknown, signal: AbortSignal, latencyMs: number): CallOutcome {
-  if (signal.aborted) return { ok: false, kind: 'cancelled', latencyMs };
-  return { ok: false, kind: err instanceof TimeoutError ? 'timeout' : 'failure', latencyMs };
 }
 
 async function* withCleanup(
