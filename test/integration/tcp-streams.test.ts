@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { connect, type Socket } from 'node:net';
+import { once } from 'node:events';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stopAll } from '../helpers/processes.js';
 import { parseMetrics, sampleValue } from '../helpers/prometheus.js';
@@ -49,6 +50,39 @@ async function ping(socket: Socket): Promise<void> {
   await pong;
 }
 
+/**
+ * A raw TCP service: answers `got N` once the client half-closed (then ends its side), or, while `paused`, reads
+ * nothing at all (a slow reader), counting what it read.
+ */
+interface RawService {
+  port: number;
+  server: Server;
+  /** Sockets of the slow reader, not read from until resumed. */
+  held: Socket[];
+  read: { bytes: number };
+}
+
+async function startRawService(slow: boolean): Promise<RawService> {
+  const held: Socket[] = [];
+  const read = { bytes: 0 };
+  const server = createServer({ allowHalfOpen: true }, (socket) => {
+    let n = 0;
+    if (slow) {
+      socket.pause();
+      held.push(socket);
+    }
+    socket.on('data', (d: Buffer) => {
+      n += d.byteLength;
+      read.bytes += d.byteLength;
+    });
+    socket.on('end', () => socket.end(`got ${n}`));
+    socket.on('error', () => undefined);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { port: (server.address() as AddressInfo).port, server, held, read };
+}
+
 // Real redis-server and redis-cli (Debian redis-server, redis-tools) across sites through Tether listeners: the
 // control plane's (a central client to an edge Redis) and an agent's (an edge app to a central Redis).
 describe('TCP services through the tunnel', () => {
@@ -58,6 +92,8 @@ describe('TCP services through the tunnel', () => {
   let edgeRedis: RedisServer;
   let centralRedis: RedisServer;
   let cpPort: number;
+  let halfClose: RawService;
+  let slowReader: RawService;
 
   const activeRoute = (service: string) =>
     waitFor(async () => {
@@ -83,6 +119,7 @@ describe('TCP services through the tunnel', () => {
 
   beforeAll(async () => {
     [edgeRedis, centralRedis] = await Promise.all([startRedis(), startRedis()]);
+    [halfClose, slowReader] = await Promise.all([startRawService(false), startRawService(true)]);
     cp = await startControlPlane({
       config: { services: [{ name: 'central-redis', url: `tcp://127.0.0.1:${centralRedis.port}` }] },
     });
@@ -92,7 +129,11 @@ describe('TCP services through the tunnel', () => {
         id: 'edge-a',
         secret: a,
         url: cp.mqttUrl,
-        services: { 'edge-redis': `tcp://127.0.0.1:${edgeRedis.port}` },
+        services: {
+          'edge-redis': `tcp://127.0.0.1:${edgeRedis.port}`,
+          'half-close': `tcp://127.0.0.1:${halfClose.port}`,
+          'slow-reader': `tcp://127.0.0.1:${slowReader.port}`,
+        },
       }),
       startEdge({
         id: 'edge-b',
@@ -108,6 +149,10 @@ describe('TCP services through the tunnel', () => {
   afterAll(async () => {
     await stopAll();
     await Promise.all([edgeRedis?.kill(), centralRedis?.kill()]);
+    for (const raw of [halfClose, slowReader]) {
+      for (const socket of raw?.held ?? []) socket.destroy();
+      raw?.server.close();
+    }
   });
 
   it('carries redis-cli at the centre to redis-server at an edge through a control-plane listener', async () => {
@@ -193,6 +238,52 @@ describe('TCP services through the tunnel', () => {
     } finally {
       await redis.kill();
     }
+  });
+
+  it('carries a half-close: the client ends its side and still reads the answer', async () => {
+    await activeRoute('half-close');
+    const port = await addListener('half-close');
+    const socket = await dial(port);
+    let answer = '';
+    socket.on('data', (d: Buffer) => (answer += d.toString()));
+    const end = closed(socket);
+    socket.end(Buffer.alloc(1024 * 1024, 7));
+    expect((await end).error).toBeUndefined();
+    expect(answer).toBe(`got ${1024 * 1024}`);
+  });
+
+  it('holds a fast sender to the window while the service reads nothing, then delivers every byte', async () => {
+    await activeRoute('slow-reader');
+    const port = await addListener('slow-reader');
+    const toAgent = async () =>
+      sampleValue(
+        parseMetrics(await cp.fetch('/metrics').then((r) => r.text())),
+        'tether_tunnel_stream_bytes_total',
+        {
+          direction: 'to_agent',
+        },
+      );
+    const before = await toAgent();
+    const total = 48 * 1024 * 1024;
+    const socket = await dial(port);
+    socket.on('error', () => undefined);
+    socket.write(Buffer.alloc(total, 1));
+    // Wait until the hub stops sending (three equal readings in a row), bounded.
+    let last = -1;
+    let same = 0;
+    for (let i = 0; i < 100 && same < 3; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const now = await toAgent();
+      same = now === last ? same + 1 : 0;
+      last = now;
+    }
+    expect(same).toBe(3);
+    // What crossed the tunnel is the stream window plus the kernel's socket buffers, not the 48 MiB sent.
+    expect(last - before).toBeLessThan(16 * 1024 * 1024);
+    expect(slowReader.read.bytes).toBe(0);
+    for (const held of slowReader.held) held.resume();
+    await waitFor(() => slowReader.read.bytes === total, 'every byte to arrive once the reader reads');
+    socket.destroy();
   });
 
   it('holds MONITOR open across the tunnel; killing the agent mid-stream resets the client, never hangs it', async () => {

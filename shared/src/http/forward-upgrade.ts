@@ -2,12 +2,15 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { UpstreamError } from '../errors.js';
 import type { HeaderList } from '../tunnel/call-types.js';
-import { forwardableHeaders, headerRecord } from '../tunnel/http-headers.js';
+import { headerRecord } from '../tunnel/http-headers.js';
 import { UpgradeValueSchema, type AcceptHeader } from '../tunnel/stream-headers.js';
 import { safeHeaders } from './upgrade-head.js';
 import type { HttpModules } from './upstream-client.js';
 
-/** One HTTP Upgrade to send upstream: where, the request head (Tether's own headers included) and the protocol. */
+/**
+ * One HTTP Upgrade to send upstream: where, the request head (forwardable headers only, Tether's own included) and
+ * the protocol.
+ */
 export interface UpgradeRequest {
   baseUrl: string;
   method: string;
@@ -32,8 +35,10 @@ export function forwardUpgrade(req: UpgradeRequest, modules: HttpModules): Promi
   const base = new URL(req.baseUrl);
   const secure = base.protocol === 'https:';
   const prefix = base.pathname.replace(/\/$/, '');
-  const headers = headerRecord(forwardableHeaders(req.headers.flat()));
+  // The caller filtered the client's headers already and added Tether's own: filtering again would drop those.
+  const headers = headerRecord(req.headers);
   delete headers['content-length'];
+  delete headers['transfer-encoding'];
   headers.connection = 'upgrade';
   headers.upgrade = req.upgrade;
   return new Promise((resolve, reject) => {
