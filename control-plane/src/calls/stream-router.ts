@@ -2,7 +2,6 @@ import {
   AgentOfflineError,
   CENTRAL,
   dialService,
-  routeKey,
   tcpEndpoint,
   TimeoutError,
   TooManyHopsError,
@@ -14,7 +13,7 @@ import {
   type ServiceIo,
 } from '@tether/shared';
 import type { Logger } from '../observability/logger.js';
-import { failedOutcome, retryableFailure } from './attempt-outcome.js';
+import { tryRoutes } from './route-attempts.js';
 import type { CallerInfo, RoutePicker } from './route-picker.js';
 import type { TunnelHub } from './tunnel-hub.js';
 
@@ -54,36 +53,21 @@ export class StreamRouter {
 
   /** Opens a stream to an instance of the service; rejects with why none could be reached. */
   async open(spec: StreamSpec): Promise<FarEnd> {
-    const { picker, clock } = this.#deps;
+    const { clock } = this.#deps;
     const deadline = clock.now() + spec.timeoutMs;
-    const exclude = new Set<string>();
-    let lastError: unknown;
-    for (let attempt = 0; attempt < 2; attempt++) {
-      let route: Route;
-      try {
-        route = picker.pick(spec.head.service, spec.caller, exclude, spec.head.protocol);
-      } catch (err) {
-        throw attempt > 0 ? lastError : err;
-      }
-      const key = routeKey(route);
-      const record = picker.begin(key);
-      const started = clock.now();
-      try {
-        const far = await this.#attempt(route, spec, deadline);
+    return tryRoutes(this.#deps, {
+      service: spec.head.service,
+      caller: spec.caller,
+      protocol: spec.head.protocol,
+      signal: spec.signal,
+      attempts: 2,
+      what: 'stream open',
+      attempt: (route) => this.#attempt(route, spec, deadline),
+      succeeded: (far, record, started) => {
         record({ ok: true, latencyMs: clock.now() - started });
         return far;
-      } catch (err) {
-        record(failedOutcome(err, spec.signal, clock.now() - started));
-        if (!retryableFailure(err) || spec.signal.aborted) throw err;
-        this.#deps.logger.debug(
-          { service: spec.head.service, route: key, err: (err as Error).message },
-          'stream open failed',
-        );
-        lastError = err;
-        exclude.add(key);
-      }
-    }
-    throw lastError;
+      },
+    });
   }
 
   async #attempt(route: Route, spec: StreamSpec, deadline: number): Promise<FarEnd> {

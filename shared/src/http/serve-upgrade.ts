@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { ValidationError } from '../errors.js';
 import type { FarEnd } from '../streams/dial-service.js';
-import { CallCancelledError } from '../tunnel/call-errors.js';
+import { openForClient } from '../streams/serve-client.js';
 import type { HeaderList } from '../tunnel/call-types.js';
 import { callTimeoutMs, nextHops, TETHER_HEADERS } from '../tunnel/http-headers.js';
 import type { OpenRequest } from '../tunnel/tunnel-streams.js';
@@ -58,18 +58,14 @@ export function serveUpgrade(
   open: (signal: AbortSignal) => Promise<FarEnd>,
   hooks: UpgradeHooks,
 ): void {
-  const abort = new AbortController();
-  const onClose = (): void => abort.abort(new CallCancelledError('the client went away'));
-  socket.once('close', onClose);
-  open(abort.signal).then(
+  openForClient(
+    socket,
+    open,
     (far) => {
-      socket.off('close', onClose);
-      if (socket.destroyed) return far.pipe.reset(new CallCancelledError('the client went away'));
       const done = hooks.joined?.();
       joinUpgrade(socket, head, far, () => done?.());
     },
-    (err: unknown) => {
-      const error = err instanceof Error ? err : new Error(String(err));
+    (error) => {
       hooks.refused(error);
       rejectUpgrade(socket, error);
     },
