@@ -303,3 +303,45 @@ describe('TCP services through the tunnel', () => {
     expect(monitor.output()).toMatch(/closed|reset|Error/i);
   });
 });
+
+describe('the per-agent cap on open streams', () => {
+  afterAll(async () => {
+    await stopAll();
+  });
+
+  it('refuses a stream over limits.agentStreams with too_busy: the client is reset, the others go on', async () => {
+    const redis = await startRedis();
+    try {
+      const cp = await startControlPlane({ config: { limits: { agentStreams: 2 } } });
+      const secret = await cp.addAgent('edge-cap');
+      await startEdge({
+        id: 'edge-cap',
+        secret,
+        url: cp.mqttUrl,
+        services: { 'cap-redis': `tcp://127.0.0.1:${redis.port}` },
+      });
+      await waitFor(async () => {
+        const res = await cp.api<{ routes: { state: string }[] }>('/api/v1/routes?service=cap-redis');
+        return res.body.routes.some((r) => r.state === 'active');
+      }, 'the cap-redis route');
+      const res = await cp.api<ListenerView>('/api/v1/listeners', {
+        method: 'POST',
+        body: JSON.stringify({ service: 'cap-redis', port: 0 }),
+      });
+      const [first, second] = [await dial(res.body.port), await dial(res.body.port)];
+      await Promise.all([ping(first), ping(second)]);
+      // Refused at once: the reset may even beat the client's own 'connect'.
+      const third = connect(res.body.port, '127.0.0.1');
+      expect((await closed(third)).error).toBe('ECONNRESET');
+      await ping(first);
+      const metrics = parseMetrics(await cp.fetch('/metrics').then((r) => r.text()));
+      expect(
+        sampleValue(metrics, 'tether_tunnel_stream_opens_refused_total', { reason: 'too_busy' }),
+      ).toBeGreaterThan(0);
+      first.destroy();
+      second.destroy();
+    } finally {
+      await redis.kill();
+    }
+  });
+});

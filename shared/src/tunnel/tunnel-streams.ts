@@ -116,12 +116,11 @@ export class TunnelStreams {
     const { signal, timeoutMs } = options;
     if (this.#closed) return Promise.reject(new TunnelClosedError('tunnel endpoint closed'));
     if (signal?.aborted) return Promise.reject(new CallCancelledError(undefined, { cause: signal.reason }));
-    if (this.size >= this.#limits.maxStreams) {
-      this.#events.refused?.('too_busy');
+    // Counted by whoever asked (the listener, the gateway), as a refusal by the peer is.
+    if (this.size >= this.#limits.maxStreams)
       return Promise.reject(
         new TooBusyError(`more than ${this.#limits.maxStreams} streams open to this peer`),
       );
-    }
     const id = this.#allocateId();
     const stream = new TunnelStream(this.#owner, id, true);
     this.#mine.set(id, stream);
