@@ -4,7 +4,13 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { stopAll } from '../helpers/processes.js';
-import { startControlPlane, startEdge, type ControlPlane, type Edge } from '../helpers/tether.js';
+import {
+  createTokens,
+  startControlPlane,
+  startEdge,
+  type ControlPlane,
+  type Edge,
+} from '../helpers/tether.js';
 import { waitFor } from '../helpers/wait.js';
 
 /** A WebSocket echo service (the `ws` server): echoes every message; `/deny` answers 403 instead of upgrading. */
@@ -117,6 +123,17 @@ describe('WebSockets through /call', () => {
   it('needs a token at the gateway, as a call does', async () => {
     const base = cp.apiBase.replace(/^http/, 'ws');
     await expect(openWs(`${base}/call/edge-ws/chat`)).rejects.toThrow(/status 401/);
+  });
+
+  it('cuts a WebSocket when the token that opened it is deleted', async () => {
+    const { ws: caller } = await createTokens(cp, 'caller', ['ws']);
+    const base = cp.apiBase.replace(/^http/, 'ws');
+    const ws = await openWs(`${base}/call/edge-ws/chat`, { authorization: `Bearer ${caller.token}` });
+    expect((await roundTrip(ws, 'hi')).data.toString()).toBe('hi');
+    expect(echo.seen.at(-1)?.headers['x-tether-caller']).toBe('central:ws');
+    const closed = once(ws, 'close');
+    expect((await cp.api(`/api/v1/tokens/${caller.id}`, { method: 'DELETE' })).status).toBe(204);
+    await closed;
   });
 
   it("passes the service's refusal of the upgrade through: status and body", async () => {
