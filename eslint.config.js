@@ -25,8 +25,8 @@ const LAYERS = [
     files: ['control-plane/src/{agents,calls,services,policy,reports,auth,audit,network}/**/*.ts'],
     patterns: [
       above(
-        ['http', 'broker', 'cluster', 'tls', 'cli'],
-        'domain code does not import an adapter (http, broker, cluster, tls) or the CLI',
+        ['http', 'broker', 'cluster', 'tls', 'tcp', 'cli'],
+        'domain code does not import an adapter (http, broker, cluster, tls, tcp) or the CLI',
       ),
       above(
         ['control-plane.js', 'control-plane-types.js', 'index.js'],
@@ -52,6 +52,7 @@ const LAYERS = [
           'broker',
           'cluster',
           'tls',
+          'tcp',
           'cli',
         ],
         'the base (api contract, observability, stores) imports no domain, adapter or CLI code',
@@ -60,7 +61,7 @@ const LAYERS = [
   },
   {
     // Control plane adapters: never the CLI or the wiring.
-    files: ['control-plane/src/{http,broker,cluster,tls}/**/*.ts'],
+    files: ['control-plane/src/{http,broker,cluster,tls,tcp}/**/*.ts'],
     patterns: [
       above(
         ['cli', 'control-plane.js', 'control-plane-types.js'],

@@ -6,7 +6,8 @@ set -euo pipefail
 # package: the command (or file) that shows it is there
 declare -A NEEDS=(
   [chromium]=/usr/bin/chromium         # test/integration/dashboard.test.ts, agent-api.test.ts (a real browser)
-  [redis-server]=redis-server          # cluster tests: each starts its own Redis on a free port
+  [redis-server]=redis-server          # cluster tests: each starts its own Redis on a free port; tcp-streams.test.ts
+  [redis-tools]=redis-cli              # tcp-streams.test.ts: redis-cli through Tether listeners
   [iproute2]=tc                        # slow-link.test.ts: a network namespace and a tbf-shaped link
   [etcd-server]=etcd                   # route-source contract, sources tests, demo, bench:sources: a real etcd
   [avahi-daemon]=avahi-daemon          # route-source contract (mDNS): a real DNS-SD responder in a namespace

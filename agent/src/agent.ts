@@ -16,7 +16,8 @@ import { createApiBackend } from './api/api-backend.js';
 import { listenApi } from './api/api-server.js';
 import { ensureStateDir } from './state/atomic-write.js';
 import { openAgentTunnel } from './calls/agent-tunnel.js';
-import { createLocalProxy } from './calls/local-proxy.js';
+import { createLocalProxy, createLocalUpgrade } from './calls/local-proxy.js';
+import { openTcpListeners, type TcpListeners } from './calls/tcp-listeners.js';
 import { CentralRoutes } from './sync/central-routes.js';
 import { ConfigError } from './errors.js';
 import { CredentialKeeper } from './credentials/credential-keeper.js';
@@ -200,6 +201,11 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     clock,
     logger,
     observe: (service) => metrics.beginCall('in', service, () => clock.now()),
+    streamEvents: {
+      sent: (n) => metrics.streamBytes('up', n),
+      received: (n) => metrics.streamBytes('down', n),
+      refused: (code) => metrics.streamRefused(code),
+    },
   });
   metrics.readFrom({ tunnel: () => tunnel.endpoint.stats });
   await sync.start();
@@ -214,6 +220,8 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     'agent started',
   );
 
+  const refusedHere = (code: string): void => metrics.streamRefused(code);
+  let tcp: TcpListeners | undefined;
   const backend = createApiBackend({
     identity,
     controlPlane,
@@ -226,21 +234,29 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     uplink: () => forwarder.uplink(),
     metrics,
     logger,
+    listeners: () => tcp?.list() ?? [],
   });
 
   let api;
   try {
+    tcp = await openTcpListeners(options.listen ?? [], {
+      id: options.id,
+      endpoint: tunnel.endpoint,
+      logger,
+      refused: refusedHere,
+    });
     const host = options.api?.host ?? '127.0.0.1';
+    const proxy = {
+      id: options.id,
+      endpoint: tunnel.endpoint,
+      apiToken: options.api?.token,
+      observe: (service: string) => metrics.beginCall('out', service, () => clock.now()),
+    };
     api = await listenApi(
-      apiRoutes(
-        backend,
-        createLocalProxy({
-          id: options.id,
-          endpoint: tunnel.endpoint,
-          apiToken: options.api?.token,
-          observe: (service) => metrics.beginCall('out', service, () => clock.now()),
-        }),
-      ),
+      apiRoutes(backend, {
+        handle: createLocalProxy(proxy),
+        upgrade: createLocalUpgrade({ ...proxy, refused: refusedHere }),
+      }),
       options.api?.port ?? 7070,
       {
         bindHost: host,
@@ -253,6 +269,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     );
   } catch (err) {
     await Promise.all(runners.map((r) => r.close()));
+    await tcp?.close();
     registry.close();
     sync.stop();
     forwarder.stop();
@@ -276,6 +293,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
         clock,
       ).catch((err: Error) => logger.warn({ err: err.message }, 'could not publish the offline status'));
     }
+    await tcp?.close();
     await tunnel.close();
     await transport.close();
     await api.close();

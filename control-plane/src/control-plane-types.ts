@@ -3,7 +3,8 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { Hono } from 'hono';
 import type { ListenerOptions, ListeningPorts } from './http/listeners.js';
 import type { ApiRoute } from './http/routes/api-route.js';
-import type { CentralService, Clock, ServicePolicy } from '@tether/shared';
+import type { CentralService, Clock, ServicePolicy, StreamLimits } from '@tether/shared';
+import type { ListenerInput } from './api/listener-schemas.js';
 import type { AuditLog } from './audit/audit-log.js';
 import type { TokenStore } from './auth/token-store.js';
 import type { BrokerLimitsOverride } from './broker/limits.js';
@@ -32,6 +33,10 @@ export interface ControlPlaneOptions extends ListenerOptions {
   policies?: Record<string, ServicePolicy>;
   /** Request body limit of calls through the network, in bytes (default 64 MiB). */
   maxBodyBytes?: number;
+  /** TCP listeners from the config file (they replace the config listeners stored before). */
+  listeners?: ListenerInput[];
+  /** Streams per agent tunnel and bytes in flight per stream (config `limits.agentStreams`, `limits.streamWindow`). */
+  streamLimits?: Partial<StreamLimits>;
   logger?: Logger;
   logLevel?: string;
   clock?: Clock;

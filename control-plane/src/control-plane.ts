@@ -33,6 +33,8 @@ import { AgentStore } from './store/agent-store.js';
 import { createFleetCounts } from './store/fleet-counts.js';
 import { ServiceStore } from './store/service-store.js';
 import { SqliteRouteTable } from './store/sqlite-route-table.js';
+import { ListenerStore } from './store/listener-store.js';
+import { TcpListeners } from './tcp/tcp-listeners.js';
 import { certificateFingerprint } from './tls/server-tls.js';
 import type { ControlPlane, ControlPlaneOptions, ControlPlanePorts } from './control-plane-types.js';
 import { joinCluster, newReplicaId, type ClusterMember } from './cluster/join-cluster.js';
@@ -135,8 +137,18 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     isConnected: (id) => liveness.isConnected(id),
     ...(replicaId === undefined ? {} : { replicaId, isLocal: (id: string) => liveness.isLocal(id) }),
     ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
+    ...(options.streamLimits ? { streamLimits: options.streamLimits } : {}),
   });
   metrics.readFrom({ tunnels: () => calls.tunnels.figures() });
+  const tcpListeners = new TcpListeners({
+    store: new ListenerStore(db),
+    audit,
+    streams: calls.streams,
+    own: calls.ownListeners,
+    metrics,
+    logger,
+    clock,
+  });
 
   const sweeper = new StaleSweeper({
     table,
@@ -197,6 +209,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     guard,
     auth,
     router: calls.router,
+    streams: calls.streams,
+    listeners: tcpListeners,
     maxBodyBytes: calls.maxBodyBytes,
     table,
     agents,
@@ -252,6 +266,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       dbWatch.stop();
       stats.stop();
       const stopped = listeners.close();
+      await tcpListeners.close();
       await calls.close();
       await cluster?.close();
       await transport.close();
@@ -266,6 +281,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
 
   try {
     Object.assign(ports, await listeners.listen());
+    await tcpListeners.start(options.listeners ?? []);
     sweeper.start();
     retention.start();
     audit.start();

@@ -93,7 +93,7 @@ describe('StatsTicker', () => {
       }),
       calls: () => calls.drain(),
       reports: () => ({ count: 0, maxLagMs: null, streams: [] }),
-      tunnels: () => ({ outgoing: 0, incoming: 0, queued: 0 }),
+      tunnels: () => ({ outgoing: 0, incoming: 0, queued: 0, streams: 0 }),
       hasViewers: () => viewers > 0,
       intervalMs: 2000,
     });

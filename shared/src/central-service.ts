@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AgentIdSchema, CENTRAL, LabelsSchema, ServiceNameSchema, type Labels } from './ids.js';
 import type { Route } from './route.js';
+import { ServiceUrlSchema } from './service-url.js';
 
 /**
  * Which edges may see a central service: all given selectors must match; none given means every edge. Strict: a
@@ -16,7 +17,8 @@ export type Visibility = z.infer<typeof VisibilitySchema>;
 /** A service the control plane itself offers to edges (API body and config file entry; unknown keys refused). */
 export const CentralServiceSchema = z.strictObject({
   name: ServiceNameSchema,
-  url: z.url({ protocol: /^https?$/ }),
+  /** `http(s)://` (calls and upgrades through `/call`) or `tcp://host:port` (streams through listeners). */
+  url: ServiceUrlSchema,
   labels: LabelsSchema.default({}),
   metric: z
     .number()

@@ -3,6 +3,7 @@ import { TetherError, UpstreamError } from './errors.js';
 /** The HTTP status of each error code: the one table the gateway, the tunnel and both HTTP APIs answer with. */
 export const ERROR_STATUS: Readonly<Record<string, number>> = {
   invalid_request: 400,
+  wrong_protocol: 400,
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,

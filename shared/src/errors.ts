@@ -164,3 +164,10 @@ export class ListenError extends TetherError {
     this.reason = code;
   }
 }
+
+/** A service was asked for in a protocol it does not speak: HTTP to a `tcp://` service, a TCP stream to an HTTP one (HTTP 400). */
+export class WrongProtocolError extends TetherError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('wrong_protocol', message, options);
+  }
+}

@@ -20,7 +20,15 @@ export {
   UnsupportedMediaTypeError,
   UpstreamError,
   ValidationError,
+  WrongProtocolError,
 } from './errors.js';
+export {
+  routesSpeaking,
+  type ServiceProtocol,
+  serviceProtocol,
+  ServiceUrlSchema,
+  tcpEndpoint,
+} from './service-url.js';
 export { ERROR_STATUS, errorStatus } from './error-status.js';
 export { AgentIdSchema, CENTRAL, type Labels, LabelsSchema, ServiceNameSchema, SiteSchema } from './ids.js';
 export {
@@ -207,6 +215,7 @@ export {
   CancelHeaderSchema,
   CreditHeaderSchema,
   decodeFrame,
+  type CallFrame,
   type DecodeResult,
   encodeFrame,
   type ErrorHeader,
@@ -217,12 +226,14 @@ export {
   FRAME_PREFIX_BYTES,
   frameLength,
   FrameType,
+  isStreamFrame,
   MAX_CHUNK_BYTES,
   MAX_HEADER_BYTES,
   type RequestHeader,
   RequestHeaderSchema,
   type ResponseHeader,
   ResponseHeaderSchema,
+  type StreamFrame,
   TUNNEL_PROTOCOL_VERSION,
 } from './tunnel/frame.js';
 export {
@@ -336,3 +347,35 @@ export {
   type ReportDecodeOptions,
 } from './report-frame.js';
 export { acceptedAgentVersions, agentVersionRefusal, parseVersion, type Version } from './agent-version.js';
+export {
+  type AcceptHeader,
+  AcceptHeaderSchema,
+  GrantHeaderSchema,
+  HttpOpenSchema,
+  type OpenHeader,
+  OpenHeaderSchema,
+  SafeHeaderListSchema,
+  TcpOpenSchema,
+  UpgradeValueSchema,
+} from './tunnel/stream-headers.js';
+export { TunnelStream, type StreamOwner } from './tunnel/tunnel-stream.js';
+export {
+  DEFAULT_STREAM_LIMITS,
+  type IncomingStream,
+  type OpenedStream,
+  type OpenRequest,
+  type StreamEvents,
+  type StreamHandler,
+  type StreamLimits,
+  TunnelStreams,
+} from './tunnel/tunnel-streams.js';
+export { type BytePipe, type PipeSink, splice } from './streams/byte-pipe.js';
+export { type PipeSocket, socketPipe } from './streams/socket-pipe.js';
+export { readablePipe } from './streams/readable-pipe.js';
+export { dialTcp, type NetModule } from './streams/dial-tcp.js';
+export { dialService, type FarEnd, type ServiceIo } from './streams/dial-service.js';
+export { forwardUpgrade, type UpgradeAnswer, type UpgradeRequest } from './http/forward-upgrade.js';
+export { acceptHead, joinUpgrade, safeHeaders, upgradeOf } from './http/upgrade-head.js';
+export { joinIncoming } from './streams/join-stream.js';
+export { serveClient } from './streams/serve-client.js';
+export { serveUpgrade, upgradeOpen, type UpgradeHooks } from './http/serve-upgrade.js';

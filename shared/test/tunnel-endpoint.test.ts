@@ -91,8 +91,8 @@ describe('TunnelEndpoint', () => {
     const body = await collect(res.body);
     expect(concat(body)).toEqual([...concat(await collect(chunks(40))), 42]);
     expect(seen?.head).toMatchObject({ ...req, body: true, timeoutMs: 1000 });
-    expect(caller.stats).toEqual({ outgoing: 0, incoming: 0, queued: 0 });
-    expect(callee.stats).toEqual({ outgoing: 0, incoming: 0, queued: 0 });
+    expect(caller.stats).toEqual({ outgoing: 0, incoming: 0, queued: 0, streams: 0 });
+    expect(callee.stats).toEqual({ outgoing: 0, incoming: 0, queued: 0, streams: 0 });
   });
 
   it('splits chunks over 64 KiB', async () => {
@@ -297,7 +297,7 @@ describe('TunnelEndpoint', () => {
     expect(concat(await collect(res.body))).toEqual(concat(await collect(chunks(2))));
     await settle();
     expect(bus.delivered.map((d) => d.type)).toEqual(['request', 'response']);
-    expect(caller.stats).toEqual({ outgoing: 0, incoming: 0, queued: 0 });
+    expect(caller.stats).toEqual({ outgoing: 0, incoming: 0, queued: 0, streams: 0 });
   });
 
   it('spends no CREDIT frame on a short streamed body', async () => {

@@ -29,6 +29,8 @@ describe('the layers are enforced by the lint', () => {
     ['control-plane/src/http/x.ts', "import { serve } from '../cli/serve-command.js';"],
     ['control-plane/src/network/x.ts', "import { createGateway } from '../http/gateway.js';"],
     ['control-plane/src/store/x.ts', "import { readNetwork } from '../network/network-store.js';"],
+    ['control-plane/src/calls/x.ts', "import { TcpListeners } from '../tcp/tcp-listeners.js';"],
+    ['control-plane/src/tcp/x.ts', "import { serve } from '../cli/serve-command.js';"],
     ['agent/src/services/x.ts', "import { MqttTransport } from '../link/mqtt-transport.js';"],
     ['agent/src/reports/x.ts', "import { resolveConfig } from '../config/resolve-config.js';"],
     ['agent/src/observability/x.ts', "import { Outbox } from '../reports/outbox.js';"],

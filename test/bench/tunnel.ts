@@ -13,7 +13,8 @@
  * on the hub server, responder on the leaf) when `nats-server` is on PATH; (f) for reference, the hops of (d) with
  * nothing of Tether's: HTTP -> bare node:http proxy -> bare node:http proxy -> the service, each in its own process.
  * Sequential p50/p99, then req/s with 64 in flight, and for (d) and (f) the CPU each middle process spent per call;
- * then the targets as ratios.
+ * then the targets as ratios. Then the TCP modes (test/bench/tunnel-tcp.ts: redis-benchmark direct, through a
+ * Tether listener, through `ssh -L`); `TUNNEL_BENCH_ONLY=tcp` runs those alone.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -31,6 +32,7 @@ import { spawnNode, stopAll } from '../helpers/processes.js';
 import { startControlPlane, startEdge } from '../helpers/tether.js';
 import { waitFor } from '../helpers/wait.js';
 import { quantile } from './stats.js';
+import { benchTcp } from './tunnel-tcp.js';
 
 const { values: opts } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== '--'),
@@ -270,6 +272,10 @@ function ratio(x: number, y: number): string {
 }
 
 async function main(): Promise<void> {
+  if (process.env.TUNNEL_BENCH_ONLY === 'tcp') {
+    await benchTcp(await startControlPlane({ args: ['--log-level', 'warn'] }));
+    return stopAll();
+  }
   const service = await spawnNode(['--import', 'tsx', PEER, 'http']);
   const serviceUrl = `http://127.0.0.1:${service.ready.port}`;
 
@@ -354,6 +360,7 @@ async function main(): Promise<void> {
         `  (c) req/s / (e) req/s = ${ratio(c.rps, e.rps)} (target >= 1.00x: ${c.rps >= e.rps ? 'MET' : 'MISSED'})`,
       );
   }
+  await benchTcp(cp);
   await tunnel.close();
   await nats?.close();
   await stopAll();

@@ -12,6 +12,7 @@ import type { ServiceRegistry } from '../services/service-registry.js';
 import { toServiceSpec } from '../services/service-spec.js';
 import type { SourceStatus } from '../sources/source-runner.js';
 import { STATIC_SOURCE, type StaticSource } from '../sources/static-source.js';
+import type { ListenerView } from '../calls/tcp-listeners.js';
 
 /** The parts of a running agent its local API reaches. */
 export interface ApiBackendDeps {
@@ -30,6 +31,8 @@ export interface ApiBackendDeps {
   uplink: () => UplinkStatus;
   metrics: AgentMetrics;
   logger: AgentLogger;
+  /** The TCP listeners (`--listen`) with their bound ports. */
+  listeners: () => ListenerView[];
 }
 
 /**
@@ -102,5 +105,6 @@ export function createApiBackend(deps: ApiBackendDeps): ApiBackend {
       return accepted;
     },
     metrics: () => metrics.exposition(),
+    listeners: deps.listeners,
   };
 }

@@ -7,6 +7,7 @@ import { MAX_REQUEST_BYTES, parseReportBody, parseStream } from '../reports/repo
 import type { UplinkStatus } from '../reports/uplink-status.js';
 import type { ServiceView } from '../services/service-registry.js';
 import type { SourceStatus } from '../sources/source-runner.js';
+import type { ListenerView } from '../calls/tcp-listeners.js';
 
 /** What `GET /v1/status` returns. */
 export interface AgentStatusView {
@@ -40,6 +41,14 @@ export interface ApiBackend {
   acceptReports(stream: string, reports: NewReport[]): Promise<Accepted>;
   /** The Prometheus exposition of the agent's metrics. */
   metrics(): Promise<{ body: string; contentType: string }>;
+  /** The agent's TCP listeners (`--listen`), with their bound ports. */
+  listeners(): ListenerView[];
+}
+
+/** `/call/...` on plain node:http: the proxy for requests, and for upgrades (WebSockets). */
+export interface CallProxy {
+  handle: NodeRoute<LocalAccess>['handle'];
+  upgrade: NonNullable<NodeRoute<LocalAccess>['upgrade']>;
 }
 
 /** One route of the agent's local API. */
@@ -57,7 +66,7 @@ const AcceptedSchema = z.object({
  * services, reports into the outbox, and `/call` through the hub (the `proxy`, on plain node:http streams). Every
  * route but `/healthz` is `local`: it needs the API token when one is set.
  */
-export function apiRoutes(backend: ApiBackend, proxy: NodeRoute<LocalAccess>['handle']): LocalRoute[] {
+export function apiRoutes(backend: ApiBackend, proxy: CallProxy): LocalRoute[] {
   const common = { access: 'local', tag: 'agent', responses: {} } as const;
   return [
     defineRoute({
@@ -91,6 +100,13 @@ export function apiRoutes(backend: ApiBackend, proxy: NodeRoute<LocalAccess>['ha
       path: '/v1/routes',
       summary: 'Every route the agent knows',
       handle: (c) => c.json({ routes: backend.listRoutes().map((r) => ({ key: routeKey(r), ...r })) }),
+    }),
+    defineRoute({
+      ...common,
+      method: 'get',
+      path: '/v1/listeners',
+      summary: 'TCP listeners (--listen) and their bound ports',
+      handle: (c) => c.json({ listeners: backend.listeners() }),
     }),
     defineRoute({
       ...common,
@@ -145,8 +161,9 @@ export function apiRoutes(backend: ApiBackend, proxy: NodeRoute<LocalAccess>['ha
       serve: 'node',
       method: 'all',
       path: '/call/:service/*',
-      summary: 'Call a service through the hub, as this agent',
-      handle: proxy,
+      summary: 'Call a service through the hub, as this agent (an Upgrade, e.g. a WebSocket, too)',
+      handle: proxy.handle,
+      upgrade: proxy.upgrade,
     },
   ];
 }

@@ -21,7 +21,8 @@ export interface ApiServer {
 
 /**
  * Serves the local API's route table on `policy.bindHost`:`port` through the front door: canonical request
- * targets, the local screen (Host, Origin, Sec-Fetch-Site), then each route's access (the API token when set).
+ * targets, the local screen (Host, Origin, Sec-Fetch-Site), then each route's access (the API token when set);
+ * upgrades (WebSockets through `/call`) pass the same door.
  * Rejects when the address cannot be bound.
  */
 export async function listenApi(
@@ -57,6 +58,7 @@ export async function listenApi(
     },
   });
   const server = createServer(door.request);
+  server.on('upgrade', door.upgrade);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, policy.bindHost, () => {

@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
+import * as net from 'node:net';
 import {
   createUpstreamClient,
   TunnelClosedError,
@@ -11,9 +12,12 @@ import {
   type Clock,
   type RouteTable,
   type LinkTransport,
+  type StreamEvents,
+  type StreamHandler,
 } from '@tether/shared';
 import type { AgentLogger } from '../observability/logger.js';
 import { tunnelCallHandler } from './tunnel-server.js';
+import { tunnelStreamHandler } from './tunnel-stream-server.js';
 
 /** The agent's end of the tunnel: the endpoint its local `/call` proxy sends calls up. */
 export interface AgentTunnel {
@@ -25,8 +29,9 @@ export interface AgentTunnel {
 export const MAX_REPLICA_ENDPOINTS = 16;
 
 /**
- * Opens the agent's tunnel end: subscribes to its `tunnel-down` topic, serves calls from the hub with the local
- * instances, and fails every call in flight when the link drops (the endpoint is usable again after reconnect).
+ * Opens the agent's tunnel end: subscribes to its `tunnel-down` topic, serves calls and streams from the hub with
+ * the local instances, and fails every call and resets every stream in flight when the link drops (the endpoint is
+ * usable again after reconnect).
  * In a cluster (docs/cluster.md) each replica calls on `tunnel-down/<replica>`: one more endpoint per replica,
  * replying on `tunnel-up/<replica>`, so replies reach the replica holding the call.
  */
@@ -38,6 +43,8 @@ export async function openAgentTunnel(options: {
   logger: AgentLogger;
   /** Told when a call from the hub starts; returns the function taking its status. */
   observe?: (service: string) => (status: number) => void;
+  /** Stream counters (metrics): bytes each way, opens refused here. */
+  streamEvents?: StreamEvents;
 }): Promise<AgentTunnel> {
   const { id, transport, logger } = options;
   let malformed = 0;
@@ -50,6 +57,7 @@ export async function openAgentTunnel(options: {
       malformed++;
       logger.warn({ reason, malformed }, 'tunnel frame dropped');
     },
+    ...(options.streamEvents ? { streamEvents: options.streamEvents } : {}),
   });
   const upstream = createUpstreamClient({ http, https });
   const observe = options.observe;
@@ -59,7 +67,13 @@ export async function openAgentTunnel(options: {
     upstream,
     ...(observe ? { observe } : {}),
   });
+  const streams: StreamHandler = tunnelStreamHandler({
+    id,
+    table: options.table,
+    io: { net, http: { http, https } },
+  });
   endpoint.serve(handler);
+  endpoint.serveStreams(streams);
   const replicas = new Map<string, TunnelEndpoint>();
   const replicaEndpoint = (replica: string): TunnelEndpoint | undefined => {
     const existing = replicas.get(replica);
@@ -69,8 +83,10 @@ export async function openAgentTunnel(options: {
       sendTopic: tunnelUpTopic(id, replica),
       clock: options.clock,
       onMalformed: (reason) => logger.warn({ reason, replica }, 'tunnel frame dropped'),
+      ...(options.streamEvents ? { streamEvents: options.streamEvents } : {}),
     });
     created.serve(handler);
+    created.serveStreams(streams);
     replicas.set(replica, created);
     return created;
   };

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import {
   CallCancelledError,
   callTimeoutMs,
@@ -10,9 +11,12 @@ import {
   callTarget,
   PayloadTooLargeError,
   sendCallError,
+  serveUpgrade,
+  upgradeOpen,
   writeCallResponse,
   TETHER_HEADERS,
   ValidationError,
+  type HeaderList,
   type RequestTarget,
   type TunnelEndpoint,
 } from '@tether/shared';
@@ -33,6 +37,13 @@ export interface LocalProxyDeps {
 function isBearer(header: string, token: string | undefined): boolean {
   return (
     token !== undefined && /^bearer\s+/i.test(header) && header.replace(/^bearer\s+/i, '').trim() === token
+  );
+}
+
+/** The client's headers to forward: an `Authorization` carrying the local API's own token is the agent's. */
+function forwarded(req: IncomingMessage, apiToken: string | undefined): HeaderList {
+  return forwardableHeaders(req.rawHeaders).filter(
+    ([name, value]) => name.toLowerCase() !== 'authorization' || !isBearer(value, apiToken),
   );
 }
 
@@ -74,9 +85,7 @@ export function createLocalProxy(deps: LocalProxyDeps): LocalProxy {
           {
             ...parts,
             method: req.method ?? 'GET',
-            headers: forwardableHeaders(req.rawHeaders).filter(
-              ([name, value]) => name.toLowerCase() !== 'authorization' || !isBearer(value, deps.apiToken),
-            ),
+            headers: forwarded(req, deps.apiToken),
             caller: deps.id,
             hops,
           },
@@ -88,5 +97,31 @@ export function createLocalProxy(deps: LocalProxyDeps): LocalProxy {
         sendCallError(req, res, err);
       }
     })();
+  };
+}
+
+/** The upgrade handler of `/call/...` on the agent's API port. */
+export type LocalUpgrade = (
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  target: RequestTarget,
+) => void;
+
+/**
+ * An HTTP Upgrade (a WebSocket) of a local app to `/call/<service>/...`: checked as a call is, then a stream up the
+ * tunnel (the hub routes it as this agent's calls, a central service or another edge's one a policy allows); the
+ * service's answer is written back raw and the connections spliced. `refused` counts the failures.
+ */
+export function createLocalUpgrade(deps: LocalProxyDeps & { refused(code: string): void }): LocalUpgrade {
+  return (req, socket, head, target) => {
+    const open = async (signal: AbortSignal) => {
+      const { request, timeoutMs } = upgradeOpen(req, target, deps.id, forwarded(req, deps.apiToken));
+      const opened = await deps.endpoint.openStream(request, { timeoutMs, signal });
+      return { pipe: opened.stream, accept: opened.accept };
+    };
+    serveUpgrade(socket, head, open, {
+      refused: (err) => deps.refused((err as { code?: string }).code ?? 'bad_gateway'),
+    });
   };
 }

@@ -44,7 +44,13 @@ export async function main(argv: string[]): Promise<void> {
     .option('--label <k=v>', 'agent label, repeatable [env TETHER_LABELS=k=v,k=v]', collect, [])
     .option(
       '--service <name=url>',
-      'local service, repeatable [env TETHER_SERVICES=name=url,...]',
+      'local service (http://, https:// or tcp://host:port), repeatable [env TETHER_SERVICES=name=url,...]',
+      collect,
+      [],
+    )
+    .option(
+      '--listen <name=[host:]port>',
+      'a local port forwarding each connection to a TCP service through the hub (host default 127.0.0.1; port 0 picks one, see GET /v1/listeners), repeatable [env TETHER_LISTEN]',
       collect,
       [],
     )

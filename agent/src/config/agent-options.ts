@@ -1,6 +1,7 @@
 import type { AdvertiseStrategy, BackoffOptions, Clock, Labels } from '@tether/shared';
 import type { ApiSettings } from '../api/api-settings.js';
 import type { ServiceInput, ServiceSpec } from '../services/service-input.js';
+import type { ListenSpec } from '../calls/listen-spec.js';
 import type { TlsSettings } from '../link/tls/tls-plan.js';
 import type { UplinkSettings } from './config-schema.js';
 import type { Credential } from '../credentials/credential-file.js';
@@ -25,6 +26,8 @@ export interface StartAgentOptions {
   sources?: SourceConfig[];
   /** Advert pacing (default ADVERT_PACING: 5 ms coalescing, 10 messages/s, bursts of 50). */
   advertPacing?: AdvertPacing;
+  /** Local ports forwarding each connection to a TCP service through the hub (default none). */
+  listen?: ListenSpec[];
   /** The local API: where it listens and whom it serves (default 127.0.0.1:7070, loopback only, no token). */
   api?: Partial<ApiSettings>;
   /** Default `./.tether/<id>`. */

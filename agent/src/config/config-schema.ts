@@ -15,6 +15,7 @@ import type { Credential } from '../credentials/credential-file.js';
 import type { TlsSettings } from '../link/tls/tls-plan.js';
 import { ServiceInputSchema, type ServiceSpec } from '../services/service-input.js';
 import type { SourceConfig } from '../sources/source-url.js';
+import { ListenSpecSchema, type ListenSpec } from '../calls/listen-spec.js';
 import type { OutboxLimits } from '../reports/outbox-types.js';
 import { STREAM_PRIORITIES, type StreamPriority } from '../reports/stream-priority.js';
 
@@ -57,6 +58,8 @@ export const ConfigFileSchema = z.strictObject({
   services: z.array(ServiceInputSchema).max(1000).optional(),
   /** Service registries to import from: file:///…, etcd://host:port[/prefix/], mdns://[?type=_http._tcp]. */
   sources: z.array(z.string().min(1)).max(32).optional(),
+  /** Local ports forwarding each connection to a TCP service through the hub (`--listen`). */
+  listen: z.array(ListenSpecSchema).max(100).optional(),
   api: ApiFileSchema.optional(),
   stateDir: z.string().min(1).optional(),
   digestInterval: DurationInputSchema.optional(),
@@ -103,6 +106,7 @@ export interface AgentConfig {
   services: ServiceSpec[];
   /** The registries to import from (`--source`), in order (earlier ones win an instance both list). */
   sources: SourceConfig[];
+  listen: ListenSpec[];
   api: ApiSettings;
   stateDir: string;
   digestIntervalMs: number;

@@ -13,6 +13,8 @@ export interface CliFlags extends ApiFlags {
   service?: string[];
   /** Registry URLs, repeatable. */
   source?: string[];
+  /** `NAME=[HOST:]PORT`, repeatable: local ports forwarding to TCP services through the hub. */
+  listen?: string[];
   stateDir?: string;
   config?: string;
   digestInterval?: string;

@@ -22,6 +22,7 @@ import { normalizeControlPlaneUrl } from '../link/control-plane-url.js';
 import { CREDENTIAL_FILE, secretDigest, type Credential } from '../credentials/credential-file.js';
 import { LOG_FORMATS, LOG_LEVELS } from '../observability/logger.js';
 import { serviceKey, toServiceSpec } from '../services/service-spec.js';
+import { parseListenFlag, type ListenSpec } from '../calls/listen-spec.js';
 import { resolveUplink } from './uplink-config.js';
 import { parseSourceUrl, type SourceConfig } from '../sources/source-url.js';
 
@@ -139,6 +140,7 @@ export function resolveConfig({
     labels,
     services: mergeServices(flags, env, file),
     sources: resolveSources(flags, env, file),
+    listen: resolveListen(flags, env, file),
     api: resolveApiSettings(flags, env, file),
     stateDir,
     digestIntervalMs,
@@ -226,6 +228,21 @@ function resolveSources(flags: CliFlags, env: Env, file: ConfigFile): SourceConf
   const twice = names.find((n, i) => names.indexOf(n) !== i);
   if (twice !== undefined) throw new ConfigError(`source ${twice} is given twice: give each registry once`);
   return configs;
+}
+
+/** `--listen` flags, else TETHER_LISTEN, else the config file's `listen`. */
+function resolveListen(flags: CliFlags, env: Env, file: ConfigFile): ListenSpec[] {
+  const given = flags.listen?.length ? flags.listen : splitList(env.TETHER_LISTEN);
+  if (given.length === 0) return file.listen ?? [];
+  const what = flags.listen?.length ? '--listen' : 'TETHER_LISTEN';
+  return given.map((item) => {
+    const spec = parseListenFlag(item);
+    if (!spec)
+      throw new ConfigError(
+        `invalid ${what} "${item}": expected NAME=PORT or NAME=HOST:PORT, e.g. redis=127.0.0.1:6380`,
+      );
+    return spec;
+  });
 }
 
 function parseServiceFlags(items: readonly string[], what: string): ServiceSpec[] {

@@ -16,11 +16,26 @@ export class AgentMetrics {
   readonly #extensions: ((registry: Registry) => Promise<void>)[] = [];
   readonly #queued: ((m: PromMetrics) => void)[] = [];
   #reportsAccepted = 0;
+  readonly #streamBytes = { up: 0, down: 0 };
   #prom: PromMetrics | undefined;
   #loading: Promise<PromMetrics> | undefined;
 
   constructor(sources: AgentMetricsSources) {
-    this.#sources = { ...sources, reportsAccepted: () => this.#reportsAccepted };
+    this.#sources = {
+      ...sources,
+      reportsAccepted: () => this.#reportsAccepted,
+      streamBytes: () => this.#streamBytes,
+    };
+  }
+
+  /** Stream bytes through the tunnel: `up` (sent to the hub) or `down` (a plain total, read at scrape time). */
+  streamBytes(direction: 'up' | 'down', count: number): void {
+    this.#streamBytes[direction] += count;
+  }
+
+  /** A stream open refused, by error code (counted once, by the process that refused or first saw it). */
+  streamRefused(reason: string): void {
+    this.#record((m) => m.streamsRefused.inc({ reason }));
   }
 
   /** Reports accepted into the outbox (202). */

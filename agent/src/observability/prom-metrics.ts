@@ -20,10 +20,12 @@ export interface AgentMetricsSources {
   connection(): ConnectionFigures;
   routes(): { local: number; central: number };
   outbox(): OutboxStats;
-  /** Calls in flight on the tunnel and waiting for window credit (zero until the tunnel opens: `readFrom`). */
-  tunnel?(): { outgoing: number; incoming: number; queued: number };
+  /** Calls in flight on the tunnel, waiting for window credit, and streams open (zero until the tunnel opens). */
+  tunnel?(): { outgoing: number; incoming: number; queued: number; streams: number };
   /** Reports accepted into the outbox since the start. */
   reportsAccepted?(): number;
+  /** Stream bytes through the tunnel since the start: `up` sent to the hub, `down` received. */
+  streamBytes?(): { up: number; down: number };
 }
 
 /** Which way a call went: `out` = a local app called through this agent, `in` = the hub called a local instance. */
@@ -69,6 +71,8 @@ export class PromMetrics {
   readonly callDuration: Histogram<'direction' | 'service' | 'status'>;
   /** Local API requests refused before any route ran: `screen` (Host, Origin) or `token`. */
   readonly apiRefusals: Counter<'reason'>;
+  /** Stream opens refused, by error code. */
+  readonly streamsRefused: Counter<'reason'>;
 
   /** `sources` is read at scrape time: a part opened later may still add its source to the object. */
   constructor(sources: AgentMetricsSources) {
@@ -169,7 +173,7 @@ export class PromMetrics {
       labelNames: ['direction'],
       registers,
       collect() {
-        const t = sources.tunnel?.() ?? { outgoing: 0, incoming: 0, queued: 0 };
+        const t = sources.tunnel?.() ?? { outgoing: 0, incoming: 0, queued: 0, streams: 0 };
         this.set({ direction: 'outgoing' }, t.outgoing);
         this.set({ direction: 'incoming' }, t.incoming);
       },
@@ -181,6 +185,33 @@ export class PromMetrics {
       collect() {
         this.set(sources.tunnel?.().queued ?? 0);
       },
+    });
+    new Gauge({
+      name: 'tether_agent_tunnel_streams',
+      help: 'Byte streams open through the tunnel now (TCP connections and upgraded HTTP connections)',
+      registers,
+      collect() {
+        this.set(sources.tunnel?.().streams ?? 0);
+      },
+    });
+    totalCounter(
+      this.registry,
+      'tether_agent_tunnel_stream_bytes_total',
+      'Stream bytes through the tunnel: up = sent to the hub, down = received',
+      ['direction'],
+      () => {
+        const bytes = sources.streamBytes?.() ?? { up: 0, down: 0 };
+        return [
+          [{ direction: 'up' }, bytes.up],
+          [{ direction: 'down' }, bytes.down],
+        ];
+      },
+    );
+    this.streamsRefused = new Counter({
+      name: 'tether_agent_tunnel_stream_opens_refused_total',
+      help: 'Stream opens refused (no route, refused by the service, too many streams...), by error code',
+      labelNames: ['reason'],
+      registers,
     });
     this.apiRefusals = new Counter({
       name: 'tether_agent_api_refusals_total',

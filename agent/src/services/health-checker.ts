@@ -1,4 +1,5 @@
-import { systemClock, type Clock } from '@tether/shared';
+import { connect } from 'node:net';
+import { systemClock, tcpEndpoint, type Clock } from '@tether/shared';
 import type { HealthCheckSpec } from './service-input.js';
 import type { AgentLogger } from '../observability/logger.js';
 
@@ -21,7 +22,8 @@ interface Watch {
 }
 
 /**
- * Probes local services over HTTP: GET url+path every interval with a timeout; a 2xx/3xx answer is a success.
+ * Probes local services: GET url+path every interval with a timeout, a 2xx/3xx answer is a success; a `tcp://`
+ * service by connecting to it, a connection accepted within the timeout is a success.
  * After `unhealthyThreshold` consecutive failures the service is reported unhealthy; the next success reports it
  * healthy again. Only changes are reported.
  */
@@ -91,6 +93,7 @@ export class HealthChecker {
   }
 
   async #check(watch: Watch): Promise<boolean> {
+    if (watch.url.startsWith('tcp:')) return this.#connects(watch);
     const controller = new AbortController();
     const timer = this.#clock.setTimeout(() => controller.abort(), watch.spec.timeoutMs);
     try {
@@ -104,5 +107,20 @@ export class HealthChecker {
     } finally {
       this.#clock.clearTimeout(timer);
     }
+  }
+
+  /** True when a TCP connection to the service is accepted within the timeout (then closed at once). */
+  #connects(watch: Watch): Promise<boolean> {
+    return new Promise((resolve) => {
+      const socket = connect(tcpEndpoint(watch.url));
+      const done = (ok: boolean): void => {
+        this.#clock.clearTimeout(timer);
+        socket.destroy();
+        resolve(ok);
+      };
+      const timer = this.#clock.setTimeout(() => done(false), watch.spec.timeoutMs);
+      socket.once('connect', () => done(true));
+      socket.once('error', () => done(false));
+    });
   }
 }

@@ -3,11 +3,15 @@ import {
   DurationInputSchema,
   LabelsSchema,
   ServiceNameSchema,
+  ServiceUrlSchema,
   type Labels,
   type RouteSource,
 } from '@tether/shared';
 
-/** An optional HTTP health check of a local service, as written in config files and API requests. */
+/**
+ * An optional health check of a local service, as written in config files and API requests: an HTTP GET of `path`
+ * (an `http(s)://` service), a TCP connect (a `tcp://` one, which takes no `path`).
+ */
 export const HealthCheckInputSchema = z.strictObject({
   path: z.string().startsWith('/').max(1024).optional(),
   interval: DurationInputSchema.optional(),
@@ -16,18 +20,24 @@ export const HealthCheckInputSchema = z.strictObject({
 });
 
 /** A local service, as written in config files and `POST /v1/services` bodies. */
-export const ServiceInputSchema = z.strictObject({
-  name: ServiceNameSchema,
-  url: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }),
-  metric: z
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 31 - 1)
-    .optional(),
-  labels: LabelsSchema.optional(),
-  healthCheck: HealthCheckInputSchema.optional(),
-});
+export const ServiceInputSchema = z
+  .strictObject({
+    name: ServiceNameSchema,
+    /** `http://`, `https://` or `tcp://host:port` (reached through listeners, not `/call`). */
+    url: ServiceUrlSchema,
+    metric: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .optional(),
+    labels: LabelsSchema.optional(),
+    healthCheck: HealthCheckInputSchema.optional(),
+  })
+  .refine((s) => !(s.url.startsWith('tcp:') && s.healthCheck?.path !== undefined), {
+    message: 'a tcp:// service is checked by connecting to it: drop healthCheck.path',
+    path: ['healthCheck', 'path'],
+  });
 /** A local service as given by a person. */
 export type ServiceInput = z.infer<typeof ServiceInputSchema>;
 

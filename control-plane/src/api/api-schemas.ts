@@ -19,8 +19,8 @@ export const ErrorBodySchema = z.object({
   error: z.object({ code: z.string(), message: z.string() }),
 });
 
-/** A route as served by the API and the event stream: the route plus its key. */
-export const KeyedRouteSchema = RouteSchema.extend({ key: z.string() });
+/** A route as served by the API and the event stream: the route plus its key and protocol (its address's scheme). */
+export const KeyedRouteSchema = RouteSchema.extend({ key: z.string(), protocol: z.enum(['http', 'tcp']) });
 
 /** An agent as the API serves it (never its secret hash). */
 export const AgentViewSchema = z.object({
@@ -189,7 +189,12 @@ export const StatsEventSchema = z.object({
     maxLagMs: z.number().nullable(),
   }),
   streams: z.array(StreamTickSchema),
-  tunnels: z.object({ outgoing: z.number().int(), incoming: z.number().int(), queued: z.number().int() }),
+  tunnels: z.object({
+    outgoing: z.number().int(),
+    incoming: z.number().int(),
+    queued: z.number().int(),
+    streams: z.number().int(),
+  }),
 });
 
 /** One frame of `WS /api/v1/events`. */

@@ -22,6 +22,8 @@ export const AUDIT_KINDS = [
   'service-conflict-resolved',
   'routes-refused',
   'agent-version-refused',
+  'listener-created',
+  'listener-deleted',
 ] as const;
 /** One kind of audit event. */
 export type AuditKind = (typeof AUDIT_KINDS)[number];

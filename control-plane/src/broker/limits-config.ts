@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DurationInputSchema, parseDuration } from '@tether/shared';
+import { DurationInputSchema, parseDuration, type StreamLimits } from '@tether/shared';
 import { parseSize, SizeInputSchema } from '../calls/parse-size.js';
 
 const size = SizeInputSchema;
@@ -29,6 +29,10 @@ export const LimitsConfigSchema = z.strictObject({
     })
     .partial()
     .optional(),
+  /** Streams (TCP connections, upgrades) open at once through one agent's tunnel, both ways (default 256). */
+  agentStreams: z.number().int().min(1).max(100_000).optional(),
+  /** Bytes in flight per stream and direction (default 256KiB): what a slow reader can make the hub hold. */
+  streamWindow: size.optional(),
 });
 /** Validated limits from the config file. */
 export type LimitsConfig = z.infer<typeof LimitsConfigSchema>;
@@ -63,5 +67,13 @@ export function limitsFromConfig(c: LimitsConfig | undefined): BrokerLimitsOverr
     if (q.base !== undefined) out.quarantine.baseMs = parseDuration(q.base);
     if (q.max !== undefined) out.quarantine.maxMs = parseDuration(q.max);
   }
+  return out;
+}
+
+/** The stream limits a (validated) config file's `limits` section asks for. */
+export function streamLimitsFromConfig(c: LimitsConfig | undefined): Partial<StreamLimits> {
+  const out: Partial<StreamLimits> = {};
+  if (c?.agentStreams !== undefined) out.maxStreams = c.agentStreams;
+  if (c?.streamWindow !== undefined) out.window = Math.max(64 * 1024, parseSize(c.streamWindow));
   return out;
 }

@@ -7,12 +7,8 @@ import {
   isIdempotent,
   onBodyEnd,
   watchBody,
-  routeKey,
   TETHER_HEADERS,
   TimeoutError,
-  TooBusyError,
-  TunnelClosedError,
-  UpstreamError,
   type Clock,
   type HeaderList,
   type PreparedBody,
@@ -21,6 +17,7 @@ import {
   type UpstreamClient,
 } from '@tether/shared';
 import type { Logger } from '../observability/logger.js';
+import { failedOutcome, tryRoutes } from './route-attempts.js';
 import { CLIENT_CLOSED_STATUS, type CallStats } from './call-stats.js';
 
 import type { CallerInfo, CallOutcome, RoutePicker } from './route-picker.js';
@@ -54,16 +51,6 @@ export interface CallSpec {
   signal: AbortSignal;
 }
 
-/** Failures worth one retry on another instance (nothing reached the service or it refused at once). */
-function retryableFailure(err: unknown): boolean {
-  return (
-    err instanceof TunnelClosedError ||
-    err instanceof AgentOfflineError ||
-    err instanceof TooBusyError ||
-    (err instanceof UpstreamError && err.code === 'bad_gateway')
-  );
-}
-
 /** The metric label of calls to a service that has no route. */
 export const UNKNOWN_SERVICE = '(unknown)';
 
@@ -95,36 +82,19 @@ export class CallRouter {
   }
 
   async #route(spec: CallSpec): Promise<TunnelResponse> {
-    const { picker, clock } = this.#deps;
-    const deadline = clock.now() + spec.timeoutMs;
-    const attempts = isIdempotent(spec.method) && spec.body.kind !== 'stream' ? 2 : 1;
-    const exclude = new Set<string>();
-    let lastError: unknown;
-    for (let attempt = 0; attempt < attempts; attempt++) {
-      let route: Route;
-      try {
-        route = picker.pick(spec.service, spec.caller, exclude);
-      } catch (err) {
-        throw attempt > 0 ? lastError : err;
-      }
-      const key = routeKey(route);
-      const record = picker.begin(key);
-      const started = clock.now();
-      try {
-        const res = await this.#attempt(route, spec, deadline);
-        return { ...res, body: this.#tracked(res, record, started, spec.signal) };
-      } catch (err) {
-        record(failedOutcome(err, spec.signal, clock.now() - started));
-        if (!retryableFailure(err) || spec.signal.aborted) throw err;
-        this.#deps.logger.debug(
-          { service: spec.service, route: key, err: (err as Error).message },
-          'call attempt failed',
-        );
-        lastError = err;
-        exclude.add(key);
-      }
-    }
-    throw lastError;
+    const deadline = this.#deps.clock.now() + spec.timeoutMs;
+    return tryRoutes(this.#deps, {
+      service: spec.service,
+      caller: spec.caller,
+      signal: spec.signal,
+      attempts: isIdempotent(spec.method) && spec.body.kind !== 'stream' ? 2 : 1,
+      what: 'call',
+      attempt: (route) => this.#attempt(route, spec, deadline),
+      succeeded: (res, record, started) => ({
+        ...res,
+        body: this.#tracked(res, record, started, spec.signal),
+      }),
+    });
   }
 
   async #attempt(route: Route, spec: CallSpec, deadline: number): Promise<TunnelResponse> {
@@ -209,12 +179,6 @@ export class CallRouter {
       else record({ ok: false, kind: 'cancelled', latencyMs });
     });
   }
-}
-
-/** The outcome of an attempt that threw: cancelled when the caller had gone away, else timeout or failure. */
-function failedOutcome(err: unknown, signal: AbortSignal, latencyMs: number): CallOutcome {
-  if (signal.aborted) return { ok: false, kind: 'cancelled', latencyMs };
-  return { ok: false, kind: err instanceof TimeoutError ? 'timeout' : 'failure', latencyMs };
 }
 
 async function* withCleanup(

@@ -5,8 +5,10 @@ import {
   NoHealthyInstanceError,
   RouteNotFoundError,
   routeKey,
+  routesSpeaking,
   type Route,
   type RouteTable,
+  type ServiceProtocol,
 } from '@tether/shared';
 import type { CallerInfo, CallOutcome, RoutePicker } from './route-picker.js';
 
@@ -30,8 +32,13 @@ export class FirstActiveRoutePicker implements RoutePicker {
     return this.#table.count({ service }) > 0;
   }
 
-  pick(service: string, caller: CallerInfo, exclude: ReadonlySet<string>): Route {
-    const all = this.#table.list({ service });
+  pick(
+    service: string,
+    caller: CallerInfo,
+    exclude: ReadonlySet<string>,
+    protocol: ServiceProtocol = 'http',
+  ): Route {
+    const all = routesSpeaking(this.#table.list({ service }), protocol);
     if (all.length === 0) throw new RouteNotFoundError(service);
     const usable =
       caller.kind === 'edge' ? all.filter((r) => r.origin === CENTRAL || r.origin === caller.id) : all;

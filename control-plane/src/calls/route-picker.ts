@@ -1,4 +1,4 @@
-import type { Route } from '@tether/shared';
+import type { Route, ServiceProtocol } from '@tether/shared';
 
 /** Who makes a call: a central client (through the gateway) or an edge agent (through its tunnel). */
 export interface CallerInfo {
@@ -14,8 +14,12 @@ export interface CallOutcome {
 }
 /** Chooses the route of each call attempt and hears how it went (the selection policy plugs in here). */
 export interface RoutePicker {
-  /** Picks a route for one attempt. Throws RouteNotFoundError (unknown service), ForbiddenError (edge->edge not allowed), NoHealthyInstanceError or AgentOfflineError (nothing usable). */
-  pick(service: string, caller: CallerInfo, exclude: ReadonlySet<string>): Route;
+  /**
+   * Picks a route speaking `protocol` (default http) for one attempt. Throws RouteNotFoundError (unknown service),
+   * WrongProtocolError (no instance speaks it), ForbiddenError (edge->edge not allowed), NoHealthyInstanceError or
+   * AgentOfflineError (nothing usable).
+   */
+  pick(service: string, caller: CallerInfo, exclude: ReadonlySet<string>, protocol?: ServiceProtocol): Route;
   /** True when some route of `service` exists (its name may label metrics; others are `(unknown)`). */
   knows(service: string): boolean;
   /** Marks a call started on a route (calls in flight); returns the function that records its outcome. */

@@ -1,6 +1,13 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { createUpstreamClient, DEFAULT_MAX_BODY_BYTES, type Clock, type Transport } from '@tether/shared';
+import * as net from 'node:net';
+import {
+  createUpstreamClient,
+  DEFAULT_MAX_BODY_BYTES,
+  type Clock,
+  type StreamLimits,
+  type Transport,
+} from '@tether/shared';
 import type { EventBus } from '../observability/event-bus.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -8,7 +15,10 @@ import type { AgentStore } from '../store/agent-store.js';
 import { CallRouter } from './call-router.js';
 import type { CallStats } from './call-stats.js';
 import { edgeCallHandler } from './edge-call-handler.js';
+import { edgeStreamHandler } from './edge-stream-handler.js';
+import { OwnListeners } from './own-listeners.js';
 import type { RoutePicker } from './route-picker.js';
+import { StreamRouter } from './stream-router.js';
 import { TunnelHub } from './tunnel-hub.js';
 
 /** What calls through the network need from the control plane. */
@@ -28,11 +38,17 @@ export interface CallsDeps {
   isLocal?(agentId: string): boolean;
   /** Request body limit (default 64 MiB). */
   maxBodyBytes?: number;
+  /** Streams per agent and bytes in flight per stream (default DEFAULT_STREAM_LIMITS). */
+  streamLimits?: Partial<StreamLimits>;
 }
 
-/** The running call machinery: the router (the gateway's way in), the tunnels and a way to stop. */
+/** The running call machinery: the routers (the gateway's and listeners' way in), the tunnels and a way to stop. */
 export interface Calls {
   router: CallRouter;
+  /** Routes byte streams (listener connections, upgrades through the gateway). */
+  streams: StreamRouter;
+  /** The control plane's own listener ports (the listeners keep it; streams never dial them). */
+  ownListeners: OwnListeners;
   tunnels: TunnelHub;
   /** The request body limit the calls were started with. */
   maxBodyBytes: number;
@@ -51,6 +67,12 @@ export async function startCalls(deps: CallsDeps): Promise<Calls> {
     isConnected: (agentId) => deps.isConnected(agentId),
     ...(deps.replicaId === undefined ? {} : { replicaId: deps.replicaId }),
     ...(deps.isLocal ? { isLocal: (agentId: string) => deps.isLocal?.(agentId) ?? false } : {}),
+    ...(deps.streamLimits ? { streamLimits: deps.streamLimits } : {}),
+    streamEvents: {
+      sent: (n) => deps.metrics.streams.bytes.inc({ direction: 'to_agent' }, n),
+      received: (n) => deps.metrics.streams.bytes.inc({ direction: 'from_agent' }, n),
+      refused: (code) => deps.metrics.streams.refused.inc({ reason: code }),
+    },
   });
   const router = new CallRouter({
     picker: deps.picker,
@@ -60,15 +82,29 @@ export async function startCalls(deps: CallsDeps): Promise<Calls> {
     logger: deps.logger,
     ...(deps.stats ? { stats: deps.stats } : {}),
   });
+  const ownListeners = new OwnListeners();
+  const streams = new StreamRouter({
+    picker: deps.picker,
+    tunnels,
+    io: { net, http: { http, https } },
+    clock: deps.clock,
+    logger: deps.logger,
+    isOwnListener: (host, port) => ownListeners.has(host, port),
+  });
   const stopListening = deps.bus.subscribe((event) => {
     if (event.type === 'agent-offline') tunnels.drop(event.agentId, 'agent disconnected');
     // A new connection (takeover included): calls on the previous one cannot complete.
     if (event.type === 'agent-online') tunnels.drop(event.agentId, 'agent reconnected');
   });
-  // The agents' own calls go through the same router as the gateway's.
-  await tunnels.start((agentId) => edgeCallHandler(agentId, { router, agents: deps.agents, maxBodyBytes }));
+  // The agents' own calls and streams go through the same routers as the gateway's and the listeners'.
+  await tunnels.start({
+    calls: (agentId) => edgeCallHandler(agentId, { router, agents: deps.agents, maxBodyBytes }),
+    streams: (agentId) => edgeStreamHandler(agentId, { streams, agents: deps.agents }),
+  });
   return {
     router,
+    streams,
+    ownListeners,
     tunnels,
     maxBodyBytes,
     close: async () => {

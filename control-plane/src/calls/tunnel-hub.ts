@@ -7,6 +7,9 @@ import {
   tunnelUpTopic,
   type CallHandler,
   type Clock,
+  type StreamEvents,
+  type StreamHandler,
+  type StreamLimits,
   type Transport,
 } from '@tether/shared';
 import type { Logger } from '../observability/logger.js';
@@ -26,6 +29,16 @@ export interface TunnelHubDeps {
    */
   replicaId?: string;
   isLocal?(agentId: string): boolean;
+  /** Streams per agent and bytes in flight per stream (default DEFAULT_STREAM_LIMITS). */
+  streamLimits?: Partial<StreamLimits>;
+  /** Stream counters (metrics). */
+  streamEvents?: StreamEvents;
+}
+
+/** How the hub serves what each agent sends up its tunnel: its calls, and the streams it opens. */
+export interface TunnelHandlers {
+  calls(agentId: string): CallHandler;
+  streams(agentId: string): StreamHandler;
 }
 
 /**
@@ -38,20 +51,20 @@ export class TunnelHub {
   /** In a cluster: the bare-topic endpoints of local agents, serving the calls they make. */
   readonly #localEndpoints = new Map<string, TunnelEndpoint>();
   readonly #unsubscribes: (() => Promise<void>)[] = [];
-  #handlerFor: ((agentId: string) => CallHandler) | undefined;
+  #handlers: TunnelHandlers | undefined;
 
   constructor(deps: TunnelHubDeps) {
     this.#deps = deps;
   }
 
   /**
-   * Serves the calls each agent sends up its tunnel with `handlerFor(agentId)`, and subscribes to every agent's
+   * Serves the calls and streams each agent sends up its tunnel with `handlers`, and subscribes to every agent's
    * tunnel-up topic (and, in a cluster, to the replies to this replica).
    */
-  async start(handlerFor: (agentId: string) => CallHandler): Promise<void> {
-    this.#handlerFor = handlerFor;
+  async start(handlers: TunnelHandlers): Promise<void> {
+    this.#handlers = handlers;
     for (const [agentId, endpoint] of [...this.#endpoints, ...this.#localEndpoints])
-      endpoint.serve(handlerFor(agentId));
+      this.#serve(agentId, endpoint);
     const { replicaId, transport } = this.#deps;
     if (replicaId === undefined) {
       this.#unsubscribes.push(
@@ -113,20 +126,31 @@ export class TunnelHub {
         this.#deps.metrics.invalidMessages.inc({ reason: `tunnel_${reason}` });
         this.#deps.logger.warn({ agentId, reason }, 'malformed tunnel frame dropped');
       },
+      ...(this.#deps.streamLimits ? { streams: this.#deps.streamLimits } : {}),
+      ...(this.#deps.streamEvents ? { streamEvents: this.#deps.streamEvents } : {}),
     });
-    if (this.#handlerFor) endpoint.serve(this.#handlerFor(agentId));
+    this.#serve(agentId, endpoint);
     return endpoint;
   }
 
-  /** Calls in flight and queued for window credit, summed over every agent's tunnel. */
+  #serve(agentId: string, endpoint: TunnelEndpoint): void {
+    if (!this.#handlers) return;
+    endpoint.serve(this.#handlers.calls(agentId));
+    endpoint.serveStreams(this.#handlers.streams(agentId));
+  }
+
+  /** Calls in flight and queued for window credit, and streams open, summed over every agent's tunnel. */
   figures(): TunnelFigures {
-    const sum: TunnelFigures = { outgoing: 0, incoming: 0, queued: 0 };
+    const sum: TunnelFigures = { outgoing: 0, incoming: 0, queued: 0, streams: 0 };
     for (const endpoint of this.#endpoints.values()) {
       const s = endpoint.stats;
       sum.outgoing += s.outgoing;
       sum.incoming += s.incoming;
       sum.queued += s.queued;
+      sum.streams += s.streams;
     }
+    // In a cluster the streams a local agent opens live on its bare-topic endpoint.
+    for (const endpoint of this.#localEndpoints.values()) sum.streams += endpoint.stats.streams;
     return sum;
   }
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { ListenerConfigSchema } from '../api/listener-schemas.js';
 import { LimitsConfigSchema } from '../broker/limits-config.js';
 import {
   AgentIdSchema,
@@ -37,6 +38,8 @@ export const ConfigFileSchema = z.strictObject({
   staleGrace: DurationInputSchema.optional(),
   site: SiteSchema.optional(),
   services: z.array(CentralServiceSchema).optional(),
+  /** TCP listeners (ports forwarding each connection to a service); they replace the config listeners stored before. */
+  listeners: z.array(ListenerConfigSchema).max(1000).optional(),
   /** Route selection policies by service name (central or edge services); they replace API-set ones at start. */
   policies: z.record(ServiceNameSchema, ServicePolicySchema).optional(),
   reports: z

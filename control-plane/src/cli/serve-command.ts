@@ -4,7 +4,7 @@ import { apiUrlOf, recordApiUrl } from './api-url-file.js';
 
 import { BOOTSTRAP_TOKEN_FILE } from '../auth/bootstrap-token.js';
 
-import { limitsFromConfig } from '../broker/limits-config.js';
+import { limitsFromConfig, streamLimitsFromConfig } from '../broker/limits-config.js';
 import { ConfigError, loadConfig, parseConfig, type ConfigFile } from './config-file.js';
 
 import { startControlPlane, type ControlPlane, type ControlPlanePorts } from '../control-plane.js';
@@ -91,6 +91,8 @@ export async function serve(flags: ServeFlags): Promise<void> {
       httpHost: flags.httpHost ?? file.httpHost ?? '127.0.0.1',
       site: file.site ?? 'central',
       services: file.services ?? [],
+      listeners: file.listeners ?? [],
+      streamLimits: streamLimitsFromConfig(file.limits),
       policies: file.policies ?? {},
       ...(staleGraceMs === undefined ? {} : { staleGraceMs }),
       ...(flags.maxBody === undefined ? {} : { maxBodyBytes: flags.maxBody }),

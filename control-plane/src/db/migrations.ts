@@ -193,6 +193,19 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE routes ADD COLUMN source TEXT;
     `,
   },
+  {
+    version: 12,
+    description: 'TCP listeners: a port of the control plane forwarding each connection to a service',
+    sql: `
+      CREATE TABLE tcp_listeners (
+        port       INTEGER PRIMARY KEY CHECK (port BETWEEN 1 AND 65535),
+        host       TEXT NOT NULL,
+        service    TEXT NOT NULL,
+        source     TEXT NOT NULL CHECK (source IN ('api', 'config')),
+        created_at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 /** Applies the migrations newer than the database's `user_version`, each in its own transaction. */

@@ -13,6 +13,7 @@ import {
   TETHER_HEADERS,
   ValidationError,
   type Clock,
+  type HeaderList,
   type PreparedBody,
   type RequestTarget,
 } from '@tether/shared';
@@ -39,6 +40,13 @@ export interface GatewayDeps {
 
 /** The node:http handler of `/call/...` requests, given the canonical target that was authorised. */
 export type CallGateway = (req: IncomingMessage, res: ServerResponse, target: RequestTarget) => void;
+
+/** A client's headers to forward: the Tether token that authorised the call is not the service's business. */
+export function withoutTetherToken(raw: readonly string[]): HeaderList {
+  return forwardableHeaders(raw).filter(
+    ([name, value]) => name.toLowerCase() !== 'authorization' || !/^bearer\s+tether_/i.test(value),
+  );
+}
 
 /** True when the request carries a body (a length over 0 or a transfer-encoding). */
 function hasBody(req: IncomingMessage): boolean {
@@ -92,10 +100,7 @@ export function createGateway(deps: GatewayDeps): CallGateway {
         const response = await deps.router.route({
           ...parts,
           method: req.method ?? 'GET',
-          // The Tether token that authorised the call is not the service's business: never forwarded.
-          headers: forwardableHeaders(req.rawHeaders).filter(
-            ([name, value]) => name.toLowerCase() !== 'authorization' || !/^bearer\s+tether_/i.test(value),
-          ),
+          headers: withoutTetherToken(req.rawHeaders),
           caller: { kind: 'central', id: caller },
           callerHeader: caller,
           hops,

@@ -173,6 +173,7 @@ export function openApiDocument(version: string, routes: readonly ApiRoute[]): J
       'reports',
       'events',
       'calls',
+      'listeners',
       'access',
       'enrollment',
     ].map((name) => ({ name })),

@@ -4,6 +4,7 @@ import { incomingOf } from '@tether/shared';
 import type { RequestAuth } from '../auth/request-auth.js';
 import { actorOf } from '../auth/request-auth.js';
 import type { CallGateway } from './gateway.js';
+import type { CallUpgrade } from './gateway-upgrade.js';
 import { dashboardRoutes } from './dashboard-assets.js';
 import { openApiDocument } from './openapi.js';
 import { accessRoutes, type AccessRoutesDeps } from './routes/access-routes.js';
@@ -11,6 +12,7 @@ import { agentRoutes, type AgentRoutesDeps } from './routes/agent-routes.js';
 import type { ApiRoute } from './routes/api-route.js';
 import { callRoutes } from './routes/call-routes.js';
 import { enrollmentRoutes, type EnrollmentRoutesDeps } from './routes/enrollment-routes.js';
+import { listenerRoutes, type ListenerRoutesDeps } from './routes/listener-routes.js';
 import { reportRoutes, type ReportRoutesDeps } from './routes/report-routes.js';
 import { serviceRoutes, type ServiceRoutesDeps } from './routes/service-routes.js';
 import { streamRoutes, type StreamRoutesDeps } from './routes/stream-routes.js';
@@ -26,13 +28,19 @@ type Identity = 'actor' | 'principal';
 
 /** What the control plane's HTTP port serves. */
 export type RouteTableDeps = Omit<
-  AgentRoutesDeps & ServiceRoutesDeps & AccessRoutesDeps & EnrollmentRoutesDeps & ReportRoutesDeps,
+  AgentRoutesDeps &
+    ServiceRoutesDeps &
+    AccessRoutesDeps &
+    EnrollmentRoutesDeps &
+    ReportRoutesDeps &
+    ListenerRoutesDeps,
   Identity
 > &
   StreamRoutesDeps &
   SystemRoutesDeps & {
     auth: RequestAuth;
     gateway: CallGateway;
+    gatewayUpgrade: CallUpgrade;
   };
 
 /** The route table of the HTTP port, and the live figures of its streams. */
@@ -58,8 +66,9 @@ export function apiRouteTable(deps: RouteTableDeps): ApiRouteTable {
     ...reportRoutes(deps),
     ...accessRoutes({ ...deps, ...identity }),
     ...enrollmentRoutes({ ...deps, ...identity }),
+    ...listenerRoutes({ ...deps, ...identity }),
     ...streams.routes,
-    ...callRoutes(deps.gateway),
+    ...callRoutes(deps.gateway, deps.gatewayUpgrade),
     ...dashboardRoutes(),
   ];
   const document = openApiDocument(VERSION, [...routes, openApiRoute(undefined)]);

@@ -6,19 +6,22 @@ import type { Access } from '../auth/access-policy.js';
 import type { RequestAuth } from '../auth/request-auth.js';
 import type { SocketGuard } from '../broker/socket-guard.js';
 import type { CallRouter } from '../calls/call-router.js';
+import type { StreamRouter } from '../calls/stream-router.js';
 import { createGateway } from './gateway.js';
+import { createGatewayUpgrade } from './gateway-upgrade.js';
 import { createListeners, type ListenerOptions, type Listeners } from './listeners.js';
 import { requestLog } from './request-log.js';
 import { apiRouteTable, type RouteTableDeps } from './route-table.js';
 import type { ApiRoute } from './routes/api-route.js';
 import { WebSocketEndpoints } from './websockets.js';
 
-/** What the HTTP port serves: the route table's parts, and the call router behind the gateway. */
-export interface HttpDeps extends Omit<RouteTableDeps, 'gateway' | 'sockets'> {
+/** What the HTTP port serves: the route table's parts, and the call and stream routers behind the gateway. */
+export interface HttpDeps extends Omit<RouteTableDeps, 'gateway' | 'gatewayUpgrade' | 'sockets'> {
   options: ListenerOptions;
   guard: SocketGuard;
   auth: RequestAuth;
   router: CallRouter;
+  streams: StreamRouter;
   /** The request body limit of `/call`. */
   maxBodyBytes: number;
 }
@@ -39,15 +42,20 @@ export interface Http {
 export function createHttp(deps: HttpDeps): Http {
   const { auth, tokenSockets, logger, metrics } = deps;
   const sockets = new WebSocketEndpoints(tokenSockets, (req) => auth.principalOf(req));
+  const identity = {
+    callerOf: (req: IncomingMessage) => `central:${auth.principalOf(req)?.name ?? 'anonymous'}`,
+    holdWithToken: (req: IncomingMessage, end: () => void) =>
+      tokenSockets.hold(auth.principalOf(req)?.id, end),
+  };
   const gateway = createGateway({
     router: deps.router,
     maxBodyBytes: deps.maxBodyBytes,
     logger,
     clock: deps.clock,
-    callerOf: (req) => `central:${auth.principalOf(req)?.name ?? 'anonymous'}`,
-    holdWithToken: (req, end) => tokenSockets.hold(auth.principalOf(req)?.id, end),
+    ...identity,
   });
-  const api = apiRouteTable({ ...deps, sockets, gateway });
+  const gatewayUpgrade = createGatewayUpgrade({ streams: deps.streams, metrics, logger, ...identity });
+  const api = apiRouteTable({ ...deps, sockets, gateway, gatewayUpgrade });
   const authorize = (req: IncomingMessage, route: RouteBase<Access>) => auth.authorize(req, route);
   const app = createRoutedApp(api.routes, {
     authorize,

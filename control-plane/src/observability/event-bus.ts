@@ -1,17 +1,17 @@
 import { EventEmitter } from 'node:events';
 import type { z } from 'zod';
-import { routeKey, type Route, type RouteEvent } from '@tether/shared';
+import { routeKey, serviceProtocol, type Route, type RouteEvent } from '@tether/shared';
 import type { ControlPlaneEventSchema, KeyedRouteSchema } from '../api/api-schemas.js';
 
-/** A route as served by the API and the event stream: the route plus its key. */
+/** A route as served by the API and the event stream: the route plus its key and protocol. */
 export type KeyedRoute = z.infer<typeof KeyedRouteSchema>;
 
 /** One event of the control plane's live stream (`/api/v1/events`): see ControlPlaneEventSchema. */
 export type ControlPlaneEvent = z.infer<typeof ControlPlaneEventSchema>;
 
-/** Adds a route's key to it. */
+/** Adds a route's key and protocol (`tcp` for a `tcp://` address, else `http`) to it. */
 export function keyed(route: Route): KeyedRoute {
-  return { key: routeKey(route), ...route };
+  return { key: routeKey(route), protocol: serviceProtocol(route.address), ...route };
 }
 
 /** A small typed event bus: writers emit after their transaction commits; the API streams to listeners. */

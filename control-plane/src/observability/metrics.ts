@@ -1,11 +1,13 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RouteTable } from '@tether/shared';
+import { StreamMetrics } from './stream-metrics.js';
 
-/** Calls in flight through the tunnels and queued for window credit, summed over every agent. */
+/** Calls in flight through the tunnels and queued for window credit, and streams open, summed over every agent. */
 export interface TunnelFigures {
   outgoing: number;
   incoming: number;
   queued: number;
+  streams: number;
 }
 
 /** What the gauges read when scraped. */
@@ -83,6 +85,8 @@ export class Metrics {
   readonly serviceConflicts: Counter;
   /** Advertised routes stored none of because of the agent's strategy, by reason (`fixed_none`, `declared_none`). */
   readonly refusedRoutes: Counter<'reason'>;
+  /** Byte streams through the tunnels: open now, bytes each way, opens refused. */
+  readonly streams: StreamMetrics;
 
   /** Where the gauges read at scrape time; parts started after the metrics add theirs with `readFrom`. */
   readonly #sources: Partial<MetricsSources> = {};
@@ -91,6 +95,7 @@ export class Metrics {
     const options = this.#sources;
     Object.assign(options, sources);
     const registers = [this.registry];
+    this.streams = new StreamMetrics(registers, () => options.tunnels?.().streams ?? 0);
     this.connections = new Gauge({
       name: 'tether_connections',
       help: 'Agents currently connected',
@@ -267,7 +272,7 @@ export class Metrics {
       labelNames: ['direction'],
       registers,
       collect() {
-        const t = options.tunnels?.() ?? { outgoing: 0, incoming: 0, queued: 0 };
+        const t = options.tunnels?.() ?? { outgoing: 0, incoming: 0, queued: 0, streams: 0 };
         this.set({ direction: 'outgoing' }, t.outgoing);
         this.set({ direction: 'incoming' }, t.incoming);
       },

@@ -4,6 +4,7 @@ import {
   ForbiddenError,
   NoHealthyInstanceError,
   RouteNotFoundError,
+  routesSpeaking,
   selectRoute,
   whyNoRoute,
   type Clock,
@@ -11,6 +12,7 @@ import {
   type Route,
   type RouteTable,
   type ServicePolicy,
+  type ServiceProtocol,
 } from '@tether/shared';
 import type { CallerInfo, CallOutcome, RoutePicker } from '../calls/route-picker.js';
 
@@ -40,14 +42,20 @@ export class PolicyRoutePicker implements RoutePicker {
     this.#random = deps.random ?? Math.random;
   }
 
-  /** Picks the instance for one attempt (see the class comment for the errors). */
+  /** True when some route of `service` exists. */
   knows(service: string): boolean {
     return this.#deps.table.list({ service }).length > 0;
   }
 
-  pick(service: string, caller: CallerInfo, exclude: ReadonlySet<string>): Route {
+  /** Picks the instance for one attempt (see the class comment for the errors). */
+  pick(
+    service: string,
+    caller: CallerInfo,
+    exclude: ReadonlySet<string>,
+    protocol: ServiceProtocol = 'http',
+  ): Route {
     const { table, health, clock } = this.#deps;
-    const candidates = table.list({ service });
+    const candidates = routesSpeaking(table.list({ service }), protocol);
     const policy = this.#policy(service);
     const now = clock.now();
     const route = selectRoute(candidates, policy, {

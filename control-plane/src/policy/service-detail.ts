@@ -2,6 +2,7 @@ import {
   DEFAULT_POLICY,
   priorityOf,
   routeKey,
+  serviceProtocol,
   type InstanceHealth,
   type RouteKey,
   type RouteTable,
@@ -41,6 +42,7 @@ export function serviceDetail(deps: ServiceDetailDeps, name: string, now: number
     const health = deps.health.snapshot(key, now);
     return {
       key,
+      protocol: serviceProtocol(route.address),
       ...route,
       priority: priorityOf(policy, route),
       ...health,

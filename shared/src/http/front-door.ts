@@ -35,7 +35,8 @@ function firstMatch<T>(router: TrieRouter<T>, method: string, path: string): T |
  * slashes, dot segments, control bytes...) and `req.url` becomes the canonical target, so the route that is
  * authorised is the route that runs and the path that is authorised is the path that is forwarded. Then the
  * screen, then: a node-served route (the call gateway) is authorised here and handed the target; a WebSocket
- * route likewise on upgrade; everything else goes to the routed hono app, where each route checks its own access.
+ * route likewise on upgrade, or else a node route's `upgrade` (a WebSocket through `/call`); everything else goes
+ * to the routed hono app, where each route checks its own access.
  */
 export function createFrontDoor<A extends string>(options: FrontDoorOptions<A>): FrontDoor {
   const nodeRoutes = new TrieRouter<NodeRoute<A>>();
@@ -61,6 +62,19 @@ export function createFrontDoor<A extends string>(options: FrontDoorOptions<A>):
     if (refusal) throw refusal;
     return target;
   };
+  /** An upgrade to a node-served route that takes upgrades (the call gateways: WebSockets through the network). */
+  const upgradeNodeRoute = (
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    target: RequestTarget,
+  ): void => {
+    const route = firstMatch(nodeRoutes, req.method ?? 'GET', target.path);
+    if (!route?.upgrade) throw new NotFoundError(`no WebSocket endpoint at ${target.path}`);
+    const refusal = options.authorize(req, route);
+    if (refusal) throw refusal;
+    route.upgrade(req, socket, head, target);
+  };
   return {
     request: (req, res) => {
       try {
@@ -79,7 +93,7 @@ export function createFrontDoor<A extends string>(options: FrontDoorOptions<A>):
       try {
         const target = enter(req);
         const route = req.method === 'GET' ? firstMatch(upgradeRoutes, 'GET', target.path) : undefined;
-        if (!route) throw new NotFoundError(`no WebSocket endpoint at ${target.path}`);
+        if (!route) return upgradeNodeRoute(req, socket, head, target);
         const refusal = options.authorize(req, route);
         if (refusal) throw refusal;
         let query: unknown = Object.fromEntries(new URLSearchParams(target.query));

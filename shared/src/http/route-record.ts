@@ -59,6 +59,8 @@ export interface NodeRoute<A extends string> extends RouteBase<A> {
   method: 'all';
   /** Takes the request; `target` is the canonical target that was authorised. */
   handle(req: IncomingMessage, res: ServerResponse, target: RequestTarget): void;
+  /** Takes an HTTP Upgrade (a WebSocket) to the same path, once authorised on this record (any method). */
+  upgrade?(req: IncomingMessage, socket: Duplex, head: Buffer, target: RequestTarget): void;
 }
 
 /** A WebSocket endpoint: a GET upgrade. */

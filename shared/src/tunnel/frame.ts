@@ -1,11 +1,18 @@
 import { z } from 'zod';
 import { isCallMethod, isCanonicalPath, isCleanQuery } from '../http/request-target.js';
+import {
+  AcceptHeaderSchema,
+  GrantHeaderSchema,
+  OpenHeaderSchema,
+  type AcceptHeader,
+  type OpenHeader,
+} from './stream-headers.js';
 
 /** The tunnel frame format version this code speaks. */
 export const TUNNEL_PROTOCOL_VERSION = 2;
 /** The largest body chunk one DATA frame carries (64 KiB). */
 export const MAX_CHUNK_BYTES = 64 * 1024;
-/** Flag bit 0: the frame was sent by the call's caller. */
+/** Flag bit 0: the frame was sent by the call's caller (of a stream: by the side that opened it). */
 export const FLAG_FROM_CALLER = 1;
 /** Flag bit 1 (REQUEST and RESPONSE only): the sender's whole body is inline, nothing follows. */
 export const FLAG_END = 2;
@@ -23,6 +30,13 @@ export const FrameType = {
   credit: 5,
   cancel: 6,
   error: 7,
+  // Streams (docs/tunnel.md, "Streams"): a byte stream each way, flow-controlled in bytes.
+  open: 8,
+  accept: 9,
+  bytes: 10,
+  shut: 11,
+  grant: 12,
+  reset: 13,
 } as const;
 
 const HeaderListSchema = z.array(z.tuple([z.string().max(1024), z.string().max(65_536)])).max(1000);
@@ -86,13 +100,34 @@ export type Frame = FrameBase &
     | { type: 'credit'; header: { n: number } }
     | { type: 'cancel'; header: { reason: string } }
     | { type: 'error'; header: ErrorHeader }
+    | { type: 'open'; header: OpenHeader }
+    | { type: 'accept'; header: AcceptHeader }
+    | { type: 'bytes'; body: Uint8Array }
+    | { type: 'shut' }
+    | { type: 'grant'; header: { n: number } }
+    | { type: 'reset'; header: ErrorHeader }
   );
+
+/** The frames of a stream (as opposed to a call's). */
+export type StreamFrame = Extract<Frame, { type: 'open' | 'accept' | 'bytes' | 'shut' | 'grant' | 'reset' }>;
+
+/** The frames of a call. */
+export type CallFrame = Exclude<Frame, StreamFrame>;
+
+/** True for the frame types of streams. */
+export function isStreamFrame(frame: Frame): frame is StreamFrame {
+  return frame.type in STREAM_TYPES;
+}
+const STREAM_TYPES = { open: 1, accept: 1, bytes: 1, shut: 1, grant: 1, reset: 1 } as const;
 
 /** The result of decoding: a frame, or the reason the bytes were refused. */
 export type DecodeResult =
   | { ok: true; frame: Frame }
-  /** `refused`: the id of a REQUEST whose header was invalid, so that the callee can answer it with an ERROR. */
-  | { ok: false; reason: string; refused?: number };
+  /**
+   * `refused`: the id of a REQUEST (or, with `stream`, an OPEN) whose header was invalid, so that the receiver can
+   * answer it with an ERROR (a RESET).
+   */
+  | { ok: false; reason: string; refused?: number; stream?: boolean };
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 const TYPE_NUMBERS: Record<Frame['type'], number> = FrameType;
@@ -115,7 +150,7 @@ export function encodeFrame(frame: Frame): Uint8Array {
   const json = 'header' in frame ? JSON.stringify(frame.header) : '';
   const headerLength = json.length === 0 ? 0 : Buffer.byteLength(json);
   const inline = frame.type === 'request' || frame.type === 'response';
-  const body = inline || frame.type === 'data' ? frame.body : undefined;
+  const body = inline || frame.type === 'data' || frame.type === 'bytes' ? frame.body : undefined;
   const bodyLength = body?.byteLength ?? 0;
   const out = Buffer.allocUnsafe(FRAME_PREFIX_BYTES + headerLength + bodyLength);
   out[0] = TUNNEL_PROTOCOL_VERSION;
@@ -165,11 +200,16 @@ export function decodeFrame(bytes: Uint8Array): DecodeResult {
   if (rest.byteLength > MAX_CHUNK_BYTES) return bad('chunk_size');
   switch (type) {
     case FrameType.data:
+    case FrameType.bytes:
       if (headerLength !== 0) return bad('data_header');
-      return { ok: true, frame: { id, fromCaller, type: 'data', body: rest } };
+      return {
+        ok: true,
+        frame: { id, fromCaller, type: type === FrameType.data ? 'data' : 'bytes', body: rest },
+      };
     case FrameType.end:
+    case FrameType.shut:
       if (headerLength !== 0 || rest.byteLength !== 0) return bad('end_payload');
-      return { ok: true, frame: { id, fromCaller, type: 'end' } };
+      return { ok: true, frame: { id, fromCaller, type: type === FrameType.end ? 'end' : 'shut' } };
     case FrameType.request: {
       if (!fromCaller) return bad('request_from_callee');
       const h = parseHeader(RequestHeaderSchema, header);
@@ -203,11 +243,42 @@ export function decodeFrame(bytes: Uint8Array): DecodeResult {
         ? { ok: true, frame: { id, fromCaller, type: 'cancel', header: h.value } }
         : bad('cancel_header');
     }
-    case FrameType.error: {
+    case FrameType.error:
+    case FrameType.reset: {
       const h = parseHeader(ErrorHeaderSchema, header);
+      if (!h.ok) return bad(type === FrameType.error ? 'error_header' : 'reset_header');
+      return {
+        ok: true,
+        frame: { id, fromCaller, type: type === FrameType.error ? 'error' : 'reset', header: h.value },
+      };
+    }
+    default:
+      return decodeStreamHead(type, id, fromCaller, header);
+  }
+}
+
+/** OPEN, ACCEPT and GRANT: the stream frames with a header and no body. */
+function decodeStreamHead(type: number, id: number, fromCaller: boolean, header: Uint8Array): DecodeResult {
+  switch (type) {
+    case FrameType.open: {
+      if (!fromCaller) return bad('open_from_acceptor');
+      const h = parseHeader(OpenHeaderSchema, header);
       return h.ok
-        ? { ok: true, frame: { id, fromCaller, type: 'error', header: h.value } }
-        : bad('error_header');
+        ? { ok: true, frame: { id, fromCaller, type: 'open', header: h.value } }
+        : { ok: false, reason: 'open_header', refused: id, stream: true };
+    }
+    case FrameType.accept: {
+      if (fromCaller) return bad('accept_from_opener');
+      const h = parseHeader(AcceptHeaderSchema, header);
+      return h.ok
+        ? { ok: true, frame: { id, fromCaller, type: 'accept', header: h.value } }
+        : bad('accept_header');
+    }
+    case FrameType.grant: {
+      const h = parseHeader(GrantHeaderSchema, header);
+      return h.ok
+        ? { ok: true, frame: { id, fromCaller, type: 'grant', header: h.value } }
+        : bad('grant_header');
     }
     default:
       return bad('type');

@@ -5,7 +5,7 @@ import { CallQueue } from './call-queue.js';
 import type { CallOptions, TunnelRequest, TunnelResponse } from './call-types.js';
 import { CreditGate } from './credit-gate.js';
 import { collectEarly, type EarlyBody } from './early-body.js';
-import { MAX_CHUNK_BYTES, type Frame, type RequestHeader } from './frame.js';
+import { MAX_CHUNK_BYTES, type CallFrame, type Frame, type RequestHeader } from './frame.js';
 import { InboundBody } from './inbound-body.js';
 import { sendOrFail, sendQuietly, type TunnelLink } from './tunnel-link.js';
 
@@ -102,7 +102,7 @@ export class TunnelCaller {
   }
 
   /** Takes a frame the peer sent as callee. */
-  receive(frame: Frame): void {
+  receive(frame: CallFrame): void {
     const call = this.#out.get(frame.id);
     if (!call) return; // late frames of a call that already ended
     switch (frame.type) {

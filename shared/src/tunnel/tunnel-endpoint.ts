@@ -4,10 +4,19 @@ import type { Transport } from '../transport.js';
 import type { CallHandler, CallOptions, TunnelRequest, TunnelResponse } from './call-types.js';
 import { nextTurn, type NextTurn } from './early-body.js';
 import { decodeFrames, FrameBatcher } from './frame-batch.js';
-import type { Frame } from './frame.js';
+import { isStreamFrame, type Frame } from './frame.js';
 import { TunnelCallee } from './tunnel-callee.js';
 import { TunnelCaller } from './tunnel-caller.js';
 import type { TunnelLink } from './tunnel-link.js';
+import {
+  DEFAULT_STREAM_LIMITS,
+  TunnelStreams,
+  type OpenedStream,
+  type OpenRequest,
+  type StreamEvents,
+  type StreamHandler,
+  type StreamLimits,
+} from './tunnel-streams.js';
 
 /** Options of a TunnelEndpoint (one per peer). */
 export interface TunnelEndpointOptions {
@@ -30,6 +39,10 @@ export interface TunnelEndpointOptions {
   turn?: NextTurn;
   /** A frame was dropped: malformed, or breaking the protocol. */
   onMalformed?: (reason: string) => void;
+  /** Streams open at once and bytes in flight per stream (default DEFAULT_STREAM_LIMITS). */
+  streams?: Partial<StreamLimits>;
+  /** Stream counters: bytes each way, refused opens. */
+  streamEvents?: StreamEvents;
 }
 
 /** The default flow-control window, in chunks. */
@@ -50,14 +63,15 @@ function refusal(id: number): Frame {
 }
 
 /**
- * Multiplexes calls to one peer over a Transport: calls keyed by (call id, side), credit-based flow control per
- * direction, deadlines enforced on both sides, CANCEL on abort, limits with a bounded queue, and a short complete
- * body inline in its REQUEST or RESPONSE. `fail()` rejects everything in flight (link lost) and leaves the endpoint
- * usable; `close()` also ends it.
+ * Multiplexes calls and byte streams to one peer over a Transport: calls keyed by (call id, side), credit-based
+ * flow control per direction, deadlines enforced on both sides, CANCEL on abort, limits with a bounded queue, and a
+ * short complete body inline in its REQUEST or RESPONSE; streams (TunnelStreams) beside them. `fail()` ends
+ * everything in flight (link lost) and leaves the endpoint usable; `close()` also ends it.
  */
 export class TunnelEndpoint {
   readonly #caller: TunnelCaller;
   readonly #callee: TunnelCallee;
+  readonly #streams: TunnelStreams;
   readonly #transport: Transport;
   readonly #receiveTopic: string | undefined;
   readonly #onMalformed: ((reason: string) => void) | undefined;
@@ -84,6 +98,11 @@ export class TunnelEndpoint {
     const maxQueue = options.maxQueue ?? 256;
     this.#caller = new TunnelCaller(link, { maxInFlight, maxQueue });
     this.#callee = new TunnelCallee(link, maxInFlight + maxQueue);
+    this.#streams = new TunnelStreams(
+      link,
+      { ...DEFAULT_STREAM_LIMITS, ...options.streams },
+      options.streamEvents,
+    );
   }
 
   /** Subscribes to `receiveTopic` (once). */
@@ -99,9 +118,23 @@ export class TunnelEndpoint {
     this.#callee.serve(handler);
   }
 
-  /** Calls in flight each way and calls queued for a slot. */
-  get stats(): { outgoing: number; incoming: number; queued: number } {
-    return { ...this.#caller.stats, incoming: this.#callee.size };
+  /** Serves the streams the peer opens with `handler`. */
+  serveStreams(handler: StreamHandler): void {
+    this.#streams.serve(handler);
+  }
+
+  /** Calls in flight each way, calls queued for a slot, and streams open. */
+  get stats(): { outgoing: number; incoming: number; queued: number; streams: number } {
+    return { ...this.#caller.stats, incoming: this.#callee.size, streams: this.#streams.size };
+  }
+
+  /** Opens a byte stream; resolves once the peer accepted it (see TunnelStreams.open). */
+  async openStream(
+    request: OpenRequest,
+    options: { timeoutMs: number; signal?: AbortSignal },
+  ): Promise<OpenedStream> {
+    if (this.#closed) throw new TunnelClosedError('tunnel endpoint closed');
+    return this.#streams.open(request, options);
   }
 
   /** Opens a call; resolves with the response head once it arrives (the body follows as it streams). */
@@ -115,9 +148,12 @@ export class TunnelEndpoint {
     for (const decoded of decodeFrames(bytes)) {
       if (!decoded.ok) {
         this.#onMalformed?.(decoded.reason);
-        // A request this side refuses is answered, not left to its caller's deadline.
-        if (decoded.refused !== undefined) this.#send(refusal(decoded.refused)).catch(() => undefined);
-      } else if (decoded.frame.fromCaller) this.#callee.receive(decoded.frame);
+        // A request or stream this side refuses is answered, not left to its opener's deadline.
+        if (decoded.refused === undefined) continue;
+        if (decoded.stream) this.#streams.refuseMalformed(decoded.refused);
+        else this.#send(refusal(decoded.refused)).catch(() => undefined);
+      } else if (isStreamFrame(decoded.frame)) this.#streams.receive(decoded.frame);
+      else if (decoded.frame.fromCaller) this.#callee.receive(decoded.frame);
       else this.#caller.receive(decoded.frame);
     }
   }
@@ -126,6 +162,7 @@ export class TunnelEndpoint {
   fail(error: Error = new TunnelClosedError()): void {
     this.#caller.fail(error);
     this.#callee.fail(error);
+    this.#streams.fail(error);
   }
 
   /** Fails every call with TunnelClosedError and stops receiving. Idempotent. */
@@ -135,6 +172,7 @@ export class TunnelEndpoint {
     const error = new TunnelClosedError('tunnel closed');
     this.#caller.fail(error);
     this.#callee.fail(error, true);
+    this.#streams.fail(error, true);
     await this.#unsubscribe?.().catch(() => undefined);
   }
 }

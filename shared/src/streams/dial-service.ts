@@ -1,0 +1,70 @@
+import { WrongProtocolError } from '../errors.js';
+import { forwardUpgrade } from '../http/forward-upgrade.js';
+import type { HttpModules } from '../http/upstream-client.js';
+import { serviceProtocol, tcpEndpoint } from '../service-url.js';
+import { forwardableHeaders, TETHER_HEADERS } from '../tunnel/http-headers.js';
+import type { AcceptHeader, OpenHeader } from '../tunnel/stream-headers.js';
+import type { BytePipe } from './byte-pipe.js';
+import { dialTcp, type NetModule } from './dial-tcp.js';
+import { readablePipe } from './readable-pipe.js';
+import { socketPipe } from './socket-pipe.js';
+
+/** The sockets a process dials services with, handed in by the package that owns them. */
+export interface ServiceIo {
+  net: NetModule;
+  http: HttpModules;
+}
+
+/** The far end of a stream once connected: its pipe, the ACCEPT to answer with, and bytes it sent already. */
+export interface FarEnd {
+  pipe: BytePipe;
+  accept: AcceptHeader;
+  /** Bytes the far end sent before the splice (an upstream's first bytes after its 101): deliver them first. */
+  early?: Uint8Array;
+}
+
+/**
+ * Connects a stream to a service instance at `address`: TCP to a `tcp://` one, an HTTP Upgrade (with
+ * `x-tether-caller` and `x-tether-hops` set from the OPEN, never from the client) to an `http(s)://` one. A
+ * protocol the instance does not speak is a WrongProtocolError.
+ */
+export async function dialService(
+  head: OpenHeader,
+  address: string,
+  io: ServiceIo,
+  signal: AbortSignal,
+): Promise<FarEnd> {
+  const protocol = serviceProtocol(address);
+  if (protocol !== head.protocol)
+    throw new WrongProtocolError(
+      protocol === 'tcp'
+        ? `service "${head.service}" speaks TCP: reach it through a listener, not /call`
+        : `service "${head.service}" speaks HTTP: call it through /call, not a TCP listener`,
+    );
+  if (head.protocol === 'tcp') {
+    const socket = await dialTcp(io.net, tcpEndpoint(address), { timeoutMs: head.timeoutMs, signal });
+    return { pipe: socketPipe(socket), accept: {} };
+  }
+  const answer = await forwardUpgrade(
+    {
+      baseUrl: address,
+      method: head.method,
+      path: head.path,
+      query: head.query,
+      headers: [
+        ...forwardableHeaders(head.headers.flat()),
+        [TETHER_HEADERS.caller, head.caller],
+        [TETHER_HEADERS.hops, String(head.hops)],
+      ],
+      upgrade: head.upgrade,
+      signal,
+    },
+    io.http,
+  );
+  if (answer.kind === 'response') return { pipe: readablePipe(answer.body), accept: answer.accept };
+  return {
+    pipe: socketPipe(answer.socket),
+    accept: answer.accept,
+    ...(answer.head.byteLength > 0 ? { early: answer.head } : {}),
+  };
+}
