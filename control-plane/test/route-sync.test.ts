@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION, routeKey, routesDigest, statusTopic, type AgentRoutes } from '@tether/shared';
 import type { ControlPlane } from '../src/index.js';
+import { CONTROL_PLANE_VERSION } from '../src/version.js';
 import {
   adminAuth,
   addAgent,
@@ -178,18 +179,19 @@ describe('route sync over real MQTT', () => {
       type: 'agent-status',
       agentId: 'edge-1',
       status: 'online',
-      version: '1.2.3',
+      // A version the hub accepts (its own): another minor is refused and disconnected (agent-version.test.ts).
+      version: CONTROL_PLANE_VERSION,
       at: 1,
     };
     await agent.client.publishAsync(statusTopic('edge-1'), JSON.stringify(status), { qos: 1, retain: true });
-    await expect.poll(() => new AgentStoreView(cp).version('edge-1'), { timeout: 3000 }).toBe('1.2.3');
+    await expect.poll(() => new AgentStoreView(cp).version('edge-1'), { timeout: 3000 }).toBe(CONTROL_PLANE_VERSION);
     await agent.client.publishAsync(
       statusTopic('edge-1'),
       JSON.stringify({ ...status, agentId: 'edge-2', version: '9' }),
       { qos: 1 },
     );
     expect(await agent.next('error')).toMatchObject({ code: 'invalid_message' });
-    expect(new AgentStoreView(cp).version('edge-1')).toBe('1.2.3');
+    expect(new AgentStoreView(cp).version('edge-1')).toBe(CONTROL_PLANE_VERSION);
   });
 
   it('pushes a delta when central services change, and marks routes stale on disconnect', async () => {
