@@ -184,7 +184,9 @@ describe('route sync over real MQTT', () => {
       at: 1,
     };
     await agent.client.publishAsync(statusTopic('edge-1'), JSON.stringify(status), { qos: 1, retain: true });
-    await expect.poll(() => new AgentStoreView(cp).version('edge-1'), { timeout: 3000 }).toBe(CONTROL_PLANE_VERSION);
+    await expect
+      .poll(() => new AgentStoreView(cp).version('edge-1'), { timeout: 3000 })
+      .toBe(CONTROL_PLANE_VERSION);
     await agent.client.publishAsync(
       statusTopic('edge-1'),
       JSON.stringify({ ...status, agentId: 'edge-2', version: '9' }),

@@ -2,6 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import {
   ConflictError,
   GRANT_TOKEN_PREFIX,
+  JOIN_GRANT_PREFIX,
   NotFoundError,
   parseGrantToken,
   type AdvertiseStrategy,
@@ -57,7 +58,10 @@ export function revokeGrant(
   idOrToken: string,
   audit: GrantAudit,
 ): { id: string; revoked: true } {
-  const id = idOrToken.startsWith(`${GRANT_TOKEN_PREFIX}.`) ? parseGrantToken(idOrToken).grantId : idOrToken;
+  const isToken = [GRANT_TOKEN_PREFIX, JOIN_GRANT_PREFIX].some((prefix) =>
+    idOrToken.startsWith(`${prefix}.`),
+  );
+  const id = isToken ? parseGrantToken(idOrToken).grantId : idOrToken;
   const grants = new GrantStore(db);
   db.transaction(() => {
     const grant = grants.get(id);
