@@ -77,7 +77,16 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   countBrokerTraffic(broker, metrics);
   const transport = new AedesTransport(broker);
   const distribution = new Distribution({ table, agents, services, transport, logger });
-  const liveness = new Liveness({ db, table, agents, distribution, bus, logger, clock });
+  const liveness = new Liveness({
+    db,
+    table,
+    agents,
+    distribution,
+    bus,
+    logger,
+    clock,
+    stages: metrics.stages,
+  });
   liveness.attach(broker);
   metrics.readFrom({ connections: () => liveness.size });
   const {

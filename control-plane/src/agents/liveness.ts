@@ -4,6 +4,7 @@ import type { Clock, RouteTable } from '@tether/shared';
 import type { Distribution } from './sync/distribution.js';
 import type { EventBus } from '../observability/event-bus.js';
 import type { Logger } from '../observability/logger.js';
+import type { SyncStage, SyncStages } from '../observability/sync-stages.js';
 import type { AgentStore } from '../store/agent-store.js';
 
 /** Cluster presence as Liveness sees it (cluster/presence.ts); absent on a single control plane. */
@@ -22,6 +23,7 @@ export interface LivenessDeps {
   bus: EventBus;
   logger: Logger;
   clock: Clock;
+  stages: SyncStages;
 }
 
 /**
@@ -40,8 +42,8 @@ export class Liveness {
 
   /** Listens to a broker's `client` and `clientDisconnect` events. */
   attach(broker: Aedes): void {
-    broker.on('client', (client) => this.#guard(() => this.connected(client)));
-    broker.on('clientDisconnect', (client) => this.#guard(() => this.disconnected(client)));
+    broker.on('client', (client) => this.#guard('connect', () => this.connected(client)));
+    broker.on('clientDisconnect', (client) => this.#guard('disconnect', () => this.disconnected(client)));
   }
 
   /** Joins a cluster: local connects and disconnects are announced, remote ones come in via remoteOnline/Offline. */
@@ -127,9 +129,9 @@ export class Liveness {
     return true;
   }
 
-  #guard(fn: () => void): void {
+  #guard(stage: SyncStage, fn: () => void): void {
     try {
-      fn();
+      this.#deps.stages.time(stage, fn);
     } catch (err) {
       this.#deps.logger.error({ err }, 'liveness update failed');
     }

@@ -40,14 +40,17 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
   const limiter = new PublishRateLimiter(deps.limits, deps.clock);
   const guardRef: { current?: SocketGuard } = {};
   const sourceOf = (conn: object): string | undefined => guardRef.current?.sourceOf(conn);
+  const { stages } = deps.metrics;
+  const authenticate = createAuthenticate({
+    ...deps,
+    quarantinedUntil: (id) => denials.quarantinedUntil(id),
+    sourceOf,
+  });
+  const authorizeSubscribe = createAuthorizeSubscribe({ ...deps, sourceOf });
   const aedes = await Aedes.createBroker({
-    authenticate: createAuthenticate({
-      ...deps,
-      quarantinedUntil: (id) => denials.quarantinedUntil(id),
-      sourceOf,
-    }),
+    authenticate: (...args) => stages.time('authenticate', () => authenticate(...args)),
     authorizePublish: createAuthorizePublish({ ...deps, limiter, denials, sourceOf }),
-    authorizeSubscribe: createAuthorizeSubscribe({ ...deps, sourceOf }),
+    authorizeSubscribe: (...args) => stages.time('subscribe', () => authorizeSubscribe(...args)),
     // Closes a socket that has not sent a whole CONNECT in time (the timer runs from accept to the CONNECT).
     connectTimeout: deps.limits.connectTimeoutMs,
     ...(deps.fabric ? { mq: deps.fabric.mq, persistence: deps.fabric.persistence } : {}),

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RouteTable } from '@tether/shared';
+import { SyncStages } from './sync-stages.js';
 
 /** Calls in flight through the tunnels and queued for window credit, summed over every agent. */
 export interface TunnelFigures {
@@ -83,6 +84,8 @@ export class Metrics {
   readonly serviceConflicts: Counter;
   /** Advertised routes stored none of because of the agent's strategy, by reason (`fixed_none`, `declared_none`). */
   readonly refusedRoutes: Counter<'reason'>;
+  /** Event-loop time per stage of the connect path (sync-stages.ts). */
+  readonly stages: SyncStages;
 
   /** Where the gauges read at scrape time; parts started after the metrics add theirs with `readFrom`. */
   readonly #sources: Partial<MetricsSources> = {};
@@ -91,6 +94,7 @@ export class Metrics {
     const options = this.#sources;
     Object.assign(options, sources);
     const registers = [this.registry];
+    this.stages = new SyncStages(this.registry);
     this.connections = new Gauge({
       name: 'tether_connections',
       help: 'Agents currently connected',

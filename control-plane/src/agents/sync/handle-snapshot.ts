@@ -18,23 +18,31 @@ export async function handleSnapshot(
   if (refusal) refuseRoutes(ctx, agentId, refusal, message.routes.length, message.strategy);
   const accepted = refusal ? [] : acceptRoutes(ctx, agentId, message.routes);
   const now = ctx.clock.now();
-  const events: RouteEvent[] = ctx.db
-    .transaction(() => {
-      const changed = ctx.table.replaceOrigin(agentId, accepted);
-      ctx.agents.recordSnapshot(agentId, {
-        epoch: message.epoch,
-        seq: message.seq,
-        strategy: message.strategy,
-        site: message.site,
-        labels: message.labels,
-        at: now,
-      });
-      return changed;
-    })
-    .immediate();
-  ctx.bus.emitRouteEvents(events);
-  if (message.outbox) ctx.telemetry.recordOutbox(agentId, message.outbox, now);
-  announceAgent(ctx, agentId);
+  const { stages } = ctx.metrics;
+  const events: RouteEvent[] = stages.time('commit', () =>
+    ctx.db
+      .transaction(() => {
+        const changed = ctx.table.replaceOrigin(agentId, accepted);
+        ctx.agents.recordSnapshot(agentId, {
+          epoch: message.epoch,
+          seq: message.seq,
+          strategy: message.strategy,
+          site: message.site,
+          labels: message.labels,
+          at: now,
+        });
+        return changed;
+      })
+      .immediate(),
+  );
+  stages.time('events', () => {
+    ctx.bus.emitRouteEvents(events);
+    if (message.outbox) ctx.telemetry.recordOutbox(agentId, message.outbox, now);
+    announceAgent(ctx, agentId);
+  });
   ctx.logger.debug({ agentId, routes: accepted.length, events: events.length }, 'snapshot applied');
-  await ctx.distribution.sendFull(agentId);
+  const started = performance.now();
+  const sent = ctx.distribution.sendFull(agentId);
+  stages.add('answer', performance.now() - started);
+  await sent;
 }

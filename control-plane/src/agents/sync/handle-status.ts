@@ -24,8 +24,10 @@ export function statusTopic(ctx: SyncContext): AgentTopic<AgentStatus> {
           `status for "${status.agentId}" on the topic of "${agentId}"`,
         );
       ctx.metrics.messagesReceived.inc({ type: status.type });
-      ctx.agents.recordStatus(agentId, { ...status, at: ctx.clock.now() });
-      announceAgent(ctx, agentId);
+      ctx.metrics.stages.time('status', () => {
+        ctx.agents.recordStatus(agentId, { ...status, at: ctx.clock.now() });
+        announceAgent(ctx, agentId);
+      });
     },
   };
 }
