@@ -69,7 +69,9 @@ export function timeParam(value: string | undefined, name: string): number | und
 /** A duration as written in config files: milliseconds, or text such as `500ms`, `30s`, `5m`, `1h`. */
 export const DurationInputSchema = z.union([
   z.number().int().min(0),
-  z.string().regex(/^\s*\d+(?:\.\d+)?\s*(?:ms|s|m|h|d)?\s*$/, 'expected a duration such as 500ms, 30s, 5m or 1h'),
+  z
+    .string()
+    .regex(/^\s*\d+(?:\.\d+)?\s*(?:ms|s|m|h|d)?\s*$/, 'expected a duration such as 500ms, 30s, 5m or 1h'),
 ]);
 
 /** Bytes per second of one unit: bits (`bit`, `bps`, as tc and ISPs write them) or bytes per second (`B/s`). */

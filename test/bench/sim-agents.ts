@@ -203,23 +203,33 @@ process.on('message', (raw) => {
         const started = now();
         // Those that were on another replica (the dead one): some sockets may not have seen the close yet.
         const lost = sims.map((s, i) => [s, i] as const).filter(([s]) => s.url !== m.url);
-        await Promise.all(
-          lost.map(async ([s, i]) => {
-            await s.client.endAsync(true).catch(() => undefined);
-            // The first dial is spread over `spreadMs`; a refused one retries on the agent's own schedule
-            // (full jitter, 0.5 s doubling to 30 s), which is what stretches the tail of a storm.
-            for (let attempt = 0; ; attempt++) {
-              const cap = attempt === 0 ? m.spreadMs : Math.min(500 * 2 ** attempt, 30_000);
-              await new Promise((r) => setTimeout(r, Math.random() * cap));
-              try {
-                sims[i] = await connectOne(m.url, s.id, s.secret);
-                return;
-              } catch {
-                // refused (admission rate) or reset: back off and retry
-              }
+        const redial = async (i: number, spreadMs: number): Promise<void> => {
+          const s = sims[i]!;
+          await s.client.endAsync(true).catch(() => undefined);
+          // The first dial is spread over `spreadMs`; a refused one retries on the agent's own schedule
+          // (full jitter, 0.5 s doubling to 30 s), which is what stretches the tail of a storm.
+          for (let attempt = 0; attempt < 40; attempt++) {
+            const cap = attempt === 0 ? spreadMs : Math.min(500 * 2 ** attempt, 30_000);
+            await new Promise((r) => setTimeout(r, Math.random() * cap));
+            try {
+              const sim = await connectOne(m.url, s.id, s.secret);
+              sims[i] = sim;
+              await waitUntil(() => sim.synced || sim.closed, 60_000).catch(() => undefined);
+              if (sim.synced && !sim.closed) return;
+            } catch {
+              // refused (admission rate) or reset: back off and retry
             }
-          }),
-        );
+          }
+        };
+        await Promise.all(lost.map(([, i]) => redial(i, m.spreadMs)));
+        // A connection closed after it was accepted (under load a slower, abandoned attempt of the same id can take
+        // it over) is redialled: an agent redials whatever closed its link.
+        for (let round = 0; round < 5; round++) {
+          await new Promise((r) => setTimeout(r, 500));
+          const closed = sims.flatMap((s, i) => (s.closed || !s.synced ? [i] : []));
+          if (closed.length === 0) break;
+          await Promise.all(closed.map((i) => redial(i, 500)));
+        }
         await waitUntil(() => sims.every((s) => s.synced && !s.closed), 120_000).catch((err: unknown) => {
           const unsynced = sims.filter((s) => !s.synced).length;
           const closed = sims.filter((s) => s.closed).length;

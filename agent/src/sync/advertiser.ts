@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   PROTOCOL_VERSION,
+  RESUME_PROTOCOL_VERSION,
   advertTopic,
   advertisement,
   byKey,
@@ -12,6 +13,7 @@ import {
   systemClock,
   type AdvertDelta,
   type AdvertDigest,
+  type AdvertResume,
   type AdvertSnapshot,
   type AdvertiseStrategy,
   type AgentStatus,
@@ -22,6 +24,7 @@ import {
   type Route,
   type RouteKey,
   type RouteTable,
+  type SyncPosition,
   type Transport,
 } from '@tether/shared';
 import { agentStatusMessage } from './agent-status.js';
@@ -44,12 +47,16 @@ export interface AdvertiserOptions {
   newEpoch?: () => string;
   /** The report outbox's figures, sent with each digest for the operator's view. */
   outboxStats?: () => OutboxStats;
+  /** Where the central routes the agent holds stand (sent in a resume, so the hub can skip a full send). */
+  centralPosition?: () => SyncPosition | undefined;
 }
 
 /**
  * The agent -> hub half of route sync. On every connect: retained online status, then a snapshot in a fresh
- * epoch. Then every change of `advertisement(table, strategy, id)` goes out as a non-empty delta (seq + 1), and a
- * digest every interval. While disconnected nothing is sent: the next snapshot covers it.
+ * epoch, or, when the hub offered protocol 3 and the advertised set is what was last sent, a resume of the epoch
+ * (the hub answers a resync request if it cannot). Then every change of `advertisement(table, strategy, id)` goes
+ * out as a non-empty delta (seq + 1), and a digest every interval. While disconnected nothing is sent: the next
+ * snapshot or resume covers it.
  */
 export class Advertiser {
   readonly #opts: AdvertiserOptions;
@@ -59,6 +66,10 @@ export class Advertiser {
   #seq = 0;
   #advertised = new Map<RouteKey, Route>();
   #digestTimer: unknown;
+  /** The highest protocol version the hub offered (in `agent-routes`); 1 until it said. */
+  #hubProtocol = 1;
+  /** A resume was sent and the hub has not answered it yet. */
+  #resuming = false;
 
   constructor(options: AdvertiserOptions) {
     this.#opts = options;
@@ -75,12 +86,58 @@ export class Advertiser {
     return { epoch: this.#epoch, seq: this.#seq };
   }
 
-  /** The link is up (inbox already subscribed): announce online, then send a snapshot; start digests. */
+  /**
+   * The link is up (inbox already subscribed): announce online, then resume when the hub speaks protocol 3 and
+   * nothing changed since the last message sent, else send a snapshot; start digests.
+   */
   connected(): void {
     this.#connected = true;
     this.#publish(statusTopic(this.#opts.id), this.status('online'), true);
-    this.snapshot();
+    if (this.#mayResume()) this.#resume();
+    else this.snapshot();
     this.#scheduleDigest();
+  }
+
+  /** The hub answered (`agent-routes`), offering protocol `version` (older hubs offer nothing: 1). */
+  hubAnswered(version: number | undefined): void {
+    this.#hubProtocol = version ?? 1;
+    this.#resuming = false;
+  }
+
+  /**
+   * The hub reported an error. While a resume is unanswered it may be a hub that does not know resumes (downgraded
+   * while the link was down): fall back to a snapshot.
+   */
+  hubErred(): void {
+    if (!this.#resuming) return;
+    this.#resuming = false;
+    this.#hubProtocol = 1;
+    this.snapshot();
+  }
+
+  #mayResume(): boolean {
+    if (this.#hubProtocol < RESUME_PROTOCOL_VERSION || this.#epoch === '') return false;
+    return isEmptyDelta(diffRoutes(this.#advertised, this.#compute()));
+  }
+
+  /** Resumes the current epoch and seq: the advertised set is what the hub should hold already. */
+  #resume(): void {
+    this.#resuming = true;
+    const central = this.#opts.centralPosition?.();
+    const message: AdvertResume = {
+      v: PROTOCOL_VERSION,
+      type: 'advert-resume',
+      epoch: this.#epoch,
+      seq: this.#seq,
+      digest: routesDigest(this.#advertised.values()),
+      count: this.#advertised.size,
+      strategy: this.#opts.strategy,
+      site: this.#opts.site,
+      labels: this.#opts.labels,
+      ...(central ? { central } : {}),
+      ...this.#outbox(),
+    };
+    this.#publish(advertTopic(this.#opts.id), message);
   }
 
   /** The link is down: stop sending until the next connect. */
@@ -92,6 +149,7 @@ export class Advertiser {
   /** Sends the whole advertised set in a new epoch (on connect and when the hub asks for a resync). */
   snapshot(): void {
     if (!this.#connected) return;
+    this.#resuming = false;
     this.#epoch = (this.#opts.newEpoch ?? randomUUID)();
     this.#seq = 0;
     this.#advertised = this.#compute();

@@ -11,6 +11,7 @@ import { createAuthorizeSubscribe } from './authorize-subscribe.js';
 import { DenialTracker } from './denial-tracker.js';
 import type { BrokerLimits } from './limits.js';
 import { PublishRateLimiter } from './publish-rate-limit.js';
+import { skipRetainedLookups } from './retained-lookups.js';
 import { SocketGuard } from './socket-guard.js';
 
 /** What the broker's policy hooks need. */
@@ -55,6 +56,9 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
     connectTimeout: deps.limits.connectTimeoutMs,
     ...(deps.fabric ? { mq: deps.fabric.mq, persistence: deps.fabric.persistence } : {}),
   });
+  skipRetainedLookups(
+    (aedes as unknown as { persistence: Parameters<typeof skipRetainedLookups>[0] }).persistence,
+  );
   aedes.on('clientError', (client, err) =>
     deps.logger.debug({ clientId: client.id, err: err.message }, 'client error'),
   );

@@ -186,6 +186,27 @@ export const MIGRATIONS: readonly Migration[] = [
         CHECK (strategy IN ('none', 'local', 'best', 'all'));
     `,
   },
+  {
+    version: 10,
+    description:
+      'the route table generation: bumped by every route write, so the in-memory index sees a rollback',
+    sql: `
+      CREATE TABLE route_generation (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        n  INTEGER NOT NULL
+      ) STRICT;
+      INSERT INTO route_generation (id, n) VALUES (1, 0);
+    `,
+  },
+  {
+    version: 11,
+    description:
+      'routes are read from the in-memory index: only the per-origin index stays (agent pages, bulk updates)',
+    sql: `
+      DROP INDEX routes_service;
+      DROP INDEX routes_state;
+    `,
+  },
 ];
 
 /** Applies the migrations newer than the database's `user_version`, each in its own transaction. */

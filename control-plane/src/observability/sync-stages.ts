@@ -2,8 +2,8 @@ import { Counter, type Registry } from 'prom-client';
 
 /**
  * The stages of an agent's (re)connect, in the order they happen: the socket admitted, CONNECT authenticated, the
- * connection recorded, the inbox subscribed, the retained status handled, the advert validated, the snapshot (or
- * resume) planned, the group commit (SQLite, one fsync for many agents), the events emitted after it, the
+ * connection recorded, the inbox subscribed, the retained status handled, the advert validated, the snapshot's routes
+ * accepted, the group commit (SQLite, one fsync for many agents), the events emitted after it, the
  * `agent-routes` answer, and the disconnect when it goes.
  */
 export const SYNC_STAGES = [
@@ -14,7 +14,6 @@ export const SYNC_STAGES = [
   'status',
   'decode',
   'snapshot',
-  'resume',
   'commit',
   'events',
   'answer',

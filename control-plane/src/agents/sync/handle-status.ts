@@ -5,8 +5,9 @@ import type { SyncContext } from './context.js';
 import { refuse } from './ingress.js';
 
 /**
- * Agents' retained statuses: records version, strategy, site, labels and last_seen. Liveness itself comes from the
- * broker's connection events, never from this message. An empty payload (a cleared retained message) is skipped.
+ * Agents' retained statuses: records version, strategy, site, labels and last_seen (in the next group commit).
+ * Liveness itself comes from the broker's connection events, never from this message. An empty payload (a cleared
+ * retained message) is skipped.
  */
 export function statusTopic(ctx: SyncContext): AgentTopic<AgentStatus> {
   return {
@@ -15,7 +16,7 @@ export function statusTopic(ctx: SyncContext): AgentTopic<AgentStatus> {
     skip: (payload) => payload.byteLength === 0,
     decode: (payload) => decode(AgentStatusSchema, payload),
     refused: (agentId, reason, detail) => refuse(ctx, agentId, reason, detail),
-    handle: async (agentId, status) => {
+    handle: (agentId, status) => {
       if (status.agentId !== agentId)
         return refuse(
           ctx,
@@ -24,10 +25,11 @@ export function statusTopic(ctx: SyncContext): AgentTopic<AgentStatus> {
           `status for "${status.agentId}" on the topic of "${agentId}"`,
         );
       ctx.metrics.messagesReceived.inc({ type: status.type });
-      ctx.metrics.stages.time('status', () => {
-        ctx.agents.recordStatus(agentId, { ...status, at: ctx.clock.now() });
-        announceAgent(ctx, agentId);
-      });
+      const at = ctx.clock.now();
+      ctx.commits.enqueue(
+        () => ctx.agents.recordStatus(agentId, { ...status, at }),
+        () => ctx.metrics.stages.time('status', () => announceAgent(ctx, agentId)),
+      );
     },
   };
 }
