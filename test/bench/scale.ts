@@ -16,11 +16,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
+import { callWorker } from '../helpers/sim-workers.js';
 import { stopAll } from '../helpers/processes.js';
 import { startRedis } from '../helpers/redis.js';
 import { startControlPlane, type ControlPlane } from '../helpers/tether.js';
 import { sleep, waitFor } from '../helpers/wait.js';
-import type { FromWorker, ToWorker } from './sim-agents.js';
+import type { ToWorker } from './sim-agents.js';
 import { mib, ms, quantile, rssOf } from './stats.js';
 
 const { values: opts } = parseArgs({
@@ -53,18 +54,7 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-function call(w: ChildProcess, msg: ToWorker, until: FromWorker['evt']): Promise<FromWorker> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (m: FromWorker): void => {
-      if (m.evt !== until) return;
-      w.off('message', onMessage);
-      resolve(m);
-    };
-    w.on('message', onMessage);
-    w.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
-    w.send(msg);
-  });
-}
+const call = callWorker;
 
 async function createAgents(cp: ControlPlane, prefix: string): Promise<{ id: string; secret: string }[]> {
   const agents: { id: string; secret: string }[] = [];
