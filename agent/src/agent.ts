@@ -145,6 +145,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     link: transport,
     logger,
   });
+  const central = new CentralRoutes(table);
   const advertiser = new Advertiser({
     ...identity,
     table,
@@ -161,12 +162,13 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
         uplinkBytesPerSecond: uplink.rateBytesPerSecond,
       };
     },
+    centralPosition: () => central.syncPosition(),
   });
   const sync = new RouteSync({
     id: options.id,
     transport,
     advertiser,
-    central: new CentralRoutes(table),
+    central,
     cache,
     logger,
     onCredentialRotate: (message) => void credentials.rotate(message),

@@ -16,6 +16,7 @@ import { startCalls } from './calls/start-calls.js';
 import { createBroker } from './broker/create-broker.js';
 import { defaultMqttUrls } from './agents/registration/mqtt-urls.js';
 import { DataVersionWatch } from './db/data-version-watch.js';
+import { GroupCommit } from './db/group-commit.js';
 import { openDatabase } from './db/open-database.js';
 import { Distribution } from './agents/sync/distribution.js';
 import { EventBus } from './observability/event-bus.js';
@@ -63,6 +64,13 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   events.attach(bus);
   const metrics = new Metrics({ routes: () => table });
   const callStats = new CallStats(metrics, clock);
+  // Route sync and liveness: soft state every agent sends again, so its commits are ordered, not fsynced.
+  const commits = new GroupCommit({
+    db,
+    logger,
+    durable: false,
+    committed: (ms) => metrics.stages.add('commit', ms),
+  });
   markRestarted(db, agents, table, clock.now());
 
   const bootstrapTokenFile =
@@ -81,7 +89,16 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   countBrokerTraffic(broker, metrics);
   const transport = new AedesTransport(broker);
   const distribution = new Distribution({ table, agents, services, transport, logger });
-  const liveness = new Liveness({ db, table, agents, distribution, bus, logger, clock });
+  const liveness = new Liveness({
+    commits,
+    table,
+    agents,
+    distribution,
+    bus,
+    logger,
+    clock,
+    stages: metrics.stages,
+  });
   liveness.attach(broker);
   metrics.readFrom({ connections: () => liveness.size });
   const {
@@ -90,6 +107,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     rotation,
   } = await startAgentIngress({
     db,
+    commits,
     table,
     agents,
     telemetry,
@@ -274,6 +292,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       await fabric?.close();
       await stopped;
       ingress.flush();
+      commits.flush();
       audit.stop();
       db.close();
       logger.info('control plane stopped');

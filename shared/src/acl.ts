@@ -1,5 +1,6 @@
 import { AgentIdSchema } from './ids.js';
 import {
+  agentIdFromTopic,
   advertTopic,
   credentialsTopic,
   inboxTopic,
@@ -44,6 +45,15 @@ export function agentMayPublish(agentId: string, topic: string): boolean {
   if (agentPublishTopics(agentId).includes(topic)) return true;
   const replica = tunnelReplicaFromTopic(topic);
   return replica !== undefined && topic === tunnelUpTopic(agentId, replica);
+}
+
+/**
+ * True for a filter on one agent's hub -> agent topics (what `agentSubscribeTopics` lists). Nothing is ever
+ * retained under those topics: only the hub publishes there, never with retain; agents may not publish there.
+ */
+export function isHubToAgentFilter(filter: string): boolean {
+  const agentId = agentIdFromTopic(filter);
+  return agentId !== undefined && agentSubscribeTopics(agentId).includes(filter);
 }
 
 /** Deny-by-default subscribe ACL: true only for an exact filter in the agent's own subscribe list. */

@@ -92,7 +92,13 @@ export {
   tunnelReplicaFromTopic,
   tunnelUpTopic,
 } from './topics.js';
-export { agentMayPublish, agentMaySubscribe, agentPublishTopics, agentSubscribeTopics } from './acl.js';
+export {
+  agentMayPublish,
+  agentMaySubscribe,
+  agentPublishTopics,
+  agentSubscribeTopics,
+  isHubToAgentFilter,
+} from './acl.js';
 export {
   type AdvertDelta,
   AdvertDeltaSchema,
@@ -100,6 +106,8 @@ export {
   AdvertDigestSchema,
   type AdvertMessage,
   AdvertMessageSchema,
+  type AdvertResume,
+  AdvertResumeSchema,
   type AdvertSnapshot,
   AdvertSnapshotSchema,
   type AgentRoutes,
@@ -126,8 +134,10 @@ export {
   type OutboxStats,
   OutboxStatsSchema,
   PROTOCOL_VERSION,
+  RESUME_PROTOCOL_VERSION,
   type ResyncRequest,
   ResyncRequestSchema,
+  type SyncPosition,
 } from './messages.js';
 export {
   type EnrollRequest,

@@ -9,9 +9,12 @@ export const PROTOCOL_VERSION = 1;
 /**
  * The highest protocol version this code speaks. Messages keep `v: 1`, so a version 1 peer still reads them (its
  * schemas drop fields it does not know); what a later version adds is used only once the peer has said it speaks
- * it. 2: compressed report batches (`report-frame.ts`), offered by the hub in `report-ack.protocol`.
+ * it. 2: compressed report batches (`report-frame.ts`), offered by the hub in `report-ack.protocol`. 3: an agent
+ * reconnecting unchanged sends `advert-resume` instead of a snapshot, offered by the hub in `agent-routes.protocol`.
  */
-export const MAX_PROTOCOL_VERSION = 2;
+export const MAX_PROTOCOL_VERSION = 3;
+/** The protocol version that adds `advert-resume` (docs/protocol.md, "Resuming after a reconnect"). */
+export const RESUME_PROTOCOL_VERSION = 3;
 /** The most routes one message may carry. */
 export const MAX_ROUTES_PER_MESSAGE = 10_000;
 
@@ -88,6 +91,37 @@ export const AdvertDigestSchema = z.strictObject({
   outbox: OutboxStatsSchema.optional(),
 });
 
+/** Where a set of routes stands: its epoch and seq, and the digest and size of the set at that seq. */
+const SyncPositionSchema = z.strictObject({
+  epoch,
+  seq,
+  digest: z.string().min(1).max(128),
+  count: z.number().int().min(0),
+});
+/** Where a set of routes stands. */
+export type SyncPosition = z.infer<typeof SyncPositionSchema>;
+
+/**
+ * Agent -> hub (protocol 3, only to a hub that offered it): sent on a reconnect instead of a snapshot when the
+ * agent's advertised set is what it last sent. It names where that set stands (epoch, seq, digest, count) and, in
+ * `central`, where the hub's routes the agent holds stand. A hub whose stored routes match takes the agent back
+ * without a snapshot, and answers with an empty `agent-routes` delta in the agent's central epoch (or a full one
+ * when those differ); otherwise it answers `resync-request` and the agent sends a snapshot.
+ */
+export const AdvertResumeSchema = z.strictObject({
+  v,
+  type: z.literal('advert-resume'),
+  epoch,
+  seq,
+  digest: z.string().min(1).max(128),
+  count: z.number().int().min(0),
+  strategy: AdvertiseStrategySchema,
+  site: SiteSchema,
+  labels: LabelsSchema,
+  central: SyncPositionSchema.optional(),
+  outbox: OutboxStatsSchema.optional(),
+});
+
 /** Either side: "send me a snapshot", after a gap, a digest mismatch or an unknown epoch. */
 export const ResyncRequestSchema = z.strictObject({
   v,
@@ -104,6 +138,8 @@ export const AgentRoutesSchema = z.object({
   full: z.boolean(),
   upserts: hubRoutes,
   removes: keys,
+  /** The highest protocol version the hub speaks (3 offers `advert-resume`); older hubs omit it. */
+  protocol: z.number().int().min(1).optional(),
 });
 
 /** Agent -> everyone, retained: online when connected, offline as its Last Will. */
@@ -154,6 +190,7 @@ export const AdvertMessageSchema = z.discriminatedUnion('type', [
   AdvertSnapshotSchema,
   AdvertDeltaSchema,
   AdvertDigestSchema,
+  AdvertResumeSchema,
   ResyncRequestSchema,
 ]);
 
@@ -168,6 +205,7 @@ export const InboxMessageSchema = z.discriminatedUnion('type', [
 export type AdvertSnapshot = z.infer<typeof AdvertSnapshotSchema>;
 export type AdvertDelta = z.infer<typeof AdvertDeltaSchema>;
 export type AdvertDigest = z.infer<typeof AdvertDigestSchema>;
+export type AdvertResume = z.infer<typeof AdvertResumeSchema>;
 export type ResyncRequest = z.infer<typeof ResyncRequestSchema>;
 export type AgentRoutes = z.infer<typeof AgentRoutesSchema>;
 export type AgentStatus = z.infer<typeof AgentStatusSchema>;

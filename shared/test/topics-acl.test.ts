@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
+  isHubToAgentFilter,
   advertTopic,
   agentIdFromTopic,
   agentMayPublish,
@@ -235,6 +236,21 @@ describe('ACL', () => {
         }
       }),
       { numRuns: 1000 },
+    );
+  });
+
+  it('isHubToAgentFilter: true for the inbox filter, never for a topic agents publish or a wildcard', () => {
+    fc.assert(
+      fc.property(agentIdArb, (id) => {
+        expect(isHubToAgentFilter(inboxTopic(id))).toBe(true);
+        for (const topic of [
+          statusTopic(id),
+          advertTopic(id),
+          `${inboxTopic(id)}/#`,
+          'tether/v1/agents/+/inbox',
+        ])
+          expect(isHubToAgentFilter(topic)).toBe(false);
+      }),
     );
   });
 });

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { startCountingProxy } from '../helpers/counting-proxy.js';
+import { callWorker } from '../helpers/sim-workers.js';
 import { stopAll } from '../helpers/processes.js';
 import { startControlPlane, startEdge } from '../helpers/tether.js';
 import { waitFor, sleep } from '../helpers/wait.js';
@@ -39,21 +40,7 @@ function workerCall(
   msg: (i: number) => ToWorker,
   until: FromWorker['evt'],
 ): Promise<FromWorker[]> {
-  return Promise.all(
-    workers.map(
-      (w, i) =>
-        new Promise<FromWorker>((resolve, reject) => {
-          const onMessage = (m: FromWorker): void => {
-            if (m.evt !== until) return;
-            w.off('message', onMessage);
-            resolve(m);
-          };
-          w.on('message', onMessage);
-          w.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
-          w.send(msg(i));
-        }),
-    ),
-  );
+  return Promise.all(workers.map((w, i) => callWorker(w, msg(i), until)));
 }
 
 async function main(): Promise<void> {

@@ -10,6 +10,8 @@ import {
   inboxTopic,
   InboxMessageSchema,
   PROTOCOL_VERSION,
+  RESUME_PROTOCOL_VERSION,
+  routesDigest,
   statusTopic,
   type Route,
 } from '@tether/shared';
@@ -56,6 +58,51 @@ let epochs = 0;
 const sims: Sim[] = [];
 let serviceCount = 10;
 let watched: { service: string; at: Map<string, number> } | undefined;
+/** Per agent, across its connections: its epoch, the protocol the hub offered, the hub's epoch and seq. */
+const positions = new Map<
+  string,
+  { epoch: string; protocol: number; central?: { epoch: string; seq: number } }
+>();
+
+function advertised(id: string): Route[] {
+  return withRoutes ? Array.from({ length: serviceCount }, (_, i) => route(id, i)) : [];
+}
+
+/** An `advert-snapshot` in a new epoch (remembered for a later resume). */
+function snapshotOf(id: string): string {
+  const epoch = withRoutes ? `sim-${++epochs}` : 'sim';
+  positions.set(id, { epoch, protocol: positions.get(id)?.protocol ?? 1 });
+  const routes = advertised(id);
+  return encode({
+    v: PROTOCOL_VERSION,
+    type: 'advert-snapshot',
+    epoch,
+    seq: 0,
+    strategy: 'local',
+    site: 'sim',
+    labels: {},
+    routes,
+  });
+}
+
+/** An `advert-resume` when the hub offered protocol 3 and the agent has an epoch, as the real agent does. */
+function resumeOf(id: string): string | undefined {
+  const p = positions.get(id);
+  if (!p || p.protocol < RESUME_PROTOCOL_VERSION || !p.central) return undefined;
+  const routes = advertised(id);
+  return encode({
+    v: PROTOCOL_VERSION,
+    type: 'advert-resume',
+    epoch: p.epoch,
+    seq: 0,
+    digest: routesDigest(routes),
+    count: routes.length,
+    strategy: 'local',
+    site: 'sim',
+    labels: {},
+    central: { ...p.central, digest: routesDigest([]), count: 0 },
+  });
+}
 
 function route(id: string, i: number): Route {
   return {
@@ -76,6 +123,7 @@ function connectOne(
   id: string,
   secret: string,
   onSnapshot?: (at: number) => void,
+  resume = false,
 ): Promise<Sim> {
   return new Promise((resolve, reject) => {
     const client = mqtt.connect(url, {
@@ -97,7 +145,16 @@ function connectOne(
     client.on('message', (_topic, payload) => {
       const arrived = now();
       const decoded = decode(InboxMessageSchema, payload);
+      if (decoded.ok && decoded.message.type === 'resync-request') {
+        client.publish(advertTopic(id), snapshotOf(id), { qos: 1 });
+        return;
+      }
       if (!decoded.ok || decoded.message.type !== 'agent-routes') return;
+      const p = positions.get(id);
+      if (p) {
+        p.protocol = decoded.message.protocol ?? 1;
+        p.central = { epoch: decoded.message.epoch, seq: decoded.message.seq };
+      }
       sim.synced = true;
       if (
         watched &&
@@ -126,20 +183,9 @@ function connectOne(
           { qos: 1, retain: true },
         );
         onSnapshot?.(now());
-        await client.publishAsync(
-          advertTopic(id),
-          encode({
-            v: PROTOCOL_VERSION,
-            type: 'advert-snapshot',
-            epoch: withRoutes ? `sim-${++epochs}` : 'sim',
-            seq: 0,
-            strategy: 'local',
-            site: 'sim',
-            labels: {},
-            routes: withRoutes ? Array.from({ length: serviceCount }, (_, i) => route(id, i)) : [],
-          }),
-          { qos: 1 },
-        );
+        await client.publishAsync(advertTopic(id), (resume ? resumeOf(id) : undefined) ?? snapshotOf(id), {
+          qos: 1,
+        });
         resolve(sim);
       })().catch(reject);
     });
@@ -203,23 +249,33 @@ process.on('message', (raw) => {
         const started = now();
         // Those that were on another replica (the dead one): some sockets may not have seen the close yet.
         const lost = sims.map((s, i) => [s, i] as const).filter(([s]) => s.url !== m.url);
-        await Promise.all(
-          lost.map(async ([s, i]) => {
-            await s.client.endAsync(true).catch(() => undefined);
-            // The first dial is spread over `spreadMs`; a refused one retries on the agent's own schedule
-            // (full jitter, 0.5 s doubling to 30 s), which is what stretches the tail of a storm.
-            for (let attempt = 0; ; attempt++) {
-              const cap = attempt === 0 ? m.spreadMs : Math.min(500 * 2 ** attempt, 30_000);
-              await new Promise((r) => setTimeout(r, Math.random() * cap));
-              try {
-                sims[i] = await connectOne(m.url, s.id, s.secret);
-                return;
-              } catch {
-                // refused (admission rate) or reset: back off and retry
-              }
+        const redial = async (i: number, spreadMs: number): Promise<void> => {
+          const s = sims[i]!;
+          await s.client.endAsync(true).catch(() => undefined);
+          // The first dial is spread over `spreadMs`; a refused one retries on the agent's own schedule
+          // (full jitter, 0.5 s doubling to 30 s), which is what stretches the tail of a storm.
+          for (let attempt = 0; attempt < 40; attempt++) {
+            const cap = attempt === 0 ? spreadMs : Math.min(500 * 2 ** attempt, 30_000);
+            await new Promise((r) => setTimeout(r, Math.random() * cap));
+            try {
+              const sim = await connectOne(m.url, s.id, s.secret, undefined, true);
+              sims[i] = sim;
+              await waitUntil(() => sim.synced || sim.closed, 60_000).catch(() => undefined);
+              if (sim.synced && !sim.closed) return;
+            } catch {
+              // refused (admission rate) or reset: back off and retry
             }
-          }),
-        );
+          }
+        };
+        await Promise.all(lost.map(([, i]) => redial(i, m.spreadMs)));
+        // A connection closed after it was accepted (under load a slower, abandoned attempt of the same id can take
+        // it over) is redialled: an agent redials whatever closed its link.
+        for (let round = 0; round < 5; round++) {
+          await new Promise((r) => setTimeout(r, 500));
+          const closed = sims.flatMap((s, i) => (s.closed || !s.synced ? [i] : []));
+          if (closed.length === 0) break;
+          await Promise.all(closed.map((i) => redial(i, 500)));
+        }
         await waitUntil(() => sims.every((s) => s.synced && !s.closed), 120_000).catch((err: unknown) => {
           const unsynced = sims.filter((s) => !s.synced).length;
           const closed = sims.filter((s) => s.closed).length;

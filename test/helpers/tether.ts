@@ -107,6 +107,8 @@ export interface ControlPlaneOptions {
   caFile?: string;
   /** Open a plain MQTT listener (default true; with TLS, false leaves mqtts only). */
   plainMqtt?: boolean;
+  /** Options for node itself, before the script (a benchmark's `--cpu-prof`). */
+  nodeArgs?: string[];
 }
 
 /** Starts `tether-cp serve` on free ports. */
@@ -119,7 +121,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     writeFileSync(file, JSON.stringify(options.config));
     args.push('--config', file);
   }
-  const proc = await spawnNode([...args, ...(options.args ?? [])]);
+  const proc = await spawnNode([...(options.nodeArgs ?? []), ...args, ...(options.args ?? [])]);
   const token = adminToken(dataDir);
   const { mqtt, mqtts, http: httpPort } = proc.ready as { mqtt?: number; mqtts?: number; http: number };
   const secure = mqtts !== undefined;

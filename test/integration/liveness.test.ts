@@ -36,7 +36,7 @@ describe('liveness and persistence', () => {
     ]);
   });
 
-  it('a control-plane restart keeps every route in the API, stale until each agent resyncs', async () => {
+  it('a control-plane restart keeps every route in the API, stale until each agent resumes', async () => {
     const cp = await startControlPlane();
     const mqttPort = Number(new URL(cp.mqttUrl).port);
     const edge = await startEdge({
@@ -75,6 +75,10 @@ describe('liveness and persistence', () => {
       { timeoutMs: 40_000, intervalMs: 200 },
     );
     expect((await again.api<AgentView>('/api/v1/agents/survivor')).body.status).toBe('online');
+    // Unchanged, it resumed its epoch (protocol 3) instead of sending a snapshot.
+    const metrics = await (await fetch(`${again.apiBase}/metrics`)).text();
+    expect(metrics).toMatch(/^tether_messages_received_total\{type="advert-resume"\} 1$/m);
+    expect(metrics).not.toMatch(/type="advert-snapshot"/);
     await edge.proc.stop();
   });
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   PROTOCOL_VERSION,
+  RESUME_PROTOCOL_VERSION,
   advertTopic,
   advertisement,
   byKey,
@@ -14,6 +15,7 @@ import {
   systemClock,
   type AdvertDelta,
   type AdvertDigest,
+  type AdvertResume,
   type AdvertSnapshot,
   type AdvertiseStrategy,
   type AgentStatus,
@@ -24,6 +26,7 @@ import {
   type Route,
   type RouteKey,
   type RouteTable,
+  type SyncPosition,
   type Transport,
 } from '@tether/shared';
 import { ADVERT_PACING, AdvertPacer, type AdvertPacing } from './advert-pacer.js';
@@ -51,13 +54,16 @@ export interface AdvertiserOptions {
   pacing?: AdvertPacing;
   /** The most route bytes one message carries (default MAX_ADVERT_BYTES); bigger sets go in parts. */
   maxAdvertBytes?: number;
+  /** Where the central routes the agent holds stand (sent in a resume, so the hub can skip a full send). */
+  centralPosition?: () => SyncPosition | undefined;
 }
 
 /**
  * The agent -> hub half of route sync. On every connect: retained online status, then a snapshot in a fresh
- * epoch. Then changes of `advertisement(table, strategy, id)` go out as non-empty deltas (seq + 1 each),
- * coalesced and paced (AdvertPacer), and a digest every interval. A set too big for one packet goes in parts.
- * While disconnected nothing is sent: the next snapshot covers it (changes made offline included).
+ * epoch, or, when the hub offered protocol 3 and the advertised set is what was last sent, a resume of the epoch
+ * (the hub answers a resync request if it cannot). Then changes of `advertisement(table, strategy, id)` go out as
+ * non-empty deltas (seq + 1 each), coalesced and paced (AdvertPacer), and a digest every interval. A set too big
+ * for one packet goes in parts. While disconnected nothing is sent: the next snapshot or resume covers it.
  */
 export class Advertiser {
   readonly #opts: AdvertiserOptions;
@@ -68,6 +74,10 @@ export class Advertiser {
   #advertised = new Map<RouteKey, Route>();
   #digestTimer: unknown;
   readonly #pacer: AdvertPacer;
+  /** The highest protocol version the hub offered (in `agent-routes`); 1 until it said. */
+  #hubProtocol = 1;
+  /** A resume was sent and the hub has not answered it yet. */
+  #resuming = false;
 
   constructor(options: AdvertiserOptions) {
     this.#opts = options;
@@ -85,12 +95,58 @@ export class Advertiser {
     return { epoch: this.#epoch, seq: this.#seq };
   }
 
-  /** The link is up (inbox already subscribed): announce online, then send a snapshot; start digests. */
+  /**
+   * The link is up (inbox already subscribed): announce online, then resume when the hub speaks protocol 3 and
+   * nothing changed since the last message sent, else send a snapshot; start digests.
+   */
   connected(): void {
     this.#connected = true;
     this.#publish(statusTopic(this.#opts.id), this.status('online'), true);
-    this.snapshot();
+    if (this.#mayResume()) this.#resume();
+    else this.snapshot();
     this.#scheduleDigest();
+  }
+
+  /** The hub answered (`agent-routes`), offering protocol `version` (older hubs offer nothing: 1). */
+  hubAnswered(version: number | undefined): void {
+    this.#hubProtocol = version ?? 1;
+    this.#resuming = false;
+  }
+
+  /**
+   * The hub reported an error. While a resume is unanswered it may be a hub that does not know resumes (downgraded
+   * while the link was down): fall back to a snapshot.
+   */
+  hubErred(): void {
+    if (!this.#resuming) return;
+    this.#resuming = false;
+    this.#hubProtocol = 1;
+    this.snapshot();
+  }
+
+  #mayResume(): boolean {
+    if (this.#hubProtocol < RESUME_PROTOCOL_VERSION || this.#epoch === '') return false;
+    return isEmptyDelta(diffRoutes(this.#advertised, this.#compute()));
+  }
+
+  /** Resumes the current epoch and seq: the advertised set is what the hub should hold already. */
+  #resume(): void {
+    this.#resuming = true;
+    const central = this.#opts.centralPosition?.();
+    const message: AdvertResume = {
+      v: PROTOCOL_VERSION,
+      type: 'advert-resume',
+      epoch: this.#epoch,
+      seq: this.#seq,
+      digest: routesDigest(this.#advertised.values()),
+      count: this.#advertised.size,
+      strategy: this.#opts.strategy,
+      site: this.#opts.site,
+      labels: this.#opts.labels,
+      ...(central ? { central } : {}),
+      ...this.#outbox(),
+    };
+    this.#publish(advertTopic(this.#opts.id), message);
   }
 
   /** The link is down: stop sending until the next connect. */
@@ -104,6 +160,7 @@ export class Advertiser {
   snapshot(): void {
     if (!this.#connected) return;
     this.#pacer.cancel(); // the snapshot carries every change so far
+    this.#resuming = false;
     this.#epoch = (this.#opts.newEpoch ?? randomUUID)();
     this.#advertised = this.#compute();
     const parts = snapshotParts(this.advertised, this.#opts.maxAdvertBytes);

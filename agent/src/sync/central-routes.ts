@@ -1,4 +1,12 @@
-import { CENTRAL, type AgentRoutes, type Route, type RouteKey, type RouteTable } from '@tether/shared';
+import {
+  CENTRAL,
+  routesDigest,
+  type AgentRoutes,
+  type Route,
+  type RouteKey,
+  type RouteTable,
+  type SyncPosition,
+} from '@tether/shared';
 
 /** The outcome of applying an `agent-routes` message: applied (and whether the table changed) or out of sync. */
 export type CentralApplyResult =
@@ -20,6 +28,13 @@ export class CentralRoutes {
   /** The hub's epoch and last applied seq, once a full message arrived. */
   get position(): { epoch: string; seq: number } | undefined {
     return this.#epoch === undefined ? undefined : { epoch: this.#epoch, seq: this.#seq };
+  }
+
+  /** The position, with the digest and count of the central routes held, once a full message arrived. */
+  syncPosition(): SyncPosition | undefined {
+    if (this.#epoch === undefined) return undefined;
+    const routes = this.#table.list({ origin: CENTRAL });
+    return { epoch: this.#epoch, seq: this.#seq, digest: routesDigest(routes), count: routes.length };
   }
 
   /** Forgets the hub's epoch (after a disconnect the hub starts over with a full message). */

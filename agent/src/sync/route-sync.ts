@@ -82,6 +82,7 @@ export class RouteSync {
   }
 
   #onAgentRoutes(message: AgentRoutes): void {
+    this.#opts.advertiser.hubAnswered(message.protocol);
     const result = this.#opts.central.apply(message);
     if (!result.ok) {
       this.#opts.logger.info({ reason: result.reason }, 'central routes out of sync: resync requested');
@@ -105,5 +106,6 @@ export class RouteSync {
       { code: message.code, message: message.message },
       'control plane reported an error',
     );
+    this.#opts.advertiser.hubErred();
   }
 }

@@ -50,7 +50,7 @@ async function receive(
   const agentId = agentIdFromTopic(name);
   if (!agentId || topic.skip?.(payload)) return;
   try {
-    const decoded = topic.decode(payload);
+    const decoded = deps.metrics.stages.time('decode', () => topic.decode(payload));
     if (!decoded.ok) {
       const detail = decoded.error.slice(0, 300);
       if (topic.refused) return await topic.refused(agentId, decoded.reason, detail);

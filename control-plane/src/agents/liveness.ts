@@ -1,9 +1,10 @@
 import type { Aedes, Client } from 'aedes';
-import type BetterSqlite3 from 'better-sqlite3';
 import type { Clock, RouteTable } from '@tether/shared';
+import type { GroupCommit } from '../db/group-commit.js';
 import type { Distribution } from './sync/distribution.js';
 import type { EventBus } from '../observability/event-bus.js';
 import type { Logger } from '../observability/logger.js';
+import type { SyncStage, SyncStages } from '../observability/sync-stages.js';
 import type { AgentStore } from '../store/agent-store.js';
 
 /** Cluster presence as Liveness sees it (cluster/presence.ts); absent on a single control plane. */
@@ -15,13 +16,15 @@ export interface PresenceView {
 
 /** What liveness tracking needs. */
 export interface LivenessDeps {
-  db: BetterSqlite3.Database;
+  /** Where the liveness writes are queued (group commit, with route sync's). */
+  commits: GroupCommit;
   table: RouteTable;
   agents: AgentStore;
   distribution: Distribution;
   bus: EventBus;
   logger: Logger;
   clock: Clock;
+  stages: SyncStages;
 }
 
 /**
@@ -40,8 +43,8 @@ export class Liveness {
 
   /** Listens to a broker's `client` and `clientDisconnect` events. */
   attach(broker: Aedes): void {
-    broker.on('client', (client) => this.#guard(() => this.connected(client)));
-    broker.on('clientDisconnect', (client) => this.#guard(() => this.disconnected(client)));
+    broker.on('client', (client) => this.#guard('connect', () => this.connected(client)));
+    broker.on('clientDisconnect', (client) => this.#guard('disconnect', () => this.disconnected(client)));
   }
 
   /** Joins a cluster: local connects and disconnects are announced, remote ones come in via remoteOnline/Offline. */
@@ -66,10 +69,9 @@ export class Liveness {
 
   /** Another replica now holds the agent's socket. Returns true when the agent was offline here. */
   remoteOnline(agentId: string): boolean {
-    const { agents, bus, clock } = this.#deps;
+    const { agents } = this.#deps;
     const wasOnline = agents.get(agentId)?.status === 'online';
-    agents.setOnline(agentId, clock.now());
-    bus.emit({ type: 'agent-online', agentId });
+    this.#markOnline(agentId);
     return !wasOnline;
   }
 
@@ -81,13 +83,22 @@ export class Liveness {
 
   /** A client finished connecting (authenticated). */
   connected(client: Client): void {
-    const { agents, distribution, bus, clock, logger } = this.#deps;
+    const { distribution, logger } = this.#deps;
     this.#clients.set(client.id, client);
-    agents.setOnline(client.id, clock.now());
     distribution.open(client.id);
     this.#presence?.announce(client.id, true);
     logger.info({ agentId: client.id }, 'agent connected');
-    bus.emit({ type: 'agent-online', agentId: client.id });
+    this.#markOnline(client.id);
+  }
+
+  /** Records the agent online in the next group commit, then tells the event stream. */
+  #markOnline(agentId: string): void {
+    const { commits, agents, bus, clock } = this.#deps;
+    const at = clock.now();
+    commits.enqueue(
+      () => agents.setOnline(agentId, at),
+      () => bus.emit({ type: 'agent-online', agentId }),
+    );
   }
 
   /** A client's connection closed (cleanly, by timeout, by RST or by takeover). */
@@ -101,18 +112,25 @@ export class Liveness {
     this.#markOffline(client.id);
   }
 
+  /**
+   * Records the agent offline and its routes stale in the next group commit (after anything it sent before), then
+   * tells the event stream. Its sync position stays: an agent coming back unchanged may resume (protocol 3).
+   */
   #markOffline(agentId: string): void {
-    const { db, table, agents, bus, clock, logger } = this.#deps;
+    const { commits, table, agents, bus, clock, logger, stages } = this.#deps;
     const now = clock.now();
-    const events = db
-      .transaction(() => {
+    commits.enqueue(
+      () => {
         agents.setOffline(agentId, now);
         return table.markStale({ origin: agentId }, now);
-      })
-      .immediate();
-    bus.emitRouteEvents(events);
-    logger.info({ agentId, staleRoutes: events.length }, 'agent disconnected');
-    bus.emit({ type: 'agent-offline', agentId });
+      },
+      (events) =>
+        stages.time('events', () => {
+          bus.emitRouteEvents(events);
+          logger.info({ agentId, staleRoutes: events.length }, 'agent disconnected');
+          bus.emit({ type: 'agent-offline', agentId });
+        }),
+    );
   }
 
   /**
@@ -127,9 +145,9 @@ export class Liveness {
     return true;
   }
 
-  #guard(fn: () => void): void {
+  #guard(stage: SyncStage, fn: () => void): void {
     try {
-      fn();
+      this.#deps.stages.time(stage, fn);
     } catch (err) {
       this.#deps.logger.error({ err }, 'liveness update failed');
     }

@@ -11,6 +11,7 @@ import { createAuthorizeSubscribe } from './authorize-subscribe.js';
 import { DenialTracker } from './denial-tracker.js';
 import type { BrokerLimits } from './limits.js';
 import { PublishRateLimiter } from './publish-rate-limit.js';
+import { skipRetainedLookups } from './retained-lookups.js';
 import { SocketGuard } from './socket-guard.js';
 
 /** What the broker's policy hooks need. */
@@ -40,18 +41,24 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
   const limiter = new PublishRateLimiter(deps.limits, deps.clock);
   const guardRef: { current?: SocketGuard } = {};
   const sourceOf = (conn: object): string | undefined => guardRef.current?.sourceOf(conn);
+  const { stages } = deps.metrics;
+  const authenticate = createAuthenticate({
+    ...deps,
+    quarantinedUntil: (id) => denials.quarantinedUntil(id),
+    sourceOf,
+  });
+  const authorizeSubscribe = createAuthorizeSubscribe({ ...deps, sourceOf });
   const aedes = await Aedes.createBroker({
-    authenticate: createAuthenticate({
-      ...deps,
-      quarantinedUntil: (id) => denials.quarantinedUntil(id),
-      sourceOf,
-    }),
+    authenticate: (...args) => stages.time('authenticate', () => authenticate(...args)),
     authorizePublish: createAuthorizePublish({ ...deps, limiter, denials, sourceOf }),
-    authorizeSubscribe: createAuthorizeSubscribe({ ...deps, sourceOf }),
+    authorizeSubscribe: (...args) => stages.time('subscribe', () => authorizeSubscribe(...args)),
     // Closes a socket that has not sent a whole CONNECT in time (the timer runs from accept to the CONNECT).
     connectTimeout: deps.limits.connectTimeoutMs,
     ...(deps.fabric ? { mq: deps.fabric.mq, persistence: deps.fabric.persistence } : {}),
   });
+  skipRetainedLookups(
+    (aedes as unknown as { persistence: Parameters<typeof skipRetainedLookups>[0] }).persistence,
+  );
   aedes.on('clientError', (client, err) =>
     deps.logger.debug({ clientId: client.id, err: err.message }, 'client error'),
   );

@@ -48,6 +48,10 @@ export class SocketGuard {
    * whose raw socket's bytes (WebSocket framing included) count against the pre-authentication limit.
    */
   guardSocket(socket: Duplex, req?: IncomingMessage): void {
+    this.#d.metrics.stages.time('admission', () => this.#guard(socket, req));
+  }
+
+  #guard(socket: Duplex, req?: IncomingMessage): void {
     const { broker, limits, metrics, logger } = this.#d;
     const source =
       req?.socket.remoteAddress ?? (socket as { remoteAddress?: string }).remoteAddress ?? 'unknown';

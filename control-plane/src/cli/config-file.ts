@@ -8,7 +8,7 @@ import {
   CentralServiceSchema,
   formatZodError,
   DurationInputSchema,
-  MAX_PROTOCOL_VERSION,
+  REPORT_FRAME_VERSION,
   ServiceNameSchema,
   ServicePolicySchema,
   SiteSchema,
@@ -46,7 +46,7 @@ export const ConfigFileSchema = z.strictObject({
     .strictObject({
       retention: RetentionConfigSchema.optional(),
       /** The highest protocol version spoken on report topics: 1 as hubs before compressed batches (default: 2). */
-      protocol: z.number().int().min(1).max(MAX_PROTOCOL_VERSION).optional(),
+      protocol: z.number().int().min(1).max(REPORT_FRAME_VERSION).optional(),
     })
     .optional(),
   limits: LimitsConfigSchema.optional(),

@@ -194,6 +194,27 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 10,
+    description:
+      'the route table generation: bumped by every route write, so the in-memory index sees a rollback',
+    sql: `
+      CREATE TABLE route_generation (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        n  INTEGER NOT NULL
+      ) STRICT;
+      INSERT INTO route_generation (id, n) VALUES (1, 0);
+    `,
+  },
+  {
+    version: 11,
+    description:
+      'routes are read from the in-memory index: only the per-origin index stays (agent pages, bulk updates)',
+    sql: `
+      DROP INDEX routes_service;
+      DROP INDEX routes_state;
+    `,
+  },
+  {
     version: 12,
     description: 'TCP listeners: a port of the control plane forwarding each connection to a service',
     sql: `

@@ -36,6 +36,35 @@ function generationOf(db: BetterSqlite3.Database): Generation {
 export function markChanged(db: BetterSqlite3.Database): void {
   const g = generations.get(db);
   if (g) g.fresh = false;
+  marks.set(db, (marks.get(db) ?? 0) + 1);
+}
+
+/** How often markChanged was called per database. */
+const marks = new WeakMap<BetterSqlite3.Database, number>();
+/** Per database: `data_version` as read this event-loop turn. */
+const dataVersions = new WeakMap<
+  BetterSqlite3.Database,
+  { statement: BetterSqlite3.Statement<[], unknown[]>; value: unknown; fresh: boolean }
+>();
+
+/**
+ * What moves when `db` may hold rows a cache owner did not write itself: another connection's commit
+ * (`data_version`, read at most once per event-loop turn) or markChanged by another writer through this
+ * connection. Unlike the ReadCache generation it does not move with the owner's own writes.
+ */
+export function externalGeneration(db: BetterSqlite3.Database): string {
+  let v = dataVersions.get(db);
+  if (!v) {
+    v = { statement: db.prepare<[], unknown[]>('PRAGMA data_version').raw(), value: undefined, fresh: false };
+    dataVersions.set(db, v);
+  }
+  if (!v.fresh) {
+    v.value = v.statement.get()?.[0];
+    v.fresh = true;
+    const stale = v;
+    setImmediate(() => (stale.fresh = false)).unref();
+  }
+  return `${String(v.value)}:${marks.get(db) ?? 0}`;
 }
 
 /**

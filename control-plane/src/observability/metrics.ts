@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RouteTable } from '@tether/shared';
 import { StreamMetrics } from './stream-metrics.js';
+import { SyncStages } from './sync-stages.js';
 
 /** Calls in flight through the tunnels and queued for window credit, and streams open, summed over every agent. */
 export interface TunnelFigures {
@@ -87,6 +88,8 @@ export class Metrics {
   readonly refusedRoutes: Counter<'reason'>;
   /** Byte streams through the tunnels: open now, bytes each way, opens refused. */
   readonly streams: StreamMetrics;
+  /** Event-loop time per stage of the connect path (sync-stages.ts). */
+  readonly stages: SyncStages;
 
   /** Where the gauges read at scrape time; parts started after the metrics add theirs with `readFrom`. */
   readonly #sources: Partial<MetricsSources> = {};
@@ -96,6 +99,7 @@ export class Metrics {
     Object.assign(options, sources);
     const registers = [this.registry];
     this.streams = new StreamMetrics(registers, () => options.tunnels?.().streams ?? 0);
+    this.stages = new SyncStages(this.registry);
     this.connections = new Gauge({
       name: 'tether_connections',
       help: 'Agents currently connected',

@@ -1,5 +1,4 @@
 import {
-  MAX_PROTOCOL_VERSION,
   PROTOCOL_VERSION,
   REPORT_FRAME_VERSION,
   decodeReportsUp,
@@ -12,6 +11,7 @@ import {
   type ReportsUpMessage,
   type Transport,
 } from '@tether/shared';
+import { FlushWindow } from '../db/flush-window.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { ReportFeed } from './report-feed.js';
@@ -26,7 +26,7 @@ export interface ReportIngressDeps {
   logger: Logger;
   clock: Clock;
   /**
-   * The highest protocol version to speak with agents (default MAX_PROTOCOL_VERSION): from 2 it offers compressed
+   * The highest report protocol version to speak with agents (default and most: REPORT_FRAME_VERSION, 2): from 2 it offers compressed
    * batches in every ack and reads them; 1 behaves as hubs before version 2 did.
    */
   protocol?: number | undefined;
@@ -53,12 +53,11 @@ export class ReportIngress {
   readonly #protocol: number;
   #queue: Queued[] = [];
   #queuedReports = 0;
-  #timer: NodeJS.Timeout | undefined;
-  #immediate: NodeJS.Immediate | undefined;
+  readonly #window = new FlushWindow(() => this.flush(), GROUP_COMMIT_MS);
 
   constructor(deps: ReportIngressDeps) {
     this.#d = deps;
-    this.#protocol = Math.min(deps.protocol ?? MAX_PROTOCOL_VERSION, MAX_PROTOCOL_VERSION);
+    this.#protocol = Math.min(deps.protocol ?? REPORT_FRAME_VERSION, REPORT_FRAME_VERSION);
   }
 
   /** Validates one payload of an agent's reports topic: a compressed frame (version 2) is inflated first, bounded. */
@@ -92,20 +91,12 @@ export class ReportIngress {
       dropped: message.dropped,
     });
     this.#queuedReports += message.reports.length;
-    if (this.#immediate) return;
-    if (this.#queuedReports >= GROUP_COMMIT_REPORTS) {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
-      this.#immediate = setImmediate(() => this.flush());
-    } else this.#timer ??= setTimeout(() => this.flush(), GROUP_COMMIT_MS);
+    this.#window.queued(this.#queuedReports >= GROUP_COMMIT_REPORTS);
   }
 
   /** Commits everything queued in one transaction, then acknowledges each batch. */
   flush(): void {
-    clearTimeout(this.#timer);
-    clearImmediate(this.#immediate);
-    this.#timer = undefined;
-    this.#immediate = undefined;
+    this.#window.flushing();
     const queue = this.#queue;
     this.#queue = [];
     this.#queuedReports = 0;

@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { AdvertiseStrategy, Labels } from '@tether/shared';
+import { OwnedCache } from '../db/owned-cache.js';
 
 /** One agent as stored. */
 export interface AgentRecord {
@@ -88,11 +89,16 @@ function toRecord(row: AgentRow): AgentRecord {
   };
 }
 
-/** The agents table: identities, liveness and each agent's advert sync position (epoch, seq). */
+/**
+ * The agents table: identities, liveness and each agent's advert sync position (epoch, seq). `get` answers from
+ * an OwnedCache (the connect path reads an agent several times): every write here evicts the agent it touches.
+ */
 export class AgentStore {
   readonly #stmts;
+  readonly #cache: OwnedCache<string, AgentRecord>;
 
   constructor(db: BetterSqlite3.Database) {
+    this.#cache = new OwnedCache(db);
     this.#stmts = {
       get: db.prepare<[string], AgentRow>('SELECT * FROM agents WHERE id = ?'),
       list: db.prepare<[], AgentRow>('SELECT * FROM agents ORDER BY id'),
@@ -113,9 +119,9 @@ export class AgentStore {
       ),
       online: db.prepare<[number, string]>("UPDATE agents SET status = 'online', last_seen = ? WHERE id = ?"),
       offline: db.prepare<[number, string]>(
-        "UPDATE agents SET status = 'offline', last_seen = ?, epoch = NULL, seq = NULL WHERE id = ?",
+        "UPDATE agents SET status = 'offline', last_seen = ? WHERE id = ?",
       ),
-      allOffline: db.prepare("UPDATE agents SET status = 'offline', epoch = NULL, seq = NULL"),
+      allOffline: db.prepare("UPDATE agents SET status = 'offline' WHERE status != 'offline'"),
       snapshot: db.prepare<[string, number, string, string, string, number, string]>(
         `UPDATE agents SET epoch = ?, seq = ?, strategy = ?, site = ?, labels = ?, status = 'online', last_seen = ?
          WHERE id = ?`,
@@ -134,8 +140,10 @@ export class AgentStore {
 
   /** The agent with this id, if any. */
   get(id: string): AgentRecord | undefined {
-    const row = this.#stmts.get.get(id);
-    return row ? toRecord(row) : undefined;
+    return this.#cache.get(id, () => {
+      const row = this.#stmts.get.get(id);
+      return row ? toRecord(row) : undefined;
+    });
   }
 
   /** Every agent, ordered by id. */
@@ -145,11 +153,13 @@ export class AgentStore {
 
   /** Inserts a new agent (its strategy fixed by the hub, if given); false when the id exists already. */
   insert(id: string, secretHash: string, at: number, fixedStrategy?: AdvertiseStrategy): boolean {
+    this.#cache.evict(id);
     return this.#stmts.insert.run(id, secretHash, at, fixedStrategy ?? null).changes === 1;
   }
 
   /** Marks the agent revoked at `at`; false when it is unknown or was revoked already. */
   revoke(id: string, at: number): boolean {
+    this.#cache.evict(id);
     return this.#stmts.revoke.run(at, id).changes === 1;
   }
 
@@ -170,47 +180,59 @@ export class AgentStore {
   ): boolean {
     const { site, labels, strategy } = grant;
     const row = [id, secretHash, at, site ?? null, JSON.stringify(labels), strategy ?? null] as const;
+    this.#cache.evict(id);
     return this.#stmts.insertEnrolled.run(...row).changes === 1;
   }
 
   /** Records a rotated secret's hash as pending (replacing any earlier pending one); false for an unknown agent. */
   setPendingSecret(id: string, secretHash: string, rotationId: string, at: number): boolean {
+    this.#cache.evict(id);
     return this.#stmts.setPending.run(secretHash, rotationId, at, id).changes === 1;
   }
 
   /** Makes the pending secret of rotation `rotationId` the only valid one; false when that rotation is not pending. */
   promotePendingSecret(id: string, rotationId: string, at: number): boolean {
+    this.#cache.evict(id);
     return this.#stmts.promotePending.run(at, id, rotationId).changes === 1;
   }
 
   /** Marks the agent connected. */
   setOnline(id: string, at: number): void {
+    this.#cache.evict(id);
     this.#stmts.online.run(at, id);
   }
 
-  /** Marks the agent disconnected and forgets its sync position (its next advert must be a snapshot). */
+  /**
+   * Marks the agent disconnected. Its sync position stays: an agent back unchanged may resume from it (protocol 3);
+   * any other advert of the agent starts with a snapshot in a new epoch anyway.
+   */
   setOffline(id: string, at: number): void {
+    this.#cache.evict(id);
     this.#stmts.offline.run(at, id);
   }
 
-  /** Marks every agent offline (at start: nobody is connected yet). */
+  /** Marks every agent offline (at start: nobody is connected yet); sync positions stay, as on a disconnect. */
   setAllOffline(): void {
+    this.#cache.clear();
     this.#stmts.allOffline.run();
   }
 
   /** Records an applied snapshot: the new sync position and what the agent said about itself. */
   recordSnapshot(id: string, f: SnapshotFacts): void {
+    this.#cache.evict(id);
     this.#stmts.snapshot.run(f.epoch, f.seq, f.strategy, f.site, JSON.stringify(f.labels), f.at, id);
   }
 
   /** Records an applied delta's sequence number. */
   recordPosition(id: string, seq: number, at: number): void {
+    this.#cache.evict(id);
     this.#stmts.position.run(seq, at, id);
   }
 
   /** Records what a retained status said. */
   recordStatus(id: string, f: StatusFacts): void {
     const labels = f.labels === undefined ? null : JSON.stringify(f.labels);
+    this.#cache.evict(id);
     this.#stmts.status.run(f.strategy ?? null, f.site ?? null, labels, f.version ?? null, f.at, id);
   }
 }

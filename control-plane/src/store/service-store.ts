@@ -30,9 +30,13 @@ function toRecord(row: ServiceRow): ServiceRecord {
   return { service, source: row.source };
 }
 
-/** The services table: central services from the config file and the API. */
+/**
+ * The services table: central services from the config file and the API. Only this process writes it (through
+ * this store), so the visibility map every agent's route distribution reads is kept until a write.
+ */
 export class ServiceStore {
   readonly #stmts;
+  #visibility: ReadonlyMap<string, Visibility | undefined> | undefined;
 
   constructor(db: BetterSqlite3.Database) {
     this.#stmts = {
@@ -60,12 +64,15 @@ export class ServiceStore {
   }
 
   /** Central service name -> its visibility rule (what `routesForEdge` needs). */
-  visibility(): Map<string, Visibility | undefined> {
-    return new Map(this.list().map(({ service }) => [service.name, service.visibleTo]));
+  visibility(): ReadonlyMap<string, Visibility | undefined> {
+    return (this.#visibility ??= new Map(
+      this.list().map(({ service }) => [service.name, service.visibleTo]),
+    ));
   }
 
   /** Inserts or replaces a service. */
   upsert(service: CentralService, source: ServiceSource): void {
+    this.#visibility = undefined;
     this.#stmts.upsert.run({
       name: service.name,
       url: service.url,
@@ -78,6 +85,7 @@ export class ServiceStore {
 
   /** Deletes a service; false when it did not exist. */
   delete(name: string): boolean {
+    this.#visibility = undefined;
     return this.#stmts.delete.run(name).changes === 1;
   }
 }

@@ -1,11 +1,11 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import { ReadCache } from '../db/read-cache.js';
 import {
   eventResult,
   planApply,
   planDeleteStale,
   planMarkStale,
   planReplaceOrigin,
+  routeChanged,
   routeKey,
   type Route,
   type RouteEvent,
@@ -13,6 +13,7 @@ import {
   type RouteKey,
   type RouteTable,
 } from '@tether/shared';
+import { RouteIndex } from './route-index.js';
 
 interface RouteRow {
   key: string;
@@ -53,9 +54,9 @@ function toRoute(row: RouteRow): Route {
   return route;
 }
 
-function toParams(route: Route): RouteRow {
+function toParams(key: RouteKey, route: Route): RouteRow {
   return {
-    key: routeKey(route),
+    key,
     service: route.service,
     address: route.address,
     origin: route.origin,
@@ -71,24 +72,29 @@ function toParams(route: Route): RouteRow {
 }
 
 /**
- * The control plane's RouteTable in SQLite. Every mutation plans its events with the shared planners (so it
- * behaves exactly like MemoryRouteTable) and writes them in one transaction; a caller may nest it in a larger
- * transaction (better-sqlite3 turns the inner one into a savepoint).
+ * The control plane's RouteTable: rows in SQLite, every read from an in-memory index (RouteIndex), so nothing on
+ * the connect or call path scans the table. Every mutation plans its events with the shared planners (so it
+ * behaves exactly like MemoryRouteTable), writes them, and bumps the table's generation row in the same
+ * transaction; a caller may nest it in a larger transaction (better-sqlite3 turns the inner one into a
+ * savepoint). The index checks the generation before it answers (inside a transaction on every use, otherwise
+ * once per event-loop turn) and reloads from SQLite when it moved under it: a rolled-back transaction, or another
+ * connection's write.
  */
 export class SqliteRouteTable implements RouteTable {
   readonly #db: BetterSqlite3.Database;
-  readonly #get: BetterSqlite3.Statement<[string], RouteRow>;
   readonly #upsert: BetterSqlite3.Statement<RouteRow>;
   readonly #delete: BetterSqlite3.Statement<[string]>;
-  readonly #selects = new Map<string, BetterSqlite3.Statement<unknown[], RouteRow>>();
-  readonly #counts = new Map<string, BetterSqlite3.Statement<unknown[], { n: number }>>();
-  /** Routes by service, for the call path's per-call lookup; emptied by any write to the database. */
-  readonly #byService: ReadCache<string, Route[]>;
+  readonly #all: BetterSqlite3.Statement<[], RouteRow>;
+  readonly #readGeneration: BetterSqlite3.Statement<[], { n: number }>;
+  readonly #bumpGeneration: BetterSqlite3.Statement<[], { n: number }>;
+  readonly #index = new RouteIndex();
+  #generation = -1;
+  #checkedThisTurn = false;
+  #resetScheduled = false;
 
   /** `db` must be open with the migrations applied (see `openDatabase`). */
   constructor(db: BetterSqlite3.Database) {
     this.#db = db;
-    this.#get = db.prepare<[string], RouteRow>('SELECT * FROM routes WHERE key = ?');
     this.#upsert = db.prepare<RouteRow>(
       `INSERT INTO routes (key, service, address, origin, origin_kind, site, labels, metric, state, version, stale_since, source)
        VALUES (@key, @service, @address, @origin, @origin_kind, @site, @labels, @metric, @state, @version, @stale_since, @source)
@@ -98,90 +104,131 @@ export class SqliteRouteTable implements RouteTable {
          source = excluded.source`,
     );
     this.#delete = db.prepare<[string]>('DELETE FROM routes WHERE key = ?');
-    this.#byService = new ReadCache(db, 1_000);
+    this.#all = db.prepare<[], RouteRow>('SELECT * FROM routes');
+    this.#readGeneration = db.prepare<[], { n: number }>('SELECT n FROM route_generation WHERE id = 1');
+    this.#bumpGeneration = db.prepare<[], { n: number }>(
+      'UPDATE route_generation SET n = n + 1 WHERE id = 1 RETURNING n',
+    );
+    this.#fresh();
   }
 
   get(key: RouteKey): Route | undefined {
-    const row = this.#get.get(key);
-    return row ? toRoute(row) : undefined;
+    return this.#fresh().get(key);
   }
 
   list(filter: RouteFilter = {}): Route[] {
-    const keys = Object.keys(filter);
-    if (keys.length === 1 && filter.service !== undefined) return this.#listService(filter.service);
-    return this.#select(filter);
-  }
-
-  /** One service's routes, from the cache while nobody wrote. */
-  #listService(service: string): Route[] {
-    return [...this.#byService.get(service, () => this.#select({ service }))];
-  }
-
-  #select(filter: RouteFilter): Route[] {
-    const { sql, params } = this.#where(filter);
-    let stmt = this.#selects.get(sql);
-    if (!stmt) {
-      stmt = this.#db.prepare<unknown[], RouteRow>(`SELECT * FROM routes${sql}`);
-      this.#selects.set(sql, stmt);
-    }
-    // Sorted in JS, not by SQLite: SQLite compares UTF-8 bytes, JS (and MemoryRouteTable) UTF-16 code units.
-    const rows = stmt.all(...params);
-    rows.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    return rows.map(toRoute);
+    return this.#fresh().list(filter);
   }
 
   count(filter: RouteFilter = {}): number {
-    const { sql, params } = this.#where(filter);
-    let stmt = this.#counts.get(sql);
-    if (!stmt) {
-      stmt = this.#db.prepare<unknown[], { n: number }>(`SELECT count(*) AS n FROM routes${sql}`);
-      this.#counts.set(sql, stmt);
-    }
-    return stmt.get(...params)?.n ?? 0;
+    return this.#fresh().count(filter);
   }
 
   apply(upserts: readonly Route[], removes: readonly RouteKey[] = []): RouteEvent[] {
-    return this.#transaction(() =>
+    return this.#transaction((index) =>
       this.#commit(
-        planApply((k) => this.get(k), upserts, removes),
+        planApply((k) => index.get(k), upserts, removes),
         upserts,
       ),
     );
   }
 
   replaceOrigin(origin: string, routes: readonly Route[]): RouteEvent[] {
-    return this.#transaction(() =>
+    return this.#transaction((index) =>
       this.#commit(
-        planReplaceOrigin(this.list({ origin }), routes, (k) => this.get(k)),
+        planReplaceOrigin(index.list({ origin }), routes, (k) => index.get(k)),
         routes,
       ),
     );
   }
 
   markStale(filter: RouteFilter, at: number): RouteEvent[] {
-    return this.#transaction(() =>
-      this.#commit(planMarkStale(this.list({ ...filter, state: 'active' }), at)),
+    return this.#transaction((index) =>
+      this.#commit(planMarkStale(index.list({ ...filter, state: 'active' }), at)),
     );
   }
 
   deleteStaleBefore(cutoff: number): RouteEvent[] {
-    return this.#transaction(() => this.#commit(planDeleteStale(this.list({ state: 'stale' }), cutoff)));
+    return this.#transaction((index) =>
+      this.#commit(planDeleteStale(index.list({ state: 'stale' }), cutoff)),
+    );
   }
 
-  #transaction(fn: () => RouteEvent[]): RouteEvent[] {
-    return this.#db.transaction(fn).immediate();
+  /**
+   * Marks every active route matching `filter` stale since `at` in one statement, without events: for the start
+   * of the process (nobody listens yet, and a fleet's routes would otherwise be as many statements). Returns how
+   * many routes it marked.
+   */
+  markStaleInBulk(filter: Pick<RouteFilter, 'originKind'>, at: number): number {
+    return this.#db
+      .transaction(() => {
+        const { sql, params } = this.#where({ ...filter, state: 'active' });
+        const marked = this.#db
+          .prepare(`UPDATE routes SET state = 'stale', stale_since = ?${sql}`)
+          .run(at, ...params).changes;
+        if (marked > 0) this.#bumpGeneration.get();
+        return marked;
+      })
+      .immediate();
   }
 
-  /** Writes the planned events, plus unchanged upserts (their version may have moved), like MemoryRouteTable. */
+  #transaction(fn: (index: RouteIndex) => RouteEvent[]): RouteEvent[] {
+    return this.#db.transaction(() => fn(this.#fresh())).immediate();
+  }
+
+  /**
+   * Writes the planned events, plus unchanged upserts (their version may have moved), like MemoryRouteTable; then
+   * the index, and the generation it now matches (inside the caller's transaction).
+   */
   #commit(events: RouteEvent[], upserts: readonly Route[] = []): RouteEvent[] {
-    this.#byService.invalidate();
-    for (const route of upserts) this.#upsert.run(toParams(route));
-    for (const event of events) {
-      const row = eventResult(event);
-      if (row) this.#upsert.run(toParams(row));
-      else this.#delete.run(routeKey(event.route));
+    const writes = new Map<RouteKey, Route | undefined>();
+    for (const route of upserts) {
+      const key = routeKey(route);
+      const stored = this.#index.get(key);
+      const same =
+        stored?.version === route.version &&
+        stored.staleSince === route.staleSince &&
+        !routeChanged(stored, route);
+      if (!same) writes.set(key, route);
     }
+    for (const event of events) writes.set(routeKey(event.route), eventResult(event));
+    if (writes.size === 0) return events;
+    for (const [key, route] of writes) {
+      if (route) this.#upsert.run(toParams(key, route));
+      else this.#delete.run(key);
+    }
+    const generation = this.#bumpGeneration.get()?.n ?? 0;
+    for (const [key, route] of writes) {
+      if (route) this.#index.set(key, route);
+      else this.#index.delete(key);
+    }
+    this.#generation = generation;
+    this.#checkedThisTurn = false;
     return events;
+  }
+
+  /**
+   * The index, reloaded first when the generation in SQLite is not the one it holds. Outside a transaction the
+   * check holds for the rest of the event-loop turn; inside one it holds for nothing (the transaction may roll back).
+   */
+  #fresh(): RouteIndex {
+    const inTransaction = this.#db.inTransaction;
+    if (this.#checkedThisTurn && !inTransaction) return this.#index;
+    const generation = this.#readGeneration.get()?.n ?? 0;
+    if (generation !== this.#generation) {
+      this.#index.clear();
+      for (const row of this.#all.iterate()) this.#index.set(row.key, toRoute(row));
+      this.#generation = generation;
+    }
+    this.#checkedThisTurn = !inTransaction;
+    if (this.#checkedThisTurn && !this.#resetScheduled) {
+      this.#resetScheduled = true;
+      setImmediate(() => {
+        this.#resetScheduled = false;
+        this.#checkedThisTurn = false;
+      }).unref();
+    }
+    return this.#index;
   }
 
   #where(filter: RouteFilter): { sql: string; params: unknown[] } {

@@ -2,6 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { Clock, Transport } from '@tether/shared';
 import type { AgentTelemetry } from '../agent-telemetry.js';
 import type { AuditLog } from '../../audit/audit-log.js';
+import type { GroupCommit } from '../../db/group-commit.js';
 import type { Distribution } from './distribution.js';
 import type { SnapshotParts } from './snapshot-parts.js';
 import type { EventBus } from '../../observability/event-bus.js';
@@ -13,6 +14,11 @@ import type { SqliteRouteTable } from '../../store/sqlite-route-table.js';
 /** Everything a message handler may touch. */
 export interface SyncContext {
   db: BetterSqlite3.Database;
+  /**
+   * Where every write of route sync is queued: many agents' writes share one transaction (one fsync), in arrival
+   * order; events and answers follow the commit.
+   */
+  commits: GroupCommit;
   table: SqliteRouteTable;
   agents: AgentStore;
   /** What agents report beyond routes (outbox figures). */

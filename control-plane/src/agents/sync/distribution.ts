@@ -4,12 +4,16 @@ import {
   CENTRAL,
   diffRoutes,
   isEmptyDelta,
+  MAX_PROTOCOL_VERSION,
   PROTOCOL_VERSION,
+  routesDigest,
   routesForEdge,
+  type AgentRoutes,
   type EdgeIdentity,
   type Route,
   type RouteKey,
   type RouteTable,
+  type SyncPosition,
   type Transport,
 } from '@tether/shared';
 import type { Logger } from '../../observability/logger.js';
@@ -37,7 +41,8 @@ export interface DistributionDeps {
 
 /**
  * Hub -> agent route distribution. Per connected agent: a random epoch, a seq, and the central routes last sent.
- * Every set sent goes through `routesForEdge`, so an edge never receives another edge's routes.
+ * Every set sent goes through `routesForEdge`, so an edge never receives another edge's routes. Every message
+ * offers the hub's protocol version (3: agents may resume instead of sending a snapshot).
  */
 export class Distribution {
   readonly #deps: DistributionDeps;
@@ -62,30 +67,39 @@ export class Distribution {
     this.#sessions.delete(agentId);
   }
 
-  /** Sends the agent its whole set of visible central routes (`full: true`). */
-  async sendFull(agentId: string): Promise<void> {
+  /**
+   * Sends the agent its whole set of visible central routes (`full: true`). `edge`: who it is now (after a snapshot),
+   * else read from the agents table.
+   */
+  async sendFull(agentId: string, edge?: EdgeIdentity): Promise<void> {
     const session = this.#sessions.get(agentId);
     if (!session) return;
-    // A full send follows a snapshot, which may have changed the agent's site or labels: read them afresh.
-    session.edge = this.#edge(agentId);
+    session.edge = edge ?? this.#edge(agentId);
     const routes = session.edge ? this.#visibleTo(session.edge) : [];
     session.seq += 1;
     session.lastSent = byKey(routes);
-    await sendToInbox(this.#deps, agentId, {
-      v: PROTOCOL_VERSION,
-      type: 'agent-routes',
-      epoch: session.epoch,
-      seq: session.seq,
-      full: true,
-      upserts: routes,
-      removes: [],
-    });
+    await this.#send(agentId, session, { full: true, upserts: routes, removes: [] });
+  }
+
+  /**
+   * An agent resumed its session (protocol 3) holding the central routes of `central`: when those are what it may
+   * see now, the hub takes over that epoch and seq and answers with an empty delta; otherwise with a full send.
+   */
+  async resume(agentId: string, edge: EdgeIdentity, central: SyncPosition | undefined): Promise<void> {
+    const session = this.#sessions.get(agentId);
+    if (!session) return;
+    const routes = this.#visibleTo(edge);
+    if (!central || central.count !== routes.length || central.digest !== routesDigest(routes)) {
+      return this.sendFull(agentId, edge);
+    }
+    Object.assign(session, { epoch: central.epoch, seq: central.seq + 1, lastSent: byKey(routes), edge });
+    await this.#send(agentId, session, { full: false, upserts: [], removes: [] });
   }
 
   /** After central services changed: sends each synced agent the non-empty delta of what it may see. */
   async centralChanged(): Promise<void> {
     const sends: Promise<void>[] = [];
-    const central = this.#deps.table.list({ originKind: 'central', origin: CENTRAL });
+    const central = this.#central();
     const visibility = this.#deps.services.visibility();
     for (const [agentId, session] of this.#sessions) {
       if (!session.lastSent || !session.edge) continue;
@@ -94,23 +108,32 @@ export class Distribution {
       if (isEmptyDelta(delta)) continue;
       session.seq += 1;
       session.lastSent = now;
-      sends.push(
-        sendToInbox(this.#deps, agentId, {
-          v: PROTOCOL_VERSION,
-          type: 'agent-routes',
-          epoch: session.epoch,
-          seq: session.seq,
-          full: false,
-          ...delta,
-        }),
-      );
+      sends.push(this.#send(agentId, session, { full: false, ...delta }));
     }
     await Promise.all(sends);
   }
 
+  #send(
+    agentId: string,
+    session: Session,
+    body: Pick<AgentRoutes, 'full' | 'upserts' | 'removes'>,
+  ): Promise<void> {
+    return sendToInbox(this.#deps, agentId, {
+      v: PROTOCOL_VERSION,
+      type: 'agent-routes',
+      epoch: session.epoch,
+      seq: session.seq,
+      ...body,
+      protocol: MAX_PROTOCOL_VERSION,
+    });
+  }
+
+  #central(): Route[] {
+    return this.#deps.table.list({ originKind: 'central', origin: CENTRAL });
+  }
+
   #visibleTo(edge: EdgeIdentity): Route[] {
-    const central = this.#deps.table.list({ originKind: 'central', origin: CENTRAL });
-    return routesForEdge(central, edge, this.#deps.services.visibility());
+    return routesForEdge(this.#central(), edge, this.#deps.services.visibility());
   }
 
   #edge(agentId: string): EdgeIdentity | undefined {

@@ -1,8 +1,8 @@
-import { routesDigest, type AdvertDigest, type OutboxStats } from '@tether/shared';
+import type { AdvertDigest, OutboxStats } from '@tether/shared';
 import { announceAgent } from './announce-agent.js';
 import type { SyncContext } from './context.js';
 import { requestResync } from './inbox.js';
-import { refusalOf } from './refuse-routes.js';
+import { positionMismatch } from './position-mismatch.js';
 
 function sameOutbox(a: OutboxStats | undefined, b: OutboxStats): boolean {
   return (
@@ -16,23 +16,25 @@ function sameOutbox(a: OutboxStats | undefined, b: OutboxStats): boolean {
 
 /**
  * An advert digest: records the outbox figures it carries (announcing the agent when they changed); when the
- * sync position or the digest of the stored routes differs, asks for a resync. The routes of an agent whose
- * adverts are refused are not compared: it digests what it advertised, the hub stored none, and a resync would
- * only be refused again, every digest.
+ * sync position or the digest of the stored routes differs (as stored by the next group commit, after what was
+ * queued before it), asks for a resync.
  */
-export async function handleDigest(ctx: SyncContext, agentId: string, message: AdvertDigest): Promise<void> {
+export function handleDigest(ctx: SyncContext, agentId: string, message: AdvertDigest): void {
+  let changed = false;
   if (message.outbox) {
-    const changed = !sameOutbox(ctx.telemetry.get(agentId)?.outbox, message.outbox);
+    changed = !sameOutbox(ctx.telemetry.get(agentId)?.outbox, message.outbox);
     ctx.telemetry.recordOutbox(agentId, message.outbox, ctx.clock.now());
-    if (changed) announceAgent(ctx, agentId);
   }
-  const agent = ctx.agents.get(agentId);
-  if (!agent || agent.epoch !== message.epoch || agent.seq !== message.seq) {
-    return requestResync(ctx, agentId, 'digest position mismatch');
-  }
-  if (refusalOf(agent)) return;
-  const stored = ctx.table.list({ origin: agentId });
-  if (stored.length !== message.count || routesDigest(stored) !== message.digest) {
-    return requestResync(ctx, agentId, 'digest mismatch');
-  }
+  ctx.commits.enqueue(
+    () => positionMismatch(ctx.agents.get(agentId), ctx.table, message),
+    (mismatch) => {
+      if (changed) announceAgent(ctx, agentId);
+      if (mismatch)
+        void requestResync(
+          ctx,
+          agentId,
+          mismatch === 'position mismatch' ? 'digest position mismatch' : mismatch,
+        );
+    },
+  );
 }

@@ -32,8 +32,9 @@ function refuseVersion(ctx: SyncContext, agentId: string, version: string | unde
 }
 
 /**
- * Agents' retained statuses: records version, strategy, site, labels and last_seen. Liveness itself comes from the
- * broker's connection events, never from this message. An empty payload (a cleared retained message) is skipped.
+ * Agents' retained statuses: records version, strategy, site, labels and last_seen (in the next group commit).
+ * Liveness itself comes from the broker's connection events, never from this message. An empty payload (a cleared
+ * retained message) is skipped.
  */
 export function statusTopic(ctx: SyncContext): AgentTopic<AgentStatus> {
   return {
@@ -42,7 +43,7 @@ export function statusTopic(ctx: SyncContext): AgentTopic<AgentStatus> {
     skip: (payload) => payload.byteLength === 0,
     decode: (payload) => decode(AgentStatusSchema, payload),
     refused: (agentId, reason, detail) => refuse(ctx, agentId, reason, detail),
-    handle: async (agentId, status) => {
+    handle: (agentId, status) => {
       if (status.agentId !== agentId)
         return refuse(
           ctx,
@@ -51,8 +52,11 @@ export function statusTopic(ctx: SyncContext): AgentTopic<AgentStatus> {
           `status for "${status.agentId}" on the topic of "${agentId}"`,
         );
       ctx.metrics.messagesReceived.inc({ type: status.type });
-      ctx.agents.recordStatus(agentId, { ...status, at: ctx.clock.now() });
-      announceAgent(ctx, agentId);
+      const at = ctx.clock.now();
+      ctx.commits.enqueue(
+        () => ctx.agents.recordStatus(agentId, { ...status, at }),
+        () => ctx.metrics.stages.time('status', () => announceAgent(ctx, agentId)),
+      );
       if (status.status === 'online') refuseVersion(ctx, agentId, status.version);
     },
   };

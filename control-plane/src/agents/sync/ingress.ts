@@ -3,6 +3,7 @@ import type { AgentTopic } from '../agent-topics.js';
 import type { SyncContext } from './context.js';
 import { handleDelta } from './handle-delta.js';
 import { handleDigest } from './handle-digest.js';
+import { handleResume } from './handle-resume.js';
 import { handleResync } from './handle-resync.js';
 import { handleSnapshot } from './handle-snapshot.js';
 import { sendError } from './inbox.js';
@@ -17,7 +18,7 @@ export function refuse(ctx: SyncContext, agentId: string, reason: string, detail
 }
 
 /** Dispatches one validated advert message to its handler (one exhaustive switch). */
-export function dispatch(ctx: SyncContext, agentId: string, message: AdvertMessage): Promise<void> {
+export function dispatch(ctx: SyncContext, agentId: string, message: AdvertMessage): void {
   switch (message.type) {
     case 'advert-snapshot':
       return handleSnapshot(ctx, agentId, message);
@@ -25,11 +26,13 @@ export function dispatch(ctx: SyncContext, agentId: string, message: AdvertMessa
       return handleDelta(ctx, agentId, message);
     case 'advert-digest':
       return handleDigest(ctx, agentId, message);
+    case 'advert-resume':
+      return handleResume(ctx, agentId, message);
     case 'resync-request':
       return handleResync(ctx, agentId, message);
     default: {
       const unreachable: never = message;
-      return Promise.reject(new Error(`unhandled message ${JSON.stringify(unreachable)}`));
+      throw new Error(`unhandled message ${JSON.stringify(unreachable)}`);
     }
   }
 }
@@ -41,13 +44,13 @@ export function advertTopic(ctx: SyncContext): AgentTopic<AdvertMessage> {
     filter: HUB_SUBSCRIPTIONS.adverts,
     decode: (payload) => decode(AdvertMessageSchema, payload),
     refused: (agentId, reason, detail) => refuse(ctx, agentId, reason, detail),
-    handle: async (agentId, message) => {
+    handle: (agentId, message) => {
       if (!ctx.isConnected(agentId)) {
         ctx.logger.debug({ agentId, type: message.type }, 'advert from a disconnected agent ignored');
         return;
       }
       ctx.metrics.messagesReceived.inc({ type: message.type });
-      await dispatch(ctx, agentId, message);
+      dispatch(ctx, agentId, message);
     },
   };
 }

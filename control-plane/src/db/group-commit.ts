@@ -1,0 +1,95 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import { FlushWindow } from './flush-window.js';
+
+/** How a group commit reports: failures, and how long each commit held the event loop. */
+export interface GroupCommitDeps {
+  db: BetterSqlite3.Database;
+  logger: { error(obj: object, msg: string): void };
+  /** Called with the duration (ms) and size of every commit. */
+  committed?(ms: number, items: number): void;
+  /** How long the first queued piece of work waits for others to join it (default 5 ms). */
+  windowMs?: number;
+  /** Queued pieces of work that start the commit at once, bounding the pause it costs (default 1,000). */
+  maxItems?: number;
+  /**
+   * False: commits are not fsynced (synchronous=NORMAL for them: they survive a crash of this process, kill -9
+   * included, not a crash of the machine), for state whose owners send it again (route sync). Default true.
+   */
+  durable?: boolean;
+}
+
+interface Queued {
+  work: () => unknown;
+  after: ((result: unknown) => void) | undefined;
+}
+
+/**
+ * Many small writes in one SQLite transaction (one fsync with synchronous=FULL), in the order they were queued:
+ * what arrives within `windowMs` (or until `maxItems` are queued) is committed together. Each piece of work runs
+ * in its own savepoint, so one that throws is logged and rolled back alone; its `after` does not run. The others'
+ * `after`s run once everything committed (never inside the transaction): that is where events are emitted and
+ * agents answered. When the commit itself fails nothing is kept and no `after` runs. Work must read what it
+ * depends on itself: it runs later than it was queued, after the work queued before it.
+ */
+export class GroupCommit {
+  readonly #d: GroupCommitDeps;
+  #queue: Queued[] = [];
+  readonly #window: FlushWindow;
+  /** The connection's own `synchronous` setting, restored after each commit that is not durable. */
+  readonly #synchronous: number;
+
+  constructor(deps: GroupCommitDeps) {
+    this.#d = deps;
+    this.#window = new FlushWindow(() => this.flush(), deps.windowMs ?? 5);
+    this.#synchronous = deps.db.pragma('synchronous', { simple: true }) as number;
+  }
+
+  /** Pieces of work waiting for the next commit. */
+  get pending(): number {
+    return this.#queue.length;
+  }
+
+  /** Queues `work` for the next commit; `after` gets its result once that committed. */
+  enqueue<T>(work: () => T, after?: (result: T) => void): void {
+    this.#queue.push({ work, after: after as ((result: unknown) => void) | undefined });
+    this.#window.queued(this.#queue.length >= (this.#d.maxItems ?? 1000));
+  }
+
+  /** Commits everything queued now, then runs the `after`s of the work that succeeded. */
+  flush(): void {
+    this.#window.flushing();
+    const queue = this.#queue;
+    this.#queue = [];
+    if (queue.length === 0) return;
+    const { db, logger } = this.#d;
+    const done: { after: (result: unknown) => void; result: unknown }[] = [];
+    const started = performance.now();
+    const durable = this.#d.durable ?? true;
+    try {
+      if (!durable) db.pragma('synchronous = NORMAL');
+      db.transaction(() => {
+        for (const { work, after } of queue) {
+          try {
+            const result = db.transaction(work)();
+            if (after) done.push({ after, result });
+          } catch (err) {
+            logger.error({ err }, 'queued write failed and was rolled back alone');
+          }
+        }
+      }).immediate();
+    } catch (err) {
+      logger.error({ err, items: queue.length }, 'group commit failed: nothing of it was kept');
+      return;
+    } finally {
+      if (!durable) db.pragma(`synchronous = ${this.#synchronous}`);
+      this.#d.committed?.(performance.now() - started, queue.length);
+    }
+    for (const { after, result } of done) {
+      try {
+        after(result);
+      } catch (err) {
+        logger.error({ err }, 'reacting to a committed write failed');
+      }
+    }
+  }
+}

@@ -1,0 +1,115 @@
+import { matchesFilter, type Route, type RouteFilter, type RouteKey } from '@tether/shared';
+
+const byKeyOrder = (a: [RouteKey, Route], b: [RouteKey, Route]): number =>
+  a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
+
+function bucketOf(index: Map<string, Map<RouteKey, Route>>, name: string): Map<RouteKey, Route> {
+  let bucket = index.get(name);
+  if (!bucket) index.set(name, (bucket = new Map<RouteKey, Route>()));
+  return bucket;
+}
+
+function leave(index: Map<string, Map<RouteKey, Route>>, name: string, key: RouteKey): void {
+  const bucket = index.get(name);
+  if (!bucket) return;
+  bucket.delete(key);
+  if (bucket.size === 0) index.delete(name);
+}
+
+/**
+ * Every route in memory, indexed by origin, by service and by state, so the hot lookups of the connect and call
+ * paths (one agent's routes, one service's routes, the stale ones, counts) cost what they return, never a scan
+ * of the table. Lists are ordered by key (JS string order, like MemoryRouteTable); one service's ordered list is
+ * kept until that service changes (the call path asks for it on every call).
+ */
+export class RouteIndex {
+  readonly #rows = new Map<RouteKey, Route>();
+  readonly #byOrigin = new Map<string, Map<RouteKey, Route>>();
+  readonly #byService = new Map<string, Map<RouteKey, Route>>();
+  readonly #stale = new Map<RouteKey, Route>();
+  readonly #sortedService = new Map<string, Route[]>();
+
+  /** How many routes are held. */
+  get size(): number {
+    return this.#rows.size;
+  }
+
+  /** The route with this key, if any. */
+  get(key: RouteKey): Route | undefined {
+    return this.#rows.get(key);
+  }
+
+  /** Puts a route under its key (replacing what was there). */
+  set(key: RouteKey, route: Route): void {
+    this.delete(key);
+    this.#rows.set(key, route);
+    bucketOf(this.#byOrigin, route.origin).set(key, route);
+    bucketOf(this.#byService, route.service).set(key, route);
+    if (route.state === 'stale') this.#stale.set(key, route);
+    this.#sortedService.delete(route.service);
+  }
+
+  /** Removes the route with this key, if any. */
+  delete(key: RouteKey): void {
+    const old = this.#rows.get(key);
+    if (!old) return;
+    this.#rows.delete(key);
+    leave(this.#byOrigin, old.origin, key);
+    leave(this.#byService, old.service, key);
+    this.#stale.delete(key);
+    this.#sortedService.delete(old.service);
+  }
+
+  /** Forgets everything. */
+  clear(): void {
+    this.#rows.clear();
+    this.#byOrigin.clear();
+    this.#byService.clear();
+    this.#stale.clear();
+    this.#sortedService.clear();
+  }
+
+  /** Routes matching the filter, ordered by key. */
+  list(filter: RouteFilter = {}): Route[] {
+    const { service, ...rest } = filter;
+    if (service !== undefined && Object.values(rest).every((v) => v === undefined)) {
+      let sorted = this.#sortedService.get(service);
+      if (!sorted) {
+        sorted = this.#sorted(this.#byService.get(service));
+        this.#sortedService.set(service, sorted);
+      }
+      return [...sorted];
+    }
+    return this.#sorted(this.#smallest(filter), filter);
+  }
+
+  /** How many routes match the filter (without listing them when one index answers). */
+  count(filter: RouteFilter = {}): number {
+    const given = Object.entries(filter).filter(([, v]) => v !== undefined);
+    if (given.length === 0) return this.#rows.size;
+    if (given.length === 1) {
+      if (filter.origin !== undefined) return this.#byOrigin.get(filter.origin)?.size ?? 0;
+      if (filter.service !== undefined) return this.#byService.get(filter.service)?.size ?? 0;
+      if (filter.state === 'stale') return this.#stale.size;
+      if (filter.state === 'active') return this.#rows.size - this.#stale.size;
+    }
+    let n = 0;
+    for (const route of (this.#smallest(filter) ?? new Map<RouteKey, Route>()).values())
+      if (matchesFilter(route, filter)) n++;
+    return n;
+  }
+
+  /** The smallest index bucket that holds every route the filter can match. */
+  #smallest(filter: RouteFilter): Map<RouteKey, Route> | undefined {
+    if (filter.origin !== undefined) return this.#byOrigin.get(filter.origin);
+    if (filter.service !== undefined) return this.#byService.get(filter.service);
+    if (filter.state === 'stale') return this.#stale;
+    return this.#rows;
+  }
+
+  #sorted(bucket: Map<RouteKey, Route> | undefined, filter?: RouteFilter): Route[] {
+    if (!bucket) return [];
+    const entries = [...bucket].filter(([, r]) => filter === undefined || matchesFilter(r, filter));
+    return entries.sort(byKeyOrder).map(([, r]) => r);
+  }
+}

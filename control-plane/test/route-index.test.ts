@@ -1,0 +1,73 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { matchesFilter, routeKey, type Route, type RouteFilter, type RouteKey } from '@tether/shared';
+import { RouteIndex } from '../src/store/route-index.js';
+import { edgeRoute } from './helpers.js';
+
+const route = fc.record({
+  service: fc.constantFrom('a', 'b', 'c'),
+  address: fc.constantFrom('http://1', 'http://2', 'http://ü'),
+  origin: fc.constantFrom('e1', 'e2', 'central'),
+  originKind: fc.constantFrom('edge' as const, 'central' as const),
+  site: fc.constant('s'),
+  labels: fc.constant({}),
+  metric: fc.integer({ min: 1, max: 3 }),
+  state: fc.constantFrom('active' as const, 'stale' as const),
+  version: fc.integer({ min: 1, max: 3 }),
+});
+const op = fc.oneof(
+  route.map((r) => ({ type: 'set' as const, route: r })),
+  route.map((r) => ({ type: 'delete' as const, key: routeKey(r) })),
+  fc.constant({ type: 'clear' as const }),
+);
+const filter: fc.Arbitrary<RouteFilter> = fc.record(
+  {
+    service: fc.constantFrom('a', 'b', 'z'),
+    origin: fc.constantFrom('e1', 'e2'),
+    originKind: fc.constantFrom('edge' as const, 'central' as const),
+    state: fc.constantFrom('active' as const, 'stale' as const),
+  },
+  { requiredKeys: [] },
+);
+
+describe('RouteIndex', () => {
+  it('lists and counts what a plain map filtered and sorted by key holds, after any writes', () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 40 }), fc.array(filter, { maxLength: 6 }), (ops, filters) => {
+        const index = new RouteIndex();
+        const model = new Map<RouteKey, Route>();
+        for (const o of ops) {
+          if (o.type === 'set') {
+            index.set(routeKey(o.route), o.route);
+            model.set(routeKey(o.route), o.route);
+          } else if (o.type === 'delete') {
+            index.delete(o.key);
+            model.delete(o.key);
+          } else {
+            index.clear();
+            model.clear();
+          }
+          // A list in between: the cached per-service lists must follow later writes.
+          index.list({ service: 'a' });
+        }
+        for (const f of [{}, ...filters]) {
+          const expected = [...model]
+            .filter(([, r]) => matchesFilter(r, f))
+            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+            .map(([, r]) => r);
+          expect(index.list(f)).toEqual(expected);
+          expect(index.count(f)).toBe(expected.length);
+        }
+        expect(index.size).toBe(model.size);
+      }),
+    );
+  });
+
+  it('hands out copies: changing a returned list changes nothing held', () => {
+    const index = new RouteIndex();
+    const r = edgeRoute('e1', 'a', 'http://1');
+    index.set(routeKey(r), r);
+    index.list({ service: 'a' }).pop();
+    expect(index.list({ service: 'a' })).toEqual([r]);
+  });
+});

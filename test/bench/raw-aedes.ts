@@ -1,0 +1,47 @@
+/**
+ * The floor of bench:scale: a bare aedes broker in its own process (as a control plane would be), no auth, no
+ * SQLite, where an in-process responder answers each agent's advert with an empty full `agent-routes`, so the
+ * simulator of sim-agents.ts runs unchanged against it. Sends `{ port }` to its parent over IPC once listening.
+ */
+import { createServer } from 'node:net';
+import { Aedes } from 'aedes';
+import {
+  agentIdFromTopic,
+  encode,
+  HUB_SUBSCRIPTIONS,
+  inboxTopic,
+  PROTOCOL_VERSION,
+  type AgentRoutes,
+} from '@tether/shared';
+
+const broker = await Aedes.createBroker();
+let seq = 0;
+broker.subscribe(
+  HUB_SUBSCRIPTIONS.adverts,
+  (packet, done) => {
+    done();
+    const agentId = agentIdFromTopic(packet.topic);
+    if (agentId === undefined) return;
+    const answer: AgentRoutes = {
+      v: PROTOCOL_VERSION,
+      type: 'agent-routes',
+      epoch: 'raw',
+      seq: ++seq,
+      full: true,
+      upserts: [],
+      removes: [],
+    };
+    const payload = Buffer.from(encode(answer));
+    broker.publish(
+      { cmd: 'publish', topic: inboxTopic(agentId), payload, qos: 1, retain: false, dup: false },
+      () => undefined,
+    );
+  },
+  () => undefined,
+);
+const server = createServer({ noDelay: true }, broker.handle);
+server.listen(0, '127.0.0.1', () => {
+  const address = server.address();
+  process.send?.({ port: typeof address === 'object' && address ? address.port : 0 });
+});
+process.on('disconnect', () => process.exit(0));
