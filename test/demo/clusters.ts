@@ -1,5 +1,5 @@
 /**
- * `pnpm demo:clusters`: the seed article's last section on loopback. Three clusters, each with its own registry:
+ * `pnpm demo`: the seed article's last section on loopback. Three clusters, each with its own registry:
  * a go-micro cluster on etcd (a real etcd, go-micro's key layout), one on mDNS (a real avahi-daemon and
  * avahi-publish in a network namespace; needs root), one on a services file; one central service. Each cluster's
  * agent imports its registry (`--source`); the demo prints who sees what, calls into each cluster from the centre

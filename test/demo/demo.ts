@@ -1,5 +1,5 @@
 /**
- * `pnpm demo`: a control plane and four agents on loopback acting out go-micro's network scenarios, then the
+ * `pnpm demo:strategies`: a control plane and four agents on loopback acting out go-micro's network scenarios, then the
  * resulting visibility table. Ctrl-C stops everything; `--once` exits after printing (for scripts and CI).
  */
 import { stopAll } from '../helpers/processes.js';
