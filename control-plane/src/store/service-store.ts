@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { CentralService, Labels, Visibility } from '@tether/shared';
+import { OwnedCache } from '../db/owned-cache.js';
 
 /** Where a central service was defined. */
 export type ServiceSource = 'config' | 'api';
@@ -31,14 +32,16 @@ function toRecord(row: ServiceRow): ServiceRecord {
 }
 
 /**
- * The services table: central services from the config file and the API. Only this process writes it (through
- * this store), so the visibility map every agent's route distribution reads is kept until a write.
+ * The services table: central services from the config file, the API and `tether-cp apply` (another process). The
+ * visibility map every agent's route distribution reads is kept until a write through this store or a commit by
+ * another connection (OwnedCache).
  */
 export class ServiceStore {
   readonly #stmts;
-  #visibility: ReadonlyMap<string, Visibility | undefined> | undefined;
+  readonly #visibility: OwnedCache<'all', ReadonlyMap<string, Visibility | undefined>>;
 
   constructor(db: BetterSqlite3.Database) {
+    this.#visibility = new OwnedCache(db);
     this.#stmts = {
       get: db.prepare<[string], ServiceRow>('SELECT * FROM services WHERE name = ?'),
       list: db.prepare<[], ServiceRow>('SELECT * FROM services ORDER BY name'),
@@ -65,14 +68,14 @@ export class ServiceStore {
 
   /** Central service name -> its visibility rule (what `routesForEdge` needs). */
   visibility(): ReadonlyMap<string, Visibility | undefined> {
-    return (this.#visibility ??= new Map(
-      this.list().map(({ service }) => [service.name, service.visibleTo]),
-    ));
+    const load = (): ReadonlyMap<string, Visibility | undefined> =>
+      new Map(this.list().map(({ service }) => [service.name, service.visibleTo]));
+    return this.#visibility.get('all', load) ?? load();
   }
 
   /** Inserts or replaces a service. */
   upsert(service: CentralService, source: ServiceSource): void {
-    this.#visibility = undefined;
+    this.#visibility.clear();
     this.#stmts.upsert.run({
       name: service.name,
       url: service.url,
@@ -85,7 +88,7 @@ export class ServiceStore {
 
   /** Deletes a service; false when it did not exist. */
   delete(name: string): boolean {
-    this.#visibility = undefined;
+    this.#visibility.clear();
     return this.#stmts.delete.run(name).changes === 1;
   }
 }
