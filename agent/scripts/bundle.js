@@ -29,6 +29,34 @@ const neverTaken = {
     b.onResolve({ filter }, () => ({ path: path.join(root, 'scripts/stubs/never-taken.cjs') }));
   },
 };
+
+/**
+ * etcd3 reads its gRPC definitions from `${__dirname}/../proto/*.proto` when it loads: a one-file bundle has neither
+ * `__dirname` nor the files. The definitions are parsed here, at build time, and embedded as protobufjs JSON
+ * (proto-loader's `fromJSON`, with etcd3's own options), so `--source etcd://` works from the bundle and the single
+ * executable (test/integration/registry-sources.test.ts runs the bundle).
+ */
+const etcdProtos = {
+  name: 'etcd3-protos',
+  setup(b) {
+    b.onLoad({ filter: /etcd3[\\/]lib[\\/]connection-pool\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const call = 'proto_loader_1.loadSync)(`${__dirname}/../proto/rpc.proto`,';
+      if (!source.includes(call))
+        throw new Error(`etcd3 changed how it loads its protos: update ${args.path} handling`);
+      const fromEtcd = createRequire(args.path);
+      const protobuf = createRequire(fromEtcd.resolve('@grpc/proto-loader'))('protobufjs');
+      const protoRoot = new protobuf.Root().loadSync(
+        path.join(path.dirname(args.path), '../proto/rpc.proto'),
+        {
+          keepCase: true,
+        },
+      );
+      const json = JSON.stringify(protoRoot.toJSON());
+      return { contents: source.replace(call, `proto_loader_1.fromJSON)(${json},`), loader: 'js' };
+    });
+  },
+};
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 
 /** Writes `bytes` to `file` by a temporary sibling and a rename, never in place. */
@@ -49,7 +77,7 @@ const common = {
   define: { __TETHER_AGENT_VERSION__: JSON.stringify(pkg.version) },
   // Optional native speed-ups of ws, loaded in try/catch: absent on purpose.
   external: ['bufferutil', 'utf-8-validate'],
-  plugins: [neverTaken],
+  plugins: [neverTaken, etcdProtos],
   legalComments: 'none',
   // Footprint (pnpm bench:footprint): V8 keeps the whole source in memory, and one character outside Latin-1
   // (a comment's dash) made it a two-byte string of twice the file's size. Whitespace and comments go, escapes keep

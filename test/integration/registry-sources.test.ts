@@ -43,6 +43,8 @@ describe.skipIf(skip !== undefined)(`etcd registry, end to end${skip ? ` (skippe
       secret,
       url: `mqtt://127.0.0.1:${link.port}`,
       args: ['--source', `${etcd.sourceUrl}?export=tether&resync=1s`],
+      // As a device runs it: the one-file bundle (etcd3's gRPC definitions embedded at build time).
+      bundle: true,
     });
   });
 
