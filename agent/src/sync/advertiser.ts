@@ -114,11 +114,12 @@ export class Advertiser {
   }
 
   /**
-   * The hub reported an error. While a resume is unanswered it may be a hub that does not know resumes (downgraded
-   * while the link was down): fall back to a snapshot.
+   * The hub reported an error (`code`). While a resume is unanswered, `invalid_message` means a hub that does not
+   * know resumes (downgraded while the link was down): fall back to a snapshot. Other errors (a refused version)
+   * are not about the resume.
    */
-  hubErred(): void {
-    if (!this.#resuming) return;
+  hubErred(code: string): void {
+    if (!this.#resuming || code !== 'invalid_message') return;
     this.#resuming = false;
     this.#hubProtocol = 1;
     this.snapshot();
@@ -174,7 +175,7 @@ export class Advertiser {
         site: this.#opts.site,
         labels: this.#opts.labels,
         routes,
-        ...(i === 0 ? this.#outbox() : {}),
+        ...(i === parts.length - 1 ? this.#outbox() : {}), // the hub applies (and reads) the last part
         ...(i < parts.length - 1 ? { more: true as const } : {}),
       };
       this.#publish(advertTopic(this.#opts.id), message);

@@ -106,6 +106,6 @@ export class RouteSync {
       { code: message.code, message: message.message },
       'control plane reported an error',
     );
-    this.#opts.advertiser.hubErred();
+    this.#opts.advertiser.hubErred(message.code);
   }
 }

@@ -160,7 +160,7 @@ export class SqliteRouteTable implements RouteTable {
    * many routes it marked.
    */
   markStaleInBulk(filter: Pick<RouteFilter, 'originKind'>, at: number): number {
-    return this.#db
+    const marked = this.#db
       .transaction(() => {
         const { sql, params } = this.#where({ ...filter, state: 'active' });
         const marked = this.#db
@@ -170,6 +170,8 @@ export class SqliteRouteTable implements RouteTable {
         return marked;
       })
       .immediate();
+    this.#checkedThisTurn = false; // the index reloads at the next read, in this turn too
+    return marked;
   }
 
   #transaction(fn: (index: RouteIndex) => RouteEvent[]): RouteEvent[] {

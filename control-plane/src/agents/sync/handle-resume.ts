@@ -1,5 +1,6 @@
 import { acceptAdvert, type AdvertResume, type RouteEvent } from '@tether/shared';
 import { announceAgent } from './announce-agent.js';
+import { agentGone } from './agent-gone.js';
 import type { SyncContext } from './context.js';
 import { requestResync } from './inbox.js';
 import { positionMismatch } from './position-mismatch.js';
@@ -21,7 +22,7 @@ export function handleResume(ctx: SyncContext, agentId: string, message: AdvertR
   const { epoch, seq, strategy, site, labels } = message;
   ctx.commits.enqueue(
     (): ResumeOutcome => {
-      if (!ctx.isConnected(agentId)) return { type: 'gone' };
+      if (agentGone(ctx, agentId)) return { type: 'gone' };
       const mismatch = positionMismatch(ctx.agents.get(agentId), ctx.table, message, strategy);
       if (mismatch) return { type: 'resync', reason: `resume refused: ${mismatch}` };
       const at = ctx.clock.now();

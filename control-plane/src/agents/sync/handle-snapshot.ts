@@ -1,6 +1,7 @@
 import type { AdvertSnapshot } from '@tether/shared';
 import { acceptRoutes } from './accept-routes.js';
 import { announceAgent } from './announce-agent.js';
+import { agentGone } from './agent-gone.js';
 import type { SyncContext } from './context.js';
 import { requestResync } from './inbox.js';
 import { refusalOf, refuseRoutes } from './refuse-routes.js';
@@ -41,7 +42,7 @@ function applySnapshot(
   const { epoch, seq, strategy, site, labels } = message;
   ctx.commits.enqueue(
     () => {
-      if (!ctx.isConnected(agentId)) return undefined;
+      if (agentGone(ctx, agentId)) return undefined;
       const at = ctx.clock.now();
       const events = ctx.table.replaceOrigin(agentId, accepted);
       ctx.agents.recordSnapshot(agentId, { epoch, seq, strategy, site, labels, at });
