@@ -46,9 +46,14 @@ export async function startAgentIngress(deps: AgentIngressDeps): Promise<AgentIn
   const { liveness, audit, broker, clustered, retention, retentionIntervalMs, reportProtocol, ...context } =
     deps;
   const { db, agents, transport, metrics, logger, clock } = context;
+  // A snapshot in the making is forgotten when its agent goes offline (its next connect starts a new one).
+  const snapshotParts = new SnapshotParts();
+  context.bus.subscribe((event) => {
+    if (event.type === 'agent-offline') snapshotParts.drop(event.agentId);
+  });
   const sync: SyncContext = {
     ...context,
-    snapshotParts: new SnapshotParts(),
+    snapshotParts,
     audit,
     isConnected: (id) => liveness.isConnected(id),
     disconnect: (id) => liveness.kick(id),
