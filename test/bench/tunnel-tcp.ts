@@ -5,14 +5,13 @@
  * Rounds interleaved (a b c a b c ...), medians printed, with Tether's ratio to OpenSSH and its added p50.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/processes.js';
 import { startRedis } from '../helpers/redis.js';
 import { startEdge, type ControlPlane } from '../helpers/tether.js';
 import { waitFor } from '../helpers/wait.js';
+import { accepting, freePort } from '../helpers/ports.js';
 
 const ROUNDS = Number(process.env.TCP_BENCH_ROUNDS ?? 3);
 const REQUESTS = Number(process.env.TCP_BENCH_REQUESTS ?? 100_000);
@@ -38,26 +37,6 @@ function redisBenchmark(port: number): Record<'SET' | 'GET', Figures> {
   }
   if (!out.SET || !out.GET) throw new Error(`unexpected redis-benchmark output: ${run.stdout}`);
   return { SET: out.SET, GET: out.GET };
-}
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
-async function accepting(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 /**

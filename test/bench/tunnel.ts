@@ -33,6 +33,7 @@ import { startControlPlane, startEdge } from '../helpers/tether.js';
 import { waitFor } from '../helpers/wait.js';
 import { quantile } from './stats.js';
 import { benchTcp } from './tunnel-tcp.js';
+import { freePort } from '../helpers/ports.js';
 
 const { values: opts } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== '--'),
@@ -189,15 +190,6 @@ async function tunnelPair(broker: Aedes, url: string): Promise<{ call: Call; clo
     },
     close: () => hub.close(),
   };
-}
-
-/** A free TCP port on loopback (bound and released: good enough for a benchmark). */
-async function freePort(): Promise<number> {
-  const server = createNetServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 /** (e) NATS request/reply across a leaf node: hub server + leaf server, the responder on the leaf. */

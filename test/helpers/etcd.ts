@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { tempDir } from './processes.js';
 import { waitFor } from './wait.js';
+import { freePort } from './ports.js';
 
 /** A real etcd (Debian `etcd-server`) on free loopback ports, its data in a temp dir: stop and start keep it. */
 export interface EtcdServer {
@@ -25,18 +25,6 @@ export function etcdUnavailable(): string | undefined {
   const { status, error } = spawnSync('etcd', ['--version']);
   if (error) return 'etcd is not installed: apt-get install etcd-server (test/prerequisites.sh does)';
   return status === 0 ? undefined : 'etcd --version failed';
-}
-
-/** A free TCP port on loopback. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 const children = new Set<ChildProcess>();

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer, connect } from 'node:net';
+import { accepting, freePort } from './ports.js';
 
 /** A throwaway redis-server on a free loopback port, without persistence. */
 export interface RedisServer {
@@ -10,26 +10,6 @@ export interface RedisServer {
   kill(): Promise<void>;
   /** Starts it again on the same port (empty). */
   start(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
-async function accepting(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 /** Starts `redis-server --port N --save '' --appendonly no` (installed by .ci/run); killed by `kill()`. */
