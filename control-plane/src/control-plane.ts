@@ -146,7 +146,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const calls = await startCalls({
     transport,
     agents,
-    bus,
+    connections: liveness,
     metrics,
     logger,
     clock,

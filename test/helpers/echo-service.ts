@@ -24,7 +24,8 @@ export interface EchoService {
  * Starts the echo service on a free port:
  * - `/sse`: a text/event-stream writing `data: 1`, then each next event only after `releaseNext()` (3 events);
  * - `/hang`: never answers (until the client goes away);
- * - anything else: status `?status=` (default 200), the request body streamed back, `x-echo-info` with what it saw.
+ * - anything else: status `?status=` (default 200), the request body streamed back, `x-echo-info` with what it saw;
+ *   `?delayMs=` waits that long (at most 10 s) before answering.
  */
 export async function startEchoService(): Promise<EchoService> {
   const seen: EchoInfo[] = [];
@@ -51,6 +52,8 @@ export async function startEchoService(): Promise<EchoService> {
       res.once('close', () => hanging--);
       return;
     }
+    const delayMs = Math.min(Number(url.searchParams.get('delayMs') ?? 0) || 0, 10_000);
+    if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
     res.writeHead(Number(url.searchParams.get('status') ?? 200), {
       'x-echo-info': JSON.stringify(info),
       'content-type': req.headers['content-type'] ?? 'application/octet-stream',

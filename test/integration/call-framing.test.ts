@@ -53,20 +53,23 @@ describe('the call path against hostile callers and agents', () => {
     path: string,
     headers: [string, string][] = [],
     body?: Uint8Array,
+    query = '',
   ): Promise<Frame> {
     const conn = await connectRaw(cp.mqttUrl, 'hostile', hostileSecret);
     if (!conn.ok) throw new Error(conn.error);
     const client = conn.client;
+    let timer: NodeJS.Timeout | undefined;
     try {
       await new Promise<void>((resolve, reject) =>
         client.subscribe(tunnelDownTopic('hostile'), (err) => (err ? reject(err) : resolve())),
       );
-      const answer = new Promise<Frame>((resolve) =>
+      const answer = new Promise<Frame>((resolve, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer to the REQUEST for ${path} within 15 s`)), 15_000);
         client.on('message', (_t, payload) => {
           for (const r of decodeFrames(new Uint8Array(payload)))
             if (r.ok && (r.frame.type === 'response' || r.frame.type === 'error')) resolve(r.frame);
-        }),
-      );
+        });
+      });
       const request: Frame = {
         type: 'request',
         id: 1,
@@ -77,7 +80,7 @@ describe('the call path against hostile callers and agents', () => {
           service: 'scoped',
           method: 'GET',
           path,
-          query: '',
+          query,
           headers,
           timeoutMs: 5_000,
           caller: 'hostile',
@@ -88,6 +91,7 @@ describe('the call path against hostile callers and agents', () => {
       client.publish(tunnelUpTopic('hostile'), Buffer.from(encodeFrame(request)));
       return await answer;
     } finally {
+      clearTimeout(timer);
       client.end(true);
     }
   }
@@ -101,6 +105,16 @@ describe('the call path against hostile callers and agents', () => {
       expect({ path, forwarded }).toEqual({ path, forwarded: [] });
       expect(frame.type).toBe('error');
       if (frame.type === 'error') expect(frame.header.status).toBe(400);
+    }
+  });
+
+  it('answers a call an agent sends the moment it connects, while the commit recording the connection lands', async () => {
+    // The call is still at the service when the connection's commit (a few ms later) tells the event stream the
+    // agent is online. Before the fix that event dropped the new tunnel with the calls on it: no answer, ever.
+    for (let i = 0; i < 3; i++) {
+      const frame = await rawTunnelCall('/slow', [], undefined, 'delayMs=150');
+      expect(frame.type).toBe('response');
+      if (frame.type === 'response') expect(frame.header.status).toBe(200);
     }
   });
 

@@ -27,6 +27,9 @@ export interface LivenessDeps {
   stages: SyncStages;
 }
 
+/** A change of an agent's connection, told as it happens (before the group commit records it). */
+export type ConnectionListener = (agentId: string, connected: boolean) => void;
+
 /**
  * Agent liveness from the broker's connection events (authoritative). The client object is tracked per agent id,
  * so the disconnect of a connection that was taken over does not mark its successor offline. Connecting alone
@@ -35,6 +38,7 @@ export interface LivenessDeps {
 export class Liveness {
   readonly #deps: LivenessDeps;
   readonly #clients = new Map<string, Client>();
+  readonly #listeners = new Set<ConnectionListener>();
   #presence: PresenceView | undefined;
 
   constructor(deps: LivenessDeps) {
@@ -45,6 +49,19 @@ export class Liveness {
   attach(broker: Aedes): void {
     broker.on('client', (client) => this.#guard('connect', () => this.connected(client)));
     broker.on('clientDisconnect', (client) => this.#guard('disconnect', () => this.disconnected(client)));
+  }
+
+  /**
+   * Listens to connection changes as they happen: what belongs to one connection (calls on its tunnel, a snapshot
+   * in parts) ends with it, not a commit window later, when the agent may already be back. Returns a stop function.
+   */
+  onConnectionChange(listener: ConnectionListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #tell(agentId: string, connected: boolean): void {
+    for (const listener of this.#listeners) listener(agentId, connected);
   }
 
   /** Joins a cluster: local connects and disconnects are announced, remote ones come in via remoteOnline/Offline. */
@@ -71,6 +88,7 @@ export class Liveness {
   remoteOnline(agentId: string): boolean {
     const { agents } = this.#deps;
     const wasOnline = agents.get(agentId)?.status === 'online';
+    this.#tell(agentId, true);
     this.#markOnline(agentId);
     return !wasOnline;
   }
@@ -78,6 +96,7 @@ export class Liveness {
   /** The replica holding the agent's socket lost it (or died): offline, routes stale. */
   remoteOffline(agentId: string): void {
     if (this.#clients.has(agentId)) return;
+    this.#tell(agentId, false);
     this.#markOffline(agentId);
   }
 
@@ -85,6 +104,7 @@ export class Liveness {
   connected(client: Client): void {
     const { distribution, logger } = this.#deps;
     this.#clients.set(client.id, client);
+    this.#tell(client.id, true);
     distribution.open(client.id);
     this.#presence?.announce(client.id, true);
     logger.info({ agentId: client.id }, 'agent connected');
@@ -105,6 +125,7 @@ export class Liveness {
   disconnected(client: Client): void {
     if (this.#clients.get(client.id) !== client) return;
     this.#clients.delete(client.id);
+    this.#tell(client.id, false);
     this.#deps.distribution.close(client.id);
     this.#presence?.announce(client.id, false);
     // Taken over by another replica: the agent is still online, its routes still live.

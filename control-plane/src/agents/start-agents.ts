@@ -48,8 +48,8 @@ export async function startAgentIngress(deps: AgentIngressDeps): Promise<AgentIn
   const { db, agents, transport, metrics, logger, clock } = context;
   // A snapshot in the making is forgotten when its agent goes offline (its next connect starts a new one).
   const snapshotParts = new SnapshotParts();
-  context.bus.subscribe((event) => {
-    if (event.type === 'agent-offline') snapshotParts.drop(event.agentId);
+  liveness.onConnectionChange((agentId, connected) => {
+    if (!connected) snapshotParts.drop(agentId);
   });
   const sync: SyncContext = {
     ...context,

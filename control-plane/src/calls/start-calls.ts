@@ -8,7 +8,6 @@ import {
   type StreamLimits,
   type Transport,
 } from '@tether/shared';
-import type { EventBus } from '../observability/event-bus.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { AgentStore } from '../store/agent-store.js';
@@ -25,7 +24,8 @@ import { TunnelHub } from './tunnel-hub.js';
 export interface CallsDeps {
   transport: Transport;
   agents: AgentStore;
-  bus: EventBus;
+  /** Agents' connection changes as they happen (Liveness): a tunnel's calls end with its connection. */
+  connections: { onConnectionChange(listener: (agentId: string, connected: boolean) => void): () => void };
   metrics: Metrics;
   logger: Logger;
   clock: Clock;
@@ -91,11 +91,12 @@ export async function startCalls(deps: CallsDeps): Promise<Calls> {
     logger: deps.logger,
     isOwnListener: (host, port) => ownListeners.has(host, port),
   });
-  const stopListening = deps.bus.subscribe((event) => {
-    if (event.type === 'agent-offline') tunnels.drop(event.agentId, 'agent disconnected');
-    // A new connection (takeover included): calls on the previous one cannot complete.
-    if (event.type === 'agent-online') tunnels.drop(event.agentId, 'agent reconnected');
-  });
+  // Told as the connection changes, not after the commit that records it: by then the agent may be back, and its
+  // new tunnel's calls would be dropped with the old one's. A new connection (takeover included) ends the calls
+  // on the previous one, which cannot complete.
+  const stopListening = deps.connections.onConnectionChange((agentId, connected) =>
+    tunnels.drop(agentId, connected ? 'agent reconnected' : 'agent disconnected'),
+  );
   // The agents' own calls and streams go through the same routers as the gateway's and the listeners'.
   await tunnels.start({
     calls: (agentId) => edgeCallHandler(agentId, { router, agents: deps.agents, maxBodyBytes }),
