@@ -64,7 +64,10 @@ describe('the call path against hostile callers and agents', () => {
         client.subscribe(tunnelDownTopic('hostile'), (err) => (err ? reject(err) : resolve())),
       );
       const answer = new Promise<Frame>((resolve, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer to the REQUEST for ${path} within 15 s`)), 15_000);
+        timer = setTimeout(
+          () => reject(new Error(`no answer to the REQUEST for ${path} within 15 s`)),
+          15_000,
+        );
         client.on('message', (_t, payload) => {
           for (const r of decodeFrames(new Uint8Array(payload)))
             if (r.ok && (r.frame.type === 'response' || r.frame.type === 'error')) resolve(r.frame);
