@@ -71,7 +71,7 @@ const LAYERS = [
   },
   {
     // Agent: domain (sync, services, sources, calls, reports, credentials).
-    files: ['agent/src/{sync,services,sources,calls,reports,credentials}/**/*.ts'],
+    files: ['agent/src/{sync,services,sources,calls,reports,credentials,upgrades}/**/*.ts'],
     patterns: [
       above(
         ['api', 'link', 'registries', 'config', 'cli'],

@@ -40,6 +40,7 @@ import { ServiceStore } from './services/service-store.js';
 import { loadTlsPlan } from './link/tls/load-tls-plan.js';
 import { AGENT_VERSION } from './version.js';
 import { withTimeout } from './link/with-timeout.js';
+import { UpgradeReceiver } from './upgrades/upgrade-receiver.js';
 
 /** A running agent. */
 export interface AgentHandle {
@@ -145,6 +146,18 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     link: transport,
     logger,
   });
+  const upgrades = new UpgradeReceiver({
+    transport,
+    agentId: options.id,
+    stateDir,
+    buildFile: options.upgrades?.buildFile,
+    upgradeKey: options.credential?.upgradeKey,
+    version: AGENT_VERSION,
+    logger,
+    justUpgraded: options.upgrades?.justUpgraded,
+    onStaged: options.upgrades?.onStaged,
+    onReported: options.upgrades?.onReported,
+  });
   const central = new CentralRoutes(table);
   const advertiser = new Advertiser({
     ...identity,
@@ -172,6 +185,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     cache,
     logger,
     onCredentialRotate: (message) => void credentials.rotate(message),
+    upgrades,
   });
   const registry = new ServiceRegistry({
     id: options.id,
@@ -210,6 +224,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     },
   });
   metrics.readFrom({ tunnel: () => tunnel.endpoint.stats });
+  upgrades.start();
   await sync.start();
   await forwarder.start();
   logger.info(
@@ -286,6 +301,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     await Promise.all(runners.map((r) => r.close()));
     registry.close();
     sync.stop();
+    upgrades.stop();
     forwarder.stop();
     if (transport.connected) {
       const offline = encode(agentStatusMessage(identity, 'offline', clock.now()));

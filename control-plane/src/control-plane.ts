@@ -43,6 +43,9 @@ import { localEffectsOf } from './cluster/local-effects.js';
 import { openRedisFabric, type RedisFabric } from './cluster/redis-fabric.js';
 import { requestResync } from './agents/sync/inbox.js';
 import { announceAgent } from './agents/sync/announce-agent.js';
+import { loadUpgradeKey } from './agents/upgrades/upgrade-key.js';
+import { UpgradeRollouts } from './agents/upgrades/rollouts.js';
+import { UpgradeStore } from './store/upgrade-store.js';
 
 export type { ControlPlane, ControlPlaneOptions, ControlPlanePorts } from './control-plane-types.js';
 
@@ -101,6 +104,25 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   });
   liveness.attach(broker);
   metrics.readFrom({ connections: () => liveness.size });
+  // Fleet upgrades: builds signed by the data dir's key, rollouts persisted, moved on as agents connect.
+  const upgradeKey = loadUpgradeKey(options.dataDir);
+  const upgrades = new UpgradeRollouts({
+    store: new UpgradeStore(db),
+    agents,
+    transport,
+    key: upgradeKey,
+    buildsDir: join(options.dataDir, 'builds'),
+    audit,
+    logger,
+    clock,
+    isConnected: (id) => liveness.isConnected(id),
+  });
+  liveness.onConnectionChange((agentId, connected) => {
+    if (!connected) return;
+    upgrades.agentConnected(agentId).catch((err: unknown) => {
+      logger.error({ err, agentId }, 'moving upgrades on for a connected agent failed');
+    });
+  });
   const {
     sync: ctx,
     reports: { store: reports, feed, ticks: reportTicks, ingress, retention },
@@ -125,6 +147,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     retention: options.retention,
     retentionIntervalMs: options.retentionIntervalMs,
     reportProtocol: options.reportProtocol,
+    upgrades,
   });
 
   const site = options.site ?? 'central';
@@ -254,6 +277,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     maxPacketBytes: limits.maxPacketBytes,
     db,
     fingerprint,
+    upgrades,
+    upgradeKey: upgradeKey.publicKeyPem,
     mqttUrls: (host) =>
       options.publicMqttUrls?.length
         ? options.publicMqttUrls
@@ -306,6 +331,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     audit.start();
     dbWatch.start();
     revocations.enforceStored();
+    await upgrades.resume();
     stats.start();
     ready = true;
     logger.info({ ...ports, tls: fingerprint !== undefined, fingerprint }, 'control plane listening');

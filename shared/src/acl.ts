@@ -10,6 +10,7 @@ import {
   tunnelDownTopic,
   tunnelReplicaFromTopic,
   tunnelUpTopic,
+  upgradesTopic,
 } from './topics.js';
 
 /** Topics an agent may publish to: only its own agent -> hub topics. */
@@ -20,6 +21,7 @@ export function agentPublishTopics(agentId: string): string[] {
     tunnelUpTopic(agentId),
     reportsTopic(agentId),
     credentialsTopic(agentId),
+    upgradesTopic(agentId),
   ];
 }
 

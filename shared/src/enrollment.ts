@@ -126,6 +126,8 @@ export const EnrollResponseSchema = z.object({
   labels: LabelsSchema,
   /** The strategy the hub holds this agent to, whatever it declares: the agent runs with it. */
   strategy: AdvertiseStrategySchema.optional(),
+  /** The control plane's Ed25519 public key (PEM) that signs agent builds (older control planes omit it). */
+  upgradeKey: z.string().max(1024).optional(),
 });
 
 export type EnrollRequest = z.infer<typeof EnrollRequestSchema>;

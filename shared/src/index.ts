@@ -91,7 +91,25 @@ export {
   tunnelDownTopic,
   tunnelReplicaFromTopic,
   tunnelUpTopic,
+  upgradesTopic,
 } from './topics.js';
+export {
+  MAX_UPGRADE_CHUNK_BYTES,
+  type UpgradeChunk,
+  UpgradeChunkSchema,
+  type UpgradeFetch,
+  UpgradeFetchSchema,
+  type UpgradeMessage,
+  UpgradeMessageSchema,
+  type UpgradeOffer,
+  UpgradeOfferSchema,
+  type UpgradeOutcome,
+  UpgradeOutcomeSchema,
+  type UpgradeResult,
+  UpgradeResultSchema,
+  upgradeSignedText,
+  verifyUpgradeSignature,
+} from './agent-upgrade.js';
 export {
   agentMayPublish,
   agentMaySubscribe,

@@ -3,6 +3,7 @@ import { AgentIdSchema, LabelsSchema, SiteSchema } from './ids.js';
 import { RouteSchema } from './route.js';
 import { AdvertiseStrategySchema } from './strategy.js';
 import { formatZodError } from './zod-issues.js';
+import { UpgradeChunkSchema, UpgradeOfferSchema } from './agent-upgrade.js';
 
 /** The protocol version every message carries as `v`. */
 export const PROTOCOL_VERSION = 1;
@@ -200,6 +201,8 @@ export const InboxMessageSchema = z.discriminatedUnion('type', [
   ResyncRequestSchema.strip(),
   ErrorMessageSchema,
   CredentialRotateSchema,
+  UpgradeOfferSchema,
+  UpgradeChunkSchema,
 ]);
 
 export type AdvertSnapshot = z.infer<typeof AdvertSnapshotSchema>;

@@ -61,6 +61,11 @@ export function credentialsTopic(agentId: string): string {
   return `${agentNamespace(agentId)}/credentials`;
 }
 
+/** Agent -> hub: upgrade messages (chunk requests, outcomes; the offers and chunks come on the inbox). */
+export function upgradesTopic(agentId: string): string {
+  return `${agentNamespace(agentId)}/upgrades`;
+}
+
 /** Wildcard subscriptions the hub uses to hear every agent. */
 export const HUB_SUBSCRIPTIONS = {
   adverts: `${TOPIC_ROOT}/agents/+/advert`,
@@ -68,6 +73,7 @@ export const HUB_SUBSCRIPTIONS = {
   tunnels: `${TOPIC_ROOT}/agents/+/tunnel-up`,
   reports: `${TOPIC_ROOT}/agents/+/reports`,
   credentials: `${TOPIC_ROOT}/agents/+/credentials`,
+  upgrades: `${TOPIC_ROOT}/agents/+/upgrades`,
 } as const;
 
 const AGENT_TOPICS = new Set([
@@ -79,6 +85,7 @@ const AGENT_TOPICS = new Set([
   'reports',
   'reports-ack',
   'credentials',
+  'upgrades',
 ]);
 
 const PER_REPLICA_TOPICS = new Set(['tunnel-up', 'tunnel-down']);

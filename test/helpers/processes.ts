@@ -14,9 +14,22 @@ export const AGENT_BIN = join(ROOT, 'agent', 'bin', 'tether-agent.js');
 export const AGENT_BUNDLE = join(ROOT, 'agent', 'dist', 'tether-agent.mjs');
 
 const running = new Set<ChildProcess>();
+// Process groups of children that start others (an agent upgrading itself starts its new build and exits).
+const groups = new Set<number>();
+function killGroups(): void {
+  for (const pgid of groups) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+  groups.clear();
+}
 // Whatever ends this process, it never leaves a control plane or agent behind.
 process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
+  killGroups();
 });
 
 /** A fresh temporary directory. */
@@ -45,26 +58,33 @@ function spawnTracked(
   stdin = false,
   wrap: readonly string[] = [],
   program: string = process.execPath,
+  group = false,
 ): ChildProcessByStdio<Writable | null, Readable, Readable> {
   const [command, ...prefix] = [...wrap, program];
   const child = spawn(command, [...prefix, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    detached: group,
   }) as ChildProcessByStdio<Writable | null, Readable, Readable>;
   running.add(child);
+  if (group && child.pid !== undefined) groups.add(child.pid);
   return child;
 }
 
-/** Spawns `node <args>` (or `program <args>`) and resolves once it prints its first JSON line on stdout. */
+/**
+ * Spawns `node <args>` (or `program <args>`) and resolves once it prints its first JSON line on stdout. With
+ * `group`, in a process group of its own, killed whole by stopAll (and at exit): what it starts goes with it.
+ */
 export async function spawnNode(
   args: string[],
   env: Record<string, string> = {},
   timeoutMs = 20_000,
   wrap: readonly string[] = [],
   program: string = process.execPath,
+  group = false,
 ): Promise<Proc> {
-  const child = spawnTracked(args, env, false, wrap, program);
+  const child = spawnTracked(args, env, false, wrap, program, group);
   let err = '';
   child.stderr.on('data', (d: Buffer) => {
     err += d.toString();
@@ -134,8 +154,9 @@ export function runNode(
   });
 }
 
-/** Kills every process the harness started (afterAll). */
+/** Kills every process the harness started (afterAll), process groups whole. */
 export async function stopAll(): Promise<void> {
+  killGroups();
   await Promise.all(
     [...running].map(
       (c) =>

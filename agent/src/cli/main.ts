@@ -8,7 +8,10 @@ import { loadConfig } from '../config/load-config.js';
 import { AGENT_VERSION } from '../version.js';
 import { addHelpExamples } from '@tether/shared';
 import { AGENT_EXAMPLES } from './help-examples.js';
-import { thisBuild } from '../upgrades/this-build.js';
+import { thisBuild, type ThisBuild } from '../upgrades/this-build.js';
+import type { StagedBuild } from '../upgrades/upgrade-receiver.js';
+import { writeOutcome } from '../upgrades/upgrade-outcome.js';
+import { handOver, UPGRADE_ID_ENV, UPGRADED_MESSAGE } from './hand-over.js';
 import { join, serviceEnv, type JoinFlags } from './join-command.js';
 import { installService } from './service-unit.js';
 
@@ -221,12 +224,57 @@ export async function main(argv: string[]): Promise<void> {
 async function run(flags: CliFlags): Promise<void> {
   const config = await loadConfig(flags, process.env);
   const logger = await createLogger(config.logLevel, 2, config.logFormat);
-  const agent: AgentHandle = await startAgent({ ...config, logger });
-  if (config.api.port === 0) process.stdout.write(`${JSON.stringify({ api: agent.apiPort })}\n`);
-  logger.info({ apiPort: agent.apiPort, host: config.api.host }, 'local API listening');
+  const build = thisBuild();
+  // Only the first start of this process is the new build of an upgrade; a restart after a rollback is not.
+  let justUpgraded = process.env[UPGRADE_ID_ENV];
+  delete process.env[UPGRADE_ID_ENV];
+  let agent: AgentHandle | undefined;
+  let handingOver = false;
+  const start = async (): Promise<AgentHandle> => {
+    const upgrades = { buildFile: build.file, justUpgraded, onStaged, onReported };
+    justUpgraded = undefined;
+    const started = await startAgent({ ...config, logger, ...(upgradable(build) ? { upgrades } : {}) });
+    if (config.api.port === 0) process.stdout.write(`${JSON.stringify({ api: started.apiPort })}\n`);
+    logger.info({ apiPort: started.apiPort, host: config.api.host }, 'local API listening');
+    return started;
+  };
+  // A new build started by its predecessor tells it (IPC) once it connected and reported `upgraded`.
+  const onReported = (): void => {
+    if (!process.send || !process.connected) return;
+    process.send({ type: UPGRADED_MESSAGE }, () => {
+      if (process.connected) process.disconnect();
+    });
+  };
+  // A verified build: close this agent, start the new one and watch it; exit if it connects, else run on.
+  const onStaged = (staged: StagedBuild): void => {
+    handingOver = true;
+    void (async () => {
+      await agent?.close();
+      const result = await handOver(build, staged, process.argv.slice(2), config.stateDir, logger);
+      if (result.ok) {
+        logger.info({ upgrade: staged.upgrade, pid: result.pid }, 'the new build connected: this one exits');
+        process.exit(0);
+      }
+      await writeOutcome(config.stateDir, {
+        v: 1,
+        type: 'upgrade-result',
+        upgrade: staged.upgrade,
+        outcome: 'rolled-back',
+        version: AGENT_VERSION,
+        reason: result.reason,
+      });
+      handingOver = false;
+      agent = await start();
+    })().catch((err: Error) => {
+      logger.error({ err: err.message }, 'upgrade hand-over failed');
+      process.exit(1);
+    });
+  };
+  agent = await start();
   const shutdown = (signal: NodeJS.Signals): void => {
     logger.info({ signal }, 'shutting down');
-    agent.close().then(
+    if (handingOver) process.exit(0);
+    (agent?.close() ?? Promise.resolve()).then(
       () => process.exit(0),
       (err: Error) => {
         logger.error({ err: err.message }, 'shutdown failed');
@@ -236,4 +284,9 @@ async function run(flags: CliFlags): Promise<void> {
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
+}
+
+/** Only the bundle and the single executable replace themselves; a workspace checkout is upgraded by hand. */
+function upgradable(build: ThisBuild): boolean {
+  return build.kind === 'executable' || build.file.endsWith('.mjs');
 }

@@ -5,6 +5,7 @@ import type { ListenSpec } from '../calls/listen-spec.js';
 import type { TlsSettings } from '../link/tls/tls-plan.js';
 import type { UplinkSettings } from './config-schema.js';
 import type { Credential } from '../credentials/credential-file.js';
+import type { StagedBuild } from '../upgrades/upgrade-receiver.js';
 import type { AgentLogger, LogLevel } from '../observability/logger.js';
 import type { OutboxLimits } from '../reports/outbox-types.js';
 import type { SourceConfig } from '../sources/source-url.js';
@@ -49,6 +50,18 @@ export interface StartAgentOptions {
   tls?: Partial<TlsSettings>;
   /** The state dir's credential the agent runs from, if any: rotations update it (else one is written). */
   credential?: Credential;
+  /** Fleet upgrades from the hub (docs/upgrades.md): without it, offers are refused as not set up. */
+  upgrades?: AgentUpgradeOptions;
+}
+
+/** How this process takes a new build: the file it replaces, and the CLI's hand-over once one is verified. */
+export interface AgentUpgradeOptions {
+  /** The running build's file (the executable or the bundle). */
+  buildFile: string;
+  /** This process is the new build of that upgrade (TETHER_UPGRADE_ID from the previous build). */
+  justUpgraded?: string | undefined;
+  onStaged: (build: StagedBuild) => void;
+  onReported?: (() => void) | undefined;
 }
 
 /** Default limits of the report outbox. */

@@ -41,6 +41,8 @@ export const CredentialSchema = z.strictObject({
         .optional(),
     })
     .optional(),
+  /** The control plane's Ed25519 public key (PEM) that signs agent builds: the agent takes no upgrade without it. */
+  upgradeKey: z.string().max(1024).optional(),
   supersedes: z
     .array(z.string().regex(/^[0-9a-f]{64}$/))
     .max(16)

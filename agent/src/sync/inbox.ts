@@ -5,6 +5,8 @@ import {
   type CredentialRotate,
   type ErrorMessage,
   type ResyncRequest,
+  type UpgradeChunk,
+  type UpgradeOffer,
 } from '@tether/shared';
 
 /** One small handler per message type the hub may send to an agent's inbox. */
@@ -14,6 +16,10 @@ export interface InboxHandlers {
   error(message: ErrorMessage): void;
   /** A rotated secret for this agent. */
   credentialRotate(message: CredentialRotate): void;
+  /** A new build offered by the hub (fleet upgrade). */
+  upgradeOffer(message: UpgradeOffer): void;
+  /** A chunk of the build being received. */
+  upgradeChunk(message: UpgradeChunk): void;
   /** A payload that failed validation: reported, never thrown. */
   invalid(reason: string): void;
 }
@@ -35,6 +41,10 @@ export function handleInbox(payload: Uint8Array | string, handlers: InboxHandler
       return handlers.error(message);
     case 'credential-rotate':
       return handlers.credentialRotate(message);
+    case 'upgrade-offer':
+      return handlers.upgradeOffer(message);
+    case 'upgrade-chunk':
+      return handlers.upgradeChunk(message);
     default: {
       const unreachable: never = message;
       handlers.invalid(`unknown message ${JSON.stringify(unreachable)}`);

@@ -5,6 +5,8 @@ import {
   type ErrorMessage,
   type ResyncRequest,
   type LinkTransport,
+  type UpgradeChunk,
+  type UpgradeOffer,
 } from '@tether/shared';
 import type { Advertiser } from './advertiser.js';
 import type { CentralRoutes } from './central-routes.js';
@@ -22,6 +24,8 @@ export interface RouteSyncOptions {
   logger: AgentLogger;
   /** A rotated secret arrived on the inbox (the agent's credential keeper stores and confirms it). */
   onCredentialRotate?: (message: CredentialRotate) => void;
+  /** Upgrade offers and chunks from the inbox (the agent's UpgradeReceiver). */
+  upgrades?: { offer(message: UpgradeOffer): void; chunk(message: UpgradeChunk): void };
 }
 
 /**
@@ -74,6 +78,8 @@ export class RouteSync {
         resyncRequest: (m) => this.#onResyncRequest(m),
         error: (m) => this.#onError(m),
         credentialRotate: (m) => this.#opts.onCredentialRotate?.(m),
+        upgradeOffer: (m) => this.#opts.upgrades?.offer(m),
+        upgradeChunk: (m) => this.#opts.upgrades?.chunk(m),
         invalid: (reason) => this.#opts.logger.warn({ reason }, 'invalid inbox message ignored'),
       });
     } catch (err) {

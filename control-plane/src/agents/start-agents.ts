@@ -1,5 +1,10 @@
 import type { Aedes } from 'aedes';
-import { HUB_SUBSCRIPTIONS, type CredentialMessage, type ReportsUpMessage } from '@tether/shared';
+import {
+  HUB_SUBSCRIPTIONS,
+  type CredentialMessage,
+  type ReportsUpMessage,
+  type UpgradeMessage,
+} from '@tether/shared';
 import type { AuditLog } from '../audit/audit-log.js';
 import { CredentialRotation } from './credentials/credential-rotation.js';
 import type { Liveness } from './liveness.js';
@@ -10,6 +15,7 @@ import { routeAgentTopics, type AgentTopic } from './agent-topics.js';
 import { statusTopic } from './sync/handle-status.js';
 import { advertTopic } from './sync/ingress.js';
 import { SnapshotParts } from './sync/snapshot-parts.js';
+import type { UpgradeRollouts } from './upgrades/rollouts.js';
 
 /** What the hub's handling of agent messages needs: the sync handlers' context (less liveness) and more. */
 export interface AgentIngressDeps extends Omit<
@@ -28,6 +34,8 @@ export interface AgentIngressDeps extends Omit<
   retentionIntervalMs?: number | undefined;
   /** The highest report protocol version to speak (default the newest). */
   reportProtocol?: number | undefined;
+  /** Fleet upgrades: chunk requests and outcomes on the agents' upgrades topics. */
+  upgrades: UpgradeRollouts;
 }
 
 /** The running handlers of agent messages. */
@@ -43,8 +51,17 @@ export interface AgentIngress {
  * report batches, statuses and credential confirmations, each validated once and handled by type.
  */
 export async function startAgentIngress(deps: AgentIngressDeps): Promise<AgentIngress> {
-  const { liveness, audit, broker, clustered, retention, retentionIntervalMs, reportProtocol, ...context } =
-    deps;
+  const {
+    liveness,
+    audit,
+    broker,
+    clustered,
+    retention,
+    retentionIntervalMs,
+    reportProtocol,
+    upgrades,
+    ...context
+  } = deps;
   const { db, agents, transport, metrics, logger, clock } = context;
   // A snapshot in the making is forgotten when its agent goes offline (its next connect starts a new one).
   const snapshotParts = new SnapshotParts();
@@ -94,11 +111,18 @@ export async function startAgentIngress(deps: AgentIngressDeps): Promise<AgentIn
     decode: (payload) => rotation.decode(payload),
     handle: (agentId, message) => rotation.dispatch(agentId, message),
   };
+  const upgradeTopic: AgentTopic<UpgradeMessage> = {
+    name: 'upgrade message',
+    filter: HUB_SUBSCRIPTIONS.upgrades,
+    decode: (payload) => upgrades.decode(payload),
+    handle: (agentId, message) => upgrades.dispatch(agentId, message),
+  };
   await routeAgentTopics({ transport, metrics, logger }, [
     advertTopic(sync),
     reportTopic,
     statusTopic(sync),
     credentialTopic,
+    upgradeTopic,
   ]);
   return { sync, reports, rotation };
 }

@@ -24,6 +24,11 @@ export const AUDIT_KINDS = [
   'agent-version-refused',
   'listener-created',
   'listener-deleted',
+  'upgrade-started',
+  'upgrade-succeeded',
+  'upgrade-refused',
+  'upgrade-rolled-back',
+  'upgrade-stopped',
 ] as const;
 /** One kind of audit event. */
 export type AuditKind = (typeof AUDIT_KINDS)[number];

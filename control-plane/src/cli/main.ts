@@ -10,6 +10,7 @@ import {
   type GrantFlags,
 } from './data-dir-commands.js';
 import type { ServeFlags } from './serve-command.js';
+import type { UpgradeFlags } from './upgrade-command.js';
 import { addHelpExamples, ConflictError, NotFoundError, TetherError, ValidationError } from '@tether/shared';
 import { DATA_DIR_ENV, dataDirOption } from './data-dir.js';
 import { CP_EXAMPLES } from './help-examples.js';
@@ -115,6 +116,22 @@ export function createProgram(): Command {
     .description('revoke an agent: a running server disconnects it within a second; it cannot reconnect')
     .addOption(dataDirOption())
     .action((id: string, flags: { dataDir: string }) => revokeAgent(id, flags));
+  program
+    .command('agents')
+    .description('the fleet of agents')
+    .command('upgrade')
+    .description(
+      'roll a new agent build out through the running control plane: canaries first, stopping on failures',
+    )
+    .addOption(dataDirOption())
+    .requiredOption('--file <agent>', 'the build: tether-agent.mjs or the tether-agent executable')
+    .option('--agents <selector>', 'agent ids or key=value labels (site=NAME), comma-separated (default all)')
+    .option('--canary <n>', 'how many agents upgrade first (default 1)')
+    .option('--max-failures <n>', 'failures (rolled back or refused) that stop the rollout (default 1)')
+    .option('--deadline <duration>', 'how long a new build has to connect before it is rolled back (default 60s)')
+    .option('--url <url>', 'the API (default: the URL serve recorded in the data dir)')
+    .option('--token <token>', 'an admin API token (default TETHER_TOKEN, else DATA_DIR/admin-token)')
+    .action(async (flags: UpgradeFlags) => (await import('./upgrade-command.js')).upgradeAgents(flags));
   const token = program.command('token').description('manage API tokens');
   token
     .command('create')

@@ -227,6 +227,37 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 13,
+    description: 'fleet upgrades: a rollout of a signed agent build, and where each of its agents stands',
+    sql: `
+      CREATE TABLE upgrade_rollouts (
+        id           TEXT PRIMARY KEY,
+        sha256       TEXT NOT NULL,
+        size         INTEGER NOT NULL,
+        signature    TEXT NOT NULL,
+        selector     TEXT NOT NULL,
+        canary       INTEGER NOT NULL,
+        max_failures INTEGER NOT NULL,
+        deadline_ms  INTEGER NOT NULL,
+        state        TEXT NOT NULL CHECK (state IN ('running', 'done', 'stopped')),
+        reason       TEXT,
+        created_at   INTEGER NOT NULL,
+        updated_at   INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE upgrade_targets (
+        rollout_id TEXT NOT NULL REFERENCES upgrade_rollouts (id) ON DELETE CASCADE,
+        agent_id   TEXT NOT NULL,
+        position   INTEGER NOT NULL,
+        state      TEXT NOT NULL
+          CHECK (state IN ('pending', 'sending', 'upgraded', 'rolled-back', 'refused', 'skipped')),
+        version    TEXT,
+        reason     TEXT,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (rollout_id, agent_id)
+      ) STRICT;
+    `,
+  },
 ];
 
 /** Applies the migrations newer than the database's `user_version`, each in its own transaction. */

@@ -16,6 +16,7 @@ import { listenerRoutes, type ListenerRoutesDeps } from './routes/listener-route
 import { reportRoutes, type ReportRoutesDeps } from './routes/report-routes.js';
 import { serviceRoutes, type ServiceRoutesDeps } from './routes/service-routes.js';
 import { streamRoutes, type StreamRoutesDeps } from './routes/stream-routes.js';
+import { upgradeRoutes, type UpgradeRoutesDeps } from './routes/upgrade-routes.js';
 import { openApiRoute, systemRoutes, type SystemRoutesDeps } from './routes/system-routes.js';
 
 /** This package's version (from `src/http` and `dist/http` alike). */
@@ -33,7 +34,8 @@ export type RouteTableDeps = Omit<
     AccessRoutesDeps &
     EnrollmentRoutesDeps &
     ReportRoutesDeps &
-    ListenerRoutesDeps,
+    ListenerRoutesDeps &
+    UpgradeRoutesDeps,
   Identity
 > &
   StreamRoutesDeps &
@@ -67,6 +69,7 @@ export function apiRouteTable(deps: RouteTableDeps): ApiRouteTable {
     ...accessRoutes({ ...deps, ...identity }),
     ...enrollmentRoutes({ ...deps, ...identity }),
     ...listenerRoutes({ ...deps, ...identity }),
+    ...upgradeRoutes({ ...deps, ...identity }),
     ...streams.routes,
     ...callRoutes(deps.gateway, deps.gatewayUpgrade),
     ...dashboardRoutes(),

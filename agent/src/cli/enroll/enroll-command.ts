@@ -157,6 +157,7 @@ export async function enroll(
     ...(enrolled.site === undefined ? {} : { site: enrolled.site }),
     labels: enrolled.labels,
     ...(enrolled.strategy === undefined ? {} : { strategy: enrolled.strategy }),
+    ...(enrolled.upgradeKey === undefined ? {} : { upgradeKey: enrolled.upgradeKey }),
     ...(plan.mode === 'system' || plan.mode === 'insecure'
       ? {}
       : {

@@ -24,6 +24,8 @@ export interface EnrollmentDeps {
   clock: Clock;
   /** The TLS certificate fingerprint grants carry (`sha256:<hex>`), when the control plane serves TLS. */
   fingerprint?: string | undefined;
+  /** The public key (PEM) that signs agent builds, handed to every enrolled agent (docs/upgrades.md). */
+  upgradeKey?: string | undefined;
   /** The MQTT URLs to hand an agent that called the API by `host`. */
   mqttUrls(host: string): string[];
   /** In a cluster: redemption and the enrolled agent's id are claimed cluster-wide first (docs/cluster.md). */
@@ -81,6 +83,7 @@ export async function enrollAgent(
       ...(agent.site === undefined ? {} : { site: agent.site }),
       labels: agent.labels,
       ...(agent.strategy === undefined ? {} : { strategy: agent.strategy }),
+      ...(deps.upgradeKey === undefined ? {} : { upgradeKey: deps.upgradeKey }),
     };
   } catch (err) {
     // The redemption rolled back: the refusal is recorded on its own (coalesced); never the grant itself.

@@ -1,0 +1,253 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, existsSync, linkSync, mkdirSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  decode,
+  encode,
+  inboxTopic,
+  NotFoundError,
+  UpgradeMessageSchema,
+  type Clock,
+  type Decoded,
+  type Transport,
+  type UpgradeFetch,
+  type UpgradeMessage,
+  type UpgradeResult,
+} from '@tether/shared';
+import type { AuditLog } from '../../audit/audit-log.js';
+import type { Logger } from '../../observability/logger.js';
+import type { AgentStore } from '../../store/agent-store.js';
+import type { RolloutRecord, TargetRecord, UpgradeStore } from '../../store/upgrade-store.js';
+import { selectAgents } from './agent-selector.js';
+import { rolloutStep } from './rollout-policy.js';
+import { signBuild, type UpgradeKey } from './upgrade-key.js';
+
+/** The bytes of one chunk the hub sends (base64 in the inbox message stays under the broker's packet limit). */
+export const UPGRADE_CHUNK_BYTES = 128 * 1024;
+/** How many agents receive a build at once after the canaries. */
+const DEFAULT_PARALLEL = 10;
+
+/** What a rollout is asked to do: the build, which agents, how many canaries, when to stop, the deadline. */
+export interface RolloutRequest {
+  build: Uint8Array;
+  agents: string;
+  canary: number;
+  maxFailures: number;
+  deadlineMs: number;
+}
+
+/** A rollout and its agents, with the bytes each has fetched so far (for the API and the dashboard). */
+export interface RolloutView extends RolloutRecord {
+  targets: Array<TargetRecord & { fetchedBytes: number }>;
+}
+
+/** What the rollouts need. */
+export interface UpgradeRolloutsDeps {
+  store: UpgradeStore;
+  agents: AgentStore;
+  transport: Transport;
+  key: UpgradeKey;
+  /** Where builds are kept, by sha256 (DATA_DIR/builds). */
+  buildsDir: string;
+  audit: AuditLog;
+  logger: Logger;
+  clock: Clock;
+  isConnected(agentId: string): boolean;
+  parallel?: number;
+}
+
+/**
+ * The hub's side of fleet upgrades (docs/upgrades.md): stores a build by its digest and signs it, persists a
+ * rollout, offers the build to the agents the pure policy (rolloutStep) starts, answers their chunk requests from
+ * the file (one chunk per request: bounded memory), and records each outcome, which moves the rollout on. A
+ * restarted control plane re-offers to the agents it was sending to when they connect.
+ */
+export class UpgradeRollouts {
+  readonly #deps: UpgradeRolloutsDeps;
+  readonly #fetched = new Map<string, number>();
+
+  constructor(deps: UpgradeRolloutsDeps) {
+    this.#deps = deps;
+  }
+
+  /** Stores and signs the build, selects the agents, persists the rollout and starts its canaries. */
+  async create(request: RolloutRequest, actor: string): Promise<RolloutView> {
+    const { store, agents, clock } = this.#deps;
+    const chosen = selectAgents(request.agents, agents.list());
+    const sha256 = createHash('sha256').update(request.build).digest('hex');
+    this.#keepBuild(sha256, request.build);
+    const id = `up-${randomBytes(6).toString('hex')}`;
+    const rollout = {
+      id,
+      sha256,
+      size: request.build.byteLength,
+      signature: signBuild(this.#deps.key, sha256, request.build.byteLength),
+      selector: request.agents,
+      canary: request.canary,
+      maxFailures: request.maxFailures,
+      deadlineMs: request.deadlineMs,
+      createdAt: clock.now(),
+    };
+    this.#deps.audit.atomically(() => {
+      store.insert(
+        rollout,
+        chosen.map((a) => a.id),
+      );
+      this.#deps.audit.record({
+        kind: 'upgrade-started',
+        actor,
+        detail: { rollout: id, sha256, size: rollout.size, agents: chosen.length, canary: request.canary },
+      });
+    });
+    this.#deps.logger.info({ rollout: id, sha256, agents: chosen.length }, 'upgrade rollout started');
+    await this.#advance(id);
+    return this.view(id);
+  }
+
+  /** One rollout with its agents. */
+  view(id: string): RolloutView {
+    const rollout = this.#deps.store.get(id);
+    if (!rollout) throw new NotFoundError(`upgrade rollout "${id}" not found: GET /api/v1/upgrades lists them`);
+    return {
+      ...rollout,
+      targets: this.#deps.store.targets(id).map((t) => ({
+        ...t,
+        fetchedBytes:
+          t.state === 'upgraded' ? rollout.size : (this.#fetched.get(`${id}/${t.agentId}`) ?? 0),
+      })),
+    };
+  }
+
+  /** Every rollout, newest first. */
+  list(): RolloutView[] {
+    return this.#deps.store.list().map((r) => this.view(r.id));
+  }
+
+  /** Moves every running rollout on (at start, after a restart). */
+  async resume(): Promise<void> {
+    for (const rollout of this.#deps.store.running()) await this.#advance(rollout.id);
+  }
+
+  /** An agent connected: offer again what it was receiving, and start it if a rollout waits for it. */
+  async agentConnected(agentId: string): Promise<void> {
+    for (const rollout of this.#deps.store.running()) {
+      const target = this.#deps.store.targets(rollout.id).find((t) => t.agentId === agentId);
+      if (target?.state === 'sending') await this.#offer(rollout, agentId);
+      await this.#advance(rollout.id);
+    }
+  }
+
+  /** Validates a payload of an agent's upgrades topic. */
+  decode(payload: Uint8Array): Decoded<UpgradeMessage> {
+    return decode(UpgradeMessageSchema, payload);
+  }
+
+  /** One message on an agent's upgrades topic. */
+  async dispatch(agentId: string, message: UpgradeMessage): Promise<void> {
+    switch (message.type) {
+      case 'upgrade-fetch':
+        return this.#chunk(agentId, message);
+      case 'upgrade-result':
+        return this.#result(agentId, message);
+      default: {
+        const unreachable: never = message;
+        throw new Error(`unknown upgrade message ${JSON.stringify(unreachable)}`);
+      }
+    }
+  }
+
+  #keepBuild(sha256: string, build: Uint8Array): void {
+    const file = join(this.#deps.buildsDir, sha256);
+    if (existsSync(file)) return;
+    mkdirSync(this.#deps.buildsDir, { recursive: true, mode: 0o700 });
+    const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    writeFileSync(tmp, build, { mode: 0o600 });
+    try {
+      linkSync(tmp, file);
+    } catch {
+      // The same build stored meanwhile: same digest, same bytes.
+    }
+    rmSync(tmp, { force: true });
+  }
+
+  async #advance(id: string): Promise<void> {
+    const { store, clock } = this.#deps;
+    const rollout = store.get(id);
+    if (!rollout || rollout.state !== 'running') return;
+    const step = rolloutStep(
+      { canary: rollout.canary, maxFailures: rollout.maxFailures, parallel: this.#deps.parallel ?? DEFAULT_PARALLEL },
+      store.targets(id),
+      (agentId) => this.#deps.isConnected(agentId),
+    );
+    const now = clock.now();
+    for (const agentId of step.skip) store.setTarget(id, agentId, 'skipped', now, { reason: step.reason });
+    for (const agentId of step.start) store.setTarget(id, agentId, 'sending', now);
+    if (step.state !== 'running') {
+      store.setRollout(id, step.state, step.reason ?? null, now);
+      if (step.state === 'stopped')
+        this.#deps.audit.record({ kind: 'upgrade-stopped', detail: { rollout: id, reason: step.reason } });
+      this.#deps.logger.info({ rollout: id, state: step.state, reason: step.reason }, 'upgrade rollout finished');
+    }
+    for (const agentId of step.start) await this.#offer(rollout, agentId);
+  }
+
+  async #offer(rollout: RolloutRecord, agentId: string): Promise<void> {
+    const offer = {
+      v: 1,
+      type: 'upgrade-offer',
+      upgrade: rollout.id,
+      sha256: rollout.sha256,
+      size: rollout.size,
+      signature: rollout.signature,
+      chunkBytes: UPGRADE_CHUNK_BYTES,
+      deadlineMs: rollout.deadlineMs,
+    };
+    await this.#send(agentId, offer);
+  }
+
+  async #chunk(agentId: string, fetch: UpgradeFetch): Promise<void> {
+    const rollout = this.#deps.store.get(fetch.upgrade);
+    const target = rollout && this.#deps.store.targets(rollout.id).find((t) => t.agentId === agentId);
+    if (!rollout || target?.state !== 'sending' || fetch.offset >= rollout.size) return;
+    const length = Math.min(UPGRADE_CHUNK_BYTES, rollout.size - fetch.offset);
+    const bytes = Buffer.alloc(length);
+    const fd = openSync(join(this.#deps.buildsDir, rollout.sha256), 'r');
+    try {
+      readSync(fd, bytes, 0, length, fetch.offset);
+    } finally {
+      closeSync(fd);
+    }
+    this.#fetched.set(`${rollout.id}/${agentId}`, fetch.offset + length);
+    await this.#send(agentId, {
+      v: 1,
+      type: 'upgrade-chunk',
+      upgrade: rollout.id,
+      offset: fetch.offset,
+      data: bytes.toString('base64'),
+    });
+  }
+
+  async #result(agentId: string, result: UpgradeResult): Promise<void> {
+    const { store, clock, audit, logger } = this.#deps;
+    const rollout = store.get(result.upgrade);
+    const target = rollout && store.targets(rollout.id).find((t) => t.agentId === agentId);
+    if (!rollout || target?.state !== 'sending') return;
+    const detail = { version: result.version, reason: result.reason };
+    audit.atomically(() => {
+      store.setTarget(rollout.id, agentId, result.outcome, clock.now(), detail);
+      audit.record({
+        kind: result.outcome === 'upgraded' ? 'upgrade-succeeded' : `upgrade-${result.outcome}`,
+        agentId,
+        actor: 'agent',
+        detail: { rollout: rollout.id, ...detail },
+      });
+    });
+    const log = result.outcome === 'upgraded' ? logger.info.bind(logger) : logger.warn.bind(logger);
+    log({ rollout: rollout.id, agentId, ...detail }, `agent upgrade ${result.outcome}`);
+    await this.#advance(rollout.id);
+  }
+
+  async #send(agentId: string, message: object): Promise<void> {
+    await this.#deps.transport.publish(inboxTopic(agentId), encode(message), { qos: 1 });
+  }
+}

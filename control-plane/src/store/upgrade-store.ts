@@ -1,0 +1,176 @@
+import type BetterSqlite3 from 'better-sqlite3';
+
+/** Where a rollout stands (mirrors the policy's states; the store is below the domain). */
+export type StoredRolloutState = 'running' | 'done' | 'stopped';
+/** Where one agent of a rollout stands. */
+export type StoredTargetState = 'pending' | 'sending' | 'upgraded' | 'rolled-back' | 'refused' | 'skipped';
+
+/** A rollout of one signed agent build. */
+export interface RolloutRecord {
+  id: string;
+  sha256: string;
+  size: number;
+  signature: string;
+  selector: string;
+  canary: number;
+  maxFailures: number;
+  deadlineMs: number;
+  state: StoredRolloutState;
+  reason: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** One agent of a rollout. */
+export interface TargetRecord {
+  agentId: string;
+  position: number;
+  state: StoredTargetState;
+  /** The version the agent reported with its outcome. */
+  version: string | null;
+  reason: string | null;
+  updatedAt: number;
+}
+
+interface RolloutRow {
+  id: string;
+  sha256: string;
+  size: number;
+  signature: string;
+  selector: string;
+  canary: number;
+  max_failures: number;
+  deadline_ms: number;
+  state: StoredRolloutState;
+  reason: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+interface TargetRow {
+  agent_id: string;
+  position: number;
+  state: StoredTargetState;
+  version: string | null;
+  reason: string | null;
+  updated_at: number;
+}
+
+const toRollout = (r: RolloutRow): RolloutRecord => ({
+  id: r.id,
+  sha256: r.sha256,
+  size: r.size,
+  signature: r.signature,
+  selector: r.selector,
+  canary: r.canary,
+  maxFailures: r.max_failures,
+  deadlineMs: r.deadline_ms,
+  state: r.state,
+  reason: r.reason,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+const toTarget = (r: TargetRow): TargetRecord => ({
+  agentId: r.agent_id,
+  position: r.position,
+  state: r.state,
+  version: r.version,
+  reason: r.reason,
+  updatedAt: r.updated_at,
+});
+
+/** Fleet upgrade rollouts and their agents in SQLite (migration 13): a restarted control plane carries on. */
+export class UpgradeStore {
+  readonly #db: BetterSqlite3.Database;
+  readonly #stmts;
+
+  constructor(db: BetterSqlite3.Database) {
+    this.#db = db;
+    this.#stmts = {
+      insertRollout: db.prepare<[string, string, number, string, string, number, number, number, number, number]>(
+        `INSERT INTO upgrade_rollouts
+           (id, sha256, size, signature, selector, canary, max_failures, deadline_ms, state, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?)`,
+      ),
+      insertTarget: db.prepare<[string, string, number, number]>(
+        `INSERT INTO upgrade_targets (rollout_id, agent_id, position, state, updated_at)
+         VALUES (?, ?, ?, 'pending', ?)`,
+      ),
+      rollout: db.prepare<[string], RolloutRow>('SELECT * FROM upgrade_rollouts WHERE id = ?'),
+      rollouts: db.prepare<[], RolloutRow>('SELECT * FROM upgrade_rollouts ORDER BY created_at DESC, id'),
+      running: db.prepare<[], RolloutRow>(
+        "SELECT * FROM upgrade_rollouts WHERE state = 'running' ORDER BY created_at, id",
+      ),
+      targets: db.prepare<[string], TargetRow>(
+        'SELECT * FROM upgrade_targets WHERE rollout_id = ? ORDER BY position',
+      ),
+      setTarget: db.prepare<[string, string | null, string | null, number, string, string]>(
+        `UPDATE upgrade_targets SET state = ?, version = coalesce(?, version), reason = ?, updated_at = ?
+         WHERE rollout_id = ? AND agent_id = ?`,
+      ),
+      setRollout: db.prepare<[string, string | null, number, string]>(
+        'UPDATE upgrade_rollouts SET state = ?, reason = ?, updated_at = ? WHERE id = ?',
+      ),
+    };
+  }
+
+  /** Inserts a running rollout and its agents, in order (canaries first), in one transaction. */
+  insert(rollout: Omit<RolloutRecord, 'state' | 'reason' | 'updatedAt'>, agentIds: readonly string[]): void {
+    this.#db.transaction(() => {
+      const r = rollout;
+      this.#stmts.insertRollout.run(
+        r.id,
+        r.sha256,
+        r.size,
+        r.signature,
+        r.selector,
+        r.canary,
+        r.maxFailures,
+        r.deadlineMs,
+        r.createdAt,
+        r.createdAt,
+      );
+      agentIds.forEach((agentId, position) =>
+        this.#stmts.insertTarget.run(r.id, agentId, position, r.createdAt),
+      );
+    })();
+  }
+
+  /** One rollout, if any. */
+  get(id: string): RolloutRecord | undefined {
+    const row = this.#stmts.rollout.get(id);
+    return row ? toRollout(row) : undefined;
+  }
+
+  /** Every rollout, newest first. */
+  list(): RolloutRecord[] {
+    return this.#stmts.rollouts.all().map(toRollout);
+  }
+
+  /** The rollouts still running, oldest first. */
+  running(): RolloutRecord[] {
+    return this.#stmts.running.all().map(toRollout);
+  }
+
+  /** A rollout's agents in rollout order. */
+  targets(id: string): TargetRecord[] {
+    return this.#stmts.targets.all(id).map(toTarget);
+  }
+
+  /** Sets where one agent of a rollout stands. */
+  setTarget(
+    id: string,
+    agentId: string,
+    state: StoredTargetState,
+    at: number,
+    detail: { version?: string | undefined; reason?: string | undefined } = {},
+  ): void {
+    this.#stmts.setTarget.run(state, detail.version ?? null, detail.reason ?? null, at, id, agentId);
+  }
+
+  /** Sets where a rollout stands. */
+  setRollout(id: string, state: StoredRolloutState, reason: string | null, at: number): void {
+    this.#stmts.setRollout.run(state, reason, at, id);
+  }
+}

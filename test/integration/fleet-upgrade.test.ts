@@ -1,0 +1,187 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AGENT_BUNDLE, CP_BIN, runNode, spawnNode, stopAll, tempDir, type Proc } from '../helpers/processes.js';
+import { startControlPlane, type ControlPlane } from '../helpers/tether.js';
+import { waitFor } from '../helpers/wait.js';
+
+interface Target {
+  agentId: string;
+  state: string;
+  version: string | null;
+  reason: string | null;
+  fetchedBytes: number;
+}
+interface Rollout {
+  id: string;
+  state: string;
+  reason: string | null;
+  targets: Target[];
+}
+interface AgentView {
+  id: string;
+  status: string;
+  version: string | null;
+}
+
+/** A device: the bundle and its addon in a directory of their own, enrolled with a grant, running from there. */
+interface Device {
+  id: string;
+  dir: string;
+  bundle: string;
+  stateDir: string;
+  proc: Proc;
+}
+
+const BUNDLE = readFileSync(AGENT_BUNDLE, 'utf8');
+const VERSION_LITERAL = 'var AGENT_VERSION="0.1.0"';
+
+/** The same bundle reporting another version: a new build, made cheaply. */
+function buildWithVersion(version: string): string {
+  expect(BUNDLE).toContain(VERSION_LITERAL);
+  const file = join(tempDir('tether-build-'), 'tether-agent.mjs');
+  writeFileSync(file, BUNDLE.replace(VERSION_LITERAL, `var AGENT_VERSION="${version}"`));
+  return file;
+}
+
+async function enrollDevice(cp: ControlPlane, id: string): Promise<Omit<Device, 'proc'>> {
+  const dir = tempDir(`tether-device-${id}-`);
+  const bundle = join(dir, 'tether-agent.mjs');
+  copyFileSync(AGENT_BUNDLE, bundle);
+  copyFileSync(join(AGENT_BUNDLE, '..', 'better_sqlite3.node'), join(dir, 'better_sqlite3.node'));
+  const grant = await cp.api<{ grant: string }>('/api/v1/grants', { method: 'POST', body: JSON.stringify({ id }) });
+  const stateDir = join(dir, 'state');
+  const res = await runNode([bundle, 'enroll', '--grant', grant.body.grant, '--state-dir', stateDir]);
+  expect(res.code, res.stderr).toBe(0);
+  return { id, dir, bundle, stateDir };
+}
+
+async function run(device: Omit<Device, 'proc'>): Promise<Device> {
+  const args = [device.bundle, 'run', '--state-dir', device.stateDir, '--api-port', '0'];
+  return { ...device, proc: await spawnNode(args, {}, 20_000, [], process.execPath, true) };
+}
+
+async function rollout(cp: ControlPlane, id: string, done: (r: Rollout) => boolean, what: string): Promise<Rollout> {
+  return waitFor(
+    async () => {
+      const res = await cp.api<Rollout>(`/api/v1/upgrades/${id}`);
+      return done(res.body) && res.body;
+    },
+    what,
+    { timeoutMs: 30_000, intervalMs: 100 },
+  );
+}
+
+async function startUpgrade(cp: ControlPlane, file: string, query: string): Promise<Rollout> {
+  const res = await cp.fetch(`/api/v1/upgrades?${query}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/octet-stream' },
+    body: readFileSync(file),
+  });
+  expect(res.status).toBe(201);
+  return (await res.json()) as Rollout;
+}
+
+async function versions(cp: ControlPlane): Promise<Record<string, string | null>> {
+  const res = await cp.api<{ agents: AgentView[] }>('/api/v1/agents');
+  return Object.fromEntries(res.body.agents.filter((a) => a.status === 'online').map((a) => [a.id, a.version]));
+}
+
+describe('fleet upgrades from the hub', () => {
+  let cp: ControlPlane;
+  const devices: Device[] = [];
+  beforeAll(async () => {
+    cp = await startControlPlane();
+    for (const id of ['edge-a', 'edge-b', 'edge-c']) {
+      const enrolled = await enrollDevice(cp, id);
+      if (id === 'edge-c') {
+        // edge-c trusts another key than the hub's: every build the hub signs fails its check.
+        const file = join(enrolled.stateDir, 'credential.json');
+        const credential = JSON.parse(readFileSync(file, 'utf8')) as { upgradeKey?: string };
+        expect(credential.upgradeKey).toContain('BEGIN PUBLIC KEY');
+        const other = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString();
+        writeFileSync(file, JSON.stringify({ ...credential, upgradeKey: other }), { mode: 0o600 });
+      }
+      devices.push(await run(enrolled));
+    }
+    await waitFor(async () => Object.keys(await versions(cp)).length === 3, 'three agents online');
+  });
+  afterAll(stopAll);
+
+  it('upgrades a fleet to a good build from the CLI: the canary first, then the rest', async () => {
+    const good = buildWithVersion('0.1.1');
+    const res = await runNode([
+      CP_BIN,
+      'agents',
+      'upgrade',
+      '--data-dir',
+      cp.dataDir,
+      '--file',
+      good,
+      '--agents',
+      'edge-a,edge-b',
+      '--canary',
+      '1',
+    ]);
+    expect(res.code, res.stderr).toBe(0);
+    const started = JSON.parse(res.stdout) as Rollout;
+    expect(started.targets.map((t) => t.agentId)).toEqual(['edge-a', 'edge-b']);
+    // Only the canary is sent the build at first.
+    expect(started.targets.map((t) => t.state)).toEqual(['sending', 'pending']);
+    const done = await rollout(cp, started.id, (r) => r.state !== 'running', 'the rollout finished');
+    expect(done.state, JSON.stringify(done)).toBe('done');
+    expect(done.targets.map((t) => [t.agentId, t.state, t.version])).toEqual([
+      ['edge-a', 'upgraded', '0.1.1'],
+      ['edge-b', 'upgraded', '0.1.1'],
+    ]);
+    await waitFor(async () => {
+      const v = await versions(cp);
+      return v['edge-a'] === '0.1.1' && v['edge-b'] === '0.1.1' && v['edge-c'] === '0.1.0';
+    }, 'the hub seeing the new versions');
+    // Swapped on disk, the previous build kept for a rollback; the old process handed over and exited.
+    const [a] = devices;
+    expect(readFileSync(a!.bundle, 'utf8')).toContain('var AGENT_VERSION="0.1.1"');
+    expect(readFileSync(`${a!.bundle}.previous`, 'utf8')).toContain(VERSION_LITERAL);
+    await waitFor(() => a!.proc.child.exitCode === 0, 'the old build exited');
+    expect(a!.proc.stderr()).toContain('the new build connected: this one exits');
+  });
+
+  it('refuses a build whose signature does not verify, and the hub audits it', async () => {
+    const started = await startUpgrade(cp, buildWithVersion('0.1.2'), 'agents=edge-c&canary=1');
+    const done = await rollout(cp, started.id, (r) => r.state !== 'running', 'the rollout stopped');
+    expect(done.state).toBe('stopped');
+    const [target] = done.targets;
+    expect(target?.state).toBe('refused');
+    expect(target?.reason).toContain('signature does not verify');
+    expect(target?.fetchedBytes).toBe(0); // refused before a byte was sent
+    const audit = await cp.api<{ entries: Array<{ kind: string; agentId: string | null }> }>(
+      '/api/v1/audit?kind=upgrade-refused',
+    );
+    expect(audit.body.entries.map((e) => e.agentId)).toContain('edge-c');
+    expect((await versions(cp))['edge-c']).toBe('0.1.0');
+    expect(readFileSync(devices[2]!.bundle, 'utf8')).toBe(BUNDLE);
+  });
+
+  it('rolls back a build that never connects and stops the rollout at the canary', async () => {
+    const broken = join(tempDir('tether-build-'), 'tether-agent.mjs');
+    writeFileSync(broken, '// a build that starts and never connects\nsetInterval(() => {}, 1000);\n');
+    const started = await startUpgrade(cp, broken, 'agents=edge-a,edge-b&canary=1&deadlineMs=2000');
+    const done = await rollout(cp, started.id, (r) => r.state !== 'running', 'the rollout stopped').catch(
+      (err: Error) => {
+        throw new Error(`${err.message}\n${devices[0]!.proc.stderr().slice(-4000)}`);
+      },
+    );
+    expect(done.state).toBe('stopped');
+    expect(done.targets.map((t) => [t.agentId, t.state])).toEqual([
+      ['edge-a', 'rolled-back'],
+      ['edge-b', 'skipped'],
+    ]);
+    expect(done.targets[0]?.reason).toContain('did not connect within 2000 ms');
+    // The previous build is back on disk and running: edge-a reconnects with it.
+    const bundle = devices[0]!.bundle;
+    expect(readFileSync(bundle, 'utf8')).toContain('var AGENT_VERSION="0.1.1"');
+    expect(existsSync(`${bundle}.previous`)).toBe(false);
+    await waitFor(async () => (await versions(cp))['edge-a'] === '0.1.1', 'edge-a online again on 0.1.1');
+  });
+});
