@@ -16,6 +16,7 @@ import {
   statusTopic,
   tunnelDownTopic,
   tunnelUpTopic,
+  upgradesTopic,
 } from '@tether/shared';
 import { agentIdArb } from './fixtures.js';
 
@@ -33,12 +34,14 @@ describe('topics', () => {
     expect(reportsTopic(A)).toBe('tether/v1/agents/edge-a/reports');
     expect(reportsAckTopic(A)).toBe('tether/v1/agents/edge-a/reports-ack');
     expect(credentialsTopic(A)).toBe('tether/v1/agents/edge-a/credentials');
+    expect(upgradesTopic(A)).toBe('tether/v1/agents/edge-a/upgrades');
     expect(HUB_SUBSCRIPTIONS).toEqual({
       adverts: 'tether/v1/agents/+/advert',
       statuses: 'tether/v1/agents/+/status',
       tunnels: 'tether/v1/agents/+/tunnel-up',
       reports: 'tether/v1/agents/+/reports',
       credentials: 'tether/v1/agents/+/credentials',
+      upgrades: 'tether/v1/agents/+/upgrades',
     });
   });
 
@@ -55,6 +58,7 @@ describe('topics', () => {
           reportsTopic,
           reportsAckTopic,
           credentialsTopic,
+          upgradesTopic,
         ),
         (id, topic) => {
           expect(agentIdFromTopic(topic(id))).toBe(id);
@@ -89,6 +93,8 @@ describe('ACL', () => {
     [statusTopic(A), true],
     [credentialsTopic(A), true],
     [credentialsTopic(B), false],
+    [upgradesTopic(A), true],
+    [upgradesTopic(B), false],
     [inboxTopic(A), false],
     [advertTopic(B), false],
     [statusTopic(B), false],

@@ -2,7 +2,15 @@ import { generateKeyPairSync } from 'node:crypto';
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGENT_BUNDLE, CP_BIN, runNode, spawnNode, stopAll, tempDir, type Proc } from '../helpers/processes.js';
+import {
+  AGENT_BUNDLE,
+  CP_BIN,
+  runNode,
+  spawnNode,
+  stopAll,
+  tempDir,
+  type Proc,
+} from '../helpers/processes.js';
 import { startControlPlane, type ControlPlane } from '../helpers/tether.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -50,7 +58,10 @@ async function enrollDevice(cp: ControlPlane, id: string): Promise<Omit<Device, 
   const bundle = join(dir, 'tether-agent.mjs');
   copyFileSync(AGENT_BUNDLE, bundle);
   copyFileSync(join(AGENT_BUNDLE, '..', 'better_sqlite3.node'), join(dir, 'better_sqlite3.node'));
-  const grant = await cp.api<{ grant: string }>('/api/v1/grants', { method: 'POST', body: JSON.stringify({ id }) });
+  const grant = await cp.api<{ grant: string }>('/api/v1/grants', {
+    method: 'POST',
+    body: JSON.stringify({ id }),
+  });
   const stateDir = join(dir, 'state');
   const res = await runNode([bundle, 'enroll', '--grant', grant.body.grant, '--state-dir', stateDir]);
   expect(res.code, res.stderr).toBe(0);
@@ -62,7 +73,12 @@ async function run(device: Omit<Device, 'proc'>): Promise<Device> {
   return { ...device, proc: await spawnNode(args, {}, 20_000, [], process.execPath, true) };
 }
 
-async function rollout(cp: ControlPlane, id: string, done: (r: Rollout) => boolean, what: string): Promise<Rollout> {
+async function rollout(
+  cp: ControlPlane,
+  id: string,
+  done: (r: Rollout) => boolean,
+  what: string,
+): Promise<Rollout> {
   return waitFor(
     async () => {
       const res = await cp.api<Rollout>(`/api/v1/upgrades/${id}`);
@@ -85,7 +101,9 @@ async function startUpgrade(cp: ControlPlane, file: string, query: string): Prom
 
 async function versions(cp: ControlPlane): Promise<Record<string, string | null>> {
   const res = await cp.api<{ agents: AgentView[] }>('/api/v1/agents');
-  return Object.fromEntries(res.body.agents.filter((a) => a.status === 'online').map((a) => [a.id, a.version]));
+  return Object.fromEntries(
+    res.body.agents.filter((a) => a.status === 'online').map((a) => [a.id, a.version]),
+  );
 }
 
 describe('fleet upgrades from the hub', () => {
@@ -100,7 +118,9 @@ describe('fleet upgrades from the hub', () => {
         const file = join(enrolled.stateDir, 'credential.json');
         const credential = JSON.parse(readFileSync(file, 'utf8')) as { upgradeKey?: string };
         expect(credential.upgradeKey).toContain('BEGIN PUBLIC KEY');
-        const other = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString();
+        const other = generateKeyPairSync('ed25519')
+          .publicKey.export({ type: 'spki', format: 'pem' })
+          .toString();
         writeFileSync(file, JSON.stringify({ ...credential, upgradeKey: other }), { mode: 0o600 });
       }
       devices.push(await run(enrolled));

@@ -33,7 +33,10 @@ export async function handOver(
     env: { ...process.env, [UPGRADE_ID_ENV]: staged.upgrade, TETHER_STATE_DIR: stateDir },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  logger.info({ upgrade: staged.upgrade, pid: child.pid, deadlineMs: staged.deadlineMs }, 'started the new build');
+  logger.info(
+    { upgrade: staged.upgrade, pid: child.pid, deadlineMs: staged.deadlineMs },
+    'started the new build',
+  );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const outcome = await new Promise<HandOverResult>((resolve) => {
     const timer = setTimeout(
@@ -62,6 +65,9 @@ export async function handOver(
   child.kill('SIGKILL');
   await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, KILL_WAIT_MS).unref())]);
   await rollBack(build.file);
-  logger.warn({ upgrade: staged.upgrade, reason: outcome.reason }, 'upgrade rolled back: the previous build runs again');
+  logger.warn(
+    { upgrade: staged.upgrade, reason: outcome.reason },
+    'upgrade rolled back: the previous build runs again',
+  );
   return outcome;
 }

@@ -112,7 +112,10 @@ export class UpgradeReceiver {
     const { justUpgraded } = this.#opts;
     if (justUpgraded !== undefined) {
       this.#opts.justUpgraded = undefined;
-      this.#opts.logger.info({ upgrade: justUpgraded, version: this.#opts.version }, 'upgraded: this build connected');
+      this.#opts.logger.info(
+        { upgrade: justUpgraded, version: this.#opts.version },
+        'upgraded: this build connected',
+      );
       await this.#report(justUpgraded, 'upgraded');
       this.#opts.onReported?.();
       return;
@@ -169,7 +172,10 @@ export class UpgradeReceiver {
     if (data.length === 0 || current.size + data.length > current.offer.size) {
       this.#receiving = undefined;
       await rm(current.file, { force: true });
-      return this.#refuse(chunk.upgrade, 'the control plane sent more bytes than the offered size: not installed');
+      return this.#refuse(
+        chunk.upgrade,
+        'the control plane sent more bytes than the offered size: not installed',
+      );
     }
     await appendFile(current.file, data, { mode: 0o700 });
     current.size += data.length;
@@ -229,6 +235,8 @@ export class UpgradeReceiver {
     if (!this.#opts.transport.connected) return;
     await this.#opts.transport
       .publish(upgradesTopic(this.#opts.agentId), encode(result), { qos: 1 })
-      .catch((err: Error) => this.#opts.logger.warn({ err: err.message }, 'could not report an upgrade outcome'));
+      .catch((err: Error) =>
+        this.#opts.logger.warn({ err: err.message }, 'could not report an upgrade outcome'),
+      );
   }
 }

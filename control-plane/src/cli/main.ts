@@ -128,7 +128,10 @@ export function createProgram(): Command {
     .option('--agents <selector>', 'agent ids or key=value labels (site=NAME), comma-separated (default all)')
     .option('--canary <n>', 'how many agents upgrade first (default 1)')
     .option('--max-failures <n>', 'failures (rolled back or refused) that stop the rollout (default 1)')
-    .option('--deadline <duration>', 'how long a new build has to connect before it is rolled back (default 60s)')
+    .option(
+      '--deadline <duration>',
+      'how long a new build has to connect before it is rolled back (default 60s)',
+    )
     .option('--url <url>', 'the API (default: the URL serve recorded in the data dir)')
     .option('--token <token>', 'an admin API token (default TETHER_TOKEN, else DATA_DIR/admin-token)')
     .action(async (flags: UpgradeFlags) => (await import('./upgrade-command.js')).upgradeAgents(flags));

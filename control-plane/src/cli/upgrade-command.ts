@@ -23,8 +23,12 @@ export interface UpgradeFlags {
  * (`POST /api/v1/upgrades`, streamed from the file) with the data dir's API URL and admin token (or --url,
  * --token / TETHER_TOKEN), and prints the rollout it started; `GET /api/v1/upgrades/ID` follows it.
  */
-export async function upgradeAgents(flags: UpgradeFlags, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  if (!existsSync(flags.file)) throw new ValidationError(`--file ${flags.file}: no such file (the agent build to send)`);
+export async function upgradeAgents(
+  flags: UpgradeFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<void> {
+  if (!existsSync(flags.file))
+    throw new ValidationError(`--file ${flags.file}: no such file (the agent build to send)`);
   const url = flags.url ?? recordedApiUrl(flags.dataDir);
   if (url === undefined)
     throw new ValidationError(
@@ -49,7 +53,9 @@ export async function upgradeAgents(flags: UpgradeFlags, env: NodeJS.ProcessEnv 
       ...(target.protocol === 'https:' && existsSync(ca) ? { ca: readFileSync(ca) } : {}),
     };
     const req = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, options, resolve);
-    req.on('error', (err) => reject(new ValidationError(`the control plane at ${url} did not answer: ${err.message}`)));
+    req.on('error', (err) =>
+      reject(new ValidationError(`the control plane at ${url} did not answer: ${err.message}`)),
+    );
     createReadStream(flags.file).pipe(req);
   });
   let text = '';

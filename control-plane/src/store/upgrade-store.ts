@@ -88,7 +88,9 @@ export class UpgradeStore {
   constructor(db: BetterSqlite3.Database) {
     this.#db = db;
     this.#stmts = {
-      insertRollout: db.prepare<[string, string, number, string, string, number, number, number, number, number]>(
+      insertRollout: db.prepare<
+        [string, string, number, string, string, number, number, number, number, number]
+      >(
         `INSERT INTO upgrade_rollouts
            (id, sha256, size, signature, selector, canary, max_failures, deadline_ms, state, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?)`,

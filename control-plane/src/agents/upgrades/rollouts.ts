@@ -1,5 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, linkSync, mkdirSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import {
   decode,
@@ -107,13 +116,13 @@ export class UpgradeRollouts {
   /** One rollout with its agents. */
   view(id: string): RolloutView {
     const rollout = this.#deps.store.get(id);
-    if (!rollout) throw new NotFoundError(`upgrade rollout "${id}" not found: GET /api/v1/upgrades lists them`);
+    if (!rollout)
+      throw new NotFoundError(`upgrade rollout "${id}" not found: GET /api/v1/upgrades lists them`);
     return {
       ...rollout,
       targets: this.#deps.store.targets(id).map((t) => ({
         ...t,
-        fetchedBytes:
-          t.state === 'upgraded' ? rollout.size : (this.#fetched.get(`${id}/${t.agentId}`) ?? 0),
+        fetchedBytes: t.state === 'upgraded' ? rollout.size : (this.#fetched.get(`${id}/${t.agentId}`) ?? 0),
       })),
     };
   }
@@ -175,7 +184,11 @@ export class UpgradeRollouts {
     const rollout = store.get(id);
     if (!rollout || rollout.state !== 'running') return;
     const step = rolloutStep(
-      { canary: rollout.canary, maxFailures: rollout.maxFailures, parallel: this.#deps.parallel ?? DEFAULT_PARALLEL },
+      {
+        canary: rollout.canary,
+        maxFailures: rollout.maxFailures,
+        parallel: this.#deps.parallel ?? DEFAULT_PARALLEL,
+      },
       store.targets(id),
       (agentId) => this.#deps.isConnected(agentId),
     );
@@ -186,7 +199,10 @@ export class UpgradeRollouts {
       store.setRollout(id, step.state, step.reason ?? null, now);
       if (step.state === 'stopped')
         this.#deps.audit.record({ kind: 'upgrade-stopped', detail: { rollout: id, reason: step.reason } });
-      this.#deps.logger.info({ rollout: id, state: step.state, reason: step.reason }, 'upgrade rollout finished');
+      this.#deps.logger.info(
+        { rollout: id, state: step.state, reason: step.reason },
+        'upgrade rollout finished',
+      );
     }
     for (const agentId of step.start) await this.#offer(rollout, agentId);
   }

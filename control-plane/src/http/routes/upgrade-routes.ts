@@ -23,7 +23,11 @@ const count = (name: string) =>
 
 /** The rollout's options, as query parameters beside the build's bytes. */
 const RolloutQuery = z.strictObject({
-  agents: z.string().max(4096).describe('agent ids or key=value labels (site=NAME), comma-separated; default all').optional(),
+  agents: z
+    .string()
+    .max(4096)
+    .describe('agent ids or key=value labels (site=NAME), comma-separated; default all')
+    .optional(),
   canary: count('canary').describe('how many agents upgrade first (default 1)').optional(),
   maxFailures: count('maxFailures').describe('failures that stop the rollout (default 1)').optional(),
   deadlineMs: count('deadlineMs')
@@ -46,11 +50,17 @@ export function upgradeRoutes(deps: UpgradeRoutesDeps): ApiRoute[] {
         'The body is the build (tether-agent.mjs or the tether-agent executable) as application/octet-stream.',
       query: RolloutQuery,
       rawBody: { types: ['application/octet-stream'], maxBytes: MAX_BUILD_BYTES },
-      responses: { 201: json('the rollout', RolloutViewSchema), ...BAD, 413: error('the build is too large') },
+      responses: {
+        201: json('the rollout', RolloutViewSchema),
+        ...BAD,
+        413: error('the build is too large'),
+      },
       handle: async (c, { query, body }) => {
         const build = body as Uint8Array;
         if (build.byteLength === 0)
-          throw new ValidationError('the build is empty: send the agent file as the body (application/octet-stream)');
+          throw new ValidationError(
+            'the build is empty: send the agent file as the body (application/octet-stream)',
+          );
         const rollout = await deps.upgrades.create(
           {
             build,
