@@ -12,6 +12,9 @@ export const CP_EXAMPLES: Readonly<Record<string, string>> = {
     '$ tether-cp agent list\n$ tether-cp agent list --json | jq -r \'.agents[] | select(.status == "online") | .id\'',
   'agent revoke':
     '$ tether-cp agent revoke edge-7                 # a running server cuts it off within 250 ms',
+  'agents upgrade':
+    '$ tether-cp agents upgrade --file agent/dist/tether-agent.mjs --agents site=berlin --canary 1 --deadline 60s\n' +
+    '$ curl -H "authorization: Bearer $TOKEN" localhost:8080/api/v1/upgrades   # follow the rollout',
   'token create': '$ tether-cp token create --role viewer --name grafana',
   'token list': '$ tether-cp token list\n$ tether-cp token list --json',
   'token delete': '$ tether-cp token delete 3f2a9c1b0d4e                 # the ID column of token list',

@@ -3,9 +3,10 @@ import { Badge, Empty, Legend, Panel } from '../components/ui.js';
 import { ago, bytes, drain, labels, when } from '../format.js';
 import { AGENT_STATES } from '../../../src/api/agent-state.js';
 import { Link } from '../router.js';
+import { UpgradesPanel } from '../components/upgrades-panel.js';
 import { agentState, agents, routes, stats } from '../store.js';
 
-/** Every agent: status, site, strategy, version, last seen, routes, outbox. */
+/** Every agent: status, site, strategy, version, last seen, routes, outbox; and the fleet's upgrade rollouts. */
 export function Agents(): JSX.Element {
   const now = stats.value?.at ?? Date.now();
   const list = [...agents.value.values()];
@@ -76,6 +77,7 @@ export function Agents(): JSX.Element {
         )}
         <Legend values={AGENT_STATES} testId="agents-legend" />
       </Panel>
+      <UpgradesPanel />
     </div>
   );
 }
