@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isCallMethod, isCanonicalPath, isCleanQuery } from '../http/request-target.js';
+import { checkCreditHeader, checkRequestHeader, checkResponseHeader } from './hot-headers.js';
 import {
   AcceptHeaderSchema,
   GrantHeaderSchema,
@@ -164,14 +165,21 @@ export function encodeFrame(frame: Frame): Uint8Array {
   return out;
 }
 
-function parseHeader<T>(schema: z.ZodType<T>, bytes: Uint8Array): { ok: true; value: T } | { ok: false } {
+/** Checks a parsed JSON header: a zod schema, or for the headers of every call its hand-written twin (hot-headers.ts). */
+type HeaderCheck<T> = z.ZodType<T> | ((json: unknown) => T | undefined);
+
+function parseHeader<T>(check: HeaderCheck<T>, bytes: Uint8Array): { ok: true; value: T } | { ok: false } {
   let json: unknown;
   try {
     json = JSON.parse(decoder.decode(bytes));
   } catch {
     return { ok: false };
   }
-  const parsed = schema.safeParse(json);
+  if (typeof check === 'function') {
+    const value = check(json);
+    return value === undefined ? { ok: false } : { ok: true, value };
+  }
+  const parsed = check.safeParse(json);
   return parsed.success ? { ok: true, value: parsed.data } : { ok: false };
 }
 
@@ -212,7 +220,7 @@ export function decodeFrame(bytes: Uint8Array): DecodeResult {
       return { ok: true, frame: { id, fromCaller, type: type === FrameType.end ? 'end' : 'shut' } };
     case FrameType.request: {
       if (!fromCaller) return bad('request_from_callee');
-      const h = parseHeader(RequestHeaderSchema, header);
+      const h = parseHeader(checkRequestHeader, header);
       if (!h.ok) return { ok: false, reason: 'request_header', refused: id };
       if (!h.value.body && (rest.byteLength > 0 || end)) return bad('body_without_flag');
       const frame: Frame = { id, fromCaller, type: 'request', header: h.value };
@@ -220,7 +228,7 @@ export function decodeFrame(bytes: Uint8Array): DecodeResult {
     }
     case FrameType.response: {
       if (fromCaller) return bad('response_from_caller');
-      const h = parseHeader(ResponseHeaderSchema, header);
+      const h = parseHeader(checkResponseHeader, header);
       if (!h.ok) return bad('response_header');
       const frame: Frame = { id, fromCaller, type: 'response', header: h.value };
       return { ok: true, frame: withInline(frame, rest, end) };
@@ -231,7 +239,7 @@ export function decodeFrame(bytes: Uint8Array): DecodeResult {
   if (rest.byteLength !== 0) return bad('trailing_bytes');
   switch (type) {
     case FrameType.credit: {
-      const h = parseHeader(CreditHeaderSchema, header);
+      const h = parseHeader(checkCreditHeader, header);
       return h.ok
         ? { ok: true, frame: { id, fromCaller, type: 'credit', header: h.value } }
         : bad('credit_header');
