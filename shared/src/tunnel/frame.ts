@@ -146,22 +146,34 @@ function writeU32(b: Uint8Array, at: number, n: number): void {
   b[at + 3] = n & 0xff;
 }
 
-/** Encodes one frame to its binary form (one allocation: the JSON header is written in place). */
-export function encodeFrame(frame: Frame): Uint8Array {
+/**
+ * Encodes one frame as its prefix and JSON header (`head`, one allocation, the JSON written in place) and its body
+ * bytes, not copied (`body`): whoever puts frames together copies each body once, into the message.
+ */
+export function encodeFrameParts(frame: Frame): { head: Uint8Array; body: Uint8Array | undefined } {
   const json = 'header' in frame ? JSON.stringify(frame.header) : '';
   const headerLength = json.length === 0 ? 0 : Buffer.byteLength(json);
   const inline = frame.type === 'request' || frame.type === 'response';
   const body = inline || frame.type === 'data' || frame.type === 'bytes' ? frame.body : undefined;
   const bodyLength = body?.byteLength ?? 0;
-  const out = Buffer.allocUnsafe(FRAME_PREFIX_BYTES + headerLength + bodyLength);
-  out[0] = TUNNEL_PROTOCOL_VERSION;
-  out[1] = TYPE_NUMBERS[frame.type];
-  writeU32(out, 2, frame.id >>> 0);
-  out[6] = (frame.fromCaller ? FLAG_FROM_CALLER : 0) | (inline && frame.end === true ? FLAG_END : 0);
-  writeU32(out, 7, headerLength);
-  writeU32(out, 11, bodyLength);
-  if (headerLength > 0) out.write(json, FRAME_PREFIX_BYTES, 'utf8');
-  if (body && bodyLength > 0) out.set(body, FRAME_PREFIX_BYTES + headerLength);
+  const head = Buffer.allocUnsafe(FRAME_PREFIX_BYTES + headerLength);
+  head[0] = TUNNEL_PROTOCOL_VERSION;
+  head[1] = TYPE_NUMBERS[frame.type];
+  writeU32(head, 2, frame.id >>> 0);
+  head[6] = (frame.fromCaller ? FLAG_FROM_CALLER : 0) | (inline && frame.end === true ? FLAG_END : 0);
+  writeU32(head, 7, headerLength);
+  writeU32(head, 11, bodyLength);
+  if (headerLength > 0) head.write(json, FRAME_PREFIX_BYTES, 'utf8');
+  return { head, body: bodyLength > 0 ? body : undefined };
+}
+
+/** Encodes one frame to its binary form. */
+export function encodeFrame(frame: Frame): Uint8Array {
+  const { head, body } = encodeFrameParts(frame);
+  if (!body) return head;
+  const out = Buffer.allocUnsafe(head.byteLength + body.byteLength);
+  out.set(head, 0);
+  out.set(body, head.byteLength);
   return out;
 }
 
