@@ -103,7 +103,7 @@ async function measure(call: Call, body: Buffer, pids: Record<string, number> = 
 function httpCaller(url: string, token?: string): Call {
   const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
   const u = new URL(url);
-  return (body) =>
+  const attempt = (body: Buffer, retried: boolean): Promise<number> =>
     new Promise((resolve, reject) => {
       const req = request(
         {
@@ -126,9 +126,15 @@ function httpCaller(url: string, token?: string): Call {
           res.on('error', reject);
         },
       );
-      req.on('error', reject);
+      // A kept-alive socket the server closed while idle (node's documented retry, request.reusedSocket).
+      req.on('error', (err: NodeJS.ErrnoException) =>
+        !retried && req.reusedSocket && err.code === 'ECONNRESET'
+          ? resolve(attempt(body, true))
+          : reject(err),
+      );
       req.end(body);
     });
+  return (body) => attempt(body, false);
 }
 
 /** A Transport on the broker itself (the hub's way in), subscribed to `topic`. */
