@@ -264,6 +264,7 @@ export {
   type StreamFrame,
   TUNNEL_PROTOCOL_VERSION,
 } from './tunnel/frame.js';
+export { checkCreditHeader, checkRequestHeader, checkResponseHeader } from './tunnel/hot-headers.js';
 export {
   decodeFrames,
   FrameBatcher,

@@ -6,7 +6,7 @@
  * Prints one JSON ready line, then serves until killed.
  */
 import { once } from 'node:events';
-import { Agent, createServer, request } from 'node:http';
+import { Agent, createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect as connectNats } from '@nats-io/transport-node';
 import mqtt from 'mqtt';
@@ -15,14 +15,25 @@ import { TunnelEndpoint, tunnelDownTopic, tunnelUpTopic } from '@tether/shared';
 
 const [mode, url] = process.argv.slice(2);
 
+/**
+ * Listens on a free port and prints it. Idle keep-alive connections stay open for 2 minutes: under load a pool
+ * (Tether's upstream client, a bare proxy's agent) could otherwise reuse a socket the server was closing after its
+ * default 5 s, and a POST on it fails with 502 in either mode.
+ */
+async function listenLong(server: Server): Promise<void> {
+  server.keepAliveTimeout = 120_000;
+  server.headersTimeout = 121_000;
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  console.log(JSON.stringify({ port: (server.address() as AddressInfo).port }));
+}
+
 async function http(): Promise<void> {
   const server = createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'application/octet-stream' });
     req.pipe(res);
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  console.log(JSON.stringify({ port: (server.address() as AddressInfo).port }));
+  await listenLong(server);
 }
 
 async function proxy(): Promise<void> {
@@ -55,9 +66,7 @@ async function proxy(): Promise<void> {
       out.end(body);
     });
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  console.log(JSON.stringify({ port: (server.address() as AddressInfo).port }));
+  await listenLong(server);
 }
 
 async function rawMqtt(): Promise<void> {

@@ -14,7 +14,9 @@
  * nothing of Tether's: HTTP -> bare node:http proxy -> bare node:http proxy -> the service, each in its own process.
  * Sequential p50/p99, then req/s with 64 in flight, and for (d) and (f) the CPU each middle process spent per call;
  * then the targets as ratios. Then the TCP modes (test/bench/tunnel-tcp.ts: redis-benchmark direct, through a
- * Tether listener, through `ssh -L`); `TUNNEL_BENCH_ONLY=tcp` runs those alone.
+ * Tether listener, through `ssh -L`); `TUNNEL_BENCH_ONLY=tcp` runs those alone, `TUNNEL_BENCH_ONLY=http` the HTTP
+ * modes alone, and `TUNNEL_BENCH_MODES=d,f` only the HTTP modes named. `TUNNEL_BENCH_PROFILE=DIR` starts the control
+ * plane and the agent with `--cpu-prof` and writes their profiles to DIR.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -43,6 +45,9 @@ const SECONDS = Number(opts.seconds);
 const ROUNDS = Math.max(1, Math.floor(Number(opts.rounds)));
 const PEER = new URL('./tunnel-peer.ts', import.meta.url).pathname;
 const IN_FLIGHT = 64;
+const ONLY_MODES = process.env.TUNNEL_BENCH_MODES?.split(',').map((m) => m.trim());
+const PROFILE_DIR = process.env.TUNNEL_BENCH_PROFILE;
+const nodeArgs = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
 type Call = (body: Buffer) => Promise<number>;
 interface Result {
   p50: number;
@@ -98,7 +103,7 @@ async function measure(call: Call, body: Buffer, pids: Record<string, number> = 
 function httpCaller(url: string, token?: string): Call {
   const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
   const u = new URL(url);
-  return (body) =>
+  const attempt = (body: Buffer, retried: boolean): Promise<number> =>
     new Promise((resolve, reject) => {
       const req = request(
         {
@@ -121,9 +126,15 @@ function httpCaller(url: string, token?: string): Call {
           res.on('error', reject);
         },
       );
-      req.on('error', reject);
+      // A kept-alive socket the server closed while idle (node's documented retry, request.reusedSocket).
+      req.on('error', (err: NodeJS.ErrnoException) =>
+        !retried && req.reusedSocket && err.code === 'ECONNRESET'
+          ? resolve(attempt(body, true))
+          : reject(err),
+      );
       req.end(body);
     });
+  return (body) => attempt(body, false);
 }
 
 /** A Transport on the broker itself (the hub's way in), subscribed to `topic`. */
@@ -280,7 +291,7 @@ async function main(): Promise<void> {
   const inner = await spawnNode(['--import', 'tsx', PEER, 'proxy', serviceUrl]);
   const outer = await spawnNode(['--import', 'tsx', PEER, 'proxy', `http://127.0.0.1:${inner.ready.port}`]);
 
-  const cp = await startControlPlane({ args: ['--log-level', 'warn'] });
+  const cp = await startControlPlane({ args: ['--log-level', 'warn'], nodeArgs });
   const secret = await cp.addAgent('bench-edge');
   const edge = await startEdge({
     id: 'bench-edge',
@@ -288,6 +299,7 @@ async function main(): Promise<void> {
     url: cp.mqttUrl,
     services: { echo: serviceUrl },
     args: ['--log-level', 'warn'],
+    nodeArgs,
   });
   await waitFor(async () => {
     const r = await cp.api<{ routes: { state: string }[] }>('/api/v1/routes?service=echo');
@@ -322,7 +334,8 @@ async function main(): Promise<void> {
     const rounds: Record<string, Result[]> = {};
     for (let round = 0; round < ROUNDS; round++) {
       for (const [name, call, pids] of modes) {
-        if (call) (rounds[name] ??= []).push(await measure(call, body, pids));
+        if (call && (!ONLY_MODES || ONLY_MODES.includes(name.charAt(0))))
+          (rounds[name] ??= []).push(await measure(call, body, pids));
       }
     }
     const results: Record<string, Result | undefined> = {};
@@ -352,7 +365,9 @@ async function main(): Promise<void> {
         `  (c) req/s / (e) req/s = ${ratio(c.rps, e.rps)} (target >= 1.00x: ${c.rps >= e.rps ? 'MET' : 'MISSED'})`,
       );
   }
-  await benchTcp(cp);
+  if (process.env.TUNNEL_BENCH_ONLY !== 'http') await benchTcp(cp);
+  // A profiled process writes its profile on a clean exit only.
+  if (PROFILE_DIR) await Promise.all([edge.proc.stop(), cp.proc.stop()]);
   await tunnel.close();
   await nats?.close();
   await stopAll();

@@ -168,6 +168,8 @@ export interface EdgeOptions {
   /** Run the single-file esbuild bundle instead of the workspace build. */
   bundle?: boolean;
   args?: string[];
+  /** Options for node itself, before the script (a benchmark's `--cpu-prof`). */
+  nodeArgs?: string[];
   /** Run it in a network namespace (`wrap`: `ip netns exec NS`), its API on `apiHost` there. */
   netns?: { wrap: readonly string[]; apiHost: string };
 }
@@ -184,7 +186,15 @@ export interface Edge {
 /** Starts `tether-agent run` with its API on a free port. */
 export async function startEdge(o: EdgeOptions): Promise<Edge> {
   const stateDir = o.stateDir ?? tempDir(`tether-agent-${o.id}-`);
-  const args = [o.bundle ? AGENT_BUNDLE : AGENT_BIN, 'run', '--control-plane', o.url, '--id', o.id];
+  const args = [
+    ...(o.nodeArgs ?? []),
+    o.bundle ? AGENT_BUNDLE : AGENT_BIN,
+    'run',
+    '--control-plane',
+    o.url,
+    '--id',
+    o.id,
+  ];
   args.push('--api-port', '0', '--state-dir', stateDir, '--strategy', o.strategy ?? 'local');
   if (o.site) args.push('--site', o.site);
   for (const [k, v] of Object.entries(o.labels ?? {})) args.push('--label', `${k}=${v}`);

@@ -1,6 +1,16 @@
 import type { Aedes, AedesPublishPacket } from 'aedes';
 import type { MessageHandler, PublishOptions, Transport } from '@tether/shared';
 
+/**
+ * The payload as a Buffer without copying its bytes: a publish hands its bytes over and never touches them again
+ * (a tunnel message of 128 KiB was copied once more per publish before).
+ */
+function asBuffer(payload: Uint8Array | string): Buffer {
+  if (typeof payload === 'string') return Buffer.from(payload);
+  if (Buffer.isBuffer(payload)) return payload;
+  return Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+}
+
 type Deliver = (packet: AedesPublishPacket, callback: () => void) => void;
 
 /** The part of aedes's (untyped) persistence that lists retained messages. */
@@ -26,7 +36,7 @@ export class AedesTransport implements Transport {
         {
           cmd: 'publish',
           topic,
-          payload: typeof payload === 'string' ? Buffer.from(payload) : Buffer.from(payload),
+          payload: asBuffer(payload),
           qos: options.qos ?? 0,
           retain: options.retain ?? false,
           dup: false,

@@ -59,6 +59,8 @@ export interface Calls {
 export async function startCalls(deps: CallsDeps): Promise<Calls> {
   const maxBodyBytes = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const upstream = createUpstreamClient({ http, https });
+  const toAgent = deps.metrics.streams.bytes.slot({ direction: 'to_agent' });
+  const fromAgent = deps.metrics.streams.bytes.slot({ direction: 'from_agent' });
   const tunnels = new TunnelHub({
     transport: deps.transport,
     clock: deps.clock,
@@ -69,8 +71,8 @@ export async function startCalls(deps: CallsDeps): Promise<Calls> {
     ...(deps.isLocal ? { isLocal: (agentId: string) => deps.isLocal?.(agentId) ?? false } : {}),
     ...(deps.streamLimits ? { streamLimits: deps.streamLimits } : {}),
     streamEvents: {
-      sent: (n) => deps.metrics.streams.bytes.inc({ direction: 'to_agent' }, n),
-      received: (n) => deps.metrics.streams.bytes.inc({ direction: 'from_agent' }, n),
+      sent: (n) => void (toAgent.total += n),
+      received: (n) => void (fromAgent.total += n),
       refused: (code) => deps.metrics.streams.refused.inc({ reason: code }),
     },
   });

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RouteTable } from '@tether/shared';
+import { RunningCounter } from './running-counter.js';
 import { StreamMetrics } from './stream-metrics.js';
 import { SyncStages } from './sync-stages.js';
 
@@ -54,9 +55,9 @@ export class Metrics {
   /** Edge accept to hub commit of each stored report. */
   readonly reportLag: Histogram;
   /** MQTT publishes through the broker on Tether's topics, by direction and topic kind. */
-  readonly mqttMessages: Counter<'direction' | 'kind'>;
+  readonly mqttMessages: RunningCounter<'direction' | 'kind'>;
   /** Payload bytes of those publishes, by direction. */
-  readonly mqttBytes: Counter<'direction'>;
+  readonly mqttBytes: RunningCounter<'direction'>;
   /** Finished calls through the network, by service, caller kind and HTTP status. */
   readonly calls: Counter<'service' | 'caller' | 'status'>;
   /** Call durations (to the end of the response body), by service and HTTP status. */
@@ -226,17 +227,15 @@ export class Metrics {
       buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 60, 300, 3600, 86_400],
       registers,
     });
-    this.mqttMessages = new Counter({
+    this.mqttMessages = new RunningCounter(registers, {
       name: 'tether_mqtt_messages_total',
       help: 'MQTT publishes on Tether topics: in = from agents, out = from the hub; kind = topic suffix',
       labelNames: ['direction', 'kind'],
-      registers,
     });
-    this.mqttBytes = new Counter({
+    this.mqttBytes = new RunningCounter(registers, {
       name: 'tether_mqtt_bytes_total',
       help: 'Payload bytes of MQTT publishes on Tether topics, by direction',
       labelNames: ['direction'],
-      registers,
     });
     this.calls = new Counter({
       name: 'tether_calls_total',

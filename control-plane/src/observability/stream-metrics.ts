@@ -1,9 +1,10 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { RunningCounter } from './running-counter.js';
 
 /** The metrics of byte streams through agent tunnels (TCP connections, upgraded HTTP connections). */
 export class StreamMetrics {
   /** Stream bytes through the tunnels: `to_agent` (sent by the hub) or `from_agent`. */
-  readonly bytes: Counter<'direction'>;
+  readonly bytes: RunningCounter<'direction'>;
   /** Stream opens refused, by error code (counted once, by the process that refused or first saw it). */
   readonly refused: Counter<'reason'>;
 
@@ -17,11 +18,10 @@ export class StreamMetrics {
         this.set(open());
       },
     });
-    this.bytes = new Counter({
+    this.bytes = new RunningCounter(registers, {
       name: 'tether_tunnel_stream_bytes_total',
       help: 'Stream bytes through agent tunnels: to_agent (sent by the hub), from_agent (received)',
       labelNames: ['direction'],
-      registers,
     });
     this.refused = new Counter({
       name: 'tether_tunnel_stream_opens_refused_total',

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { ClientRequest, IncomingMessage } from 'node:http';
 import { UpstreamError } from '../errors.js';
 import type { HeaderList, TunnelResponse } from '../tunnel/call-types.js';
 import { collectEarly, nextTurn, type NextTurn } from '../tunnel/early-body.js';
@@ -39,6 +39,48 @@ export function framedHeaders(
   return headers;
 }
 
+/** A route address parsed (URL parsing showed in the agent's profile, once per call). */
+interface UpstreamBase {
+  protocol: string;
+  hostname: string;
+  port: string | number;
+  /** The address's path without its trailing slash, put before the call's path. */
+  prefix: string;
+  secure: boolean;
+}
+
+const bases = new Map<string, UpstreamBase>();
+
+/** `baseUrl` parsed, from a small cache (an agent or hub has a few route addresses, not thousands). */
+function upstreamBase(baseUrl: string): UpstreamBase {
+  let parsed = bases.get(baseUrl);
+  if (!parsed) {
+    const base = new URL(baseUrl);
+    const secure = base.protocol === 'https:';
+    parsed = {
+      protocol: base.protocol,
+      hostname: base.hostname.replace(/^\[|\]$/g, ''),
+      port: base.port || (secure ? 443 : 80),
+      prefix: base.pathname.replace(/\/$/, ''),
+      secure,
+    };
+    if (bases.size >= 1_000) bases.clear();
+    bases.set(baseUrl, parsed);
+  }
+  return parsed;
+}
+
+/**
+ * Destroys `out` when `signal` aborts, until `out` closes: one listener each way, where node's own `signal` option
+ * watches the request with end-of-stream (every listener of it showed in the agent's profile, per call).
+ */
+function abortWith(signal: AbortSignal, out: ClientRequest): void {
+  const onAbort = (): void => void out.destroy(signal.reason as Error);
+  if (signal.aborted) return onAbort();
+  signal.addEventListener('abort', onAbort, { once: true });
+  out.once('close', () => signal.removeEventListener('abort', onAbort));
+}
+
 /** A short, address-free name of a socket error (ECONNREFUSED), for messages callers see. */
 function codeOf(err: Error): string {
   return (err as NodeJS.ErrnoException).code ?? 'connection failed';
@@ -53,22 +95,20 @@ export async function forwardHttp(
   client: UpstreamClient,
   turn: NextTurn = nextTurn,
 ): Promise<TunnelResponse> {
-  const base = new URL(req.baseUrl);
-  const prefix = base.pathname.replace(/\/$/, '');
-  const secure = base.protocol === 'https:';
+  const { protocol, hostname, port, prefix, secure } = upstreamBase(req.baseUrl);
   const early = req.body ? await collectEarly(req.body, MAX_CHUNK_BYTES, turn) : undefined;
   const headers = framedHeaders(req.headers, early);
   return new Promise<TunnelResponse>((resolve, reject) => {
     let bodyError: Error | undefined;
     const out = client.request(secure, {
-      protocol: base.protocol,
-      hostname: base.hostname.replace(/^\[|\]$/g, ''),
-      port: base.port || (secure ? 443 : 80),
+      protocol,
+      hostname,
+      port,
       method: req.method,
       path: `${prefix}${req.path}${req.query ? `?${req.query}` : ''}`,
       headers,
-      signal: req.signal,
     });
+    abortWith(req.signal, out);
     // A declared length that the bytes do not match is an error, never bytes read as another request.
     (out as { strictContentLength?: boolean }).strictContentLength = true;
     const failed = (err: Error): void => {

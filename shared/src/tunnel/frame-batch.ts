@@ -1,6 +1,6 @@
 import { concatBytes } from './bytes.js';
 import type { NextTurn } from './early-body.js';
-import { encodeFrame, frameLength, decodeFrame, type DecodeResult, type Frame } from './frame.js';
+import { encodeFrameParts, frameLength, decodeFrame, type DecodeResult, type Frame } from './frame.js';
 
 /** The most bytes of frames one transport message carries (a lone larger frame goes alone). */
 export const MAX_FRAME_BATCH_BYTES = 128 * 1024;
@@ -29,7 +29,9 @@ export function decodeFrames(bytes: Uint8Array): DecodeResult[] {
 }
 
 interface Batch {
+  /** Each frame's head and body bytes, copied once, into the message, when it leaves. */
   parts: Uint8Array[];
+  frames: number;
   size: number;
   sent: boolean;
   done: Promise<void>;
@@ -59,19 +61,25 @@ export class FrameBatcher {
     this.#maxBytes = maxBytes;
   }
 
-  /** Queues a frame; resolves when the message carrying it was handed to the transport. */
+  /**
+   * Queues a frame; resolves when the message carrying it was handed to the transport. Its body is copied when the
+   * message leaves (by the end of this turn), not now: the sender hands the bytes over and does not change them.
+   */
   send(frame: Frame): Promise<void> {
-    const bytes = encodeFrame(frame);
+    const { head, body } = encodeFrameParts(frame);
+    const length = head.byteLength + (body?.byteLength ?? 0);
     let batch = this.#open;
-    if (batch && batch.size + bytes.byteLength > this.#maxBytes) {
+    if (batch && batch.size + length > this.#maxBytes) {
       this.#flush(batch);
       batch = undefined;
     }
     if (!batch) batch = this.#start();
-    batch.parts.push(bytes);
-    batch.size += bytes.byteLength;
+    batch.parts.push(head);
+    if (body) batch.parts.push(body);
+    batch.frames++;
+    batch.size += length;
     const done = batch.done;
-    if (batch.parts.length >= MAX_FRAMES_PER_BATCH) this.#flush(batch);
+    if (batch.frames >= MAX_FRAMES_PER_BATCH) this.#flush(batch);
     return done;
   }
 
@@ -83,7 +91,7 @@ export class FrameBatcher {
       reject = rej;
     });
     done.catch(() => undefined); // each sender handles (or ignores) the failure through its own promise
-    const batch: Batch = { parts: [], size: 0, sent: false, done, resolve, reject };
+    const batch: Batch = { parts: [], frames: 0, size: 0, sent: false, done, resolve, reject };
     this.#open = batch;
     void this.#turn().then(() => this.#flush(batch));
     return batch;

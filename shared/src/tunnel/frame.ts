@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isCallMethod, isCanonicalPath, isCleanQuery } from '../http/request-target.js';
+import { checkCreditHeader, checkRequestHeader, checkResponseHeader } from './hot-headers.js';
 import {
   AcceptHeaderSchema,
   GrantHeaderSchema,
@@ -145,33 +146,52 @@ function writeU32(b: Uint8Array, at: number, n: number): void {
   b[at + 3] = n & 0xff;
 }
 
-/** Encodes one frame to its binary form (one allocation: the JSON header is written in place). */
-export function encodeFrame(frame: Frame): Uint8Array {
+/**
+ * Encodes one frame as its prefix and JSON header (`head`, one allocation, the JSON written in place) and its body
+ * bytes, not copied (`body`): whoever puts frames together copies each body once, into the message.
+ */
+export function encodeFrameParts(frame: Frame): { head: Uint8Array; body: Uint8Array | undefined } {
   const json = 'header' in frame ? JSON.stringify(frame.header) : '';
   const headerLength = json.length === 0 ? 0 : Buffer.byteLength(json);
   const inline = frame.type === 'request' || frame.type === 'response';
   const body = inline || frame.type === 'data' || frame.type === 'bytes' ? frame.body : undefined;
   const bodyLength = body?.byteLength ?? 0;
-  const out = Buffer.allocUnsafe(FRAME_PREFIX_BYTES + headerLength + bodyLength);
-  out[0] = TUNNEL_PROTOCOL_VERSION;
-  out[1] = TYPE_NUMBERS[frame.type];
-  writeU32(out, 2, frame.id >>> 0);
-  out[6] = (frame.fromCaller ? FLAG_FROM_CALLER : 0) | (inline && frame.end === true ? FLAG_END : 0);
-  writeU32(out, 7, headerLength);
-  writeU32(out, 11, bodyLength);
-  if (headerLength > 0) out.write(json, FRAME_PREFIX_BYTES, 'utf8');
-  if (body && bodyLength > 0) out.set(body, FRAME_PREFIX_BYTES + headerLength);
+  const head = Buffer.allocUnsafe(FRAME_PREFIX_BYTES + headerLength);
+  head[0] = TUNNEL_PROTOCOL_VERSION;
+  head[1] = TYPE_NUMBERS[frame.type];
+  writeU32(head, 2, frame.id >>> 0);
+  head[6] = (frame.fromCaller ? FLAG_FROM_CALLER : 0) | (inline && frame.end === true ? FLAG_END : 0);
+  writeU32(head, 7, headerLength);
+  writeU32(head, 11, bodyLength);
+  if (headerLength > 0) head.write(json, FRAME_PREFIX_BYTES, 'utf8');
+  return { head, body: bodyLength > 0 ? body : undefined };
+}
+
+/** Encodes one frame to its binary form. */
+export function encodeFrame(frame: Frame): Uint8Array {
+  const { head, body } = encodeFrameParts(frame);
+  if (!body) return head;
+  const out = Buffer.allocUnsafe(head.byteLength + body.byteLength);
+  out.set(head, 0);
+  out.set(body, head.byteLength);
   return out;
 }
 
-function parseHeader<T>(schema: z.ZodType<T>, bytes: Uint8Array): { ok: true; value: T } | { ok: false } {
+/** Checks a parsed JSON header: a zod schema, or for the headers of every call its hand-written twin (hot-headers.ts). */
+type HeaderCheck<T> = z.ZodType<T> | ((json: unknown) => T | undefined);
+
+function parseHeader<T>(check: HeaderCheck<T>, bytes: Uint8Array): { ok: true; value: T } | { ok: false } {
   let json: unknown;
   try {
     json = JSON.parse(decoder.decode(bytes));
   } catch {
     return { ok: false };
   }
-  const parsed = schema.safeParse(json);
+  if (typeof check === 'function') {
+    const value = check(json);
+    return value === undefined ? { ok: false } : { ok: true, value };
+  }
+  const parsed = check.safeParse(json);
   return parsed.success ? { ok: true, value: parsed.data } : { ok: false };
 }
 
@@ -212,7 +232,7 @@ export function decodeFrame(bytes: Uint8Array): DecodeResult {
       return { ok: true, frame: { id, fromCaller, type: type === FrameType.end ? 'end' : 'shut' } };
     case FrameType.request: {
       if (!fromCaller) return bad('request_from_callee');
-      const h = parseHeader(RequestHeaderSchema, header);
+      const h = parseHeader(checkRequestHeader, header);
       if (!h.ok) return { ok: false, reason: 'request_header', refused: id };
       if (!h.value.body && (rest.byteLength > 0 || end)) return bad('body_without_flag');
       const frame: Frame = { id, fromCaller, type: 'request', header: h.value };
@@ -220,7 +240,7 @@ export function decodeFrame(bytes: Uint8Array): DecodeResult {
     }
     case FrameType.response: {
       if (fromCaller) return bad('response_from_caller');
-      const h = parseHeader(ResponseHeaderSchema, header);
+      const h = parseHeader(checkResponseHeader, header);
       if (!h.ok) return bad('response_header');
       const frame: Frame = { id, fromCaller, type: 'response', header: h.value };
       return { ok: true, frame: withInline(frame, rest, end) };
@@ -231,7 +251,7 @@ export function decodeFrame(bytes: Uint8Array): DecodeResult {
   if (rest.byteLength !== 0) return bad('trailing_bytes');
   switch (type) {
     case FrameType.credit: {
-      const h = parseHeader(CreditHeaderSchema, header);
+      const h = parseHeader(checkCreditHeader, header);
       return h.ok
         ? { ok: true, frame: { id, fromCaller, type: 'credit', header: h.value } }
         : bad('credit_header');
