@@ -1,6 +1,6 @@
 /**
  * `pnpm bench:scale [--agents 2000] [--services 10] [--workers 2] [--idle-seconds 10] [--churn-seconds 30]
- * [--spread-ms 5000] [--skip-cluster]`
+ * [--spread-ms 5000] [--window 100] [--skip-cluster] [--profile DIR]`
  *
  * Simulated agents (raw MQTT connections in worker processes, sim-agents.ts), each advertising `services` routes,
  * first against a bare aedes broker (raw-aedes.ts: the floor), then against one control plane and then against two
@@ -33,13 +33,19 @@ const { values: opts } = parseArgs({
     'idle-seconds': { type: 'string', default: '10' },
     'churn-seconds': { type: 'string', default: '30' },
     'spread-ms': { type: 'string', default: '5000' },
+    /** Connects each simulator process keeps in flight. */
+    window: { type: 'string', default: '100' },
     'skip-cluster': { type: 'boolean', default: false },
+    /** Writes the single control plane's CPU profiles there (its first life ends with SIGTERM, not kill -9). */
+    profile: { type: 'string' },
   },
 });
 const N = Number(opts.agents);
 const SERVICES = Number(opts.services);
 const WORKERS = Math.max(1, Number(opts.workers));
 const now = (): number => performance.timeOrigin + performance.now();
+const PROFILE = opts.profile;
+const nodeArgs = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : [];
 // One control plane, raw capacity: neither connection rate limits the simulator.
 const LIMITS = {
   limits: {
@@ -104,6 +110,7 @@ async function connectAll(workers: ChildProcess[], url: string, agents: { id: st
           agents: agents.filter((_, j) => j % WORKERS === i),
           services: SERVICES,
           withRoutes: true,
+          window: Number(opts.window),
         },
         'connected',
       ),
@@ -168,9 +175,10 @@ async function activeRoutes(cp: ControlPlane): Promise<number> {
  * of `spread-ms`. Returns the time until every route is active again and the API p99 during that storm.
  */
 async function restart(cp: ControlPlane, workers: ChildProcess[]): Promise<{ ms: number; apiP99: number }> {
-  await cp.proc.stop('SIGKILL');
+  await cp.proc.stop(PROFILE ? 'SIGTERM' : 'SIGKILL');
   const started = now();
   const next = await startControlPlane({
+    nodeArgs,
     dataDir: cp.dataDir,
     args: ['--log-level', 'warn'],
     config: LIMITS,
@@ -191,7 +199,7 @@ async function restart(cp: ControlPlane, workers: ChildProcess[]): Promise<{ ms:
 
 async function single(floor: number): Promise<void> {
   console.log(`\n== one control plane: ${N} agents x ${SERVICES} routes, ${WORKERS} simulator processes`);
-  const cp = await startControlPlane({ args: ['--log-level', 'warn'], config: LIMITS });
+  const cp = await startControlPlane({ nodeArgs, args: ['--log-level', 'warn'], config: LIMITS });
   const pid = cp.proc.child.pid!;
   const agents = await createAgents(cp, 'sim');
   const routes = await watchRoutes(cp);
