@@ -1,6 +1,7 @@
 /**
  * `pnpm bench:scale [--agents 2000] [--services 10] [--workers 2] [--idle-seconds 10] [--churn-seconds 30]
- * [--spread-ms 5000] [--window 100] [--skip-cluster] [--profile DIR]`
+ * [--spread-ms 5000] [--window 100] [--in-flight 64] [--skip-cluster]
+ * [--profile DIR]`
  *
  * Simulated agents (raw MQTT connections in worker processes, sim-agents.ts), each advertising `services` routes,
  * first against a bare aedes broker (raw-aedes.ts: the floor), then against one control plane and then against two
@@ -33,6 +34,8 @@ const { values: opts } = parseArgs({
     'idle-seconds': { type: 'string', default: '10' },
     'churn-seconds': { type: 'string', default: '30' },
     'spread-ms': { type: 'string', default: '5000' },
+    /** The single control plane's limits.connectsInFlight.max (default: the control plane's own default). */
+    'in-flight': { type: 'string' },
     /** Connects each simulator process keeps in flight. */
     window: { type: 'string', default: '100' },
     'skip-cluster': { type: 'boolean', default: false },
@@ -51,6 +54,7 @@ const LIMITS = {
   limits: {
     connectRate: { perSecond: 100_000, burst: 100_000 },
     admissionRate: { perSecond: 100_000, burst: 100_000 },
+    ...(opts['in-flight'] ? { connectsInFlight: { max: Number(opts['in-flight']) } } : {}),
   },
 };
 
