@@ -1,8 +1,8 @@
 /**
- * A worker process simulating many agents cheaply: one raw MQTT.js connection each, speaking the sync
- * protocol directly. Driven by its parent over IPC (see convergence.ts).
+ * A worker process simulating many agents cheaply: one bare MQTT connection each (lite-mqtt.ts), speaking the
+ * sync protocol directly. Driven by its parent over IPC (see convergence.ts).
  */
-import mqtt, { type MqttClient } from 'mqtt';
+import { LiteClient } from './lite-mqtt.js';
 import {
   advertTopic,
   decode,
@@ -51,7 +51,7 @@ interface Sim {
   id: string;
   secret: string;
   url: string;
-  client: MqttClient;
+  client: LiteClient;
   synced: boolean;
   closed: boolean;
 }
@@ -128,15 +128,7 @@ function connectOne(
   resume = false,
 ): Promise<Sim> {
   return new Promise((resolve, reject) => {
-    const client = mqtt.connect(url, {
-      clientId: id,
-      username: id,
-      password: secret,
-      reconnectPeriod: 0,
-      keepalive: 60,
-      protocolVersion: 4,
-      connectTimeout: 30_000,
-    });
+    const client = new LiteClient(url, { clientId: id, username: id, password: secret, keepalive: 60 });
     const sim: Sim = { id, secret, url, client, synced: false, closed: false };
     client.once('error', reject);
     client.once('close', () => {
@@ -144,7 +136,7 @@ function connectOne(
       // Closed before CONNACK (e.g. refused by the admission rate): the caller backs off and retries.
       reject(new Error('connection closed before it was accepted'));
     });
-    client.on('message', (_topic, payload) => {
+    client.on('message', (_topic: string, payload: Buffer) => {
       const arrived = now();
       const decoded = decode(InboxMessageSchema, payload);
       if (decoded.ok && decoded.message.type === 'resync-request') {
@@ -167,7 +159,6 @@ function connectOne(
       }
     });
     client.once('connect', () => {
-      (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
       void (async () => {
         await client.subscribeAsync(inboxTopic(id), { qos: 1 });
         await client.publishAsync(
