@@ -10,6 +10,7 @@ export type {
 } from './link/mqtt-transport-types.js';
 export {
   ReconnectScheduler,
+  BUSY_BACKOFF,
   RECONNECT_BACKOFF,
   AUTH_BACKOFF,
   type CloseReason,

@@ -29,6 +29,15 @@ describe('ReconnectScheduler', () => {
     expect(scheduler.closed('lost')).toBe(500);
   });
 
+  it('retries a busy refusal (CONNACK 3) on its own curve: 1 s doubling to 10 s, lost attempts untouched', () => {
+    const { scheduler } = setup();
+    const busy = Array.from({ length: 6 }, () => scheduler.closed('busy'));
+    expect(busy).toEqual([1000, 2000, 4000, 8000, 10_000, 10_000]);
+    expect(scheduler.closed('lost')).toBe(500);
+    scheduler.connected();
+    expect(scheduler.closed('busy')).toBe(1000);
+  });
+
   it('resets to the shortest delay after a successful connect', () => {
     const { scheduler } = setup();
     scheduler.closed('lost');

@@ -1,6 +1,7 @@
 /**
  * `pnpm bench:scale [--agents 2000] [--services 10] [--workers 2] [--idle-seconds 10] [--churn-seconds 30]
- * [--spread-ms 5000] [--skip-cluster]`
+ * [--spread-ms 5000] [--window 100] [--in-flight 64] [--skip-cluster]
+ * [--profile DIR]`
  *
  * Simulated agents (raw MQTT connections in worker processes, sim-agents.ts), each advertising `services` routes,
  * first against a bare aedes broker (raw-aedes.ts: the floor), then against one control plane and then against two
@@ -33,18 +34,27 @@ const { values: opts } = parseArgs({
     'idle-seconds': { type: 'string', default: '10' },
     'churn-seconds': { type: 'string', default: '30' },
     'spread-ms': { type: 'string', default: '5000' },
+    /** The single control plane's limits.connectsInFlight.max (default: the control plane's own default). */
+    'in-flight': { type: 'string' },
+    /** Connects each simulator process keeps in flight. */
+    window: { type: 'string', default: '100' },
     'skip-cluster': { type: 'boolean', default: false },
+    /** Writes the single control plane's CPU profiles there (its first life ends with SIGTERM, not kill -9). */
+    profile: { type: 'string' },
   },
 });
 const N = Number(opts.agents);
 const SERVICES = Number(opts.services);
 const WORKERS = Math.max(1, Number(opts.workers));
 const now = (): number => performance.timeOrigin + performance.now();
+const PROFILE = opts.profile;
+const nodeArgs = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : [];
 // One control plane, raw capacity: neither connection rate limits the simulator.
 const LIMITS = {
   limits: {
     connectRate: { perSecond: 100_000, burst: 100_000 },
     admissionRate: { perSecond: 100_000, burst: 100_000 },
+    ...(opts['in-flight'] ? { connectsInFlight: { max: Number(opts['in-flight']) } } : {}),
   },
 };
 
@@ -53,6 +63,14 @@ function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
+
+/** A function returning the CPU seconds each process used since this call. */
+function cpuOf(procs: { pid?: number | undefined }[]): () => number[] {
+  const before = procs.map((p) => cpuSeconds(p.pid!));
+  return () => procs.map((p, i) => cpuSeconds(p.pid!) - before[i]!);
+}
+const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+const perAgent = (seconds: number): string => ((seconds * 1000) / N).toFixed(2);
 
 const call = callWorker;
 
@@ -104,6 +122,7 @@ async function connectAll(workers: ChildProcess[], url: string, agents: { id: st
           agents: agents.filter((_, j) => j % WORKERS === i),
           services: SERVICES,
           withRoutes: true,
+          window: Number(opts.window),
         },
         'connected',
       ),
@@ -120,12 +139,15 @@ async function raw(): Promise<number> {
   );
   const workers = forkWorkers();
   const agents = Array.from({ length: N }, (_, i) => ({ id: `raw-${i}`, secret: 'x' }));
+  const cpu = cpuOf([broker, ...workers]);
   const connectMs = await connectAll(workers, `mqtt://127.0.0.1:${port}`, agents);
+  const [brokerCpu, ...workerCpu] = cpu();
   for (const w of workers) w.send({ cmd: 'stop' } satisfies ToWorker);
   broker.kill('SIGKILL');
   const rate = (N / connectMs) * 1000;
   console.log(
-    `\n== floor: bare aedes, same simulator\nagents connected/s (raw aedes)          ${rate.toFixed(0)} (${ms(connectMs)} for ${N})`,
+    `\n== floor: bare aedes, same simulator\nagents connected/s (raw aedes)          ${rate.toFixed(0)} (${ms(connectMs)} for ${N})
+CPU ms per agent while connecting        aedes ${perAgent(brokerCpu!)}, simulator ${perAgent(sum(workerCpu))} (${WORKERS} processes)`,
   );
   return rate;
 }
@@ -141,21 +163,41 @@ async function stagesOf(cp: ControlPlane): Promise<string> {
   return parts.join(', ');
 }
 
-/** Polls the API the operator watches (agents, topology, healthz) every 100 ms until stopped; latencies in ms. */
-function probeApi(cp: ControlPlane): { stop(): Promise<number[]> } {
-  const latencies: number[] = [];
+/** The latencies (ms) of the API the operator watches, collected until stopped. */
+interface ApiLatencies {
+  /** `/healthz`, every 100 ms: how responsive the event loop is. */
+  healthz: number[];
+  /** `/api/v1/agents`, `/api/v1/topology` and `/healthz` together, once a second (a dashboard refreshing). */
+  reads: number[];
+}
+
+/** Polls the API (ApiLatencies) until stopped; each loop bounded in count. */
+function probeApi(cp: ControlPlane): { stop(): Promise<ApiLatencies> } {
+  const out: ApiLatencies = { healthz: [], reads: [] };
   let running = true;
-  const loop = (async () => {
+  const timed = async (paths: string[], into: number[], everyMs: number): Promise<void> => {
     for (let i = 0; running && i < 100_000; i++) {
       const started = now();
-      await Promise.all(
-        ['/api/v1/agents', '/api/v1/topology', '/healthz'].map((p) => cp.api(p).catch(() => undefined)),
-      );
-      latencies.push(now() - started);
-      await sleep(100);
+      await Promise.all(paths.map((p) => cp.api(p).catch(() => undefined)));
+      into.push(now() - started);
+      await sleep(everyMs);
     }
-  })();
-  return { stop: async () => ((running = false), await loop, latencies) };
+  };
+  const loops = Promise.all([
+    timed(['/healthz'], out.healthz, 100),
+    timed(['/api/v1/agents', '/api/v1/topology', '/healthz'], out.reads, 1000),
+  ]);
+  return { stop: async () => ((running = false), await loops, out) };
+}
+
+/** p99 of both probes, printed. */
+const p99s = (l: ApiLatencies): string =>
+  `healthz ${ms(quantile(l.healthz, 0.99))}, agents+topology+healthz ${ms(quantile(l.reads, 0.99))}`;
+
+/** CONNECTs refused as busy (connects in flight at their bound) so far. */
+async function busyRefusals(cp: ControlPlane): Promise<number> {
+  const text = await (await fetch(`${cp.apiBase}/metrics`)).text();
+  return Number(/^tether_connect_refusals_total\{reason="busy"\} (\d+)$/m.exec(text)?.[1] ?? 0);
 }
 
 async function activeRoutes(cp: ControlPlane): Promise<number> {
@@ -167,10 +209,14 @@ async function activeRoutes(cp: ControlPlane): Promise<number> {
  * kill -9 of the control plane, restarted on the same data directory; every agent dials the new one after a jitter
  * of `spread-ms`. Returns the time until every route is active again and the API p99 during that storm.
  */
-async function restart(cp: ControlPlane, workers: ChildProcess[]): Promise<{ ms: number; apiP99: number }> {
-  await cp.proc.stop('SIGKILL');
+async function restart(
+  cp: ControlPlane,
+  workers: ChildProcess[],
+): Promise<{ ms: number; api: ApiLatencies; refused: number }> {
+  await cp.proc.stop(PROFILE ? 'SIGTERM' : 'SIGKILL');
   const started = now();
   const next = await startControlPlane({
+    nodeArgs,
     dataDir: cp.dataDir,
     args: ['--log-level', 'warn'],
     config: LIMITS,
@@ -185,13 +231,15 @@ async function restart(cp: ControlPlane, workers: ChildProcess[]): Promise<{ ms:
     intervalMs: 200,
   });
   const recoveredMs = now() - started;
-  const latencies = await probe.stop();
-  return { ms: recoveredMs, apiP99: quantile(latencies, 0.99) };
+  const api = await probe.stop();
+  const refused = await busyRefusals(next);
+  if (PROFILE) await next.proc.stop('SIGTERM');
+  return { ms: recoveredMs, api, refused };
 }
 
 async function single(floor: number): Promise<void> {
   console.log(`\n== one control plane: ${N} agents x ${SERVICES} routes, ${WORKERS} simulator processes`);
-  const cp = await startControlPlane({ args: ['--log-level', 'warn'], config: LIMITS });
+  const cp = await startControlPlane({ nodeArgs, args: ['--log-level', 'warn'], config: LIMITS });
   const pid = cp.proc.child.pid!;
   const agents = await createAgents(cp, 'sim');
   const routes = await watchRoutes(cp);
@@ -199,7 +247,9 @@ async function single(floor: number): Promise<void> {
   const rssBefore = rssOf(pid);
   const workers = forkWorkers();
   const started = now();
+  const cpu = cpuOf([cp.proc.child, ...workers]);
   const connectMs = await connectAll(workers, cp.mqttUrl, agents);
+  const [cpCpu, ...workerCpu] = cpu();
   await waitFor(() => routes.count() >= N * SERVICES, 'every route in the API', {
     timeoutMs: 600_000,
     intervalMs: 200,
@@ -212,6 +262,10 @@ async function single(floor: number): Promise<void> {
   const cpu0 = cpuSeconds(pid);
   await sleep(idleSeconds * 1000);
   const idleCpu = (cpuSeconds(pid) - cpu0) / idleSeconds;
+  const idleProbe = probeApi(cp);
+  await sleep(3000);
+  const idleApi = await idleProbe.stop();
+  const coldRefused = await busyRefusals(cp);
 
   // Churn: 1% of the agents a minute drop and reconnect with a fresh snapshot; convergence = snapshot sent ->
   // the first route event of that agent in the API.
@@ -236,16 +290,19 @@ async function single(floor: number): Promise<void> {
   const rate = (N / connectMs) * 1000;
   const rss10k = (rssBefore + ((rssIdle - rssBefore) * 20_000) / N) / 1024 ** 3;
   console.log(`agents connected/s                     ${rate.toFixed(0)}; ratio to raw aedes ${(rate / floor).toFixed(2)}
-time to connect ${N} (answered)           ${ms(connectMs)}; all ${N * SERVICES} routes in the API after ${ms(allVisibleMs)}
+time to connect ${N} (answered)           ${ms(connectMs)}; all ${N * SERVICES} routes in the API after ${ms(allVisibleMs)}; ${coldRefused} CONNECTs refused as busy
+CPU ms per agent while connecting        control plane ${perAgent(cpCpu!)}, simulator ${perAgent(sum(workerCpu))}
 event-loop ms per agent, by stage        ${stages}
 control-plane RSS                        ${mib(rssBefore)} -> ${mib(rssIdle)} idle (${mib(((rssIdle - rssBefore) / N) * 1000)} per 1,000 agents); ${mib(rss)} after churn
 control-plane CPU idle                   ${(idleCpu * 100).toFixed(1)}% of a core (${((idleCpu * 100 * 1000) / N).toFixed(2)}% per 1,000 agents)
 convergence under churn (1%/min flaps)   p50 ${ms(quantile(convergence, 0.5))}  p99 ${ms(quantile(convergence, 0.99))}  (${convergence.length} flaps)
-kill -9 + restart, same data dir         every route active again after ${ms(restarted.ms)} (jitter ${opts['spread-ms']} ms); API p99 during it ${ms(restarted.apiP99)}
+kill -9 + restart, same data dir         every route active again after ${ms(restarted.ms)} (jitter ${opts['spread-ms']} ms; ${restarted.refused} CONNECTs refused as busy)
+API p99 during the restart storm         ${p99s(restarted.api)}
+API p99 idle, same fleet                 ${p99s(idleApi)}
 targets: connects/s >= 1,000 -> ratio ${(rate / 1000).toFixed(2)}; ratio to raw aedes >= 0.4 -> ${(rate / floor / 0.4).toFixed(2)}
          cold start and restart <= 30 s -> ratios ${(allVisibleMs / 30_000).toFixed(2)}, ${(restarted.ms / 30_000).toFixed(2)}
          RSS < 1 GiB at 20,000 agents / 200,000 routes -> ${rss10k.toFixed(2)} GiB ${N >= 20_000 ? 'measured' : 'extrapolated'} (ratio ${rss10k.toFixed(2)})
-         API p99 < 100 ms during the storm -> ratio ${(restarted.apiP99 / 100).toFixed(2)}; convergence p99 < 250 ms -> ratio ${(quantile(convergence, 0.99) / 250).toFixed(2)}`);
+         API p99 < 100 ms during the storm -> ratio ${(quantile(restarted.api.reads, 0.99) / 100).toFixed(2)} (healthz ${(quantile(restarted.api.healthz, 0.99) / 100).toFixed(2)}); convergence p99 < 250 ms -> ratio ${(quantile(convergence, 0.99) / 250).toFixed(2)}`);
   for (const w of workers) w.send({ cmd: 'stop' } satisfies ToWorker);
   await stopAll();
 }

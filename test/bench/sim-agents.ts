@@ -1,8 +1,8 @@
 /**
- * A worker process simulating many agents cheaply: one raw MQTT.js connection each, speaking the sync
- * protocol directly. Driven by its parent over IPC (see convergence.ts).
+ * A worker process simulating many agents cheaply: one bare MQTT connection each (lite-mqtt.ts), speaking the
+ * sync protocol directly. Driven by its parent over IPC (see convergence.ts).
  */
-import mqtt, { type MqttClient } from 'mqtt';
+import { LiteClient } from './lite-mqtt.js';
 import {
   advertTopic,
   decode,
@@ -25,6 +25,8 @@ export type ToWorker =
       services: number;
       /** Advertise the routes in the first snapshot (bench:scale) instead of a later delta. */
       withRoutes?: boolean;
+      /** Connects in flight at once (default 100). */
+      window?: number;
     }
   | { cmd: 'flap'; perMinute: number; durationMs: number }
   | { cmd: 'failover'; url: string; spreadMs: number }
@@ -49,7 +51,7 @@ interface Sim {
   id: string;
   secret: string;
   url: string;
-  client: MqttClient;
+  client: LiteClient;
   synced: boolean;
   closed: boolean;
 }
@@ -126,15 +128,7 @@ function connectOne(
   resume = false,
 ): Promise<Sim> {
   return new Promise((resolve, reject) => {
-    const client = mqtt.connect(url, {
-      clientId: id,
-      username: id,
-      password: secret,
-      reconnectPeriod: 0,
-      keepalive: 60,
-      protocolVersion: 4,
-      connectTimeout: 30_000,
-    });
+    const client = new LiteClient(url, { clientId: id, username: id, password: secret, keepalive: 60 });
     const sim: Sim = { id, secret, url, client, synced: false, closed: false };
     client.once('error', reject);
     client.once('close', () => {
@@ -142,7 +136,7 @@ function connectOne(
       // Closed before CONNACK (e.g. refused by the admission rate): the caller backs off and retries.
       reject(new Error('connection closed before it was accepted'));
     });
-    client.on('message', (_topic, payload) => {
+    client.on('message', (_topic: string, payload: Buffer) => {
       const arrived = now();
       const decoded = decode(InboxMessageSchema, payload);
       if (decoded.ok && decoded.message.type === 'resync-request') {
@@ -165,7 +159,6 @@ function connectOne(
       }
     });
     client.once('connect', () => {
-      (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
       void (async () => {
         await client.subscribeAsync(inboxTopic(id), { qos: 1 });
         await client.publishAsync(
@@ -192,16 +185,42 @@ function connectOne(
   });
 }
 
-/** connectOne, retried with full-jitter backoff (0.2 s doubling to 5 s) when refused, like an agent would. */
+/** The agent's backoff curves (agent/src/link/reconnect-scheduler.ts), equal jitter: half the ceiling or more. */
+const BACKOFF = { lost: { baseMs: 500, capMs: 30_000 }, busy: { baseMs: 1_000, capMs: 10_000 } };
+
+/** The delay before attempt `attempt + 1` after `err`: the busy curve for CONNACK 3 (admission), else lost. */
+function retryDelay(err: unknown, attempts: { lost: number; busy: number }): number {
+  const kind = (err as { code?: unknown }).code === 3 ? 'busy' : 'lost';
+  const { baseMs, capMs } = BACKOFF[kind];
+  const ceiling = Math.min(capMs, baseMs * 2 ** attempts[kind]++);
+  return ceiling / 2 + Math.random() * (ceiling / 2);
+}
+
+/** connectOne, retried on the agent's backoff when refused or reset. */
 async function connectRetrying(url: string, id: string, secret: string): Promise<Sim> {
+  const attempts = { lost: 0, busy: 0 };
   for (let attempt = 0; ; attempt++) {
     try {
       return await connectOne(url, id, secret);
     } catch (err) {
-      if (attempt >= 30) throw err;
-      await new Promise((r) => setTimeout(r, Math.random() * Math.min(200 * 2 ** attempt, 5_000)));
+      if (attempt >= 40) throw err;
+      await new Promise((r) => setTimeout(r, retryDelay(err, attempts)));
     }
   }
+}
+
+/** Runs `fn` over `items` with at most `window` at once (an agent's connect is a few round trips). */
+async function pooled<T, R>(items: T[], window: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(window, items.length) }, lane));
+  return out;
 }
 
 async function waitUntil(pred: () => boolean, timeoutMs: number): Promise<void> {
@@ -220,11 +239,10 @@ process.on('message', (raw) => {
         serviceCount = m.services;
         withRoutes = m.withRoutes ?? false;
         const started = now();
-        // Connect in waves of 50 so the simulator itself does not storm the broker.
-        for (let i = 0; i < m.agents.length; i += 50) {
-          const wave = m.agents.slice(i, i + 50);
-          sims.push(...(await Promise.all(wave.map((a) => connectRetrying(m.url, a.id, a.secret)))));
-        }
+        // At most `window` connects in flight per worker, each started as soon as another finished.
+        sims.push(
+          ...(await pooled(m.agents, m.window ?? 100, (a) => connectRetrying(m.url, a.id, a.secret))),
+        );
         await waitUntil(() => sims.every((s) => s.synced), 60_000);
         send({ evt: 'connected', count: sims.length, ms: now() - started });
         break;
@@ -252,18 +270,20 @@ process.on('message', (raw) => {
         const redial = async (i: number, spreadMs: number): Promise<void> => {
           const s = sims[i]!;
           await s.client.endAsync(true).catch(() => undefined);
-          // The first dial is spread over `spreadMs`; a refused one retries on the agent's own schedule
-          // (full jitter, 0.5 s doubling to 30 s), which is what stretches the tail of a storm.
+          // The first dial is spread over `spreadMs`; a refused one retries on the agent's own schedule (the busy
+          // curve after CONNACK 3, else the lost one), which is what stretches the tail of a storm.
+          await new Promise((r) => setTimeout(r, Math.random() * spreadMs));
+          const attempts = { lost: 0, busy: 0 };
           for (let attempt = 0; attempt < 40; attempt++) {
-            const cap = attempt === 0 ? spreadMs : Math.min(500 * 2 ** attempt, 30_000);
-            await new Promise((r) => setTimeout(r, Math.random() * cap));
             try {
               const sim = await connectOne(m.url, s.id, s.secret, undefined, true);
               sims[i] = sim;
               await waitUntil(() => sim.synced || sim.closed, 60_000).catch(() => undefined);
               if (sim.synced && !sim.closed) return;
-            } catch {
-              // refused (admission rate) or reset: back off and retry
+              await new Promise((r) => setTimeout(r, retryDelay(new Error('closed'), attempts)));
+            } catch (err) {
+              // refused (admission) or reset: back off and retry
+              await new Promise((r) => setTimeout(r, retryDelay(err, attempts)));
             }
           }
         };

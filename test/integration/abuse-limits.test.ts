@@ -161,6 +161,34 @@ describe('broker abuse limits', () => {
     await limited.proc.stop();
   });
 
+  it('refuses CONNECTs beyond the connects in flight with CONNACK 3; the agent retries until there is room', async () => {
+    const busy = await startControlPlane({ config: { limits: { connectsInFlight: { max: 1 } } } });
+    const busyCount = async () =>
+      counter(await (await fetch(`${busy.apiBase}/metrics`)).text(), 'tether_connect_refusals_total', 'busy');
+    // A real agent is answered (its agent-routes), which ends its connect: the place is free again.
+    const first = await startEdge({ id: 'first', secret: await busy.addAgent('first'), url: busy.mqttUrl });
+    await waitFor(
+      async () => (await first.api<{ state: string }>('/v1/status')).body.state === 'connected',
+      'first agent connected',
+    );
+    // An agent that never sends its advert holds the only place.
+    const holder = await connectRaw(busy.mqttUrl, 'holder', await busy.addAgent('holder'));
+    expect(holder.ok).toBe(true);
+    const refused = await connectRaw(busy.mqttUrl, 'late', await busy.addAgent('late'));
+    expect(refused).toEqual({ ok: false, error: 'Connection refused: Server unavailable' });
+    expect(await busyCount()).toBe(1);
+    // A real agent refused as busy retries on its busy backoff and gets in once the holder is gone.
+    const edge = startEdge({ id: 'patient', secret: await busy.addAgent('patient'), url: busy.mqttUrl });
+    await waitFor(async () => (await busyCount()) >= 2, 'the agent refused as busy');
+    if (holder.ok) holder.client.end(true);
+    const patient = await edge;
+    await waitFor(
+      async () => (await patient.api<{ state: string }>('/v1/status')).body.state === 'connected',
+      'patient agent connected',
+    );
+    await busy.proc.stop();
+  });
+
   it('admits connections over all sources at a bounded rate (a reconnect storm)', async () => {
     const limited = await startControlPlane({
       config: {

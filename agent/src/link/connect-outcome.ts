@@ -9,6 +9,14 @@ export function refusedCredentials(err: Error & { code?: unknown }): boolean {
   return typeof err.code === 'number' && CONNACK_REFUSED_CREDENTIALS.has(err.code);
 }
 
+/** CONNACK return code 3 (server unavailable): the control plane is busy (admission) or holds the agent back. */
+const CONNACK_SERVER_UNAVAILABLE = 3;
+
+/** True when the broker refused a connect for now (busy or quarantine): retry on the busy backoff. */
+export function refusedBusy(err: Error & { code?: unknown }): boolean {
+  return err.code === CONNACK_SERVER_UNAVAILABLE;
+}
+
 /** What is logged (and thrown) when the control plane refuses agent `clientId`'s credentials. */
 export function refusedCredentialsMessage(clientId: string, err: Error): string {
   return `control plane refused the credentials of agent ${clientId} (revoked, unknown or a wrong secret): ${err.message}`;

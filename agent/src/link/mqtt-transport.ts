@@ -7,7 +7,12 @@ import {
   type PublishOptions,
   type Transport,
 } from '@tether/shared';
-import { refusedCredentials, refusedCredentialsMessage, waitForFirstConnect } from './connect-outcome.js';
+import {
+  refusedBusy,
+  refusedCredentials,
+  refusedCredentialsMessage,
+  waitForFirstConnect,
+} from './connect-outcome.js';
 import type {
   ConnectionState,
   ConnectionStats,
@@ -44,6 +49,8 @@ export class MqttTransport implements Transport {
   #reconnects = 0;
   readonly #traffic = { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0 };
   #authRefused = false;
+  /** The last attempt was refused with CONNACK 3 (the hub is busy): retried on the busy backoff. */
+  #busyRefused = false;
   #generation = 0;
   /** Bytes written to the sockets of closed connections, and the live connection's socket. */
   #socketBytesDone = 0;
@@ -225,6 +232,7 @@ export class MqttTransport implements Transport {
     if (typeof stream?.setNoDelay === 'function') stream.setNoDelay(true);
     this.#scheduler.connected();
     this.#authRefused = false;
+    this.#busyRefused = false;
     this.#connectedSince = this.#clock.now();
     this.#setState('connected');
     this.#logConnected(this.#connectedSince);
@@ -263,6 +271,12 @@ export class MqttTransport implements Transport {
         { agentId: this.#opts.clientId, code: err.code },
         refusedCredentialsMessage(this.#opts.clientId, err),
       );
+    } else if (refusedBusy(err)) {
+      this.#busyRefused = true;
+      this.#log.info?.(
+        { code: err.code },
+        'control plane busy (admission during a reconnect storm): retrying on the busy backoff',
+      );
     } else {
       const certificate = describeCertificateError(err);
       if (certificate) this.#log.error({ code: err.code }, certificate);
@@ -278,8 +292,9 @@ export class MqttTransport implements Transport {
     if (this.#state === 'closed') return;
     const wasConnected = this.#state === 'connected';
     this.#connectedSince = null;
-    const reason = this.#authRefused ? 'unauthorized' : 'lost';
+    const reason = this.#authRefused ? 'unauthorized' : this.#busyRefused ? 'busy' : 'lost';
     this.#authRefused = false;
+    this.#busyRefused = false;
     this.#setState(reason === 'unauthorized' ? 'unauthorized' : 'disconnected');
     if (wasConnected) {
       this.#lostAt = this.#clock.now();

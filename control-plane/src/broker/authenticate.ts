@@ -25,6 +25,8 @@ export interface AuthenticateDeps {
   quarantinedUntil(agentId: string): number | undefined;
   /** The source address of a connection. */
   sourceOf(conn: object): string | undefined;
+  /** Admits an authenticated agent's connect now (ConnectsInFlight); false: the hub is busy, try later. */
+  admit(agentId: string, client: Client): boolean;
 }
 
 function refusal(message: string, returnCode: AuthenticateError['returnCode']): AuthenticateError {
@@ -38,7 +40,8 @@ function refusal(message: string, returnCode: AuthenticateError['returnCode']): 
  * password must match the stored hash (or the pending one of a credential rotation, which confirms the rotation:
  * the old secret stops working), and the agent must be neither revoked (5: not authorized) nor quarantined
  * (3: server unavailable, so it retries on its normal backoff). Refusals are counted and audited (coalesced);
- * the secret is never logged.
+ * the secret is never logged. Last, admission: with too many connects in flight the CONNECT is refused with 3
+ * (server unavailable) and counted (`tether_connect_refusals_total{reason="busy"}`), not audited.
  */
 export function createAuthenticate(deps: AuthenticateDeps): NonNullable<AedesOptions['authenticate']> {
   return (client: Client, username, password, done) => {
@@ -65,6 +68,11 @@ export function createAuthenticate(deps: AuthenticateDeps): NonNullable<AedesOpt
       if (agent.revokedAt !== null) return refuse('revoked', NOT_AUTHORIZED, true);
       if (deps.quarantinedUntil(username) !== undefined)
         return refuse('quarantined', SERVER_UNAVAILABLE, true);
+      if (!deps.admit(username, client)) {
+        // A storm: counted, neither audited nor logged per CONNECT; the agent retries on its backoff.
+        deps.metrics.connectRefusals.inc({ reason: 'busy' });
+        return done(refusal('busy: too many agents connecting, retry later', SERVER_UNAVAILABLE), null);
+      }
       if (pending && rotation !== null) confirmRotation(deps, agent.id, rotation, 'connect');
       done(null, true);
     } catch (err) {

@@ -16,6 +16,11 @@ export const LimitsConfigSchema = z.strictObject({
   connectTimeout: duration.optional(),
   connectRate: rate.partial().optional(),
   admissionRate: rate.partial().optional(),
+  /** Connects worked on at once (accepted, not yet answered) and how long one counts at most. */
+  connectsInFlight: z
+    .strictObject({ max: z.number().int().min(1).max(100_000), timeout: duration })
+    .partial()
+    .optional(),
   agentMessages: rate.partial().optional(),
   agentBytes: byteRateInput.partial().optional(),
   agentControlMessages: rate.partial().optional(),
@@ -55,6 +60,12 @@ export function limitsFromConfig(c: LimitsConfig | undefined): BrokerLimitsOverr
   if (c.connectTimeout !== undefined) out.connectTimeoutMs = parseDuration(c.connectTimeout);
   if (c.connectRate) out.connectRate = c.connectRate;
   if (c.admissionRate) out.admissionRate = c.admissionRate;
+  const inFlight = c.connectsInFlight;
+  if (inFlight) {
+    out.connectsInFlight = {};
+    if (inFlight.max !== undefined) out.connectsInFlight.max = inFlight.max;
+    if (inFlight.timeout !== undefined) out.connectsInFlight.timeoutMs = parseDuration(inFlight.timeout);
+  }
   if (c.agentMessages) out.agentMessages = c.agentMessages;
   if (c.agentBytes) out.agentBytes = byteRate(c.agentBytes);
   if (c.agentControlMessages) out.agentControlMessages = c.agentControlMessages;

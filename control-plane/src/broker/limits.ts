@@ -1,3 +1,4 @@
+import type { InFlightLimit } from './connects-in-flight.js';
 import type { QuarantinePolicy } from './denial-tracker.js';
 import type { RateSpec } from '@tether/shared';
 
@@ -13,6 +14,8 @@ export interface BrokerLimits {
   connectRate: RateSpec;
   /** New connections over all sources (bounds a reconnect storm after a replica died). */
   admissionRate: RateSpec;
+  /** Connects worked on at once (CONNECT accepted, first answer not yet sent); more get CONNACK 3. */
+  connectsInFlight: InFlightLimit;
   /** Publishes per agent, all topics. */
   agentMessages: RateSpec;
   /** Publish payload bytes per agent, all topics. */
@@ -35,6 +38,7 @@ export const DEFAULT_BROKER_LIMITS: BrokerLimits = {
   connectTimeoutMs: 10_000,
   connectRate: { perSecond: 50, burst: 200 },
   admissionRate: { perSecond: 200, burst: 400 },
+  connectsInFlight: { max: 64, timeoutMs: 10_000 },
   agentMessages: { perSecond: 20_000, burst: 40_000 },
   agentBytes: { perSecond: 128 * MiB, burst: 256 * MiB },
   agentControlMessages: { perSecond: 20, burst: 200 },
@@ -56,6 +60,7 @@ export function brokerLimits(override: BrokerLimitsOverride = {}): BrokerLimits 
     connectTimeoutMs: override.connectTimeoutMs ?? d.connectTimeoutMs,
     connectRate: { ...d.connectRate, ...override.connectRate },
     admissionRate: { ...d.admissionRate, ...override.admissionRate },
+    connectsInFlight: { ...d.connectsInFlight, ...override.connectsInFlight },
     agentMessages: { ...d.agentMessages, ...override.agentMessages },
     agentBytes: { ...d.agentBytes, ...override.agentBytes },
     agentControlMessages: { ...d.agentControlMessages, ...override.agentControlMessages },

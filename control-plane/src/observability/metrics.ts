@@ -73,6 +73,10 @@ export class Metrics {
   readonly apiAuthFailures: Counter<'reason'>;
   /** Sockets closed by a socket guard before or instead of aedes, by reason. */
   readonly socketRefusals: Counter<'reason'>;
+  /** CONNECTs refused with CONNACK 3 (server unavailable) by admission, by reason (`busy`). */
+  readonly connectRefusals: Counter<'reason'>;
+  /** Connects accepted and not yet answered (bounded by `limits.connectsInFlight.max`). */
+  readonly connectsInFlight: Gauge;
   /** Publishes refused (the agent is disconnected), by reason (`acl`, `rate`). */
   readonly publishDenials: Counter<'reason'>;
   /** Subscriptions refused by the ACL. */
@@ -174,6 +178,17 @@ export class Metrics {
       name: 'tether_socket_refusals_total',
       help: 'MQTT sockets closed by a guard: rate_limited, packet_too_large, pre_connect_bytes, malformed_length',
       labelNames: ['reason'],
+      registers,
+    });
+    this.connectRefusals = new Counter({
+      name: 'tether_connect_refusals_total',
+      help: 'CONNECTs refused with CONNACK 3 (server unavailable; the agent retries on its backoff): busy',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.connectsInFlight = new Gauge({
+      name: 'tether_connects_in_flight',
+      help: 'Agent connects accepted and not yet answered with their routes',
       registers,
     });
     this.publishDenials = new Counter({
