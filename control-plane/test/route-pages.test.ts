@@ -68,7 +68,10 @@ describe('RouteIndex pages (keyset)', () => {
         filter,
         fc.integer({ min: 1, max: 7 }),
         fc.integer({ min: 1, max: 9 }),
-        fc.oneof(fc.constant([]), fc.array(fc.array(change, { maxLength: 5 }), { maxLength: 30 })),
+        fc.oneof(
+          fc.constant<Change[][]>([]),
+          fc.array(fc.array(change, { maxLength: 5 }), { maxLength: 30 }),
+        ),
         (routes, f, limit, budget, between) => {
           const index = new RouteIndex();
           for (const r of routes) index.set(routeKey(r), r);
