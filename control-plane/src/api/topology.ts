@@ -31,11 +31,14 @@ export function topology(
   deps: TopologyDeps,
   after: string | undefined,
   limit: number,
+  only?: string,
 ): Omit<Topology, 'nextCursor'> & { next: string | null } {
   const services = deps.services.list().map(({ service }) => service);
   const central = deps.table.list({ originKind: 'central', origin: CENTRAL });
   const visibility = deps.services.visibility();
-  const page = takePage(deps.agents.after(after), () => true, limit);
+  const one = only === undefined ? undefined : deps.agents.get(only);
+  const edges$ = only === undefined ? deps.agents.after(after) : one ? [[one.id, one] as const] : [];
+  const page = takePage(edges$, () => true, limit);
   const edges = page.items.map((agent) => {
     const edge = { id: agent.id, site: agent.site ?? '', labels: agent.labels };
     const revoked = agent.revokedAt !== null;

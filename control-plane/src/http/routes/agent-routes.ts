@@ -51,7 +51,10 @@ const AgentsQuery = z.strictObject({
   ...PageFields,
 });
 
-const TopologyQuery = z.strictObject(PageFields);
+const TopologyQuery = z.strictObject({
+  agent: z.string().describe('only this edge').optional(),
+  ...PageFields,
+});
 
 /** Agents: list, one, its events, the topology (read); register, revoke, rotate (admin). */
 export function agentRoutes(deps: AgentRoutesDeps): ApiRoute[] {
@@ -158,7 +161,8 @@ export function agentRoutes(deps: AgentRoutesDeps): ApiRoute[] {
       query: TopologyQuery,
       responses: { 200: json('topology', TopologySchema), ...BAD },
       handle: (c, { query }) => {
-        const { next, ...view } = topology(deps, cursorKey('topology', query.cursor), pageLimit(query.limit));
+        const after = cursorKey('topology', query.cursor);
+        const { next, ...view } = topology(deps, after, pageLimit(query.limit), query.agent);
         return c.json({ ...view, nextCursor: nextCursor('topology', next) });
       },
     }),
