@@ -96,7 +96,10 @@ describe('HTTP API', () => {
     expect(routes.body).toMatchObject({
       routes: [{ key: '["web","edge-2","http://10.2.0.1"]', service: 'web', originKind: 'edge' }],
     });
-    expect((await call('GET', '/api/v1/routes?agent=edge-2&state=stale')).body).toEqual({ routes: [] });
+    expect((await call('GET', '/api/v1/routes?agent=edge-2&state=stale')).body).toEqual({
+      routes: [],
+      nextCursor: null,
+    });
 
     expect((await call('POST', '/api/v1/services', { name: 'web', url: 'http://central:80' })).status).toBe(
       201,

@@ -56,6 +56,7 @@ export {
   planReplaceOrigin,
 } from './route-table-plan.js';
 export { MemoryRouteTable } from './memory-route-table.js';
+export { entriesAfter, type KeysetPage, PAGE_SCAN_BUDGET, takePage } from './keyset-page.js';
 export {
   advertisement,
   type AdvertiseStrategy,

@@ -7,7 +7,8 @@ export function matchesFilter(route: Route, filter: RouteFilter = {}): boolean {
     (filter.service === undefined || route.service === filter.service) &&
     (filter.origin === undefined || route.origin === filter.origin) &&
     (filter.originKind === undefined || route.originKind === filter.originKind) &&
-    (filter.state === undefined || route.state === filter.state)
+    (filter.state === undefined || route.state === filter.state) &&
+    (filter.site === undefined || route.site === filter.site)
   );
 }
 

@@ -6,6 +6,8 @@ export interface RouteFilter {
   origin?: string;
   originKind?: OriginKind;
   state?: RouteState;
+  /** The site the route was advertised from. */
+  site?: string;
 }
 
 /**

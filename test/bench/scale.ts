@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { callWorker } from '../helpers/sim-workers.js';
+import { listAll } from '../helpers/pages.js';
 import { stopAll } from '../helpers/processes.js';
 import { startRedis } from '../helpers/redis.js';
 import { startControlPlane, type ControlPlane } from '../helpers/tether.js';
@@ -319,7 +320,7 @@ async function cluster(): Promise<void> {
     const agents = await createAgents(r1, 'simc');
     // Agents created on r1 reach r2 through the change log.
     await waitFor(
-      async () => (await r2.api<{ agents: unknown[] }>('/api/v1/agents')).body.agents.length >= N,
+      async () => (await listAll(r2, '/api/v1/agents', 'agents')).length >= N,
       'every agent on r2',
       { timeoutMs: 120_000, intervalMs: 200 },
     );

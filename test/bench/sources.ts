@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { microKey, microService, startEtcd } from '../helpers/etcd.js';
+import { listAll } from '../helpers/pages.js';
 import { stopAll, tempDir } from '../helpers/processes.js';
 import { startControlPlane, startEdge, type ControlPlane } from '../helpers/tether.js';
 import { sleep, waitFor } from '../helpers/wait.js';
@@ -152,7 +153,7 @@ async function main(): Promise<void> {
     timeoutMs: 120_000,
   });
   const importMs = now() - t0;
-  const count = (await cp.api<{ routes: unknown[] }>('/api/v1/routes?agent=bench-bulk')).body.routes.length;
+  const count = (await listAll(cp, '/api/v1/routes?agent=bench-bulk', 'routes')).length;
   await sleep(2_000);
   const bulkRss = rssOf(bulk.proc.child.pid!);
 

@@ -1,4 +1,5 @@
-import type { ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import type { FromWorker, ToWorker } from '../bench/sim-agents.js';
 
 /** Sends a simulator worker (test/bench/sim-agents.ts) one command; resolves with its first `until` answer. */
@@ -14,3 +15,15 @@ export function callWorker(w: ChildProcess, msg: ToWorker, until: FromWorker['ev
     w.send(msg);
   });
 }
+
+/** A simulator worker process (test/bench/sim-agents.ts, run through tsx). */
+export const forkSimWorker = (): ChildProcess =>
+  fork(join(import.meta.dirname, '../bench/sim-agents.ts'), [], { execArgv: ['--import', 'tsx'] });
+
+/** A control-plane config whose connection rate limits never slow a simulated fleet (their own tests cover them). */
+export const RAW_CAPACITY = {
+  limits: {
+    connectRate: { perSecond: 100_000, burst: 100_000 },
+    admissionRate: { perSecond: 100_000, burst: 100_000 },
+  },
+};

@@ -63,6 +63,14 @@ describe('tether-cp and tether-agent command lines', () => {
     const { agents } = JSON.parse(json.stdout) as { agents: { id: string; revokedAt: string | null }[] };
     expect(agents.map((a) => a.id).sort()).toEqual(['edge-gone', 'edge-up']);
     expect(agents.find((a) => a.id === 'edge-gone')?.revokedAt).toBe(gone?.REVOKED);
+
+    const filtered = await runCp(['agent', 'list', '--json', '--state', 'revoked', '--data-dir', cp.dataDir]);
+    const only = JSON.parse(filtered.stdout) as { agents: { id: string }[] };
+    expect(only.agents.map((a) => a.id)).toEqual(['edge-gone']);
+    const bySite = await runCp(['agent', 'list', '--json', '--site', 'berlin', '--data-dir', cp.dataDir]);
+    expect((JSON.parse(bySite.stdout) as { agents: { id: string }[] }).agents.map((a) => a.id)).toEqual([
+      'edge-up',
+    ]);
   });
 
   it('lists grants and revokes one by its token: it no longer enrolls anything', async () => {

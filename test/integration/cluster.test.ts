@@ -7,6 +7,7 @@ import { openDatabase } from '@tether/control-plane';
 import { startEchoService, type EchoInfo, type EchoService } from '../helpers/echo-service.js';
 import { AGENT_BIN, runNode, spawnNode, stopAll, tempDir } from '../helpers/processes.js';
 import { openApiStream } from '../helpers/api-stream.js';
+import { listAll } from '../helpers/pages.js';
 import { runCp } from '../helpers/cli.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { allReports, postReports, storedCounts } from '../helpers/reports.js';
@@ -40,10 +41,8 @@ describe('replicas on one broker fabric', () => {
   let r2: ControlPlane;
   let edge1: Edge;
 
-  const agentsOf = async (cp: ControlPlane): Promise<AgentRow[]> =>
-    (await cp.api<{ agents: AgentRow[] }>('/api/v1/agents')).body.agents;
-  const routesOf = async (cp: ControlPlane): Promise<RouteRow[]> =>
-    (await cp.api<{ routes: RouteRow[] }>('/api/v1/routes')).body.routes;
+  const agentsOf = (cp: ControlPlane): Promise<AgentRow[]> => listAll(cp, '/api/v1/agents', 'agents');
+  const routesOf = (cp: ControlPlane): Promise<RouteRow[]> => listAll(cp, '/api/v1/routes', 'routes');
   const view = async (cp: ControlPlane): Promise<string> => {
     const agents = (await agentsOf(cp)).map((a) => `${a.id}:${a.status}`).sort();
     const routes = (await routesOf(cp)).map((r) => `${r.service}@${r.origin}:${r.state}`).sort();

@@ -1,22 +1,17 @@
-import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '@tether/control-plane';
 import type { FromWorker, ToWorker } from '../bench/sim-agents.js';
-import { callWorker } from '../helpers/sim-workers.js';
+import { callWorker, forkSimWorker, RAW_CAPACITY } from '../helpers/sim-workers.js';
+import { listAll } from '../helpers/pages.js';
 import { stopAll } from '../helpers/processes.js';
 import { startControlPlane, type ControlPlane } from '../helpers/tether.js';
 import { waitFor } from '../helpers/wait.js';
 
 const AGENTS = 300;
 const SERVICES = 3;
-// Raw capacity: neither connection rate limits the storm (their own tests cover them).
-const config = {
-  limits: {
-    connectRate: { perSecond: 100_000, burst: 100_000 },
-    admissionRate: { perSecond: 100_000, burst: 100_000 },
-  },
-};
+// Raw capacity: neither connection rate limits the fleet (their own tests cover them).
+const config = RAW_CAPACITY;
 
 async function metric(cp: ControlPlane, pattern: RegExp): Promise<number> {
   const text = await (await fetch(`${cp.apiBase}/metrics`)).text();
@@ -25,9 +20,7 @@ async function metric(cp: ControlPlane, pattern: RegExp): Promise<number> {
 const activeRoutes = (cp: ControlPlane) => metric(cp, /^tether_routes\{state="active"\} (\d+)$/m);
 
 describe('a reconnect storm after kill -9 of the control plane', () => {
-  const worker = fork(join(import.meta.dirname, '../bench/sim-agents.ts'), [], {
-    execArgv: ['--import', 'tsx'],
-  });
+  const worker = forkSimWorker();
   afterAll(async () => {
     worker.kill('SIGKILL');
     await stopAll();
@@ -62,12 +55,12 @@ describe('a reconnect storm after kill -9 of the control plane', () => {
     );
     expect(await metric(again, /^tether_messages_received_total\{type="advert-snapshot"\} (\d+)$/m)).toBe(0);
 
-    const { body } = await again.api<{ agents: { id: string; status: string; routeCount: number }[] }>(
+    const listed = await listAll<{ id: string; status: string; routeCount: number }>(
+      again,
       '/api/v1/agents',
+      'agents',
     );
-    expect(body.agents.filter((a) => a.status === 'online' && a.routeCount === SERVICES)).toHaveLength(
-      AGENTS,
-    );
+    expect(listed.filter((a) => a.status === 'online' && a.routeCount === SERVICES)).toHaveLength(AGENTS);
     await again.proc.stop('SIGKILL'); // no shutdown writes: the rows as the storm left them
     const db = openDatabase(join(cp.dataDir, 'tether.db'));
     try {

@@ -151,11 +151,24 @@ function applyStats(event: StatsEvent): void {
   streams.value = next;
 }
 
+/** Every item of a paged listing, a page (1,000) at a time, following nextCursor: the server never serialises the whole. */
+async function allPages<T>(path: string, key: string): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | null = null;
+  do {
+    const at: string = `${path}?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+    const page: Record<string, unknown> = await api<Record<string, unknown>>(at);
+    items.push(...(page[key] as T[]));
+    cursor = page.nextCursor as string | null;
+  } while (cursor);
+  return items;
+}
+
 /** Loads the snapshots the events then keep current. */
 async function loadSnapshots(): Promise<void> {
-  const [a, r, s, e] = await Promise.all([
-    api<{ agents: AgentView[] }>('/api/v1/agents'),
-    api<{ routes: KeyedRoute[] }>('/api/v1/routes'),
+  const [agentList, routeList, s, e] = await Promise.all([
+    allPages<AgentView>('/api/v1/agents', 'agents'),
+    allPages<KeyedRoute>('/api/v1/routes', 'routes'),
     api<{ streams: StreamView[] }>('/api/v1/streams'),
     // Only a nicety: a server without it (an older replica) still gives the live maps.
     api<{ events: TimedEvent[] }>('/api/v1/events/recent').catch(() => ({ events: [] as TimedEvent[] })),
@@ -164,8 +177,8 @@ async function loadSnapshots(): Promise<void> {
   // load may already be in it: they are not listed twice.
   recentEvents.value = e.events.slice(0, RECENT);
   preloaded = new Set(e.events.map((x) => JSON.stringify(x.event)));
-  agents.value = new Map(a.agents.map((x) => [x.id, x]));
-  routes.value = new Map(r.routes.map((x) => [x.key, x]));
+  agents.value = new Map(agentList.map((x) => [x.id, x]));
+  routes.value = new Map(routeList.map((x) => [x.key, x]));
   streams.value = new Map(s.streams.map((x) => [streamKey(x), x]));
   topologyVersion.value++;
 }

@@ -141,13 +141,14 @@ export const TopologyEdgeSchema = z.object({
   sees: z.array(z.string()),
 });
 
-/** `GET /api/v1/topology`: the hub, its central services, and every edge. */
+/** `GET /api/v1/topology`: the hub, its central services, and one page of edges (by id; nextCursor: the next). */
 export const TopologySchema = z.object({
   hub: z.object({
     site: z.string(),
     services: z.array(z.object({ name: z.string(), url: z.string(), visibleTo: z.unknown().optional() })),
   }),
   edges: z.array(TopologyEdgeSchema),
+  nextCursor: z.string().nullable(),
 });
 
 /** Per (agent, stream): what was committed during the last stats interval (`count`, `bytes`: in the interval). */

@@ -1,4 +1,6 @@
-import { agentState } from '../api/agent-state.js';
+import { ValidationError } from '@tether/shared';
+import { agentMatches, type AgentFilter } from '../api/agent-page.js';
+import { AGENT_STATES, agentState, type AgentState } from '../api/agent-state.js';
 import type { AgentView } from '../api/api-schemas.js';
 import { agentView } from '../api/views.js';
 import { listGrants, type GrantView } from '../agents/registration/grant-admin.js';
@@ -17,12 +19,28 @@ export interface ListFlags extends DataDirFlags {
 /** No outbox figures from the CLI: they live in the running server's memory (its digests). */
 const NO_TELEMETRY = { get: () => undefined };
 
-/** `agent list`: every agent with its state (revoked, online, stale, offline), as `GET /api/v1/agents` shows it. */
-export function listAgents(flags: ListFlags): void {
+/** The flags of `agent list`: the list flags and the filters `GET /api/v1/agents` takes. */
+export interface AgentListFlags extends ListFlags {
+  state?: string;
+  site?: string;
+}
+
+/**
+ * `agent list`: the agents (filtered by state and site) with their state (revoked, online, stale, offline), as
+ * `GET /api/v1/agents` shows them; it walks the agents by id, a chunk at a time, as the API's pages do.
+ */
+export function listAgents(flags: AgentListFlags): void {
   const now = Date.now();
+  const state = flags.state;
+  if (state !== undefined && !(AGENT_STATES as readonly string[]).includes(state))
+    throw new ValidationError(`invalid --state "${state}": expected one of ${AGENT_STATES.join(', ')}`);
+  const filter: AgentFilter = { state: state as AgentState | undefined, site: flags.site };
   const agents = withDatabase(flags.dataDir, 'existing', (db) => {
     const table = new SqliteRouteTable(db);
-    return new AgentStore(db).list().map((a) => agentView(a, table, NO_TELEMETRY));
+    const views: AgentView[] = [];
+    for (const [, a] of new AgentStore(db).after(undefined))
+      if (agentMatches(a, filter, table)) views.push(agentView(a, table, NO_TELEMETRY));
+    return views;
   });
   const columns: Column<AgentView>[] = [
     { header: 'ID', cell: (a) => a.id },

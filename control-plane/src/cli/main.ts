@@ -14,7 +14,13 @@ import type { UpgradeFlags } from './upgrade-command.js';
 import { addHelpExamples, ConflictError, NotFoundError, TetherError, ValidationError } from '@tether/shared';
 import { DATA_DIR_ENV, dataDirOption } from './data-dir.js';
 import { CP_EXAMPLES } from './help-examples.js';
-import { listAgents, listGrantsCommand, listTokens, type ListFlags } from './list-commands.js';
+import {
+  listAgents,
+  listGrantsCommand,
+  listTokens,
+  type AgentListFlags,
+  type ListFlags,
+} from './list-commands.js';
 import { addNetworkCommands } from './network-commands.js';
 import { CP_VERSION } from './version.js';
 
@@ -110,7 +116,9 @@ export function createProgram(): Command {
     .description('list agents: state (online, stale, offline, revoked), site, strategy, routes')
     .addOption(dataDirOption())
     .option('--json', 'one JSON document {"agents":[...]} as GET /api/v1/agents answers')
-    .action((flags: ListFlags) => listAgents(flags));
+    .option('--state <state>', 'only agents in this state: online, stale, offline or revoked')
+    .option('--site <site>', 'only agents of this site')
+    .action((flags: AgentListFlags) => listAgents(flags));
   agent
     .command('revoke <id>')
     .description('revoke an agent: a running server disconnects it within a second; it cannot reconnect')

@@ -102,6 +102,7 @@ export class AgentStore {
     this.#stmts = {
       get: db.prepare<[string], AgentRow>('SELECT * FROM agents WHERE id = ?'),
       list: db.prepare<[], AgentRow>('SELECT * FROM agents ORDER BY id'),
+      after: db.prepare<[string, number], AgentRow>('SELECT * FROM agents WHERE id > ? ORDER BY id LIMIT ?'),
       insert: db.prepare<[string, string, number, string | null]>(
         `INSERT INTO agents (id, secret_hash, created_at, fixed_strategy) VALUES (?, ?, ?, ?)
          ON CONFLICT (id) DO NOTHING`,
@@ -149,6 +150,21 @@ export class AgentStore {
   /** Every agent, ordered by id. */
   list(): AgentRecord[] {
     return this.#stmts.list.all().map(toRecord);
+  }
+
+  /**
+   * The agents after the id `after` (from the first when undefined), ordered by id, read lazily from the primary
+   * key in chunks of `chunk` (a walk stopped early reads no further).
+   */
+  *after(after: string | undefined, chunk = 256): Generator<readonly [string, AgentRecord]> {
+    let from = after ?? '';
+    for (;;) {
+      const rows = this.#stmts.after.all(from, chunk);
+      for (const row of rows) yield [row.id, toRecord(row)];
+      const last = rows.at(-1);
+      if (!last || rows.length < chunk) return;
+      from = last.id;
+    }
   }
 
   /** Inserts a new agent (its strategy fixed by the hub, if given); false when the id exists already. */

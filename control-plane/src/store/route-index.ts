@@ -1,7 +1,22 @@
-import { matchesFilter, type Route, type RouteFilter, type RouteKey } from '@tether/shared';
+import BTreeModule from 'sorted-btree';
+import {
+  entriesAfter,
+  matchesFilter,
+  takePage,
+  type KeysetPage,
+  type Route,
+  type RouteFilter,
+  type RouteKey,
+} from '@tether/shared';
 
-const byKeyOrder = (a: [RouteKey, Route], b: [RouteKey, Route]): number =>
-  a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
+type Entry = readonly [RouteKey, Route];
+
+type BTreeClass = typeof BTreeModule.default;
+// sorted-btree is CommonJS with `exports.default`: Node gives module.exports as the default import, a bundler may
+// give the class itself.
+const BTree: BTreeClass = typeof BTreeModule === 'function' ? BTreeModule : BTreeModule.default;
+
+const byKeyOrder = (a: Entry, b: Entry): number => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 
 function bucketOf(index: Map<string, Map<RouteKey, Route>>, name: string): Map<RouteKey, Route> {
   let bucket = index.get(name);
@@ -20,14 +35,16 @@ function leave(index: Map<string, Map<RouteKey, Route>>, name: string, key: Rout
  * Every route in memory, indexed by origin, by service and by state, so the hot lookups of the connect and call
  * paths (one agent's routes, one service's routes, the stale ones, counts) cost what they return, never a scan
  * of the table. Lists are ordered by key (JS string order, like MemoryRouteTable); one service's ordered list is
- * kept until that service changes (the call path asks for it on every call).
+ * kept until that service changes (the call path asks for it on every call). Every key is also in a B+ tree, so
+ * the whole table is walked in key order from any key (the API's pages) without sorting it.
  */
 export class RouteIndex {
   readonly #rows = new Map<RouteKey, Route>();
   readonly #byOrigin = new Map<string, Map<RouteKey, Route>>();
   readonly #byService = new Map<string, Map<RouteKey, Route>>();
   readonly #stale = new Map<RouteKey, Route>();
-  readonly #sortedService = new Map<string, Route[]>();
+  readonly #sortedService = new Map<string, Entry[]>();
+  readonly #ordered = new BTree<RouteKey, Route>();
 
   /** How many routes are held. */
   get size(): number {
@@ -43,6 +60,7 @@ export class RouteIndex {
   set(key: RouteKey, route: Route): void {
     this.delete(key);
     this.#rows.set(key, route);
+    this.#ordered.set(key, route);
     bucketOf(this.#byOrigin, route.origin).set(key, route);
     bucketOf(this.#byService, route.service).set(key, route);
     if (route.state === 'stale') this.#stale.set(key, route);
@@ -54,6 +72,7 @@ export class RouteIndex {
     const old = this.#rows.get(key);
     if (!old) return;
     this.#rows.delete(key);
+    this.#ordered.delete(key);
     leave(this.#byOrigin, old.origin, key);
     leave(this.#byService, old.service, key);
     this.#stale.delete(key);
@@ -63,6 +82,7 @@ export class RouteIndex {
   /** Forgets everything. */
   clear(): void {
     this.#rows.clear();
+    this.#ordered.clear();
     this.#byOrigin.clear();
     this.#byService.clear();
     this.#stale.clear();
@@ -72,15 +92,40 @@ export class RouteIndex {
   /** Routes matching the filter, ordered by key. */
   list(filter: RouteFilter = {}): Route[] {
     const { service, ...rest } = filter;
-    if (service !== undefined && Object.values(rest).every((v) => v === undefined)) {
-      let sorted = this.#sortedService.get(service);
-      if (!sorted) {
-        sorted = this.#sorted(this.#byService.get(service));
-        this.#sortedService.set(service, sorted);
-      }
-      return [...sorted];
+    if (service !== undefined && Object.values(rest).every((v) => v === undefined))
+      return this.#serviceEntries(service).map(([, r]) => r);
+    return this.#sorted(this.#smallest(filter), filter).map(([, r]) => r);
+  }
+
+  /**
+   * One page of the routes matching the filter, in key order, after the key `after` (from the first when it is
+   * undefined): at most `limit` routes, and the key to go on after (null at the end). It costs the page, plus
+   * the filtered-out rows it walks past (at most `budget`), never a sort of the table.
+   */
+  page(filter: RouteFilter, after: RouteKey | undefined, limit: number, budget?: number): KeysetPage<Route> {
+    return takePage(this.#entriesAfter(filter, after), (r) => matchesFilter(r, filter), limit, budget);
+  }
+
+  /** The entries after `after` in key order, from the smallest index that holds every match. */
+  #entriesAfter(filter: RouteFilter, after: RouteKey | undefined): Iterable<Entry> {
+    if (filter.origin !== undefined)
+      return entriesAfter(this.#sorted(this.#byOrigin.get(filter.origin)), after);
+    if (filter.service !== undefined) return entriesAfter(this.#serviceEntries(filter.service), after);
+    return this.#treeAfter(after);
+  }
+
+  *#treeAfter(after: RouteKey | undefined): Generator<Entry> {
+    for (const entry of this.#ordered.entries(after)) if (entry[0] !== after) yield entry;
+  }
+
+  /** One service's entries in key order (kept until the service changes). */
+  #serviceEntries(service: string): Entry[] {
+    let sorted = this.#sortedService.get(service);
+    if (!sorted) {
+      sorted = this.#sorted(this.#byService.get(service));
+      this.#sortedService.set(service, sorted);
     }
-    return this.#sorted(this.#smallest(filter), filter);
+    return sorted;
   }
 
   /** How many routes match the filter (without listing them when one index answers). */
@@ -107,9 +152,11 @@ export class RouteIndex {
     return this.#rows;
   }
 
-  #sorted(bucket: Map<RouteKey, Route> | undefined, filter?: RouteFilter): Route[] {
+  #sorted(bucket: Map<RouteKey, Route> | undefined, filter?: RouteFilter): Entry[] {
     if (!bucket) return [];
-    const entries = [...bucket].filter(([, r]) => filter === undefined || matchesFilter(r, filter));
-    return entries.sort(byKeyOrder).map(([, r]) => r);
+    const keep = ([, r]: Entry): boolean => filter === undefined || matchesFilter(r, filter);
+    // The whole table is in key order already (the tree): no sort of every row.
+    if (bucket === this.#rows) return [...this.#ordered.entries()].filter(keep);
+    return [...bucket].filter(keep).sort(byKeyOrder);
   }
 }

@@ -12,6 +12,7 @@ import {
   type RouteFilter,
   type RouteKey,
   type RouteTable,
+  type KeysetPage,
 } from '@tether/shared';
 import { RouteIndex } from './route-index.js';
 
@@ -35,6 +36,7 @@ const FILTER_COLUMNS = [
   ['origin', 'origin'],
   ['originKind', 'origin_kind'],
   ['state', 'state'],
+  ['site', 'site'],
 ] as const;
 
 function toRoute(row: RouteRow): Route {
@@ -118,6 +120,11 @@ export class SqliteRouteTable implements RouteTable {
 
   list(filter: RouteFilter = {}): Route[] {
     return this.#fresh().list(filter);
+  }
+
+  /** One page of the routes matching the filter in key order, after `after` (see RouteIndex.page). */
+  page(filter: RouteFilter, after: RouteKey | undefined, limit: number, budget?: number): KeysetPage<Route> {
+    return this.#fresh().page(filter, after, limit, budget);
   }
 
   count(filter: RouteFilter = {}): number {

@@ -99,7 +99,7 @@ export function AgentDetail(props: { id: string }): JSX.Element {
   useEffect(() => {
     let stop = false;
     const timer = setTimeout(() => {
-      api<Topology>('/api/v1/topology').then(
+      api<Topology>(`/api/v1/topology?agent=${encodeURIComponent(id)}`).then(
         (t) => !stop && setSees(t.edges.find((e) => e.id === id)?.sees ?? []),
         () => undefined,
       );

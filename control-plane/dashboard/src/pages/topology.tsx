@@ -21,19 +21,23 @@ const sees = (e: Edge): string =>
 const W = 900;
 const H = 580;
 
+/** How many edges the picture shows at most (one page of `GET /api/v1/topology`). */
+const TOPOLOGY_EDGES = 200;
+
 /**
  * The hub and its edges: each edge a node around the hub, with the services it shares (upward) and the central
  * services it sees (downward). Edges never see each other's services: there is no edge-to-edge line. Reloaded
  * when an event changes routes or agents (debounced), never on a timer.
  */
 export function Topology(): JSX.Element {
+  // One page of edges (the API pages them): a picture of more would not be readable anyway.
   const [view, setView] = useState<TopologyView | null>(null);
   const [error, setError] = useState<string | null>(null);
   const version = topologyVersion.value;
   useEffect(() => {
     let stop = false;
     const timer = setTimeout(() => {
-      api<TopologyView>('/api/v1/topology').then(
+      api<TopologyView>(`/api/v1/topology?limit=${TOPOLOGY_EDGES}`).then(
         (t) => !stop && setView(t),
         (err: Error) => !stop && setError(err.message),
       );
@@ -63,7 +67,9 @@ export function Topology(): JSX.Element {
   });
   return (
     <div class="page">
-      <Panel title={`Topology: hub (${view.hub.site}) and ${n} edge${n === 1 ? '' : 's'}`}>
+      <Panel
+        title={`Topology: hub (${view.hub.site}) and ${view.nextCursor ? `the first ${n}` : n} edge${n === 1 ? '' : 's'}`}
+      >
         <svg class="topology" viewBox={`0 0 ${W} ${H}`} role="img" aria-label="hub and edges">
           {nodes.map(({ e, x, y }) => (
             <line key={`l-${e.id}`} x1={cx} y1={cy} x2={x} y2={y} class={`link link-${e.state}`} />

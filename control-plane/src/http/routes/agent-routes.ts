@@ -16,9 +16,12 @@ import {
   TimedEventSchema,
   TopologySchema,
 } from '../../api/api-schemas.js';
+import { agentPage } from '../../api/agent-page.js';
+import { AGENT_STATES } from '../../api/agent-state.js';
 import { topology } from '../../api/topology.js';
 import { agentView } from '../../api/views.js';
-import { BAD, error, json, list, MISSING, type ApiRoute } from './api-route.js';
+import { BAD, error, json, list, MISSING, paged, type ApiRoute } from './api-route.js';
+import { cursorKey, nextCursor, pageLimit, PageFields } from './page-query.js';
 
 /** What the agent routes read and write. */
 export interface AgentRoutesDeps {
@@ -41,6 +44,18 @@ export interface AgentRoutesDeps {
 
 const AgentParams = z.strictObject({ id: z.string() });
 
+const AgentsQuery = z.strictObject({
+  status: z.enum(['online', 'offline']).describe('connected now or not').optional(),
+  state: z.enum(AGENT_STATES).describe('revoked, online, stale (offline, routes kept) or offline').optional(),
+  site: z.string().describe('the site the agent reports').optional(),
+  ...PageFields,
+});
+
+const TopologyQuery = z.strictObject({
+  agent: z.string().describe('only this edge').optional(),
+  ...PageFields,
+});
+
 /** Agents: list, one, its events, the topology (read); register, revoke, rotate (admin). */
 export function agentRoutes(deps: AgentRoutesDeps): ApiRoute[] {
   const view = (agent: Parameters<typeof agentView>[0]) => agentView(agent, deps.table, deps.telemetry);
@@ -55,9 +70,13 @@ export function agentRoutes(deps: AgentRoutesDeps): ApiRoute[] {
       path: '/api/v1/agents',
       access: 'read',
       tag: 'agents',
-      summary: 'Every agent with its status, site, strategy, version, routes and outbox',
-      responses: { 200: json('agents', list('agents', AgentViewSchema)) },
-      handle: (c) => c.json({ agents: deps.agents.list().map(view) }),
+      summary: 'The agents with status, site, strategy, version, routes and outbox, a page at a time by id',
+      query: AgentsQuery,
+      responses: { 200: json('one page of agents', paged('agents', AgentViewSchema)), ...BAD },
+      handle: (c, { query: { limit, cursor, ...filter } }) => {
+        const page = agentPage(deps, filter, cursorKey('agents', cursor), pageLimit(limit));
+        return c.json({ agents: page.items, nextCursor: nextCursor('agents', page.next) });
+      },
     }),
     defineRoute({
       method: 'post',
@@ -137,9 +156,15 @@ export function agentRoutes(deps: AgentRoutesDeps): ApiRoute[] {
       path: '/api/v1/topology',
       access: 'read',
       tag: 'agents',
-      summary: 'The hub and its edges: what each edge shares and which central services it sees',
-      responses: { 200: json('topology', TopologySchema) },
-      handle: (c) => c.json(topology(deps)),
+      summary:
+        'The hub and a page of its edges (by id): what each edge shares and which central services it sees',
+      query: TopologyQuery,
+      responses: { 200: json('topology', TopologySchema), ...BAD },
+      handle: (c, { query }) => {
+        const after = cursorKey('topology', query.cursor);
+        const { next, ...view } = topology(deps, after, pageLimit(query.limit), query.agent);
+        return c.json({ ...view, nextCursor: nextCursor('topology', next) });
+      },
     }),
   ];
 }

@@ -13,6 +13,9 @@ export const ERROR = z.object({ error: z.object({ code: z.string(), message: z.s
 export const error = (description: string): ResponseSpec => ({ description, schema: ERROR });
 /** `{key: item[]}`. */
 export const list = (key: string, item: z.ZodType) => z.object({ [key]: z.array(item) });
+/** `{key: item[], nextCursor}`: one page of a keyset listing (nextCursor null on the last page). */
+export const paged = (key: string, item: z.ZodType) =>
+  z.object({ [key]: z.array(item), nextCursor: z.string().nullable() });
 /** `{status: value}`. */
 export const status = (value: string) => z.object({ status: z.literal(value) });
 /** A 400 naming the bad field. */

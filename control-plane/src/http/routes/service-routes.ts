@@ -5,7 +5,9 @@ import {
   DEFAULT_POLICY,
   defineRoute,
   NotFoundError,
+  OriginKindSchema,
   RouteStateSchema,
+  ValidationError,
   ServiceNameSchema,
   ServicePolicySchema,
   type Clock,
@@ -18,6 +20,7 @@ import type { PolicyStore } from '../../policy/policy-store.js';
 import { serviceDetail, type HealthSource } from '../../policy/service-detail.js';
 import type { CentralServices } from '../../services/central-services.js';
 import type { ServiceStore } from '../../store/service-store.js';
+import type { SqliteRouteTable } from '../../store/sqlite-route-table.js';
 import {
   KeyedRouteSchema,
   ServiceDetailSchema,
@@ -25,11 +28,13 @@ import {
   StoredPolicySchema,
 } from '../../api/api-schemas.js';
 import { serviceViews, type ConflictSource } from '../../api/views.js';
-import { BAD, json, list, MISSING, type ApiRoute } from './api-route.js';
+import { BAD, json, list, MISSING, paged, type ApiRoute } from './api-route.js';
+import { cursorKey, nextCursor, pageLimit, PageFields } from './page-query.js';
 
 /** What the route and service routes read and write. */
 export interface ServiceRoutesDeps {
-  table: RouteTable;
+  /** The route table, walked a page at a time in key order for `GET /api/v1/routes`. */
+  table: RouteTable & Pick<SqliteRouteTable, 'page'>;
   services: ServiceStore;
   centralServices: CentralServices;
   policies: PolicyStore;
@@ -49,7 +54,11 @@ const ServiceParams = z.strictObject({ name: ServiceNameSchema });
 const RoutesQuery = z.strictObject({
   service: z.string().describe('service name').optional(),
   agent: z.string().describe('origin agent id (or central)').optional(),
+  origin: z.string().describe('the same as agent').optional(),
   state: RouteStateSchema.describe('route state').optional(),
+  site: z.string().describe('the site the route was advertised from').optional(),
+  originKind: OriginKindSchema.describe('edge, central, local or peer').optional(),
+  ...PageFields,
 });
 
 /** Routes and services: the route table, central services, each service's detail and selection policy. */
@@ -60,15 +69,24 @@ export function serviceRoutes(deps: ServiceRoutesDeps): ApiRoute[] {
       path: '/api/v1/routes',
       access: 'read',
       tag: 'routes',
-      summary: 'Every route, optionally filtered',
+      summary: 'The routes, optionally filtered, a page at a time in key order (follow nextCursor)',
       query: RoutesQuery,
-      responses: { 200: json('routes', list('routes', KeyedRouteSchema)), ...BAD },
+      responses: { 200: json('one page of routes', paged('routes', KeyedRouteSchema)), ...BAD },
       handle: (c, { query }) => {
         const filter: RouteFilter = {};
         if (query.service) filter.service = query.service;
-        if (query.agent) filter.origin = query.agent;
+        if (query.agent && query.origin && query.agent !== query.origin)
+          throw new ValidationError(
+            'agent and origin name the same filter: give one of them (or both alike)',
+          );
+        const origin = query.agent ?? query.origin;
+        if (origin) filter.origin = origin;
         if (query.state) filter.state = query.state;
-        return c.json({ routes: deps.table.list(filter).map(keyed) });
+        if (query.site) filter.site = query.site;
+        if (query.originKind) filter.originKind = query.originKind;
+        const limit = pageLimit(query.limit);
+        const page = deps.table.page(filter, cursorKey('routes', query.cursor), limit);
+        return c.json({ routes: page.items.map(keyed), nextCursor: nextCursor('routes', page.next) });
       },
     }),
     defineRoute({
