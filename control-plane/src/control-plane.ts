@@ -49,6 +49,9 @@ import { UpgradeStore } from './store/upgrade-store.js';
 
 export type { ControlPlane, ControlPlaneOptions, ControlPlanePorts } from './control-plane-types.js';
 
+/** How often rollouts look for agents gone silent while being upgraded (UpgradeRollouts.sweep). */
+const UPGRADE_SWEEP_MS = 1_000;
+
 /** Starts the control plane: SQLite, the embedded broker on TCP and WebSocket, the HTTP API, the sweeper. */
 export async function startControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
   const logger = options.logger ?? createLogger(options.logLevel);
@@ -300,11 +303,13 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     ...(options.statsIntervalMs === undefined ? {} : { intervalMs: options.statsIntervalMs }),
   });
 
+  let upgradeSweep: NodeJS.Timeout | undefined;
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       ready = false;
       sweeper.stop();
+      clearInterval(upgradeSweep);
       retention.stop();
       dbWatch.stop();
       stats.stop();
@@ -332,6 +337,10 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     dbWatch.start();
     revocations.enforceStored();
     await upgrades.resume();
+    upgradeSweep = setInterval(() => {
+      upgrades.sweep().catch((err: unknown) => logger.error({ err }, 'sweeping upgrade rollouts failed'));
+    }, UPGRADE_SWEEP_MS);
+    upgradeSweep.unref();
     stats.start();
     ready = true;
     logger.info({ ...ports, tls: fingerprint !== undefined, fingerprint }, 'control plane listening');

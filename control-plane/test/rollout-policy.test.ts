@@ -1,7 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { selectAgents, type SelectableAgent } from '../src/agents/upgrades/agent-selector.js';
-import { rolloutStep, type PolicyTarget, type TargetState } from '../src/agents/upgrades/rollout-policy.js';
+import {
+  overdueTargets,
+  rolloutStep,
+  silenceLimitMs,
+  type PolicyTarget,
+  type TargetState,
+} from '../src/agents/upgrades/rollout-policy.js';
 
 const rules = { canary: 1, maxFailures: 1, parallel: 2 };
 const fleet = (...states: TargetState[]): PolicyTarget[] =>
@@ -88,6 +94,20 @@ describe('rolloutStep', () => {
       { start: [], skip: [], state: 'running' },
     ],
     [
+      'a time-out counts as a failure',
+      rules,
+      fleet('timed-out', 'pending'),
+      online,
+      { start: [], skip: ['a1'], state: 'stopped' },
+    ],
+    [
+      'a time-out finishes its agent',
+      { ...rules, maxFailures: 2 },
+      fleet('upgraded', 'timed-out'),
+      online,
+      { start: [], skip: [], state: 'done' },
+    ],
+    [
       'everyone finished: done',
       rules,
       fleet('upgraded', 'upgraded', 'skipped'),
@@ -105,6 +125,7 @@ describe('rolloutStep', () => {
       'upgraded',
       'rolled-back',
       'refused',
+      'timed-out',
       'skipped',
     );
     fc.assert(
@@ -116,7 +137,9 @@ describe('rolloutStep', () => {
         (states, canary, maxFailures, parallel) => {
           const targets = fleet(...states);
           const step = rolloutStep({ canary, maxFailures, parallel }, targets, online);
-          const failures = states.filter((s) => s === 'rolled-back' || s === 'refused').length;
+          const failures = states.filter(
+            (s) => s === 'rolled-back' || s === 'refused' || s === 'timed-out',
+          ).length;
           const sending = states.filter((s) => s === 'sending').length;
           for (const id of step.start) expect(targets.find((t) => t.agentId === id)?.state).toBe('pending');
           if (failures >= maxFailures) expect(step.start).toEqual([]);
@@ -128,6 +151,23 @@ describe('rolloutStep', () => {
         },
       ),
     );
+  });
+});
+
+describe('overdueTargets', () => {
+  const heard: Record<string, number> = { a0: 1_000, a1: 1_000, a2: 9_000 };
+  const lastHeard = (id: string) => heard[id] ?? 0;
+  it.each([
+    ['nobody past the limit', fleet('sending', 'sending', 'sending'), 5_000, []],
+    ['exactly at the limit is not past it', fleet('sending', 'pending'), 5_000, []],
+    ['the silent ones past the limit', fleet('sending', 'sending', 'sending'), 5_001, ['a0', 'a1']],
+    ['only agents in flight', fleet('pending', 'upgraded', 'sending'), 20_000, ['a2']],
+  ] as const)('%s', (_name, targets, now, expected) => {
+    expect(overdueTargets(targets, lastHeard, now, 4_000)).toEqual(expected);
+  });
+  it('gives a new build its deadline twice over, and a grace', () => {
+    expect(silenceLimitMs(1_000)).toBe(7_000);
+    expect(silenceLimitMs(60_000)).toBe(125_000);
   });
 });
 

@@ -11,6 +11,7 @@ import {
   tempDir,
   type Proc,
 } from '../helpers/processes.js';
+import { connectRaw } from '../helpers/mqtt-client.js';
 import { startControlPlane, type ControlPlane } from '../helpers/tether.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -203,5 +204,46 @@ describe('fleet upgrades from the hub', () => {
     expect(readFileSync(bundle, 'utf8')).toContain('var AGENT_VERSION="0.1.1"');
     expect(existsSync(`${bundle}.previous`)).toBe(false);
     await waitFor(async () => (await versions(cp))['edge-a'] === '0.1.1', 'edge-a online again on 0.1.1');
+  });
+
+  it('cancels a running rollout, and times out at the hub an agent that never answers its offer', async () => {
+    // Agents that take no upgrades (a build older than upgrades, or a device whose process died mid-hand-over):
+    // connected, silent.
+    const silent = await Promise.all(
+      ['old-1', 'old-2'].map(async (id) => {
+        const conn = await connectRaw(cp.mqttUrl, id, await cp.addAgent(id));
+        if (!conn.ok) throw new Error(conn.error);
+        return conn.client;
+      }),
+    );
+    try {
+      const build = buildWithVersion('0.1.3');
+      const slow = await startUpgrade(cp, build, 'agents=old-1,old-2&canary=1&deadlineMs=60000');
+      expect(slow.targets.map((t) => t.state)).toEqual(['sending', 'pending']);
+      const cancel = (id: string) => cp.fetch(`/api/v1/upgrades/${id}/cancel`, { method: 'POST' });
+      const cancelled = await cancel(slow.id);
+      expect(cancelled.status).toBe(200);
+      const body = (await cancelled.json()) as Rollout;
+      expect(body.state).toBe('stopped');
+      expect(body.reason).toMatch(/^cancelled by /);
+      expect(body.targets.map((t) => t.state)).toEqual(['sending', 'skipped']);
+      expect((await cancel(slow.id)).status).toBe(409);
+      expect((await cancel('up-nosuchrollout')).status).toBe(404);
+
+      // deadline 1 s: silent for 2 x 1 s + 5 s, the canary counts as failed and the rollout stops.
+      const started = await startUpgrade(cp, build, 'agents=old-1,old-2&canary=1&deadlineMs=1000');
+      const done = await rollout(cp, started.id, (r) => r.state !== 'running', 'the rollout stopped');
+      expect(done.targets.map((t) => [t.agentId, t.state])).toEqual([
+        ['old-1', 'timed-out'],
+        ['old-2', 'skipped'],
+      ]);
+      expect(done.targets[0]?.reason).toContain('no word from the agent for 7 s');
+      const audit = await cp.api<{ entries: Array<{ kind: string; agentId: string | null }> }>(
+        '/api/v1/audit?kind=upgrade-timed-out',
+      );
+      expect(audit.body.entries.map((e) => e.agentId)).toEqual(['old-1']);
+    } finally {
+      for (const client of silent) client.end(true);
+    }
   });
 });

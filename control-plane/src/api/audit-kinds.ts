@@ -28,6 +28,7 @@ export const AUDIT_KINDS = [
   'upgrade-succeeded',
   'upgrade-refused',
   'upgrade-rolled-back',
+  'upgrade-timed-out',
   'upgrade-stopped',
 ] as const;
 /** One kind of audit event. */

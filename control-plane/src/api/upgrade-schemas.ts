@@ -4,7 +4,7 @@ import { z } from 'zod';
 export const UpgradeTargetViewSchema = z.object({
   agentId: z.string(),
   position: z.number().int(),
-  state: z.enum(['pending', 'sending', 'upgraded', 'rolled-back', 'refused', 'skipped']),
+  state: z.enum(['pending', 'sending', 'upgraded', 'rolled-back', 'refused', 'timed-out', 'skipped']),
   version: z.string().nullable(),
   reason: z.string().nullable(),
   updatedAt: z.number().int(),

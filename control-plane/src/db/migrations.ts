@@ -250,7 +250,7 @@ export const MIGRATIONS: readonly Migration[] = [
         agent_id   TEXT NOT NULL,
         position   INTEGER NOT NULL,
         state      TEXT NOT NULL
-          CHECK (state IN ('pending', 'sending', 'upgraded', 'rolled-back', 'refused', 'skipped')),
+          CHECK (state IN ('pending', 'sending', 'upgraded', 'rolled-back', 'refused', 'timed-out', 'skipped')),
         version    TEXT,
         reason     TEXT,
         updated_at INTEGER NOT NULL,

@@ -3,7 +3,8 @@ import type BetterSqlite3 from 'better-sqlite3';
 /** Where a rollout stands (mirrors the policy's states; the store is below the domain). */
 export type StoredRolloutState = 'running' | 'done' | 'stopped';
 /** Where one agent of a rollout stands. */
-export type StoredTargetState = 'pending' | 'sending' | 'upgraded' | 'rolled-back' | 'refused' | 'skipped';
+export type StoredTargetState =
+  'pending' | 'sending' | 'upgraded' | 'rolled-back' | 'refused' | 'timed-out' | 'skipped';
 
 /** A rollout of one signed agent build. */
 export interface RolloutRecord {

@@ -1,5 +1,6 @@
 /** Where one agent of a rollout stands. */
-export type TargetState = 'pending' | 'sending' | 'upgraded' | 'rolled-back' | 'refused' | 'skipped';
+export type TargetState =
+  'pending' | 'sending' | 'upgraded' | 'rolled-back' | 'refused' | 'timed-out' | 'skipped';
 /** Where a rollout stands. */
 export type RolloutState = 'running' | 'done' | 'stopped';
 
@@ -25,12 +26,44 @@ export interface RolloutStep {
   reason?: string;
 }
 
-const FAILED: ReadonlySet<TargetState> = new Set(['rolled-back', 'refused']);
-const FINISHED: ReadonlySet<TargetState> = new Set(['upgraded', 'rolled-back', 'refused', 'skipped']);
+const FAILED: ReadonlySet<TargetState> = new Set(['rolled-back', 'refused', 'timed-out']);
+const FINISHED: ReadonlySet<TargetState> = new Set([
+  'upgraded',
+  'rolled-back',
+  'refused',
+  'timed-out',
+  'skipped',
+]);
+
+/** Silence beyond the new build's deadline before the hub gives up on an agent: verifying and restarting. */
+export const SILENCE_GRACE_MS = 5_000;
+
+/**
+ * How long an agent receiving a build may go unheard (no chunk request, no outcome) before it counts as failed
+ * (`timed-out`): twice the rollout's deadline (the new build's time to connect, then the report) plus a grace.
+ */
+export function silenceLimitMs(deadlineMs: number): number {
+  return 2 * deadlineMs + SILENCE_GRACE_MS;
+}
+
+/**
+ * The agents in flight (`sending`) not heard from for longer than `limitMs` at `now`: an agent that died in the
+ * middle of its hand-over, went away for good, or is too old to take upgrades (it ignores the offer).
+ */
+export function overdueTargets(
+  targets: readonly PolicyTarget[],
+  lastHeard: (agentId: string) => number,
+  now: number,
+  limitMs: number,
+): string[] {
+  return targets
+    .filter((t) => t.state === 'sending' && now - lastHeard(t.agentId) > limitMs)
+    .map((t) => t.agentId);
+}
 
 /**
  * The rollout policy, pure: the first `canary` targets go first; only once every canary upgraded do the rest go,
- * `parallel` at a time; `maxFailures` failures (rolled back or refused) stop the rollout and skip the agents not
+ * `parallel` at a time; `maxFailures` failures (rolled back, refused or timed out) stop the rollout and skip the agents not
  * started yet. Only connected agents are started (the others wait for their connect). Done when every target
  * finished.
  */

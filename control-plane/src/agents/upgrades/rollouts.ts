@@ -1,16 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import {
-  closeSync,
-  existsSync,
-  linkSync,
-  mkdirSync,
-  openSync,
-  readSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { join } from 'node:path';
-import {
+  ConflictError,
   decode,
   encode,
   inboxTopic,
@@ -28,7 +18,8 @@ import type { Logger } from '../../observability/logger.js';
 import type { AgentStore } from '../../store/agent-store.js';
 import type { RolloutRecord, TargetRecord, UpgradeStore } from '../../store/upgrade-store.js';
 import { selectAgents } from './agent-selector.js';
-import { rolloutStep } from './rollout-policy.js';
+import { keepBuild, readChunk } from './build-files.js';
+import { overdueTargets, rolloutStep, silenceLimitMs } from './rollout-policy.js';
 import { signBuild, type UpgradeKey } from './upgrade-key.js';
 
 /** The bytes of one chunk the hub sends (base64 in the inbox message stays under the broker's packet limit). */
@@ -74,6 +65,8 @@ export interface UpgradeRolloutsDeps {
 export class UpgradeRollouts {
   readonly #deps: UpgradeRolloutsDeps;
   readonly #fetched = new Map<string, number>();
+  /** When each agent in flight was last heard from (offer, chunk request, connect), by `rollout/agent`. */
+  readonly #heard = new Map<string, number>();
 
   constructor(deps: UpgradeRolloutsDeps) {
     this.#deps = deps;
@@ -84,7 +77,7 @@ export class UpgradeRollouts {
     const { store, agents, clock } = this.#deps;
     const chosen = selectAgents(request.agents, agents.list());
     const sha256 = createHash('sha256').update(request.build).digest('hex');
-    this.#keepBuild(sha256, request.build);
+    keepBuild(this.#deps.buildsDir, sha256, request.build);
     const id = `up-${randomBytes(6).toString('hex')}`;
     const rollout = {
       id,
@@ -146,6 +139,60 @@ export class UpgradeRollouts {
     }
   }
 
+  /**
+   * Counts as failed (`timed-out`) every agent in flight not heard from within its rollout's silence limit
+   * (silenceLimitMs), so a rollout never waits forever on an agent that died mid-hand-over or ignores offers.
+   * Run on a timer.
+   */
+  async sweep(): Promise<void> {
+    const { store, clock, audit, logger } = this.#deps;
+    const now = clock.now();
+    for (const rollout of store.running()) {
+      const targets = store.targets(rollout.id);
+      const limitMs = silenceLimitMs(rollout.deadlineMs);
+      const heard = (agentId: string): number => {
+        const target = targets.find((t) => t.agentId === agentId);
+        return Math.max(this.#heard.get(`${rollout.id}/${agentId}`) ?? 0, target?.updatedAt ?? 0);
+      };
+      const overdue = overdueTargets(targets, heard, now, limitMs);
+      if (overdue.length === 0) continue;
+      const reason =
+        `no word from the agent for ${Math.round(limitMs / 1000)} s while it was being upgraded: it may be ` +
+        'offline, have died during its hand-over, or be too old to take upgrades (see its log)';
+      audit.atomically(() => {
+        for (const agentId of overdue) {
+          store.setTarget(rollout.id, agentId, 'timed-out', now, { reason });
+          audit.record({ kind: 'upgrade-timed-out', agentId, detail: { rollout: rollout.id, reason } });
+        }
+      });
+      logger.warn({ rollout: rollout.id, agents: overdue }, 'agent upgrade timed out');
+      await this.#advance(rollout.id);
+    }
+  }
+
+  /**
+   * Stops a running rollout: the agents not started are skipped; those receiving the build finish (their
+   * outcome is still recorded). Conflict when it is not running.
+   */
+  cancel(id: string, actor: string): RolloutView {
+    const { store, clock, audit, logger } = this.#deps;
+    const rollout = this.view(id);
+    if (rollout.state !== 'running')
+      throw new ConflictError(
+        `upgrade rollout "${id}" is ${rollout.state} already: only a running one stops`,
+      );
+    const now = clock.now();
+    const reason = `cancelled by ${actor}`;
+    audit.atomically(() => {
+      for (const t of rollout.targets)
+        if (t.state === 'pending') store.setTarget(id, t.agentId, 'skipped', now, { reason });
+      store.setRollout(id, 'stopped', reason, now);
+      audit.record({ kind: 'upgrade-stopped', actor, detail: { rollout: id, reason } });
+    });
+    logger.info({ rollout: id, actor }, 'upgrade rollout cancelled');
+    return this.view(id);
+  }
+
   /** Validates a payload of an agent's upgrades topic. */
   decode(payload: Uint8Array): Decoded<UpgradeMessage> {
     return decode(UpgradeMessageSchema, payload);
@@ -163,20 +210,6 @@ export class UpgradeRollouts {
         throw new Error(`unknown upgrade message ${JSON.stringify(unreachable)}`);
       }
     }
-  }
-
-  #keepBuild(sha256: string, build: Uint8Array): void {
-    const file = join(this.#deps.buildsDir, sha256);
-    if (existsSync(file)) return;
-    mkdirSync(this.#deps.buildsDir, { recursive: true, mode: 0o700 });
-    const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-    writeFileSync(tmp, build, { mode: 0o600 });
-    try {
-      linkSync(tmp, file);
-    } catch {
-      // The same build stored meanwhile: same digest, same bytes.
-    }
-    rmSync(tmp, { force: true });
   }
 
   async #advance(id: string): Promise<void> {
@@ -208,6 +241,7 @@ export class UpgradeRollouts {
   }
 
   async #offer(rollout: RolloutRecord, agentId: string): Promise<void> {
+    this.#heard.set(`${rollout.id}/${agentId}`, this.#deps.clock.now());
     const offer = {
       v: 1,
       type: 'upgrade-offer',
@@ -226,14 +260,9 @@ export class UpgradeRollouts {
     const target = rollout && this.#deps.store.targets(rollout.id).find((t) => t.agentId === agentId);
     if (!rollout || target?.state !== 'sending' || fetch.offset >= rollout.size) return;
     const length = Math.min(UPGRADE_CHUNK_BYTES, rollout.size - fetch.offset);
-    const bytes = Buffer.alloc(length);
-    const fd = openSync(join(this.#deps.buildsDir, rollout.sha256), 'r');
-    try {
-      readSync(fd, bytes, 0, length, fetch.offset);
-    } finally {
-      closeSync(fd);
-    }
+    const bytes = readChunk(this.#deps.buildsDir, rollout.sha256, fetch.offset, length);
     this.#fetched.set(`${rollout.id}/${agentId}`, fetch.offset + length);
+    this.#heard.set(`${rollout.id}/${agentId}`, this.#deps.clock.now());
     await this.#send(agentId, {
       v: 1,
       type: 'upgrade-chunk',

@@ -37,7 +37,7 @@ const RolloutQuery = z.strictObject({
 
 const Params = z.strictObject({ id: z.string().max(64) });
 
-/** Fleet upgrades: start a rollout of a build (admin), list them and follow one (read). */
+/** Fleet upgrades: start a rollout of a build and cancel one (admin), list them and follow one (read). */
 export function upgradeRoutes(deps: UpgradeRoutesDeps): ApiRoute[] {
   return [
     defineRoute({
@@ -92,6 +92,20 @@ export function upgradeRoutes(deps: UpgradeRoutesDeps): ApiRoute[] {
       params: Params,
       responses: { 200: json('the rollout', RolloutViewSchema), ...MISSING },
       handle: (c, { params }) => c.json(deps.upgrades.view(params.id)),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/upgrades/:id/cancel',
+      access: 'admin',
+      tag: 'upgrades',
+      summary: 'Stop a running rollout: agents not started are skipped, those receiving the build finish',
+      params: Params,
+      responses: {
+        200: json('the rollout, stopped', RolloutViewSchema),
+        ...MISSING,
+        409: error('the rollout is not running'),
+      },
+      handle: (c, { params }) => c.json(deps.upgrades.cancel(params.id, deps.actor(c))),
     }),
   ];
 }
