@@ -171,6 +171,10 @@ describe('broker abuse limits', () => {
       async () => (await first.api<{ state: string }>('/v1/status')).body.state === 'connected',
       'first agent connected',
     );
+    // Its status says connected at CONNACK; its place frees when the hub answers (after the group commit).
+    const inFlight = async () =>
+      counter(await (await fetch(`${busy.apiBase}/metrics`)).text(), 'tether_connects_in_flight');
+    await waitFor(async () => (await inFlight()) === 0, "the first agent's connect answered");
     // An agent that never sends its advert holds the only place.
     const holder = await connectRaw(busy.mqttUrl, 'holder', await busy.addAgent('holder'));
     expect(holder.ok).toBe(true);
