@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { TARGET_STATES } from '../src/store/upgrade-store.js';
 import { selectAgents, type SelectableAgent } from '../src/agents/upgrades/agent-selector.js';
 import {
   overdueTargets,
@@ -119,15 +120,7 @@ describe('rolloutStep', () => {
   });
 
   it('property: never starts a non-canary before every canary upgraded, nor more than allowed, nor after the failure limit', () => {
-    const state = fc.constantFrom<TargetState>(
-      'pending',
-      'sending',
-      'upgraded',
-      'rolled-back',
-      'refused',
-      'timed-out',
-      'skipped',
-    );
+    const state = fc.constantFrom<TargetState>(...TARGET_STATES);
     fc.assert(
       fc.property(
         fc.array(state, { minLength: 1, maxLength: 12 }),

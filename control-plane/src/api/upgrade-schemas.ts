@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { ROLLOUT_STATES, TARGET_STATES } from '../store/upgrade-store.js';
 
 /** One agent of a rollout: where it stands, the version it reported, why it failed, how much it fetched. */
 export const UpgradeTargetViewSchema = z.object({
   agentId: z.string(),
   position: z.number().int(),
-  state: z.enum(['pending', 'sending', 'upgraded', 'rolled-back', 'refused', 'timed-out', 'skipped']),
+  state: z.enum(TARGET_STATES),
   version: z.string().nullable(),
   reason: z.string().nullable(),
   updatedAt: z.number().int(),
@@ -21,7 +22,7 @@ export const RolloutViewSchema = z.object({
   canary: z.number().int(),
   maxFailures: z.number().int(),
   deadlineMs: z.number().int(),
-  state: z.enum(['running', 'done', 'stopped']),
+  state: z.enum(ROLLOUT_STATES),
   reason: z.string().nullable(),
   createdAt: z.number().int(),
   updatedAt: z.number().int(),

@@ -1,10 +1,21 @@
 import type BetterSqlite3 from 'better-sqlite3';
 
-/** Where a rollout stands (mirrors the policy's states; the store is below the domain). */
-export type StoredRolloutState = 'running' | 'done' | 'stopped';
+/** Every state a rollout can be in (the one list: the policy, the API schema and migration 13 follow it). */
+export const ROLLOUT_STATES = ['running', 'done', 'stopped'] as const;
+/** Every state one agent of a rollout can be in. */
+export const TARGET_STATES = [
+  'pending',
+  'sending',
+  'upgraded',
+  'rolled-back',
+  'refused',
+  'timed-out',
+  'skipped',
+] as const;
+/** Where a rollout stands. */
+export type StoredRolloutState = (typeof ROLLOUT_STATES)[number];
 /** Where one agent of a rollout stands. */
-export type StoredTargetState =
-  'pending' | 'sending' | 'upgraded' | 'rolled-back' | 'refused' | 'timed-out' | 'skipped';
+export type StoredTargetState = (typeof TARGET_STATES)[number];
 
 /** A rollout of one signed agent build. */
 export interface RolloutRecord {

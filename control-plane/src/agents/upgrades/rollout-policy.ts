@@ -1,8 +1,9 @@
+import type { StoredRolloutState, StoredTargetState } from '../../store/upgrade-store.js';
+
 /** Where one agent of a rollout stands. */
-export type TargetState =
-  'pending' | 'sending' | 'upgraded' | 'rolled-back' | 'refused' | 'timed-out' | 'skipped';
+export type TargetState = StoredTargetState;
 /** Where a rollout stands. */
-export type RolloutState = 'running' | 'done' | 'stopped';
+export type RolloutState = StoredRolloutState;
 
 /** One agent of a rollout, in rollout order (canaries first). */
 export interface PolicyTarget {
