@@ -336,7 +336,7 @@ export {
 } from './reports.js';
 export { createUpstreamClient, type HttpModules, type UpstreamClient } from './http/upstream-client.js';
 export { drained, mayHaveBody } from './http/drained.js';
-export { forwardHttp, framedHeaders, type UpstreamRequest } from './http/forward-http.js';
+export { forwardHttp, framedHeaders, mayResend, type UpstreamRequest } from './http/forward-http.js';
 export { sendCallError, writeCallResponse } from './http/call-response.js';
 export { readRequestBody, readResponseBody } from './http/read-ahead.js';
 export {

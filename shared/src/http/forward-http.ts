@@ -86,20 +86,49 @@ function codeOf(err: Error): string {
   return (err as NodeJS.ErrnoException).code ?? 'connection failed';
 }
 
+/** Methods RFC 9110 calls idempotent: sending one twice has the effect of sending it once. */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+
+/**
+ * Whether a failed request may be sent once more on a new socket: it went out on a pooled socket that the service
+ * closed (its keep-alive timeout racing our reuse: reset before any response) and its method is idempotent (the
+ * caller also needs the body whole in memory). A POST is never sent twice: the service may have acted on it.
+ */
+export function mayResend(
+  failure: { reusedSocket: boolean; responded: boolean; code: string | undefined },
+  method: string,
+): boolean {
+  const reset = failure.code === 'ECONNRESET' || failure.code === 'EPIPE';
+  return failure.reusedSocket && !failure.responded && reset && IDEMPOTENT.has(method);
+}
+
 /**
  * Sends a request to `baseUrl + path` and resolves with the response head; the body streams after. A short body
- * that is already complete goes out in one write with its length; a longer one streams with backpressure.
+ * that is already complete goes out in one write with its length; a longer one streams with backpressure. An
+ * idempotent request whose pooled socket the service had just closed is sent once more on a new socket (mayResend).
  */
 export async function forwardHttp(
   req: UpstreamRequest,
   client: UpstreamClient,
   turn: NextTurn = nextTurn,
 ): Promise<TunnelResponse> {
-  const { protocol, hostname, port, prefix, secure } = upstreamBase(req.baseUrl);
   const early = req.body ? await collectEarly(req.body, MAX_CHUNK_BYTES, turn) : undefined;
+  return sendOnce(req, client, early, turn, !early || early.ended);
+}
+
+/** One attempt of forwardHttp; `resend`: the body is whole in memory and this is the first attempt. */
+function sendOnce(
+  req: UpstreamRequest,
+  client: UpstreamClient,
+  early: Awaited<ReturnType<typeof collectEarly>> | undefined,
+  turn: NextTurn,
+  resend: boolean,
+): Promise<TunnelResponse> {
+  const { protocol, hostname, port, prefix, secure } = upstreamBase(req.baseUrl);
   const headers = framedHeaders(req.headers, early);
   return new Promise<TunnelResponse>((resolve, reject) => {
     let bodyError: Error | undefined;
+    let responded = false;
     const out = client.request(secure, {
       protocol,
       hostname,
@@ -114,12 +143,19 @@ export async function forwardHttp(
     const failed = (err: Error): void => {
       if (req.signal.aborted) return reject(req.signal.reason as Error);
       if (bodyError !== undefined) return reject(bodyError);
+      const failure = {
+        reusedSocket: out.reusedSocket,
+        responded,
+        code: (err as NodeJS.ErrnoException).code,
+      };
+      if (resend && mayResend(failure, req.method)) return resolve(sendOnce(req, client, early, turn, false));
       // The caller learns that the instance failed, not where it lives; the cause keeps the detail for the logs.
       reject(
         new UpstreamError(`the service's instance failed before answering (${codeOf(err)})`, { cause: err }),
       );
     };
     out.once('response', (res: IncomingMessage) => {
+      responded = true;
       const head = { status: res.statusCode ?? 502, headers: forwardableHeaders(res.rawHeaders) };
       // Read ahead before handing on: a short body then travels whole in the RESPONSE frame / one write.
       readResponseBody(res, MAX_CHUNK_BYTES, turn).then((body) => resolve({ ...head, body }), failed);

@@ -15,9 +15,19 @@ export interface UpstreamClient {
   destroy(): void;
 }
 
-/** Creates an upstream client with keep-alive pools of up to 256 sockets per host and TCP_NODELAY. */
+/**
+ * How long a pooled socket may sit idle, below common services' keep-alive timeouts (node's 5 s), so that we close
+ * it before the service does; node applies a service's `Keep-Alive: timeout=N` hint (less a second) only when the
+ * pool has a timeout of its own, and never reuses a socket whose hint is 1 s or less.
+ */
+const POOL_IDLE_MS = 4_000;
+
+/**
+ * Creates an upstream client with keep-alive pools of up to 256 sockets per host, TCP_NODELAY, and idle sockets
+ * closed after POOL_IDLE_MS or the service's hint (requests in flight are not timed out by it).
+ */
 export function createUpstreamClient(modules: HttpModules): UpstreamClient {
-  const options = { keepAlive: true, maxSockets: 256, noDelay: true };
+  const options = { keepAlive: true, maxSockets: 256, noDelay: true, timeout: POOL_IDLE_MS };
   const http = new modules.http.Agent(options);
   const https = new modules.https.Agent(options);
   return {
