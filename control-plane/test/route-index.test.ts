@@ -9,16 +9,17 @@ const route = fc.record({
   address: fc.constantFrom('http://1', 'http://2', 'http://ü'),
   origin: fc.constantFrom('e1', 'e2', 'central'),
   originKind: fc.constantFrom('edge' as const, 'central' as const),
-  site: fc.constant('s'),
+  site: fc.constantFrom('s', 't'),
   labels: fc.constant({}),
   metric: fc.integer({ min: 1, max: 3 }),
   state: fc.constantFrom('active' as const, 'stale' as const),
   version: fc.integer({ min: 1, max: 3 }),
 });
+// Mostly writes, a clear now and then: the table ends up holding something in most runs.
 const op = fc.oneof(
-  route.map((r) => ({ type: 'set' as const, route: r })),
-  route.map((r) => ({ type: 'delete' as const, key: routeKey(r) })),
-  fc.constant({ type: 'clear' as const }),
+  { arbitrary: route.map((r) => ({ type: 'set' as const, route: r })), weight: 8 },
+  { arbitrary: route.map((r) => ({ type: 'delete' as const, key: routeKey(r) })), weight: 4 },
+  { arbitrary: fc.constant({ type: 'clear' as const }), weight: 1 },
 );
 const filter: fc.Arbitrary<RouteFilter> = fc.record(
   {
@@ -50,6 +51,16 @@ describe('RouteIndex', () => {
           // A list in between: the cached per-service lists must follow later writes.
           index.list({ service: 'a' });
         }
+        // The services' tallies: what counting the model gives, in name order, paged from any name.
+        const tallies = new Map<string, { active: number; stale: number; sites: Map<string, number> }>();
+        for (const r of [...model.values()].sort((a, b) => (a.service < b.service ? -1 : 1))) {
+          const t = tallies.get(r.service) ?? { active: 0, stale: 0, sites: new Map<string, number>() };
+          t[r.state]++;
+          t.sites.set(r.site, (t.sites.get(r.site) ?? 0) + 1);
+          tallies.set(r.service, t);
+        }
+        expect(index.tallies.after(undefined, 100)).toEqual([...tallies]);
+        expect(index.tallies.after('a', 1)).toEqual([...tallies].filter(([n]) => n > 'a').slice(0, 1));
         for (const f of [{}, ...filters]) {
           const expected = [...model]
             .filter(([, r]) => matchesFilter(r, f))

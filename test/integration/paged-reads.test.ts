@@ -17,6 +17,12 @@ interface Row {
   key: string;
   origin: string;
 }
+interface ServiceRow {
+  name: string;
+  central: { name: string } | null;
+  instances: { active: number; stale: number };
+  sites: string[];
+}
 interface Page {
   nextCursor: string | null;
   [list: string]: unknown;
@@ -44,6 +50,7 @@ async function walk(
   throw new Error(`${path}: no end after 500 pages`);
 }
 
+const central = (name: string): string => JSON.stringify({ name, url: 'http://127.0.0.1:9' });
 const ids = (prefix: string, n: number) =>
   Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(3, '0')}`);
 
@@ -112,6 +119,22 @@ describe('paged reads of a real control plane', () => {
     for (const id of ids('steady', STEADY).slice(REVOKED, STEADY - 1)) expect(agentIds).toContain(id);
     const revokedPage = await cp.api<{ agents: { id: string }[] }>('/api/v1/agents?state=revoked&limit=1000');
     expect(revokedPage.body.agents.map((a) => a.id)).toEqual([...revoked, 'steady-059']);
+
+    // Services a page at a time, with a central one among them: each service once, counted, never listed whole.
+    expect((await cp.api('/api/v1/services', { method: 'POST', body: central('svc-1a') })).status).toBe(201);
+    const services = await listAll<ServiceRow>(cp, '/api/v1/services?limit=2', 'services');
+    expect(services.map((s) => s.name)).toEqual(['svc-0', 'svc-1', 'svc-1a', 'svc-2', 'svc-3']);
+    const online = STEADY + JOINING - REVOKED - 1;
+    expect(services.find((s) => s.name === 'svc-2')).toMatchObject({
+      central: null,
+      instances: { active: online, stale: 0 },
+      sites: ['sim'],
+    });
+    expect(services.find((s) => s.name === 'svc-1a')).toMatchObject({
+      central: { name: 'svc-1a' },
+      instances: { active: 1, stale: 0 },
+      sites: ['central'],
+    });
   });
 
   it('answers a bad cursor or limit with a 400 that says what to do, and changes nothing', async () => {
@@ -129,6 +152,9 @@ describe('paged reads of a real control plane', () => {
       ['/api/v1/routes?limit=0', /invalid limit 0: expected 1-1000/],
       ['/api/v1/agents?limit=1001', /invalid limit 1001/],
       ['/api/v1/topology?limit=abc', /invalid limit "abc"/],
+      ['/api/v1/services?limit=0', /invalid limit 0/],
+      [`/api/v1/services?cursor=${next!}`, /invalid cursor: not one of GET \/api\/v1\/services/],
+      ['/api/v1/services?page=2', /page/],
       ['/api/v1/agents?state=sleepy', /state/],
     ];
     for (const [path, message] of bad) {

@@ -138,9 +138,11 @@ describe('visibility matrix across the four strategies', () => {
   });
 
   it('the services API lists one row per service with its instances', async () => {
-    const { body } = await cp.api<{ services: { name: string; instances: unknown[] }[] }>('/api/v1/services');
+    const { body } = await cp.api<{
+      services: { name: string; instances: { active: number; stale: number } }[];
+    }>('/api/v1/services');
     const names = body.services.map((s) => s.name).sort();
     expect(names).toEqual(['billing', 'cache', 'firmware', 'orders', 'search']);
-    expect(body.services.find((s) => s.name === 'billing')!.instances).toHaveLength(2);
+    expect(body.services.find((s) => s.name === 'billing')!.instances).toEqual({ active: 2, stale: 0 });
   });
 });

@@ -51,11 +51,14 @@ export const AgentViewSchema = z.object({
  */
 export const ConflictViewSchema = z.object({ agent: z.string(), since: z.string() });
 
-/** One row of `GET /api/v1/services`: a service name across central and edge routes. */
+/** One row of `GET /api/v1/services`: a service name, its central definition, and its routes counted. */
 export const ServiceViewSchema = z.object({
   name: z.string(),
   central: CentralServiceSchema.nullable(),
-  instances: z.array(KeyedRouteSchema),
+  /** Its routes by state (the instances themselves: `GET /api/v1/services/:name` or `/api/v1/routes?service=`). */
+  instances: z.object({ active: z.number().int(), stale: z.number().int() }),
+  /** The sites its routes were advertised from, sorted. */
+  sites: z.array(z.string()),
   /** Edges whose routes of this centrally defined service are kept out of selection. */
   conflicts: z.array(ConflictViewSchema),
 });

@@ -1,7 +1,7 @@
-import type { OutboxStats, Route, RouteTable } from '@tether/shared';
-import { keyed } from '../observability/event-bus.js';
+import type { KeysetPage, OutboxStats, Route, RouteTable } from '@tether/shared';
 import type { AgentRecord } from '../store/agent-store.js';
 import type { ServiceStore } from '../store/service-store.js';
+import type { ServiceTallies } from '../store/service-tallies.js';
 import type { AgentView, ConflictView, ServiceView } from './api-schemas.js';
 
 export type { AgentView, ConflictView, ServiceView };
@@ -17,8 +17,10 @@ export interface TelemetrySource {
   get(agentId: string): { outbox: OutboxStats; at: number } | undefined;
 }
 
-/** What the services view reads. */
+/** What the services listing reads. */
 export interface ServiceViewsDeps {
+  /** Each service with routes, in name order, with its routes counted. */
+  tallies: Pick<ServiceTallies, 'after'>;
   table: RouteTable;
   services: ServiceStore;
   conflicts: ConflictSource;
@@ -47,19 +49,30 @@ export function agentView(agent: AgentRecord, table: RouteTable, telemetry: Tele
   };
 }
 
-/** Groups every route and central service by service name, with each service's conflicts. */
-export function serviceViews({ table, services, conflicts }: ServiceViewsDeps): ServiceView[] {
-  const views = new Map<string, ServiceView>();
-  const row = (name: string): ServiceView => {
-    let view = views.get(name);
-    if (!view) {
-      view = { name, central: null, instances: [], conflicts: [] };
-      views.set(name, view);
-    }
-    return view;
-  };
-  for (const { service } of services.list()) row(service.name).central = service;
-  for (const route of table.list()) row(route.service).instances.push(keyed(route));
-  for (const view of views.values()) view.conflicts = conflicts.conflictsOf(view.name, view.instances);
-  return [...views.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+/**
+ * One page of services in name order after `after`: every name with routes or a central definition, its routes
+ * counted (never listed: a service of 20,000 instances costs one row), and the page's last name when more follow.
+ */
+export function servicePage(
+  { tallies, table, services, conflicts }: ServiceViewsDeps,
+  after: string | undefined,
+  limit: number,
+): KeysetPage<ServiceView> {
+  const central = new Map(services.list().map(({ service }) => [service.name, service]));
+  const counted = new Map(tallies.after(after, limit + 1));
+  const names = new Set(counted.keys());
+  for (const name of central.keys()) if (after === undefined || name > after) names.add(name);
+  const sorted = [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const items = sorted.slice(0, limit).map((name): ServiceView => {
+    const tally = counted.get(name);
+    const definition = central.get(name) ?? null;
+    return {
+      name,
+      central: definition,
+      instances: { active: tally?.active ?? 0, stale: tally?.stale ?? 0 },
+      sites: tally ? [...tally.sites.keys()].sort() : [],
+      conflicts: definition ? conflicts.conflictsOf(name, table.list({ service: name })) : [],
+    };
+  });
+  return { items, next: sorted.length > limit ? (items.at(-1)?.name ?? null) : null };
 }

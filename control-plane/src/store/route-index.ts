@@ -8,6 +8,7 @@ import {
   type RouteFilter,
   type RouteKey,
 } from '@tether/shared';
+import { ServiceTallies } from './service-tallies.js';
 
 type Entry = readonly [RouteKey, Route];
 
@@ -45,6 +46,8 @@ export class RouteIndex {
   readonly #stale = new Map<RouteKey, Route>();
   readonly #sortedService = new Map<string, Entry[]>();
   readonly #ordered = new BTree<RouteKey, Route>();
+  /** Each service's routes counted, in name order (the services listing). */
+  readonly tallies = new ServiceTallies();
 
   /** How many routes are held. */
   get size(): number {
@@ -65,6 +68,7 @@ export class RouteIndex {
     bucketOf(this.#byService, route.service).set(key, route);
     if (route.state === 'stale') this.#stale.set(key, route);
     this.#sortedService.delete(route.service);
+    this.tallies.add(route);
   }
 
   /** Removes the route with this key, if any. */
@@ -77,6 +81,7 @@ export class RouteIndex {
     leave(this.#byService, old.service, key);
     this.#stale.delete(key);
     this.#sortedService.delete(old.service);
+    this.tallies.remove(old);
   }
 
   /** Forgets everything. */
@@ -87,6 +92,7 @@ export class RouteIndex {
     this.#byService.clear();
     this.#stale.clear();
     this.#sortedService.clear();
+    this.tallies.clear();
   }
 
   /** Routes matching the filter, ordered by key. */

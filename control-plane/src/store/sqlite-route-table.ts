@@ -15,6 +15,7 @@ import {
   type KeysetPage,
 } from '@tether/shared';
 import { RouteIndex } from './route-index.js';
+import type { ServiceTallies } from './service-tallies.js';
 
 interface RouteRow {
   key: string;
@@ -129,6 +130,11 @@ export class SqliteRouteTable implements RouteTable {
 
   count(filter: RouteFilter = {}): number {
     return this.#fresh().count(filter);
+  }
+
+  /** Each service with routes, in name order, with its routes counted (see ServiceTallies). */
+  tallies(): ServiceTallies {
+    return this.#fresh().tallies;
   }
 
   apply(upserts: readonly Route[], removes: readonly RouteKey[] = []): RouteEvent[] {

@@ -27,14 +27,14 @@ import {
   ServiceViewSchema,
   StoredPolicySchema,
 } from '../../api/api-schemas.js';
-import { serviceViews, type ConflictSource } from '../../api/views.js';
-import { BAD, json, list, MISSING, paged, type ApiRoute } from './api-route.js';
+import { servicePage, type ConflictSource } from '../../api/views.js';
+import { BAD, json, MISSING, paged, type ApiRoute } from './api-route.js';
 import { cursorKey, nextCursor, pageLimit, PageFields } from './page-query.js';
 
 /** What the route and service routes read and write. */
 export interface ServiceRoutesDeps {
   /** The route table, walked a page at a time in key order for `GET /api/v1/routes`. */
-  table: RouteTable & Pick<SqliteRouteTable, 'page'>;
+  table: RouteTable & Pick<SqliteRouteTable, 'page' | 'tallies'>;
   services: ServiceStore;
   centralServices: CentralServices;
   policies: PolicyStore;
@@ -94,9 +94,18 @@ export function serviceRoutes(deps: ServiceRoutesDeps): ApiRoute[] {
       path: '/api/v1/services',
       access: 'read',
       tag: 'services',
-      summary: 'Every service name with its central definition and instances',
-      responses: { 200: json('services', list('services', ServiceViewSchema)) },
-      handle: (c) => c.json({ services: serviceViews(deps) }),
+      summary:
+        'The services in name order, a page at a time (follow nextCursor): central definition, routes counted by state, sites',
+      query: z.strictObject(PageFields),
+      responses: { 200: json('one page of services', paged('services', ServiceViewSchema)), ...BAD },
+      handle: (c, { query }) => {
+        const page = servicePage(
+          { ...deps, tallies: deps.table.tallies() },
+          cursorKey('services', query.cursor),
+          pageLimit(query.limit),
+        );
+        return c.json({ services: page.items, nextCursor: nextCursor('services', page.next) });
+      },
     }),
     defineRoute({
       method: 'post',
