@@ -3,11 +3,13 @@
  * (b) through a Tether control-plane listener to the edge agent that offers it (client -> listener -> tunnel over
  * MQTT -> agent -> redis), (c) through an OpenSSH local forward (`ssh -L`, a throwaway sshd and key on free ports).
  * With `TUNNEL_BENCH_BASE=DIR` (the root of another checkout, built), (o) is (b) run by that build's control plane
- * and agent: before/after in the same run. Rounds interleaved (a b o c a b o c ...), medians printed, with Tether's
+ * and agent: before/after in the same run. (n) is two bare node:net proxies in their own processes, one upstream
+ * connection per client: what two node hops cost with nothing of Tether's (no multiplexing, no broker). Rounds interleaved (a b o c a b o c ...), medians printed, with Tether's
  * ratio to OpenSSH and to the old build, its added p50, and the CPU each process in the path spent per request.
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { spawnNode } from '../helpers/processes.js';
 import { startRedis } from '../helpers/redis.js';
 import { startControlPlane, startEdge, type ControlPlane } from '../helpers/tether.js';
 import { waitFor } from '../helpers/wait.js';
@@ -17,6 +19,7 @@ import { treeCpuSeconds } from './stats.js';
 const ROUNDS = Number(process.env.TCP_BENCH_ROUNDS ?? 3);
 const REQUESTS = Number(process.env.TCP_BENCH_REQUESTS ?? 100_000);
 const BASE = process.env.TUNNEL_BENCH_BASE;
+const PEER = new URL('./tunnel-peer.ts', import.meta.url).pathname;
 
 /** One redis-benchmark test's figures. */
 interface Figures {
@@ -101,12 +104,19 @@ export async function benchTcp(cp: ControlPlane): Promise<void> {
         join(BASE, 'agent', 'bin', 'tether-agent.js'),
       )
     : undefined;
+  const inner = await spawnNode(['--import', 'tsx', PEER, 'tcp-proxy', String(redis.port)]);
+  const outer = await spawnNode(['--import', 'tsx', PEER, 'tcp-proxy', String(inner.ready.port)]);
   const ssh = await sshForward(redis.port);
   const modes: Array<[string, number | undefined, Record<string, number>]> = [
     ['a direct', redis.port, redisPid],
     ['b Tether', tether.port, { ...tether.pids, ...redisPid }],
     ['o Tether old', base?.port, { ...base?.pids, ...redisPid }],
     ['c ssh -L', ssh?.port, { ...ssh?.pids, ...redisPid }],
+    [
+      'n node x2',
+      outer.ready.port,
+      { 'proxy 1': outer.child.pid ?? 0, 'proxy 2': inner.child.pid ?? 0, ...redisPid },
+    ],
   ];
   console.log(
     `\nTCP: redis-benchmark -t set,get -c 50 -n ${REQUESTS}, medians of ${ROUNDS} interleaved rounds` +
@@ -130,7 +140,7 @@ export async function benchTcp(cp: ControlPlane): Promise<void> {
           `    ${name.padEnd(13)} ${f.rps.toFixed(0).padStart(8)} req/s  p50 ${f.p50.toFixed(3)} ms`,
         );
     }
-    const [a, b, o, c] = modes.map(([n]) => med(n, test));
+    const [a, b, o, c, n] = modes.map(([m]) => med(m, test));
     if (a && b)
       console.log(
         `    Tether added p50: ${(b.p50 - a.p50).toFixed(3)} ms; req/s vs direct ${(b.rps / a.rps).toFixed(2)}x`,
@@ -140,6 +150,8 @@ export async function benchTcp(cp: ControlPlane): Promise<void> {
       console.log(
         `    (b) req/s / (c) req/s = ${(b.rps / c.rps).toFixed(2)}x (target >= 1.00x: ${b.rps >= c.rps ? 'MET' : 'MISSED'}); p50 ${(b.p50 / c.p50).toFixed(2)}x`,
       );
+    if (b && n)
+      console.log(`    (b) req/s / (n) req/s = ${(b.rps / n.rps).toFixed(2)}x (Tether / two bare node hops)`);
   }
   console.log('  CPU us per request (SET and GET together), per process (with its children), median');
   for (const [name] of modes) {
