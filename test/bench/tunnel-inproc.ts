@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type * as Shared from '@tether/shared';
+import { echoCall } from './echo-call.js';
 
 const { values, positionals } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== '--'),
@@ -114,28 +115,10 @@ async function calls(shared: typeof Shared): Promise<number> {
   const [hub, agent] = await pair(shared);
   agent.serve(async (call) => ({ status: 200, headers: [], body: call.body }));
   const body = Buffer.alloc(256, 7);
-  const head = {
-    service: 'echo',
-    method: 'POST',
-    path: '/',
-    query: '',
-    headers: [],
-    caller: 'central',
-    hops: 1,
-  };
-  const one = async (): Promise<void> => {
-    const res = await hub.call(head, {
-      timeoutMs: 30_000,
-      body: (async function* () {
-        yield body;
-      })(),
-    });
-    for await (const chunk of res.body) void chunk;
-  };
   const cpu = await cpuPer(CALLS, async () => {
     await Promise.all(
       Array.from({ length: 64 }, async () => {
-        for (let i = 0; i < CALLS / 64; i++) await one();
+        for (let i = 0; i < CALLS / 64; i++) await echoCall(hub, body);
       }),
     );
   });

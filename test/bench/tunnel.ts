@@ -36,6 +36,7 @@ import { startControlPlane, startEdge } from '../helpers/tether.js';
 import { waitFor } from '../helpers/wait.js';
 import { quantile } from './stats.js';
 import { benchTcp } from './tunnel-tcp.js';
+import { echoCall } from './echo-call.js';
 import { freePort } from '../helpers/ports.js';
 
 const { values: opts } = parseArgs({
@@ -180,27 +181,8 @@ async function tunnelPair(broker: Aedes, url: string): Promise<{ call: Call; clo
     receiveTopic: tunnelUpTopic('bench-agent'),
   });
   await hub.start();
-  const head = {
-    service: 'echo',
-    method: 'POST',
-    path: '/',
-    query: '',
-    headers: [],
-    caller: 'central',
-    hops: 1,
-  };
   return {
-    call: async (body) => {
-      const res = await hub.call(head, {
-        timeoutMs: 30_000,
-        body: (async function* () {
-          yield body;
-        })(),
-      });
-      let n = 0;
-      for await (const chunk of res.body) n += chunk.byteLength;
-      return n;
-    },
+    call: (body) => echoCall(hub, body),
     close: () => hub.close(),
   };
 }
