@@ -112,4 +112,31 @@ describe('FrameBatcher', () => {
     await expect(a).rejects.toThrow('link down');
     await expect(b).rejects.toThrow('link down');
   });
+
+  it('posts frames without a promise each, telling each distinct failure callback once per failed message', async () => {
+    const t = turns();
+    const sent: Uint8Array[] = [];
+    let fail = true;
+    const batcher = new FrameBatcher((p) => {
+      if (fail) return Promise.reject(new Error('link down'));
+      sent.push(p);
+      return Promise.resolve();
+    }, t.turn);
+    const told: string[] = [];
+    const a = (err: unknown): void => void told.push(`a ${(err as Error).message}`);
+    const b = (err: unknown): void => void told.push(`b ${(err as Error).message}`);
+    batcher.post(data(1), a);
+    batcher.post(data(2), a);
+    batcher.post(data(3), b);
+    batcher.post(data(4));
+    await t.next();
+    expect(told).toEqual(['a link down', 'b link down']);
+    fail = false;
+    batcher.post(data(5), a);
+    const sentToo = batcher.send(data(6));
+    await t.next();
+    await sentToo;
+    expect(sent.map(ids)).toEqual([[5, 6]]);
+    expect(told).toHaveLength(2);
+  });
 });

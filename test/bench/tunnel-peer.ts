@@ -2,12 +2,14 @@
  * The far end of `pnpm bench:tunnel`, in its own process as an agent or a remote service would be:
  * `http` (an echo HTTP service), `proxy <url>` (a bare node:http reverse proxy to `url`: the reference for what two
  * HTTP hops cost with nothing of Tether's), `mqtt <url>` (echoes `bench/req` to `bench/res`), `tunnel <url>` (an agent-side
- * TunnelEndpoint answering with the request body), `nats <url>` (a NATS responder on `bench.echo`).
+ * TunnelEndpoint answering with the request body), `nats <url>` (a NATS responder on `bench.echo`),
+ * `tcp-proxy <port>` (a bare node:net proxy to 127.0.0.1:port, one upstream connection per client: the reference
+ * for what a node TCP hop costs with nothing of Tether's).
  * Prints one JSON ready line, then serves until killed.
  */
 import { once } from 'node:events';
 import { Agent, createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect as connectTcp, createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { connect as connectNats } from '@nats-io/transport-node';
 import mqtt from 'mqtt';
 import { MqttTransport } from '@tether/agent';
@@ -98,7 +100,27 @@ async function nats(): Promise<void> {
   console.log(JSON.stringify({ ready: 1 }));
 }
 
-const modes: Record<string, () => Promise<void>> = { http, proxy, mqtt: rawMqtt, tunnel, nats };
+async function tcpProxy(): Promise<void> {
+  const server = createTcpServer({ noDelay: true }, (client) => {
+    const upstream = connectTcp({ host: '127.0.0.1', port: Number(url), noDelay: true });
+    client.pipe(upstream).pipe(client);
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  console.log(JSON.stringify({ port: (server.address() as AddressInfo).port }));
+}
+
+const modes: Record<string, () => Promise<void>> = {
+  http,
+  proxy,
+  mqtt: rawMqtt,
+  tunnel,
+  nats,
+  'tcp-proxy': tcpProxy,
+};
 const run = mode === undefined ? undefined : modes[mode];
-if (!run) throw new Error(`usage: tunnel-peer http | proxy URL | mqtt URL | tunnel URL | nats URL`);
+if (!run)
+  throw new Error(`usage: tunnel-peer http | proxy URL | mqtt URL | tunnel URL | nats URL | tcp-proxy PORT`);
 await run();

@@ -2,19 +2,24 @@
  * The TCP modes of bench:tunnel: `redis-benchmark -t set,get -c 50 -n 100000` against one redis-server (a) direct,
  * (b) through a Tether control-plane listener to the edge agent that offers it (client -> listener -> tunnel over
  * MQTT -> agent -> redis), (c) through an OpenSSH local forward (`ssh -L`, a throwaway sshd and key on free ports).
- * Rounds interleaved (a b c a b c ...), medians printed, with Tether's ratio to OpenSSH and its added p50.
+ * With `TUNNEL_BENCH_BASE=DIR` (the root of another checkout, built), (o) is (b) run by that build's control plane
+ * and agent: before/after in the same run. (n) is two bare node:net proxies in their own processes, one upstream
+ * connection per client: what two node hops cost with nothing of Tether's (no multiplexing, no broker). Rounds interleaved (a b o c a b o c ...), medians printed, with Tether's
+ * ratio to OpenSSH and to the old build, its added p50, and the CPU each process in the path spent per request.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { tempDir } from '../helpers/processes.js';
+import { spawnNode } from '../helpers/processes.js';
 import { startRedis } from '../helpers/redis.js';
-import { startEdge, type ControlPlane } from '../helpers/tether.js';
+import { startControlPlane, startEdge, type ControlPlane } from '../helpers/tether.js';
 import { waitFor } from '../helpers/wait.js';
-import { accepting, freePort } from '../helpers/ports.js';
+import { sshForward } from './ssh-forward.js';
+import { treeCpuSeconds } from './stats.js';
 
 const ROUNDS = Number(process.env.TCP_BENCH_ROUNDS ?? 3);
 const REQUESTS = Number(process.env.TCP_BENCH_REQUESTS ?? 100_000);
+const BASE = process.env.TUNNEL_BENCH_BASE;
+const PEER = new URL('./tunnel-peer.ts', import.meta.url).pathname;
 
 /** One redis-benchmark test's figures. */
 interface Figures {
@@ -22,86 +27,32 @@ interface Figures {
   p50: number;
 }
 
+/** One round of a mode: SET and GET figures, and CPU microseconds per request of each process in its path. */
+interface Run {
+  SET: Figures;
+  GET: Figures;
+  cpu: Record<string, number>;
+}
+
 /** Runs redis-benchmark against `port` and reads its CSV: SET and GET requests/s and p50 (ms). */
-function redisBenchmark(port: number): Record<'SET' | 'GET', Figures> {
+function redisBenchmark(port: number, pids: Record<string, number>): Run {
+  const before = Object.entries(pids).map(([name, pid]) => [name, treeCpuSeconds(pid)] as const);
   const run = spawnSync(
     'redis-benchmark',
     ['-h', '127.0.0.1', '-p', String(port), '-t', 'set,get', '-c', '50', '-n', String(REQUESTS), '--csv'],
     { encoding: 'utf8', timeout: 120_000 },
   );
   if (run.status !== 0) throw new Error(`redis-benchmark on ${port} failed: ${run.stderr}`);
+  const cpu = Object.fromEntries(
+    before.map(([name, s]) => [name, ((treeCpuSeconds(pids[name]!) - s) / (2 * REQUESTS)) * 1e6]),
+  );
   const out: Partial<Record<string, Figures>> = {};
   for (const line of run.stdout.trim().split('\n').slice(1)) {
     const [test, rps, , , p50] = line.split(',').map((c) => c.replace(/"/g, ''));
     out[test!] = { rps: Number(rps), p50: Number(p50) };
   }
   if (!out.SET || !out.GET) throw new Error(`unexpected redis-benchmark output: ${run.stdout}`);
-  return { SET: out.SET, GET: out.GET };
-}
-
-/**
- * An sshd on a free port with a throwaway host key and client key, and `ssh -N -L` forwarding a free local port to
- * `127.0.0.1:target` through it. Undefined (with the reason printed) when sshd or ssh is missing.
- */
-async function sshForward(target: number): Promise<{ port: number; close(): void } | undefined> {
-  if (spawnSync('sh', ['-c', 'command -v ssh && test -x /usr/sbin/sshd']).status !== 0) {
-    console.log('(c) skipped: OpenSSH is not installed (apt-get install openssh-server openssh-client)');
-    return undefined;
-  }
-  const dir = tempDir('tether-ssh-');
-  for (const key of ['host', 'client'])
-    spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, key)], { stdio: 'ignore' });
-  writeFileSync(join(dir, 'authorized_keys'), spawnSync('cat', [join(dir, 'client.pub')]).stdout);
-  const [sshdPort, localPort] = [await freePort(), await freePort()];
-  const config = join(dir, 'sshd_config');
-  writeFileSync(
-    config,
-    [
-      `Port ${sshdPort}`,
-      'ListenAddress 127.0.0.1',
-      `HostKey ${join(dir, 'host')}`,
-      `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
-      'PasswordAuthentication no',
-      'KbdInteractiveAuthentication no',
-      'UsePAM no',
-      'StrictModes no',
-      'PermitRootLogin prohibit-password',
-      'AllowTcpForwarding yes',
-      `PidFile ${join(dir, 'sshd.pid')}`,
-    ].join('\n'),
-  );
-  spawnSync('mkdir', ['-p', '/run/sshd']);
-  const sshd = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', config], { stdio: 'ignore' });
-  await waitFor(() => accepting(sshdPort), 'sshd to listen');
-  const ssh = spawn(
-    'ssh',
-    [
-      '-N',
-      '-L',
-      `127.0.0.1:${localPort}:127.0.0.1:${target}`,
-      '-p',
-      String(sshdPort),
-      '-i',
-      join(dir, 'client'),
-      '-o',
-      'StrictHostKeyChecking=no',
-      '-o',
-      'UserKnownHostsFile=/dev/null',
-      '-o',
-      'BatchMode=yes',
-      '-o',
-      'LogLevel=ERROR',
-      `${process.env.USER ?? 'root'}@127.0.0.1`,
-    ],
-    { stdio: 'ignore' },
-  );
-  const close = (): void => {
-    ssh.kill('SIGKILL');
-    sshd.kill('SIGKILL');
-  };
-  process.once('exit', close);
-  await waitFor(() => accepting(localPort), 'the ssh -L port to listen');
-  return { port: localPort, close };
+  return { SET: out.SET, GET: out.GET, cpu };
 }
 
 function median(values: number[]): number {
@@ -109,16 +60,20 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 }
 
-/** Runs the TCP modes with `cp` (a running control plane) and prints their medians and ratios. */
-export async function benchTcp(cp: ControlPlane): Promise<void> {
-  const redis = await startRedis();
+/** A control plane listener forwarding to `redisPort` through an edge agent; its port and the two processes. */
+async function tetherPath(
+  cp: ControlPlane,
+  redisPort: number,
+  agentBin?: string,
+): Promise<{ port: number; pids: Record<string, number> }> {
   const secret = await cp.addAgent('bench-tcp-edge');
-  await startEdge({
+  const edge = await startEdge({
     id: 'bench-tcp-edge',
     secret,
     url: cp.mqttUrl,
-    services: { redis: `tcp://127.0.0.1:${redis.port}` },
+    services: { redis: `tcp://127.0.0.1:${redisPort}` },
     args: ['--log-level', 'warn'],
+    ...(agentBin ? { bin: agentBin } : {}),
   });
   await waitFor(async () => {
     const r = await cp.api<{ routes: { state: string }[] }>('/api/v1/routes?service=redis');
@@ -128,18 +83,49 @@ export async function benchTcp(cp: ControlPlane): Promise<void> {
     method: 'POST',
     body: JSON.stringify({ service: 'redis', port: 0 }),
   });
+  return {
+    port: listener.body.port,
+    pids: { 'control plane': cp.proc.child.pid ?? 0, agent: edge.proc.child.pid ?? 0 },
+  };
+}
+
+/** Runs the TCP modes with `cp` (a running control plane) and prints their medians and ratios. */
+export async function benchTcp(cp: ControlPlane): Promise<void> {
+  const redis = await startRedis();
+  const redisPid = { redis: redis.pid() ?? 0 };
+  const tether = await tetherPath(cp, redis.port);
+  const base = BASE
+    ? await tetherPath(
+        await startControlPlane({
+          args: ['--log-level', 'warn'],
+          bin: join(BASE, 'control-plane', 'bin', 'tether-cp.js'),
+        }),
+        redis.port,
+        join(BASE, 'agent', 'bin', 'tether-agent.js'),
+      )
+    : undefined;
+  const inner = await spawnNode(['--import', 'tsx', PEER, 'tcp-proxy', String(redis.port)]);
+  const outer = await spawnNode(['--import', 'tsx', PEER, 'tcp-proxy', String(inner.ready.port)]);
   const ssh = await sshForward(redis.port);
-  const modes: Array<[string, number | undefined]> = [
-    ['a direct', redis.port],
-    ['b Tether', listener.body.port],
-    ['c ssh -L', ssh?.port],
+  const modes: Array<[string, number | undefined, Record<string, number>]> = [
+    ['a direct', redis.port, redisPid],
+    ['b Tether', tether.port, { ...tether.pids, ...redisPid }],
+    ['o Tether old', base?.port, { ...base?.pids, ...redisPid }],
+    ['c ssh -L', ssh?.port, { ...ssh?.pids, ...redisPid }],
+    [
+      'n node x2',
+      outer.ready.port,
+      { 'proxy 1': outer.child.pid ?? 0, 'proxy 2': inner.child.pid ?? 0, ...redisPid },
+    ],
   ];
   console.log(
-    `\nTCP: redis-benchmark -t set,get -c 50 -n ${REQUESTS}, medians of ${ROUNDS} interleaved rounds`,
+    `\nTCP: redis-benchmark -t set,get -c 50 -n ${REQUESTS}, medians of ${ROUNDS} interleaved rounds` +
+      (BASE ? ` (o: the build in ${BASE})` : ''),
   );
-  const runs: Record<string, Array<Record<'SET' | 'GET', Figures>>> = {};
+  const runs: Record<string, Run[]> = {};
   for (let round = 0; round < ROUNDS; round++)
-    for (const [name, port] of modes) if (port !== undefined) (runs[name] ??= []).push(redisBenchmark(port));
+    for (const [name, port, pids] of modes)
+      if (port !== undefined) (runs[name] ??= []).push(redisBenchmark(port, pids));
   const med = (name: string, test: 'SET' | 'GET'): Figures | undefined => {
     const list = runs[name];
     if (!list) return undefined;
@@ -151,18 +137,30 @@ export async function benchTcp(cp: ControlPlane): Promise<void> {
       const f = med(name, test);
       if (f)
         console.log(
-          `    ${name.padEnd(10)} ${f.rps.toFixed(0).padStart(8)} req/s  p50 ${f.p50.toFixed(3)} ms`,
+          `    ${name.padEnd(13)} ${f.rps.toFixed(0).padStart(8)} req/s  p50 ${f.p50.toFixed(3)} ms`,
         );
     }
-    const [a, b, c] = modes.map(([n]) => med(n, test));
+    const [a, b, o, c, n] = modes.map(([m]) => med(m, test));
     if (a && b)
       console.log(
         `    Tether added p50: ${(b.p50 - a.p50).toFixed(3)} ms; req/s vs direct ${(b.rps / a.rps).toFixed(2)}x`,
       );
+    if (b && o) console.log(`    (b) req/s / (o) req/s = ${(b.rps / o.rps).toFixed(2)}x (new / old build)`);
     if (b && c)
       console.log(
         `    (b) req/s / (c) req/s = ${(b.rps / c.rps).toFixed(2)}x (target >= 1.00x: ${b.rps >= c.rps ? 'MET' : 'MISSED'}); p50 ${(b.p50 / c.p50).toFixed(2)}x`,
       );
+    if (b && n)
+      console.log(`    (b) req/s / (n) req/s = ${(b.rps / n.rps).toFixed(2)}x (Tether / two bare node hops)`);
+  }
+  console.log('  CPU us per request (SET and GET together), per process (with its children), median');
+  for (const [name] of modes) {
+    const list = runs[name];
+    if (!list?.[0]) continue;
+    const cells = Object.keys(list[0].cpu).map(
+      (proc) => `${proc} ${median(list.map((r) => r.cpu[proc] ?? NaN)).toFixed(1)}`,
+    );
+    console.log(`    ${name.padEnd(13)} ${cells.join(', ')}`);
   }
   ssh?.close();
   await redis.kill();

@@ -16,7 +16,8 @@
  * then the targets as ratios. Then the TCP modes (test/bench/tunnel-tcp.ts: redis-benchmark direct, through a
  * Tether listener, through `ssh -L`); `TUNNEL_BENCH_ONLY=tcp` runs those alone, `TUNNEL_BENCH_ONLY=http` the HTTP
  * modes alone, and `TUNNEL_BENCH_MODES=d,f` only the HTTP modes named. `TUNNEL_BENCH_PROFILE=DIR` starts the control
- * plane and the agent with `--cpu-prof` and writes their profiles to DIR.
+ * plane and the agent with `--cpu-prof` and writes their profiles to DIR. `TUNNEL_BENCH_BASE=DIR` (the root of another
+ * checkout, built) adds (o): (d) served by that build's control plane and agent, measured in the same rounds.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -35,6 +36,7 @@ import { startControlPlane, startEdge } from '../helpers/tether.js';
 import { waitFor } from '../helpers/wait.js';
 import { quantile } from './stats.js';
 import { benchTcp } from './tunnel-tcp.js';
+import { echoCall } from './echo-call.js';
 import { freePort } from '../helpers/ports.js';
 
 const { values: opts } = parseArgs({
@@ -47,6 +49,7 @@ const PEER = new URL('./tunnel-peer.ts', import.meta.url).pathname;
 const IN_FLIGHT = 64;
 const ONLY_MODES = process.env.TUNNEL_BENCH_MODES?.split(',').map((m) => m.trim());
 const PROFILE_DIR = process.env.TUNNEL_BENCH_PROFILE;
+const BASE = process.env.TUNNEL_BENCH_BASE;
 const nodeArgs = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
 type Call = (body: Buffer) => Promise<number>;
 interface Result {
@@ -178,27 +181,8 @@ async function tunnelPair(broker: Aedes, url: string): Promise<{ call: Call; clo
     receiveTopic: tunnelUpTopic('bench-agent'),
   });
   await hub.start();
-  const head = {
-    service: 'echo',
-    method: 'POST',
-    path: '/',
-    query: '',
-    headers: [],
-    caller: 'central',
-    hops: 1,
-  };
   return {
-    call: async (body) => {
-      const res = await hub.call(head, {
-        timeoutMs: 30_000,
-        body: (async function* () {
-          yield body;
-        })(),
-      });
-      let n = 0;
-      for await (const chunk of res.body) n += chunk.byteLength;
-      return n;
-    },
+    call: (body) => echoCall(hub, body),
     close: () => hub.close(),
   };
 }
@@ -270,6 +254,36 @@ function fmt(r: Result | undefined): string {
   return `p50 ${r.p50.toFixed(3)} ms  p99 ${r.p99.toFixed(3)} ms  ${Math.round(r.rps)} req/s${each}`;
 }
 
+/** CPU microseconds per call of the middle processes together. */
+function cpuSum(r: Result): number {
+  return Object.values(r.cpu).reduce((x, y) => x + y, 0);
+}
+
+/** (o): the full call served by the control plane and agent of the build in BASE. */
+async function oldFullCall(serviceUrl: string): Promise<{ call: Call; pids: Record<string, number> }> {
+  const cp = await startControlPlane({
+    args: ['--log-level', 'warn'],
+    bin: join(BASE!, 'control-plane', 'bin', 'tether-cp.js'),
+  });
+  const secret = await cp.addAgent('bench-edge');
+  const edge = await startEdge({
+    id: 'bench-edge',
+    secret,
+    url: cp.mqttUrl,
+    services: { echo: serviceUrl },
+    args: ['--log-level', 'warn'],
+    bin: join(BASE!, 'agent', 'bin', 'tether-agent.js'),
+  });
+  await waitFor(async () => {
+    const r = await cp.api<{ routes: { state: string }[] }>('/api/v1/routes?service=echo');
+    return r.body.routes.some((x) => x.state === 'active');
+  }, "the old build's echo route");
+  return {
+    call: httpCaller(`${cp.apiBase}/call/echo/echo`, cp.token),
+    pids: { 'control plane': cp.proc.child.pid ?? 0, agent: edge.proc.child.pid ?? 0 },
+  };
+}
+
 function ratio(x: number, y: number): string {
   return `${(x / y).toFixed(2)}x`;
 }
@@ -306,6 +320,7 @@ async function main(): Promise<void> {
     return r.body.routes.some((x) => x.state === 'active');
   }, 'the echo route');
 
+  const old = BASE ? await oldFullCall(serviceUrl) : undefined;
   const tunnel = await tunnelPair(broker, brokerUrl);
   const nats = await natsLeaf();
   const pidOf = (p: { child: { pid?: number } }): number => p.child.pid ?? 0;
@@ -324,6 +339,7 @@ async function main(): Promise<void> {
       httpCaller(`http://127.0.0.1:${outer.ready.port}/echo`),
       { 'proxy 1': pidOf(outer), 'proxy 2': pidOf(inner) },
     ],
+    ['o old full call', old?.call, old?.pids],
   ];
   console.log(
     `tunnel bench: ${SECONDS}s per measurement, medians of ${ROUNDS} interleaved rounds, ${IN_FLIGHT} in flight, 2 cores, loopback`,
@@ -344,7 +360,7 @@ async function main(): Promise<void> {
       results[name] = medianOf(rounds[name]);
       console.log(`  ${name.padEnd(14)} ${fmt(results[name])}`);
     }
-    const [a, b, c, d, e, f] = modes.map(([n]) => results[n]);
+    const [a, b, c, d, e, f, o] = modes.map(([n]) => results[n]);
     if (a && b && d) {
       const floor = 2 * a.p50 + b.p50;
       const met = d.p50 <= 1.3 * floor;
@@ -356,9 +372,16 @@ async function main(): Promise<void> {
         `  (d) req/s / (b) req/s = ${ratio(d.rps, b.rps)} (target >= 0.50x: ${half ? 'MET' : 'MISSED'})`,
       );
     }
-    if (d && f)
+    if (d && f) {
+      const p50Met = d.p50 <= 1.25 * f.p50 ? 'MET' : 'MISSED';
+      const rpsMet = d.rps >= 0.85 * f.rps ? 'MET' : 'MISSED';
       console.log(
-        `  reference: (d) / (f) p50 ${ratio(d.p50, f.p50)}, req/s ${ratio(d.rps, f.rps)} (Tether vs the same hops through bare node:http)`,
+        `  (d) / (f): p50 ${ratio(d.p50, f.p50)} (target <= 1.25x: ${p50Met}), req/s ${ratio(d.rps, f.rps)} (target >= 0.85x: ${rpsMet}), CPU/call ${ratio(cpuSum(d), cpuSum(f))} (Tether vs the same hops through bare node:http)`,
+      );
+    }
+    if (d && o)
+      console.log(
+        `  (d) / (o): p50 ${ratio(d.p50, o.p50)}, req/s ${ratio(d.rps, o.rps)}, CPU/call ${ratio(cpuSum(d), cpuSum(o))} (this build vs the old one)`,
       );
     if (c && e)
       console.log(

@@ -10,6 +10,8 @@ export interface RedisServer {
   kill(): Promise<void>;
   /** Starts it again on the same port (empty). */
   start(): Promise<void>;
+  /** The running server's process id (a benchmark reads its CPU time). */
+  pid(): number | undefined;
 }
 
 /** Starts `redis-server --port N --save '' --appendonly no` (installed by .ci/run); killed by `kill()`. */
@@ -18,6 +20,7 @@ export async function startRedis(): Promise<RedisServer> {
   let child: ChildProcess | undefined;
   const redis: RedisServer = {
     port,
+    pid: () => child?.pid,
     url: `redis://127.0.0.1:${port}`,
     kill: async () => {
       if (!child || child.exitCode !== null) return;

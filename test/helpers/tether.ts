@@ -109,12 +109,14 @@ export interface ControlPlaneOptions {
   plainMqtt?: boolean;
   /** Options for node itself, before the script (a benchmark's `--cpu-prof`). */
   nodeArgs?: string[];
+  /** The tether-cp script to run (default this workspace's; a benchmark's older build). */
+  bin?: string;
 }
 
 /** Starts `tether-cp serve` on free ports. */
 export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
   const dataDir = options.dataDir ?? tempDir('tether-cp-');
-  const args = [CP_BIN, 'serve', '--data-dir', dataDir, '--http-port', '0'];
+  const args = [options.bin ?? CP_BIN, 'serve', '--data-dir', dataDir, '--http-port', '0'];
   if (options.plainMqtt !== false) args.push('--mqtt-port', '0');
   if (options.config) {
     const file = join(dataDir, 'config.json');
@@ -172,6 +174,8 @@ export interface EdgeOptions {
   nodeArgs?: string[];
   /** Run it in a network namespace (`wrap`: `ip netns exec NS`), its API on `apiHost` there. */
   netns?: { wrap: readonly string[]; apiHost: string };
+  /** The tether-agent script to run (default this workspace's; a benchmark's older build). */
+  bin?: string;
 }
 
 /** A running `tether-agent run` process. */
@@ -188,7 +192,7 @@ export async function startEdge(o: EdgeOptions): Promise<Edge> {
   const stateDir = o.stateDir ?? tempDir(`tether-agent-${o.id}-`);
   const args = [
     ...(o.nodeArgs ?? []),
-    o.bundle ? AGENT_BUNDLE : AGENT_BIN,
+    o.bundle ? AGENT_BUNDLE : (o.bin ?? AGENT_BIN),
     'run',
     '--control-plane',
     o.url,

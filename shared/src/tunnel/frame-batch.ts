@@ -34,9 +34,12 @@ interface Batch {
   frames: number;
   size: number;
   sent: boolean;
-  done: Promise<void>;
-  resolve: () => void;
-  reject: (err: unknown) => void;
+  /** Made only when a sender asks for a promise (`send`); posted frames share `failed` instead. */
+  done: Promise<void> | undefined;
+  resolve: (() => void) | undefined;
+  reject: ((err: unknown) => void) | undefined;
+  /** Told when the message could not be handed to the transport (each distinct callback once in a row). */
+  failed: Array<(err: unknown) => void>;
 }
 
 /**
@@ -66,6 +69,30 @@ export class FrameBatcher {
    * message leaves (by the end of this turn), not now: the sender hands the bytes over and does not change them.
    */
   send(frame: Frame): Promise<void> {
+    const batch = this.#add(frame);
+    if (!batch.done) {
+      batch.done = new Promise<void>((resolve, reject) => {
+        batch.resolve = resolve;
+        batch.reject = reject;
+      });
+      batch.done.catch(() => undefined); // each sender handles (or ignores) the failure through its own promise
+    }
+    const done = batch.done;
+    this.#full(batch);
+    return done;
+  }
+
+  /**
+   * Queues a frame as `send` does, without a promise of its own (the hot path: one bytes frame per socket read);
+   * `failed` is told if the message carrying it could not be handed to the transport.
+   */
+  post(frame: Frame, failed?: (err: unknown) => void): void {
+    const batch = this.#add(frame);
+    if (failed && batch.failed[batch.failed.length - 1] !== failed) batch.failed.push(failed);
+    this.#full(batch);
+  }
+
+  #add(frame: Frame): Batch {
     const { head, body } = encodeFrameParts(frame);
     const length = head.byteLength + (body?.byteLength ?? 0);
     let batch = this.#open;
@@ -78,20 +105,25 @@ export class FrameBatcher {
     if (body) batch.parts.push(body);
     batch.frames++;
     batch.size += length;
-    const done = batch.done;
+    return batch;
+  }
+
+  /** A full batch leaves now. */
+  #full(batch: Batch): void {
     if (batch.frames >= MAX_FRAMES_PER_BATCH) this.#flush(batch);
-    return done;
   }
 
   #start(): Batch {
-    let resolve!: () => void;
-    let reject!: (err: unknown) => void;
-    const done = new Promise<void>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    done.catch(() => undefined); // each sender handles (or ignores) the failure through its own promise
-    const batch: Batch = { parts: [], frames: 0, size: 0, sent: false, done, resolve, reject };
+    const batch: Batch = {
+      parts: [],
+      frames: 0,
+      size: 0,
+      sent: false,
+      done: undefined,
+      resolve: undefined,
+      reject: undefined,
+      failed: [],
+    };
     this.#open = batch;
     void this.#turn().then(() => this.#flush(batch));
     return batch;
@@ -109,6 +141,9 @@ export class FrameBatcher {
       // A transport that throws at once fails this message's frames, no more.
       published = Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
-    published.then(batch.resolve, batch.reject);
+    published.then(batch.resolve, (err: unknown) => {
+      batch.reject?.(err);
+      for (const failed of batch.failed) failed(err);
+    });
   }
 }

@@ -214,18 +214,17 @@ export function decodeFrame(bytes: Uint8Array): DecodeResult {
   const headerLength = readU32(bytes, 7);
   if (headerLength > MAX_HEADER_BYTES) return bad('header_length');
   if (FRAME_PREFIX_BYTES + headerLength + readU32(bytes, 11) !== bytes.byteLength) return bad('length');
+  if (end && type !== FrameType.request && type !== FrameType.response) return bad('flags');
+  if (bytes.byteLength - FRAME_PREFIX_BYTES - headerLength > MAX_CHUNK_BYTES) return bad('chunk_size');
+  if (type === FrameType.data || type === FrameType.bytes) {
+    // The hot path (every chunk of a body or stream): one view, no header.
+    if (headerLength !== 0) return bad('data_header');
+    const body = bytes.subarray(FRAME_PREFIX_BYTES);
+    return { ok: true, frame: { id, fromCaller, type: type === FrameType.data ? 'data' : 'bytes', body } };
+  }
   const header = bytes.subarray(FRAME_PREFIX_BYTES, FRAME_PREFIX_BYTES + headerLength);
   const rest = bytes.subarray(FRAME_PREFIX_BYTES + headerLength);
-  if (end && type !== FrameType.request && type !== FrameType.response) return bad('flags');
-  if (rest.byteLength > MAX_CHUNK_BYTES) return bad('chunk_size');
   switch (type) {
-    case FrameType.data:
-    case FrameType.bytes:
-      if (headerLength !== 0) return bad('data_header');
-      return {
-        ok: true,
-        frame: { id, fromCaller, type: type === FrameType.data ? 'data' : 'bytes', body: rest },
-      };
     case FrameType.end:
     case FrameType.shut:
       if (headerLength !== 0 || rest.byteLength !== 0) return bad('end_payload');

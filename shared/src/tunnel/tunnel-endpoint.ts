@@ -75,7 +75,7 @@ export class TunnelEndpoint {
   readonly #transport: Transport;
   readonly #receiveTopic: string | undefined;
   readonly #onMalformed: ((reason: string) => void) | undefined;
-  readonly #send: (frame: Frame) => Promise<void>;
+  readonly #post: (frame: Frame) => void;
   #closed = false;
   #unsubscribe: (() => Promise<void>) | undefined;
 
@@ -86,12 +86,12 @@ export class TunnelEndpoint {
     this.#onMalformed = options.onMalformed;
     const turn = options.turn ?? nextTurn;
     const batcher = new FrameBatcher((payload) => transport.publish(sendTopic, payload, { qos: 0 }), turn);
-    this.#send = (frame) => batcher.send(frame);
+    this.#post = (frame) => batcher.post(frame);
     const link: TunnelLink = {
       clock: options.clock ?? systemClock,
       window: options.window ?? DEFAULT_WINDOW,
       turn,
-      send: this.#send,
+      post: (frame, failed) => batcher.post(frame, failed),
       malformed: (reason) => this.#onMalformed?.(reason),
     };
     const maxInFlight = options.maxInFlight ?? 64;
@@ -151,7 +151,7 @@ export class TunnelEndpoint {
         // A request or stream this side refuses is answered, not left to its opener's deadline.
         if (decoded.refused === undefined) continue;
         if (decoded.stream) this.#streams.refuseMalformed(decoded.refused);
-        else this.#send(refusal(decoded.refused)).catch(() => undefined);
+        else this.#post(refusal(decoded.refused));
       } else if (isStreamFrame(decoded.frame)) this.#streams.receive(decoded.frame);
       else if (decoded.frame.fromCaller) this.#callee.receive(decoded.frame);
       else this.#caller.receive(decoded.frame);

@@ -10,15 +10,18 @@ export interface TunnelLink {
   window: number;
   /** How long a body may take to show it is complete before it streams. */
   turn: NextTurn;
-  /** Publishes one frame to the peer. */
-  send(frame: Frame): Promise<void>;
+  /**
+   * Queues one frame for the peer (it leaves with the others of this turn); `failed` is told if the message
+   * carrying it could not be handed to the transport. No promise per frame: this is the hot path.
+   */
+  post(frame: Frame, failed?: (err: unknown) => void): void;
   /** A frame was dropped: malformed, or breaking the protocol. */
   malformed(reason: string): void;
 }
 
 /** Sends a frame and ignores a failure (best-effort frames: CANCEL, CREDIT, ERROR). */
 export function sendQuietly(link: TunnelLink, frame: Frame): void {
-  link.send(frame).catch(() => undefined);
+  link.post(frame);
 }
 
 /**
@@ -26,9 +29,7 @@ export function sendQuietly(link: TunnelLink, frame: Frame): void {
  * what is in flight, so waiting for each broker callback would only add latency. A failed send fails the call.
  */
 export function sendOrFail(link: TunnelLink, frame: Frame, fail: (err: Error) => void): void {
-  link
-    .send(frame)
-    .catch((err: unknown) =>
-      fail(new TunnelClosedError('could not send a frame to the peer', { cause: err })),
-    );
+  link.post(frame, (err) =>
+    fail(new TunnelClosedError('could not send a frame to the peer', { cause: err })),
+  );
 }

@@ -44,12 +44,16 @@ export class TunnelStream implements BytePipe {
   #endDelivered = false;
   #closed = false;
   #sink: PipeSink | undefined;
+  /** Fails the stream when a message carrying its bytes could not be sent (one callback for all its frames). */
+  readonly #sendFailed: (err: unknown) => void;
 
   constructor(owner: StreamOwner, id: number, opener: boolean) {
     this.#owner = owner;
     this.id = id;
     this.opener = opener;
     this.#credit = owner.window;
+    this.#sendFailed = (err) =>
+      this.fail(new TunnelClosedError('could not send to the peer', { cause: err }));
   }
 
   /** True once the stream is over. */
@@ -59,7 +63,13 @@ export class TunnelStream implements BytePipe {
 
   write(chunk: Uint8Array): boolean {
     if (this.#closed || this.#endCalled) return false;
-    if (chunk.byteLength > 0) this.#pending.push(chunk);
+    const n = chunk.byteLength;
+    if (this.#pending.length === 0 && n > 0 && n <= this.#credit && n <= MAX_CHUNK_BYTES) {
+      // The common case (a socket read within the window): straight out, no queue.
+      this.#sendBytes(chunk);
+      return true;
+    }
+    if (n > 0) this.#pending.push(chunk);
     this.#flush();
     this.#blocked = this.#pending.length > 0;
     return !this.#blocked;
@@ -83,7 +93,8 @@ export class TunnelStream implements BytePipe {
 
   reset(error: Error): void {
     if (this.#closed) return;
-    sendQuietly(this.#owner.link, this.#frame({ type: 'reset', header: toErrorHeader(error) }));
+    const header = toErrorHeader(error);
+    sendQuietly(this.#owner.link, { type: 'reset', id: this.id, fromCaller: this.opener, header });
     this.fail(error);
   }
 
@@ -109,7 +120,16 @@ export class TunnelStream implements BytePipe {
           return this.#violation('stream_window_exceeded', 'the peer exceeded the stream window');
         this.#outstanding += n;
         this.#owner.received(n);
-        if (n > 0) this.#inbox.push(frame.body);
+        if (n === 0) return;
+        const sink = this.#sink;
+        if (sink && !this.#paused && this.#inbox.length === 0) {
+          // The common case (a reader keeping up): straight to the sink, no queue.
+          this.#ungranted += n;
+          sink.data(frame.body);
+          if (!this.#closed) this.#grantIfDue();
+          return;
+        }
+        this.#inbox.push(frame.body);
         return this.#deliver();
       }
       case 'shut':
@@ -138,30 +158,35 @@ export class TunnelStream implements BytePipe {
     }
   }
 
-  #frame<F extends Omit<StreamFrame, 'id' | 'fromCaller'>>(frame: F): StreamFrame {
-    return { ...frame, id: this.id, fromCaller: this.opener } as StreamFrame;
+  /** Sends one BYTES frame (within the credit, at most MAX_CHUNK_BYTES). */
+  #sendBytes(body: Uint8Array): void {
+    this.#credit -= body.byteLength;
+    this.#owner.sent(body.byteLength);
+    this.#owner.link.post({ type: 'bytes', id: this.id, fromCaller: this.opener, body }, this.#sendFailed);
+  }
+
+  /** Grants back what went on once it is a quarter of the window. */
+  #grantIfDue(): void {
+    if (this.#ungranted * 4 < this.#owner.window || this.#remoteShut) return;
+    const n = this.#ungranted;
+    this.#ungranted = 0;
+    this.#outstanding -= n;
+    sendQuietly(this.#owner.link, { type: 'grant', id: this.id, fromCaller: this.opener, header: { n } });
   }
 
   /** Sends pending bytes as far as the credit goes, then SHUT once everything went. */
   #flush(): void {
-    const link = this.#owner.link;
     while (this.#pending.length > 0 && this.#credit > 0 && !this.#closed) {
       const head = this.#pending[0]!;
       const take = Math.min(head.byteLength, this.#credit, MAX_CHUNK_BYTES);
       const body = take === head.byteLength ? head : head.subarray(0, take);
       if (take === head.byteLength) this.#pending.shift();
       else this.#pending[0] = head.subarray(take);
-      this.#credit -= take;
-      this.#owner.sent(take);
-      link
-        .send(this.#frame({ type: 'bytes', body }))
-        .catch((err: unknown) =>
-          this.fail(new TunnelClosedError('could not send to the peer', { cause: err })),
-        );
+      this.#sendBytes(body);
     }
     if (this.#endCalled && !this.#shutSent && this.#pending.length === 0 && !this.#closed) {
       this.#shutSent = true;
-      sendQuietly(link, this.#frame({ type: 'shut' }));
+      sendQuietly(this.#owner.link, { type: 'shut', id: this.id, fromCaller: this.opener });
       this.#maybeClose();
     }
   }
@@ -176,12 +201,7 @@ export class TunnelStream implements BytePipe {
       sink.data(chunk);
     }
     if (this.#closed) return;
-    if (this.#ungranted * 4 >= this.#owner.window && !this.#remoteShut) {
-      const n = this.#ungranted;
-      this.#ungranted = 0;
-      this.#outstanding -= n;
-      sendQuietly(this.#owner.link, this.#frame({ type: 'grant', header: { n } }));
-    }
+    this.#grantIfDue();
     if (this.#remoteShut && this.#inbox.length === 0 && !this.#endDelivered) {
       this.#endDelivered = true;
       sink.end();

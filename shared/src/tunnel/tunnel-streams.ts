@@ -138,11 +138,9 @@ export class TunnelStreams {
         detach: () => signal?.removeEventListener('abort', onAbort),
       });
       const header: OpenHeader = { ...request, timeoutMs };
-      this.#link
-        .send({ type: 'open', id, fromCaller: true, header })
-        .catch((err: unknown) =>
-          stream.fail(new TunnelClosedError('could not send the stream open', { cause: err })),
-        );
+      this.#link.post({ type: 'open', id, fromCaller: true, header }, (err) =>
+        stream.fail(new TunnelClosedError('could not send the stream open', { cause: err })),
+      );
     });
   }
 
