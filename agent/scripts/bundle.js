@@ -31,6 +31,22 @@ const neverTaken = {
 };
 
 /**
+ * zod exports every locale of its error messages (`z.locales`, some 50 languages, ~300 KiB of source); the agent
+ * speaks English only (zod's default, `en`). Its locales index is replaced by one that exports `en` alone: a third
+ * less zod in the bundle, whose whole text V8 keeps in memory (pnpm bench:footprint).
+ */
+const englishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, (args) => ({
+      contents: 'export { default as en } from "./en.js";\n',
+      resolveDir: path.dirname(args.path),
+      loader: 'js',
+    }));
+  },
+};
+
+/**
  * etcd3 reads its gRPC definitions from `${__dirname}/../proto/*.proto` when it loads: a one-file bundle has neither
  * `__dirname` nor the files. The definitions are parsed here, at build time, and embedded as protobufjs JSON
  * (proto-loader's `fromJSON`, with etcd3's own options), so `--source etcd://` works from the bundle and the single
@@ -77,7 +93,7 @@ const common = {
   define: { __TETHER_AGENT_VERSION__: JSON.stringify(pkg.version) },
   // Optional native speed-ups of ws, loaded in try/catch: absent on purpose.
   external: ['bufferutil', 'utf-8-validate'],
-  plugins: [neverTaken, etcdProtos],
+  plugins: [neverTaken, etcdProtos, englishOnly],
   legalComments: 'none',
   // Footprint (pnpm bench:footprint): V8 keeps the whole source in memory, and one character outside Latin-1
   // (a comment's dash) made it a two-byte string of twice the file's size. Whitespace and comments go, escapes keep

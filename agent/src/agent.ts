@@ -26,9 +26,9 @@ import { HealthChecker } from './services/health-checker.js';
 import { createLogger } from './observability/logger.js';
 import { AgentMetrics } from './observability/metrics.js';
 import { MqttTransport } from './link/mqtt-transport.js';
-import { loadNativeAddon, NATIVE_DIR, ownedAddonCopy, sqliteAddonSource } from './native-binding.js';
+import { openAgentOutbox } from './reports/agent-outbox.js';
 import { ReportForwarder } from './reports/forwarder.js';
-import { Outbox } from './reports/outbox.js';
+import type { ReportOutbox } from './reports/lazy-outbox.js';
 import { RouteCache } from './sync/route-cache.js';
 import { RouteSync } from './sync/route-sync.js';
 import { ServiceRegistry } from './services/service-registry.js';
@@ -50,7 +50,7 @@ export interface AgentHandle {
   /** Everything the agent knows: its own routes and the central ones. */
   table: RouteTable;
   transport: MqttTransport;
-  outbox: Outbox;
+  outbox: ReportOutbox;
   status(): AgentStatusView;
   /** Publishes the retained offline status, ends the MQTT link, stops checks, closes the API. */
   close(): Promise<void>;
@@ -88,15 +88,10 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
   const store = new ServiceStore(stateDir, logger);
   const stored = await store.load();
   // The addon is loaded from the agent's own content-addressed copy, never from a file an upgrade may overwrite.
-  const addonSource = sqliteAddonSource();
-  const nativeBinding = addonSource
-    ? loadNativeAddon(await ownedAddonCopy(addonSource, path.join(stateDir, NATIVE_DIR)))
-    : undefined;
-  const outbox = Outbox.open({
-    file: path.join(stateDir, 'outbox.db'),
+  const outbox = await openAgentOutbox({
+    stateDir,
     limits: { ...OUTBOX_DEFAULTS, ...options.outbox },
     clock,
-    ...(nativeBinding ? { nativeBinding } : {}),
   });
 
   const transport = MqttTransport.create({

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
+import { constants } from 'node:fs';
 import { chmod, copyFile, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { getRawAsset, isSea } from 'node:sea';
@@ -36,6 +37,9 @@ async function fileSha256(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** `snapshotAddon`'s copy: a `.tmp` name, so `ownedAddonCopy` removes it once adopted. */
+const SHIPPED_SNAPSHOT = '.shipped.tmp';
+
 const addonName = (digest: string): string => `${path.basename(SQLITE_ADDON, '.node')}-${digest}.node`;
 
 /**
@@ -68,6 +72,18 @@ export async function ownedAddonCopy(source: AddonSource, dir: string): Promise<
       await rm(path.join(dir, other), { force: true });
   }
   return path.join(dir, name);
+}
+
+/**
+ * A private copy of the shipped addon file, taken now by the kernel (`copyFile`, a reflink where the file system can)
+ * and kept as `DIR/.shipped.tmp` until `ownedAddonCopy` adopts it: no byte passes through this process, so an agent
+ * that never needs SQLite pays no memory for it, and a shipped file overwritten later cannot change what it loads.
+ */
+export async function snapshotAddon(file: string, dir: string): Promise<AddonSource> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const snapshot = path.join(dir, SHIPPED_SNAPSHOT);
+  await copyFile(file, snapshot, constants.COPYFILE_FICLONE);
+  return { kind: 'file', file: snapshot };
 }
 
 /**

@@ -107,7 +107,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   });
   liveness.attach(broker);
   metrics.readFrom({ connections: () => liveness.size });
-  // Fleet upgrades: builds signed by the data dir's key, rollouts persisted, moved on as agents connect.
+  // Fleet upgrades: builds signed by the data dir's key, rollouts persisted, moved on as agents subscribe.
   const upgradeKey = loadUpgradeKey(options.dataDir);
   const upgrades = new UpgradeRollouts({
     store: new UpgradeStore(db),
@@ -120,12 +120,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     clock,
     isConnected: (id) => liveness.isConnected(id),
   });
-  liveness.onConnectionChange((agentId, connected) => {
-    if (!connected) return;
-    upgrades.agentConnected(agentId).catch((err: unknown) => {
-      logger.error({ err, agentId }, 'moving upgrades on for a connected agent failed');
-    });
-  });
+  upgrades.attach(broker);
   const {
     sync: ctx,
     reports: { store: reports, feed, ticks: reportTicks, ingress, retention },

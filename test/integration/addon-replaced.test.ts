@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { copyFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { copyFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENT_BUNDLE, ROOT, spawnNode, stopAll, tempDir } from '../helpers/processes.js';
@@ -16,6 +16,8 @@ function installDevice(): { dir: string; bundle: string; addon: string } {
   copyFileSync(join(AGENT_BUNDLE, '..', ADDON), join(dir, ADDON));
   return { dir, bundle: join(dir, 'tether-agent.mjs'), addon: join(dir, ADDON) };
 }
+
+const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
 /** What `scp` over the files does: the same inode truncated and rewritten, here with other bytes of the same size. */
 function overwriteInPlace(file: string): void {
@@ -65,12 +67,17 @@ describe('a running agent whose files are replaced on disk', () => {
       { TETHER_SECRET: secret },
     );
     const api = `http://127.0.0.1:${agent.ready.api}`;
-    const copies = readdirSync(join(stateDir, 'native'));
-    expect(copies).toEqual([expect.stringMatching(/^better_sqlite3-[0-9a-f]{64}\.node$/)]);
+    // SQLite is loaded at the first report, not at start: the shipped addon was only snapshotted (kernel copy).
+    expect(readdirSync(join(stateDir, 'native'))).toEqual(['.shipped.tmp']);
+    const shipped = sha256(readFileSync(device.addon));
+
+    // The README's upgrade step, by hand: new files copied over the old ones while the agent runs, here before its
+    // first report (SQLite not loaded yet) and again after.
+    overwriteInPlace(device.addon);
     expect((await postReports(api, 'temp', [{ n: 1 }])).status).toBe(202);
     await waitFor(async () => (await storedCounts(cp, id)).temp === 1, 'the first report at the hub');
-
-    // The README's upgrade step, by hand: new files copied over the old ones while the agent runs.
+    // It loaded the addon it started with, not the bytes now on disk.
+    expect(readdirSync(join(stateDir, 'native'))).toEqual([`better_sqlite3-${shipped}.node`]);
     overwriteInPlace(device.addon);
     overwriteInPlace(device.bundle);
     for (let n = 2; n <= 50; n++) expect((await postReports(api, 'temp', [{ n }])).status).toBe(202);

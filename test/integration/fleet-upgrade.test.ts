@@ -1,111 +1,24 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  AGENT_BUNDLE,
-  CP_BIN,
-  runNode,
-  spawnNode,
-  stopAll,
-  tempDir,
-  type Proc,
-} from '../helpers/processes.js';
+import { AGENT_BUNDLE, CP_BIN, runNode, stopAll, tempDir } from '../helpers/processes.js';
 import { connectRaw } from '../helpers/mqtt-client.js';
 import { startControlPlane, type ControlPlane } from '../helpers/tether.js';
+import {
+  buildWithVersion,
+  enrollDevice,
+  rollout,
+  runDevice,
+  startUpgrade,
+  versions,
+  VERSION_LITERAL,
+  type Device,
+  type Rollout,
+} from '../helpers/upgrades.js';
 import { waitFor } from '../helpers/wait.js';
 
-interface Target {
-  agentId: string;
-  state: string;
-  version: string | null;
-  reason: string | null;
-  fetchedBytes: number;
-}
-interface Rollout {
-  id: string;
-  state: string;
-  reason: string | null;
-  targets: Target[];
-}
-interface AgentView {
-  id: string;
-  status: string;
-  version: string | null;
-}
-
-/** A device: the bundle and its addon in a directory of their own, enrolled with a grant, running from there. */
-interface Device {
-  id: string;
-  dir: string;
-  bundle: string;
-  stateDir: string;
-  proc: Proc;
-}
-
 const BUNDLE = readFileSync(AGENT_BUNDLE, 'utf8');
-const VERSION_LITERAL = 'var AGENT_VERSION="0.1.0"';
-
-/** The same bundle reporting another version: a new build, made cheaply. */
-function buildWithVersion(version: string): string {
-  expect(BUNDLE).toContain(VERSION_LITERAL);
-  const file = join(tempDir('tether-build-'), 'tether-agent.mjs');
-  writeFileSync(file, BUNDLE.replace(VERSION_LITERAL, `var AGENT_VERSION="${version}"`));
-  return file;
-}
-
-async function enrollDevice(cp: ControlPlane, id: string): Promise<Omit<Device, 'proc'>> {
-  const dir = tempDir(`tether-device-${id}-`);
-  const bundle = join(dir, 'tether-agent.mjs');
-  copyFileSync(AGENT_BUNDLE, bundle);
-  copyFileSync(join(AGENT_BUNDLE, '..', 'better_sqlite3.node'), join(dir, 'better_sqlite3.node'));
-  const grant = await cp.api<{ grant: string }>('/api/v1/grants', {
-    method: 'POST',
-    body: JSON.stringify({ id }),
-  });
-  const stateDir = join(dir, 'state');
-  const res = await runNode([bundle, 'enroll', '--grant', grant.body.grant, '--state-dir', stateDir]);
-  expect(res.code, res.stderr).toBe(0);
-  return { id, dir, bundle, stateDir };
-}
-
-async function run(device: Omit<Device, 'proc'>): Promise<Device> {
-  const args = [device.bundle, 'run', '--state-dir', device.stateDir, '--api-port', '0'];
-  return { ...device, proc: await spawnNode(args, {}, 20_000, [], process.execPath, true) };
-}
-
-async function rollout(
-  cp: ControlPlane,
-  id: string,
-  done: (r: Rollout) => boolean,
-  what: string,
-): Promise<Rollout> {
-  return waitFor(
-    async () => {
-      const res = await cp.api<Rollout>(`/api/v1/upgrades/${id}`);
-      return done(res.body) && res.body;
-    },
-    what,
-    { timeoutMs: 30_000, intervalMs: 100 },
-  );
-}
-
-async function startUpgrade(cp: ControlPlane, file: string, query: string): Promise<Rollout> {
-  const res = await cp.fetch(`/api/v1/upgrades?${query}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/octet-stream' },
-    body: readFileSync(file),
-  });
-  expect(res.status).toBe(201);
-  return (await res.json()) as Rollout;
-}
-
-async function versions(cp: ControlPlane): Promise<Record<string, string | null>> {
-  const res = await cp.api<{ agents: AgentView[] }>('/api/v1/agents');
-  return Object.fromEntries(
-    res.body.agents.filter((a) => a.status === 'online').map((a) => [a.id, a.version]),
-  );
-}
 
 describe('fleet upgrades from the hub', () => {
   let cp: ControlPlane;
@@ -124,7 +37,7 @@ describe('fleet upgrades from the hub', () => {
           .toString();
         writeFileSync(file, JSON.stringify({ ...credential, upgradeKey: other }), { mode: 0o600 });
       }
-      devices.push(await run(enrolled));
+      devices.push(await runDevice(enrolled));
     }
     await waitFor(async () => Object.keys(await versions(cp)).length === 3, 'three agents online');
   });

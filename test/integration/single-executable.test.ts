@@ -36,12 +36,14 @@ describe.skipIf(!existsSync(AGENT_SEA))('the single executable (linux-x64)', () 
     }, 'the executable online at the hub, with its version');
     const pkg = JSON.parse(readFileSync(join(ROOT, 'agent', 'package.json'), 'utf8')) as { version: string };
     expect(view.version).toBe(pkg.version);
+    // No SQLite until a report comes: nothing written out of the executable yet.
+    expect(existsSync(join(stateDir, 'native'))).toBe(false);
+    const api = `http://127.0.0.1:${agent.ready.api}`;
+    expect((await postReports(api, 'temp', [{ n: 1 }, { n: 2 }])).status).toBe(202);
     // The embedded addon, written out to the agent's own content-addressed copy and loaded from there.
     expect(readdirSync(join(stateDir, 'native'))).toEqual([
       expect.stringMatching(/^better_sqlite3-[0-9a-f]{64}\.node$/),
     ]);
-    const api = `http://127.0.0.1:${agent.ready.api}`;
-    expect((await postReports(api, 'temp', [{ n: 1 }, { n: 2 }])).status).toBe(202);
     await waitFor(async () => (await storedCounts(cp, view.id)).temp === 2, 'the reports at the hub');
     expect(await agent.stop()).toBe(0);
   });

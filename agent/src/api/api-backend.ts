@@ -5,7 +5,7 @@ import { redactUrl } from '../link/control-plane-url.js';
 import type { AgentLogger } from '../observability/logger.js';
 import type { AgentMetrics } from '../observability/metrics.js';
 import type { MqttTransport } from '../link/mqtt-transport.js';
-import type { Outbox } from '../reports/outbox.js';
+import type { ReportOutbox } from '../reports/lazy-outbox.js';
 import type { UplinkStatus } from '../reports/uplink-status.js';
 import { ConflictError, NotFoundError } from '@tether/shared';
 import type { ServiceRegistry } from '../services/service-registry.js';
@@ -26,7 +26,7 @@ export interface ApiBackendDeps {
   staticSource: StaticSource;
   /** Every source's status (the static one first). */
   sources: () => SourceStatus[];
-  outbox: Outbox;
+  outbox: ReportOutbox;
   /** The report uplink as measured now. */
   uplink: () => UplinkStatus;
   metrics: AgentMetrics;

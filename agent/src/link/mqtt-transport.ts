@@ -214,6 +214,10 @@ export class MqttTransport implements Transport {
     this.#setState('closed');
     this.#scheduler.stop();
     this.#failPending(new TunnelClosedError('transport closed'));
+    // MQTT.js's graceful end waits until every QoS 1 publish it holds is acknowledged; one sent as an earlier
+    // connection dropped never is by the broker's new clean session, and the end waited forever (an upgrade's
+    // hand-over after a control-plane restart hung here). Those publishes were failed above: drop them.
+    for (const id of Object.keys(this.#client.outgoing)) this.#client.removeOutgoingMessage(Number(id));
     // Connected: a clean DISCONNECT (no Last Will). Otherwise there is nothing to say goodbye to.
     await this.#client.endAsync(!wasConnected).catch(() => undefined);
   }

@@ -16,7 +16,7 @@ import {
 import { encodeBatch, type EncodedBatch } from './batch-encode.js';
 import type { BatchLimits } from './batch-plan.js';
 import { InFlightWindow, type InFlightBatch } from './in-flight-window.js';
-import type { Outbox } from './outbox.js';
+import type { ReportOutbox } from './lazy-outbox.js';
 import {
   advanceCursors,
   planPriorityBatch,
@@ -45,7 +45,7 @@ export interface ForwarderLogger {
 /** Options of a ReportForwarder. */
 export interface ForwarderOptions {
   agentId: string;
-  outbox: Outbox;
+  outbox: ReportOutbox;
   transport: LinkTransport;
   logger: ForwarderLogger;
   clock?: Clock;

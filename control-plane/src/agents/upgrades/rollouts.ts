@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { Aedes } from 'aedes';
 import {
   ConflictError,
   decode,
@@ -60,7 +61,7 @@ export interface UpgradeRolloutsDeps {
  * The hub's side of fleet upgrades (docs/upgrades.md): stores a build by its digest and signs it, persists a
  * rollout, offers the build to the agents the pure policy (rolloutStep) starts, answers their chunk requests from
  * the file (one chunk per request: bounded memory), and records each outcome, which moves the rollout on. A
- * restarted control plane re-offers to the agents it was sending to when they connect.
+ * restarted control plane re-offers to the agents it was sending to when they subscribe to their inbox again.
  */
 export class UpgradeRollouts {
   readonly #deps: UpgradeRolloutsDeps;
@@ -130,8 +131,22 @@ export class UpgradeRollouts {
     for (const rollout of this.#deps.store.running()) await this.#advance(rollout.id);
   }
 
-  /** An agent connected: offer again what it was receiving, and start it if a rollout waits for it. */
-  async agentConnected(agentId: string): Promise<void> {
+  /**
+   * Moves upgrades on whenever an agent subscribes to its inbox (after every connect): an offer published at its
+   * CONNECT, before that subscription, reached nobody (clean sessions), and after a control-plane restart the agent
+   * it was sending to waited for chunks until the silence limit.
+   */
+  attach(broker: Aedes): void {
+    broker.on('subscribe', (subscriptions, client) => {
+      if (!client || !subscriptions.some((s) => s.topic === inboxTopic(client.id))) return;
+      this.agentListening(client.id).catch((err: unknown) => {
+        this.#deps.logger.error({ err, agentId: client.id }, 'moving upgrades on for an agent failed');
+      });
+    });
+  }
+
+  /** An agent can hear its inbox: offer again what it was receiving, and start it if a rollout waits for it. */
+  async agentListening(agentId: string): Promise<void> {
     for (const rollout of this.#deps.store.running()) {
       const target = this.#deps.store.targets(rollout.id).find((t) => t.agentId === agentId);
       if (target?.state === 'sending') await this.#offer(rollout, agentId);
