@@ -135,6 +135,16 @@ export class SqliteRouteTable implements RouteTable {
     return this.#fresh().page(filter, after, limit, budget);
   }
 
+  /** The distinct service names of the routes (from the index). */
+  serviceNames(): string[] {
+    return [...this.#fresh().serviceNames()];
+  }
+
+  /** The distinct origins of the stale routes (from the index). */
+  staleOrigins(): Set<string> {
+    return this.#fresh().staleOrigins();
+  }
+
   count(filter: RouteFilter = {}): number {
     return this.#fresh().count(filter);
   }
