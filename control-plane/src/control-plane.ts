@@ -290,7 +290,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     bus,
     clock,
     logger,
-    counts: createFleetCounts(db),
+    counts: createFleetCounts({ db, table, isConnected: (id) => liveness.isConnected(id) }),
     calls: () => callStats.drain(),
     reports: () => reportTicks.drain(),
     tunnels: () => calls.tunnels.figures(),

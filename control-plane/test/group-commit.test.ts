@@ -66,6 +66,26 @@ describe('GroupCommit (real SQLite)', () => {
     expect(commits.map((c) => c.items)).toEqual([1, 3]);
   });
 
+  it('commits a backlog in slices of at most sliceMs of work, one per turn, in order', async () => {
+    const sliced = new GroupCommit({
+      db: conn.db,
+      logger: { error: (_obj, msg) => errors.push(msg) },
+      committed: (ms, items) => commits.push({ ms, items }),
+      sliceMs: 0,
+    });
+    const afters: string[] = [];
+    for (const v of ['a', 'b', 'c']) sliced.enqueue(insert(v), () => afters.push(v));
+    await new Promise((r) => setTimeout(r, 30));
+    // Each turn took one piece (its slice was spent after the first), so the loop ran in between.
+    expect(commits.map((c) => c.items)).toEqual([1, 1, 1]);
+    expect(afters).toEqual(['a', 'b', 'c']);
+    expect(rows()).toEqual(['a', 'b', 'c']);
+    sliced.enqueue(insert('d'));
+    sliced.enqueue(insert('e'));
+    sliced.flush(); // all of it now, slice after slice
+    expect(rows()).toEqual(['a', 'b', 'c', 'd', 'e']);
+  });
+
   it('keeps nothing and runs no after when the commit itself fails', () => {
     const afters: string[] = [];
     gc.enqueue(insert('a'), () => afters.push('a'));

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MemoryRouteTable, routeKey, type RouteTable } from '@tether/shared';
+import { acceptAdvert, MemoryRouteTable, routeKey, type RouteTable } from '@tether/shared';
 import { openDatabase, SqliteRouteTable } from '../src/index.js';
 import { edgeRoute, tempDir } from './helpers.js';
 
@@ -39,6 +39,29 @@ describe('SqliteRouteTable (smoke; the contract suite lives in test/contracts)',
     expect(sqlite.list()).toEqual(memory.list());
     expect(sqlite.count({ state: 'active' })).toBe(1);
     expect(sqlite.get(routeKey(b))).toEqual(b);
+  });
+
+  it('reactivates an origin like replaceOrigin with its stored routes made active, and writes only its rows', () => {
+    const memory = new MemoryRouteTable();
+    // As the hub stores them: accepted from their agent's advert.
+    const { accepted: routes } = acceptAdvert('e1', [
+      edgeRoute('e1', 'svc', 'http://a'),
+      edgeRoute('e1', 'other', 'http://b'),
+    ]);
+    const [elsewhere] = acceptAdvert('e2', [edgeRoute('e2', 'svc', 'http://c')]).accepted;
+    for (const t of [sqlite, memory]) {
+      t.apply([...routes, elsewhere!]);
+      t.markStale({}, 100);
+    }
+    expect(sqlite.list({ state: 'stale' })).toHaveLength(3);
+    const expected = memory.replaceOrigin('e1', acceptAdvert('e1', memory.list({ origin: 'e1' })).accepted);
+    expect(sqlite.reactivateOrigin('e1')).toEqual(expected);
+    expect(sqlite.reactivateOrigin('e1')).toEqual([]);
+    expect(sqlite.list()).toEqual(memory.list());
+    // What is on disk, read by a fresh table: e1's routes active, e2's still stale.
+    expect(new SqliteRouteTable(openDatabase(file)).list()).toEqual(memory.list());
+    expect(sqlite.markStale({ origin: 'e1' }, 200)).toEqual(memory.markStale({ origin: 'e1' }, 200));
+    expect(new SqliteRouteTable(openDatabase(file)).list()).toEqual(memory.list());
   });
 
   it('rolls a nested mutation back with the outer transaction', () => {

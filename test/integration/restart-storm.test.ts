@@ -54,6 +54,9 @@ describe('a reconnect storm after kill -9 of the control plane', () => {
       AGENTS,
     );
     expect(await metric(again, /^tether_messages_received_total\{type="advert-snapshot"\} (\d+)$/m)).toBe(0);
+    // ... and the hub found each in sync (stored position and digest matched): no resync asked of any.
+    expect(await metric(again, /^tether_resumes_total\{outcome="in-sync"\} (\d+)$/m)).toBe(AGENTS);
+    expect(await metric(again, /^tether_resumes_total\{outcome="resync"\} (\d+)$/m)).toBe(0);
 
     const listed = await listAll<{ id: string; status: string; routeCount: number }>(
       again,

@@ -9,8 +9,14 @@ export interface GroupCommitDeps {
   committed?(ms: number, items: number): void;
   /** How long the first queued piece of work waits for others to join it (default 5 ms). */
   windowMs?: number;
-  /** Queued pieces of work that start the commit at once, bounding the pause it costs (default 1,000). */
+  /** Queued pieces of work that start the commit at once, and the most one commit takes (default 1,000). */
   maxItems?: number;
+  /**
+   * How long one commit goes on taking queued work (default 15 ms): what is left waits for the next commit, on the
+   * next turn of the event loop, so a backlog (a reconnect storm) never holds the loop for longer than a slice
+   * and its reactions, and the API answers in between.
+   */
+  sliceMs?: number;
   /**
    * False: commits are not fsynced (synchronous=NORMAL for them: they survive a crash of this process, kill -9
    * included, not a crash of the machine), for state whose owners send it again (route sync). Default true.
@@ -29,7 +35,8 @@ interface Queued {
  * in its own savepoint, so one that throws is logged and rolled back alone; its `after` does not run. The others'
  * `after`s run once everything committed (never inside the transaction): that is where events are emitted and
  * agents answered. When the commit itself fails nothing is kept and no `after` runs. Work must read what it
- * depends on itself: it runs later than it was queued, after the work queued before it.
+ * depends on itself: it runs later than it was queued, after the work queued before it. A backlog is committed in
+ * slices (at most `maxItems` pieces or `sliceMs` of work each), one per turn of the event loop, in order.
  */
 export class GroupCommit {
   readonly #d: GroupCommitDeps;
@@ -40,7 +47,7 @@ export class GroupCommit {
 
   constructor(deps: GroupCommitDeps) {
     this.#d = deps;
-    this.#window = new FlushWindow(() => this.flush(), deps.windowMs ?? 5);
+    this.#window = new FlushWindow(() => this.#commitSlice(), deps.windowMs ?? 5);
     this.#synchronous = deps.db.pragma('synchronous', { simple: true }) as number;
   }
 
@@ -55,20 +62,32 @@ export class GroupCommit {
     this.#window.queued(this.#queue.length >= (this.#d.maxItems ?? 1000));
   }
 
-  /** Commits everything queued now, then runs the `after`s of the work that succeeded. */
+  /** Commits everything queued now (slice after slice), then runs the `after`s of the work that succeeded. */
   flush(): void {
+    for (let slices = 0; this.#queue.length > 0 && slices < 1_000_000; slices++) this.#commitSlice();
+  }
+
+  /**
+   * Commits the first slice of the queue, then runs the `after`s of its work that succeeded; what is left goes on
+   * the next turn.
+   */
+  #commitSlice(): void {
     this.#window.flushing();
     const queue = this.#queue;
-    this.#queue = [];
     if (queue.length === 0) return;
     const { db, logger } = this.#d;
+    const maxItems = this.#d.maxItems ?? 1000;
+    const sliceMs = this.#d.sliceMs ?? 15;
     const done: { after: (result: unknown) => void; result: unknown }[] = [];
     const started = performance.now();
     const durable = this.#d.durable ?? true;
+    let taken = 0;
     try {
       if (!durable) db.pragma('synchronous = NORMAL');
       db.transaction(() => {
-        for (const { work, after } of queue) {
+        for (; taken < queue.length && taken < maxItems; taken++) {
+          if (taken > 0 && performance.now() - started >= sliceMs) break;
+          const { work, after } = queue[taken]!;
           try {
             const result = db.transaction(work)();
             if (after) done.push({ after, result });
@@ -79,10 +98,13 @@ export class GroupCommit {
       }).immediate();
     } catch (err) {
       logger.error({ err, items: queue.length }, 'group commit failed: nothing of it was kept');
-      return;
+      done.length = 0;
+      taken = queue.length;
     } finally {
       if (!durable) db.pragma(`synchronous = ${this.#synchronous}`);
-      this.#d.committed?.(performance.now() - started, queue.length);
+      this.#queue = queue.slice(taken);
+      if (this.#queue.length > 0) this.#window.queued(true);
+      this.#d.committed?.(performance.now() - started, taken);
     }
     for (const { after, result } of done) {
       try {

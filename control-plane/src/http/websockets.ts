@@ -28,10 +28,13 @@ export class WebSocketEndpoints {
     this.#principalOf = principalOf;
   }
 
-  /** A new endpoint: `open` gets each accepted socket. A socket that errs (a frame over `maxPayload`) is cut at once. */
+  /**
+   * A new endpoint: `open` gets each accepted WebSocket (and the socket under it). A socket that errs (a frame over
+   * `maxPayload`) is cut at once.
+   */
   endpoint(
     options: { maxPayload?: number; tetherProtocol?: boolean },
-    open: (ws: WebSocket, req: IncomingMessage, query: unknown) => void,
+    open: (ws: WebSocket, req: IncomingMessage, query: unknown, socket: Duplex) => void,
   ): {
     clients: () => number;
     accept: (req: IncomingMessage, socket: Duplex, head: Buffer, query: unknown) => void;
@@ -53,7 +56,7 @@ export class WebSocketEndpoints {
           // 30 s: cut it instead.
           ws.on('error', () => ws.terminate());
           if (principal) ws.once('close', this.#tokenSockets.add(principal.id, ws));
-          open(ws, req, query);
+          open(ws, req, query, socket);
         });
       },
     };

@@ -23,6 +23,9 @@ export const SYNC_STAGES = [
 /** One stage of the connect path. */
 export type SyncStage = (typeof SYNC_STAGES)[number];
 
+/** How a resume (protocol 3) ended: in sync (no snapshot either way), or the agent asked for a snapshot. */
+export type ResumeOutcome = 'in-sync' | 'resync';
+
 /**
  * Per-stage counters of the connect path: event-loop time spent in each stage and how often it ran
  * (`tether_sync_stage_seconds_total{stage}`, `tether_sync_stage_runs_total{stage}`), so a reconnect storm shows
@@ -31,6 +34,7 @@ export type SyncStage = (typeof SYNC_STAGES)[number];
 export class SyncStages {
   readonly #seconds: Counter<'stage'>;
   readonly #runs: Counter<'stage'>;
+  readonly #resumes: Counter<'outcome'>;
 
   constructor(registry: Registry) {
     this.#seconds = new Counter({
@@ -45,6 +49,17 @@ export class SyncStages {
       labelNames: ['stage'],
       registers: [registry],
     });
+    this.#resumes = new Counter({
+      name: 'tether_resumes_total',
+      help: 'Agents back after a reconnect that resumed (protocol 3), by outcome: in-sync or resync',
+      labelNames: ['outcome'],
+      registers: [registry],
+    });
+  }
+
+  /** Counts one resume by its outcome. */
+  resumed(outcome: ResumeOutcome): void {
+    this.#resumes.inc({ outcome });
   }
 
   /** Runs `fn` and adds its duration to `stage`; returns what `fn` returned (or throws what it threw). */

@@ -134,6 +134,18 @@ export class RouteIndex {
     return sorted;
   }
 
+  /** The distinct service names of the routes held. */
+  serviceNames(): IterableIterator<string> {
+    return this.#byService.keys();
+  }
+
+  /** The distinct origins of the stale routes (what it costs is the stale routes, never the table). */
+  staleOrigins(): Set<string> {
+    const origins = new Set<string>();
+    for (const route of this.#stale.values()) origins.add(route.origin);
+    return origins;
+  }
+
   /** How many routes match the filter (without listing them when one index answers). */
   count(filter: RouteFilter = {}): number {
     const given = Object.entries(filter).filter(([, v]) => v !== undefined);

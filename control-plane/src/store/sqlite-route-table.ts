@@ -87,6 +87,8 @@ export class SqliteRouteTable implements RouteTable {
   readonly #db: BetterSqlite3.Database;
   readonly #upsert: BetterSqlite3.Statement<RouteRow>;
   readonly #delete: BetterSqlite3.Statement<[string]>;
+  readonly #reactivate: BetterSqlite3.Statement<[string]>;
+  readonly #staleOrigin: BetterSqlite3.Statement<[number, string]>;
   readonly #all: BetterSqlite3.Statement<[], RouteRow>;
   readonly #readGeneration: BetterSqlite3.Statement<[], { n: number }>;
   readonly #bumpGeneration: BetterSqlite3.Statement<[], { n: number }>;
@@ -107,6 +109,12 @@ export class SqliteRouteTable implements RouteTable {
          source = excluded.source`,
     );
     this.#delete = db.prepare<[string]>('DELETE FROM routes WHERE key = ?');
+    this.#reactivate = db.prepare<[string]>(
+      "UPDATE routes SET state = 'active', stale_since = NULL WHERE origin = ? AND state = 'stale'",
+    );
+    this.#staleOrigin = db.prepare<[number, string]>(
+      "UPDATE routes SET state = 'stale', stale_since = ? WHERE origin = ? AND state = 'active'",
+    );
     this.#all = db.prepare<[], RouteRow>('SELECT * FROM routes');
     this.#readGeneration = db.prepare<[], { n: number }>('SELECT n FROM route_generation WHERE id = 1');
     this.#bumpGeneration = db.prepare<[], { n: number }>(
@@ -126,6 +134,16 @@ export class SqliteRouteTable implements RouteTable {
   /** One page of the routes matching the filter in key order, after `after` (see RouteIndex.page). */
   page(filter: RouteFilter, after: RouteKey | undefined, limit: number, budget?: number): KeysetPage<Route> {
     return this.#fresh().page(filter, after, limit, budget);
+  }
+
+  /** The distinct service names of the routes (from the index). */
+  serviceNames(): string[] {
+    return [...this.#fresh().serviceNames()];
+  }
+
+  /** The distinct origins of the stale routes (from the index). */
+  staleOrigins(): Set<string> {
+    return this.#fresh().staleOrigins();
   }
 
   count(filter: RouteFilter = {}): number {
@@ -155,10 +173,33 @@ export class SqliteRouteTable implements RouteTable {
     );
   }
 
+  /**
+   * Makes every stale route of `origin` active again, as they are (an agent back unchanged): the same events as
+   * `replaceOrigin` with its stored routes made active, written with one statement on the origin's index instead
+   * of one upsert per route.
+   */
+  reactivateOrigin(origin: string): RouteEvent[] {
+    return this.#transaction((index) => {
+      const events = index.list({ origin, state: 'stale' }).map((previous): RouteEvent => {
+        const { staleSince: _since, ...route } = previous;
+        return { type: 'updated', route: { ...route, state: 'active' }, previous };
+      });
+      if (events.length === 0) return events;
+      this.#reactivate.run(origin);
+      return this.#record(events);
+    });
+  }
+
+  /** One origin's routes (an agent gone) are written with one statement on the origin's index. */
   markStale(filter: RouteFilter, at: number): RouteEvent[] {
-    return this.#transaction((index) =>
-      this.#commit(planMarkStale(index.list({ ...filter, state: 'active' }), at)),
-    );
+    const { origin, ...rest } = filter;
+    const byOrigin = origin !== undefined && Object.values(rest).every((v) => v === undefined);
+    return this.#transaction((index) => {
+      const events = planMarkStale(index.list({ ...filter, state: 'active' }), at);
+      if (!byOrigin || events.length === 0) return this.#commit(events);
+      this.#staleOrigin.run(at, origin);
+      return this.#record(events);
+    });
   }
 
   deleteStaleBefore(cutoff: number): RouteEvent[] {
@@ -212,6 +253,19 @@ export class SqliteRouteTable implements RouteTable {
       if (route) this.#upsert.run(toParams(key, route));
       else this.#delete.run(key);
     }
+    return this.#record(events, writes);
+  }
+
+  /**
+   * After the rows were written: the index, and the generation it now matches (inside the caller's transaction).
+   * `writes` defaults to the events' results.
+   */
+  #record(
+    events: RouteEvent[],
+    writes: ReadonlyMap<RouteKey, Route | undefined> = new Map(
+      events.map((e) => [routeKey(e.route), eventResult(e)]),
+    ),
+  ): RouteEvent[] {
     const generation = this.#bumpGeneration.get()?.n ?? 0;
     for (const [key, route] of writes) {
       if (route) this.#index.set(key, route);

@@ -5,6 +5,7 @@ import type { EventBus } from '../../observability/event-bus.js';
 import type { EventLog } from '../../observability/event-log.js';
 import type { Logger } from '../../observability/logger.js';
 import { ControlPlaneEventSchema, TimedEventSchema } from '../../api/api-schemas.js';
+import { coalescedSender } from '../coalesced-sender.js';
 import type { WebSocketEndpoints } from '../websockets.js';
 import { json, list, type ApiRoute } from './api-route.js';
 
@@ -31,10 +32,10 @@ export function streamRoutes(deps: StreamRoutesDeps): { routes: ApiRoute[]; even
     stream.on('error', (err) => deps.logger.debug({ err: err.message }, 'mqtt websocket error'));
     deps.guard.guardSocket(stream, req);
   });
-  const events = deps.sockets.endpoint({ tetherProtocol: true }, (ws) => {
-    const stop = deps.bus.subscribe((event) => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(event));
-    });
+  const events = deps.sockets.endpoint({ tetherProtocol: true }, (ws, _req, _query, socket) => {
+    // A group commit emits every route of every agent it committed in one turn: one write for all of them.
+    const send = coalescedSender(ws, socket);
+    const stop = deps.bus.subscribe((event) => send(JSON.stringify(event)));
     ws.on('close', stop);
     ws.on('error', stop);
   });
