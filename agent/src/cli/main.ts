@@ -14,6 +14,7 @@ import { writeOutcome } from '../upgrades/upgrade-outcome.js';
 import { handOver, UPGRADE_ID_ENV, UPGRADED_MESSAGE } from './hand-over.js';
 import { join, serviceEnv, type JoinFlags } from './join-command.js';
 import { installService } from './service-unit.js';
+import { collectStartupGarbage } from './collect-startup-garbage.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -236,6 +237,7 @@ async function run(flags: CliFlags): Promise<void> {
     const started = await startAgent({ ...config, logger, ...(upgradable(build) ? { upgrades } : {}) });
     if (config.api.port === 0) process.stdout.write(`${JSON.stringify({ api: started.apiPort })}\n`);
     logger.info({ apiPort: started.apiPort, host: config.api.host }, 'local API listening');
+    collectStartupGarbage();
     return started;
   };
   // A new build started by its predecessor tells it (IPC) once it connected and reported `upgraded`.
