@@ -44,11 +44,41 @@ export interface UpgradeReceiverOptions {
   onReported?: (() => void) | undefined;
 }
 
-/** The build being received: the offer, where it is written, and how much of it is there. */
+/** The build being received: the offer, where it is written, how much of it is there and how much was asked for. */
 interface Receiving {
   offer: UpgradeOffer;
   file: string;
   size: number;
+  /** The offset the next `upgrade-fetch` asks for (fetches for [size, requested) are in flight). */
+  requested: number;
+}
+
+/**
+ * How many chunks an agent asks for ahead of the one it waits for: one at a time, a link's round trip bounds the
+ * transfer (128 KiB per round trip: a 100 MB executable over a 300 ms link takes 4 minutes); 8 keep at most 1 MiB
+ * (plus base64) in flight at each end.
+ */
+export const UPGRADE_FETCH_WINDOW = 8;
+
+/**
+ * The offsets to ask for next: from `requested` (what was asked for so far) on, chunk by chunk, while below the
+ * build's `total` and less than UPGRADE_FETCH_WINDOW chunks ahead of `written`.
+ */
+export function fetchOffsets(
+  written: number,
+  requested: number,
+  total: number,
+  chunkBytes: number,
+): number[] {
+  const out: number[] = [];
+  const limit = Math.min(total, written + UPGRADE_FETCH_WINDOW * chunkBytes);
+  for (
+    let at = Math.max(requested, written);
+    at < limit && out.length < UPGRADE_FETCH_WINDOW;
+    at += chunkBytes
+  )
+    out.push(at);
+  return out;
 }
 
 /** Where the build of an offer is written while it arrives: beside the running build, named by its digest. */
@@ -65,8 +95,8 @@ export async function fileDigest(file: string): Promise<string> {
 
 /**
  * The agent's side of a fleet upgrade (docs/upgrades.md): checks an offer's signature against the enrolled key,
- * pulls the build chunk by chunk into a staged file beside the running one (one chunk in flight; a reconnect
- * resumes where the file ends), checks its sha256, and hands the staged build over. A refusal is logged, stored
+ * pulls the build chunk by chunk into a staged file beside the running one (UPGRADE_FETCH_WINDOW chunks in flight;
+ * a reconnect resumes where the file ends), checks its sha256, and hands the staged build over. A refusal is logged, stored
  * and reported to the hub, which audits it. Messages are handled one at a time, in order.
  */
 export class UpgradeReceiver {
@@ -129,7 +159,11 @@ export class UpgradeReceiver {
     const stored = await readOutcome(this.#opts.stateDir);
     if (stored?.upgrade === offer.upgrade) return this.#publish(stored);
     const current = this.#receiving;
-    if (current?.offer.upgrade === offer.upgrade) return this.#fetch(current.size);
+    if (current?.offer.upgrade === offer.upgrade) {
+      // Offered again after a reconnect: what was in flight is lost; ask again from what is written.
+      current.requested = current.size;
+      return this.#fetchAhead(current);
+    }
     const key = this.#opts.upgradeKey;
     if (key === undefined)
       return this.#refuse(
@@ -156,13 +190,13 @@ export class UpgradeReceiver {
     );
     const size = have <= offer.size ? have : 0;
     if (size === 0) await rm(file, { force: true });
-    this.#receiving = { offer, file, size };
+    this.#receiving = { offer, file, size, requested: size };
     this.#opts.logger.info(
       { upgrade: offer.upgrade, size: offer.size, sha256: offer.sha256, resumeAt: size },
       'receiving a new build',
     );
     if (size === offer.size) return this.#finish(this.#receiving);
-    return this.#fetch(size);
+    return this.#fetchAhead(this.#receiving);
   }
 
   async #chunk(chunk: UpgradeChunk): Promise<void> {
@@ -179,7 +213,7 @@ export class UpgradeReceiver {
     }
     await appendFile(current.file, data, { mode: 0o700 });
     current.size += data.length;
-    if (current.size < current.offer.size) return this.#fetch(current.size);
+    if (current.size < current.offer.size) return this.#fetchAhead(current);
     return this.#finish(current);
   }
 
@@ -203,14 +237,19 @@ export class UpgradeReceiver {
     });
   }
 
-  async #fetch(offset: number): Promise<void> {
-    if (!this.#receiving || !this.#opts.transport.connected) return;
-    const upgrade = this.#receiving.offer.upgrade;
-    await this.#opts.transport.publish(
-      upgradesTopic(this.#opts.agentId),
-      encode({ v: 1, type: 'upgrade-fetch', upgrade, offset }),
-      { qos: 1 },
-    );
+  /** Asks for the chunks after those in flight, up to UPGRADE_FETCH_WINDOW ahead of what is written. */
+  async #fetchAhead(current: Receiving): Promise<void> {
+    const { offer } = current;
+    const offsets = fetchOffsets(current.size, current.requested, offer.size, offer.chunkBytes);
+    for (const offset of offsets) {
+      if (this.#receiving !== current || !this.#opts.transport.connected) return;
+      current.requested = offset + offer.chunkBytes;
+      await this.#opts.transport.publish(
+        upgradesTopic(this.#opts.agentId),
+        encode({ v: 1, type: 'upgrade-fetch', upgrade: offer.upgrade, offset }),
+        { qos: 1 },
+      );
+    }
   }
 
   async #refuse(upgrade: string, reason: string): Promise<void> {
