@@ -365,7 +365,22 @@ sockets refused by r1's admission rate   ${refused} (connect phase and storm; re
   }
 }
 
+/**
+ * Stops at once when a process here may not hold a socket per agent (each broker or control plane holds them all):
+ * past the limit aedes' accept fails and the simulator retries for minutes before it gives up.
+ */
+function checkOpenFiles(): void {
+  const soft = Number(/^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1] ?? Infinity);
+  const needed = N + 1_000;
+  if (soft >= needed) return;
+  console.error(
+    `bench:scale: ${N} agents need ${needed} open files per process and the limit is ${soft}: run \`ulimit -n ${Math.max(65_536, needed)}\` (as root, raise the hard limit first: \`ulimit -Hn ${Math.max(65_536, needed)}\`) and run again`,
+  );
+  process.exit(2);
+}
+
 async function main(): Promise<void> {
+  checkOpenFiles();
   await single(await raw());
   if (!opts['skip-cluster']) await cluster();
 }
