@@ -370,7 +370,9 @@ sockets refused by r1's admission rate   ${refused} (connect phase and storm; re
  * past the limit aedes' accept fails and the simulator retries for minutes before it gives up.
  */
 function checkOpenFiles(): void {
-  const soft = Number(/^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1] ?? Infinity);
+  const soft = Number(
+    /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1] ?? Infinity,
+  );
   const needed = N + 1_000;
   if (soft >= needed) return;
   console.error(
