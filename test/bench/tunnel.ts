@@ -32,7 +32,7 @@ import { Aedes } from 'aedes';
 import { AedesTransport } from '@tether/control-plane';
 import { TunnelEndpoint, tunnelDownTopic, tunnelUpTopic, type Transport } from '@tether/shared';
 import { spawnNode, stopAll } from '../helpers/processes.js';
-import { startControlPlane, startEdge } from '../helpers/tether.js';
+import { startControlPlane, startEdge, type ControlPlane, type Edge } from '../helpers/tether.js';
 import { waitFor } from '../helpers/wait.js';
 import { quantile } from './stats.js';
 import { benchTcp } from './tunnel-tcp.js';
@@ -259,11 +259,17 @@ function cpuSum(r: Result): number {
   return Object.values(r.cpu).reduce((x, y) => x + y, 0);
 }
 
-/** (o): the full call served by the control plane and agent of the build in BASE. */
-async function oldFullCall(serviceUrl: string): Promise<{ call: Call; pids: Record<string, number> }> {
+/**
+ * A full call through a control plane and an agent echoing to `serviceUrl`: this build's (d), or with `base` the
+ * build of that checkout (o).
+ */
+async function fullCall(
+  serviceUrl: string,
+  base?: string,
+): Promise<{ call: Call; pids: Record<string, number>; cp: ControlPlane; edge: Edge }> {
   const cp = await startControlPlane({
     args: ['--log-level', 'warn'],
-    bin: join(BASE!, 'control-plane', 'bin', 'tether-cp.js'),
+    ...(base ? { bin: join(base, 'control-plane', 'bin', 'tether-cp.js') } : { nodeArgs }),
   });
   const secret = await cp.addAgent('bench-edge');
   const edge = await startEdge({
@@ -272,15 +278,20 @@ async function oldFullCall(serviceUrl: string): Promise<{ call: Call; pids: Reco
     url: cp.mqttUrl,
     services: { echo: serviceUrl },
     args: ['--log-level', 'warn'],
-    bin: join(BASE!, 'agent', 'bin', 'tether-agent.js'),
+    ...(base ? { bin: join(base, 'agent', 'bin', 'tether-agent.js') } : { nodeArgs }),
   });
-  await waitFor(async () => {
-    const r = await cp.api<{ routes: { state: string }[] }>('/api/v1/routes?service=echo');
-    return r.body.routes.some((x) => x.state === 'active');
-  }, "the old build's echo route");
+  await waitFor(
+    async () => {
+      const r = await cp.api<{ routes: { state: string }[] }>('/api/v1/routes?service=echo');
+      return r.body.routes.some((x) => x.state === 'active');
+    },
+    `the echo route${base ? ' of the old build' : ''}`,
+  );
   return {
     call: httpCaller(`${cp.apiBase}/call/echo/echo`, cp.token),
     pids: { 'control plane': cp.proc.child.pid ?? 0, agent: edge.proc.child.pid ?? 0 },
+    cp,
+    edge,
   };
 }
 
@@ -305,22 +316,9 @@ async function main(): Promise<void> {
   const inner = await spawnNode(['--import', 'tsx', PEER, 'proxy', serviceUrl]);
   const outer = await spawnNode(['--import', 'tsx', PEER, 'proxy', `http://127.0.0.1:${inner.ready.port}`]);
 
-  const cp = await startControlPlane({ args: ['--log-level', 'warn'], nodeArgs });
-  const secret = await cp.addAgent('bench-edge');
-  const edge = await startEdge({
-    id: 'bench-edge',
-    secret,
-    url: cp.mqttUrl,
-    services: { echo: serviceUrl },
-    args: ['--log-level', 'warn'],
-    nodeArgs,
-  });
-  await waitFor(async () => {
-    const r = await cp.api<{ routes: { state: string }[] }>('/api/v1/routes?service=echo');
-    return r.body.routes.some((x) => x.state === 'active');
-  }, 'the echo route');
-
-  const old = BASE ? await oldFullCall(serviceUrl) : undefined;
+  const full = await fullCall(serviceUrl);
+  const { cp, edge } = full;
+  const old = BASE ? await fullCall(serviceUrl, BASE) : undefined;
   const tunnel = await tunnelPair(broker, brokerUrl);
   const nats = await natsLeaf();
   const pidOf = (p: { child: { pid?: number } }): number => p.child.pid ?? 0;
@@ -328,11 +326,7 @@ async function main(): Promise<void> {
     ['a direct HTTP', httpCaller(`${serviceUrl}/echo`)],
     ['b raw MQTT', await rawMqtt(broker, brokerUrl)],
     ['c tunnel only', tunnel.call],
-    [
-      'd full call',
-      httpCaller(`${cp.apiBase}/call/echo/echo`, cp.token),
-      { 'control plane': pidOf(cp.proc), agent: pidOf(edge.proc) },
-    ],
+    ['d full call', full.call, full.pids],
     ['e NATS leaf', nats?.call],
     [
       'f bare proxies',
