@@ -313,7 +313,7 @@ async function cluster(): Promise<void> {
   const redis = await startRedis();
   try {
     const args = (id: string) => ['--log-level', 'warn', '--redis-url', redis.url, '--replica-id', id];
-    // Replicas keep the default admission rate (200/s, burst 400): the storm below is admitted at that rate.
+    // Replicas keep their default admission (rate 2,000/s, 64 connects in flight and a waiting room).
     const config = { limits: { connectRate: LIMITS.limits.connectRate } };
     const r1 = await startControlPlane({ args: args('r1'), config });
     const r2 = await startControlPlane({ args: args('r2'), config });
@@ -354,10 +354,11 @@ async function cluster(): Promise<void> {
     const moved = storm.reduce((n, b) => n + (b.evt === 'failedOver' ? b.count : 0), 0);
     const metrics = await (await fetch(`${r1.apiBase}/metrics`)).text();
     const refused = /tether_socket_refusals_total\{reason="admission"\} (\d+)/.exec(metrics)?.[1] ?? '0';
+    const busy = /^tether_connect_refusals_total\{reason="busy"\} (\d+)$/m.exec(metrics)?.[1] ?? '0';
     console.log(`agents connected/s (two replicas)       ${((N / connectMs) * 1000).toFixed(0)} (${ms(connectMs)} for ${N}; default admission rate)
 replica RSS                              ${rss.map(mib).join(' / ')}
 reconnect storm after kill -9 of r2      ${moved} agents back on r1 in ${ms(stormMs)} (spread over ${spreadMs} ms of jitter); target <= 30 s -> ratio ${(stormMs / 30_000).toFixed(2)}
-sockets refused by r1's admission rate   ${refused} (connect phase and storm; retried with backoff)`);
+sockets refused by r1's admission rate   ${refused}; CONNECTs refused as busy ${busy} (connect phase and storm; retried with backoff)`);
     for (const w of workers) w.send({ cmd: 'stop' } satisfies ToWorker);
     await stopAll();
   } finally {

@@ -161,35 +161,45 @@ describe('broker abuse limits', () => {
     await limited.proc.stop();
   });
 
-  it('refuses CONNECTs beyond the connects in flight with CONNACK 3; the agent retries until there is room', async () => {
-    const busy = await startControlPlane({ config: { limits: { connectsInFlight: { max: 1 } } } });
-    const busyCount = async () =>
-      counter(await (await fetch(`${busy.apiBase}/metrics`)).text(), 'tether_connect_refusals_total', 'busy');
+  it('a CONNECT beyond the connects in flight waits for a place; a full waiting room or a long wait refuses it', async () => {
+    const busy = await startControlPlane({
+      config: { limits: { connectsInFlight: { max: 1, maxWaiting: 1, wait: '1500ms' } } },
+    });
+    const metric = async (name: string, label?: string) =>
+      counter(await (await fetch(`${busy.apiBase}/metrics`)).text(), name, label);
+    const busyCount = () => metric('tether_connect_refusals_total', 'busy');
     // A real agent is answered (its agent-routes), which ends its connect: the place is free again.
     const first = await startEdge({ id: 'first', secret: await busy.addAgent('first'), url: busy.mqttUrl });
     await waitFor(
       async () => (await first.api<{ state: string }>('/v1/status')).body.state === 'connected',
       'first agent connected',
     );
-    // Its status says connected at CONNACK; its place frees when the hub answers (after the group commit).
-    const inFlight = async () =>
-      counter(await (await fetch(`${busy.apiBase}/metrics`)).text(), 'tether_connects_in_flight');
-    await waitFor(async () => (await inFlight()) === 0, "the first agent's connect answered");
+    await waitFor(
+      async () => (await metric('tether_connects_in_flight')) === 0,
+      "the first agent's connect answered",
+    );
     // An agent that never sends its advert holds the only place.
     const holder = await connectRaw(busy.mqttUrl, 'holder', await busy.addAgent('holder'));
     expect(holder.ok).toBe(true);
-    const refused = await connectRaw(busy.mqttUrl, 'late', await busy.addAgent('late'));
+    // The next one waits (no CONNACK yet) and, with the waiting room full, one more is refused at once.
+    const late = connectRaw(busy.mqttUrl, 'late', await busy.addAgent('late'));
+    await waitFor(async () => (await metric('tether_connects_waiting')) === 1, 'a CONNECT waiting');
+    const refused = await connectRaw(busy.mqttUrl, 'later', await busy.addAgent('later'));
     expect(refused).toEqual({ ok: false, error: 'Connection refused: Server unavailable' });
     expect(await busyCount()).toBe(1);
-    // A real agent refused as busy retries on its busy backoff and gets in once the holder is gone.
+    // A wait that runs out is refused as busy too: the agent retries on its busy backoff.
+    expect(await late).toEqual({ ok: false, error: 'Connection refused: Server unavailable' });
+    expect(await busyCount()).toBe(2);
+    // A real agent waits, and gets in as soon as the holder is gone, without being refused.
     const edge = startEdge({ id: 'patient', secret: await busy.addAgent('patient'), url: busy.mqttUrl });
-    await waitFor(async () => (await busyCount()) >= 2, 'the agent refused as busy');
+    await waitFor(async () => (await metric('tether_connects_waiting')) === 1, 'the agent waiting');
     if (holder.ok) holder.client.end(true);
     const patient = await edge;
     await waitFor(
       async () => (await patient.api<{ state: string }>('/v1/status')).body.state === 'connected',
       'patient agent connected',
     );
+    expect(await busyCount()).toBe(2);
     await busy.proc.stop();
   });
 

@@ -25,8 +25,11 @@ export interface AuthenticateDeps {
   quarantinedUntil(agentId: string): number | undefined;
   /** The source address of a connection. */
   sourceOf(conn: object): string | undefined;
-  /** Admits an authenticated agent's connect now (ConnectsInFlight); false: the hub is busy, try later. */
-  admit(agentId: string, client: Client): boolean;
+  /**
+   * Admits an authenticated agent's connect (ConnectsInFlight): `answer(true)` now or once a place frees;
+   * `answer(false)`: the hub is busy (waiting room full or the wait ran out), try later.
+   */
+  admit(agentId: string, client: Client, answer: (admitted: boolean) => void): void;
 }
 
 function refusal(message: string, returnCode: AuthenticateError['returnCode']): AuthenticateError {
@@ -40,8 +43,9 @@ function refusal(message: string, returnCode: AuthenticateError['returnCode']): 
  * password must match the stored hash (or the pending one of a credential rotation, which confirms the rotation:
  * the old secret stops working), and the agent must be neither revoked (5: not authorized) nor quarantined
  * (3: server unavailable, so it retries on its normal backoff). Refusals are counted and audited (coalesced);
- * the secret is never logged. Last, admission: with too many connects in flight the CONNECT is refused with 3
- * (server unavailable) and counted (`tether_connect_refusals_total{reason="busy"}`), not audited.
+ * the secret is never logged. Last, admission: with too many connects in flight the CONNECT waits for a place; a
+ * full waiting room or a wait that ran out refuses it with 3 (server unavailable), counted
+ * (`tether_connect_refusals_total{reason="busy"}`), not audited.
  */
 export function createAuthenticate(deps: AuthenticateDeps): NonNullable<AedesOptions['authenticate']> {
   return (client: Client, username, password, done) => {
@@ -56,6 +60,11 @@ export function createAuthenticate(deps: AuthenticateDeps): NonNullable<AedesOpt
       });
       done(refusal(reason, code), null);
     };
+    const failed = (err: unknown): void => {
+      deps.logger.error({ err, clientId: client.id }, 'authenticate failed');
+      deps.metrics.authFailures.inc({ reason: 'internal' });
+      done(refusal('server unavailable', SERVER_UNAVAILABLE), null);
+    };
     try {
       if (!username || !password) return refuse('missing_credentials', BAD_USERNAME_OR_PASSWORD);
       if (client.id !== username) return refuse('client_id_mismatch', NOT_AUTHORIZED);
@@ -68,17 +77,21 @@ export function createAuthenticate(deps: AuthenticateDeps): NonNullable<AedesOpt
       if (agent.revokedAt !== null) return refuse('revoked', NOT_AUTHORIZED, true);
       if (deps.quarantinedUntil(username) !== undefined)
         return refuse('quarantined', SERVER_UNAVAILABLE, true);
-      if (!deps.admit(username, client)) {
-        // A storm: counted, neither audited nor logged per CONNECT; the agent retries on its backoff.
-        deps.metrics.connectRefusals.inc({ reason: 'busy' });
-        return done(refusal('busy: too many agents connecting, retry later', SERVER_UNAVAILABLE), null);
-      }
-      if (pending && rotation !== null) confirmRotation(deps, agent.id, rotation, 'connect');
-      done(null, true);
+      deps.admit(username, client, (admitted) => {
+        if (!admitted) {
+          // A storm: counted, neither audited nor logged per CONNECT; the agent retries on its backoff.
+          deps.metrics.connectRefusals.inc({ reason: 'busy' });
+          return done(refusal('busy: too many agents connecting, retry later', SERVER_UNAVAILABLE), null);
+        }
+        try {
+          if (pending && rotation !== null) confirmRotation(deps, agent.id, rotation, 'connect');
+        } catch (err) {
+          return failed(err);
+        }
+        done(null, true);
+      });
     } catch (err) {
-      deps.logger.error({ err, clientId: client.id }, 'authenticate failed');
-      deps.metrics.authFailures.inc({ reason: 'internal' });
-      done(refusal('server unavailable', SERVER_UNAVAILABLE), null);
+      failed(err);
     }
   };
 }

@@ -1,14 +1,14 @@
 import { Aedes } from 'aedes';
 import type BetterSqlite3 from 'better-sqlite3';
-import { TOPIC_ROOT, type Clock } from '@tether/shared';
+import type { Clock } from '@tether/shared';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { AgentStore } from '../store/agent-store.js';
+import { Admission } from './admission.js';
 import { createAuthenticate } from './authenticate.js';
 import { createAuthorizePublish } from './authorize-publish.js';
 import { createAuthorizeSubscribe } from './authorize-subscribe.js';
-import { ConnectsInFlight } from './connects-in-flight.js';
 import { DenialTracker } from './denial-tracker.js';
 import type { BrokerLimits } from './limits.js';
 import { PublishRateLimiter } from './publish-rate-limit.js';
@@ -43,12 +43,12 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
   const guardRef: { current?: SocketGuard } = {};
   const sourceOf = (conn: object): string | undefined => guardRef.current?.sourceOf(conn);
   const { stages } = deps.metrics;
-  const inFlight = new ConnectsInFlight(deps.limits.connectsInFlight, deps.clock);
+  const admission = new Admission(deps.limits.connectsInFlight, deps.clock, deps.metrics);
   const authenticate = createAuthenticate({
     ...deps,
     quarantinedUntil: (id) => denials.quarantinedUntil(id),
     sourceOf,
-    admit: (id, client) => inFlight.tryEnter(id, client),
+    admit: (id, client, answer) => admission.admit(id, client, answer),
   });
   const authorizeSubscribe = createAuthorizeSubscribe({ ...deps, sourceOf });
   const aedes = await Aedes.createBroker({
@@ -66,7 +66,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
     deps.logger.debug({ clientId: client.id, err: err.message }, 'client error'),
   );
   aedes.on('connectionError', (_client, err) => deps.logger.debug({ err: err.message }, 'connection error'));
-  trackConnects(aedes, inFlight, deps.metrics);
+  admission.attach(aedes);
   const guard = (guardRef.current = new SocketGuard({ ...deps, broker: aedes }));
   return {
     aedes,
@@ -76,24 +76,4 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
       limiter.forget(agentId);
     },
   };
-}
-
-const INBOX = { prefix: `${TOPIC_ROOT}/agents/`, suffix: '/inbox' };
-
-/**
- * Ends a connect in flight when the hub first publishes to the agent's inbox (its `agent-routes`, or a resync
- * request) or the connection closes, and keeps the gauge current.
- */
-function trackConnects(aedes: Aedes, inFlight: ConnectsInFlight, metrics: Metrics): void {
-  aedes.on('publish', (packet, client) => {
-    const { topic } = packet;
-    if (client !== null || !topic.endsWith(INBOX.suffix) || !topic.startsWith(INBOX.prefix)) return;
-    inFlight.done(topic.slice(INBOX.prefix.length, -INBOX.suffix.length));
-    metrics.connectsInFlight.set(inFlight.size);
-  });
-  aedes.on('client', () => metrics.connectsInFlight.set(inFlight.size));
-  aedes.on('clientDisconnect', (client) => {
-    if (client.id) inFlight.done(client.id, client);
-    metrics.connectsInFlight.set(inFlight.size);
-  });
 }

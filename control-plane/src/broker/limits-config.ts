@@ -16,9 +16,14 @@ export const LimitsConfigSchema = z.strictObject({
   connectTimeout: duration.optional(),
   connectRate: rate.partial().optional(),
   admissionRate: rate.partial().optional(),
-  /** Connects worked on at once (accepted, not yet answered) and how long one counts at most. */
+  /** Connects worked on at once (accepted, not yet answered), how long one counts at most, and the waiting room. */
   connectsInFlight: z
-    .strictObject({ max: z.number().int().min(1).max(100_000), timeout: duration })
+    .strictObject({
+      max: z.number().int().min(1).max(100_000),
+      timeout: duration,
+      maxWaiting: z.number().int().min(0).max(1_000_000),
+      wait: duration,
+    })
     .partial()
     .optional(),
   agentMessages: rate.partial().optional(),
@@ -65,6 +70,8 @@ export function limitsFromConfig(c: LimitsConfig | undefined): BrokerLimitsOverr
     out.connectsInFlight = {};
     if (inFlight.max !== undefined) out.connectsInFlight.max = inFlight.max;
     if (inFlight.timeout !== undefined) out.connectsInFlight.timeoutMs = parseDuration(inFlight.timeout);
+    if (inFlight.maxWaiting !== undefined) out.connectsInFlight.maxWaiting = inFlight.maxWaiting;
+    if (inFlight.wait !== undefined) out.connectsInFlight.waitMs = parseDuration(inFlight.wait);
   }
   if (c.agentMessages) out.agentMessages = c.agentMessages;
   if (c.agentBytes) out.agentBytes = byteRate(c.agentBytes);

@@ -12,9 +12,9 @@ export interface BrokerLimits {
   connectTimeoutMs: number;
   /** New connections per source address. */
   connectRate: RateSpec;
-  /** New connections over all sources (bounds a reconnect storm after a replica died). */
+  /** New connections over all sources (sheds a socket flood; connectsInFlight paces an honest storm). */
   admissionRate: RateSpec;
-  /** Connects worked on at once (CONNECT accepted, first answer not yet sent); more get CONNACK 3. */
+  /** Connects worked on at once (CONNECT accepted, first answer not yet sent); more wait, then get CONNACK 3. */
   connectsInFlight: InFlightLimit;
   /** Publishes per agent, all topics. */
   agentMessages: RateSpec;
@@ -37,8 +37,8 @@ export const DEFAULT_BROKER_LIMITS: BrokerLimits = {
   maxPreConnectBytes: 16 * KiB,
   connectTimeoutMs: 10_000,
   connectRate: { perSecond: 50, burst: 200 },
-  admissionRate: { perSecond: 200, burst: 400 },
-  connectsInFlight: { max: 64, timeoutMs: 10_000 },
+  admissionRate: { perSecond: 2_000, burst: 4_000 },
+  connectsInFlight: { max: 64, timeoutMs: 10_000, maxWaiting: 20_000, waitMs: 20_000 },
   agentMessages: { perSecond: 20_000, burst: 40_000 },
   agentBytes: { perSecond: 128 * MiB, burst: 256 * MiB },
   agentControlMessages: { perSecond: 20, burst: 200 },

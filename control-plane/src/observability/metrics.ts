@@ -77,6 +77,8 @@ export class Metrics {
   readonly connectRefusals: Counter<'reason'>;
   /** Connects accepted and not yet answered (bounded by `limits.connectsInFlight.max`). */
   readonly connectsInFlight: Gauge;
+  /** Authenticated CONNECTs waiting for a place among the connects in flight. */
+  readonly connectsWaiting: Gauge;
   /** Publishes refused (the agent is disconnected), by reason (`acl`, `rate`). */
   readonly publishDenials: Counter<'reason'>;
   /** Subscriptions refused by the ACL. */
@@ -182,13 +184,18 @@ export class Metrics {
     });
     this.connectRefusals = new Counter({
       name: 'tether_connect_refusals_total',
-      help: 'CONNECTs refused with CONNACK 3 (server unavailable; the agent retries on its backoff): busy',
+      help: 'CONNECTs refused with CONNACK 3 (server unavailable; the agent retries on its backoff): busy (waiting room full or wait over)',
       labelNames: ['reason'],
       registers,
     });
     this.connectsInFlight = new Gauge({
       name: 'tether_connects_in_flight',
       help: 'Agent connects accepted and not yet answered with their routes',
+      registers,
+    });
+    this.connectsWaiting = new Gauge({
+      name: 'tether_connects_waiting',
+      help: 'Authenticated agent CONNECTs waiting for a place among the connects in flight',
       registers,
     });
     this.publishDenials = new Counter({
