@@ -1,6 +1,6 @@
 /**
  * `pnpm bench:scale [--agents 2000] [--services 10] [--workers 2] [--idle-seconds 10] [--churn-seconds 30]
- * [--spread-ms 5000] [--window 100] [--in-flight 64] [--skip-cluster]
+ * [--spread-ms 5000] [--window 100] [--in-flight 64] [--skip-cluster] [--only-cluster]
  * [--profile DIR]`
  *
  * Simulated agents (raw MQTT connections in worker processes, sim-agents.ts), each advertising `services` routes,
@@ -40,6 +40,8 @@ const { values: opts } = parseArgs({
     /** Connects each simulator process keeps in flight. */
     window: { type: 'string', default: '100' },
     'skip-cluster': { type: 'boolean', default: false },
+    /** Runs the two-replica phase alone (no floor, no single control plane). */
+    'only-cluster': { type: 'boolean', default: false },
     /** Writes the single control plane's CPU profiles there (its first life ends with SIGTERM, not kill -9). */
     profile: { type: 'string' },
   },
@@ -384,7 +386,7 @@ function checkOpenFiles(): void {
 
 async function main(): Promise<void> {
   checkOpenFiles();
-  await single(await raw());
+  if (!opts['only-cluster']) await single(await raw());
   if (!opts['skip-cluster']) await cluster();
 }
 

@@ -1,4 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import { OwnedCache } from '../db/owned-cache.js';
 
 /** Every state a rollout can be in (the one list: the policy, the API schema and migration 13 follow it). */
 export const ROLLOUT_STATES = ['running', 'done', 'stopped'] as const;
@@ -92,13 +93,19 @@ const toTarget = (r: TargetRow): TargetRecord => ({
   updatedAt: r.updated_at,
 });
 
-/** Fleet upgrade rollouts and their agents in SQLite (migration 13): a restarted control plane carries on. */
+/**
+ * Fleet upgrade rollouts and their agents in SQLite (migration 13): a restarted control plane carries on. The
+ * running rollouts are cached (every agent's connect asks for them; a reconnect storm would read them thousands of
+ * times a second): every write of a rollout row here evicts them.
+ */
 export class UpgradeStore {
   readonly #db: BetterSqlite3.Database;
+  readonly #running: OwnedCache<'running', readonly RolloutRecord[]>;
   readonly #stmts;
 
   constructor(db: BetterSqlite3.Database) {
     this.#db = db;
+    this.#running = new OwnedCache(db);
     this.#stmts = {
       insertRollout: db.prepare<
         [string, string, number, string, string, number, number, number, number, number]
@@ -119,6 +126,9 @@ export class UpgradeStore {
       targets: db.prepare<[string], TargetRow>(
         'SELECT * FROM upgrade_targets WHERE rollout_id = ? ORDER BY position',
       ),
+      target: db.prepare<[string, string], TargetRow>(
+        'SELECT * FROM upgrade_targets WHERE rollout_id = ? AND agent_id = ?',
+      ),
       setTarget: db.prepare<[string, string | null, string | null, number, string, string]>(
         `UPDATE upgrade_targets SET state = ?, version = coalesce(?, version), reason = ?, updated_at = ?
          WHERE rollout_id = ? AND agent_id = ?`,
@@ -131,6 +141,7 @@ export class UpgradeStore {
 
   /** Inserts a running rollout and its agents, in order (canaries first), in one transaction. */
   insert(rollout: Omit<RolloutRecord, 'state' | 'reason' | 'updatedAt'>, agentIds: readonly string[]): void {
+    this.#running.clear();
     this.#db.transaction(() => {
       const r = rollout;
       this.#stmts.insertRollout.run(
@@ -163,13 +174,19 @@ export class UpgradeStore {
   }
 
   /** The rollouts still running, oldest first. */
-  running(): RolloutRecord[] {
-    return this.#stmts.running.all().map(toRollout);
+  running(): readonly RolloutRecord[] {
+    return this.#running.get('running', () => this.#stmts.running.all().map(toRollout)) ?? [];
   }
 
   /** A rollout's agents in rollout order. */
   targets(id: string): TargetRecord[] {
     return this.#stmts.targets.all(id).map(toTarget);
+  }
+
+  /** One agent of a rollout, if it is one (a lookup by key, not a read of every target). */
+  target(id: string, agentId: string): TargetRecord | undefined {
+    const row = this.#stmts.target.get(id, agentId);
+    return row ? toTarget(row) : undefined;
   }
 
   /** Sets where one agent of a rollout stands. */
@@ -185,6 +202,7 @@ export class UpgradeStore {
 
   /** Sets where a rollout stands. */
   setRollout(id: string, state: StoredRolloutState, reason: string | null, at: number): void {
+    this.#running.clear();
     this.#stmts.setRollout.run(state, reason, at, id);
   }
 }

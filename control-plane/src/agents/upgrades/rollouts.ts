@@ -145,11 +145,16 @@ export class UpgradeRollouts {
     });
   }
 
-  /** An agent can hear its inbox: offer again what it was receiving, and start it if a rollout waits for it. */
+  /**
+   * An agent can hear its inbox: offer again what it was receiving, and start it if a rollout waits for it. Only
+   * rollouts the agent is a pending or receiving target of move: another agent's connect changes nothing for them
+   * (a storm during a rollout over the whole fleet must not read every target once per connect).
+   */
   async agentListening(agentId: string): Promise<void> {
     for (const rollout of this.#deps.store.running()) {
-      const target = this.#deps.store.targets(rollout.id).find((t) => t.agentId === agentId);
-      if (target?.state === 'sending') await this.#offer(rollout, agentId);
+      const target = this.#deps.store.target(rollout.id, agentId);
+      if (target?.state !== 'pending' && target?.state !== 'sending') continue;
+      if (target.state === 'sending') await this.#offer(rollout, agentId);
       await this.#advance(rollout.id);
     }
   }
