@@ -8,6 +8,7 @@ import type { Metrics } from '../observability/metrics.js';
 import type { BrokerLimits } from './limits.js';
 import { MqttFrameScanner, type FrameViolation } from './mqtt-frame-scanner.js';
 import { ConnectionAdmission } from './connection-admission.js';
+import { TurnPacer } from './turn-pacer.js';
 
 /** What the socket guard needs. */
 export interface SocketGuardDeps {
@@ -18,6 +19,9 @@ export interface SocketGuardDeps {
   audit: AuditLog;
   clock: Clock;
 }
+
+/** Admitted TCP and TLS sockets handed to aedes per event-loop turn (README: "Abuse limits"). */
+const SOCKETS_PER_TURN = 32;
 
 /**
  * The guards every MQTT connection passes, whatever the listener (TCP, TLS, WebSocket): `guardSocket` is the one
@@ -31,10 +35,14 @@ export class SocketGuard {
   readonly #admission: ConnectionAdmission;
   readonly #scanners = new WeakMap<object, MqttFrameScanner>();
   readonly #sources = new WeakMap<object, string>();
+  readonly #pacer: TurnPacer<{ socket: Duplex; source: string }>;
 
   constructor(deps: SocketGuardDeps) {
     this.#d = deps;
     this.#admission = new ConnectionAdmission(deps.limits, deps.clock);
+    this.#pacer = new TurnPacer(({ socket, source }) => {
+      if (!socket.destroyed) this.#d.metrics.stages.time('admission', () => this.#hand(socket, source));
+    }, SOCKETS_PER_TURN);
     deps.broker.on('client', (client) => this.#scanners.get(client.conn)?.authenticated());
   }
 
@@ -45,14 +53,16 @@ export class SocketGuard {
 
   /**
    * Applies the guards and hands the socket to aedes (or destroys it). `req`: the HTTP upgrade of a WebSocket,
-   * whose raw socket's bytes (WebSocket framing included) count against the pre-authentication limit.
+   * whose raw socket's bytes (WebSocket framing included) count against the pre-authentication limit. A TCP or
+   * TLS socket is handed on in a later turn, at most SOCKETS_PER_TURN a turn (TurnPacer; its listener does not
+   * read it until then), so a storm's CONNECTs are parsed and authenticated in batches the API answers between.
    */
   guardSocket(socket: Duplex, req?: IncomingMessage): void {
     this.#d.metrics.stages.time('admission', () => this.#guard(socket, req));
   }
 
   #guard(socket: Duplex, req?: IncomingMessage): void {
-    const { broker, limits, metrics, logger } = this.#d;
+    const { metrics, logger } = this.#d;
     const source =
       req?.socket.remoteAddress ?? (socket as { remoteAddress?: string }).remoteAddress ?? 'unknown';
     socket.on('error', (err) => logger.debug({ source, err: err.message }, 'mqtt socket error'));
@@ -66,6 +76,12 @@ export class SocketGuard {
       socket.destroy();
       return;
     }
+    if (req) this.#hand(socket, source, req);
+    else this.#pacer.push({ socket, source });
+  }
+
+  #hand(socket: Duplex, source: string, req?: IncomingMessage): void {
+    const { broker, limits, metrics, logger } = this.#d;
     this.#sources.set(socket, source);
     const scanner = new MqttFrameScanner(limits, { preConnect: req ? 'transport' : 'stream' });
     this.#scanners.set(socket, scanner);

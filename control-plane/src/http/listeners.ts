@@ -81,7 +81,10 @@ export function createListeners(deps: ListenerDeps): Listeners {
   const { options, guard, frontDoor } = deps;
   const handleMqttSocket = (socket: Duplex): void => guard.guardSocket(socket);
   const plainMqtt = options.tls === undefined || options.mqttPort !== undefined;
-  const mqttServer = plainMqtt ? createServer({ noDelay: true }, handleMqttSocket) : undefined;
+  // Not read until the guard hands the socket to aedes (paced: SocketGuard), so a storm's CONNECTs wait in the kernel.
+  const mqttServer = plainMqtt
+    ? createServer({ noDelay: true, pauseOnConnect: true }, handleMqttSocket)
+    : undefined;
   const tlsOptions = options.tls && {
     cert: options.tls.cert,
     key: options.tls.key,
