@@ -41,7 +41,11 @@ describe('a reconnect storm after kill -9 of the control plane', () => {
     await waitFor(async () => (await activeRoutes(cp)) === AGENTS * SERVICES, 'every route active');
 
     await cp.proc.stop('SIGKILL');
-    const again = await startControlPlane({ dataDir: cp.dataDir, config });
+    // Few places for connects in flight: the storm's CONNECTs wait for one instead of being refused.
+    const again = await startControlPlane({
+      dataDir: cp.dataDir,
+      config: { limits: { ...config.limits, connectsInFlight: { max: 8 } } },
+    });
     // At once: every route is still there, stale.
     expect(await metric(again, /^tether_routes\{state="stale"\} (\d+)$/m)).toBe(AGENTS * SERVICES);
     await call({ cmd: 'failover', url: again.mqttUrl, spreadMs: 1_000 }, 'failedOver');
@@ -57,6 +61,9 @@ describe('a reconnect storm after kill -9 of the control plane', () => {
     // ... and the hub found each in sync (stored position and digest matched): no resync asked of any.
     expect(await metric(again, /^tether_resumes_total\{outcome="in-sync"\} (\d+)$/m)).toBe(AGENTS);
     expect(await metric(again, /^tether_resumes_total\{outcome="resync"\} (\d+)$/m)).toBe(0);
+    // No agent was sent away to retry later, and nobody is left waiting.
+    expect(await metric(again, /^tether_connect_refusals_total\{reason="busy"\} (\d+)$/m)).toBe(0);
+    expect(await metric(again, /^tether_connects_waiting (\d+)$/m)).toBe(0);
 
     const listed = await listAll<{ id: string; status: string; routeCount: number }>(
       again,
