@@ -41,10 +41,10 @@ describe('a reconnect storm after kill -9 of the control plane', () => {
     await waitFor(async () => (await activeRoutes(cp)) === AGENTS * SERVICES, 'every route active');
 
     await cp.proc.stop('SIGKILL');
-    // Few places for connects in flight: the storm's CONNECTs wait for one instead of being refused.
+    // Few places (16) for connects in flight: the storm's CONNECTs wait for one instead of being refused.
     const again = await startControlPlane({
       dataDir: cp.dataDir,
-      config: { limits: { ...config.limits, connectsInFlight: { max: 8 } } },
+      config: { limits: { ...config.limits, connectsInFlight: { max: 16 } } },
     });
     // At once: every route is still there, stale.
     expect(await metric(again, /^tether_routes\{state="stale"\} (\d+)$/m)).toBe(AGENTS * SERVICES);
