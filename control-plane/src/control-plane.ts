@@ -313,11 +313,14 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       await calls.close();
       await cluster?.close();
       await transport.close();
+      // One control plane: every agent is marked offline in one statement below, not one commit per disconnect.
+      if (!cluster) liveness.stopping();
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       await fabric?.close();
       await stopped;
       ingress.flush();
       commits.flush();
+      if (!cluster) markRestarted(db, agents, table, clock.now());
       audit.stop();
       db.close();
       logger.info('control plane stopped');

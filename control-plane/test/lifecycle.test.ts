@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { startControlPlane } from '../src/index.js';
+import { join } from 'node:path';
+import { openDatabase, startControlPlane } from '../src/index.js';
 import {
   addAgent,
   adminAuth,
@@ -23,6 +24,18 @@ describe('control plane lifecycle', () => {
       await agent.next('agent-routes');
       expect(first.table.count({ state: 'active' })).toBe(1);
       await first.close();
+      // The stop itself recorded every agent offline and its routes stale (in one statement, not per disconnect).
+      const file = openDatabase(join(dir, 'tether.db'));
+      try {
+        expect(file.prepare('SELECT id, status FROM agents').all()).toEqual([
+          { id: 'edge-1', status: 'offline' },
+        ]);
+        expect(file.prepare('SELECT service, state FROM routes').all()).toEqual([
+          { service: 'web', state: 'stale' },
+        ]);
+      } finally {
+        file.close();
+      }
 
       const second = await startControlPlane(options);
       try {

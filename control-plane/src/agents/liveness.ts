@@ -40,6 +40,7 @@ export class Liveness {
   readonly #clients = new Map<string, Client>();
   readonly #listeners = new Set<ConnectionListener>();
   #presence: PresenceView | undefined;
+  #stopping = false;
 
   constructor(deps: LivenessDeps) {
     this.#deps = deps;
@@ -67,6 +68,14 @@ export class Liveness {
   /** Joins a cluster: local connects and disconnects are announced, remote ones come in via remoteOnline/Offline. */
   joinCluster(presence: PresenceView): void {
     this.#presence = presence;
+  }
+
+  /**
+   * The hub is stopping (one control plane, not a cluster member): the disconnects that follow are not recorded one
+   * by one; the stop marks every agent offline and its routes stale at once (markRestarted), as a start would.
+   */
+  stopping(): void {
+    this.#stopping = true;
   }
 
   /** True while the agent holds a live connection (to this replica or, in a cluster, to another live one). */
@@ -129,7 +138,7 @@ export class Liveness {
     this.#deps.distribution.close(client.id);
     this.#presence?.announce(client.id, false);
     // Taken over by another replica: the agent is still online, its routes still live.
-    if (this.#presence?.remoteOwner(client.id) !== undefined) return;
+    if (this.#presence?.remoteOwner(client.id) !== undefined || this.#stopping) return;
     this.#markOffline(client.id);
   }
 
