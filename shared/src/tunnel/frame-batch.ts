@@ -93,8 +93,8 @@ export class FrameBatcher {
   }
 
   #add(frame: Frame): Batch {
-    const { head, body } = encodeFrameParts(frame);
-    const length = head.byteLength + (body?.byteLength ?? 0);
+    const { head, body, bodyLength } = encodeFrameParts(frame);
+    const length = head.byteLength + bodyLength;
     let batch = this.#open;
     if (batch && batch.size + length > this.#maxBytes) {
       this.#flush(batch);
@@ -102,7 +102,7 @@ export class FrameBatcher {
     }
     if (!batch) batch = this.#start();
     batch.parts.push(head);
-    if (body) batch.parts.push(body);
+    for (const part of body) if (part.byteLength > 0) batch.parts.push(part);
     batch.frames++;
     batch.size += length;
     return batch;
