@@ -27,23 +27,40 @@ const TURN: unique symbol = Symbol('turn');
 const EMPTY = new Uint8Array(0);
 
 const NO_REST: AsyncIterable<Uint8Array> = { [Symbol.asyncIterator]: async function* () {} };
+const NOTHING_TO_CANCEL = (): Promise<void> => Promise.resolve();
 
 /** An EarlyBody over `parts` (empty chunks dropped), joined only when someone reads `head`. */
-function early(
-  parts: readonly Uint8Array[],
-  more?: { rest: AsyncIterable<Uint8Array>; cancel: () => Promise<void> },
-): EarlyBody {
-  const kept = parts.some((p) => p.byteLength === 0) ? parts.filter((p) => p.byteLength > 0) : parts;
-  let joined: Uint8Array | undefined;
-  return {
-    get head() {
-      return (joined ??= kept.length === 0 ? EMPTY : concatBytes(kept));
-    },
-    parts: kept,
-    ended: more === undefined,
-    rest: more?.rest ?? NO_REST,
-    cancel: more?.cancel ?? (async () => undefined),
-  };
+class Early implements EarlyBody {
+  readonly parts: readonly Uint8Array[];
+  readonly ended: boolean;
+  readonly rest: AsyncIterable<Uint8Array>;
+  readonly #cancel: () => Promise<void>;
+  #joined: Uint8Array | undefined;
+
+  constructor(
+    parts: readonly Uint8Array[],
+    more?: { rest: AsyncIterable<Uint8Array>; cancel: () => Promise<void> },
+  ) {
+    let kept = parts;
+    for (const p of parts)
+      if (p.byteLength === 0) {
+        kept = parts.filter((c) => c.byteLength > 0);
+        break;
+      }
+    this.parts = kept;
+    this.ended = more === undefined;
+    this.rest = more?.rest ?? NO_REST;
+    this.#cancel = more?.cancel ?? NOTHING_TO_CANCEL;
+    this.#joined = kept.length === 0 ? EMPTY : kept.length === 1 ? kept[0] : undefined;
+  }
+
+  get head(): Uint8Array {
+    return (this.#joined ??= concatBytes(this.parts));
+  }
+
+  cancel(): Promise<void> {
+    return this.#cancel();
+  }
 }
 
 /** A body that may already be whole in memory: `takeWhole(max)` hands its chunks over once, without iterating. */
@@ -85,7 +102,7 @@ export async function collectEarly(
   turn: NextTurn = nextTurn,
 ): Promise<EarlyBody> {
   const whole = takeWhole(body, max);
-  if (whole) return early(whole);
+  if (whole) return new Early(whole);
   const it = body[Symbol.asyncIterator]();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -100,7 +117,7 @@ export async function collectEarly(
       next.catch(() => undefined); // read (and rethrown) by the rest, or dropped with it
       break;
     }
-    if (r.done) return early(chunks);
+    if (r.done) return new Early(chunks);
     if (size + r.value.byteLength > max) {
       carry = r.value;
       break;
@@ -118,7 +135,7 @@ export async function collectEarly(
       if (!finished) await it.return?.();
     }
   }
-  return early(chunks, {
+  return new Early(chunks, {
     rest: { [Symbol.asyncIterator]: rest },
     cancel: async () => {
       if (finished) return;

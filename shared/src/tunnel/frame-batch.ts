@@ -93,7 +93,7 @@ export class FrameBatcher {
   }
 
   #add(frame: Frame): Batch {
-    const { head, body, bodyLength } = encodeFrameParts(frame);
+    const { head, body, parts, bodyLength } = encodeFrameParts(frame);
     const length = head.byteLength + bodyLength;
     let batch = this.#open;
     if (batch && batch.size + length > this.#maxBytes) {
@@ -102,7 +102,8 @@ export class FrameBatcher {
     }
     if (!batch) batch = this.#start();
     batch.parts.push(head);
-    for (const part of body) if (part.byteLength > 0) batch.parts.push(part);
+    if (body) batch.parts.push(body);
+    else if (parts) for (const part of parts) if (part.byteLength > 0) batch.parts.push(part);
     batch.frames++;
     batch.size += length;
     return batch;

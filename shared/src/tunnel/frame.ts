@@ -156,37 +156,28 @@ function writeU32(b: Uint8Array, at: number, n: number): void {
   b[at + 3] = n & 0xff;
 }
 
-/** A frame's body bytes to send, as parts (views, not copied): none, a DATA/BYTES chunk, or an inline body. */
-function bodyParts(frame: Frame): readonly Uint8Array[] {
-  switch (frame.type) {
-    case 'request':
-    case 'response':
-      return frame.parts ?? (frame.body ? [frame.body] : NO_PARTS);
-    case 'data':
-    case 'bytes':
-      return [frame.body];
-    default:
-      return NO_PARTS;
-  }
-}
-const NO_PARTS: readonly Uint8Array[] = [];
-
 /**
  * Encodes one frame as its prefix and JSON header (`head`, one allocation, the JSON written in place) and its body
- * bytes as parts, not copied (`body`, `bodyLength` bytes in all): whoever puts frames together copies each part
- * once, into the message.
+ * bytes, not copied: `body` (one chunk) or `parts` (an inline body given as chunks), `bodyLength` bytes in all.
+ * Whoever puts frames together copies each once, into the message.
  */
 export function encodeFrameParts(frame: Frame): {
   head: Uint8Array;
-  body: readonly Uint8Array[];
+  body: Uint8Array | undefined;
+  parts: readonly Uint8Array[] | undefined;
   bodyLength: number;
 } {
   const json = 'header' in frame ? JSON.stringify(frame.header) : '';
   const headerLength = json.length === 0 ? 0 : Buffer.byteLength(json);
   const inline = frame.type === 'request' || frame.type === 'response';
-  const parts = bodyParts(frame);
-  let bodyLength = 0;
-  for (const p of parts) bodyLength += p.byteLength;
+  const parts = inline ? frame.parts : undefined;
+  const body = parts
+    ? undefined
+    : inline || frame.type === 'data' || frame.type === 'bytes'
+      ? frame.body
+      : undefined;
+  let bodyLength = body?.byteLength ?? 0;
+  if (parts) for (const p of parts) bodyLength += p.byteLength;
   const head = Buffer.allocUnsafe(FRAME_PREFIX_BYTES + headerLength);
   head[0] = TUNNEL_PROTOCOL_VERSION;
   head[1] = TYPE_NUMBERS[frame.type];
@@ -195,17 +186,18 @@ export function encodeFrameParts(frame: Frame): {
   writeU32(head, 7, headerLength);
   writeU32(head, 11, bodyLength);
   if (headerLength > 0) head.write(json, FRAME_PREFIX_BYTES, 'utf8');
-  return { head, body: bodyLength > 0 ? parts : NO_PARTS, bodyLength };
+  if (bodyLength === 0) return { head, body: undefined, parts: undefined, bodyLength };
+  return { head, body, parts, bodyLength };
 }
 
 /** Encodes one frame to its binary form. */
 export function encodeFrame(frame: Frame): Uint8Array {
-  const { head, body, bodyLength } = encodeFrameParts(frame);
+  const { head, body, parts, bodyLength } = encodeFrameParts(frame);
   if (bodyLength === 0) return head;
   const out = Buffer.allocUnsafe(head.byteLength + bodyLength);
   out.set(head, 0);
   let at = head.byteLength;
-  for (const p of body) {
+  for (const p of parts ?? [body!]) {
     out.set(p, at);
     at += p.byteLength;
   }
