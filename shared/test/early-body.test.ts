@@ -115,6 +115,15 @@ describe('whole bodies', () => {
     expect(await all(body)).toEqual([]);
   });
 
+  it('keeps the chunks of a whole body as they came (empty ones dropped), joined only for `head`', async () => {
+    const chunks = [Uint8Array.from([1]), new Uint8Array(0), Uint8Array.from([2, 3])];
+    const early = await collectEarly(wholeBody(chunks), 100, never);
+    expect(early.parts).toEqual([chunks[0], chunks[2]]);
+    expect(early.parts[0]).toBe(chunks[0]); // the same bytes, not a copy
+    expect([...early.head]).toEqual([1, 2, 3]);
+    expect(early.head).toBe(early.head); // joined once
+  });
+
   it('streams a whole body larger than the limit as usual', async () => {
     const early = await collectEarly(wholeBody([Uint8Array.from([1, 2]), Uint8Array.from([3])]), 2);
     expect([...early.head]).toEqual([1, 2]);

@@ -23,6 +23,43 @@ function turns(): { turn: () => Promise<void>; next: () => Promise<void> } {
   };
 }
 
+describe('inline bodies given as parts', () => {
+  const response = (inline: { body?: Uint8Array; parts?: Uint8Array[] }): Frame => ({
+    type: 'response',
+    id: 7,
+    fromCaller: false,
+    header: { status: 200, headers: [] },
+    end: true,
+    ...inline,
+  });
+
+  it('encode to the same bytes as the joined body, and decode to it', () => {
+    const parts = [Uint8Array.from([1, 2]), Uint8Array.from([3]), Uint8Array.from([4, 5, 6])];
+    const joined = Uint8Array.from([1, 2, 3, 4, 5, 6]);
+    const wire = encodeFrame(response({ parts }));
+    expect([...wire]).toEqual([...encodeFrame(response({ body: joined }))]);
+    const [decoded] = decodeFrames(wire);
+    expect(decoded?.ok && decoded.frame.type === 'response' && [...(decoded.frame.body ?? [])]).toEqual([
+      ...joined,
+    ]);
+  });
+
+  it('travel in a batch as written, each part copied into the message', async () => {
+    const { turn, next } = turns();
+    const sent: Uint8Array[] = [];
+    const batcher = new FrameBatcher(async (p) => void sent.push(p), turn);
+    const parts = [Uint8Array.from([9, 8]), Uint8Array.from([7])];
+    batcher.post(response({ parts }));
+    batcher.post(data(8, 2));
+    await next();
+    expect(sent).toHaveLength(1);
+    const frames = decodeFrames(sent[0]!);
+    expect(frames.map((d) => d.ok && d.frame.type)).toEqual(['response', 'data']);
+    const first = frames[0];
+    expect(first?.ok && first.frame.type === 'response' && [...(first.frame.body ?? [])]).toEqual([9, 8, 7]);
+  });
+});
+
 describe('decodeFrames', () => {
   it('decodes frames laid back to back, in order', () => {
     const bytes = Uint8Array.from([

@@ -18,6 +18,8 @@
  * modes alone, and `TUNNEL_BENCH_MODES=d,f` only the HTTP modes named. `TUNNEL_BENCH_PROFILE=DIR` starts the control
  * plane and the agent with `--cpu-prof` and writes their profiles to DIR. `TUNNEL_BENCH_BASE=DIR` (the root of another
  * checkout, built) adds (o): (d) served by that build's control plane and agent, measured in the same rounds.
+ * (d)/(f) and (d)/(o) are also printed paired by round (the median of each round's ratio, steadier on a loaded
+ * machine than the ratio of two medians), with the load average.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -299,6 +301,25 @@ function ratio(x: number, y: number): string {
   return `${(x / y).toFixed(2)}x`;
 }
 
+/**
+ * The median over rounds of each round's ratio x / y (p50, req/s, CPU/call): the two modes of one round ran back to
+ * back, so a burst of load elsewhere moves both and cancels out, where the ratio of two medians keeps it.
+ */
+function paired(x: Result[] | undefined, y: Result[] | undefined): string | undefined {
+  if (!x || !y || x.length !== y.length || x.length < 2) return undefined;
+  const med = (pick: (r: Result) => number): string =>
+    `${quantile(
+      x.map((r, i) => pick(r) / pick(y[i]!)),
+      0.5,
+    ).toFixed(2)}x`;
+  return `p50 ${med((r) => r.p50)}, req/s ${med((r) => r.rps)}, CPU/call ${med(cpuSum)}`;
+}
+
+/** The load average now (1, 5, 15 min): figures on a loaded machine are read with it. */
+function loadAverage(): string {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+}
+
 async function main(): Promise<void> {
   if (process.env.TUNNEL_BENCH_ONLY === 'tcp') {
     await benchTcp(await startControlPlane({ args: ['--log-level', 'warn'] }));
@@ -338,6 +359,7 @@ async function main(): Promise<void> {
   console.log(
     `tunnel bench: ${SECONDS}s per measurement, medians of ${ROUNDS} interleaved rounds, ${IN_FLIGHT} in flight, 2 cores, loopback`,
   );
+  console.log(`load average at the start: ${loadAverage()}`);
   if (!nats) console.log('(e) skipped: nats-server is not on PATH (apt-get install nats-server)');
   for (const size of [256, 64 * 1024]) {
     const body = Buffer.alloc(size, 7);
@@ -373,10 +395,15 @@ async function main(): Promise<void> {
         `  (d) / (f): p50 ${ratio(d.p50, f.p50)} (target <= 1.25x: ${p50Met}), req/s ${ratio(d.rps, f.rps)} (target >= 0.85x: ${rpsMet}), CPU/call ${ratio(cpuSum(d), cpuSum(f))} (Tether vs the same hops through bare node:http)`,
       );
     }
+    const dfPaired = paired(rounds['d full call'], rounds['f bare proxies']);
+    if (dfPaired) console.log(`  (d) / (f) paired by round: ${dfPaired}`);
     if (d && o)
       console.log(
         `  (d) / (o): p50 ${ratio(d.p50, o.p50)}, req/s ${ratio(d.rps, o.rps)}, CPU/call ${ratio(cpuSum(d), cpuSum(o))} (this build vs the old one)`,
       );
+    const doPaired = paired(rounds['d full call'], rounds['o old full call']);
+    if (doPaired) console.log(`  (d) / (o) paired by round: ${doPaired}`);
+    console.log(`  load average: ${loadAverage()}`);
     if (c && e)
       console.log(
         `  (c) req/s / (e) req/s = ${ratio(c.rps, e.rps)} (target >= 1.00x: ${c.rps >= e.rps ? 'MET' : 'MISSED'})`,

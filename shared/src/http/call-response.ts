@@ -8,7 +8,8 @@ import { sendError } from './error-response.js';
 
 /**
  * Writes a call's response to the HTTP client: a short body that is complete goes out with the head in one write
- * (with its length); otherwise the head goes at once and every chunk as it arrives, with backpressure.
+ * (with its length); otherwise the head goes with the bytes already there (at once when there are none) and every
+ * chunk as it arrives, with backpressure.
  */
 export async function writeCallResponse(
   req: IncomingMessage,
@@ -32,8 +33,9 @@ export async function writeCallResponse(
       return;
     }
     res.writeHead(response.status, headers);
-    res.flushHeaders();
-    if (early.head.byteLength > 0 && !res.write(early.head)) await drained(res);
+    // The head leaves with the first bytes (one write); alone only when there are none yet.
+    if (early.parts.length === 0) res.flushHeaders();
+    else if (!res.write(early.head)) await drained(res);
     for await (const chunk of early.rest) {
       if (res.destroyed) return;
       if (!res.write(chunk)) await drained(res);

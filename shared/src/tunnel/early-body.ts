@@ -8,8 +8,13 @@ export const nextTurn: NextTurn = () => new Promise<void>((resolve) => setImmedi
 
 /** What a body had ready within one turn: its first bytes, whether that was all, and the rest to stream. */
 export interface EarlyBody {
-  /** The bytes available at once (at most `max`). */
-  head: Uint8Array;
+  /** The bytes available at once (at most `max`), joined into one array on first use. */
+  readonly head: Uint8Array;
+  /**
+   * The same bytes as the chunks they came in, not joined: a tunnel frame copies them once, straight into its
+   * message (joining them first cost a second copy of a 64 KiB body per hop).
+   */
+  readonly parts: readonly Uint8Array[];
   /** True when `head` is the whole body. */
   ended: boolean;
   /** The remaining chunks (empty when ended); iterate it, or `cancel()` to release the source. */
@@ -21,12 +26,42 @@ export interface EarlyBody {
 const TURN: unique symbol = Symbol('turn');
 const EMPTY = new Uint8Array(0);
 
-const ended = (head: Uint8Array): EarlyBody => ({
-  head,
-  ended: true,
-  rest: { [Symbol.asyncIterator]: async function* () {} },
-  cancel: async () => undefined,
-});
+const NO_REST: AsyncIterable<Uint8Array> = { [Symbol.asyncIterator]: async function* () {} };
+const NOTHING_TO_CANCEL = (): Promise<void> => Promise.resolve();
+
+/** An EarlyBody over `parts` (empty chunks dropped), joined only when someone reads `head`. */
+class Early implements EarlyBody {
+  readonly parts: readonly Uint8Array[];
+  readonly ended: boolean;
+  readonly rest: AsyncIterable<Uint8Array>;
+  readonly #cancel: () => Promise<void>;
+  #joined: Uint8Array | undefined;
+
+  constructor(
+    parts: readonly Uint8Array[],
+    more?: { rest: AsyncIterable<Uint8Array>; cancel: () => Promise<void> },
+  ) {
+    let kept = parts;
+    for (const p of parts)
+      if (p.byteLength === 0) {
+        kept = parts.filter((c) => c.byteLength > 0);
+        break;
+      }
+    this.parts = kept;
+    this.ended = more === undefined;
+    this.rest = more?.rest ?? NO_REST;
+    this.#cancel = more?.cancel ?? NOTHING_TO_CANCEL;
+    this.#joined = kept.length === 0 ? EMPTY : kept.length === 1 ? kept[0] : undefined;
+  }
+
+  get head(): Uint8Array {
+    return (this.#joined ??= concatBytes(this.parts));
+  }
+
+  cancel(): Promise<void> {
+    return this.#cancel();
+  }
+}
 
 /** A body that may already be whole in memory: `takeWhole(max)` hands its chunks over once, without iterating. */
 export interface WholeBody extends AsyncIterable<Uint8Array> {
@@ -67,7 +102,7 @@ export async function collectEarly(
   turn: NextTurn = nextTurn,
 ): Promise<EarlyBody> {
   const whole = takeWhole(body, max);
-  if (whole) return ended(whole.length === 0 ? EMPTY : concatBytes(whole));
+  if (whole) return new Early(whole);
   const it = body[Symbol.asyncIterator]();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -82,7 +117,7 @@ export async function collectEarly(
       next.catch(() => undefined); // read (and rethrown) by the rest, or dropped with it
       break;
     }
-    if (r.done) return ended(chunks.length === 0 ? EMPTY : concatBytes(chunks, size));
+    if (r.done) return new Early(chunks);
     if (size + r.value.byteLength > max) {
       carry = r.value;
       break;
@@ -100,14 +135,12 @@ export async function collectEarly(
       if (!finished) await it.return?.();
     }
   }
-  return {
-    head: chunks.length === 0 ? EMPTY : concatBytes(chunks, size),
-    ended: false,
+  return new Early(chunks, {
     rest: { [Symbol.asyncIterator]: rest },
     cancel: async () => {
       if (finished) return;
       finished = true;
       await it.return?.();
     },
-  };
+  });
 }

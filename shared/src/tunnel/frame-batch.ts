@@ -93,8 +93,8 @@ export class FrameBatcher {
   }
 
   #add(frame: Frame): Batch {
-    const { head, body } = encodeFrameParts(frame);
-    const length = head.byteLength + (body?.byteLength ?? 0);
+    const { head, body, parts, bodyLength } = encodeFrameParts(frame);
+    const length = head.byteLength + bodyLength;
     let batch = this.#open;
     if (batch && batch.size + length > this.#maxBytes) {
       this.#flush(batch);
@@ -103,6 +103,7 @@ export class FrameBatcher {
     if (!batch) batch = this.#start();
     batch.parts.push(head);
     if (body) batch.parts.push(body);
+    else if (parts) for (const part of parts) if (part.byteLength > 0) batch.parts.push(part);
     batch.frames++;
     batch.size += length;
     return batch;

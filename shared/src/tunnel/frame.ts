@@ -89,13 +89,23 @@ interface FrameBase {
 }
 
 /**
+ * The inline body of a REQUEST or RESPONSE: `body` as decoded; a sender may give `parts` instead (the chunks as
+ * they came, sent back to back as one body), so that they are copied once, into the message.
+ */
+interface InlineBody {
+  body?: Uint8Array;
+  parts?: readonly Uint8Array[];
+  end?: boolean;
+}
+
+/**
  * One decoded tunnel frame. REQUEST and RESPONSE may carry the first body chunk inline (`body`) and, with `end`,
  * say the body is complete: a small call costs one frame each way.
  */
 export type Frame = FrameBase &
   (
-    | { type: 'request'; header: RequestHeader; body?: Uint8Array; end?: boolean }
-    | { type: 'response'; header: ResponseHeader; body?: Uint8Array; end?: boolean }
+    | ({ type: 'request'; header: RequestHeader } & InlineBody)
+    | ({ type: 'response'; header: ResponseHeader } & InlineBody)
     | { type: 'data'; body: Uint8Array }
     | { type: 'end' }
     | { type: 'credit'; header: { n: number } }
@@ -148,14 +158,26 @@ function writeU32(b: Uint8Array, at: number, n: number): void {
 
 /**
  * Encodes one frame as its prefix and JSON header (`head`, one allocation, the JSON written in place) and its body
- * bytes, not copied (`body`): whoever puts frames together copies each body once, into the message.
+ * bytes, not copied: `body` (one chunk) or `parts` (an inline body given as chunks), `bodyLength` bytes in all.
+ * Whoever puts frames together copies each once, into the message.
  */
-export function encodeFrameParts(frame: Frame): { head: Uint8Array; body: Uint8Array | undefined } {
+export function encodeFrameParts(frame: Frame): {
+  head: Uint8Array;
+  body: Uint8Array | undefined;
+  parts: readonly Uint8Array[] | undefined;
+  bodyLength: number;
+} {
   const json = 'header' in frame ? JSON.stringify(frame.header) : '';
   const headerLength = json.length === 0 ? 0 : Buffer.byteLength(json);
   const inline = frame.type === 'request' || frame.type === 'response';
-  const body = inline || frame.type === 'data' || frame.type === 'bytes' ? frame.body : undefined;
-  const bodyLength = body?.byteLength ?? 0;
+  const parts = inline ? frame.parts : undefined;
+  const body = parts
+    ? undefined
+    : inline || frame.type === 'data' || frame.type === 'bytes'
+      ? frame.body
+      : undefined;
+  let bodyLength = body?.byteLength ?? 0;
+  if (parts) for (const p of parts) bodyLength += p.byteLength;
   const head = Buffer.allocUnsafe(FRAME_PREFIX_BYTES + headerLength);
   head[0] = TUNNEL_PROTOCOL_VERSION;
   head[1] = TYPE_NUMBERS[frame.type];
@@ -164,16 +186,21 @@ export function encodeFrameParts(frame: Frame): { head: Uint8Array; body: Uint8A
   writeU32(head, 7, headerLength);
   writeU32(head, 11, bodyLength);
   if (headerLength > 0) head.write(json, FRAME_PREFIX_BYTES, 'utf8');
-  return { head, body: bodyLength > 0 ? body : undefined };
+  if (bodyLength === 0) return { head, body: undefined, parts: undefined, bodyLength };
+  return { head, body, parts, bodyLength };
 }
 
 /** Encodes one frame to its binary form. */
 export function encodeFrame(frame: Frame): Uint8Array {
-  const { head, body } = encodeFrameParts(frame);
-  if (!body) return head;
-  const out = Buffer.allocUnsafe(head.byteLength + body.byteLength);
+  const { head, body, parts, bodyLength } = encodeFrameParts(frame);
+  if (bodyLength === 0) return head;
+  const out = Buffer.allocUnsafe(head.byteLength + bodyLength);
   out.set(head, 0);
-  out.set(body, head.byteLength);
+  let at = head.byteLength;
+  for (const p of parts ?? [body!]) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
   return out;
 }
 

@@ -124,7 +124,7 @@ export class TunnelCallee {
       const fail = (err: Error): void => this.#finish(call, err);
       const { id } = call;
       const header = { status: res.status, headers: res.headers };
-      const inline = { body: early?.head, end: early?.ended ?? true };
+      const inline = { parts: early?.parts, end: early?.ended ?? true };
 
       sendOrFail(this.#link, { type: 'response', id, fromCaller: false, header, ...inline }, fail);
       if (early && !early.ended) {

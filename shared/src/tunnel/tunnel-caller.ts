@@ -93,7 +93,7 @@ export class TunnelCaller {
       signal?.addEventListener('abort', onAbort, { once: true });
 
       const header: RequestHeader = { ...request, timeoutMs: remaining, body: early !== undefined };
-      const inline = early ? { body: early.head, end: early.ended } : {};
+      const inline = early ? { parts: early.parts, end: early.ended } : {};
       sendOrFail(this.#link, { type: 'request', id, fromCaller: true, header, ...inline }, (err) =>
         this.#finish(call, new TunnelClosedError('could not send the request', { cause: err })),
       );
