@@ -8,7 +8,7 @@ describe('openDatabase', () => {
   const dirs: (() => void)[] = [];
   afterEach(() => dirs.splice(0).forEach((cleanup) => cleanup()));
 
-  it('creates the file with mode 0600, in WAL with synchronous=FULL', () => {
+  it('creates the file with mode 0600, in WAL with synchronous=FULL, savepoint journals in memory', () => {
     const { dir, cleanup } = tempDir();
     dirs.push(cleanup);
     const path = join(dir, 'nested', 'tether.db');
@@ -16,6 +16,7 @@ describe('openDatabase', () => {
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('synchronous', { simple: true })).toBe(2);
+    expect(db.pragma('temp_store', { simple: true })).toBe(2); // MEMORY
     db.close();
   });
 

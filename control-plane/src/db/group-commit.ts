@@ -44,9 +44,17 @@ export class GroupCommit {
   readonly #window: FlushWindow;
   /** The connection's own `synchronous` setting, restored after each commit that is not durable. */
   readonly #synchronous: number;
+  /**
+   * The commit and each piece of work's savepoint, made once: better-sqlite3 builds four wrappers per
+   * `db.transaction()` (~20 us), which a storm would otherwise pay three times per agent.
+   */
+  readonly #slice: BetterSqlite3.Transaction<(take: () => void) => void>;
+  readonly #savepoint: BetterSqlite3.Transaction<(work: () => unknown) => unknown>;
 
   constructor(deps: GroupCommitDeps) {
     this.#d = deps;
+    this.#slice = deps.db.transaction((take: () => void) => take());
+    this.#savepoint = deps.db.transaction((work: () => unknown) => work());
     this.#window = new FlushWindow(() => this.#commitSlice(), deps.windowMs ?? 5);
     this.#synchronous = deps.db.pragma('synchronous', { simple: true }) as number;
   }
@@ -84,18 +92,18 @@ export class GroupCommit {
     let taken = 0;
     try {
       if (!durable) db.pragma('synchronous = NORMAL');
-      db.transaction(() => {
+      this.#slice.immediate(() => {
         for (; taken < queue.length && taken < maxItems; taken++) {
           if (taken > 0 && performance.now() - started >= sliceMs) break;
           const { work, after } = queue[taken]!;
           try {
-            const result = db.transaction(work)();
+            const result = this.#savepoint(work);
             if (after) done.push({ after, result });
           } catch (err) {
             logger.error({ err }, 'queued write failed and was rolled back alone');
           }
         }
-      }).immediate();
+      });
     } catch (err) {
       logger.error({ err, items: queue.length }, 'group commit failed: nothing of it was kept');
       done.length = 0;
