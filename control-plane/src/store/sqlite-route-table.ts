@@ -102,7 +102,7 @@ function toParams(key: RouteKey, route: Route): UpsertParams {
 export class SqliteRouteTable implements RouteTable {
   readonly #db: BetterSqlite3.Database;
   readonly #upsert: BetterSqlite3.Statement<UpsertParams>;
-  readonly #delete: BetterSqlite3.Statement<[string]>;
+  readonly #delete: BetterSqlite3.Statement<[string, string]>;
   readonly #reactivate: BetterSqlite3.Statement<[string]>;
   readonly #staleOrigin: BetterSqlite3.Statement<[number, string]>;
   readonly #all: BetterSqlite3.Statement<[], RouteRow>;
@@ -122,12 +122,13 @@ export class SqliteRouteTable implements RouteTable {
     this.#upsert = db.prepare<UpsertParams>(
       `INSERT INTO routes (key, service, address, origin, origin_kind, site, labels, metric, state, version, stale_since, source)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (key) DO UPDATE SET service = excluded.service, address = excluded.address,
-         origin = excluded.origin, origin_kind = excluded.origin_kind, site = excluded.site, labels = excluded.labels,
+       ON CONFLICT (origin, key) DO UPDATE SET service = excluded.service, address = excluded.address,
+         origin_kind = excluded.origin_kind, site = excluded.site, labels = excluded.labels,
          metric = excluded.metric, state = excluded.state, version = excluded.version, stale_since = excluded.stale_since,
          source = excluded.source`,
     );
-    this.#delete = db.prepare<[string]>('DELETE FROM routes WHERE key = ?');
+    // Rows are keyed by (origin, key) (migration 14): every statement on one row names its origin.
+    this.#delete = db.prepare<[string, string]>('DELETE FROM routes WHERE origin = ? AND key = ?');
     this.#reactivate = db.prepare<[string]>(
       "UPDATE routes SET state = 'active', stale_since = NULL WHERE origin = ? AND state = 'stale'",
     );
@@ -270,7 +271,11 @@ export class SqliteRouteTable implements RouteTable {
     if (writes.size === 0) return events;
     for (const [key, route] of writes) {
       if (route) this.#upsert.run(...toParams(key, route));
-      else this.#delete.run(key);
+      else {
+        // The index holds what is removed until #record: its origin says where its row is.
+        const stored = this.#index.get(key);
+        if (stored) this.#delete.run(stored.origin, key);
+      }
     }
     return this.#record(events, writes);
   }
