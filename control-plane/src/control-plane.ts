@@ -16,6 +16,7 @@ import { startCalls } from './calls/start-calls.js';
 import { createBroker } from './broker/create-broker.js';
 import { defaultMqttUrls } from './agents/registration/mqtt-urls.js';
 import { DataVersionWatch } from './db/data-version-watch.js';
+import { CommitWatch } from './db/commit-watch.js';
 import { GroupCommit } from './db/group-commit.js';
 import { openDatabase } from './db/open-database.js';
 import { Distribution } from './agents/sync/distribution.js';
@@ -59,7 +60,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   ensurePrivateDir(options.dataDir);
   const db = openDatabase(join(options.dataDir, 'tether.db'));
   const table = new SqliteRouteTable(db);
-  const agents = new AgentStore(db);
+  // The group commit's transactions, watched by the agents' write-through cache.
+  const commitWatch = new CommitWatch();
+  const agents = new AgentStore(db, commitWatch);
   const services = new ServiceStore(db);
   const bus = new EventBus();
   const audit = new AuditLog({ db, clock });
@@ -75,6 +78,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     db,
     logger,
     durable: false,
+    watch: commitWatch,
     committed: (ms) => metrics.stages.add('commit', ms),
   });
   markRestarted(db, agents, table, clock.now());

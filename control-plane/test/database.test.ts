@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import BetterSqlite3 from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrate, MIGRATIONS, openDatabase } from '../src/index.js';
@@ -8,7 +9,7 @@ describe('openDatabase', () => {
   const dirs: (() => void)[] = [];
   afterEach(() => dirs.splice(0).forEach((cleanup) => cleanup()));
 
-  it('creates the file with mode 0600, in WAL with synchronous=FULL', () => {
+  it('creates the file with mode 0600, in WAL with synchronous=FULL, savepoint journals in memory', () => {
     const { dir, cleanup } = tempDir();
     dirs.push(cleanup);
     const path = join(dir, 'nested', 'tether.db');
@@ -16,6 +17,7 @@ describe('openDatabase', () => {
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('synchronous', { simple: true })).toBe(2);
+    expect(db.pragma('temp_store', { simple: true })).toBe(2); // MEMORY
     db.close();
   });
 
@@ -33,5 +35,30 @@ describe('openDatabase', () => {
     expect(again.pragma('user_version', { simple: true })).toBe(latest);
     expect(again.prepare('SELECT count(*) AS n FROM agents').get()).toEqual({ n: 1 });
     again.close();
+  });
+
+  it('migration 14 keeps every route row, now keyed by (origin, key) and read by origin without an index', () => {
+    const { dir, cleanup } = tempDir();
+    dirs.push(cleanup);
+    const raw = new BetterSqlite3(join(dir, 'old.db'));
+    migrate(
+      raw,
+      MIGRATIONS.filter((m) => m.version <= 13),
+    );
+    const insert = raw.prepare(
+      `INSERT INTO routes (key, service, address, origin, origin_kind, site, labels, metric, state, version,
+       stale_since, source) VALUES (?, ?, ?, ?, 'edge', 's1', '{"a":"1"}', 5, ?, 2, ?, ?)`,
+    );
+    insert.run('k1', 'svc', 'http://a', 'e1', 'active', null, 'static');
+    insert.run('k2', 'svc', 'http://b', 'e2', 'stale', 7, null);
+    const before = raw.prepare('SELECT * FROM routes ORDER BY key').all();
+    migrate(raw);
+    expect(raw.prepare('SELECT * FROM routes ORDER BY key').all()).toEqual(before);
+    expect(() => insert.run('k1', 'svc', 'http://a', 'e1', 'active', null, null)).toThrow(/UNIQUE/);
+    const plan = raw
+      .prepare("EXPLAIN QUERY PLAN UPDATE routes SET state = 'stale' WHERE origin = ? AND state = 'active'")
+      .all('e1') as { detail: string }[];
+    expect(plan.map((p) => p.detail).join(' ')).toMatch(/SEARCH routes USING PRIMARY KEY \(origin=\?\)/);
+    raw.close();
   });
 });

@@ -1,7 +1,7 @@
 /**
  * `pnpm bench:scale [--agents 2000] [--services 10] [--workers 2] [--idle-seconds 10] [--churn-seconds 30]
  * [--spread-ms 5000] [--window 100] [--in-flight 64] [--skip-cluster] [--only-cluster]
- * [--profile DIR]`
+ * [--profile DIR] [--base BIN]`
  *
  * Simulated agents (raw MQTT connections in worker processes, sim-agents.ts), each advertising `services` routes,
  * first against a bare aedes broker (raw-aedes.ts: the floor), then against one control plane and then against two
@@ -10,6 +10,8 @@
  * 1,000 idle agents, route convergence p99 while 1% of the agents flap per minute, the time until every route is
  * active again after kill -9 + restart with the same data directory (API p99 during that storm), and the time
  * until every agent of a killed replica is back on the survivor. `--agents 20000` is the issue's full run.
+ * `--base` runs the single control plane of another build first (its `tether-cp.js`, e.g. a copy of main's
+ * control-plane/bin + dist), then this one, with the same simulator and floor: before and after side by side.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -44,6 +46,8 @@ const { values: opts } = parseArgs({
     'only-cluster': { type: 'boolean', default: false },
     /** Writes the single control plane's CPU profiles there (its first life ends with SIGTERM, not kill -9). */
     profile: { type: 'string' },
+    /** Another build's tether-cp.js, run first for comparison. */
+    base: { type: 'string' },
   },
 });
 const N = Number(opts.agents);
@@ -215,10 +219,12 @@ async function activeRoutes(cp: ControlPlane): Promise<number> {
 async function restart(
   cp: ControlPlane,
   workers: ChildProcess[],
+  bin: string | undefined,
 ): Promise<{ ms: number; api: ApiLatencies; refused: number }> {
   await cp.proc.stop(PROFILE ? 'SIGTERM' : 'SIGKILL');
   const started = now();
   const next = await startControlPlane({
+    bin,
     nodeArgs,
     dataDir: cp.dataDir,
     args: ['--log-level', 'warn'],
@@ -240,9 +246,13 @@ async function restart(
   return { ms: recoveredMs, api, refused };
 }
 
-async function single(floor: number): Promise<void> {
-  console.log(`\n== one control plane: ${N} agents x ${SERVICES} routes, ${WORKERS} simulator processes`);
-  const cp = await startControlPlane({ nodeArgs, args: ['--log-level', 'warn'], config: LIMITS });
+/** One control plane (this build, or the one at `bin`): the figures above, printed. */
+async function single(floor: number, bin?: string): Promise<void> {
+  const build = bin ? `base build ${bin}` : 'this build';
+  console.log(
+    `\n== one control plane (${build}): ${N} agents x ${SERVICES} routes, ${WORKERS} simulator processes`,
+  );
+  const cp = await startControlPlane({ bin, nodeArgs, args: ['--log-level', 'warn'], config: LIMITS });
   const pid = cp.proc.child.pid!;
   const agents = await createAgents(cp, 'sim');
   const routes = await watchRoutes(cp);
@@ -289,7 +299,7 @@ async function single(floor: number): Promise<void> {
   }
   const rss = rssOf(pid);
   routes.close();
-  const restarted = await restart(cp, workers);
+  const restarted = await restart(cp, workers, bin);
   const rate = (N / connectMs) * 1000;
   const rss10k = (rssBefore + ((rssIdle - rssBefore) * 20_000) / N) / 1024 ** 3;
   console.log(`agents connected/s                     ${rate.toFixed(0)}; ratio to raw aedes ${(rate / floor).toFixed(2)}
@@ -386,7 +396,11 @@ function checkOpenFiles(): void {
 
 async function main(): Promise<void> {
   checkOpenFiles();
-  if (!opts['only-cluster']) await single(await raw());
+  if (!opts['only-cluster']) {
+    const floor = await raw();
+    if (opts.base) await single(floor, opts.base);
+    await single(floor);
+  }
   if (!opts['skip-cluster']) await cluster();
 }
 

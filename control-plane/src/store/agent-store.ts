@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { AdvertiseStrategy, Labels } from '@tether/shared';
+import type { CommitWatch } from '../db/commit-watch.js';
 import { OwnedCache } from '../db/owned-cache.js';
 
 /** One agent as stored. */
@@ -91,14 +92,17 @@ function toRecord(row: AgentRow): AgentRecord {
 
 /**
  * The agents table: identities, liveness and each agent's advert sync position (epoch, seq). `get` answers from
- * an OwnedCache (the connect path reads an agent several times): every write here evicts the agent it touches.
+ * an OwnedCache (the connect path reads an agent several times): the connect path's writes (online, offline,
+ * status, snapshot, position) hand it the row they wrote (`RETURNING *`), so a connecting agent's row is read from
+ * SQLite once, not after each of its writes; the other writes evict the agent they touch. With the CommitWatch of
+ * the group commit they run in, what those write inside it is kept once it committed.
  */
 export class AgentStore {
   readonly #stmts;
   readonly #cache: OwnedCache<string, AgentRecord>;
 
-  constructor(db: BetterSqlite3.Database) {
-    this.#cache = new OwnedCache(db);
+  constructor(db: BetterSqlite3.Database, watch?: CommitWatch) {
+    this.#cache = new OwnedCache(db, watch);
     this.#stmts = {
       get: db.prepare<[string], AgentRow>('SELECT * FROM agents WHERE id = ?'),
       list: db.prepare<[], AgentRow>('SELECT * FROM agents ORDER BY id'),
@@ -118,23 +122,30 @@ export class AgentStore {
         `UPDATE agents SET secret_hash = pending_secret_hash, pending_secret_hash = NULL, rotation_id = NULL,
          secret_rotated_at = ? WHERE id = ? AND rotation_id = ? AND pending_secret_hash IS NOT NULL`,
       ),
-      online: db.prepare<[number, string]>("UPDATE agents SET status = 'online', last_seen = ? WHERE id = ?"),
-      offline: db.prepare<[number, string]>(
-        "UPDATE agents SET status = 'offline', last_seen = ? WHERE id = ?",
+      online: db.prepare<[number, string], AgentRow>(
+        "UPDATE agents SET status = 'online', last_seen = ? WHERE id = ? RETURNING *",
+      ),
+      offline: db.prepare<[number, string], AgentRow>(
+        "UPDATE agents SET status = 'offline', last_seen = ? WHERE id = ? RETURNING *",
       ),
       allOffline: db.prepare("UPDATE agents SET status = 'offline' WHERE status != 'offline'"),
-      snapshot: db.prepare<[string, number, string, string, string, number, string]>(
+      snapshot: db.prepare<[string, number, string, string, string, number, string], AgentRow>(
         `UPDATE agents SET epoch = ?, seq = ?, strategy = ?, site = ?, labels = ?, status = 'online', last_seen = ?
-         WHERE id = ?`,
+         WHERE id = ? RETURNING *`,
       ),
       revoke: db.prepare<[number, string]>(
         'UPDATE agents SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
       ),
       revoked: db.prepare<[], { id: string }>('SELECT id FROM agents WHERE revoked_at IS NOT NULL'),
-      position: db.prepare<[number, number, string]>('UPDATE agents SET seq = ?, last_seen = ? WHERE id = ?'),
-      status: db.prepare<[string | null, string | null, string | null, string | null, number, string]>(
+      position: db.prepare<[number, number, string], AgentRow>(
+        'UPDATE agents SET seq = ?, last_seen = ? WHERE id = ? RETURNING *',
+      ),
+      status: db.prepare<
+        [string | null, string | null, string | null, string | null, number, string],
+        AgentRow
+      >(
         `UPDATE agents SET strategy = coalesce(?, strategy), site = coalesce(?, site), labels = coalesce(?, labels),
-         version = coalesce(?, version), last_seen = ? WHERE id = ?`,
+         version = coalesce(?, version), last_seen = ? WHERE id = ? RETURNING *`,
       ),
     };
   }
@@ -214,8 +225,7 @@ export class AgentStore {
 
   /** Marks the agent connected. */
   setOnline(id: string, at: number): void {
-    this.#cache.evict(id);
-    this.#stmts.online.run(at, id);
+    this.#written(id, this.#stmts.online.get(at, id));
   }
 
   /**
@@ -223,8 +233,7 @@ export class AgentStore {
    * any other advert of the agent starts with a snapshot in a new epoch anyway.
    */
   setOffline(id: string, at: number): void {
-    this.#cache.evict(id);
-    this.#stmts.offline.run(at, id);
+    this.#written(id, this.#stmts.offline.get(at, id));
   }
 
   /** Marks every agent offline (at start: nobody is connected yet); sync positions stay, as on a disconnect. */
@@ -235,20 +244,31 @@ export class AgentStore {
 
   /** Records an applied snapshot: the new sync position and what the agent said about itself. */
   recordSnapshot(id: string, f: SnapshotFacts): void {
-    this.#cache.evict(id);
-    this.#stmts.snapshot.run(f.epoch, f.seq, f.strategy, f.site, JSON.stringify(f.labels), f.at, id);
+    const { epoch, seq, strategy, site, at } = f;
+    this.#written(id, this.#stmts.snapshot.get(epoch, seq, strategy, site, JSON.stringify(f.labels), at, id));
   }
 
   /** Records an applied delta's sequence number. */
   recordPosition(id: string, seq: number, at: number): void {
-    this.#cache.evict(id);
-    this.#stmts.position.run(seq, at, id);
+    this.#written(id, this.#stmts.position.get(seq, at, id));
   }
 
   /** Records what a retained status said. */
   recordStatus(id: string, f: StatusFacts): void {
     const labels = f.labels === undefined ? null : JSON.stringify(f.labels);
-    this.#cache.evict(id);
-    this.#stmts.status.run(f.strategy ?? null, f.site ?? null, labels, f.version ?? null, f.at, id);
+    const row = this.#stmts.status.get(
+      f.strategy ?? null,
+      f.site ?? null,
+      labels,
+      f.version ?? null,
+      f.at,
+      id,
+    );
+    this.#written(id, row);
+  }
+
+  /** Hands the cache the row a write returned (none: the agent is unknown). */
+  #written(id: string, row: AgentRow | undefined): void {
+    this.#cache.put(id, row ? toRecord(row) : undefined);
   }
 }

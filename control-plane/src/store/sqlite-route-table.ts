@@ -57,21 +57,37 @@ function toRoute(row: RouteRow): Route {
   return route;
 }
 
-function toParams(key: RouteKey, route: Route): RouteRow {
-  return {
+/** The upsert's parameters, in its column order: positional, which better-sqlite3 binds faster than named ones. */
+type UpsertParams = [
+  key: string,
+  service: string,
+  address: string,
+  origin: string,
+  originKind: Route['originKind'],
+  site: string,
+  labels: string,
+  metric: number,
+  state: Route['state'],
+  version: number,
+  staleSince: number | null,
+  source: string | null,
+];
+
+function toParams(key: RouteKey, route: Route): UpsertParams {
+  return [
     key,
-    service: route.service,
-    address: route.address,
-    origin: route.origin,
-    origin_kind: route.originKind,
-    site: route.site,
-    labels: JSON.stringify(route.labels),
-    metric: route.metric,
-    state: route.state,
-    version: route.version,
-    stale_since: route.staleSince ?? null,
-    source: route.source ?? null,
-  };
+    route.service,
+    route.address,
+    route.origin,
+    route.originKind,
+    route.site,
+    JSON.stringify(route.labels),
+    route.metric,
+    route.state,
+    route.version,
+    route.staleSince ?? null,
+    route.source ?? null,
+  ];
 }
 
 /**
@@ -85,13 +101,15 @@ function toParams(key: RouteKey, route: Route): RouteRow {
  */
 export class SqliteRouteTable implements RouteTable {
   readonly #db: BetterSqlite3.Database;
-  readonly #upsert: BetterSqlite3.Statement<RouteRow>;
-  readonly #delete: BetterSqlite3.Statement<[string]>;
+  readonly #upsert: BetterSqlite3.Statement<UpsertParams>;
+  readonly #delete: BetterSqlite3.Statement<[string, string]>;
   readonly #reactivate: BetterSqlite3.Statement<[string]>;
   readonly #staleOrigin: BetterSqlite3.Statement<[number, string]>;
   readonly #all: BetterSqlite3.Statement<[], RouteRow>;
   readonly #readGeneration: BetterSqlite3.Statement<[], { n: number }>;
   readonly #bumpGeneration: BetterSqlite3.Statement<[], { n: number }>;
+  /** Every mutation's transaction (a savepoint inside a caller's), made once: see GroupCommit. */
+  readonly #tx: BetterSqlite3.Transaction<(fn: (index: RouteIndex) => RouteEvent[]) => RouteEvent[]>;
   readonly #index = new RouteIndex();
   #generation = -1;
   #checkedThisTurn = false;
@@ -100,15 +118,17 @@ export class SqliteRouteTable implements RouteTable {
   /** `db` must be open with the migrations applied (see `openDatabase`). */
   constructor(db: BetterSqlite3.Database) {
     this.#db = db;
-    this.#upsert = db.prepare<RouteRow>(
+    this.#tx = db.transaction((fn: (index: RouteIndex) => RouteEvent[]) => fn(this.#fresh()));
+    this.#upsert = db.prepare<UpsertParams>(
       `INSERT INTO routes (key, service, address, origin, origin_kind, site, labels, metric, state, version, stale_since, source)
-       VALUES (@key, @service, @address, @origin, @origin_kind, @site, @labels, @metric, @state, @version, @stale_since, @source)
-       ON CONFLICT (key) DO UPDATE SET service = excluded.service, address = excluded.address,
-         origin = excluded.origin, origin_kind = excluded.origin_kind, site = excluded.site, labels = excluded.labels,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (origin, key) DO UPDATE SET service = excluded.service, address = excluded.address,
+         origin_kind = excluded.origin_kind, site = excluded.site, labels = excluded.labels,
          metric = excluded.metric, state = excluded.state, version = excluded.version, stale_since = excluded.stale_since,
          source = excluded.source`,
     );
-    this.#delete = db.prepare<[string]>('DELETE FROM routes WHERE key = ?');
+    // Rows are keyed by (origin, key) (migration 14): every statement on one row names its origin.
+    this.#delete = db.prepare<[string, string]>('DELETE FROM routes WHERE origin = ? AND key = ?');
     this.#reactivate = db.prepare<[string]>(
       "UPDATE routes SET state = 'active', stale_since = NULL WHERE origin = ? AND state = 'stale'",
     );
@@ -229,7 +249,7 @@ export class SqliteRouteTable implements RouteTable {
   }
 
   #transaction(fn: (index: RouteIndex) => RouteEvent[]): RouteEvent[] {
-    return this.#db.transaction(() => fn(this.#fresh())).immediate();
+    return this.#tx.immediate(fn);
   }
 
   /**
@@ -250,8 +270,12 @@ export class SqliteRouteTable implements RouteTable {
     for (const event of events) writes.set(routeKey(event.route), eventResult(event));
     if (writes.size === 0) return events;
     for (const [key, route] of writes) {
-      if (route) this.#upsert.run(toParams(key, route));
-      else this.#delete.run(key);
+      if (route) this.#upsert.run(...toParams(key, route));
+      else {
+        // The index holds what is removed until #record: its origin says where its row is.
+        const stored = this.#index.get(key);
+        if (stored) this.#delete.run(stored.origin, key);
+      }
     }
     return this.#record(events, writes);
   }
