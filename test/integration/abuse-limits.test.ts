@@ -203,6 +203,25 @@ describe('broker abuse limits', () => {
     await busy.proc.stop();
   });
 
+  it('a CONNECT revoked while it waits for a place is refused when the place frees, and gives the place back', async () => {
+    const busy = await startControlPlane({ config: { limits: { connectsInFlight: { max: 1 } } } });
+    const metric = async (name: string, label?: string) =>
+      counter(await (await fetch(`${busy.apiBase}/metrics`)).text(), name, label);
+    const holder = await connectRaw(busy.mqttUrl, 'holder', await busy.addAgent('holder'));
+    expect(holder.ok).toBe(true);
+    const waiting = connectRaw(busy.mqttUrl, 'doomed', await busy.addAgent('doomed'));
+    await waitFor(async () => (await metric('tether_connects_waiting')) === 1, 'a CONNECT waiting');
+    expect((await busy.api('/api/v1/agents/doomed', { method: 'DELETE' })).status).toBe(200);
+    if (holder.ok) holder.client.end(true);
+    expect(await waiting).toEqual({ ok: false, error: 'Connection refused: Not authorized' });
+    // Its place is free again at once (not after the in-flight timeout): the next agent gets in.
+    const next = await connectRaw(busy.mqttUrl, 'next', await busy.addAgent('next'));
+    expect(next.ok).toBe(true);
+    expect(await metric('tether_connects_in_flight')).toBe(1);
+    if (next.ok) next.client.end(true);
+    await busy.proc.stop();
+  });
+
   it('admits connections over all sources at a bounded rate (a reconnect storm)', async () => {
     const limited = await startControlPlane({
       config: {

@@ -34,6 +34,12 @@ export class Admission {
     this.#gauge();
   }
 
+  /** Ends an admitted connect that was refused after all (its connection is closed without a disconnect event). */
+  release(agentId: string, client: Client): void {
+    this.#gate.done(agentId, client);
+    this.#gauge();
+  }
+
   /** Follows the broker's inbox publishes and disconnects; ticks until the broker closes. */
   attach(aedes: Aedes): void {
     aedes.on('publish', (packet, client) => {

@@ -30,6 +30,8 @@ export interface AuthenticateDeps {
    * `answer(false)`: the hub is busy (waiting room full or the wait ran out), try later.
    */
   admit(agentId: string, client: Client, answer: (admitted: boolean) => void): void;
+  /** Gives back the place of an admitted connect that was refused after all (judged again after its wait). */
+  release(agentId: string, client: Client): void;
 }
 
 function refusal(message: string, returnCode: AuthenticateError['returnCode']): AuthenticateError {
@@ -65,31 +67,47 @@ export function createAuthenticate(deps: AuthenticateDeps): NonNullable<AedesOpt
       deps.metrics.authFailures.inc({ reason: 'internal' });
       done(refusal('server unavailable', SERVER_UNAVAILABLE), null);
     };
-    try {
-      if (!username || !password) return refuse('missing_credentials', BAD_USERNAME_OR_PASSWORD);
-      if (client.id !== username) return refuse('client_id_mismatch', NOT_AUTHORIZED);
+    /**
+     * The checks of the agent's record, run at the CONNECT and again when it is admitted after waiting (it may have
+     * been revoked, quarantined or had its secret rotated meanwhile). The rotation it confirms, if any; false: refused
+     * (and answered).
+     */
+    const judge = (): { rotation: string | null } | false => {
+      if (!username || !password) return (refuse('missing_credentials', BAD_USERNAME_OR_PASSWORD), false);
+      if (client.id !== username) return (refuse('client_id_mismatch', NOT_AUTHORIZED), false);
       const agent = deps.agents.get(username);
-      if (!agent) return refuse('unknown_agent', BAD_USERNAME_OR_PASSWORD);
+      if (!agent) return (refuse('unknown_agent', BAD_USERNAME_OR_PASSWORD), false);
       const current = verifySecret(password, agent.secretHash);
       const rotation = agent.pendingSecretHash !== null ? agent.rotationId : null;
       const pending = !current && rotation !== null && verifySecret(password, agent.pendingSecretHash!);
-      if (!current && !pending) return refuse('bad_secret', BAD_USERNAME_OR_PASSWORD, true);
-      if (agent.revokedAt !== null) return refuse('revoked', NOT_AUTHORIZED, true);
+      if (!current && !pending) return (refuse('bad_secret', BAD_USERNAME_OR_PASSWORD, true), false);
+      if (agent.revokedAt !== null) return (refuse('revoked', NOT_AUTHORIZED, true), false);
       if (deps.quarantinedUntil(username) !== undefined)
-        return refuse('quarantined', SERVER_UNAVAILABLE, true);
-      deps.admit(username, client, (admitted) => {
+        return (refuse('quarantined', SERVER_UNAVAILABLE, true), false);
+      return { rotation: pending ? rotation : null };
+    };
+    try {
+      const first = judge();
+      if (!first) return;
+      const agentId = client.id;
+      let waited = false;
+      deps.admit(agentId, client, (admitted) => {
         if (!admitted) {
           // A storm: counted, neither audited nor logged per CONNECT; the agent retries on its backoff.
           deps.metrics.connectRefusals.inc({ reason: 'busy' });
           return done(refusal('busy: too many agents connecting, retry later', SERVER_UNAVAILABLE), null);
         }
         try {
-          if (pending && rotation !== null) confirmRotation(deps, agent.id, rotation, 'connect');
+          // Admitted after a wait: judged again (it may have been revoked, quarantined or rotated meanwhile).
+          const verdict = waited ? judge() : first;
+          if (!verdict) return deps.release(agentId, client);
+          if (verdict.rotation !== null) confirmRotation(deps, agentId, verdict.rotation, 'connect');
         } catch (err) {
           return failed(err);
         }
         done(null, true);
       });
+      waited = true;
     } catch (err) {
       failed(err);
     }

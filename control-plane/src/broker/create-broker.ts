@@ -49,6 +49,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
     quarantinedUntil: (id) => denials.quarantinedUntil(id),
     sourceOf,
     admit: (id, client, answer) => admission.admit(id, client, answer),
+    release: (id, client) => admission.release(id, client),
   });
   const authorizeSubscribe = createAuthorizeSubscribe({ ...deps, sourceOf });
   const aedes = await Aedes.createBroker({
