@@ -74,6 +74,26 @@ describe('RouteIndex', () => {
     );
   });
 
+  it('staleBefore lists the stale routes stale since before the cutoff, by key, as filtering every route does', () => {
+    const staled = fc.tuple(route, fc.option(fc.integer({ min: 0, max: 10 }), { nil: undefined }));
+    fc.assert(
+      fc.property(fc.array(staled, { maxLength: 30 }), fc.integer({ min: 0, max: 11 }), (rows, cutoff) => {
+        const index = new RouteIndex();
+        const model = new Map<RouteKey, Route>();
+        for (const [r, since] of rows) {
+          const withSince: Route = since === undefined ? r : { ...r, staleSince: since };
+          index.set(routeKey(r), withSince);
+          model.set(routeKey(r), withSince);
+        }
+        const expected = [...model]
+          .filter(([, r]) => r.state === 'stale' && (r.staleSince ?? 0) < cutoff)
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+          .map(([, r]) => r);
+        expect(index.staleBefore(cutoff)).toEqual(expected);
+      }),
+    );
+  });
+
   it('hands out copies: changing a returned list changes nothing held', () => {
     const index = new RouteIndex();
     const r = edgeRoute('e1', 'a', 'http://1');

@@ -48,7 +48,8 @@ broker.subscribe(
   () => undefined,
 );
 const server = createServer({ noDelay: true }, broker.handle);
-server.listen(0, '127.0.0.1', () => {
+// The control plane's listen backlog (control-plane/src/http/listeners.ts): the floor queues a storm alike.
+server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => {
   const address = server.address();
   process.send?.({ port: typeof address === 'object' && address ? address.port : 0 });
 });

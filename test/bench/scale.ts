@@ -46,6 +46,8 @@ const { values: opts } = parseArgs({
     'only-cluster': { type: 'boolean', default: false },
     /** Writes the single control plane's CPU profiles there (its first life ends with SIGTERM, not kill -9). */
     profile: { type: 'string' },
+    /** Prints the restart storm's progress every 5 s (active routes, connects in flight and waiting, resumes). */
+    trace: { type: 'boolean', default: false },
     /** Another build's tether-cp.js, run first for comparison. */
     base: { type: 'string' },
   },
@@ -201,6 +203,29 @@ function probeApi(cp: ControlPlane): { stop(): Promise<ApiLatencies> } {
 const p99s = (l: ApiLatencies): string =>
   `healthz ${ms(quantile(l.healthz, 0.99))}, agents+topology+healthz ${ms(quantile(l.reads, 0.99))}`;
 
+/** The kernel's count of handshakes dropped by full listen queues (whole machine: other load counts too). */
+function listenOverflows(): number {
+  const lines = readFileSync('/proc/net/netstat', 'utf8').split('\n');
+  const names = lines.find((l) => l.startsWith('TcpExt:'))?.split(' ') ?? [];
+  const values = lines.filter((l) => l.startsWith('TcpExt:'))[1]?.split(' ') ?? [];
+  return Number(values[names.indexOf('ListenOverflows')] ?? 0);
+}
+
+/** One line of the storm's progress (`--trace`): the control plane's gauges and counters that tell where it is. */
+async function traceStorm(cp: ControlPlane, started: number): Promise<void> {
+  const text = await (await fetch(`${cp.apiBase}/metrics`).catch(() => undefined))?.text();
+  if (!text) return;
+  const pick = (re: RegExp): string => [...text.matchAll(re)].map((m) => `${m[1]}=${m[2]}`).join(' ');
+  console.log(
+    `  +${((now() - started) / 1000).toFixed(0)} s`,
+    pick(/^tether_routes\{state="(active)"\} (\d+)$/gm),
+    pick(/^tether_(connects_(?:in_flight|waiting)) (\d+)$/gm),
+    pick(/^tether_resumes_total\{outcome="([\w-]+)"\} (\d+)$/gm),
+    pick(/^tether_connect_refusals_total\{reason="(\w+)"\} (\d+)$/gm),
+    `listen-queue drops so far=${listenOverflows()}`,
+  );
+}
+
 /** CONNECTs refused as busy (connects in flight at their bound) so far. */
 async function busyRefusals(cp: ControlPlane): Promise<number> {
   const text = await (await fetch(`${cp.apiBase}/metrics`)).text();
@@ -220,9 +245,10 @@ async function restart(
   cp: ControlPlane,
   workers: ChildProcess[],
   bin: string | undefined,
-): Promise<{ ms: number; api: ApiLatencies; refused: number }> {
+): Promise<{ ms: number; api: ApiLatencies; refused: number; overflows: number }> {
   await cp.proc.stop(PROFILE ? 'SIGTERM' : 'SIGKILL');
   const started = now();
+  const overflows = listenOverflows();
   const next = await startControlPlane({
     bin,
     nodeArgs,
@@ -231,6 +257,7 @@ async function restart(
     config: LIMITS,
   });
   const probe = probeApi(next);
+  const trace = opts.trace ? setInterval(() => void traceStorm(next, started), 5000) : undefined;
   const spreadMs = Number(opts['spread-ms']);
   await Promise.all(
     workers.map((w) => call(w, { cmd: 'failover', url: next.mqttUrl, spreadMs }, 'failedOver')),
@@ -240,10 +267,11 @@ async function restart(
     intervalMs: 200,
   });
   const recoveredMs = now() - started;
+  clearInterval(trace);
   const api = await probe.stop();
   const refused = await busyRefusals(next);
   if (PROFILE) await next.proc.stop('SIGTERM');
-  return { ms: recoveredMs, api, refused };
+  return { ms: recoveredMs, api, refused, overflows: listenOverflows() - overflows };
 }
 
 /** One control plane (this build, or the one at `bin`): the figures above, printed. */
@@ -261,7 +289,9 @@ async function single(floor: number, bin?: string): Promise<void> {
   const workers = forkWorkers();
   const started = now();
   const cpu = cpuOf([cp.proc.child, ...workers]);
+  const overflows = listenOverflows();
   const connectMs = await connectAll(workers, cp.mqttUrl, agents);
+  const coldOverflows = listenOverflows() - overflows;
   const [cpCpu, ...workerCpu] = cpu();
   await waitFor(() => routes.count() >= N * SERVICES, 'every route in the API', {
     timeoutMs: 600_000,
@@ -303,13 +333,13 @@ async function single(floor: number, bin?: string): Promise<void> {
   const rate = (N / connectMs) * 1000;
   const rss10k = (rssBefore + ((rssIdle - rssBefore) * 20_000) / N) / 1024 ** 3;
   console.log(`agents connected/s                     ${rate.toFixed(0)}; ratio to raw aedes ${(rate / floor).toFixed(2)}
-time to connect ${N} (answered)           ${ms(connectMs)}; all ${N * SERVICES} routes in the API after ${ms(allVisibleMs)}; ${coldRefused} CONNECTs refused as busy
+time to connect ${N} (answered)           ${ms(connectMs)}; all ${N * SERVICES} routes in the API after ${ms(allVisibleMs)}; ${coldRefused} CONNECTs refused as busy; ${coldOverflows} listen-queue drops
 CPU ms per agent while connecting        control plane ${perAgent(cpCpu!)}, simulator ${perAgent(sum(workerCpu))}
 event-loop ms per agent, by stage        ${stages}
 control-plane RSS                        ${mib(rssBefore)} -> ${mib(rssIdle)} idle (${mib(((rssIdle - rssBefore) / N) * 1000)} per 1,000 agents); ${mib(rss)} after churn
 control-plane CPU idle                   ${(idleCpu * 100).toFixed(1)}% of a core (${((idleCpu * 100 * 1000) / N).toFixed(2)}% per 1,000 agents)
 convergence under churn (1%/min flaps)   p50 ${ms(quantile(convergence, 0.5))}  p99 ${ms(quantile(convergence, 0.99))}  (${convergence.length} flaps)
-kill -9 + restart, same data dir         every route active again after ${ms(restarted.ms)} (jitter ${opts['spread-ms']} ms; ${restarted.refused} CONNECTs refused as busy)
+kill -9 + restart, same data dir         every route active again after ${ms(restarted.ms)} (jitter ${opts['spread-ms']} ms; ${restarted.refused} CONNECTs refused as busy; ${restarted.overflows} listen-queue drops)
 API p99 during the restart storm         ${p99s(restarted.api)}
 API p99 idle, same fleet                 ${p99s(idleApi)}
 targets: connects/s >= 1,000 -> ratio ${(rate / 1000).toFixed(2)}; ratio to raw aedes >= 0.4 -> ${(rate / floor / 0.4).toFixed(2)}

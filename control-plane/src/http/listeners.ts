@@ -50,13 +50,21 @@ export interface Listeners {
 /** Which listener a bind failure concerns (its ListenError names it; the CLI names the flag that sets it). */
 export type ListenerName = 'http' | 'mqtt' | 'mqtts';
 
+/**
+ * Connections the kernel completes for a listener before we accept them (capped by net.core.somaxconn, 4096 on
+ * current kernels). Node's default, 511, overflows within a second of a reconnect storm while one event-loop turn
+ * runs: the kernel then drops the handshakes it cannot queue, and the clients retry after 1, 2, 4 ... 32 s of SYN
+ * backoff, which made a storm's last agents arrive a minute after the rest.
+ */
+const LISTEN_BACKLOG = 4096;
+
 async function listen(
   name: ListenerName,
   server: NetServer | HttpServer,
   port: number,
   host: string,
 ): Promise<number> {
-  server.listen(port, host);
+  server.listen({ port, host, backlog: LISTEN_BACKLOG });
   try {
     await Promise.race([
       once(server, 'listening'),

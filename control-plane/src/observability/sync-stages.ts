@@ -24,7 +24,7 @@ export const SYNC_STAGES = [
 export type SyncStage = (typeof SYNC_STAGES)[number];
 
 /** How a resume (protocol 3) ended: in sync (no snapshot either way), or the agent asked for a snapshot. */
-export type ResumeOutcome = 'in-sync' | 'resync';
+export type ResumeOutcome = 'in-sync' | 'resync' | 'dropped';
 
 /**
  * Per-stage counters of the connect path: event-loop time spent in each stage and how often it ran
@@ -51,7 +51,7 @@ export class SyncStages {
     });
     this.#resumes = new Counter({
       name: 'tether_resumes_total',
-      help: 'Agents back after a reconnect that resumed (protocol 3), by outcome: in-sync or resync',
+      help: 'Agents back after a reconnect that resumed (protocol 3), by outcome: in-sync, resync, or dropped (the agent disconnected or was revoked before the commit)',
       labelNames: ['outcome'],
       registers: [registry],
     });

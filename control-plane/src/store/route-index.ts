@@ -139,6 +139,17 @@ export class RouteIndex {
     return this.#byService.keys();
   }
 
+  /**
+   * The stale routes stale since before `cutoff`, ordered by key: it walks the stale routes once and sorts only
+   * those due (a restarted hub holds the whole fleet's routes stale until agents are back; the sweeper asks every
+   * few seconds).
+   */
+  staleBefore(cutoff: number): Route[] {
+    const due: Entry[] = [];
+    for (const entry of this.#stale) if ((entry[1].staleSince ?? 0) < cutoff) due.push(entry);
+    return due.sort(byKeyOrder).map(([, r]) => r);
+  }
+
   /** The distinct origins of the stale routes (what it costs is the stale routes, never the table). */
   staleOrigins(): Set<string> {
     const origins = new Set<string>();

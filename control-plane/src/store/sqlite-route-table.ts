@@ -223,9 +223,7 @@ export class SqliteRouteTable implements RouteTable {
   }
 
   deleteStaleBefore(cutoff: number): RouteEvent[] {
-    return this.#transaction((index) =>
-      this.#commit(planDeleteStale(index.list({ state: 'stale' }), cutoff)),
-    );
+    return this.#transaction((index) => this.#commit(planDeleteStale(index.staleBefore(cutoff), cutoff)));
   }
 
   /**

@@ -35,6 +35,7 @@ export function handleResume(ctx: SyncContext, agentId: string, message: AdvertR
     (outcome) => {
       switch (outcome.type) {
         case 'gone':
+          stages.resumed('dropped');
           return ctx.logger.debug({ agentId }, 'resume of a disconnected agent dropped');
         case 'resync':
           stages.resumed('resync');
