@@ -77,7 +77,7 @@ const LAYERS = [
         ['api', 'link', 'registries', 'config', 'cli'],
         'agent domain code does not import the API, the link, the registries, the config or the CLI',
       ),
-      above(['agent.js', 'index.js'], 'domain code does not import the wiring'),
+      above(['agent.js', 'agent-lifecycle.js', 'index.js'], 'domain code does not import the wiring'),
     ],
   },
   {
@@ -106,7 +106,10 @@ const LAYERS = [
     // Agent adapters (api, link, registries): never the config, the CLI or the wiring.
     files: ['agent/src/{api,link,registries}/**/*.ts'],
     patterns: [
-      above(['config', 'cli', 'agent.js'], 'an adapter does not import the config, the CLI or the wiring'),
+      above(
+        ['config', 'cli', 'agent.js', 'agent-lifecycle.js'],
+        'an adapter does not import the config, the CLI or the wiring',
+      ),
     ],
   },
 ];

@@ -3,14 +3,14 @@ import {
   AgentIdSchema,
   formatZodError,
   MemoryRouteTable,
-  encode,
-  statusTopic,
   systemClock,
   type RouteTable,
 } from '@tether/shared';
+import { abandonStart, stopAgent, type AgentParts } from './agent-lifecycle.js';
 import { Advertiser } from './sync/advertiser.js';
 import { OUTBOX_DEFAULTS, type StartAgentOptions } from './config/agent-options.js';
-import { agentStatusMessage, type AgentIdentity } from './sync/agent-status.js';
+import { linkOptions } from './config/link-options.js';
+import type { AgentIdentity } from './sync/agent-status.js';
 import { apiRoutes, type AgentStatusView } from './api/api-routes.js';
 import { createApiBackend } from './api/api-backend.js';
 import { listenApi } from './api/api-server.js';
@@ -39,7 +39,6 @@ import { resolveServiceSpec } from './services/service-spec.js';
 import { ServiceStore } from './services/service-store.js';
 import { loadTlsPlan } from './link/tls/load-tls-plan.js';
 import { AGENT_VERSION } from './version.js';
-import { withTimeout } from './link/with-timeout.js';
 import { UpgradeReceiver } from './upgrades/upgrade-receiver.js';
 
 /** A running agent. */
@@ -94,27 +93,9 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     clock,
   });
 
-  const transport = MqttTransport.create({
-    url: controlPlane,
-    ...(options.controlPlanes && options.controlPlanes.length > 1
-      ? { urls: options.controlPlanes.map(normalizeControlPlaneUrl) }
-      : {}),
-    clientId: options.id,
-    username: options.id,
-    password: options.secret,
-    will: () => ({
-      topic: statusTopic(options.id),
-      payload: encode(agentStatusMessage(identity, 'offline', clock.now())),
-      qos: 1,
-      retain: true,
-    }),
-    clock,
-    logger,
-    tls,
-    ...(options.random ? { random: options.random } : {}),
-    ...(options.backoff ? { backoff: options.backoff } : {}),
-    ...(options.authBackoff ? { authBackoff: options.authBackoff } : {}),
-  });
+  const transport = MqttTransport.create(
+    linkOptions(options, { identity, controlPlane, tls, clock, logger }),
+  );
   const forwarder = new ReportForwarder({
     agentId: options.id,
     outbox,
@@ -234,6 +215,21 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
 
   const refusedHere = (code: string): void => metrics.streamRefused(code);
   let tcp: TcpListeners | undefined;
+  const parts: AgentParts = {
+    identity,
+    clock,
+    logger,
+    runners,
+    registry,
+    sync,
+    upgrades,
+    forwarder,
+    transport,
+    tunnel,
+    cache,
+    outbox,
+    tcp: () => tcp,
+  };
   const backend = createApiBackend({
     identity,
     controlPlane,
@@ -280,40 +276,11 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
       (reason) => metrics.apiRefused(reason),
     );
   } catch (err) {
-    await Promise.all(runners.map((r) => r.close()));
-    await tcp?.close();
-    registry.close();
-    sync.stop();
-    forwarder.stop();
-    await tunnel.close();
-    await transport.close();
-    outbox.close();
+    await abandonStart(parts);
     throw err;
   }
 
   let closing: Promise<void> | undefined;
-  const close = async (): Promise<void> => {
-    await Promise.all(runners.map((r) => r.close()));
-    registry.close();
-    sync.stop();
-    upgrades.stop();
-    forwarder.stop();
-    if (transport.connected) {
-      const offline = encode(agentStatusMessage(identity, 'offline', clock.now()));
-      await withTimeout(
-        transport.publish(statusTopic(options.id), offline, { qos: 1, retain: true }),
-        2_000,
-        clock,
-      ).catch((err: Error) => logger.warn({ err: err.message }, 'could not publish the offline status'));
-    }
-    await tcp?.close();
-    await tunnel.close();
-    await transport.close();
-    await api.close();
-    await cache.flush();
-    outbox.close();
-    logger.info({ id: options.id }, 'agent stopped');
-  };
   return {
     id: options.id,
     apiPort: api.port,
@@ -321,6 +288,6 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     transport,
     outbox,
     status: () => backend.status(),
-    close: () => (closing ??= close()),
+    close: () => (closing ??= stopAgent(parts, api)),
   };
 }

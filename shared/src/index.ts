@@ -1,4 +1,6 @@
 /** @tether/shared: pure logic and wire schemas that the agent and the control plane share; every export named. */
+
+// Errors and the HTTP status of each.
 export {
   AgentOfflineError,
   ClusterUnavailableError,
@@ -22,14 +24,9 @@ export {
   ValidationError,
   WrongProtocolError,
 } from './errors.js';
-export {
-  routesSpeaking,
-  type ServiceProtocol,
-  serviceProtocol,
-  ServiceUrlSchema,
-  tcpEndpoint,
-} from './service-url.js';
 export { ERROR_STATUS, errorStatus } from './error-status.js';
+
+// Identities, routes and route tables (plans, the in-memory table, keyset pages), service URLs.
 export { AgentIdSchema, CENTRAL, type Labels, LabelsSchema, ServiceNameSchema, SiteSchema } from './ids.js';
 export {
   type OriginKind,
@@ -58,6 +55,15 @@ export {
 export { MemoryRouteTable } from './memory-route-table.js';
 export { entriesAfter, type KeysetPage, PAGE_SCAN_BUDGET, takePage } from './keyset-page.js';
 export {
+  routesSpeaking,
+  type ServiceProtocol,
+  serviceProtocol,
+  ServiceUrlSchema,
+  tcpEndpoint,
+} from './service-url.js';
+
+// Advertising and hub policy: strategies, central services, what the hub accepts and sends each edge, deltas.
+export {
   advertisement,
   type AdvertiseStrategy,
   AdvertiseStrategySchema,
@@ -77,7 +83,9 @@ export { acceptAdvert, type AcceptedAdvert, routesForEdge } from './hub-policy.j
 export { advertRefusal, type AdvertRefusal, advertRefusalMessage } from './advert-admission.js';
 export { byKey, diffRoutes, isEmptyDelta, type RouteDelta } from './route-diff.js';
 export { routesDigest } from './digest.js';
-export { backoffDelay, type BackoffOptions } from './backoff.js';
+export { chunkBySize, deltaParts, type DeltaPart, MAX_ADVERT_BYTES, snapshotParts } from './advert-parts.js';
+
+// The MQTT protocol: topics, the ACL, messages and their codec, the transport interface.
 export {
   advertTopic,
   agentIdFromTopic,
@@ -94,23 +102,6 @@ export {
   tunnelUpTopic,
   upgradesTopic,
 } from './topics.js';
-export {
-  MAX_UPGRADE_CHUNK_BYTES,
-  type UpgradeChunk,
-  UpgradeChunkSchema,
-  type UpgradeFetch,
-  UpgradeFetchSchema,
-  type UpgradeMessage,
-  UpgradeMessageSchema,
-  type UpgradeOffer,
-  UpgradeOfferSchema,
-  type UpgradeOutcome,
-  UpgradeOutcomeSchema,
-  type UpgradeResult,
-  UpgradeResultSchema,
-  upgradeSignedText,
-  verifyUpgradeSignature,
-} from './agent-upgrade.js';
 export {
   agentMayPublish,
   agentMaySubscribe,
@@ -158,6 +149,9 @@ export {
   ResyncRequestSchema,
   type SyncPosition,
 } from './messages.js';
+export { type LinkTransport, type MessageHandler, type PublishOptions, type Transport } from './transport.js';
+
+// Enrollment, agent versions and fleet upgrades.
 export {
   type EnrollRequest,
   EnrollRequestSchema,
@@ -172,147 +166,26 @@ export {
   parseFingerprint,
   parseGrantToken,
 } from './enrollment.js';
-export { type LinkTransport, type MessageHandler, type PublishOptions, type Transport } from './transport.js';
-export { type Clock, systemClock } from './clock.js';
-export { type RateSpec, TokenBucket } from './token-bucket.js';
-export { chunkBySize, deltaParts, type DeltaPart, MAX_ADVERT_BYTES, snapshotParts } from './advert-parts.js';
+export { acceptedAgentVersions, agentVersionRefusal, parseVersion, type Version } from './agent-version.js';
 export {
-  DurationInputSchema,
-  intParam,
-  parseBytes,
-  parseDuration,
-  parseKeyValue,
-  parseKeyValues,
-  parseRate,
-  timeParam,
-} from './parse.js';
-export { ensurePrivateDir, PrivateDirError } from './private-dir.js';
-export { addHelpExamples, type HelpCommand } from './cli-examples.js';
-export {
-  formatZodError,
-  formatZodIssue,
-  formatZodIssues,
-  type IssueLike,
-  issuePath,
-  MAX_LISTED_ISSUES,
-} from './zod-issues.js';
-export {
-  DEFAULT_EJECTION,
-  DEFAULT_POLICY,
-  DEFAULT_PRIORITY,
-  type Ejection,
-  EjectionSchema,
-  hasLabels,
-  matchesRoute,
-  passesFilter,
-  priorityOf,
-  type RouteMatch,
-  RouteMatchSchema,
-  type ServicePolicy,
-  type ServicePolicyInput,
-  ServicePolicySchema,
-  weightGroupOf,
-} from './selection/service-policy.js';
-export {
-  type Admission,
-  admitInstances,
-  allowsEdgeInstance,
-  type ConflictChanges,
-  conflictingAgents,
-  isCentrallyDefined,
-  isCentralRoute,
-  reconcileConflicts,
-} from './selection/service-ownership.js';
-export {
-  type Caller,
-  mayCall,
-  type NoRouteReason,
-  type SelectionContext,
-  selectRoute,
-  usableRoutes,
-  whyNoRoute,
-} from './selection/select-route.js';
-export {
-  type CallToken,
-  type HealthState,
-  HealthTracker,
-  type InstanceHealth,
-} from './selection/health-tracker.js';
-export { type LatencySummary, LatencyWindow } from './selection/latency-window.js';
-export { isIdempotent } from './selection/idempotent.js';
-export {
-  CancelHeaderSchema,
-  CreditHeaderSchema,
-  decodeFrame,
-  type CallFrame,
-  type DecodeResult,
-  encodeFrame,
-  type ErrorHeader,
-  ErrorHeaderSchema,
-  FLAG_END,
-  FLAG_FROM_CALLER,
-  type Frame,
-  FRAME_PREFIX_BYTES,
-  frameLength,
-  FrameType,
-  isStreamFrame,
-  MAX_CHUNK_BYTES,
-  MAX_HEADER_BYTES,
-  type RequestHeader,
-  RequestHeaderSchema,
-  type ResponseHeader,
-  ResponseHeaderSchema,
-  type StreamFrame,
-  TUNNEL_PROTOCOL_VERSION,
-} from './tunnel/frame.js';
-export { checkCreditHeader, checkRequestHeader, checkResponseHeader } from './tunnel/hot-headers.js';
-export {
-  decodeFrames,
-  FrameBatcher,
-  MAX_FRAME_BATCH_BYTES,
-  MAX_FRAMES_PER_BATCH,
-} from './tunnel/frame-batch.js';
-export {
-  type CallHandler,
-  type CallOptions,
-  type HeaderList,
-  type IncomingCall,
-  type OutgoingResponse,
-  type TunnelRequest,
-  type TunnelResponse,
-} from './tunnel/call-types.js';
-export { CallCancelledError, callErrorStatus, fromErrorHeader, toErrorHeader } from './tunnel/call-errors.js';
-export { CallQueue } from './tunnel/call-queue.js';
-export {
-  bodyForAttempt,
-  DEFAULT_MAX_BODY_BYTES,
-  limitBody,
-  prepareBody,
-  type PreparedBody,
-  RETRY_BUFFER_BYTES,
-} from './tunnel/call-body.js';
-export { CreditGate, sliceChunk } from './tunnel/credit-gate.js';
-export { InboundBody, type InboundBodyHooks } from './tunnel/inbound-body.js';
-export {
-  callTimeoutMs,
-  DEFAULT_CALL_TIMEOUT_MS,
-  forwardableHeaders,
-  headerRecord,
-  HOP_BY_HOP,
-  MAX_HOPS,
-  nextHops,
-  TETHER_HEADERS,
-} from './tunnel/http-headers.js';
-export { DEFAULT_WINDOW, TunnelEndpoint, type TunnelEndpointOptions } from './tunnel/tunnel-endpoint.js';
-export {
-  collectEarly,
-  type EarlyBody,
-  type NextTurn,
-  nextTurn,
-  type WholeBody,
-  wholeBody,
-} from './tunnel/early-body.js';
-export { type BodyEnd, onBodyEnd, watchBody } from './tunnel/watch-body.js';
+  MAX_UPGRADE_CHUNK_BYTES,
+  type UpgradeChunk,
+  UpgradeChunkSchema,
+  type UpgradeFetch,
+  UpgradeFetchSchema,
+  type UpgradeMessage,
+  UpgradeMessageSchema,
+  type UpgradeOffer,
+  UpgradeOfferSchema,
+  type UpgradeOutcome,
+  UpgradeOutcomeSchema,
+  type UpgradeResult,
+  UpgradeResultSchema,
+  upgradeSignedText,
+  verifyUpgradeSignature,
+} from './agent-upgrade.js';
+
+// Reports: messages and the compressed batch frame.
 export {
   ackRanges,
   isJsonContentType,
@@ -334,41 +207,6 @@ export {
   type WireReport,
   WireReportSchema,
 } from './reports.js';
-export { createUpstreamClient, type HttpModules, type UpstreamClient } from './http/upstream-client.js';
-export { drained, mayHaveBody } from './http/drained.js';
-export { forwardHttp, framedHeaders, mayResend, type UpstreamRequest } from './http/forward-http.js';
-export { sendCallError, writeCallResponse } from './http/call-response.js';
-export { readRequestBody, readResponseBody } from './http/read-ahead.js';
-export {
-  type CallTarget,
-  callTarget,
-  isCallMethod,
-  isCanonicalPath,
-  isCleanQuery,
-  parseRequestTarget,
-  type RequestTarget,
-  RequestTargetError,
-} from './http/request-target.js';
-export { type ErrorAnswer, errorAnswer, rejectUpgrade, sendError } from './http/error-response.js';
-export {
-  defineRoute,
-  type HonoRoute,
-  type HttpMethod,
-  type NodeRoute,
-  type ResponseSpec,
-  type RouteBase,
-  type RouteInput,
-  type RouteRecord,
-  type UpgradeRoute,
-} from './http/route-record.js';
-export {
-  createRoutedApp,
-  DEFAULT_MAX_JSON_BYTES,
-  incomingOf,
-  notFound,
-  type RoutedAppOptions,
-} from './http/routed-app.js';
-export { createFrontDoor, type FrontDoor, type FrontDoorOptions } from './http/front-door.js';
 export {
   compressReportBatch,
   decodeReportsUp,
@@ -376,36 +214,36 @@ export {
   REPORT_FRAME_VERSION,
   type ReportDecodeOptions,
 } from './report-frame.js';
-export { acceptedAgentVersions, agentVersionRefusal, parseVersion, type Version } from './agent-version.js';
+
+// Time, rates and retries.
+export { type Clock, systemClock } from './clock.js';
+export { type RateSpec, TokenBucket } from './token-bucket.js';
+export { backoffDelay, type BackoffOptions } from './backoff.js';
+
+// Parsing input, CLI help, private directories.
 export {
-  type AcceptHeader,
-  AcceptHeaderSchema,
-  GrantHeaderSchema,
-  HttpOpenSchema,
-  type OpenHeader,
-  OpenHeaderSchema,
-  SafeHeaderListSchema,
-  TcpOpenSchema,
-  UpgradeValueSchema,
-} from './tunnel/stream-headers.js';
-export { TunnelStream, type StreamOwner } from './tunnel/tunnel-stream.js';
+  DurationInputSchema,
+  intParam,
+  parseBytes,
+  parseDuration,
+  parseKeyValue,
+  parseKeyValues,
+  parseRate,
+  timeParam,
+} from './parse.js';
 export {
-  DEFAULT_STREAM_LIMITS,
-  type IncomingStream,
-  type OpenedStream,
-  type OpenRequest,
-  type StreamEvents,
-  type StreamHandler,
-  type StreamLimits,
-  TunnelStreams,
-} from './tunnel/tunnel-streams.js';
-export { type BytePipe, type PipeSink, splice } from './streams/byte-pipe.js';
-export { type PipeSocket, socketPipe } from './streams/socket-pipe.js';
-export { readablePipe } from './streams/readable-pipe.js';
-export { dialTcp, type NetModule } from './streams/dial-tcp.js';
-export { dialService, type FarEnd, type ServiceIo } from './streams/dial-service.js';
-export { forwardUpgrade, type UpgradeAnswer, type UpgradeRequest } from './http/forward-upgrade.js';
-export { acceptHead, joinUpgrade, safeHeaders, upgradeOf } from './http/upgrade-head.js';
-export { joinIncoming } from './streams/join-stream.js';
-export { serveClient } from './streams/serve-client.js';
-export { serveUpgrade, upgradeOpen, type UpgradeHooks } from './http/serve-upgrade.js';
+  formatZodError,
+  formatZodIssue,
+  formatZodIssues,
+  type IssueLike,
+  issuePath,
+  MAX_LISTED_ISSUES,
+} from './zod-issues.js';
+export { addHelpExamples, type HelpCommand } from './cli-examples.js';
+export { ensurePrivateDir, PrivateDirError } from './private-dir.js';
+
+// Route selection, the tunnel, HTTP pieces and byte streams: each folder lists its exports by name.
+export * from './selection/index.js';
+export * from './tunnel/index.js';
+export * from './http/index.js';
+export * from './streams/index.js';

@@ -1,4 +1,4 @@
-import type { IClientOptions, MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import {
   TunnelClosedError,
   systemClock,
@@ -7,12 +7,10 @@ import {
   type PublishOptions,
   type Transport,
 } from '@tether/shared';
-import {
-  refusedBusy,
-  refusedCredentials,
-  refusedCredentialsMessage,
-  waitForFirstConnect,
-} from './connect-outcome.js';
+import { logConnected, logConnectError } from './connect-log.js';
+import { waitForFirstConnect } from './connect-outcome.js';
+import { LinkTraffic } from './link-traffic.js';
+import { mqttClientOptions } from './mqtt-client-options.js';
 import type {
   ConnectionState,
   ConnectionStats,
@@ -24,7 +22,7 @@ import { MqttSubscriptions } from './mqtt-subscriptions.js';
 import { ReconnectScheduler } from './reconnect-scheduler.js';
 import { redactUrl } from './control-plane-url.js';
 import { createMqttClient } from './tls/mqtt-client.js';
-import { buildTlsPlan, describeCertificateError } from './tls/tls-plan.js';
+import { buildTlsPlan } from './tls/tls-plan.js';
 
 const noopLogger: TransportLogger = { warn: () => {}, error: () => {}, debug: () => {} };
 
@@ -47,14 +45,11 @@ export class MqttTransport implements Transport {
   #connectedSince: number | null = null;
   #lastError: string | null = null;
   #reconnects = 0;
-  readonly #traffic = { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0 };
+  readonly #traffic = new LinkTraffic();
   #authRefused = false;
   /** The last attempt was refused with CONNACK 3 (the hub is busy): retried on the busy backoff. */
   #busyRefused = false;
   #generation = 0;
-  /** Bytes written to the sockets of closed connections, and the live connection's socket. */
-  #socketBytesDone = 0;
-  #socket: { bytesWritten?: number } | undefined;
   /** When the last established connection was lost (epoch ms), for "reconnected after N s". */
   #lostAt: number | null = null;
   #everConnected = false;
@@ -70,25 +65,9 @@ export class MqttTransport implements Transport {
       ...(options.backoff ? { backoff: options.backoff } : {}),
       ...(options.authBackoff ? { authBackoff: options.authBackoff } : {}),
     });
-    const clientOptions: IClientOptions = {
-      clientId: options.clientId,
-      username: options.username ?? options.clientId,
-      clean: true,
-      reconnectPeriod: 0,
-      protocolVersion: 4,
-      keepalive: options.keepalive ?? 30,
-      resubscribe: false,
-      queueQoSZero: false,
-      // MQTT.js otherwise has mqtt-packet pre-build a Buffer for each of the 65,536 packet ids on the first
-      // packet (~6.5 MiB of heap for the life of the process; pnpm bench:footprint).
-      writeCache: false,
-    };
-    if (options.password !== undefined) clientOptions.password = options.password;
-    const will = this.#will();
-    if (will) clientOptions.will = will;
     this.#client = createMqttClient(
       options.urls?.length ? options.urls : options.url,
-      clientOptions,
+      mqttClientOptions(options, this.#will()),
       options.tls ?? buildTlsPlan({}),
     );
     this.#subs = new MqttSubscriptions(this.#client);
@@ -141,10 +120,7 @@ export class MqttTransport implements Transport {
       connectedSince: this.#connectedSince,
       lastError: this.#lastError,
       reconnects: this.#reconnects,
-      traffic: {
-        ...this.#traffic,
-        socketBytesOut: this.#socketBytesDone + (this.#socket?.bytesWritten ?? 0),
-      },
+      traffic: this.#traffic.snapshot(),
     };
   }
 
@@ -166,8 +142,7 @@ export class MqttTransport implements Transport {
       typeof payload === 'string'
         ? payload
         : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-    this.#traffic.messagesOut++;
-    this.#traffic.bytesOut += typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+    this.#traffic.sent(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
     await new Promise<void>((resolve, reject) => {
       this.#pending.add(reject);
       this.#client.publish(topic, body, { qos: options.qos ?? 1, retain: options.retain ?? false }, (err) => {
@@ -231,7 +206,7 @@ export class MqttTransport implements Transport {
     const generation = ++this.#generation;
     const stream = this.#client.stream as
       { setNoDelay?: (on: boolean) => void; bytesWritten?: number } | undefined;
-    this.#socket = stream;
+    this.#traffic.opened(stream);
     // TCP and TLS streams have setNoDelay; the ws library sets TCP_NODELAY on its own socket.
     if (typeof stream?.setNoDelay === 'function') stream.setNoDelay(true);
     this.#scheduler.connected();
@@ -239,27 +214,20 @@ export class MqttTransport implements Transport {
     this.#busyRefused = false;
     this.#connectedSince = this.#clock.now();
     this.#setState('connected');
-    this.#logConnected(this.#connectedSince);
+    logConnected(this.#log, {
+      url: (this.#opts.urls?.length ? this.#opts.urls : [this.#opts.url]).map(redactUrl).join(','),
+      first: !this.#everConnected,
+      lostAt: this.#lostAt,
+      now: this.#connectedSince,
+      reconnects: this.#reconnects,
+    });
+    this.#everConnected = true;
     void this.#subs
       .sendAll((filter, err) => this.#subscriptionRefused(filter, err))
       .then(() => {
         if (generation !== this.#generation || this.#state !== 'connected') return;
         for (const listener of [...this.#connectListeners]) listener();
       });
-  }
-
-  #logConnected(now: number): void {
-    const url = (this.#opts.urls?.length ? this.#opts.urls : [this.#opts.url]).map(redactUrl).join(',');
-    if (!this.#everConnected) {
-      this.#everConnected = true;
-      this.#log.info?.({ url }, 'connected to the control plane');
-      return;
-    }
-    const downSeconds = this.#lostAt === null ? null : Math.round((now - this.#lostAt) / 100) / 10;
-    this.#log.info?.(
-      { url, downSeconds, reconnects: this.#reconnects },
-      `reconnected to the control plane after ${downSeconds ?? '?'} s`,
-    );
   }
 
   #subscriptionRefused(filter: string, err: Error): void {
@@ -269,29 +237,14 @@ export class MqttTransport implements Transport {
 
   #onError(err: Error & { code?: unknown }): void {
     this.#lastError = err.message;
-    if (refusedCredentials(err)) {
-      this.#authRefused = true;
-      this.#log.error(
-        { agentId: this.#opts.clientId, code: err.code },
-        refusedCredentialsMessage(this.#opts.clientId, err),
-      );
-    } else if (refusedBusy(err)) {
-      this.#busyRefused = true;
-      this.#log.info?.(
-        { code: err.code },
-        'control plane busy (admission during a reconnect storm): retrying on the busy backoff',
-      );
-    } else {
-      const certificate = describeCertificateError(err);
-      if (certificate) this.#log.error({ code: err.code }, certificate);
-      else this.#log.warn({ err: err.message, code: err.code }, 'control plane connection error');
-    }
+    const kind = logConnectError(this.#log, this.#opts.clientId, err);
+    if (kind === 'unauthorized') this.#authRefused = true;
+    else if (kind === 'busy') this.#busyRefused = true;
   }
 
   #onClose(): void {
     this.#generation++;
-    this.#socketBytesDone += this.#socket?.bytesWritten ?? 0;
-    this.#socket = undefined;
+    this.#traffic.closed();
     this.#failPending(new TunnelClosedError('connection closed'));
     if (this.#state === 'closed') return;
     const wasConnected = this.#state === 'connected';
@@ -322,8 +275,7 @@ export class MqttTransport implements Transport {
   }
 
   #dispatch(topic: string, payload: Buffer): void {
-    this.#traffic.messagesIn++;
-    this.#traffic.bytesIn += payload.byteLength;
+    this.#traffic.received(payload.byteLength);
     this.#subs.dispatch(topic, payload);
   }
 

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   MAX_BATCH_BYTES,
   MAX_PROTOCOL_VERSION,
@@ -13,25 +12,13 @@ import {
   type LinkTransport,
   type ReportsDownMessage,
 } from '@tether/shared';
-import { encodeBatch, type EncodedBatch } from './batch-encode.js';
 import type { BatchLimits } from './batch-plan.js';
+import { BatchSource, type NextBatch } from './batch-source.js';
 import { InFlightWindow, type InFlightBatch } from './in-flight-window.js';
 import type { ReportOutbox } from './lazy-outbox.js';
-import {
-  advanceCursors,
-  planPriorityBatch,
-  priorityClasses,
-  type PriorityClass,
-  type StreamPriority,
-} from './stream-priority.js';
+import type { StreamPriority } from './stream-priority.js';
 import { UplinkPacer } from './uplink-pacer.js';
-import {
-  DEFAULT_TUNING,
-  ackTimeoutMs,
-  compressionQuality,
-  nextWireRatio,
-  type UplinkTuning,
-} from './uplink-plan.js';
+import { DEFAULT_TUNING, ackTimeoutMs, type UplinkTuning } from './uplink-plan.js';
 import { uplinkStatus, type UplinkStatus } from './uplink-status.js';
 import { UplinkWindow } from './uplink-window.js';
 import { WakeTimer } from './wake-timer.js';
@@ -62,13 +49,6 @@ export interface ForwarderOptions {
 /** A bound on the batches one pump sends (the window bounds them long before). */
 const MAX_BATCHES_PER_PUMP = 256;
 
-interface NextBatch extends EncodedBatch {
-  batch: string;
-  reports: number;
-  /** More rows were waiting when it was planned (it does not drain the outbox). */
-  more: boolean;
-}
-
 /**
  * Drains the outbox to the hub, clocked by the hub's `report-ack`s and sized by the link (UplinkWindow): about one
  * bandwidth-delay product plus 0.7 s of report bytes in flight at most, so route sync, digests and keepalives
@@ -81,21 +61,15 @@ interface NextBatch extends EncodedBatch {
 export class ReportForwarder {
   readonly #o: ForwarderOptions;
   readonly #clock: Clock;
-  readonly #limits: BatchLimits;
   readonly #tuning: UplinkTuning;
   readonly #maxRate: number | null;
   readonly #maxProtocol: number;
-  readonly #classes: PriorityClass[];
+  readonly #source: BatchSource;
   readonly #window = new InFlightWindow();
   readonly #link: UplinkWindow;
   readonly #pacer: UplinkPacer | undefined;
   readonly #timer: WakeTimer;
-  readonly #prefix = randomBytes(4).toString('hex');
   readonly #stops: Array<() => unknown> = [];
-  /** Wire bytes per body byte of recent batches, plain and compressed (first guesses: small JSON reports). */
-  readonly #ratio = { json: 2.5, br: 0.3 };
-  #cursors: number[];
-  #counter = 0;
   /** The protocol version the hub offered on this connection (1 until its first ack says more). */
   #hubProtocol = 1;
   #bytesSent = 0;
@@ -105,12 +79,11 @@ export class ReportForwarder {
   constructor(options: ForwarderOptions) {
     this.#o = options;
     this.#clock = options.clock ?? systemClock;
-    this.#limits = options.batch ?? { maxReports: MAX_REPORTS_PER_BATCH, maxBytes: MAX_BATCH_BYTES };
     this.#tuning = { ...DEFAULT_TUNING, ...options.tuning };
     this.#maxRate = options.maxRate ?? null;
     this.#maxProtocol = options.maxProtocol ?? MAX_PROTOCOL_VERSION;
-    this.#classes = priorityClasses(options.streamPriority ?? {});
-    this.#cursors = this.#classes.map(() => 0);
+    const limits = options.batch ?? { maxReports: MAX_REPORTS_PER_BATCH, maxBytes: MAX_BATCH_BYTES };
+    this.#source = new BatchSource(options.outbox, limits, options.streamPriority ?? {});
     this.#link = new UplinkWindow(this.#tuning, this.#maxRate);
     if (this.#maxRate !== null) this.#pacer = new UplinkPacer(this.#maxRate, this.#tuning.minBatchBytes);
     this.#timer = new WakeTimer(this.#clock, () => this.#onTimer());
@@ -141,7 +114,8 @@ export class ReportForwarder {
       const now = this.#clock.now();
       if (!this.#link.hasRoom(this.#window.bytes, this.#window.count)) break;
       if ((this.#pacer?.wait(now) ?? 0) > 0) break;
-      const next = this.#nextBatch(this.#link.targets.batchBytes);
+      const compress = this.#hubProtocol >= REPORT_FRAME_VERSION;
+      const next = this.#source.next(this.#link.targets.batchBytes, compress, this.#link.rate);
       if (!next) break;
       this.#send(next, now);
     }
@@ -156,37 +130,9 @@ export class ReportForwarder {
       maxRate: this.#maxRate,
       window: this.#window,
       sent: { bytes: this.#bytesSent, resent: this.#bytesResent },
-      backlogBytes: Math.round(this.#o.outbox.stats().bytes * this.#ratio[compression ?? 'json']),
+      backlogBytes: this.#source.backlogBytes(compression),
       compression,
     });
-  }
-
-  /** Plans, encodes and returns the next batch, advancing each class's cursor past what it took; undefined: none. */
-  #nextBatch(batchBytes: number): NextBatch | undefined {
-    const { outbox } = this.#o;
-    const lastId = outbox.lastId;
-    const maxReports = this.#limits.maxReports;
-    const reads = this.#classes.map((c, i) => outbox.read(this.#cursors[i]!, maxReports, c.filter));
-    const compress = this.#hubProtocol >= REPORT_FRAME_VERSION;
-    const key = compress ? 'br' : 'json';
-    const maxBytes = Math.min(this.#limits.maxBytes, Math.max(1, Math.floor(batchBytes / this.#ratio[key])));
-    const planned = planPriorityBatch(reads, { maxReports, maxBytes });
-    if (planned.every((rows) => rows.length === 0)) {
-      this.#cursors = advanceCursors(this.#cursors, reads, planned, lastId, maxReports);
-      return undefined;
-    }
-    const batch = `${this.#prefix}-${++this.#counter}`;
-    const encoded = encodeBatch(batch, planned, {
-      compress,
-      quality: compressionQuality(this.#link.rate),
-      droppedThrough: (stream) => outbox.droppedThrough(stream),
-    });
-    this.#cursors = advanceCursors(this.#cursors, reads, encoded.perClass, lastId, maxReports);
-    this.#ratio[key] = nextWireRatio(this.#ratio[key], encoded.wireBytes, encoded.bodyBytes);
-    const more = reads.some(
-      (read, i) => encoded.perClass[i]!.length < read.length || read.length === maxReports,
-    );
-    return { ...encoded, batch, reports: encoded.perClass.reduce((n, r) => n + r.length, 0), more };
   }
 
   #send(next: NextBatch, now: number): void {
@@ -276,7 +222,7 @@ export class ReportForwarder {
   /** Starts over from the oldest unacknowledged row. */
   #restart(): void {
     this.#forgetInFlight();
-    this.#cursors = this.#classes.map(() => 0);
+    this.#source.restart();
     this.pump();
   }
 

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TunnelResponse } from '../tunnel/call-types.js';
 import { collectEarly, nextTurn, type NextTurn } from '../tunnel/early-body.js';
-import { MAX_CHUNK_BYTES } from '../tunnel/frame.js';
+import { MAX_CHUNK_BYTES } from '../tunnel/frame-format.js';
 import { forwardableHeaders, headerRecord } from '../tunnel/http-headers.js';
 import { drained, mayHaveBody } from './drained.js';
 import { sendError } from './error-response.js';

@@ -2,7 +2,7 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
 import { UpstreamError } from '../errors.js';
 import type { HeaderList, TunnelResponse } from '../tunnel/call-types.js';
 import { collectEarly, nextTurn, type NextTurn } from '../tunnel/early-body.js';
-import { MAX_CHUNK_BYTES } from '../tunnel/frame.js';
+import { MAX_CHUNK_BYTES } from '../tunnel/frame-format.js';
 import { forwardableHeaders, headerRecord } from '../tunnel/http-headers.js';
 import { drained } from './drained.js';
 import { readResponseBody } from './read-ahead.js';

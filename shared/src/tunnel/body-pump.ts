@@ -1,6 +1,6 @@
 import type { CreditGate } from './credit-gate.js';
 import { sliceChunk } from './credit-gate.js';
-import { MAX_CHUNK_BYTES, type Frame } from './frame.js';
+import { MAX_CHUNK_BYTES, type Frame } from './frame-format.js';
 
 /** One direction of one call, as the pump sees it. */
 export interface PumpTarget {

@@ -12,7 +12,7 @@ import {
   UpstreamError,
 } from '../errors.js';
 import { errorStatus } from '../error-status.js';
-import type { ErrorHeader } from './frame.js';
+import type { ErrorHeader } from './frame-format.js';
 
 /** A cancellation the caller asked for (AbortSignal): carries the signal's reason as `cause`. */
 export class CallCancelledError extends TetherError {

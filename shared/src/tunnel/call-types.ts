@@ -1,4 +1,4 @@
-import type { RequestHeader, ResponseHeader } from './frame.js';
+import type { RequestHeader, ResponseHeader } from './frame-format.js';
 
 /** A header list as on the wire: `[name, value]` pairs, repeated names allowed. */
 export type HeaderList = Array<[string, string]>;

@@ -1,6 +1,7 @@
 import { concatBytes } from './bytes.js';
 import type { NextTurn } from './early-body.js';
-import { encodeFrameParts, frameLength, decodeFrame, type DecodeResult, type Frame } from './frame.js';
+import { encodeFrameParts, frameLength, decodeFrame, type DecodeResult } from './frame-codec.js';
+import type { Frame } from './frame-format.js';
 
 /** The most bytes of frames one transport message carries (a lone larger frame goes alone). */
 export const MAX_FRAME_BATCH_BYTES = 128 * 1024;

@@ -1,12 +1,12 @@
 import { isCallMethod, isCanonicalPath, isCleanQuery } from '../http/request-target.js';
 import type { HeaderList } from './call-types.js';
-import type { RequestHeader, ResponseHeader } from './frame.js';
+import type { RequestHeader, ResponseHeader } from './frame-format.js';
 
 /*
  * Hand-written checks of the headers every call carries at both ends (REQUEST, RESPONSE, CREDIT): the same
- * acceptance and the same output as their zod schemas in frame.ts (which stay the specification; the property test
- * in shared/test/hot-headers.property.test.ts holds the two equal), at a fraction of the cost: zod's parse of a
- * REQUEST header cost about twice its JSON.parse, on every call in the control plane and the agent.
+ * acceptance and the same output as their zod schemas in frame-format.ts (which stay the specification; the
+ * property test in shared/test/hot-headers.property.test.ts holds the two equal), at a fraction of the cost: zod's
+ * parse of a REQUEST header cost about twice its JSON.parse, on every call in the control plane and the agent.
  * Each takes what JSON.parse returned and gives a new object with only the schema's keys, or undefined.
  */
 

@@ -4,7 +4,7 @@ import { CallCancelledError, toErrorHeader } from './call-errors.js';
 import type { CallHandler, OutgoingResponse } from './call-types.js';
 import { CreditGate } from './credit-gate.js';
 import { collectEarly } from './early-body.js';
-import { MAX_CHUNK_BYTES, type CallFrame, type Frame, type RequestHeader } from './frame.js';
+import { MAX_CHUNK_BYTES, type CallFrame, type Frame, type RequestHeader } from './frame-format.js';
 import { InboundBody } from './inbound-body.js';
 import { sendOrFail, sendQuietly, type TunnelLink } from './tunnel-link.js';
 

@@ -5,7 +5,7 @@ import { CallQueue } from './call-queue.js';
 import type { CallOptions, TunnelRequest, TunnelResponse } from './call-types.js';
 import { CreditGate } from './credit-gate.js';
 import { collectEarly, type EarlyBody } from './early-body.js';
-import { MAX_CHUNK_BYTES, type CallFrame, type Frame, type RequestHeader } from './frame.js';
+import { MAX_CHUNK_BYTES, type CallFrame, type Frame, type RequestHeader } from './frame-format.js';
 import { InboundBody } from './inbound-body.js';
 import { sendOrFail, sendQuietly, type TunnelLink } from './tunnel-link.js';
 

@@ -4,7 +4,7 @@ import type { Transport } from '../transport.js';
 import type { CallHandler, CallOptions, TunnelRequest, TunnelResponse } from './call-types.js';
 import { nextTurn, type NextTurn } from './early-body.js';
 import { decodeFrames, FrameBatcher } from './frame-batch.js';
-import { isStreamFrame, type Frame } from './frame.js';
+import { isStreamFrame, type Frame } from './frame-format.js';
 import { TunnelCallee } from './tunnel-callee.js';
 import { TunnelCaller } from './tunnel-caller.js';
 import type { TunnelLink } from './tunnel-link.js';

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import { TunnelClosedError } from '../errors.js';
 import type { NextTurn } from './early-body.js';
-import type { Frame } from './frame.js';
+import type { Frame } from './frame-format.js';
 
 /** What the caller and callee halves of one endpoint share: settings and the way out. */
 export interface TunnelLink {

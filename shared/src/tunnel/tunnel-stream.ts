@@ -1,7 +1,7 @@
 import { ProtocolError, TunnelClosedError } from '../errors.js';
 import type { BytePipe, PipeSink } from '../streams/byte-pipe.js';
 import { fromErrorHeader, toErrorHeader } from './call-errors.js';
-import { MAX_CHUNK_BYTES, type StreamFrame } from './frame.js';
+import { MAX_CHUNK_BYTES, type StreamFrame } from './frame-format.js';
 import { sendQuietly, type TunnelLink } from './tunnel-link.js';
 
 /** What a stream needs from the set that holds it. */

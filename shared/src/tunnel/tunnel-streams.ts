@@ -1,6 +1,6 @@
 import { TetherError, TimeoutError, TooBusyError, TunnelClosedError } from '../errors.js';
 import { CallCancelledError, toErrorHeader } from './call-errors.js';
-import type { StreamFrame } from './frame.js';
+import type { StreamFrame } from './frame-format.js';
 import type { AcceptHeader, OpenHeader } from './stream-headers.js';
 import { sendQuietly, type TunnelLink } from './tunnel-link.js';
 import { TunnelStream, type StreamOwner } from './tunnel-stream.js';

@@ -3,14 +3,12 @@ import type { Aedes } from 'aedes';
 import {
   ConflictError,
   decode,
-  encode,
   inboxTopic,
   NotFoundError,
   UpgradeMessageSchema,
   type Clock,
   type Decoded,
   type Transport,
-  type UpgradeFetch,
   type UpgradeMessage,
   type UpgradeResult,
 } from '@tether/shared';
@@ -19,12 +17,11 @@ import type { Logger } from '../../observability/logger.js';
 import type { AgentStore } from '../../store/agent-store.js';
 import type { RolloutRecord, TargetRecord, UpgradeStore } from '../../store/upgrade-store.js';
 import { selectAgents } from './agent-selector.js';
-import { keepBuild, readChunk } from './build-files.js';
+import { BuildDelivery } from './build-delivery.js';
+import { keepBuild } from './build-files.js';
 import { overdueTargets, rolloutStep, silenceLimitMs } from './rollout-policy.js';
 import { signBuild, type UpgradeKey } from './upgrade-key.js';
 
-/** The bytes of one chunk the hub sends (base64 in the inbox message stays under the broker's packet limit). */
-export const UPGRADE_CHUNK_BYTES = 128 * 1024;
 /** How many agents receive a build at once after the canaries. */
 const DEFAULT_PARALLEL = 10;
 
@@ -65,12 +62,11 @@ export interface UpgradeRolloutsDeps {
  */
 export class UpgradeRollouts {
   readonly #deps: UpgradeRolloutsDeps;
-  readonly #fetched = new Map<string, number>();
-  /** When each agent in flight was last heard from (offer, chunk request, connect), by `rollout/agent`. */
-  readonly #heard = new Map<string, number>();
+  readonly #delivery: BuildDelivery;
 
   constructor(deps: UpgradeRolloutsDeps) {
     this.#deps = deps;
+    this.#delivery = new BuildDelivery(deps);
   }
 
   /** Stores and signs the build, selects the agents, persists the rollout and starts its canaries. */
@@ -116,7 +112,7 @@ export class UpgradeRollouts {
       ...rollout,
       targets: this.#deps.store.targets(id).map((t) => ({
         ...t,
-        fetchedBytes: t.state === 'upgraded' ? rollout.size : (this.#fetched.get(`${id}/${t.agentId}`) ?? 0),
+        fetchedBytes: t.state === 'upgraded' ? rollout.size : this.#delivery.fetchedBytes(id, t.agentId),
       })),
     };
   }
@@ -154,7 +150,7 @@ export class UpgradeRollouts {
     for (const rollout of this.#deps.store.running()) {
       const target = this.#deps.store.target(rollout.id, agentId);
       if (target?.state !== 'pending' && target?.state !== 'sending') continue;
-      if (target.state === 'sending') await this.#offer(rollout, agentId);
+      if (target.state === 'sending') await this.#delivery.offer(rollout, agentId);
       await this.#advance(rollout.id);
     }
   }
@@ -172,7 +168,7 @@ export class UpgradeRollouts {
       const limitMs = silenceLimitMs(rollout.deadlineMs);
       const heard = (agentId: string): number => {
         const target = targets.find((t) => t.agentId === agentId);
-        return Math.max(this.#heard.get(`${rollout.id}/${agentId}`) ?? 0, target?.updatedAt ?? 0);
+        return Math.max(this.#delivery.heardAt(rollout.id, agentId) ?? 0, target?.updatedAt ?? 0);
       };
       const overdue = overdueTargets(targets, heard, now, limitMs);
       if (overdue.length === 0) continue;
@@ -222,7 +218,7 @@ export class UpgradeRollouts {
   async dispatch(agentId: string, message: UpgradeMessage): Promise<void> {
     switch (message.type) {
       case 'upgrade-fetch':
-        return this.#chunk(agentId, message);
+        return this.#delivery.chunk(agentId, message);
       case 'upgrade-result':
         return this.#result(agentId, message);
       default: {
@@ -257,39 +253,7 @@ export class UpgradeRollouts {
         'upgrade rollout finished',
       );
     }
-    for (const agentId of step.start) await this.#offer(rollout, agentId);
-  }
-
-  async #offer(rollout: RolloutRecord, agentId: string): Promise<void> {
-    this.#heard.set(`${rollout.id}/${agentId}`, this.#deps.clock.now());
-    const offer = {
-      v: 1,
-      type: 'upgrade-offer',
-      upgrade: rollout.id,
-      sha256: rollout.sha256,
-      size: rollout.size,
-      signature: rollout.signature,
-      chunkBytes: UPGRADE_CHUNK_BYTES,
-      deadlineMs: rollout.deadlineMs,
-    };
-    await this.#send(agentId, offer);
-  }
-
-  async #chunk(agentId: string, fetch: UpgradeFetch): Promise<void> {
-    const rollout = this.#deps.store.get(fetch.upgrade);
-    const target = rollout && this.#deps.store.targets(rollout.id).find((t) => t.agentId === agentId);
-    if (!rollout || target?.state !== 'sending' || fetch.offset >= rollout.size) return;
-    const length = Math.min(UPGRADE_CHUNK_BYTES, rollout.size - fetch.offset);
-    const bytes = readChunk(this.#deps.buildsDir, rollout.sha256, fetch.offset, length);
-    this.#fetched.set(`${rollout.id}/${agentId}`, fetch.offset + length);
-    this.#heard.set(`${rollout.id}/${agentId}`, this.#deps.clock.now());
-    await this.#send(agentId, {
-      v: 1,
-      type: 'upgrade-chunk',
-      upgrade: rollout.id,
-      offset: fetch.offset,
-      data: bytes.toString('base64'),
-    });
+    for (const agentId of step.start) await this.#delivery.offer(rollout, agentId);
   }
 
   async #result(agentId: string, result: UpgradeResult): Promise<void> {
@@ -310,9 +274,5 @@ export class UpgradeRollouts {
     const log = result.outcome === 'upgraded' ? logger.info.bind(logger) : logger.warn.bind(logger);
     log({ rollout: rollout.id, agentId, ...detail }, `agent upgrade ${result.outcome}`);
     await this.#advance(rollout.id);
-  }
-
-  async #send(agentId: string, message: object): Promise<void> {
-    await this.#deps.transport.publish(inboxTopic(agentId), encode(message), { qos: 1 });
   }
 }

@@ -1,0 +1,28 @@
+import type { IClientOptions } from 'mqtt';
+import type { MqttTransportOptions, WillMessage } from './mqtt-transport-types.js';
+
+/**
+ * MQTT.js's options for our transport: MQTT 3.1.1, a clean session, and everything MQTT.js would do on its own
+ * turned off (reconnects, resubscribes, queued QoS 0 messages): the transport does those itself.
+ */
+export function mqttClientOptions(
+  options: MqttTransportOptions,
+  will: WillMessage | undefined,
+): IClientOptions {
+  const clientOptions: IClientOptions = {
+    clientId: options.clientId,
+    username: options.username ?? options.clientId,
+    clean: true,
+    reconnectPeriod: 0,
+    protocolVersion: 4,
+    keepalive: options.keepalive ?? 30,
+    resubscribe: false,
+    queueQoSZero: false,
+    // MQTT.js otherwise has mqtt-packet pre-build a Buffer for each of the 65,536 packet ids on the first
+    // packet (~6.5 MiB of heap for the life of the process; pnpm bench:footprint).
+    writeCache: false,
+  };
+  if (options.password !== undefined) clientOptions.password = options.password;
+  if (will) clientOptions.will = will;
+  return clientOptions;
+}
