@@ -140,7 +140,8 @@ export class SqliteRouteTable implements RouteTable {
     this.#bumpGeneration = db.prepare<[], { n: number }>(
       'UPDATE route_generation SET n = n + 1 WHERE id = 1 RETURNING n',
     );
-    this.#fresh();
+    // The index loads at the first read, not here: a start marks the edges' routes stale in bulk (markRestarted)
+    // before anything reads, and loading before that would load a fleet's routes twice.
   }
 
   get(key: RouteKey): Route | undefined {
