@@ -41,6 +41,20 @@ describe('CallStats', () => {
   });
 });
 
+describe('Metrics', () => {
+  it("serves the process's own metrics: CPU, memory, heap, GC and the event loop's delay", async () => {
+    const text = await metrics().registry.metrics();
+    for (const name of [
+      'process_cpu_seconds_total',
+      'process_resident_memory_bytes',
+      'nodejs_heap_size_used_bytes',
+      'nodejs_eventloop_lag_p99_seconds',
+      'nodejs_gc_duration_seconds',
+    ])
+      expect(text).toMatch(new RegExp(`^# TYPE ${name} `, 'm'));
+  });
+});
+
 describe('EventLog', () => {
   it('keeps the last events of each agent, newest first, and forgets the least recently active agents', () => {
     const clock = new ManualClock();

@@ -222,6 +222,7 @@ async function traceStorm(cp: ControlPlane, started: number): Promise<void> {
     pick(/^tether_(connects_(?:in_flight|waiting)) (\d+)$/gm),
     pick(/^tether_resumes_total\{outcome="([\w-]+)"\} (\d+)$/gm),
     pick(/^tether_connect_refusals_total\{reason="(\w+)"\} (\d+)$/gm),
+    pick(/^nodejs_(eventloop_lag_(?:p99|max))_seconds ([\d.e+-]+)$/gm),
     `listen-queue drops so far=${listenOverflows()}`,
   );
 }

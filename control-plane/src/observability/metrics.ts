@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectProcessMetrics } from './process-metrics.js';
 import type { RouteTable } from '@tether/shared';
 import { RunningCounter } from './running-counter.js';
 import { StreamMetrics } from './stream-metrics.js';
@@ -107,6 +108,7 @@ export class Metrics {
     const registers = [this.registry];
     this.streams = new StreamMetrics(registers, () => options.tunnels?.().streams ?? 0);
     this.stages = new SyncStages(this.registry);
+    collectProcessMetrics(this.registry);
     this.connections = new Gauge({
       name: 'tether_connections',
       help: 'Agents currently connected',
