@@ -325,6 +325,19 @@ async function stageSeconds(cp: ControlPlane): Promise<Map<string, number>> {
   return out;
 }
 
+/** Group commits so far (`tether_sync_stage_runs_total{stage="commit"}`). */
+async function commitRuns(cp: ControlPlane): Promise<number> {
+  const text = await (await fetch(`${cp.apiBase}/metrics`)).text();
+  return Number(/^tether_sync_stage_runs_total\{stage="commit"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+}
+
+/** A process's write(2)-family calls and bytes written to storage so far (/proc/PID/io). */
+function writesOf(pid: number): { syscw: number; writeBytes: number } {
+  const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+  const field = (name: string): number => Number(new RegExp(`^${name}: (\\d+)$`, 'm').exec(io)?.[1] ?? 0);
+  return { syscw: field('syscw'), writeBytes: field('write_bytes') };
+}
+
 /** Event-loop ms per moved agent by stage between two readings. */
 function stagesBetween(before: Map<string, number>, after: Map<string, number>, agents: number): string {
   const parts: string[] = [];
@@ -390,6 +403,8 @@ async function cluster(bin?: string): Promise<void> {
     const rss = [rssOf(r1.proc.child.pid!), rssOf(r2.proc.child.pid!)];
     const stagesBefore = await stageSeconds(r1);
     const callsBefore = await redisCalls(redis.port);
+    const commitsBefore = await commitRuns(r1);
+    const ioBefore = writesOf(r1.proc.child.pid!);
     const cpu = cpuOf([r1.proc.child, { pid: redis.pid() }]);
     await r2.proc.stop('SIGKILL');
     const spreadMs = Number(opts['spread-ms']);
@@ -401,6 +416,9 @@ async function cluster(bin?: string): Promise<void> {
     const moved = storm.reduce((n, b) => n + (b.evt === 'failedOver' ? b.count : 0), 0);
     const [survivorCpu, redisCpu] = cpu();
     const calls = callsBetween(callsBefore, await redisCalls(redis.port), moved);
+    const commits = (await commitRuns(r1)) - commitsBefore;
+    const io = writesOf(r1.proc.child.pid!);
+    const perMoved = (n: number): string => (n / Math.max(1, moved)).toFixed(1);
     const stages = stagesBetween(stagesBefore, await stageSeconds(r1), moved);
     const metrics = await (await fetch(`${r1.apiBase}/metrics`)).text();
     const refused = /tether_socket_refusals_total\{reason="admission"\} (\d+)/.exec(metrics)?.[1] ?? '0';
@@ -411,6 +429,7 @@ reconnect storm after kill -9 of r2      ${moved} agents back on r1 in ${ms(stor
 sockets refused by r1's admission rate   ${refused}; CONNECTs refused as busy ${busy} (connect phase and storm; retried with backoff)
 CPU during the storm, per moved agent    r1 ${((survivorCpu! * 1000) / Math.max(1, moved)).toFixed(2)} ms, redis-server ${((redisCpu! * 1000) / Math.max(1, moved)).toFixed(2)} ms
 Redis commands per moved agent           ${calls}
+r1 group commits during the storm        ${commits} (${(moved / Math.max(1, commits)).toFixed(2)} moved agents per commit); per moved agent ${perMoved(io.syscw - ioBefore.syscw)} write calls, ${perMoved((io.writeBytes - ioBefore.writeBytes) / 1024)} KiB to storage
 r1 event-loop ms per moved agent         ${stages}`);
     for (const w of workers) w.send({ cmd: 'stop' } satisfies ToWorker);
     if (PROFILE) await r1.proc.stop('SIGTERM');
