@@ -70,6 +70,10 @@ describe('RouteIndex', () => {
           expect(index.count(f)).toBe(expected.length);
         }
         expect(index.size).toBe(model.size);
+        // The stale set, also after routes changed state in place.
+        const stale = [...model.values()].filter((r) => r.state === 'stale');
+        expect(index.count({ state: 'stale' })).toBe(stale.length);
+        expect([...index.staleOrigins()].sort()).toEqual([...new Set(stale.map((r) => r.origin))].sort());
       }),
     );
   });

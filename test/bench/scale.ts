@@ -11,7 +11,8 @@
  * active again after kill -9 + restart with the same data directory (API p99 during that storm), and the time
  * until every agent of a killed replica is back on the survivor. `--agents 20000` is the issue's full run.
  * `--base` runs the single control plane of another build first (its `tether-cp.js`, e.g. a copy of main's
- * control-plane/bin + dist), then this one, with the same simulator and floor: before and after side by side.
+ * control-plane/bin + dist), then this one, with the same simulator and floor: before and after side by side; the
+ * two-replica phase likewise. `--profile DIR` also profiles the surviving replica.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -23,6 +24,7 @@ import { callWorker } from '../helpers/sim-workers.js';
 import { listAll } from '../helpers/pages.js';
 import { stopAll } from '../helpers/processes.js';
 import { startRedis } from '../helpers/redis.js';
+import { redisCli } from '../helpers/redis-cli.js';
 import { startControlPlane, type ControlPlane } from '../helpers/tether.js';
 import { sleep, waitFor } from '../helpers/wait.js';
 import type { ToWorker } from './sim-agents.js';
@@ -163,13 +165,7 @@ CPU ms per agent while connecting        aedes ${perAgent(brokerCpu!)}, simulato
 
 /** Event-loop ms per agent connect, by stage, from the control plane's /metrics. */
 async function stagesOf(cp: ControlPlane): Promise<string> {
-  const text = await (await fetch(`${cp.apiBase}/metrics`)).text();
-  const parts: string[] = [];
-  for (const m of text.matchAll(/^tether_sync_stage_seconds_total\{stage="(\w+)"\} ([\d.e+-]+)$/gm)) {
-    const perAgent = (Number(m[2]) * 1000) / N;
-    if (perAgent >= 0.005) parts.push(`${m[1]} ${perAgent.toFixed(2)}`);
-  }
-  return parts.join(', ');
+  return stagesBetween(new Map(), await stageSeconds(cp), N);
 }
 
 /** The latencies (ms) of the API the operator watches, collected until stopped. */
@@ -351,15 +347,64 @@ targets: connects/s >= 1,000 -> ratio ${(rate / 1000).toFixed(2)}; ratio to raw 
   await stopAll();
 }
 
-async function cluster(): Promise<void> {
-  console.log(`\n== two replicas on Redis: ${N} agents, half on each; then kill -9 of replica 2`);
+/** Event-loop seconds by connect stage, from a control plane's /metrics (to subtract two readings). */
+async function stageSeconds(cp: ControlPlane): Promise<Map<string, number>> {
+  const text = await (await fetch(`${cp.apiBase}/metrics`)).text();
+  const out = new Map<string, number>();
+  for (const m of text.matchAll(/^tether_sync_stage_seconds_total\{stage="(\w+)"\} ([\d.e+-]+)$/gm))
+    out.set(m[1]!, Number(m[2]));
+  return out;
+}
+
+/** Group commits so far (`tether_sync_stage_runs_total{stage="commit"}`). */
+async function commitRuns(cp: ControlPlane): Promise<number> {
+  const text = await (await fetch(`${cp.apiBase}/metrics`)).text();
+  return Number(/^tether_sync_stage_runs_total\{stage="commit"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+}
+
+/** A process's write(2)-family calls and bytes written to storage so far (/proc/PID/io). */
+function writesOf(pid: number): { syscw: number; writeBytes: number } {
+  const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+  const field = (name: string): number => Number(new RegExp(`^${name}: (\\d+)$`, 'm').exec(io)?.[1] ?? 0);
+  return { syscw: field('syscw'), writeBytes: field('write_bytes') };
+}
+
+/** Event-loop ms per moved agent by stage between two readings. */
+function stagesBetween(before: Map<string, number>, after: Map<string, number>, agents: number): string {
+  const parts: string[] = [];
+  for (const [stage, s] of after) {
+    const per = ((s - (before.get(stage) ?? 0)) * 1000) / Math.max(1, agents);
+    if (per >= 0.005) parts.push(`${stage} ${per.toFixed(2)}`);
+  }
+  return parts.join(', ');
+}
+
+/** Redis calls by command so far (`INFO commandstats`). */
+async function redisCalls(port: number): Promise<Map<string, number>> {
+  const { stdout } = await redisCli(port, ['INFO', 'commandstats']);
+  return new Map([...stdout.matchAll(/^cmdstat_(\w+):calls=(\d+)/gm)].map((m) => [m[1]!, Number(m[2])]));
+}
+
+/** Redis calls per moved agent between two readings, the largest first. */
+function callsBetween(before: Map<string, number>, after: Map<string, number>, agents: number): string {
+  const per = [...after].map(([c, n]) => [c, (n - (before.get(c) ?? 0)) / Math.max(1, agents)] as const);
+  const total = per.reduce((t, [, n]) => t + n, 0);
+  const top = per.filter(([, n]) => n >= 0.05).sort((a, b) => b[1] - a[1]);
+  return `${total.toFixed(1)} (${top.map(([c, n]) => `${c} ${n.toFixed(1)}`).join(', ')})`;
+}
+
+/** Two replicas of this build (or the one at `bin`) on one Redis; kill -9 of r2; its agents back on r1. */
+async function cluster(bin?: string): Promise<void> {
+  const build = bin ? `base build ${bin}` : 'this build';
+  console.log(`\n== two replicas on Redis (${build}): ${N} agents, half on each; then kill -9 of replica 2`);
   const redis = await startRedis();
   try {
     const args = (id: string) => ['--log-level', 'warn', '--redis-url', redis.url, '--replica-id', id];
     // Replicas keep their default admission (rate 2,000/s, 64 connects in flight and a waiting room).
     const config = { limits: { connectRate: LIMITS.limits.connectRate } };
-    const r1 = await startControlPlane({ args: args('r1'), config });
-    const r2 = await startControlPlane({ args: args('r2'), config });
+    // The survivor's CPU profile (--profile) covers its whole life; it ends with SIGTERM.
+    const r1 = await startControlPlane({ bin, nodeArgs, args: args('r1'), config });
+    const r2 = await startControlPlane({ bin, args: args('r2'), config });
     const agents = await createAgents(r1, 'simc');
     // Agents created on r1 reach r2 through the change log.
     await waitFor(
@@ -387,6 +432,11 @@ async function cluster(): Promise<void> {
     const connectMs = Math.max(...connected.map((c) => (c.evt === 'connected' ? c.ms : 0)));
     await sleep(2000);
     const rss = [rssOf(r1.proc.child.pid!), rssOf(r2.proc.child.pid!)];
+    const stagesBefore = await stageSeconds(r1);
+    const callsBefore = await redisCalls(redis.port);
+    const commitsBefore = await commitRuns(r1);
+    const ioBefore = writesOf(r1.proc.child.pid!);
+    const cpu = cpuOf([r1.proc.child, { pid: redis.pid() }]);
     await r2.proc.stop('SIGKILL');
     const spreadMs = Number(opts['spread-ms']);
     const back = await Promise.all(
@@ -395,14 +445,25 @@ async function cluster(): Promise<void> {
     const storm = back.filter((b) => b.evt === 'failedOver' && b.count > 0);
     const stormMs = Math.max(0, ...storm.map((b) => (b.evt === 'failedOver' ? b.ms : 0)));
     const moved = storm.reduce((n, b) => n + (b.evt === 'failedOver' ? b.count : 0), 0);
+    const [survivorCpu, redisCpu] = cpu();
+    const calls = callsBetween(callsBefore, await redisCalls(redis.port), moved);
+    const commits = (await commitRuns(r1)) - commitsBefore;
+    const io = writesOf(r1.proc.child.pid!);
+    const perMoved = (n: number): string => (n / Math.max(1, moved)).toFixed(1);
+    const stages = stagesBetween(stagesBefore, await stageSeconds(r1), moved);
     const metrics = await (await fetch(`${r1.apiBase}/metrics`)).text();
     const refused = /tether_socket_refusals_total\{reason="admission"\} (\d+)/.exec(metrics)?.[1] ?? '0';
     const busy = /^tether_connect_refusals_total\{reason="busy"\} (\d+)$/m.exec(metrics)?.[1] ?? '0';
     console.log(`agents connected/s (two replicas)       ${((N / connectMs) * 1000).toFixed(0)} (${ms(connectMs)} for ${N}; default admission rate)
 replica RSS                              ${rss.map(mib).join(' / ')}
 reconnect storm after kill -9 of r2      ${moved} agents back on r1 in ${ms(stormMs)} (spread over ${spreadMs} ms of jitter); target <= 30 s -> ratio ${(stormMs / 30_000).toFixed(2)}
-sockets refused by r1's admission rate   ${refused}; CONNECTs refused as busy ${busy} (connect phase and storm; retried with backoff)`);
+sockets refused by r1's admission rate   ${refused}; CONNECTs refused as busy ${busy} (connect phase and storm; retried with backoff)
+CPU during the storm, per moved agent    r1 ${((survivorCpu! * 1000) / Math.max(1, moved)).toFixed(2)} ms, redis-server ${((redisCpu! * 1000) / Math.max(1, moved)).toFixed(2)} ms
+Redis commands per moved agent           ${calls}
+r1 group commits during the storm        ${commits} (${(moved / Math.max(1, commits)).toFixed(2)} moved agents per commit); per moved agent ${perMoved(io.syscw - ioBefore.syscw)} write calls, ${perMoved((io.writeBytes - ioBefore.writeBytes) / 1024)} KiB to storage
+r1 event-loop ms per moved agent         ${stages}`);
     for (const w of workers) w.send({ cmd: 'stop' } satisfies ToWorker);
+    if (PROFILE) await r1.proc.stop('SIGTERM');
     await stopAll();
   } finally {
     await redis.kill();
@@ -432,7 +493,10 @@ async function main(): Promise<void> {
     if (opts.base) await single(floor, opts.base);
     await single(floor);
   }
-  if (!opts['skip-cluster']) await cluster();
+  if (!opts['skip-cluster']) {
+    if (opts.base) await cluster(opts.base);
+    await cluster();
+  }
 }
 
 main().catch(async (err: unknown) => {

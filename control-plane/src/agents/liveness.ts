@@ -27,6 +27,9 @@ export interface LivenessDeps {
   stages: SyncStages;
 }
 
+/** Agents of a dead replica recorded offline per piece of the group commit (bounds how long one piece runs). */
+const OFFLINE_CHUNK = 256;
+
 /** A change of an agent's connection, told as it happens (before the group commit records it). */
 export type ConnectionListener = (agentId: string, connected: boolean) => void;
 
@@ -102,11 +105,15 @@ export class Liveness {
     return !wasOnline;
   }
 
-  /** The replica holding the agent's socket lost it (or died): offline, routes stale. */
-  remoteOffline(agentId: string): void {
-    if (this.#clients.has(agentId)) return;
-    this.#tell(agentId, false);
-    this.#markOffline(agentId);
+  /**
+   * The replica holding these agents' sockets lost them (or died): offline, routes stale, except those connected
+   * here meanwhile. A dead replica's agents are recorded together, OFFLINE_CHUNK agents per piece of the group
+   * commit, not one piece (savepoint, events, log line) per agent.
+   */
+  remoteOffline(agentIds: readonly string[]): void {
+    const gone = agentIds.filter((id) => !this.#clients.has(id));
+    for (const id of gone) this.#tell(id, false);
+    for (let i = 0; i < gone.length; i += OFFLINE_CHUNK) this.#markOffline(gone.slice(i, i + OFFLINE_CHUNK));
   }
 
   /** A client finished connecting (authenticated). */
@@ -139,26 +146,29 @@ export class Liveness {
     this.#presence?.announce(client.id, false);
     // Taken over by another replica: the agent is still online, its routes still live.
     if (this.#presence?.remoteOwner(client.id) !== undefined || this.#stopping) return;
-    this.#markOffline(client.id);
+    this.#markOffline([client.id]);
   }
 
   /**
-   * Records the agent offline and its routes stale in the next group commit (after anything it sent before), then
-   * tells the event stream. Its sync position stays: an agent coming back unchanged may resume (protocol 3).
+   * Records the agents offline and their routes stale in the next group commit (after anything they sent before),
+   * then tells the event stream. Their sync positions stay: an agent coming back unchanged may resume (protocol 3).
    */
-  #markOffline(agentId: string): void {
+  #markOffline(agentIds: readonly string[]): void {
     const { commits, table, agents, bus, clock, logger, stages } = this.#deps;
     const now = clock.now();
     commits.enqueue(
-      () => {
-        agents.setOffline(agentId, now);
-        return table.markStale({ origin: agentId }, now);
-      },
+      () =>
+        agentIds.flatMap((id) => {
+          agents.setOffline(id, now);
+          return table.markStale({ origin: id }, now);
+        }),
       (events) =>
         stages.time('events', () => {
           bus.emitRouteEvents(events);
-          logger.info({ agentId, staleRoutes: events.length }, 'agent disconnected');
-          bus.emit({ type: 'agent-offline', agentId });
+          if (agentIds.length === 1)
+            logger.info({ agentId: agentIds[0], staleRoutes: events.length }, 'agent disconnected');
+          else logger.info({ agents: agentIds.length, staleRoutes: events.length }, 'agents disconnected');
+          for (const agentId of agentIds) bus.emit({ type: 'agent-offline', agentId });
         }),
     );
   }

@@ -48,7 +48,8 @@ export async function joinCluster(deps: JoinClusterDeps): Promise<ClusterMember>
     onOnline: (agentId) => {
       if (liveness.remoteOnline(agentId)) deps.resync(agentId);
     },
-    onOffline: (agentId) => liveness.remoteOffline(agentId),
+    onOffline: (agentId) => liveness.remoteOffline([agentId]),
+    onLost: (agentIds) => liveness.remoteOffline(agentIds),
   });
   liveness.joinCluster(presence);
   await presence.start();

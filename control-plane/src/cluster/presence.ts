@@ -23,7 +23,7 @@ const HeartbeatSchema = z.strictObject({
   replica: ReplicaIdSchema,
 });
 
-/** What presence tracking needs; `onOnline`/`onOffline` fire for agents on other replicas only. */
+/** What presence tracking needs; `onOnline`/`onOffline`/`onLost` fire for agents on other replicas only. */
 export interface ClusterPresenceDeps {
   transport: Transport;
   replicaId: string;
@@ -31,6 +31,8 @@ export interface ClusterPresenceDeps {
   logger: Logger;
   onOnline(agentId: string): void;
   onOffline(agentId: string): void;
+  /** A replica died: every agent it held, told at once (its survivor records them offline together). */
+  onLost(agentIds: readonly string[]): void;
   heartbeatMs?: number;
   /** A replica silent this long is dead (default 3 heartbeats). */
   deadAfterMs?: number;
@@ -125,10 +127,8 @@ export class ClusterPresence {
       this.#lastBeat.delete(replica);
       const lost = [...this.#owners].filter(([, owner]) => owner === replica).map(([id]) => id);
       this.#deps.logger.warn({ replica, agents: lost.length }, 'replica silent: its agents are offline');
-      for (const id of lost) {
-        this.#owners.delete(id);
-        this.#deps.onOffline(id);
-      }
+      for (const id of lost) this.#owners.delete(id);
+      if (lost.length > 0) this.#deps.onLost(lost);
     }
   }
 }

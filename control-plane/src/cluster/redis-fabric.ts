@@ -23,13 +23,19 @@ export interface RedisFabric {
   close(): Promise<void>;
 }
 
-/** Options of every connection: reconnect forever with a capped backoff; never give up on queued commands. */
-function connect(url: string, name: string, logger: Logger): Redis {
+/**
+ * Options of every connection: reconnect forever with a capped backoff; never give up on queued commands.
+ * `pipelined`: the commands issued in one tick leave in one write (ioredis auto-pipelining), not one write and one
+ * syscall each; a reconnect storm issues several per agent (aedes persistence, presence, fabric publishes). Not
+ * for the subscriber connection nor the blocking reader.
+ */
+function connect(url: string, name: string, logger: Logger, pipelined = false): Redis {
   const conn = new Redis(url, {
     connectionName: name,
     maxRetriesPerRequest: null,
     retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2_000),
     lazyConnect: false,
+    enableAutoPipelining: pipelined,
   });
   let lastState = '';
   conn.on('error', (err: Error) => {
@@ -46,10 +52,10 @@ function connect(url: string, name: string, logger: Logger): Redis {
 /** Opens the Redis connections of a cluster member and waits until they are all ready. */
 export async function openRedisFabric(url: string, replicaId: string, logger: Logger): Promise<RedisFabric> {
   const conns = {
-    pub: connect(url, `tether:${replicaId}:pub`, logger),
+    pub: connect(url, `tether:${replicaId}:pub`, logger, true),
     sub: connect(url, `tether:${replicaId}:sub`, logger),
-    persistence: connect(url, `tether:${replicaId}:persistence`, logger),
-    commands: connect(url, `tether:${replicaId}:commands`, logger),
+    persistence: connect(url, `tether:${replicaId}:persistence`, logger, true),
+    commands: connect(url, `tether:${replicaId}:commands`, logger, true),
     blocking: connect(url, `tether:${replicaId}:blocking`, logger),
   };
   const all = Object.values(conns);

@@ -61,6 +61,11 @@ export class RouteIndex {
 
   /** Puts a route under its key (replacing what was there). */
   set(key: RouteKey, route: Route): void {
+    const old = this.#rows.get(key);
+    if (old && old.origin === route.origin && old.service === route.service) {
+      this.#replace(key, old, route);
+      return;
+    }
     this.delete(key);
     this.#rows.set(key, route);
     this.#ordered.set(key, route);
@@ -68,6 +73,23 @@ export class RouteIndex {
     bucketOf(this.#byService, route.service).set(key, route);
     if (route.state === 'stale') this.#stale.set(key, route);
     this.#sortedService.delete(route.service);
+    this.tallies.add(route);
+  }
+
+  /**
+   * A route changed in place (its state, version, address...), in the same origin and service: its value replaced
+   * where it is held, without taking it out of the tree and the buckets and putting it back (a storm makes each
+   * agent's routes stale and active again).
+   */
+  #replace(key: RouteKey, old: Route, route: Route): void {
+    this.#rows.set(key, route);
+    this.#ordered.set(key, route);
+    this.#byOrigin.get(route.origin)?.set(key, route);
+    this.#byService.get(route.service)?.set(key, route);
+    if (route.state === 'stale') this.#stale.set(key, route);
+    else this.#stale.delete(key);
+    this.#sortedService.delete(route.service);
+    this.tallies.remove(old);
     this.tallies.add(route);
   }
 
