@@ -1,0 +1,39 @@
+/**
+ * A child process of `pnpm bench:tls` (forked by tls-refused-storm.ts): on `{ port, ca, clients }` it makes that
+ * many TLS connects at once (from 127.0.0.2-51) and answers `{ secure }`, how many completed their handshake. In
+ * a process of its own, so the client handshakes do not delay the bench's `/healthz` probe.
+ */
+import { connect as netConnect } from 'node:net';
+import { connect as tlsConnect, createSecureContext, type SecureContext } from 'node:tls';
+
+/** The storm a child is asked for. */
+export interface StormRequest {
+  port: number;
+  ca: string;
+  clients: number;
+}
+
+/** One TLS connect; true when the handshake completed (the server did its part), false when closed before. */
+function connectOnce(port: number, localAddress: string, ctx: SecureContext): Promise<boolean> {
+  const raw = netConnect({ port, host: '127.0.0.1', localAddress });
+  const socket = tlsConnect({ socket: raw, servername: 'localhost', secureContext: ctx });
+  raw.on('error', () => undefined);
+  socket.on('error', () => undefined);
+  socket.setTimeout(30_000, () => socket.destroy());
+  // Not events.once: it rejects on 'error', and a refused connect errors (a reset) before it closes.
+  return new Promise<boolean>((resolve) => {
+    socket.once('secureConnect', () => {
+      resolve(true);
+      socket.destroy();
+    });
+    socket.once('close', () => resolve(false));
+  });
+}
+
+process.on('message', (req: StormRequest) => {
+  const ctx = createSecureContext({ ca: req.ca });
+  const all = Array.from({ length: req.clients }, (_, i) =>
+    connectOnce(req.port, `127.0.0.${2 + (i % 50)}`, ctx),
+  );
+  void Promise.all(all).then((results) => process.send?.({ secure: results.filter(Boolean).length }));
+});
