@@ -13,6 +13,9 @@ export interface StormRequest {
   clients: number;
 }
 
+/** How long a connect stays open after its handshake (an admitted one waits for a CONNECT that never comes). */
+const HOLD_MS = 1_000;
+
 /** One TLS connect; true when the handshake completed (the server did its part), false when closed before. */
 function connectOnce(port: number, localAddress: string, ctx: SecureContext): Promise<boolean> {
   const raw = netConnect({ port, host: '127.0.0.1', localAddress });
@@ -21,12 +24,14 @@ function connectOnce(port: number, localAddress: string, ctx: SecureContext): Pr
   socket.on('error', () => undefined);
   socket.setTimeout(30_000, () => socket.destroy());
   // Not events.once: it rejects on 'error', and a refused connect errors (a reset) before it closes.
+  // Held up to HOLD_MS once secure, so that a build which refuses after the handshake gets to refuse it.
   return new Promise<boolean>((resolve) => {
+    let secure = false;
     socket.once('secureConnect', () => {
-      resolve(true);
-      socket.destroy();
+      secure = true;
+      setTimeout(() => socket.destroy(), HOLD_MS).unref();
     });
-    socket.once('close', () => resolve(false));
+    socket.once('close', () => resolve(secure));
   });
 }
 
