@@ -11,6 +11,7 @@ import { Agent, request } from 'node:https';
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { counter } from '../helpers/cli.js';
+import type { RateSpec } from '@tether/shared';
 import type { ControlPlane } from '../helpers/tether.js';
 import { quantile } from './stats.js';
 import type { StormRequest } from './tls-storm-clients.js';
@@ -19,11 +20,29 @@ import type { StormRequest } from './tls-storm-clients.js';
 export const forkStormClients = (): ChildProcess =>
   fork(join(import.meta.dirname, 'tls-storm-clients.ts'), [], { execArgv: ['--import', 'tsx'] });
 
-/** The limits every build runs the storm under: only keys every build's config schema knows. */
-export const STORM_LIMITS = {
-  connectRate: { perSecond: 100_000, burst: 100_000 },
-  admissionRate: { perSecond: 20, burst: 100 },
-};
+/** A storm's limits: only keys every build's config schema knows. */
+export interface StormScenario {
+  title: string;
+  limits: { connectRate: RateSpec; admissionRate: RateSpec };
+}
+
+/** The storms: one refused in the most part (over the admission rate), one admitted whole (paced handshakes). */
+export const STORM_SCENARIOS: StormScenario[] = [
+  {
+    title: 'over the admission rate',
+    limits: {
+      connectRate: { perSecond: 100_000, burst: 100_000 },
+      admissionRate: { perSecond: 20, burst: 100 },
+    },
+  },
+  {
+    title: 'all admitted (rates off)',
+    limits: {
+      connectRate: { perSecond: 100_000, burst: 100_000 },
+      admissionRate: { perSecond: 100_000, burst: 100_000 },
+    },
+  },
+];
 
 /** One round's figures for one build. */
 export interface StormRound {

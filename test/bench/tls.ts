@@ -23,7 +23,14 @@ import { parseArgs } from 'node:util';
 import { buildTlsPlan, MqttTransport, type TlsPlan } from '@tether/agent';
 import { CP_BIN, runNode, stopAll, tempDir } from '../helpers/processes.js';
 import { startControlPlane, type ControlPlane } from '../helpers/tether.js';
-import { cpuMs, forkStormClients, refusedStorm, STORM_LIMITS, type StormRound } from './tls-refused-storm.js';
+import {
+  cpuMs,
+  forkStormClients,
+  refusedStorm,
+  STORM_SCENARIOS,
+  type StormRound,
+  type StormScenario,
+} from './tls-refused-storm.js';
 
 const { values: opts } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== '--'),
@@ -156,8 +163,8 @@ function baseBin(base: string): string {
   return statSync(base).isDirectory() ? join(base, 'control-plane', 'bin', 'tether-cp.js') : base;
 }
 
-/** The storm larger than the admission burst, on each build side by side, rounds alternating. */
-async function gate(): Promise<void> {
+/** One storm scenario on each build side by side, rounds alternating. */
+async function gate({ title, limits }: StormScenario): Promise<void> {
   const builds: [string, string][] = [['this build', CP_BIN]];
   if (opts.base) builds.unshift(['base', baseBin(opts.base)]);
   const rows = new Map<string, StormRound[]>();
@@ -165,12 +172,12 @@ async function gate(): Promise<void> {
   for (const [name, bin] of builds) {
     const { dataDir, caFile, ca } = await certsDir();
     const args = ['--mqtts-port', '0', '--log-level', 'error'];
-    const config = { limits: STORM_LIMITS };
+    const config = { limits };
     cps.set(name, { cp: await startControlPlane({ dataDir, bin, args, caFile, config }), ca });
     rows.set(name, []);
   }
   const child = forkStormClients();
-  const refill = (1000 * STORM_LIMITS.admissionRate.burst) / STORM_LIMITS.admissionRate.perSecond;
+  const refill = (1000 * limits.admissionRate.burst) / limits.admissionRate.perSecond;
   for (let r = 0; r < ROUNDS; r++) {
     for (const [name] of builds) {
       const { cp, ca } = cps.get(name)!;
@@ -179,9 +186,10 @@ async function gate(): Promise<void> {
     }
   }
   child.kill();
-  const { perSecond, burst } = STORM_LIMITS.admissionRate;
+  await Promise.all([...cps.values()].map(({ cp }) => cp.proc.stop()));
+  const { perSecond, burst } = limits.admissionRate;
   console.log(
-    `\nTLS storm over the admission rate: ${STORM} connects at once, admission ${perSecond}/s burst ${burst}, ` +
+    `\nTLS storm ${title}: ${STORM} connects at once, admission ${perSecond}/s burst ${burst}, ` +
       `${ROUNDS} rounds (median); load ${readFileSync('/proc/loadavg', 'utf8').trim()}`,
   );
   const head = ['build', 'CP CPU ms/connect', '/healthz p99 ms', 'refused', 'handshakes for refused'];
@@ -213,7 +221,7 @@ async function gate(): Promise<void> {
 
 async function main(): Promise<void> {
   if (!opts['gate-only']) await storms();
-  await gate();
+  for (const scenario of STORM_SCENARIOS) await gate(scenario);
 }
 
 main()
