@@ -37,8 +37,8 @@ interface Turn {
 }
 
 /**
- * The guards every MQTT connection passes, whatever the listener (TCP, TLS, WebSocket): `guardSocket` is the one
- * entry that hands a socket to aedes. Before aedes sees a byte: the connection-attempt rate per source address
+ * The guards every MQTT connection passes, whatever the listener (TCP, TLS, WebSocket): `guardSocket` (TCP,
+ * WebSocket) and `guardTlsSocket` (TLS, before its handshake) are the only ways to aedes. Before aedes sees a byte: the connection-attempt rate per source address
  * and the admission rate over all sources (token buckets). Then, on the bytes aedes reads: the MQTT packet size
  * limit (checked on each fixed header, before the body is buffered) and the byte limit before authentication.
  * aedes's `connectTimeout` (set from the same limits) closes a socket whose CONNECT has not fully arrived in time.
