@@ -22,6 +22,7 @@ import { connect as tlsConnect, createSecureContext } from 'node:tls';
 import { parseArgs } from 'node:util';
 import { buildTlsPlan, MqttTransport, type TlsPlan } from '@tether/agent';
 import { CP_BIN, runNode, stopAll, tempDir } from '../helpers/processes.js';
+import { RAW_CAPACITY } from '../helpers/sim-workers.js';
 import { startControlPlane, type ControlPlane } from '../helpers/tether.js';
 import {
   cpuMs,
@@ -118,6 +119,10 @@ async function storms(): Promise<void> {
     dataDir,
     args: ['--mqtts-port', '0', '--log-level', 'warn'],
     caFile,
+    // Capacity, not limits: every client comes from 127.0.0.1, and the mqtts listener refuses before the
+    // handshake (a refused raw connect would never reach secureConnect); these clients never send the advert
+    // that ends a connect in flight, so its bound would hold each one for its timeout.
+    config: { limits: { ...RAW_CAPACITY.limits, connectsInFlight: { max: 100_000 } } },
   });
   const mqttsPort = Number(new URL(cp.mqttsUrl!).port);
   const agents: { id: string; secret: string }[] = [];
