@@ -70,6 +70,17 @@ describe('ConnectionAdmission (fake clock)', () => {
     for (let i = 0; i < 20; i++) if (admission.admit(`s${i}`) === undefined) admitted++;
     expect(admitted).toBe(4);
   });
+
+  it('refuses at a full cap first, charging neither rate', () => {
+    const clock = new ManualClock();
+    const admission = new ConnectionAdmission(
+      { connectRate: { perSecond: 1, burst: 1 }, admissionRate: { perSecond: 1, burst: 1 } },
+      clock,
+    );
+    for (let i = 0; i < 3; i++) expect(admission.admit('a', { open: 2, max: 2 })).toBe('handshakes');
+    expect(admission.admit('a', { open: 1, max: 2 })).toBeUndefined(); // both buckets were still full
+    expect(admission.admit('b', { open: 1, max: 2 })).toBe('admission');
+  });
 });
 
 describe('MqttFrameScanner', () => {

@@ -1,5 +1,5 @@
 /**
- * `pnpm bench:tls [--clients 500] [--rounds 3]`
+ * `pnpm bench:tls [--clients 500] [--rounds 3] [--storm 2000] [--base DIR] [--gate-only]`
  *
  * A reconnect storm against one control plane (a real `tether-cp` process with `certs init` certificates,
  * ECDSA P-256): N clients dial at once and the time until the last one is through is measured, as
@@ -9,30 +9,46 @@
  *    CA, and over mqtts with a pinned fingerprint.
  * The clients run in THIS process on the same 2 cores as the server, so figures are lower bounds of the server's
  * capacity; compare them side by side. Medians of `rounds`.
+ *
+ * Then a TLS storm of `storm` connects, larger than the admission burst (tls-refused-storm.ts), against this build
+ * and, with `--base DIR` (another checkout's root, built) or `--base FILE` (its tether-cp.js), the base build too,
+ * rounds alternating: control-plane CPU ms per connect, `/healthz` p99 during the storm, and the handshakes done
+ * for refused connects. `--gate-only` runs only that part.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { once } from 'node:events';
+import { join } from 'node:path';
 import { connect as tlsConnect, createSecureContext } from 'node:tls';
 import { parseArgs } from 'node:util';
 import { buildTlsPlan, MqttTransport, type TlsPlan } from '@tether/agent';
 import { CP_BIN, runNode, stopAll, tempDir } from '../helpers/processes.js';
+import { RAW_CAPACITY } from '../helpers/sim-workers.js';
 import { startControlPlane, type ControlPlane } from '../helpers/tether.js';
+import {
+  cpuMs,
+  forkStormClients,
+  refusedStorm,
+  STORM_SCENARIOS,
+  type StormRound,
+  type StormScenario,
+} from './tls-refused-storm.js';
 
 const { values: opts } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== '--'),
-  options: { clients: { type: 'string', default: '500' }, rounds: { type: 'string', default: '3' } },
+  options: {
+    clients: { type: 'string', default: '500' },
+    rounds: { type: 'string', default: '3' },
+    storm: { type: 'string', default: '2000' },
+    base: { type: 'string' },
+    'gate-only': { type: 'boolean', default: false },
+  },
 });
 const N = Number(opts.clients);
 const ROUNDS = Number(opts.rounds);
+const STORM = Number(opts.storm);
 const quiet = { warn: () => {}, error: () => {}, debug: () => {} };
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-/** CPU time (user + system, ms) the process has used so far, from /proc (Linux). */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in USER_HZ (100)
-}
 
 /** Runs a storm; returns connections/s and the control plane's CPU ms per connection. */
 async function measure(pid: number, storm: () => Promise<number>): Promise<[number, number]> {
@@ -86,16 +102,27 @@ async function connects(
   return N / secs;
 }
 
-async function main(): Promise<void> {
+/** A data dir with `certs init` certificates (CA and server certificate for localhost). */
+async function certsDir(): Promise<{ dataDir: string; caFile: string; ca: string; fingerprint: string }> {
   const dataDir = tempDir('tether-bench-tls-');
   const init = await runNode([CP_BIN, 'certs', 'init', '--data-dir', dataDir, '--host', 'localhost']);
   if (init.code !== 0) throw new Error(init.stderr);
   const certs = JSON.parse(init.stdout) as { ca: string; fingerprint: string };
-  const ca = readFileSync(certs.ca, 'utf8');
+  return { dataDir, caFile: certs.ca, ca: readFileSync(certs.ca, 'utf8'), fingerprint: certs.fingerprint };
+}
+
+/** The storms of connects that pass (this build only). */
+async function storms(): Promise<void> {
+  const { dataDir, caFile, ca, fingerprint } = await certsDir();
+  const certs = { ca: caFile, fingerprint };
   const cp: ControlPlane = await startControlPlane({
     dataDir,
     args: ['--mqtts-port', '0', '--log-level', 'warn'],
-    caFile: certs.ca,
+    caFile,
+    // Capacity, not limits: every client comes from 127.0.0.1, and the mqtts listener refuses before the
+    // handshake (a refused raw connect would never reach secureConnect); these clients never send the advert
+    // that ends a connect in flight, so its bound would hold each one for its timeout.
+    config: { limits: { ...RAW_CAPACITY.limits, connectsInFlight: { max: 100_000 } } },
   });
   const mqttsPort = Number(new URL(cp.mqttsUrl!).port);
   const agents: { id: string; secret: string }[] = [];
@@ -133,6 +160,73 @@ async function main(): Promise<void> {
   const rate = (name: string): number => median(rows.get(name)!.rate);
   const ratio = rate('MQTT connects, mqtts + CA') / rate('MQTT connects, plain TCP');
   console.log(`mqtts/plain connect rate ratio: ${ratio.toFixed(2)}`);
+  await cp.proc.stop();
+}
+
+/** The base build's tether-cp.js: `--base` names it, or a checkout's root holding it. */
+function baseBin(base: string): string {
+  return statSync(base).isDirectory() ? join(base, 'control-plane', 'bin', 'tether-cp.js') : base;
+}
+
+/** One storm scenario on each build side by side, rounds alternating. */
+async function gate({ title, limits }: StormScenario): Promise<void> {
+  const builds: [string, string][] = [['this build', CP_BIN]];
+  if (opts.base) builds.unshift(['base', baseBin(opts.base)]);
+  const rows = new Map<string, StormRound[]>();
+  const cps = new Map<string, { cp: ControlPlane; ca: string }>();
+  for (const [name, bin] of builds) {
+    const { dataDir, caFile, ca } = await certsDir();
+    const args = ['--mqtts-port', '0', '--log-level', 'error'];
+    const config = { limits };
+    cps.set(name, { cp: await startControlPlane({ dataDir, bin, args, caFile, config }), ca });
+    rows.set(name, []);
+  }
+  const child = forkStormClients();
+  const refill = (1000 * limits.admissionRate.burst) / limits.admissionRate.perSecond;
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const [name] of builds) {
+      const { cp, ca } = cps.get(name)!;
+      await new Promise((res) => setTimeout(res, refill + 500)); // the admission bucket full again
+      rows.get(name)!.push(await refusedStorm(cp, ca, STORM, child));
+    }
+  }
+  child.kill();
+  await Promise.all([...cps.values()].map(({ cp }) => cp.proc.stop()));
+  const { perSecond, burst } = limits.admissionRate;
+  console.log(
+    `\nTLS storm ${title}: ${STORM} connects at once, admission ${perSecond}/s burst ${burst}, ` +
+      `${ROUNDS} rounds (median); load ${readFileSync('/proc/loadavg', 'utf8').trim()}`,
+  );
+  const head = ['build', 'CP CPU ms/connect', '/healthz p99 ms', 'refused', 'handshakes for refused'];
+  console.log(
+    `${head[0]!.padEnd(12)} ${head
+      .slice(1)
+      .map((h) => h.padStart(22))
+      .join(' ')}`,
+  );
+  const med = (name: string, f: (s: StormRound) => number): number => median(rows.get(name)!.map(f));
+  for (const [name] of builds) {
+    const cells = [
+      med(name, (s) => s.cpuMsPerConnect).toFixed(3),
+      med(name, (s) => s.healthzP99).toFixed(1),
+      med(name, (s) => s.refused).toFixed(0),
+      med(name, (s) => s.refusedHandshakes).toFixed(0),
+    ];
+    console.log(`${name.padEnd(12)} ${cells.map((c) => c.padStart(22)).join(' ')}`);
+  }
+  if (opts.base) {
+    const ratio = (f: (s: StormRound) => number): string =>
+      (med('this build', f) / med('base', f)).toFixed(2);
+    console.log(
+      `this build / base: CPU per connect ${ratio((s) => s.cpuMsPerConnect)}, ` +
+        `/healthz p99 ${ratio((s) => s.healthzP99)}`,
+    );
+  }
+}
+
+async function main(): Promise<void> {
+  if (!opts['gate-only']) await storms();
+  for (const scenario of STORM_SCENARIOS) await gate(scenario);
 }
 
 main()

@@ -14,6 +14,10 @@ export const LimitsConfigSchema = z.strictObject({
   maxPacketSize: size.optional(),
   maxPreConnectBytes: size.optional(),
   connectTimeout: duration.optional(),
+  /** A TLS socket whose handshake is not done by then (counted from its admission) is closed. */
+  handshakeTimeout: duration.optional(),
+  /** TLS sockets admitted and not yet through their handshake; beyond, new ones are closed before any TLS work. */
+  maxHandshakes: z.number().int().min(1).max(1_000_000).optional(),
   connectRate: rate.partial().optional(),
   admissionRate: rate.partial().optional(),
   /** Connects worked on at once (accepted, not yet answered), how long one counts at most, and the waiting room. */
@@ -63,6 +67,8 @@ export function limitsFromConfig(c: LimitsConfig | undefined): BrokerLimitsOverr
   if (c.maxPacketSize !== undefined) out.maxPacketBytes = parseSize(c.maxPacketSize);
   if (c.maxPreConnectBytes !== undefined) out.maxPreConnectBytes = parseSize(c.maxPreConnectBytes);
   if (c.connectTimeout !== undefined) out.connectTimeoutMs = parseDuration(c.connectTimeout);
+  if (c.handshakeTimeout !== undefined) out.handshakeTimeoutMs = parseDuration(c.handshakeTimeout);
+  if (c.maxHandshakes !== undefined) out.maxHandshakes = c.maxHandshakes;
   if (c.connectRate) out.connectRate = c.connectRate;
   if (c.admissionRate) out.admissionRate = c.admissionRate;
   const inFlight = c.connectsInFlight;

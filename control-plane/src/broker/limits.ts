@@ -10,6 +10,10 @@ export interface BrokerLimits {
   maxPreConnectBytes: number;
   /** A connection that has not sent a whole CONNECT by then is closed. */
   connectTimeoutMs: number;
+  /** A TLS socket whose handshake is not done by then (counted from its admission) is closed. */
+  handshakeTimeoutMs: number;
+  /** TLS sockets admitted and not yet through their handshake (queued or handshaking); more: closed unread. */
+  maxHandshakes: number;
   /** New connections per source address. */
   connectRate: RateSpec;
   /** New connections over all sources (sheds a socket flood; connectsInFlight paces an honest storm). */
@@ -36,6 +40,8 @@ export const DEFAULT_BROKER_LIMITS: BrokerLimits = {
   maxPacketBytes: 256 * KiB,
   maxPreConnectBytes: 16 * KiB,
   connectTimeoutMs: 10_000,
+  handshakeTimeoutMs: 10_000,
+  maxHandshakes: 4_096,
   connectRate: { perSecond: 50, burst: 200 },
   admissionRate: { perSecond: 2_000, burst: 4_000 },
   connectsInFlight: { max: 64, timeoutMs: 10_000, maxWaiting: 20_000, waitMs: 20_000 },
@@ -58,6 +64,8 @@ export function brokerLimits(override: BrokerLimitsOverride = {}): BrokerLimits 
     maxPacketBytes: override.maxPacketBytes ?? d.maxPacketBytes,
     maxPreConnectBytes: override.maxPreConnectBytes ?? d.maxPreConnectBytes,
     connectTimeoutMs: override.connectTimeoutMs ?? d.connectTimeoutMs,
+    handshakeTimeoutMs: override.handshakeTimeoutMs ?? d.handshakeTimeoutMs,
+    maxHandshakes: override.maxHandshakes ?? d.maxHandshakes,
     connectRate: { ...d.connectRate, ...override.connectRate },
     admissionRate: { ...d.admissionRate, ...override.admissionRate },
     connectsInFlight: { ...d.connectsInFlight, ...override.connectsInFlight },

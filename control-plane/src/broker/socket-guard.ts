@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Aedes } from 'aedes';
 import type { Clock } from '@tether/shared';
@@ -7,7 +8,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { BrokerLimits } from './limits.js';
 import { MqttFrameScanner, type FrameViolation } from './mqtt-frame-scanner.js';
-import { ConnectionAdmission } from './connection-admission.js';
+import { ConnectionAdmission, type AdmissionRefusal } from './connection-admission.js';
 import { TurnPacer } from './turn-pacer.js';
 
 /** What the socket guard needs. */
@@ -20,12 +21,24 @@ export interface SocketGuardDeps {
   clock: Clock;
 }
 
-/** Admitted TCP and TLS sockets handed to aedes per event-loop turn (README: "Abuse limits"). */
+/** Admitted TCP and TLS sockets handed to aedes (TLS: to their handshake) per event-loop turn (README: "Abuse limits"). */
 const SOCKETS_PER_TURN = 32;
 
 /**
- * The guards every MQTT connection passes, whatever the listener (TCP, TLS, WebSocket): `guardSocket` is the one
- * entry that hands a socket to aedes. Before aedes sees a byte: the connection-attempt rate per source address
+ * Starts the server side of a TLS handshake on an admitted raw socket (tls/tls-handshake.ts) and returns the TLS
+ * socket; `done` is called once: with it when the handshake succeeded, or undefined when it failed or closed first.
+ */
+export type TlsHandshake = (raw: Socket, done: (secure: Duplex | undefined) => void) => Duplex;
+
+/** A socket waiting for its turn: `go` hands it to aedes, or starts its TLS handshake. */
+interface Turn {
+  socket: Duplex;
+  go: () => void;
+}
+
+/**
+ * The guards every MQTT connection passes, whatever the listener (TCP, TLS, WebSocket): `guardSocket` (TCP,
+ * WebSocket) and `guardTlsSocket` (TLS, before its handshake) are the only ways to aedes. Before aedes sees a byte: the connection-attempt rate per source address
  * and the admission rate over all sources (token buckets). Then, on the bytes aedes reads: the MQTT packet size
  * limit (checked on each fixed header, before the body is buffered) and the byte limit before authentication.
  * aedes's `connectTimeout` (set from the same limits) closes a socket whose CONNECT has not fully arrived in time.
@@ -35,13 +48,15 @@ export class SocketGuard {
   readonly #admission: ConnectionAdmission;
   readonly #scanners = new WeakMap<object, MqttFrameScanner>();
   readonly #sources = new WeakMap<object, string>();
-  readonly #pacer: TurnPacer<{ socket: Duplex; source: string }>;
+  readonly #pacer: TurnPacer<Turn>;
+  /** TLS sockets admitted and not yet through their handshake (bounded by `limits.maxHandshakes`). */
+  #handshakes = 0;
 
   constructor(deps: SocketGuardDeps) {
     this.#d = deps;
     this.#admission = new ConnectionAdmission(deps.limits, deps.clock);
-    this.#pacer = new TurnPacer(({ socket, source }) => {
-      if (!socket.destroyed) this.#d.metrics.stages.time('admission', () => this.#hand(socket, source));
+    this.#pacer = new TurnPacer(({ socket, go }) => {
+      if (!socket.destroyed) this.#d.metrics.stages.time('admission', go);
     }, SOCKETS_PER_TURN);
     deps.broker.on('client', (client) => this.#scanners.get(client.conn)?.authenticated());
   }
@@ -61,23 +76,72 @@ export class SocketGuard {
     this.#d.metrics.stages.time('admission', () => this.#guard(socket, req));
   }
 
+  /**
+   * The MQTT-over-TLS entry: `raw` is a TCP socket not read yet (`pauseOnConnect`). The same rates as
+   * `guardSocket`, and the cap on sockets still handshaking, are checked before any TLS work: a refused socket is
+   * destroyed without a byte read or written. An admitted one waits for its turn (TurnPacer), then `handshake`
+   * wraps it; once secure, the TLS socket goes to aedes. A socket not through its handshake within
+   * `handshakeTimeoutMs` of its admission is destroyed; until then it counts toward `maxHandshakes`.
+   */
+  guardTlsSocket(raw: Socket, handshake: TlsHandshake): void {
+    this.#d.metrics.stages.time('admission', () => this.#guardTls(raw, handshake));
+  }
+
   #guard(socket: Duplex, req?: IncomingMessage): void {
-    const { metrics, logger } = this.#d;
     const source =
       req?.socket.remoteAddress ?? (socket as { remoteAddress?: string }).remoteAddress ?? 'unknown';
-    socket.on('error', (err) => logger.debug({ source, err: err.message }, 'mqtt socket error'));
+    this.#logErrors(socket, source);
     const refusal = this.#admission.admit(source);
-    if (refusal) {
-      metrics.socketRefusals.inc({ reason: refusal });
-      // A storm refused by the global rate is counted, not audited per socket (the agents' backoff retries).
-      if (refusal === 'rate_limited') {
-        this.#d.audit.record({ kind: 'rate-limited', source, detail: { what: 'connect' } });
-      }
-      socket.destroy();
-      return;
-    }
+    if (refusal) return this.#refuse(socket, source, refusal);
     if (req) this.#hand(socket, source, req);
-    else this.#pacer.push({ socket, source });
+    else this.#pacer.push({ socket, go: () => this.#hand(socket, source) });
+  }
+
+  #guardTls(raw: Socket, handshake: TlsHandshake): void {
+    const { limits, metrics } = this.#d;
+    const source = raw.remoteAddress ?? 'unknown';
+    this.#logErrors(raw, source);
+    const refusal = this.#admission.admit(source, { open: this.#handshakes, max: limits.maxHandshakes });
+    if (refusal) return this.#refuse(raw, source, refusal);
+    this.#handshakes++;
+    let current: Duplex = raw;
+    let started = false;
+    let settled = false;
+    const settle = (outcome: 'secure' | 'failed' | 'timeout'): void => {
+      if (settled) return;
+      settled = true;
+      this.#handshakes--;
+      clearTimeout(timer);
+      if (started) metrics.tlsHandshakes.inc({ outcome });
+    };
+    const timer = setTimeout(() => {
+      settle('timeout');
+      metrics.socketRefusals.inc({ reason: 'handshake_timeout' });
+      current.destroy();
+    }, limits.handshakeTimeoutMs).unref();
+    raw.once('close', () => settle('failed'));
+    const go = (): void => {
+      started = true;
+      current = handshake(raw, (secure) => {
+        settle(secure ? 'secure' : 'failed');
+        if (secure) this.#hand(secure, source);
+      });
+      this.#logErrors(current, source);
+    };
+    this.#pacer.push({ socket: raw, go });
+  }
+
+  #logErrors(socket: Duplex, source: string): void {
+    socket.on('error', (err) => this.#d.logger.debug({ source, err: err.message }, 'mqtt socket error'));
+  }
+
+  #refuse(socket: Duplex, source: string, refusal: AdmissionRefusal): void {
+    this.#d.metrics.socketRefusals.inc({ reason: refusal });
+    // A storm refused by the global rate or a cap is counted, not audited per socket (the agents' backoff retries).
+    if (refusal === 'rate_limited') {
+      this.#d.audit.record({ kind: 'rate-limited', source, detail: { what: 'connect' } });
+    }
+    socket.destroy();
   }
 
   #hand(socket: Duplex, source: string, req?: IncomingMessage): void {

@@ -3,9 +3,10 @@ import { createServer as createHttpServer, type RequestListener, type Server as 
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer, type AddressInfo, type Server as NetServer } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { createServer as createTlsServer } from 'node:tls';
+import { createSecureContext } from 'node:tls';
 import { ListenError, type FrontDoor } from '@tether/shared';
 import type { SocketGuard } from '../broker/socket-guard.js';
+import { startTlsHandshake } from '../tls/tls-handshake.js';
 
 /** Where the control plane listens. */
 export interface ListenerOptions {
@@ -83,6 +84,8 @@ function closeServer(server: NetServer | HttpServer): Promise<void> {
 /**
  * Creates the listeners (not yet bound). Every MQTT listener, TCP and TLS, hands its sockets to the same guard
  * (connect rate, packet size, pre-CONNECT bytes); MQTT over WebSocket reaches the same guard through its route.
+ * The mqtts listener is a plain TCP server that does not read its sockets: the guard admits one (rates, the cap on
+ * handshakes) before its TLS handshake starts, so a refused connect costs no handshake.
  * Every request and upgrade of the HTTP port goes through the front door (http/route-table.ts).
  */
 export function createListeners(deps: ListenerDeps): Listeners {
@@ -98,7 +101,11 @@ export function createListeners(deps: ListenerDeps): Listeners {
     key: options.tls.key,
     handshakeTimeout: 10_000,
   };
-  const mqttsServer = tlsOptions && createTlsServer({ ...tlsOptions, noDelay: true }, handleMqttSocket);
+  const handshake =
+    options.tls && startTlsHandshake(createSecureContext({ cert: options.tls.cert, key: options.tls.key }));
+  const mqttsServer =
+    handshake &&
+    createServer({ noDelay: true, pauseOnConnect: true }, (raw) => guard.guardTlsSocket(raw, handshake));
   const onRequest: RequestListener = frontDoor.request;
   const httpServer: HttpServer = tlsOptions
     ? createHttpsServer({ ...tlsOptions, noDelay: true }, onRequest)

@@ -74,6 +74,8 @@ export class Metrics {
   readonly apiAuthFailures: Counter<'reason'>;
   /** Sockets closed by a socket guard before or instead of aedes, by reason. */
   readonly socketRefusals: Counter<'reason'>;
+  /** TLS handshakes started on the mqtts listener, by how they ended (`secure`, `failed`, `timeout`). */
+  readonly tlsHandshakes: Counter<'outcome'>;
   /** CONNECTs refused with CONNACK 3 (server unavailable) by admission, by reason (`busy`). */
   readonly connectRefusals: Counter<'reason'>;
   /** Connects accepted and not yet answered (bounded by `limits.connectsInFlight.max`). */
@@ -180,8 +182,14 @@ export class Metrics {
     });
     this.socketRefusals = new Counter({
       name: 'tether_socket_refusals_total',
-      help: 'MQTT sockets closed by a guard: rate_limited, packet_too_large, pre_connect_bytes, malformed_length',
+      help: 'MQTT sockets closed by a guard: rate_limited, admission, handshakes, handshake_timeout, packet_too_large, pre_connect_bytes, malformed_length',
       labelNames: ['reason'],
+      registers,
+    });
+    this.tlsHandshakes = new Counter({
+      name: 'tether_tls_handshakes_total',
+      help: 'TLS handshakes started on the mqtts listener (only on admitted sockets), by outcome: secure, failed, timeout',
+      labelNames: ['outcome'],
       registers,
     });
     this.connectRefusals = new Counter({

@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { counter } from '../helpers/cli.js';
+import { CP_BIN, runNode, stopAll, tempDir } from '../helpers/processes.js';
+import { clientHello, rawExchange, TLS_HANDSHAKE_RECORD } from '../helpers/raw-tls.js';
+import { startControlPlane, type ControlPlane } from '../helpers/tether.js';
+
+/** GETs a text resource of the HTTPS API, verifying it with `ca`. */
+function httpsText(url: string, ca: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { ca }, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', () => resolve(text));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+// The mqtts listener admits a socket (rates, the cap on handshakes) before any TLS work: a refused connect gets
+// no ServerHello. An agent over mqtts (CA-verified, pinned) is covered by tls.test.ts on the same listener.
+describe('TLS gate: the admission checks come before the TLS handshake', () => {
+  let cp: ControlPlane;
+  let port: number;
+  let ca: string;
+  let hello: Buffer;
+  const metrics = (): Promise<string> => httpsText(`${cp.apiBase}/metrics`, ca);
+  const handshakesStarted = async (): Promise<number> =>
+    counter(await metrics(), 'tether_tls_handshakes_total');
+
+  beforeAll(async () => {
+    const dataDir = tempDir('tether-cp-tls-gate-');
+    const init = await runNode([CP_BIN, 'certs', 'init', '--data-dir', dataDir, '--host', 'localhost']);
+    expect(init.code, init.stderr).toBe(0);
+    const caFile = (JSON.parse(init.stdout) as { ca: string }).ca;
+    ca = readFileSync(caFile, 'utf8');
+    cp = await startControlPlane({
+      dataDir,
+      plainMqtt: false,
+      caFile,
+      args: ['--mqtts-port', '0'],
+      config: {
+        limits: {
+          connectRate: { perSecond: 0.01, burst: 2 },
+          maxHandshakes: 2,
+          handshakeTimeout: '1s',
+        },
+      },
+    });
+    port = Number(new URL(cp.mqttsUrl!).port);
+    hello = await clientHello();
+  });
+  afterAll(stopAll);
+
+  it('over the per-source rate, a ClientHello gets its socket closed without a ServerHello', async () => {
+    const from = '127.0.0.11';
+    const opts = { settleMs: 5_000, untilBytes: true };
+    for (let i = 0; i < 2; i++) {
+      const admitted = await rawExchange(port, from, hello, opts);
+      expect(admitted.received[0]).toBe(TLS_HANDSHAKE_RECORD); // the ClientHello is real: a ServerHello answers
+    }
+    const started = await handshakesStarted();
+    const refused = await rawExchange(port, from, hello, opts);
+    expect(refused.closedByServer).toBe(true);
+    expect(refused.received.length).toBe(0); // not one TLS byte: no handshake was made for it
+    const text = await metrics();
+    expect(counter(text, 'tether_socket_refusals_total', 'rate_limited')).toBe(1);
+    expect(counter(text, 'tether_tls_handshakes_total')).toBe(started);
+  });
+
+  it('sockets that never send a ClientHello hold the handshake cap until the timeout closes them', async () => {
+    // Two silent sockets fill the cap (2); they are closed by the 1 s handshake timeout, not by us (5 s).
+    const silent = ['127.0.0.21', '127.0.0.22'].map((from) =>
+      rawExchange(port, from, undefined, { settleMs: 5_000 }),
+    );
+    await new Promise((r) => setTimeout(r, 200)); // both accepted and admitted
+    const full = await rawExchange(port, '127.0.0.23', hello, { settleMs: 5_000, untilBytes: true });
+    expect(full.closedByServer).toBe(true);
+    expect(full.received.length).toBe(0);
+    for (const s of await Promise.all(silent)) {
+      expect(s.closedByServer).toBe(true);
+      expect(s.received.length).toBe(0);
+    }
+    const text = await metrics();
+    expect(counter(text, 'tether_socket_refusals_total', 'reason="handshakes"')).toBe(1);
+    expect(counter(text, 'tether_socket_refusals_total', 'handshake_timeout')).toBe(2);
+    expect(counter(text, 'tether_tls_handshakes_total', 'timeout')).toBe(2);
+    // The cap is free again: the same address is admitted and answered.
+    const after = await rawExchange(port, '127.0.0.23', hello, { settleMs: 5_000, untilBytes: true });
+    expect(after.received[0]).toBe(TLS_HANDSHAKE_RECORD);
+  });
+});
