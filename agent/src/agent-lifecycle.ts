@@ -27,28 +27,12 @@ export interface AgentParts {
   tunnel: AgentTunnel;
   cache: RouteCache;
   outbox: ReportOutbox;
-  /** The `--listen` ports, once open. */
-  tcp(): TcpListeners | undefined;
+  /** The `--listen` ports. */
+  tcp: TcpListeners;
 }
 
 /** How long the retained offline status may take to publish when the agent stops. */
 const OFFLINE_STATUS_TIMEOUT_MS = 2_000;
-
-/**
- * Undoes a start that failed while opening the `--listen` ports or the local API: the sources, sync and
- * forwarder stop, the listeners, tunnel and link close, the outbox closes. Nothing is published.
- */
-export async function abandonStart(parts: AgentParts): Promise<void> {
-  const { runners, registry, sync, forwarder, tunnel, transport, outbox } = parts;
-  await Promise.all(runners.map((r) => r.close()));
-  await parts.tcp()?.close();
-  registry.close();
-  sync.stop();
-  forwarder.stop();
-  await tunnel.close();
-  await transport.close();
-  outbox.close();
-}
 
 /**
  * Stops a running agent, in order: the sources, sync, upgrades and forwarder; the retained offline status
@@ -70,7 +54,7 @@ export async function stopAgent(parts: AgentParts, api: { close(): Promise<void>
       clock,
     ).catch((err: Error) => logger.warn({ err: err.message }, 'could not publish the offline status'));
   }
-  await parts.tcp()?.close();
+  await parts.tcp.close();
   await tunnel.close();
   await transport.close();
   await api.close();

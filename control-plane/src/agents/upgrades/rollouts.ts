@@ -22,6 +22,9 @@ import { keepBuild } from './build-files.js';
 import { overdueTargets, rolloutStep, silenceLimitMs } from './rollout-policy.js';
 import { signBuild, type UpgradeKey } from './upgrade-key.js';
 
+/** The ends of a target that took the whole build (their progress is forgotten: they fetched all of it). */
+const FETCHED_ALL: ReadonlySet<TargetRecord['state']> = new Set(['upgraded', 'rolled-back']);
+
 /** How many agents receive a build at once after the canaries. */
 const DEFAULT_PARALLEL = 10;
 
@@ -112,7 +115,7 @@ export class UpgradeRollouts {
       ...rollout,
       targets: this.#deps.store.targets(id).map((t) => ({
         ...t,
-        fetchedBytes: t.state === 'upgraded' ? rollout.size : this.#delivery.fetchedBytes(id, t.agentId),
+        fetchedBytes: FETCHED_ALL.has(t.state) ? rollout.size : this.#delivery.fetchedBytes(id, t.agentId),
       })),
     };
   }
@@ -165,11 +168,10 @@ export class UpgradeRollouts {
     const now = clock.now();
     for (const rollout of store.running()) {
       const targets = store.targets(rollout.id);
+      const updatedAt = new Map(targets.map((t) => [t.agentId, t.updatedAt]));
       const limitMs = silenceLimitMs(rollout.deadlineMs);
-      const heard = (agentId: string): number => {
-        const target = targets.find((t) => t.agentId === agentId);
-        return Math.max(this.#delivery.heardAt(rollout.id, agentId) ?? 0, target?.updatedAt ?? 0);
-      };
+      const heard = (agentId: string): number =>
+        Math.max(this.#delivery.heardAt(rollout.id, agentId) ?? 0, updatedAt.get(agentId) ?? 0);
       const overdue = overdueTargets(targets, heard, now, limitMs);
       if (overdue.length === 0) continue;
       const reason =
@@ -181,6 +183,7 @@ export class UpgradeRollouts {
           audit.record({ kind: 'upgrade-timed-out', agentId, detail: { rollout: rollout.id, reason } });
         }
       });
+      for (const agentId of overdue) this.#delivery.targetEnded(rollout.id, agentId);
       logger.warn({ rollout: rollout.id, agents: overdue }, 'agent upgrade timed out');
       await this.#advance(rollout.id);
     }
@@ -205,6 +208,7 @@ export class UpgradeRollouts {
       store.setRollout(id, 'stopped', reason, now);
       audit.record({ kind: 'upgrade-stopped', actor, detail: { rollout: id, reason } });
     });
+    this.#delivery.rolloutEnded(id, sendingAgents(rollout.targets));
     logger.info({ rollout: id, actor }, 'upgrade rollout cancelled');
     return this.view(id);
   }
@@ -246,6 +250,7 @@ export class UpgradeRollouts {
     for (const agentId of step.start) store.setTarget(id, agentId, 'sending', now);
     if (step.state !== 'running') {
       store.setRollout(id, step.state, step.reason ?? null, now);
+      this.#delivery.rolloutEnded(id, sendingAgents(store.targets(id)));
       if (step.state === 'stopped')
         this.#deps.audit.record({ kind: 'upgrade-stopped', detail: { rollout: id, reason: step.reason } });
       this.#deps.logger.info(
@@ -259,7 +264,7 @@ export class UpgradeRollouts {
   async #result(agentId: string, result: UpgradeResult): Promise<void> {
     const { store, clock, audit, logger } = this.#deps;
     const rollout = store.get(result.upgrade);
-    const target = rollout && store.targets(rollout.id).find((t) => t.agentId === agentId);
+    const target = rollout && store.target(rollout.id, agentId);
     if (!rollout || target?.state !== 'sending') return;
     const detail = { version: result.version, reason: result.reason };
     audit.atomically(() => {
@@ -271,8 +276,14 @@ export class UpgradeRollouts {
         detail: { rollout: rollout.id, ...detail },
       });
     });
+    this.#delivery.targetEnded(rollout.id, agentId);
     const log = result.outcome === 'upgraded' ? logger.info.bind(logger) : logger.warn.bind(logger);
     log({ rollout: rollout.id, agentId, ...detail }, `agent upgrade ${result.outcome}`);
     await this.#advance(rollout.id);
   }
+}
+
+/** The agents of `targets` still receiving the build. */
+function sendingAgents(targets: readonly TargetRecord[]): string[] {
+  return targets.filter((t) => t.state === 'sending').map((t) => t.agentId);
 }
