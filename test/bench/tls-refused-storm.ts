@@ -7,12 +7,12 @@
  * `secureConnect` on more sockets than the server admitted).
  */
 import { readFileSync } from 'node:fs';
-import { Agent, request } from 'node:https';
+import { Agent } from 'node:https';
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { counter } from '../helpers/cli.js';
 import type { RateSpec } from '@tether/shared';
-import type { ControlPlane } from '../helpers/tether.js';
+import { httpsText, type ControlPlane } from '../helpers/tether.js';
 import { quantile } from './stats.js';
 import type { StormRequest } from './tls-storm-clients.js';
 
@@ -59,25 +59,12 @@ export function cpuMs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in USER_HZ (100)
 }
 
-/** A text GET over `agent` (one kept-alive TLS connection: the probe costs no handshake of its own). */
-function getOnce(url: string, agent: Agent): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { agent }, (res) => {
-      let text = '';
-      res.on('data', (d: Buffer) => (text += d.toString()));
-      res.on('end', () => resolve(text));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-/** `getOnce`, tried again once if the kept-alive connection was closed under it. */
+/** A text GET over `agent` (one kept-alive TLS connection), tried again once if the kept-alive connection was closed under it. */
 async function get(url: string, agent: Agent): Promise<string> {
   try {
-    return await getOnce(url, agent);
+    return await httpsText(url, { agent });
   } catch {
-    return getOnce(url, agent);
+    return httpsText(url, { agent });
   }
 }
 

@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
+import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { join } from 'node:path';
 import { AGENT_BIN, AGENT_BUNDLE, CP_BIN, spawnNode, tempDir, type Proc } from './processes.js';
 
@@ -31,6 +31,19 @@ export function https<T = unknown>(
     });
     req.on('error', reject);
     req.end(typeof init.body === 'string' ? init.body : undefined);
+  });
+}
+
+/** GETs a text resource over HTTPS (`options`: the CA to verify against, or a kept-alive agent). */
+export function httpsText(url: string, options: RequestOptions): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, options, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', () => resolve(text));
+    });
+    req.on('error', reject);
+    req.end();
   });
 }
 

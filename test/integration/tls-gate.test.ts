@@ -1,23 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { counter } from '../helpers/cli.js';
 import { CP_BIN, runNode, stopAll, tempDir } from '../helpers/processes.js';
 import { clientHello, rawExchange, TLS_HANDSHAKE_RECORD } from '../helpers/raw-tls.js';
-import { startControlPlane, type ControlPlane } from '../helpers/tether.js';
-
-/** GETs a text resource of the HTTPS API, verifying it with `ca`. */
-function httpsText(url: string, ca: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { ca }, (res) => {
-      let text = '';
-      res.on('data', (d: Buffer) => (text += d.toString()));
-      res.on('end', () => resolve(text));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+import { httpsText, startControlPlane, type ControlPlane } from '../helpers/tether.js';
 
 // The mqtts listener admits a socket (rates, the cap on handshakes) before any TLS work: a refused connect gets
 // no ServerHello. An agent over mqtts (CA-verified, pinned) is covered by tls.test.ts on the same listener.
@@ -26,7 +12,7 @@ describe('TLS gate: the admission checks come before the TLS handshake', () => {
   let port: number;
   let ca: string;
   let hello: Buffer;
-  const metrics = (): Promise<string> => httpsText(`${cp.apiBase}/metrics`, ca);
+  const metrics = (): Promise<string> => httpsText(`${cp.apiBase}/metrics`, { ca });
   const handshakesStarted = async (): Promise<number> =>
     counter(await metrics(), 'tether_tls_handshakes_total');
 
