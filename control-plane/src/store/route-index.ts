@@ -128,6 +128,11 @@ export class RouteIndex {
     return this.#sorted(this.#smallest(filter), filter).map(([, r]) => r);
   }
 
+  /** The routes matching the filter with their keys, ordered by key (a copy). */
+  entries(filter: RouteFilter = {}): Entry[] {
+    return this.#sorted(this.#smallest(filter), filter);
+  }
+
   /**
    * One page of the routes matching the filter, in key order, after the key `after` (from the first when it is
    * undefined): at most `limit` routes, and the key to go on after (null at the end). It costs the page, plus
