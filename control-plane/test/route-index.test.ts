@@ -32,7 +32,7 @@ const filter: fc.Arbitrary<RouteFilter> = fc.record(
 );
 
 describe('RouteIndex', () => {
-  it('lists and counts what a plain map filtered and sorted by key holds, after any writes', () => {
+  it('lists (with keys) and counts what a plain map filtered and sorted by key holds, after any writes', () => {
     fc.assert(
       fc.property(fc.array(op, { maxLength: 40 }), fc.array(filter, { maxLength: 6 }), (ops, filters) => {
         const index = new RouteIndex();
@@ -62,11 +62,12 @@ describe('RouteIndex', () => {
         expect(index.tallies.after(undefined, 100)).toEqual([...tallies]);
         expect(index.tallies.after('a', 1)).toEqual([...tallies].filter(([n]) => n > 'a').slice(0, 1));
         for (const f of [{}, ...filters]) {
-          const expected = [...model]
+          const entries = [...model]
             .filter(([, r]) => matchesFilter(r, f))
-            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-            .map(([, r]) => r);
+            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+          const expected = entries.map(([, r]) => r);
           expect(index.list(f)).toEqual(expected);
+          expect(index.entries(f)).toEqual(entries);
           expect(index.count(f)).toBe(expected.length);
         }
         expect(index.size).toBe(model.size);

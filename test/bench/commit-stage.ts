@@ -8,6 +8,8 @@
  * at a few hundred agents/s fills a 5 ms window with one to three). Real stores on a fresh SQLite file (WAL), the
  * built code (`pnpm build` first). With `--base DIR` (another checkout's root, built) both builds run, alternating
  * round by round, and the ratios are printed: CPU (user + system) per agent, system time, time inside commits.
+ * Then the same fleet's restart storm on that file: every agent's routes marked stale (as a start does), and
+ * each agent back unchanged (advert-resume: agentGone, its stale routes made active, its sync position recorded).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -82,8 +84,57 @@ interface Figures {
   commitUs: number;
 }
 
-/** One storm of N agents on a fresh file; CPU and commit time per agent. */
-function storm(b: Build): Figures {
+/** A cold storm's and the restart storm's figures. */
+interface Round {
+  cold: Figures;
+  resume: Figures;
+}
+
+/** `PER_COMMIT` agents a commit, each resuming unchanged (handle-resume's work); CPU and commit time per agent. */
+function resumeStorm(
+  ids: string[],
+  table: SqliteRouteTable,
+  agents: AgentStore,
+  commits: InstanceType<Build['GroupCommit']>,
+  commitMs: () => number,
+): Figures {
+  table.markStaleInBulk({ originKind: 'edge' }, 5);
+  table.count({}); // the index reloads at the first read after a start, outside the storm
+  const before = commitMs();
+  let events = 0;
+  const started = process.cpuUsage();
+  for (let from = 0; from < ids.length; from += PER_COMMIT) {
+    for (const id of ids.slice(from, from + PER_COMMIT)) {
+      agents.get(id); // authenticate
+      const snapshot = { epoch: 'e1', seq: 1, strategy: 'local' as const, site: 'site-1', labels: {}, at: 6 };
+      commits.enqueue(
+        () => {
+          agents.get(id); // agentGone
+          const applied = table.reactivateOrigin(id);
+          agents.recordSnapshot(id, snapshot);
+          return applied.length;
+        },
+        (n) => {
+          events += n;
+          agents.get(id); // agent-updated
+        },
+      );
+    }
+    commits.flush();
+  }
+  const used = process.cpuUsage(started);
+  if (events !== ids.length * R || table.count({ state: 'active' }) !== ids.length * R)
+    throw new Error(`resume: ${events} events`);
+  const n = ids.length;
+  return {
+    cpuUs: (used.user + used.system) / n,
+    sysUs: used.system / n,
+    commitUs: ((commitMs() - before) * 1000) / n,
+  };
+}
+
+/** One storm of N agents on a fresh file, then its restart storm; CPU and commit time per agent. */
+function storm(b: Build): Round {
   const dir = mkdtempSync(join(tmpdir(), 'tether-bench-commit-'));
   const db = b.openDatabase(join(dir, 'tether.db'));
   try {
@@ -141,7 +192,12 @@ function storm(b: Build): Figures {
     }
     const used = process.cpuUsage(started);
     if (events !== N * R || table.count({}) !== N * R) throw new Error(`${b.label}: ${events} events`);
-    return { cpuUs: (used.user + used.system) / N, sysUs: used.system / N, commitUs: (commitMs * 1000) / N };
+    const cold = {
+      cpuUs: (used.user + used.system) / N,
+      sysUs: used.system / N,
+      commitUs: (commitMs * 1000) / N,
+    };
+    return { cold, resume: resumeStorm(ids, table, agents, commits, () => commitMs) };
   } finally {
     db.close();
     rmSync(dir, { recursive: true, force: true });
@@ -157,25 +213,28 @@ async function main(): Promise<void> {
   console.log(
     `commit stage of a storm: ${N} agents x ${R} routes, ${PER_COMMIT} agents a commit, ${ROUNDS} rounds`,
   );
-  const runs = new Map<Build, Figures[]>(builds.map((b) => [b, []]));
+  const runs = new Map<Build, Round[]>(builds.map((b) => [b, []]));
   storm(builds[0]!); // warm-up (JIT), not counted
   for (let round = 0; round < ROUNDS; round++) for (const b of builds) runs.get(b)!.push(storm(b));
-  const med = (b: Build, f: keyof Figures) => median(runs.get(b)!.map((r) => r[f]));
-  for (const b of builds) {
-    const all = runs
-      .get(b)!
-      .map((r) => r.cpuUs.toFixed(0))
-      .join('/');
-    console.log(
-      `${b.label.padEnd(40)} CPU ${med(b, 'cpuUs').toFixed(0)} us/agent (rounds ${all}), system ${med(b, 'sysUs').toFixed(0)}, in commits ${med(b, 'commitUs').toFixed(0)}`,
-    );
-  }
-  if (builds.length === 2) {
-    const [base, mine] = builds as [Build, Build];
-    const ratio = (f: keyof Figures) => (med(mine, f) / med(base, f)).toFixed(2);
-    console.log(
-      `this / base: CPU ${ratio('cpuUs')}, system ${ratio('sysUs')}, in commits ${ratio('commitUs')}`,
-    );
+  for (const phase of ['cold', 'resume'] as const) {
+    const med = (b: Build, f: keyof Figures) => median(runs.get(b)!.map((r) => r[phase][f]));
+    console.log(phase === 'cold' ? '-- cold storm (snapshots)' : '-- restart storm (every agent resumes)');
+    for (const b of builds) {
+      const all = runs
+        .get(b)!
+        .map((r) => r[phase].cpuUs.toFixed(0))
+        .join('/');
+      console.log(
+        `${b.label.padEnd(40)} CPU ${med(b, 'cpuUs').toFixed(0)} us/agent (rounds ${all}), system ${med(b, 'sysUs').toFixed(0)}, in commits ${med(b, 'commitUs').toFixed(0)}`,
+      );
+    }
+    if (builds.length === 2) {
+      const [base, mine] = builds as [Build, Build];
+      const ratio = (f: keyof Figures) => (med(mine, f) / med(base, f)).toFixed(2);
+      console.log(
+        `this / base: CPU ${ratio('cpuUs')}, system ${ratio('sysUs')}, in commits ${ratio('commitUs')}`,
+      );
+    }
   }
 }
 

@@ -242,7 +242,14 @@ async function restart(
   cp: ControlPlane,
   workers: ChildProcess[],
   bin: string | undefined,
-): Promise<{ ms: number; api: ApiLatencies; refused: number; overflows: number }> {
+): Promise<{
+  ms: number;
+  api: ApiLatencies;
+  refused: number;
+  overflows: number;
+  cpu: number;
+  commits: number;
+}> {
   await cp.proc.stop(PROFILE ? 'SIGTERM' : 'SIGKILL');
   const started = now();
   const overflows = listenOverflows();
@@ -264,11 +271,14 @@ async function restart(
     intervalMs: 200,
   });
   const recoveredMs = now() - started;
+  // From its spawn (its start included) to every route active again.
+  const cpu = cpuSeconds(next.proc.child.pid!);
+  const commits = await commitRuns(next);
   clearInterval(trace);
   const api = await probe.stop();
   const refused = await busyRefusals(next);
   if (PROFILE) await next.proc.stop('SIGTERM');
-  return { ms: recoveredMs, api, refused, overflows: listenOverflows() - overflows };
+  return { ms: recoveredMs, api, refused, overflows: listenOverflows() - overflows, cpu, commits };
 }
 
 /** One control plane (this build, or the one at `bin`): the figures above, printed. */
@@ -287,7 +297,9 @@ async function single(floor: number, bin?: string): Promise<void> {
   const started = now();
   const cpu = cpuOf([cp.proc.child, ...workers]);
   const overflows = listenOverflows();
+  const commitsBefore = await commitRuns(cp);
   const connectMs = await connectAll(workers, cp.mqttUrl, agents);
+  const coldCommits = (await commitRuns(cp)) - commitsBefore;
   const coldOverflows = listenOverflows() - overflows;
   const [cpCpu, ...workerCpu] = cpu();
   await waitFor(() => routes.count() >= N * SERVICES, 'every route in the API', {
@@ -331,12 +343,13 @@ async function single(floor: number, bin?: string): Promise<void> {
   const rss10k = (rssBefore + ((rssIdle - rssBefore) * 20_000) / N) / 1024 ** 3;
   console.log(`agents connected/s                     ${rate.toFixed(0)}; ratio to raw aedes ${(rate / floor).toFixed(2)}
 time to connect ${N} (answered)           ${ms(connectMs)}; all ${N * SERVICES} routes in the API after ${ms(allVisibleMs)}; ${coldRefused} CONNECTs refused as busy; ${coldOverflows} listen-queue drops
-CPU ms per agent while connecting        control plane ${perAgent(cpCpu!)}, simulator ${perAgent(sum(workerCpu))}
+CPU ms per agent while connecting        control plane ${perAgent(cpCpu!)}, simulator ${perAgent(sum(workerCpu))}; ${(N / Math.max(1, coldCommits)).toFixed(2)} agents per group commit
 event-loop ms per agent, by stage        ${stages}
 control-plane RSS                        ${mib(rssBefore)} -> ${mib(rssIdle)} idle (${mib(((rssIdle - rssBefore) / N) * 1000)} per 1,000 agents); ${mib(rss)} after churn
 control-plane CPU idle                   ${(idleCpu * 100).toFixed(1)}% of a core (${((idleCpu * 100 * 1000) / N).toFixed(2)}% per 1,000 agents)
 convergence under churn (1%/min flaps)   p50 ${ms(quantile(convergence, 0.5))}  p99 ${ms(quantile(convergence, 0.99))}  (${convergence.length} flaps)
 kill -9 + restart, same data dir         every route active again after ${ms(restarted.ms)} (jitter ${opts['spread-ms']} ms; ${restarted.refused} CONNECTs refused as busy; ${restarted.overflows} listen-queue drops)
+CPU ms per agent, restart (start incl.)  control plane ${perAgent(restarted.cpu)}; ${(N / Math.max(1, restarted.commits)).toFixed(2)} agents per group commit
 API p99 during the restart storm         ${p99s(restarted.api)}
 API p99 idle, same fleet                 ${p99s(idleApi)}
 targets: connects/s >= 1,000 -> ratio ${(rate / 1000).toFixed(2)}; ratio to raw aedes >= 0.4 -> ${(rate / floor / 0.4).toFixed(2)}

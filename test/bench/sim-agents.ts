@@ -161,7 +161,9 @@ function connectOne(
     client.once('connect', () => {
       void (async () => {
         await client.subscribeAsync(inboxTopic(id), { qos: 1 });
-        await client.publishAsync(
+        // As the agent does (Advertiser.connected): the status and the advert at once, the advert not waiting for
+        // the status's PUBACK (the hub's two PUBACKs then leave in one write, as they do for a real agent).
+        const statusSent = client.publishAsync(
           statusTopic(id),
           encode({
             v: PROTOCOL_VERSION,
@@ -176,9 +178,12 @@ function connectOne(
           { qos: 1, retain: true },
         );
         onSnapshot?.(now());
-        await client.publishAsync(advertTopic(id), (resume ? resumeOf(id) : undefined) ?? snapshotOf(id), {
-          qos: 1,
-        });
+        await Promise.all([
+          statusSent,
+          client.publishAsync(advertTopic(id), (resume ? resumeOf(id) : undefined) ?? snapshotOf(id), {
+            qos: 1,
+          }),
+        ]);
         resolve(sim);
       })().catch(reject);
     });

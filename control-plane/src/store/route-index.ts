@@ -45,7 +45,11 @@ export class RouteIndex {
   readonly #byService = new Map<string, Map<RouteKey, Route>>();
   readonly #stale = new Map<RouteKey, Route>();
   readonly #sortedService = new Map<string, Entry[]>();
-  readonly #ordered = new BTree<RouteKey, Route>();
+  /**
+   * Every key in order, without its route (read from `#rows`): a route changed in place (stale and active again,
+   * a storm's every agent) leaves the tree untouched, instead of a descent of it per route.
+   */
+  readonly #ordered = new BTree<RouteKey, undefined>();
   /** Each service's routes counted, in name order (the services listing). */
   readonly tallies = new ServiceTallies();
 
@@ -68,7 +72,7 @@ export class RouteIndex {
     }
     this.delete(key);
     this.#rows.set(key, route);
-    this.#ordered.set(key, route);
+    this.#ordered.set(key, undefined);
     bucketOf(this.#byOrigin, route.origin).set(key, route);
     bucketOf(this.#byService, route.service).set(key, route);
     if (route.state === 'stale') this.#stale.set(key, route);
@@ -78,12 +82,11 @@ export class RouteIndex {
 
   /**
    * A route changed in place (its state, version, address...), in the same origin and service: its value replaced
-   * where it is held, without taking it out of the tree and the buckets and putting it back (a storm makes each
-   * agent's routes stale and active again).
+   * where it is held, without taking it out of the buckets and putting it back, and without touching the tree of
+   * keys (a storm makes each agent's routes stale and active again).
    */
   #replace(key: RouteKey, old: Route, route: Route): void {
     this.#rows.set(key, route);
-    this.#ordered.set(key, route);
     this.#byOrigin.get(route.origin)?.set(key, route);
     this.#byService.get(route.service)?.set(key, route);
     if (route.state === 'stale') this.#stale.set(key, route);
@@ -125,6 +128,11 @@ export class RouteIndex {
     return this.#sorted(this.#smallest(filter), filter).map(([, r]) => r);
   }
 
+  /** The routes matching the filter with their keys, ordered by key (a copy). */
+  entries(filter: RouteFilter = {}): Entry[] {
+    return this.#sorted(this.#smallest(filter), filter);
+  }
+
   /**
    * One page of the routes matching the filter, in key order, after the key `after` (from the first when it is
    * undefined): at most `limit` routes, and the key to go on after (null at the end). It costs the page, plus
@@ -143,7 +151,7 @@ export class RouteIndex {
   }
 
   *#treeAfter(after: RouteKey | undefined): Generator<Entry> {
-    for (const entry of this.#ordered.entries(after)) if (entry[0] !== after) yield entry;
+    for (const key of this.#ordered.keys(after)) if (key !== after) yield [key, this.#rows.get(key)!];
   }
 
   /** One service's entries in key order (kept until the service changes). */
@@ -207,7 +215,7 @@ export class RouteIndex {
     if (!bucket) return [];
     const keep = ([, r]: Entry): boolean => filter === undefined || matchesFilter(r, filter);
     // The whole table is in key order already (the tree): no sort of every row.
-    if (bucket === this.#rows) return [...this.#ordered.entries()].filter(keep);
+    if (bucket === this.#rows) return [...this.#treeAfter(undefined)].filter(keep);
     return [...bucket].filter(keep).sort(byKeyOrder);
   }
 }

@@ -201,13 +201,17 @@ export class SqliteRouteTable implements RouteTable {
    */
   reactivateOrigin(origin: string): RouteEvent[] {
     return this.#transaction((index) => {
-      const events = index.list({ origin, state: 'stale' }).map((previous): RouteEvent => {
+      // The keys come with the routes from the index: no key computed again per route.
+      const writes = new Map<RouteKey, Route>();
+      const events = index.entries({ origin, state: 'stale' }).map(([key, previous]): RouteEvent => {
         const { staleSince: _since, ...route } = previous;
-        return { type: 'updated', route: { ...route, state: 'active' }, previous };
+        const active: Route = { ...route, state: 'active' };
+        writes.set(key, active);
+        return { type: 'updated', route: active, previous };
       });
       if (events.length === 0) return events;
       this.#reactivate.run(origin);
-      return this.#record(events);
+      return this.#record(events, writes);
     });
   }
 
