@@ -77,7 +77,10 @@ const LAYERS = [
         ['api', 'link', 'registries', 'config', 'cli'],
         'agent domain code does not import the API, the link, the registries, the config or the CLI',
       ),
-      above(['agent.js', 'agent-lifecycle.js', 'index.js'], 'domain code does not import the wiring'),
+      above(
+        ['agent.js', 'agent-lifecycle.js', 'index.js', 'wiring'],
+        'domain code does not import the wiring',
+      ),
     ],
   },
   {
@@ -97,6 +100,7 @@ const LAYERS = [
           'calls',
           'reports',
           'credentials',
+          'wiring',
         ],
         'the agent base (observability, state) imports nothing above it',
       ),
@@ -107,7 +111,7 @@ const LAYERS = [
     files: ['agent/src/{api,link,registries}/**/*.ts'],
     patterns: [
       above(
-        ['config', 'cli', 'agent.js', 'agent-lifecycle.js'],
+        ['config', 'cli', 'agent.js', 'agent-lifecycle.js', 'wiring'],
         'an adapter does not import the config, the CLI or the wiring',
       ),
     ],

@@ -35,6 +35,8 @@ describe('the layers are enforced by the lint', () => {
     ['agent/src/reports/x.ts', "import { resolveConfig } from '../config/resolve-config.js';"],
     ['agent/src/observability/x.ts', "import { Outbox } from '../reports/outbox.js';"],
     ['agent/src/link/x.ts', "import { startAgent } from '../agent.js';"],
+    ['agent/src/sync/x.ts', "import { startSources } from '../wiring/start-sources.js';"],
+    ['agent/src/api/x.ts', "import { createHubLink } from '../wiring/hub-link.js';"],
     ['agent/src/sync/x.ts', "import { x } from '@tether/shared/src/index.js';"],
   ])('%s may not %s', async (path, code) => {
     expect(await restricted(path, `${code}\nexport {};\n`)).not.toEqual([]);
