@@ -29,7 +29,7 @@ const LAYERS = [
         'domain code does not import an adapter (http, broker, cluster, tls, tcp) or the CLI',
       ),
       above(
-        ['control-plane.js', 'control-plane-types.js', 'index.js'],
+        ['control-plane.js', 'control-plane-types.js', 'index.js', 'wiring'],
         'domain code does not import the wiring',
       ),
     ],
@@ -54,8 +54,9 @@ const LAYERS = [
           'tls',
           'tcp',
           'cli',
+          'wiring',
         ],
-        'the base (api contract, observability, stores) imports no domain, adapter or CLI code',
+        'the base (api contract, observability, stores) imports no domain, adapter, wiring or CLI code',
       ),
     ],
   },
@@ -64,7 +65,7 @@ const LAYERS = [
     files: ['control-plane/src/{http,broker,cluster,tls,tcp}/**/*.ts'],
     patterns: [
       above(
-        ['cli', 'control-plane.js', 'control-plane-types.js'],
+        ['cli', 'control-plane.js', 'control-plane-types.js', 'wiring'],
         'an adapter does not import the CLI or the wiring',
       ),
     ],
