@@ -3,8 +3,8 @@ import { forwardUpgrade } from '../http/forward-upgrade.js';
 import type { HttpModules } from '../http/upstream-client.js';
 import { serviceProtocol, tcpEndpoint } from '../service-url.js';
 import { forwardableHeaders, TETHER_HEADERS } from '../tunnel/http-headers.js';
-import type { AcceptHeader, OpenHeader } from '../tunnel/stream-headers.js';
-import type { BytePipe } from './byte-pipe.js';
+import type { OpenHeader } from '../tunnel/stream-headers.js';
+import type { FarEnd } from './far-end.js';
 import { dialTcp, type NetModule } from './dial-tcp.js';
 import { readablePipe } from './readable-pipe.js';
 import { socketPipe } from './socket-pipe.js';
@@ -13,14 +13,6 @@ import { socketPipe } from './socket-pipe.js';
 export interface ServiceIo {
   net: NetModule;
   http: HttpModules;
-}
-
-/** The far end of a stream once connected: its pipe, the ACCEPT to answer with, and bytes it sent already. */
-export interface FarEnd {
-  pipe: BytePipe;
-  accept: AcceptHeader;
-  /** Bytes the far end sent before the splice (an upstream's first bytes after its 101): deliver them first. */
-  early?: Uint8Array;
 }
 
 /**

@@ -8,5 +8,6 @@ export { joinIncoming } from './join-stream.js';
 
 // Ends: dialing a TCP or HTTP service, serving a client.
 export { dialTcp, type NetModule } from './dial-tcp.js';
-export { dialService, type FarEnd, type ServiceIo } from './dial-service.js';
+export { dialService, type ServiceIo } from './dial-service.js';
+export type { FarEnd } from './far-end.js';
 export { serveClient } from './serve-client.js';
