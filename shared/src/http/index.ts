@@ -43,3 +43,6 @@ export { readRequestBody, readResponseBody } from './read-ahead.js';
 export { forwardUpgrade, type UpgradeAnswer, type UpgradeRequest } from './forward-upgrade.js';
 export { acceptHead, joinUpgrade, safeHeaders, upgradeOf } from './upgrade-head.js';
 export { serveUpgrade, upgradeOpen, type UpgradeHooks } from './serve-upgrade.js';
+
+// A stream's far end by the service's URL: TCP, or an HTTP Upgrade.
+export { dialService, type ServiceIo } from './dial-service.js';

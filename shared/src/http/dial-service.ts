@@ -1,13 +1,13 @@
 import { WrongProtocolError } from '../errors.js';
-import { forwardUpgrade } from '../http/forward-upgrade.js';
-import type { HttpModules } from '../http/upstream-client.js';
+import { forwardUpgrade } from './forward-upgrade.js';
+import type { HttpModules } from './upstream-client.js';
 import { serviceProtocol, tcpEndpoint } from '../service-url.js';
 import { forwardableHeaders, TETHER_HEADERS } from '../tunnel/http-headers.js';
 import type { OpenHeader } from '../tunnel/stream-headers.js';
-import type { FarEnd } from './far-end.js';
-import { dialTcp, type NetModule } from './dial-tcp.js';
-import { readablePipe } from './readable-pipe.js';
-import { socketPipe } from './socket-pipe.js';
+import type { FarEnd } from '../streams/far-end.js';
+import { dialTcp, type NetModule } from '../streams/dial-tcp.js';
+import { readablePipe } from '../streams/readable-pipe.js';
+import { socketPipe } from '../streams/socket-pipe.js';
 
 /** The sockets a process dials services with, handed in by the package that owns them. */
 export interface ServiceIo {
