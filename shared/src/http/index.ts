@@ -10,7 +10,7 @@ export {
   parseRequestTarget,
   type RequestTarget,
   RequestTargetError,
-} from './request-target.js';
+} from '../request-target.js';
 export {
   defineRoute,
   type HonoRoute,

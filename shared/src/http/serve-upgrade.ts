@@ -7,7 +7,7 @@ import type { HeaderList } from '../tunnel/call-types.js';
 import { callTimeoutMs, nextHops, TETHER_HEADERS } from '../tunnel/http-headers.js';
 import type { OpenRequest } from '../tunnel/tunnel-streams.js';
 import { rejectUpgrade } from './error-response.js';
-import { callTarget, isCallMethod, type RequestTarget } from './request-target.js';
+import { callTarget, isCallMethod, type RequestTarget } from '../request-target.js';
 import { joinUpgrade, upgradeOf } from './upgrade-head.js';
 
 /**
