@@ -1,5 +1,5 @@
 import type { AcceptHeader } from '../tunnel/stream-headers.js';
-import type { BytePipe } from './byte-pipe.js';
+import type { BytePipe } from '../byte-pipe.js';
 
 /** The far end of a stream once connected: its pipe, the ACCEPT to answer with, and bytes it sent already. */
 export interface FarEnd {

@@ -1,7 +1,7 @@
 /** Byte streams: pipes between sockets, readables and tunnel streams; dialing TCP, serving clients. */
 
 // Pipes: one byte pipe, over a socket, a readable, or two joined.
-export { type BytePipe, type PipeSink, splice } from './byte-pipe.js';
+export { type BytePipe, type PipeSink, splice } from '../byte-pipe.js';
 export { type PipeSocket, socketPipe } from './socket-pipe.js';
 export { readablePipe } from './readable-pipe.js';
 export { joinIncoming } from './join-stream.js';

@@ -1,6 +1,6 @@
 import { TunnelClosedError } from '../errors.js';
 import type { IncomingStream } from '../tunnel/tunnel-streams.js';
-import { splice } from './byte-pipe.js';
+import { splice } from '../byte-pipe.js';
 import type { FarEnd } from './far-end.js';
 
 /**

@@ -1,5 +1,5 @@
 import { CallCancelledError } from '../tunnel/call-errors.js';
-import { splice } from './byte-pipe.js';
+import { splice } from '../byte-pipe.js';
 import type { FarEnd } from './far-end.js';
 import { socketPipe, type PipeSocket } from './socket-pipe.js';
 
