@@ -36,6 +36,7 @@ export { type ErrorAnswer, errorAnswer, rejectUpgrade, sendError } from './error
 export { createUpstreamClient, type HttpModules, type UpstreamClient } from './upstream-client.js';
 export { drained, mayHaveBody } from './drained.js';
 export { forwardHttp, framedHeaders, mayResend, type UpstreamRequest } from './forward-http.js';
+export { type CallHead, readCallHead } from './call-head.js';
 export { sendCallError, writeCallResponse } from './call-response.js';
 export { readRequestBody, readResponseBody } from './read-ahead.js';
 
