@@ -2,7 +2,7 @@ import { WrongProtocolError } from '../errors.js';
 import { forwardUpgrade } from './forward-upgrade.js';
 import type { HttpModules } from './upstream-client.js';
 import { serviceProtocol, tcpEndpoint } from '../service-url.js';
-import { forwardableHeaders, TETHER_HEADERS } from '../tunnel/http-headers.js';
+import { upstreamHeaders } from '../tunnel/http-headers.js';
 import type { OpenHeader } from '../tunnel/stream-headers.js';
 import type { FarEnd } from '../streams/far-end.js';
 import { dialTcp, type NetModule } from '../streams/dial-tcp.js';
@@ -43,11 +43,7 @@ export async function dialService(
       method: head.method,
       path: head.path,
       query: head.query,
-      headers: [
-        ...forwardableHeaders(head.headers.flat()),
-        [TETHER_HEADERS.caller, head.caller],
-        [TETHER_HEADERS.hops, String(head.hops)],
-      ],
+      headers: upstreamHeaders(head),
       upgrade: head.upgrade,
       signal,
     },
