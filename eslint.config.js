@@ -29,7 +29,7 @@ const LAYERS = [
         'domain code does not import an adapter (http, broker, cluster, tls, tcp) or the CLI',
       ),
       above(
-        ['control-plane.js', 'control-plane-types.js', 'index.js'],
+        ['control-plane.js', 'control-plane-types.js', 'index.js', 'wiring'],
         'domain code does not import the wiring',
       ),
     ],
@@ -54,8 +54,9 @@ const LAYERS = [
           'tls',
           'tcp',
           'cli',
+          'wiring',
         ],
-        'the base (api contract, observability, stores) imports no domain, adapter or CLI code',
+        'the base (api contract, observability, stores) imports no domain, adapter, wiring or CLI code',
       ),
     ],
   },
@@ -64,7 +65,7 @@ const LAYERS = [
     files: ['control-plane/src/{http,broker,cluster,tls,tcp}/**/*.ts'],
     patterns: [
       above(
-        ['cli', 'control-plane.js', 'control-plane-types.js'],
+        ['cli', 'control-plane.js', 'control-plane-types.js', 'wiring'],
         'an adapter does not import the CLI or the wiring',
       ),
     ],
@@ -77,7 +78,10 @@ const LAYERS = [
         ['api', 'link', 'registries', 'config', 'cli'],
         'agent domain code does not import the API, the link, the registries, the config or the CLI',
       ),
-      above(['agent.js', 'agent-lifecycle.js', 'index.js'], 'domain code does not import the wiring'),
+      above(
+        ['agent.js', 'agent-lifecycle.js', 'index.js', 'wiring'],
+        'domain code does not import the wiring',
+      ),
     ],
   },
   {
@@ -97,6 +101,7 @@ const LAYERS = [
           'calls',
           'reports',
           'credentials',
+          'wiring',
         ],
         'the agent base (observability, state) imports nothing above it',
       ),
@@ -107,7 +112,7 @@ const LAYERS = [
     files: ['agent/src/{api,link,registries}/**/*.ts'],
     patterns: [
       above(
-        ['config', 'cli', 'agent.js', 'agent-lifecycle.js'],
+        ['config', 'cli', 'agent.js', 'agent-lifecycle.js', 'wiring'],
         'an adapter does not import the config, the CLI or the wiring',
       ),
     ],

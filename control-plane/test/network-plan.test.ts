@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { ServicePolicySchema, ValidationError, type CentralService } from '@tether/shared';
 import { describeChange, summarize } from '../src/network/network-diff.js';
 import { formatNetworkFile, parseNetworkFile, type NetworkFile } from '../src/network/network-file.js';
-import { applyToState, planNetwork, type NetworkState } from '../src/network/network-plan.js';
+import { applyToState, planNetwork } from '../src/network/network-plan.js';
+import type { NetworkState } from '../src/network/network-state.js';
 
 const service = (name: string, url = `http://10.0.0.1/${name}`, extra: Partial<CentralService> = {}) => ({
   name,

@@ -1,53 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  routeKey,
-  selectRoute,
-  ServicePolicySchema,
-  whyNoRoute,
-  type Caller,
-  type Route,
-  type SelectionContext,
-  type ServicePolicyInput,
-} from '@tether/shared';
-import { route } from './fixtures.js';
-
-const a1 = route({ origin: 'a1', address: 'http://a1', site: 'a', labels: { env: 'prod' } });
-const a2 = route({ origin: 'a2', address: 'http://a2', site: 'a', labels: { env: 'prod' } });
-const b1 = route({ origin: 'b1', address: 'http://b1', site: 'b', labels: { env: 'prod' } });
-const b2 = route({ origin: 'b2', address: 'http://b2', site: 'b', labels: { env: 'dev' } });
-const c1 = route({ origin: 'central', originKind: 'central', address: 'http://c1', site: 'hub' });
-const staleA = route({ origin: 's1', address: 'http://s1', site: 'a', state: 'stale', staleSince: 1 });
-
-const central: Caller = { kind: 'central', id: 'central:test', site: 'hub' };
-const at = (site: string): Caller => ({ kind: 'central', id: 'central:test', site });
-const edge = (id: string, site?: string): Caller => ({ kind: 'edge', id, site });
-
-interface Case {
-  name: string;
-  candidates: Route[];
-  policy?: ServicePolicyInput;
-  caller?: Caller;
-  exclude?: Route[];
-  unavailable?: Route[];
-  inflight?: [Route, number][];
-  /** The sequence `random()` returns (cycled). */
-  random?: number[];
-  want: Route | undefined;
-}
-
-function ctxOf(c: Case): SelectionContext {
-  const rnd = c.random ?? [0];
-  let i = 0;
-  const inflight = new Map((c.inflight ?? []).map(([r, n]) => [routeKey(r), n]));
-  const unavailable = new Set((c.unavailable ?? []).map(routeKey));
-  return {
-    caller: c.caller ?? central,
-    exclude: new Set((c.exclude ?? []).map(routeKey)),
-    isAvailable: (k) => !unavailable.has(k),
-    inflight: (k) => inflight.get(k) ?? 0,
-    random: () => rnd[i++ % rnd.length] ?? 0,
-  };
-}
+import { ServicePolicySchema, whyNoRoute, type ServicePolicyInput } from '@tether/shared';
+import { a1, at, b1, b2, c1, central, edge, selected, staleA, type Case } from './selection-cases.js';
 
 const cases: Case[] = [
   { name: 'no candidates', candidates: [], want: undefined },
@@ -137,113 +90,6 @@ const cases: Case[] = [
     unavailable: [b1],
     want: a1,
   },
-  {
-    name: 'local-first off: weights decide across sites',
-    candidates: [a1, b1],
-    policy: {
-      localFirst: false,
-      weights: [
-        { match: { site: 'a' }, weight: 1 },
-        { match: { site: 'b' }, weight: 9 },
-      ],
-    },
-    caller: at('a'),
-    random: [0.5],
-    want: b1,
-  },
-  {
-    name: 'weights: low random lands in the heavier group (sorted by weight)',
-    candidates: [a1, b1],
-    policy: {
-      weights: [
-        { match: { site: 'a' }, weight: 10 },
-        { match: { site: 'b' }, weight: 90 },
-      ],
-    },
-    random: [0.89],
-    want: b1,
-  },
-  {
-    name: 'weights: high random lands in the lighter group',
-    candidates: [a1, b1],
-    policy: {
-      weights: [
-        { match: { site: 'a' }, weight: 10 },
-        { match: { site: 'b' }, weight: 90 },
-      ],
-    },
-    random: [0.91],
-    want: a1,
-  },
-  {
-    name: 'weights: groups without an eligible instance do not count',
-    candidates: [a1, b1],
-    policy: {
-      weights: [
-        { match: { site: 'a' }, weight: 10 },
-        { match: { site: 'b' }, weight: 90 },
-      ],
-    },
-    unavailable: [b1],
-    random: [0.01],
-    want: a1,
-  },
-  {
-    name: 'weights: unmatched instances share defaultWeight',
-    candidates: [a1, b1],
-    policy: { weights: [{ match: { site: 'a' }, weight: 1 }], defaultWeight: 3 },
-    random: [0.5],
-    want: b1,
-  },
-  {
-    name: 'weight 0 only when no weighted group is available',
-    candidates: [a1, b1],
-    policy: { weights: [{ match: { site: 'a' }, weight: 0 }] },
-    random: [0.99],
-    want: b1,
-  },
-  {
-    name: 'weight 0 group used when it is all there is',
-    candidates: [a1, b1],
-    policy: { weights: [{ match: { site: 'a' }, weight: 0 }] },
-    unavailable: [b1],
-    want: a1,
-  },
-  {
-    name: 'fewest in flight inside the group',
-    candidates: [a1, a2],
-    inflight: [
-      [a1, 3],
-      [a2, 1],
-    ],
-    want: a2,
-  },
-  {
-    name: 'in-flight ties broken by random (last)',
-    candidates: [a1, a2, b1],
-    inflight: [[b1, 5]],
-    random: [0.99],
-    want: a2,
-  },
-  {
-    name: 'in-flight ties broken by random (first)',
-    candidates: [a1, a2, b1],
-    inflight: [[b1, 5]],
-    random: [0],
-    want: a1,
-  },
-  {
-    name: 'weights before in-flight: the busy heavy group still wins',
-    candidates: [a1, b1],
-    policy: {
-      weights: [
-        { match: { site: 'a' }, weight: 100 },
-        { match: { site: 'b' }, weight: 0 },
-      ],
-    },
-    inflight: [[a1, 50]],
-    want: a1,
-  },
   { name: 'an edge may not reach another edge', candidates: [a1], caller: edge('b1'), want: undefined },
   {
     name: 'an edge reaches its own instance',
@@ -278,8 +124,7 @@ const cases: Case[] = [
 
 describe('selectRoute', () => {
   it.each(cases)('$name', (c) => {
-    const policy = ServicePolicySchema.parse(c.policy ?? {});
-    expect(selectRoute(c.candidates, policy, ctxOf(c))).toEqual(c.want);
+    expect(selected(c)).toEqual(c.want);
   });
 });
 

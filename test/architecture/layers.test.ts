@@ -31,10 +31,15 @@ describe('the layers are enforced by the lint', () => {
     ['control-plane/src/store/x.ts', "import { readNetwork } from '../network/network-store.js';"],
     ['control-plane/src/calls/x.ts', "import { TcpListeners } from '../tcp/tcp-listeners.js';"],
     ['control-plane/src/tcp/x.ts', "import { serve } from '../cli/serve-command.js';"],
+    ['control-plane/src/calls/x.ts', "import { openBase } from '../wiring/open-base.js';"],
+    ['control-plane/src/http/x.ts', "import { startBroker } from '../wiring/start-broker.js';"],
+    ['control-plane/src/store/x.ts', "import { openBase } from '../wiring/open-base.js';"],
     ['agent/src/services/x.ts', "import { MqttTransport } from '../link/mqtt-transport.js';"],
     ['agent/src/reports/x.ts', "import { resolveConfig } from '../config/resolve-config.js';"],
     ['agent/src/observability/x.ts', "import { Outbox } from '../reports/outbox.js';"],
     ['agent/src/link/x.ts', "import { startAgent } from '../agent.js';"],
+    ['agent/src/sync/x.ts', "import { startSources } from '../wiring/start-sources.js';"],
+    ['agent/src/api/x.ts', "import { createHubLink } from '../wiring/hub-link.js';"],
     ['agent/src/sync/x.ts', "import { x } from '@tether/shared/src/index.js';"],
   ])('%s may not %s', async (path, code) => {
     expect(await restricted(path, `${code}\nexport {};\n`)).not.toEqual([]);

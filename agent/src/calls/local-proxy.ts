@@ -2,23 +2,18 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import {
   CallCancelledError,
-  callTimeoutMs,
+  callTarget,
   DEFAULT_MAX_BODY_BYTES,
   forwardableHeaders,
-  isCallMethod,
+  type HeaderList,
   limitBody,
-  nextHops,
-  callTarget,
-  PayloadTooLargeError,
+  readCallHead,
+  type RequestTarget,
   sendCallError,
   serveUpgrade,
+  type TunnelEndpoint,
   upgradeOpen,
   writeCallResponse,
-  TETHER_HEADERS,
-  ValidationError,
-  type HeaderList,
-  type RequestTarget,
-  type TunnelEndpoint,
 } from '@tether/shared';
 
 /** What the local proxy needs. */
@@ -69,15 +64,8 @@ export function createLocalProxy(deps: LocalProxyDeps): LocalProxy {
     });
     void (async () => {
       try {
-        if (!isCallMethod(req.method ?? ''))
-          throw new ValidationError(
-            `method ${req.method ?? ''} is not forwarded: use a method of the service's API`,
-          );
-        const hops = nextHops(req.headers[TETHER_HEADERS.hops]);
-        const timeoutMs = callTimeoutMs(req.headers[TETHER_HEADERS.timeout]);
+        const { hops, timeoutMs } = readCallHead(req, max);
         const length = Number(req.headers['content-length'] ?? 0);
-        if (length > max)
-          throw new PayloadTooLargeError(`request body of ${length} bytes is over the limit of ${max}`);
         const hasBody =
           (req.headers['content-length'] !== undefined && length > 0) ||
           req.headers['transfer-encoding'] !== undefined;

@@ -13,7 +13,8 @@ import {
   type Transport,
 } from '@tether/shared';
 import type { Logger } from '../observability/logger.js';
-import type { Metrics, TunnelFigures } from '../observability/metrics.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { TunnelFigures } from '../observability/scrape-gauges.js';
 
 /** What the hub's tunnel ends need. */
 export interface TunnelHubDeps {

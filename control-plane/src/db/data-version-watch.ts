@@ -1,12 +1,12 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Clock } from '@tether/shared';
-import type { Logger } from '../observability/logger.js';
+import type { ErrorLog } from './error-log.js';
 
 /** What watching the database for other connections' commits needs. */
 export interface DataVersionWatchDeps {
   db: BetterSqlite3.Database;
   clock: Clock;
-  logger: Logger;
+  logger: ErrorLog;
   /** How often `PRAGMA data_version` is read (default 250 ms). */
   intervalMs?: number;
 }

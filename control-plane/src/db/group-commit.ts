@@ -1,11 +1,12 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { CommitWatch } from './commit-watch.js';
+import type { ErrorLog } from './error-log.js';
 import { FlushWindow } from './flush-window.js';
 
 /** How a group commit reports: failures, and how long each commit held the event loop. */
 export interface GroupCommitDeps {
   db: BetterSqlite3.Database;
-  logger: { error(obj: object, msg: string): void };
+  logger: ErrorLog;
   /** Called with the duration (ms) and size of every commit. */
   committed?(ms: number, items: number): void;
   /** How long the first queued piece of work waits for others to join it (default 5 ms). */

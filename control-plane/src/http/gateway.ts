@@ -1,21 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   CallCancelledError,
-  callTimeoutMs,
-  forwardableHeaders,
-  isCallMethod,
-  nextHops,
   callTarget,
-  PayloadTooLargeError,
-  readRequestBody,
-  sendCallError,
-  writeCallResponse,
-  TETHER_HEADERS,
-  ValidationError,
   type Clock,
+  forwardableHeaders,
   type HeaderList,
   type PreparedBody,
+  readCallHead,
+  readRequestBody,
   type RequestTarget,
+  sendCallError,
+  writeCallResponse,
 } from '@tether/shared';
 import type { Logger } from '../observability/logger.js';
 import type { CallRouter } from '../calls/call-router.js';
@@ -82,17 +77,7 @@ export function createGateway(deps: GatewayDeps): CallGateway {
     });
     void (async () => {
       try {
-        if (!isCallMethod(req.method ?? ''))
-          throw new ValidationError(
-            `method ${req.method ?? ''} is not forwarded: use a method of the service's API`,
-          );
-        const hops = nextHops(req.headers[TETHER_HEADERS.hops]);
-        const timeoutMs = callTimeoutMs(req.headers[TETHER_HEADERS.timeout]);
-        const length = Number(req.headers['content-length'] ?? 0);
-        if (length > deps.maxBodyBytes)
-          throw new PayloadTooLargeError(
-            `request body of ${length} bytes is over the limit of ${deps.maxBodyBytes}`,
-          );
+        const { hops, timeoutMs } = readCallHead(req, deps.maxBodyBytes);
         const body: PreparedBody = hasBody(req)
           ? await readRequestBody(req, deps.maxBodyBytes)
           : { kind: 'none' };

@@ -12,7 +12,7 @@ import {
 } from '@tether/shared';
 import { RoleSchema } from '../auth/access-policy.js';
 import { TokenNameSchema } from '../auth/api-tokens.js';
-import type { NetworkState } from './network-plan.js';
+import type { NetworkState } from './network-state.js';
 
 /** The format version a network file declares (`version: 1`); export writes it, apply accepts it or none. */
 export const NETWORK_FILE_VERSION = 1;

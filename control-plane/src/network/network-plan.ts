@@ -1,19 +1,6 @@
 import { ValidationError, type CentralService, type ServicePolicy } from '@tether/shared';
-import type { Role } from '../auth/access-policy.js';
 import type { NetworkFile } from './network-file.js';
-
-/** A token by name and role: what a network file says of it. */
-export interface NetworkToken {
-  name: string;
-  role: Role;
-}
-
-/** What a network file manages, as the control plane holds it now. Lists ordered by name. */
-export interface NetworkState {
-  services: CentralService[];
-  policies: Record<string, ServicePolicy>;
-  tokens: NetworkToken[];
-}
+import type { NetworkState, NetworkToken } from './network-state.js';
 
 /** One change `apply` makes; `before` is what it replaces or removes. */
 export type NetworkChange =

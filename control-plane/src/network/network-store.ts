@@ -5,7 +5,8 @@ import { TokenStore } from '../auth/token-store.js';
 import { PolicyStore } from '../policy/policy-store.js';
 import { ServiceStore } from '../store/service-store.js';
 import type { NetworkFile } from './network-file.js';
-import { planNetwork, type NetworkChange, type NetworkState } from './network-plan.js';
+import { planNetwork, type NetworkChange } from './network-plan.js';
+import type { NetworkState } from './network-state.js';
 
 /** The audit actor of every change `tether-cp apply` makes. */
 export const APPLY_ACTOR = 'apply';

@@ -3,7 +3,7 @@ import type { EventBus } from './event-bus.js';
 import type { StatsEvent } from '../api/api-schemas.js';
 import type { Logger } from './logger.js';
 import type { CallTotals, ReportTotals } from './stats-sources.js';
-import type { TunnelFigures } from './metrics.js';
+import type { TunnelFigures } from './scrape-gauges.js';
 import type { FleetCounts } from '../store/fleet-counts.js';
 
 /** What the ticker reads. */

@@ -15,80 +15,8 @@ import {
   type KeysetPage,
 } from '@tether/shared';
 import { RouteIndex } from './route-index.js';
+import { routeWhere, toParams, toRoute, type RouteRow, type UpsertParams } from './route-rows.js';
 import type { ServiceTallies } from './service-tallies.js';
-
-interface RouteRow {
-  key: string;
-  service: string;
-  address: string;
-  origin: string;
-  origin_kind: Route['originKind'];
-  site: string;
-  labels: string;
-  metric: number;
-  state: Route['state'];
-  version: number;
-  stale_since: number | null;
-  source: string | null;
-}
-
-const FILTER_COLUMNS = [
-  ['service', 'service'],
-  ['origin', 'origin'],
-  ['originKind', 'origin_kind'],
-  ['state', 'state'],
-  ['site', 'site'],
-] as const;
-
-function toRoute(row: RouteRow): Route {
-  const route: Route = {
-    service: row.service,
-    address: row.address,
-    origin: row.origin,
-    originKind: row.origin_kind,
-    site: row.site,
-    labels: JSON.parse(row.labels) as Route['labels'],
-    metric: row.metric,
-    state: row.state,
-    version: row.version,
-  };
-  if (row.stale_since !== null) route.staleSince = row.stale_since;
-  if (row.source !== null) route.source = row.source as NonNullable<Route['source']>;
-  return route;
-}
-
-/** The upsert's parameters, in its column order: positional, which better-sqlite3 binds faster than named ones. */
-type UpsertParams = [
-  key: string,
-  service: string,
-  address: string,
-  origin: string,
-  originKind: Route['originKind'],
-  site: string,
-  labels: string,
-  metric: number,
-  state: Route['state'],
-  version: number,
-  staleSince: number | null,
-  source: string | null,
-];
-
-function toParams(key: RouteKey, route: Route): UpsertParams {
-  return [
-    key,
-    route.service,
-    route.address,
-    route.origin,
-    route.originKind,
-    route.site,
-    JSON.stringify(route.labels),
-    route.metric,
-    route.state,
-    route.version,
-    route.staleSince ?? null,
-    route.source ?? null,
-  ];
-}
 
 /**
  * The control plane's RouteTable: rows in SQLite, every read from an in-memory index (RouteIndex), so nothing on
@@ -239,7 +167,7 @@ export class SqliteRouteTable implements RouteTable {
   markStaleInBulk(filter: Pick<RouteFilter, 'originKind'>, at: number): number {
     const marked = this.#db
       .transaction(() => {
-        const { sql, params } = this.#where({ ...filter, state: 'active' });
+        const { sql, params } = routeWhere({ ...filter, state: 'active' });
         const marked = this.#db
           .prepare(`UPDATE routes SET state = 'stale', stale_since = ?${sql}`)
           .run(at, ...params).changes;
@@ -325,17 +253,5 @@ export class SqliteRouteTable implements RouteTable {
       }).unref();
     }
     return this.#index;
-  }
-
-  #where(filter: RouteFilter): { sql: string; params: unknown[] } {
-    const clauses: string[] = [];
-    const params: unknown[] = [];
-    for (const [field, column] of FILTER_COLUMNS) {
-      const value = filter[field];
-      if (value === undefined) continue;
-      clauses.push(`${column} = ?`);
-      params.push(value);
-    }
-    return { sql: clauses.length ? ` WHERE ${clauses.join(' AND ')}` : '', params };
   }
 }

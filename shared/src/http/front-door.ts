@@ -5,7 +5,7 @@ import { TrieRouter } from 'hono/router/trie-router';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { formatZodError } from '../zod-issues.js';
 import { rejectUpgrade, sendError } from './error-response.js';
-import { parseRequestTarget, type RequestTarget } from './request-target.js';
+import { parseRequestTarget, type RequestTarget } from '../request-target.js';
 import type { NodeRoute, RouteBase, RouteRecord, UpgradeRoute } from './route-record.js';
 
 /** What a front door serves and how it decides. */

@@ -10,7 +10,7 @@ export {
   parseRequestTarget,
   type RequestTarget,
   RequestTargetError,
-} from './request-target.js';
+} from '../request-target.js';
 export {
   defineRoute,
   type HonoRoute,
@@ -36,6 +36,7 @@ export { type ErrorAnswer, errorAnswer, rejectUpgrade, sendError } from './error
 export { createUpstreamClient, type HttpModules, type UpstreamClient } from './upstream-client.js';
 export { drained, mayHaveBody } from './drained.js';
 export { forwardHttp, framedHeaders, mayResend, type UpstreamRequest } from './forward-http.js';
+export { type CallHead, readCallHead } from './call-head.js';
 export { sendCallError, writeCallResponse } from './call-response.js';
 export { readRequestBody, readResponseBody } from './read-ahead.js';
 
@@ -43,3 +44,6 @@ export { readRequestBody, readResponseBody } from './read-ahead.js';
 export { forwardUpgrade, type UpgradeAnswer, type UpgradeRequest } from './forward-upgrade.js';
 export { acceptHead, joinUpgrade, safeHeaders, upgradeOf } from './upgrade-head.js';
 export { serveUpgrade, upgradeOpen, type UpgradeHooks } from './serve-upgrade.js';
+
+// A stream's far end by the service's URL: TCP, or an HTTP Upgrade.
+export { dialService, type ServiceIo } from './dial-service.js';

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Context } from 'hono';
 import type { z } from 'zod';
-import type { RequestTarget } from './request-target.js';
+import type { RequestTarget } from '../request-target.js';
 
 /** The HTTP methods a route record may name. */
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';

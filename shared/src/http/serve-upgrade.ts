@@ -1,13 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { ValidationError } from '../errors.js';
-import type { FarEnd } from '../streams/dial-service.js';
+import type { FarEnd } from '../streams/far-end.js';
 import { openForClient } from '../streams/serve-client.js';
 import type { HeaderList } from '../tunnel/call-types.js';
 import { callTimeoutMs, nextHops, TETHER_HEADERS } from '../tunnel/http-headers.js';
 import type { OpenRequest } from '../tunnel/tunnel-streams.js';
 import { rejectUpgrade } from './error-response.js';
-import { callTarget, isCallMethod, type RequestTarget } from './request-target.js';
+import { callTarget, isCallMethod, type RequestTarget } from '../request-target.js';
 import { joinUpgrade, upgradeOf } from './upgrade-head.js';
 
 /**

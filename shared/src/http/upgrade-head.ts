@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import { ValidationError } from '../errors.js';
-import { splice } from '../streams/byte-pipe.js';
-import type { FarEnd } from '../streams/dial-service.js';
+import { splice } from '../byte-pipe.js';
+import type { FarEnd } from '../streams/far-end.js';
 import { socketPipe, type PipeSocket } from '../streams/socket-pipe.js';
 import type { HeaderList } from '../tunnel/call-types.js';
 import { forwardableHeaders } from '../tunnel/http-headers.js';

@@ -1,7 +1,7 @@
 import { TunnelClosedError } from '../errors.js';
 import type { IncomingStream } from '../tunnel/tunnel-streams.js';
-import { splice } from './byte-pipe.js';
-import type { FarEnd } from './dial-service.js';
+import { splice } from '../byte-pipe.js';
+import type { FarEnd } from './far-end.js';
 
 /**
  * Accepts a peer's stream with what its far end answered and splices the two (the far end's early bytes first).

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { BytePipe, PipeSink } from './byte-pipe.js';
+import type { BytePipe, PipeSink } from '../byte-pipe.js';
 
 /**
  * A readable (an HTTP response body answering an upgrade) as a one-way BytePipe: it delivers the body, then an end;

@@ -1,6 +1,6 @@
 import { CallCancelledError } from '../tunnel/call-errors.js';
-import { splice } from './byte-pipe.js';
-import type { FarEnd } from './dial-service.js';
+import { splice } from '../byte-pipe.js';
+import type { FarEnd } from './far-end.js';
 import { socketPipe, type PipeSocket } from './socket-pipe.js';
 
 /**

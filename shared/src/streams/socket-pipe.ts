@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import type { BytePipe, PipeSink } from './byte-pipe.js';
+import type { BytePipe, PipeSink } from '../byte-pipe.js';
 
 /** A connected socket as `socketPipe` uses it (a node:net or node:tls socket, or the socket of an HTTP upgrade). */
 export type PipeSocket = Duplex & { resetAndDestroy?: () => unknown };

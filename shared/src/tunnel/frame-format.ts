@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isCallMethod, isCanonicalPath, isCleanQuery } from '../http/request-target.js';
+import { isCallMethod, isCanonicalPath, isCleanQuery } from '../request-target.js';
 import { type AcceptHeader, type OpenHeader } from './stream-headers.js';
 
 /** The tunnel frame format version this code speaks. */

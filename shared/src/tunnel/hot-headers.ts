@@ -1,4 +1,4 @@
-import { isCallMethod, isCanonicalPath, isCleanQuery } from '../http/request-target.js';
+import { isCallMethod, isCanonicalPath, isCleanQuery } from '../request-target.js';
 import type { HeaderList } from './call-types.js';
 import type { RequestHeader, ResponseHeader } from './frame-format.js';
 

@@ -42,6 +42,18 @@ export function forwardableHeaders(raw: readonly string[]): HeaderList {
   return out;
 }
 
+/**
+ * The headers a call or stream carries on to a service: the far end's forwardable ones, then Tether's caller and
+ * hop count, set from what the tunnel carried (`caller`, `hops`), never from the client.
+ */
+export function upstreamHeaders(head: { headers: HeaderList; caller: string; hops: number }): HeaderList {
+  return [
+    ...forwardableHeaders(head.headers.flat()),
+    [TETHER_HEADERS.caller, head.caller],
+    [TETHER_HEADERS.hops, String(head.hops)],
+  ];
+}
+
 /** A header list as an object for node:http (repeated names become arrays). */
 export function headerRecord(list: HeaderList): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};

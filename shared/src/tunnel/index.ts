@@ -66,6 +66,7 @@ export {
   MAX_HOPS,
   nextHops,
   TETHER_HEADERS,
+  upstreamHeaders,
 } from './http-headers.js';
 
 // Streams: the OPEN/ACCEPT headers, one stream, the streams of one tunnel.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isCallMethod, isCanonicalPath, isCleanQuery } from '../http/request-target.js';
+import { isCallMethod, isCanonicalPath, isCleanQuery } from '../request-target.js';
 
 /** An HTTP token (RFC 9110): a header name, a protocol name. */
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;

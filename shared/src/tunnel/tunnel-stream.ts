@@ -1,5 +1,5 @@
 import { ProtocolError, TunnelClosedError } from '../errors.js';
-import type { BytePipe, PipeSink } from '../streams/byte-pipe.js';
+import type { BytePipe, PipeSink } from '../byte-pipe.js';
 import { fromErrorHeader, toErrorHeader } from './call-errors.js';
 import { MAX_CHUNK_BYTES, type StreamFrame } from './frame-format.js';
 import { sendQuietly, type TunnelLink } from './tunnel-link.js';

@@ -1,26 +1,18 @@
 import { WrongProtocolError } from '../errors.js';
-import { forwardUpgrade } from '../http/forward-upgrade.js';
-import type { HttpModules } from '../http/upstream-client.js';
+import { forwardUpgrade } from './forward-upgrade.js';
+import type { HttpModules } from './upstream-client.js';
 import { serviceProtocol, tcpEndpoint } from '../service-url.js';
-import { forwardableHeaders, TETHER_HEADERS } from '../tunnel/http-headers.js';
-import type { AcceptHeader, OpenHeader } from '../tunnel/stream-headers.js';
-import type { BytePipe } from './byte-pipe.js';
-import { dialTcp, type NetModule } from './dial-tcp.js';
-import { readablePipe } from './readable-pipe.js';
-import { socketPipe } from './socket-pipe.js';
+import { upstreamHeaders } from '../tunnel/http-headers.js';
+import type { OpenHeader } from '../tunnel/stream-headers.js';
+import type { FarEnd } from '../streams/far-end.js';
+import { dialTcp, type NetModule } from '../streams/dial-tcp.js';
+import { readablePipe } from '../streams/readable-pipe.js';
+import { socketPipe } from '../streams/socket-pipe.js';
 
 /** The sockets a process dials services with, handed in by the package that owns them. */
 export interface ServiceIo {
   net: NetModule;
   http: HttpModules;
-}
-
-/** The far end of a stream once connected: its pipe, the ACCEPT to answer with, and bytes it sent already. */
-export interface FarEnd {
-  pipe: BytePipe;
-  accept: AcceptHeader;
-  /** Bytes the far end sent before the splice (an upstream's first bytes after its 101): deliver them first. */
-  early?: Uint8Array;
 }
 
 /**
@@ -51,11 +43,7 @@ export async function dialService(
       method: head.method,
       path: head.path,
       query: head.query,
-      headers: [
-        ...forwardableHeaders(head.headers.flat()),
-        [TETHER_HEADERS.caller, head.caller],
-        [TETHER_HEADERS.hops, String(head.hops)],
-      ],
+      headers: upstreamHeaders(head),
       upgrade: head.upgrade,
       signal,
     },

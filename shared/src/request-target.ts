@@ -1,4 +1,4 @@
-import { ValidationError } from '../errors.js';
+import { ValidationError } from './errors.js';
 
 /** A request target that passed the canonical checks: what is authorised is exactly what is routed and forwarded. */
 export interface RequestTarget {
