@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { ensurePrivateDir, systemClock } from '@tether/shared';
 import { AedesTransport } from './broker/aedes-transport.js';
+import { AgentSocketWriter } from './broker/agent-socket-writer.js';
 import { startAgentIngress } from './agents/start-agents.js';
 import { CONTROL_PLANE_VERSION } from './version.js';
 import { AuditLog } from './audit/audit-log.js';
@@ -181,6 +182,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     ...(replicaId === undefined ? {} : { replicaId, isLocal: (id: string) => liveness.isLocal(id) }),
     ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
     ...(options.streamLimits ? { streamLimits: options.streamLimits } : {}),
+    sockets: new AgentSocketWriter(broker),
   });
   metrics.readFrom({ tunnels: () => calls.tunnels.figures() });
   const tcpListeners = new TcpListeners({

@@ -33,6 +33,17 @@ export interface TunnelHubDeps {
   streamLimits?: Partial<StreamLimits>;
   /** Stream counters (metrics). */
   streamEvents?: StreamEvents;
+  /** Writes an agent's tunnel messages straight onto its connection when that is on this process. */
+  sockets?: AgentSockets;
+}
+
+/** A way to an agent's own MQTT connection, bypassing the broker's publish path. */
+export interface AgentSockets {
+  /**
+   * Writes `payload` on `topic` to the agent if its connection is here and subscribed to `topic`; resolves once
+   * written. Undefined when it cannot (elsewhere in the cluster, closing, not subscribed): publish instead.
+   */
+  write(agentId: string, topic: string, payload: Uint8Array): Promise<void> | undefined;
 }
 
 /** How the hub serves what each agent sends up its tunnel: its calls, and the streams it opens. */
@@ -118,8 +129,9 @@ export class TunnelHub {
   }
 
   #open(agentId: string, sendTopic: string): TunnelEndpoint {
+    const { sockets, transport } = this.#deps;
     const endpoint = new TunnelEndpoint({
-      transport: this.#deps.transport,
+      transport: sockets ? socketFirst(agentId, sockets, transport) : transport,
       sendTopic,
       clock: this.#deps.clock,
       onMalformed: (reason) => {
@@ -171,4 +183,16 @@ export class TunnelHub {
     for (const id of ids) this.drop(id, 'control plane stopping');
     await Promise.all(this.#unsubscribes.splice(0).map((u) => u().catch(() => undefined)));
   }
+}
+
+/** `transport` whose binary publishes go straight onto the agent's connection when `sockets` can write them. */
+function socketFirst(agentId: string, sockets: AgentSockets, transport: Transport): Transport {
+  return {
+    publish: (topic, payload, options) =>
+      (typeof payload !== 'string' && (options?.qos ?? 0) === 0 && options?.retain !== true
+        ? sockets.write(agentId, topic, payload)
+        : undefined) ?? transport.publish(topic, payload, options),
+    subscribe: (filter, handler, options) => transport.subscribe(filter, handler, options),
+    close: () => transport.close(),
+  };
 }
