@@ -96,6 +96,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     aedes: broker,
     guard,
     forget: forgetAgent,
+    local,
   } = await createBroker({ db, agents, metrics, logger, audit, clock, limits, fabric });
   countBrokerTraffic(broker, metrics);
   const transport = new AedesTransport(broker);
@@ -182,7 +183,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     ...(replicaId === undefined ? {} : { replicaId, isLocal: (id: string) => liveness.isLocal(id) }),
     ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
     ...(options.streamLimits ? { streamLimits: options.streamLimits } : {}),
-    sockets: new AgentSocketWriter(broker),
+    sockets: new AgentSocketWriter(broker, local),
   });
   metrics.readFrom({ tunnels: () => calls.tunnels.figures() });
   const tcpListeners = new TcpListeners({

@@ -1,4 +1,5 @@
 import type { Aedes, Client } from 'aedes';
+import type { LocalFirstEmitter, LocalReceiver } from './local-first-emitter.js';
 import { publishHead } from './publish-packet.js';
 
 /** Below this many payload bytes the head and payload are joined into one write; above, written corked. */
@@ -14,15 +15,26 @@ interface AedesClient {
 
 /**
  * Writes hub -> agent messages straight onto an agent's MQTT connection when that connection is on this process,
- * instead of through aedes's publish path (emitter matching, a packet copy and a `setImmediate` per delivery).
+ * instead of through aedes's publish path (emitter matching, a packet copy and a `setImmediate` per delivery), and
+ * hands on what agents connected here publish before the emitter (`receive`).
  */
 export class AgentSocketWriter {
   readonly #broker: Aedes;
+  readonly #local: LocalFirstEmitter | undefined;
   /** One wait per connection whose socket buffer is full, shared by every write queued behind it. */
   readonly #drains = new WeakMap<object, Promise<void>>();
 
-  constructor(broker: Aedes) {
+  constructor(broker: Aedes, local?: LocalFirstEmitter) {
     this.#broker = broker;
+    this.#local = local;
+  }
+
+  /**
+   * Offers each message an agent connected here publishes (past the publish ACL and rate limits) to `receiver`
+   * first, as `(agentId, topic, payload)`: true takes it, false leaves it to the broker. Returns a way to stop.
+   */
+  receive(receiver: LocalReceiver): () => void {
+    return this.#local?.receive(receiver) ?? (() => undefined);
   }
 
   /**

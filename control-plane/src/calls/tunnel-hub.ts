@@ -44,6 +44,11 @@ export interface AgentSockets {
    * written. Undefined when it cannot (elsewhere in the cluster, closing, not subscribed): publish instead.
    */
   write(agentId: string, topic: string, payload: Uint8Array): Promise<void> | undefined;
+  /**
+   * Offers each message an agent connected here publishes (past the publish ACL) to `receiver` before the broker
+   * routes it: true takes it. Returns a way to stop.
+   */
+  receive(receiver: (agentId: string, topic: string, payload: Uint8Array) => boolean): () => void;
 }
 
 /** How the hub serves what each agent sends up its tunnel: its calls, and the streams it opens. */
@@ -62,6 +67,7 @@ export class TunnelHub {
   /** In a cluster: the bare-topic endpoints of local agents, serving the calls they make. */
   readonly #localEndpoints = new Map<string, TunnelEndpoint>();
   readonly #unsubscribes: (() => Promise<void>)[] = [];
+  #stopReceiving: (() => void) | undefined;
   #handlers: TunnelHandlers | undefined;
 
   constructor(deps: TunnelHubDeps) {
@@ -76,7 +82,14 @@ export class TunnelHub {
     this.#handlers = handlers;
     for (const [agentId, endpoint] of [...this.#endpoints, ...this.#localEndpoints])
       this.#serve(agentId, endpoint);
-    const { replicaId, transport } = this.#deps;
+    const { replicaId, transport, sockets } = this.#deps;
+    // What an agent connected here sends up its tunnel comes straight here; the subscriptions below get the rest
+    // (messages from agents on other replicas, and any the receiver leaves).
+    this.#stopReceiving = sockets?.receive((agentId, topic, payload) => {
+      const endpoint = this.#receiverFor(agentId, topic);
+      endpoint?.receive(payload);
+      return endpoint !== undefined;
+    });
     if (replicaId === undefined) {
       this.#unsubscribes.push(
         await transport.subscribe(
@@ -106,6 +119,16 @@ export class TunnelHub {
       else if (this.#deps.replicaId === undefined)
         this.#deps.metrics.invalidMessages.inc({ reason: 'tunnel_no_agent' });
     };
+  }
+
+  /** The endpoint a message agent `agentId` published on `topic` goes to, as the subscriptions route it. */
+  #receiverFor(agentId: string, topic: string): TunnelEndpoint | undefined {
+    const { replicaId } = this.#deps;
+    if (topic === tunnelUpTopic(agentId))
+      return replicaId === undefined ? this.endpointFor(agentId) : this.#localEndpointFor(agentId);
+    return replicaId !== undefined && topic === tunnelUpTopic(agentId, replicaId)
+      ? this.endpointFor(agentId)
+      : undefined;
   }
 
   /** The endpoint of a connected agent (created on first use), or undefined when it is not connected. */
@@ -179,6 +202,7 @@ export class TunnelHub {
 
   /** Drops every endpoint and the subscriptions. */
   async close(): Promise<void> {
+    this.#stopReceiving?.();
     const ids = new Set([...this.#endpoints.keys(), ...this.#localEndpoints.keys()]);
     for (const id of ids) this.drop(id, 'control plane stopping');
     await Promise.all(this.#unsubscribes.splice(0).map((u) => u().catch(() => undefined)));
