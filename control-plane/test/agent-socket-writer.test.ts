@@ -1,4 +1,8 @@
+import { once } from 'node:events';
+import { connect, createServer, type AddressInfo } from 'node:net';
+import { Aedes } from 'aedes';
 import type { MqttClient } from 'mqtt';
+import mqttPacket from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inboxTopic, tunnelDownTopic } from '@tether/shared';
 import { AgentSocketWriter } from '../src/broker/agent-socket-writer.js';
@@ -76,5 +80,59 @@ describe('AgentSocketWriter (a real broker with its ACL hooks, agents over TCP)'
     await a1.client.endAsync(true);
     await closed;
     expect(writer.write('a1', tunnelDownTopic('a1'), Buffer.from('late'))).toBeUndefined();
+  });
+});
+
+describe('AgentSocketWriter against a reader that stopped (raw TCP client, aedes drainTimeout 300 ms)', () => {
+  it('waits while the socket is full, and resolves once aedes drops the connection that did not drain', async () => {
+    const broker = await Aedes.createBroker({ drainTimeout: 300 });
+    const server = createServer((socket) => broker.handle(socket));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write(
+      mqttPacket.generate({
+        cmd: 'connect',
+        clientId: 'slow',
+        protocolVersion: 4,
+        keepalive: 0,
+        clean: true,
+        protocolId: 'MQTT',
+      }),
+    );
+    socket.write(
+      mqttPacket.generate({
+        cmd: 'subscribe',
+        messageId: 1,
+        subscriptions: [{ topic: tunnelDownTopic('slow'), qos: 0 }],
+      }),
+    );
+    const writer = new AgentSocketWriter(broker);
+    const subscribed = (): boolean => {
+      const client = (broker as unknown as { clients: Record<string, { subscriptions: object }> }).clients
+        .slow;
+      return client !== undefined && tunnelDownTopic('slow') in client.subscriptions;
+    };
+    await waitFor(subscribed, 3000, 'the subscription');
+    socket.pause(); // reads nothing from now on
+    const chunk = Buffer.alloc(1024 * 1024);
+    let pending: Promise<void> | undefined;
+    for (let i = 0; i < 256 && pending === undefined; i++) {
+      const written = writer.write('slow', tunnelDownTopic('slow'), chunk);
+      expect(written).toBeDefined();
+      let settled = false;
+      void written!.then(() => (settled = true));
+      await new Promise((resolve) => setImmediate(resolve));
+      if (!settled) pending = written;
+    }
+    expect(pending, 'a write left waiting for the socket to drain').toBeDefined();
+    const dropped = new Promise((resolve) => broker.once('clientDisconnect', resolve));
+    await pending;
+    await dropped;
+    expect(writer.write('slow', tunnelDownTopic('slow'), chunk)).toBeUndefined();
+    socket.destroy();
+    await new Promise<void>((resolve) => broker.close(() => resolve()));
+    server.close();
   });
 });

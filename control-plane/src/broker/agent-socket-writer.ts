@@ -11,6 +11,11 @@ interface AedesClient {
   closed: boolean;
   conn: Client['conn'] & { destroyed?: boolean; writable?: boolean };
   subscriptions: Record<string, unknown>;
+  /**
+   * aedes 1.2's wait for a full socket to drain: one timer per client (`drainTimeout`, 60 s by default) after which
+   * it drops the connection, so a reader that stopped cannot hold the hub's writes for ever.
+   */
+  waitForDrain?(callback: () => void): void;
 }
 
 /**
@@ -63,15 +68,22 @@ export class AgentSocketWriter {
     }
     // Counted and observed as the broker's own publishes are (traffic metrics listen for 'publish').
     this.#broker.emit('publish', { cmd: 'publish', topic, payload, qos: 0, retain: false, dup: false }, null);
-    return flowing ? Promise.resolve() : this.#drained(conn);
+    return flowing ? Promise.resolve() : this.#drained(client);
   }
 
-  /** Resolves when the connection drains or closes (as aedes's own delivery does: a dead socket is no error). */
-  #drained(conn: AedesClient['conn']): Promise<void> {
+  /**
+   * Resolves when the connection drains, closes or is dropped for not draining in time (as aedes's own delivery
+   * does: a dead socket is no error). One wait per connection, however many writes queue behind it.
+   */
+  #drained(client: AedesClient): Promise<void> {
+    const { conn } = client;
     const waiting = this.#drains.get(conn);
     if (waiting) return waiting;
     const drained = new Promise<void>((resolve) => {
+      let settled = false;
       const done = (): void => {
+        if (settled) return;
+        settled = true;
         conn.off('drain', done);
         conn.off('close', done);
         this.#drains.delete(conn);
@@ -79,6 +91,7 @@ export class AgentSocketWriter {
       };
       conn.on('drain', done);
       conn.on('close', done);
+      client.waitForDrain?.(done);
     });
     this.#drains.set(conn, drained);
     return drained;
