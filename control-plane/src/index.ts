@@ -6,6 +6,9 @@ export { ServiceStore, type ServiceRecord, type ServiceSource } from './store/se
 export { openDatabase } from './db/open-database.js';
 export { migrate, MIGRATIONS, type Migration } from './db/migrations.js';
 export { AedesTransport } from './broker/aedes-transport.js';
+export { AgentSocketWriter } from './broker/agent-socket-writer.js';
+export { LocalFirstEmitter } from './broker/local-first-emitter.js';
+export { openRedisFabric, type RedisFabric } from './cluster/redis-fabric.js';
 export { skipRetainedLookups } from './broker/retained-lookups.js';
 export { EventBus, type ControlPlaneEvent, type KeyedRoute } from './observability/event-bus.js';
 export { Metrics } from './observability/metrics.js';

@@ -1,10 +1,10 @@
 /**
- * The far end of `pnpm bench:tunnel`, in its own process as an agent or a remote service would be:
- * `http` (an echo HTTP service), `proxy <url>` (a bare node:http reverse proxy to `url`: the reference for what two
- * HTTP hops cost with nothing of Tether's), `mqtt <url>` (echoes `bench/req` to `bench/res`), `tunnel <url>` (an agent-side
- * TunnelEndpoint answering with the request body), `nats <url>` (a NATS responder on `bench.echo`),
- * `tcp-proxy <port>` (a bare node:net proxy to 127.0.0.1:port, one upstream connection per client: the reference
- * for what a node TCP hop costs with nothing of Tether's).
+ * The far end of `pnpm bench:tunnel` (and bench:hub-send), in its own process as an agent or a remote service
+ * would be: `http` (an echo HTTP service), `proxy <url>` (a bare node:http reverse proxy to `url`: the reference for
+ * what two HTTP hops cost with nothing of Tether's), `mqtt <url>` (echoes `bench/req` to `bench/res`),
+ * `tunnel <url> [agent id]` (an agent-side TunnelEndpoint answering with the request body), `nats <url>` (a NATS
+ * responder on `bench.echo`), `tcp-proxy <port>` (a bare node:net proxy to 127.0.0.1:port, one upstream connection
+ * per client: the reference for what a node TCP hop costs with nothing of Tether's).
  * Prints one JSON ready line, then serves until killed.
  */
 import { once } from 'node:events';
@@ -82,11 +82,12 @@ async function rawMqtt(): Promise<void> {
 }
 
 async function tunnel(): Promise<void> {
-  const transport = await MqttTransport.connect({ url: url!, clientId: 'bench-agent' });
+  const agentId = process.argv[4] ?? 'bench-agent';
+  const transport = await MqttTransport.connect({ url: url!, clientId: agentId });
   const endpoint = new TunnelEndpoint({
     transport,
-    sendTopic: tunnelUpTopic('bench-agent'),
-    receiveTopic: tunnelDownTopic('bench-agent'),
+    sendTopic: tunnelUpTopic(agentId),
+    receiveTopic: tunnelDownTopic(agentId),
   });
   endpoint.serve(async (call) => ({ status: 200, headers: [], body: call.body }));
   await endpoint.start();
@@ -122,5 +123,7 @@ const modes: Record<string, () => Promise<void>> = {
 };
 const run = mode === undefined ? undefined : modes[mode];
 if (!run)
-  throw new Error(`usage: tunnel-peer http | proxy URL | mqtt URL | tunnel URL | nats URL | tcp-proxy PORT`);
+  throw new Error(
+    `usage: tunnel-peer http | proxy URL | mqtt URL | tunnel URL [AGENT] | nats URL | tcp-proxy PORT`,
+  );
 await run();

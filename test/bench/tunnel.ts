@@ -19,7 +19,8 @@
  * plane and the agent with `--cpu-prof` and writes their profiles to DIR. `TUNNEL_BENCH_BASE=DIR` (the root of another
  * checkout, built) adds (o): (d) served by that build's control plane and agent, measured in the same rounds.
  * (d)/(f) and (d)/(o) are also printed paired by round (the median of each round's ratio, steadier on a loaded
- * machine than the ratio of two medians), with the load average.
+ * machine than the ratio of two medians), with the load average. `TUNNEL_BENCH_REDIS=1` runs the control planes of
+ * (d) and (o) as one-replica clusters, each on a throwaway redis-server of its own (the agent connected to it).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -40,6 +41,7 @@ import { quantile } from './stats.js';
 import { benchTcp } from './tunnel-tcp.js';
 import { echoCall } from './echo-call.js';
 import { freePort } from '../helpers/ports.js';
+import { startRedis } from '../helpers/redis.js';
 
 const { values: opts } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== '--'),
@@ -52,6 +54,7 @@ const IN_FLIGHT = 64;
 const ONLY_MODES = process.env.TUNNEL_BENCH_MODES?.split(',').map((m) => m.trim());
 const PROFILE_DIR = process.env.TUNNEL_BENCH_PROFILE;
 const BASE = process.env.TUNNEL_BENCH_BASE;
+const REDIS = process.env.TUNNEL_BENCH_REDIS === '1';
 const nodeArgs = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
 type Call = (body: Buffer) => Promise<number>;
 interface Result {
@@ -269,8 +272,10 @@ async function fullCall(
   serviceUrl: string,
   base?: string,
 ): Promise<{ call: Call; pids: Record<string, number>; cp: ControlPlane; edge: Edge }> {
+  // A one-replica cluster on a Redis of its own (the old build's too, so the two never share a cluster).
+  const cluster = REDIS ? ['--redis-url', (await startRedis()).url, '--replica-id', 'r1'] : [];
   const cp = await startControlPlane({
-    args: ['--log-level', 'warn'],
+    args: ['--log-level', 'warn', ...cluster],
     ...(base ? { bin: join(base, 'control-plane', 'bin', 'tether-cp.js') } : { nodeArgs }),
   });
   const secret = await cp.addAgent('bench-edge');
@@ -360,6 +365,7 @@ async function main(): Promise<void> {
     `tunnel bench: ${SECONDS}s per measurement, medians of ${ROUNDS} interleaved rounds, ${IN_FLIGHT} in flight, 2 cores, loopback`,
   );
   console.log(`load average at the start: ${loadAverage()}`);
+  if (REDIS) console.log('(d) and (o): control planes in cluster mode on Redis');
   if (!nats) console.log('(e) skipped: nats-server is not on PATH (apt-get install nats-server)');
   for (const size of [256, 64 * 1024]) {
     const body = Buffer.alloc(size, 7);

@@ -10,6 +10,7 @@ import { createAuthenticate } from './authenticate.js';
 import { createAuthorizePublish } from './authorize-publish.js';
 import { createAuthorizeSubscribe } from './authorize-subscribe.js';
 import { DenialTracker } from './denial-tracker.js';
+import { LocalFirstEmitter } from './local-first-emitter.js';
 import type { BrokerLimits } from './limits.js';
 import { PublishRateLimiter } from './publish-rate-limit.js';
 import { skipRetainedLookups } from './retained-lookups.js';
@@ -34,6 +35,8 @@ export interface Broker {
   guard: SocketGuard;
   /** Forgets an agent's rate and denial state (revoked). */
   forget: (agentId: string) => void;
+  /** The broker's emitter, which offers what clients connected here publish to a receiver first. */
+  local: LocalFirstEmitter;
 }
 
 /** Creates the embedded aedes broker with Tether's deny-by-default hooks and abuse limits. */
@@ -60,6 +63,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
     connectTimeout: deps.limits.connectTimeoutMs,
     ...(deps.fabric ? { mq: deps.fabric.mq, persistence: deps.fabric.persistence } : {}),
   });
+  const local = LocalFirstEmitter.install(aedes);
   skipRetainedLookups(
     (aedes as unknown as { persistence: Parameters<typeof skipRetainedLookups>[0] }).persistence,
   );
@@ -76,5 +80,6 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
       denials.forget(agentId);
       limiter.forget(agentId);
     },
+    local,
   };
 }

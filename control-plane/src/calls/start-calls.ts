@@ -18,7 +18,7 @@ import { edgeStreamHandler } from './edge-stream-handler.js';
 import { OwnListeners } from './own-listeners.js';
 import type { RoutePicker } from './route-picker.js';
 import { StreamRouter } from './stream-router.js';
-import { TunnelHub } from './tunnel-hub.js';
+import { TunnelHub, type AgentSockets } from './tunnel-hub.js';
 
 /** What calls through the network need from the control plane. */
 export interface CallsDeps {
@@ -40,6 +40,8 @@ export interface CallsDeps {
   maxBodyBytes?: number;
   /** Streams per agent and bytes in flight per stream (default DEFAULT_STREAM_LIMITS). */
   streamLimits?: Partial<StreamLimits>;
+  /** Agents' connections on this process, written to directly (TunnelHub). */
+  sockets?: AgentSockets;
 }
 
 /** The running call machinery: the routers (the gateway's and listeners' way in), the tunnels and a way to stop. */
@@ -70,6 +72,7 @@ export async function startCalls(deps: CallsDeps): Promise<Calls> {
     ...(deps.replicaId === undefined ? {} : { replicaId: deps.replicaId }),
     ...(deps.isLocal ? { isLocal: (agentId: string) => deps.isLocal?.(agentId) ?? false } : {}),
     ...(deps.streamLimits ? { streamLimits: deps.streamLimits } : {}),
+    ...(deps.sockets ? { sockets: deps.sockets } : {}),
     streamEvents: {
       sent: (n) => void (toAgent.total += n),
       received: (n) => void (fromAgent.total += n),

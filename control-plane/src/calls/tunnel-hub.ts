@@ -34,6 +34,22 @@ export interface TunnelHubDeps {
   streamLimits?: Partial<StreamLimits>;
   /** Stream counters (metrics). */
   streamEvents?: StreamEvents;
+  /** Writes an agent's tunnel messages straight onto its connection when that is on this process. */
+  sockets?: AgentSockets;
+}
+
+/** A way to an agent's own MQTT connection, bypassing the broker's publish path. */
+export interface AgentSockets {
+  /**
+   * Writes `payload` on `topic` to the agent if its connection is here and subscribed to `topic`; resolves once
+   * written. Undefined when it cannot (elsewhere in the cluster, closing, not subscribed): publish instead.
+   */
+  write(agentId: string, topic: string, payload: Uint8Array): Promise<void> | undefined;
+  /**
+   * Offers each message an agent connected here publishes (past the publish ACL) to `receiver` before the broker
+   * routes it: true takes it. Returns a way to stop.
+   */
+  receive(receiver: (agentId: string, topic: string, payload: Uint8Array) => boolean): () => void;
 }
 
 /** How the hub serves what each agent sends up its tunnel: its calls, and the streams it opens. */
@@ -52,6 +68,7 @@ export class TunnelHub {
   /** In a cluster: the bare-topic endpoints of local agents, serving the calls they make. */
   readonly #localEndpoints = new Map<string, TunnelEndpoint>();
   readonly #unsubscribes: (() => Promise<void>)[] = [];
+  #stopReceiving: (() => void) | undefined;
   #handlers: TunnelHandlers | undefined;
 
   constructor(deps: TunnelHubDeps) {
@@ -66,7 +83,14 @@ export class TunnelHub {
     this.#handlers = handlers;
     for (const [agentId, endpoint] of [...this.#endpoints, ...this.#localEndpoints])
       this.#serve(agentId, endpoint);
-    const { replicaId, transport } = this.#deps;
+    const { replicaId, transport, sockets } = this.#deps;
+    // What an agent connected here sends up its tunnel comes straight here; the subscriptions below get the rest
+    // (messages from agents on other replicas, and any the receiver leaves).
+    this.#stopReceiving = sockets?.receive((agentId, topic, payload) => {
+      const endpoint = this.#receiverFor(agentId, topic);
+      endpoint?.receive(payload);
+      return endpoint !== undefined;
+    });
     if (replicaId === undefined) {
       this.#unsubscribes.push(
         await transport.subscribe(
@@ -98,6 +122,16 @@ export class TunnelHub {
     };
   }
 
+  /** The endpoint a message agent `agentId` published on `topic` goes to, as the subscriptions route it. */
+  #receiverFor(agentId: string, topic: string): TunnelEndpoint | undefined {
+    const { replicaId } = this.#deps;
+    if (topic === tunnelUpTopic(agentId))
+      return replicaId === undefined ? this.endpointFor(agentId) : this.#localEndpointFor(agentId);
+    return replicaId !== undefined && topic === tunnelUpTopic(agentId, replicaId)
+      ? this.endpointFor(agentId)
+      : undefined;
+  }
+
   /** The endpoint of a connected agent (created on first use), or undefined when it is not connected. */
   endpointFor(agentId: string): TunnelEndpoint | undefined {
     const existing = this.#endpoints.get(agentId);
@@ -119,8 +153,9 @@ export class TunnelHub {
   }
 
   #open(agentId: string, sendTopic: string): TunnelEndpoint {
+    const { sockets, transport } = this.#deps;
     const endpoint = new TunnelEndpoint({
-      transport: this.#deps.transport,
+      transport: sockets ? socketFirst(agentId, sockets, transport) : transport,
       sendTopic,
       clock: this.#deps.clock,
       onMalformed: (reason) => {
@@ -168,8 +203,21 @@ export class TunnelHub {
 
   /** Drops every endpoint and the subscriptions. */
   async close(): Promise<void> {
+    this.#stopReceiving?.();
     const ids = new Set([...this.#endpoints.keys(), ...this.#localEndpoints.keys()]);
     for (const id of ids) this.drop(id, 'control plane stopping');
     await Promise.all(this.#unsubscribes.splice(0).map((u) => u().catch(() => undefined)));
   }
+}
+
+/** `transport` whose binary publishes go straight onto the agent's connection when `sockets` can write them. */
+function socketFirst(agentId: string, sockets: AgentSockets, transport: Transport): Transport {
+  return {
+    publish: (topic, payload, options) =>
+      (typeof payload !== 'string' && (options?.qos ?? 0) === 0 && options?.retain !== true
+        ? sockets.write(agentId, topic, payload)
+        : undefined) ?? transport.publish(topic, payload, options),
+    subscribe: (filter, handler, options) => transport.subscribe(filter, handler, options),
+    close: () => transport.close(),
+  };
 }

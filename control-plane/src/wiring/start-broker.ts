@@ -1,5 +1,6 @@
 import type { Aedes } from 'aedes';
 import { AedesTransport } from '../broker/aedes-transport.js';
+import { AgentSocketWriter } from '../broker/agent-socket-writer.js';
 import { createBroker, type Broker } from '../broker/create-broker.js';
 import type { BrokerLimits } from '../broker/limits.js';
 import { countBrokerTraffic } from '../broker/traffic-metrics.js';
@@ -15,6 +16,8 @@ export interface BrokerParts {
   /** Forgets what the broker holds of an agent (a revoked one). */
   forgetAgent: Broker['forget'];
   transport: AedesTransport;
+  /** Agents' connections on this process, written to and read from without the broker's routing (calls). */
+  sockets: AgentSocketWriter;
   /** This replica's id, in a cluster. */
   replicaId: string | undefined;
   fabric: RedisFabric | undefined;
@@ -31,8 +34,10 @@ export async function startBroker(ctx: StartContext, base: Base, limits: BrokerL
     aedes: broker,
     guard,
     forget: forgetAgent,
+    local,
   } = await createBroker({ db, agents, metrics, logger, audit, clock, limits, fabric });
   countBrokerTraffic(broker, metrics);
   const transport = new AedesTransport(broker);
-  return { broker, guard, forgetAgent, transport, replicaId, fabric };
+  const sockets = new AgentSocketWriter(broker, local);
+  return { broker, guard, forgetAgent, transport, sockets, replicaId, fabric };
 }

@@ -26,7 +26,7 @@ export async function startCallSide(
 ): Promise<CallSide> {
   const { options, clock, logger } = ctx;
   const { db, table, agents, bus, audit, metrics, callStats } = base;
-  const { transport, replicaId } = mqtt;
+  const { transport, sockets, replicaId } = mqtt;
   const site = options.site ?? 'central';
   const services = await startServices({
     db,
@@ -56,6 +56,7 @@ export async function startCallSide(
     ...(replicaId === undefined ? {} : { replicaId, isLocal: (id: string) => liveness.isLocal(id) }),
     ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
     ...(options.streamLimits ? { streamLimits: options.streamLimits } : {}),
+    sockets,
   });
   metrics.readFrom({ tunnels: () => calls.tunnels.figures() });
   const tcpListeners = new TcpListeners({

@@ -1,0 +1,106 @@
+import type { Aedes, Client } from 'aedes';
+import type { LocalFirstEmitter, LocalReceiver } from './local-first-emitter.js';
+import { publishHead } from './publish-packet.js';
+
+/** Below this many payload bytes the head and payload are joined into one write; above, written corked. */
+const JOIN_BELOW = 16 * 1024;
+
+/** The parts of an aedes client this writer reads (`subscriptions` is not in aedes's types). */
+interface AedesClient {
+  connected: boolean;
+  closed: boolean;
+  conn: Client['conn'] & { destroyed?: boolean; writable?: boolean };
+  subscriptions: Record<string, unknown>;
+  /**
+   * aedes 1.2's wait for a full socket to drain: one timer per client (`drainTimeout`, 60 s by default) after which
+   * it drops the connection, so a reader that stopped cannot hold the hub's writes for ever.
+   */
+  waitForDrain?(callback: () => void): void;
+}
+
+/**
+ * Writes hub -> agent messages straight onto an agent's MQTT connection when that connection is on this process,
+ * instead of through aedes's publish path (emitter matching, a packet copy and a `setImmediate` per delivery), and
+ * hands on what agents connected here publish before the emitter (`receive`).
+ */
+export class AgentSocketWriter {
+  readonly #broker: Aedes;
+  readonly #local: LocalFirstEmitter | undefined;
+  /** One wait per connection whose socket buffer is full, shared by every write queued behind it. */
+  readonly #drains = new WeakMap<object, Promise<void>>();
+
+  constructor(broker: Aedes, local?: LocalFirstEmitter) {
+    this.#broker = broker;
+    this.#local = local;
+  }
+
+  /**
+   * Offers each message an agent connected here publishes (past the publish ACL and rate limits) to `receiver`
+   * first, as `(agentId, topic, payload)`: true takes it, false leaves it to the broker. Returns a way to stop.
+   */
+  receive(receiver: LocalReceiver): () => void {
+    return this.#local?.receive(receiver) ?? (() => undefined);
+  }
+
+  /**
+   * Writes `payload` as a QoS 0 PUBLISH on `topic` to agent `agentId` if its connection is on this process and it
+   * holds a subscription whose filter is `topic` or `topic`'s parent + `/+` (held only because the subscribe ACL
+   * allowed it): resolves once the socket took the bytes. Undefined when it is not so (not connected here, closing,
+   * not subscribed): the caller publishes through the broker, which reaches it wherever it is.
+   */
+  write(agentId: string, topic: string, payload: Uint8Array): Promise<void> | undefined {
+    const client = (this.#broker as unknown as { clients: Record<string, AedesClient | undefined> }).clients[
+      agentId
+    ];
+    if (!client || !client.connected || client.closed) return undefined;
+    const { conn } = client;
+    if (conn.destroyed === true || conn.writable === false) return undefined;
+    if (!subscribedTo(client.subscriptions, topic)) return undefined;
+    const head = publishHead(topic, payload.byteLength);
+    let flowing: boolean;
+    if (payload.byteLength < JOIN_BELOW) {
+      flowing = conn.write(Buffer.concat([head, payload], head.byteLength + payload.byteLength));
+    } else {
+      conn.cork();
+      conn.write(head);
+      flowing = conn.write(payload);
+      conn.uncork();
+    }
+    // Counted and observed as the broker's own publishes are (traffic metrics listen for 'publish').
+    this.#broker.emit('publish', { cmd: 'publish', topic, payload, qos: 0, retain: false, dup: false }, null);
+    return flowing ? Promise.resolve() : this.#drained(client);
+  }
+
+  /**
+   * Resolves when the connection drains, closes or is dropped for not draining in time (as aedes's own delivery
+   * does: a dead socket is no error). One wait per connection, however many writes queue behind it.
+   */
+  #drained(client: AedesClient): Promise<void> {
+    const { conn } = client;
+    const waiting = this.#drains.get(conn);
+    if (waiting) return waiting;
+    const drained = new Promise<void>((resolve) => {
+      let settled = false;
+      const done = (): void => {
+        if (settled) return;
+        settled = true;
+        conn.off('drain', done);
+        conn.off('close', done);
+        this.#drains.delete(conn);
+        resolve();
+      };
+      conn.on('drain', done);
+      conn.on('close', done);
+      client.waitForDrain?.(done);
+    });
+    this.#drains.set(conn, drained);
+    return drained;
+  }
+}
+
+/** True when `subscriptions` holds `topic` itself or its last level as `+` (the filters MQTT would match it by). */
+function subscribedTo(subscriptions: Record<string, unknown>, topic: string): boolean {
+  if (subscriptions[topic] !== undefined) return true;
+  const slash = topic.lastIndexOf('/');
+  return slash > 0 && subscriptions[`${topic.slice(0, slash)}/+`] !== undefined;
+}
