@@ -68,8 +68,16 @@ export class SqliteRouteTable implements RouteTable {
     this.#bumpGeneration = db.prepare<[], { n: number }>(
       'UPDATE route_generation SET n = n + 1 WHERE id = 1 RETURNING n',
     );
-    // The index loads at the first read, not here: a start marks the edges' routes stale in bulk (markRestarted)
-    // before anything reads, and loading before that would load a fleet's routes twice.
+    // The index loads at `load()` or the first read, not here: a start marks the edges' routes stale in bulk
+    // (markRestarted) first, and loading before that would load a fleet's routes twice.
+  }
+
+  /**
+   * Loads the index now, if it is not current. A start calls it before it listens: otherwise the first read (an
+   * agent's resume, a scrape) loads a fleet's routes in one turn in the middle of the reconnect storm.
+   */
+  load(): void {
+    this.#fresh();
   }
 
   get(key: RouteKey): Route | undefined {

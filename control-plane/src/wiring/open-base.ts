@@ -60,5 +60,6 @@ export function openBase({ options, clock, logger }: StartContext): Base {
     committed: (ms) => metrics.stages.add('commit', ms),
   });
   markRestarted(db, agents, table, clock.now());
+  table.load();
   return { db, table, agents, services, tokens, audit, bus, events, metrics, callStats, commits };
 }
