@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { counter } from '../helpers/cli.js';
 import { CP_BIN, runNode, stopAll, tempDir } from '../helpers/processes.js';
@@ -76,5 +78,45 @@ describe('TLS gate: the admission checks come before the TLS handshake', () => {
     // The cap is free again: the same address is admitted and answered.
     const after = await rawExchange(port, '127.0.0.23', hello, { settleMs: 5_000, untilBytes: true });
     expect(after.received[0]).toBe(TLS_HANDSHAKE_RECORD);
+  });
+
+  /** A TLS 1.2 session (renegotiation exists only up to 1.2) from `from`, once secure, with its raw TCP socket. */
+  const secureSession = (from: string): Promise<{ raw: Socket; tls: TLSSocket; closed: Promise<void> }> =>
+    new Promise((resolve, reject) => {
+      const raw = netConnect({ port, host: '127.0.0.1', localAddress: from });
+      const closed = new Promise<void>((done) => raw.once('close', () => done()));
+      const tls = tlsConnect({ socket: raw, ca, servername: 'localhost', maxVersion: 'TLSv1.2' });
+      tls.on('error', () => undefined);
+      tls.once('secureConnect', () => resolve({ raw, tls, closed }));
+      raw.once('close', () => reject(new Error('closed before the handshake completed')));
+    });
+
+  it("refuses a renegotiation: a handshake done is not made again at the server's expense", async () => {
+    const { tls, closed } = await secureSession('127.0.0.31');
+    // The server answers a renegotiation with a no_renegotiation alert: the client's renegotiation never completes
+    // (or fails). Before, it completed at once, as often as the client asked.
+    const outcome = await new Promise<string>((resolve) => {
+      const asked = tls.renegotiate({ rejectUnauthorized: true }, (err) =>
+        resolve(err ? 'failed' : 'renegotiated'),
+      );
+      if (!asked) resolve('refused locally');
+      setTimeout(() => resolve('no renegotiation'), 3_000);
+    });
+    expect(outcome).not.toBe('renegotiated');
+    tls.destroy();
+    await closed;
+  });
+
+  it('closes a connection whose TLS records go bad after the handshake (no socket left open behind an error)', async () => {
+    const { raw, closed } = await secureSession('127.0.0.32');
+    // An application-data record whose bytes cannot decrypt: a fatal error in the server's TLS layer.
+    raw.write(Buffer.concat([Buffer.from([0x17, 0x03, 0x03, 0x00, 0x40]), Buffer.alloc(0x40, 0xab)]));
+    let closedByServer = false;
+    await Promise.race([
+      closed.then(() => (closedByServer = true)),
+      new Promise((r) => setTimeout(r, 5_000)), // well inside the CONNECT timeout (10 s), which would close it too
+    ]);
+    raw.destroy();
+    expect(closedByServer).toBe(true);
   });
 });

@@ -3,10 +3,9 @@ import { createServer as createHttpServer, type RequestListener, type Server as 
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer, type AddressInfo, type Server as NetServer } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { createSecureContext } from 'node:tls';
 import { ListenError, type FrontDoor } from '@tether/shared';
 import type { SocketGuard } from '../broker/socket-guard.js';
-import { startTlsHandshake } from '../tls/tls-handshake.js';
+import { mqttsContext, startTlsHandshake } from '../tls/tls-handshake.js';
 
 /** Where the control plane listens. */
 export interface ListenerOptions {
@@ -101,8 +100,7 @@ export function createListeners(deps: ListenerDeps): Listeners {
     key: options.tls.key,
     handshakeTimeout: 10_000,
   };
-  const handshake =
-    options.tls && startTlsHandshake(createSecureContext({ cert: options.tls.cert, key: options.tls.key }));
+  const handshake = options.tls && startTlsHandshake(mqttsContext(options.tls));
   const mqttsServer =
     handshake &&
     createServer({ noDelay: true, pauseOnConnect: true }, (raw) => guard.guardTlsSocket(raw, handshake));
