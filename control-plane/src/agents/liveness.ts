@@ -91,6 +91,14 @@ export class Liveness {
     return this.#clients.has(agentId);
   }
 
+  /**
+   * True while the agent's socket is here and no other replica has announced it since: a socket left half-open
+   * here by an agent that moved stays `isLocal` until it closes, but is no longer the way to reach the agent.
+   */
+  holdsSocket(agentId: string): boolean {
+    return this.#clients.has(agentId) && this.#presence?.remoteOwner(agentId) === undefined;
+  }
+
   /** How many agents are connected (cluster-wide in a cluster). */
   get size(): number {
     return this.#clients.size + (this.#presence?.remoteCount ?? 0);

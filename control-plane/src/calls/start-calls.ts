@@ -42,6 +42,8 @@ export interface CallsDeps {
   streamLimits?: Partial<StreamLimits>;
   /** Agents' connections on this process, written to directly (TunnelHub). */
   sockets?: AgentSockets;
+  /** Whether this process holds the agent's live socket (the direct path is taken only then). */
+  holdsSocket?: (agentId: string) => boolean;
 }
 
 /** The running call machinery: the routers (the gateway's and listeners' way in), the tunnels and a way to stop. */
@@ -73,6 +75,7 @@ export async function startCalls(deps: CallsDeps): Promise<Calls> {
     ...(deps.isLocal ? { isLocal: (agentId: string) => deps.isLocal?.(agentId) ?? false } : {}),
     ...(deps.streamLimits ? { streamLimits: deps.streamLimits } : {}),
     ...(deps.sockets ? { sockets: deps.sockets } : {}),
+    ...(deps.holdsSocket ? { holdsSocket: deps.holdsSocket } : {}),
     streamEvents: {
       sent: (n) => void (toAgent.total += n),
       received: (n) => void (fromAgent.total += n),

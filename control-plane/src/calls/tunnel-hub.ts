@@ -36,6 +36,8 @@ export interface TunnelHubDeps {
   streamEvents?: StreamEvents;
   /** Writes an agent's tunnel messages straight onto its connection when that is on this process. */
   sockets?: AgentSockets;
+  /** Whether this process holds the agent's live socket (Liveness.holdsSocket); `sockets` is used only then. */
+  holdsSocket?: (agentId: string) => boolean;
 }
 
 /** A way to an agent's own MQTT connection, bypassing the broker's publish path. */
@@ -153,9 +155,9 @@ export class TunnelHub {
   }
 
   #open(agentId: string, sendTopic: string): TunnelEndpoint {
-    const { sockets, transport } = this.#deps;
+    const { sockets, transport, holdsSocket } = this.#deps;
     const endpoint = new TunnelEndpoint({
-      transport: sockets ? socketFirst(agentId, sockets, transport) : transport,
+      transport: sockets ? socketFirst(agentId, sockets, transport, holdsSocket) : transport,
       sendTopic,
       clock: this.#deps.clock,
       onMalformed: (reason) => {
@@ -210,11 +212,22 @@ export class TunnelHub {
   }
 }
 
-/** `transport` whose binary publishes go straight onto the agent's connection when `sockets` can write them. */
-function socketFirst(agentId: string, sockets: AgentSockets, transport: Transport): Transport {
+/**
+ * `transport` whose binary publishes go straight onto the agent's connection when `sockets` can write them and
+ * this process holds the agent's socket (`holds`; in a cluster another replica may hold it now).
+ */
+function socketFirst(
+  agentId: string,
+  sockets: AgentSockets,
+  transport: Transport,
+  holds: ((agentId: string) => boolean) | undefined,
+): Transport {
   return {
     publish: (topic, payload, options) =>
-      (typeof payload !== 'string' && (options?.qos ?? 0) === 0 && options?.retain !== true
+      (typeof payload !== 'string' &&
+      (options?.qos ?? 0) === 0 &&
+      options?.retain !== true &&
+      (holds?.(agentId) ?? true)
         ? sockets.write(agentId, topic, payload)
         : undefined) ?? transport.publish(topic, payload, options),
     subscribe: (filter, handler, options) => transport.subscribe(filter, handler, options),

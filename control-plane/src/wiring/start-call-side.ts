@@ -57,6 +57,7 @@ export async function startCallSide(
     ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
     ...(options.streamLimits ? { streamLimits: options.streamLimits } : {}),
     sockets,
+    holdsSocket: (id) => liveness.holdsSocket(id),
   });
   metrics.readFrom({ tunnels: () => calls.tunnels.figures() });
   const tcpListeners = new TcpListeners({
