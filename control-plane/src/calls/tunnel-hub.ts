@@ -223,13 +223,17 @@ function socketFirst(
   holds: ((agentId: string) => boolean) | undefined,
 ): Transport {
   return {
-    publish: (topic, payload, options) =>
-      (typeof payload !== 'string' &&
-      (options?.qos ?? 0) === 0 &&
-      options?.retain !== true &&
-      (holds?.(agentId) ?? true)
-        ? sockets.write(agentId, topic, payload)
-        : undefined) ?? transport.publish(topic, payload, options),
+    publish: (topic, payload, options) => {
+      const direct =
+        typeof payload !== 'string' &&
+        (options?.qos ?? 0) === 0 &&
+        options?.retain !== true &&
+        (holds?.(agentId) ?? true);
+      return (
+        (direct ? sockets.write(agentId, topic, payload) : undefined) ??
+        transport.publish(topic, payload, options)
+      );
+    },
     subscribe: (filter, handler, options) => transport.subscribe(filter, handler, options),
     close: () => transport.close(),
   };
