@@ -222,6 +222,20 @@ describe('route sync over real MQTT', () => {
     await waitFor(() => cp.table.count({ origin: 'edge-1', state: 'stale' }) === 1, 2000, 'stale routes');
     expect(cp.table.count({ origin: 'edge-1', state: 'active' })).toBe(0);
   });
+
+  it('gives each session of an agent a hub epoch of its own', async () => {
+    const secret = addAgent(cp, 'edge-epochs');
+    const epochs: string[] = [];
+    for (let session = 0; session < 3; session++) {
+      const again = await connectAgent(cp, 'edge-epochs', secret);
+      await again.publish(
+        snapshot([edgeRoute('edge-epochs', 'web', 'http://10.9.0.1:80')], `s${session}`, 0),
+      );
+      epochs.push(((await again.next('agent-routes')) as AgentRoutes).epoch);
+      await again.end();
+    }
+    expect(new Set(epochs).size).toBe(3);
+  });
 });
 
 class AgentStoreView {
