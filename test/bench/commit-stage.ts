@@ -90,12 +90,51 @@ interface Round {
   resume: Figures;
 }
 
+type Commits = InstanceType<Build['GroupCommit']>;
+
+/**
+ * Queues one agent's advert commit as the connect path does: agentGone, `apply` (the routes written: replaced by
+ * a snapshot, made active by a resume), the sync position recorded; agent-updated after it. `applied` counts the
+ * route events.
+ */
+function enqueueAdvert(
+  commits: Commits,
+  agents: AgentStore,
+  id: string,
+  at: number,
+  apply: () => readonly unknown[],
+  applied: (n: number) => void,
+): void {
+  const snapshot = { epoch: 'e1', seq: 1, strategy: 'local' as const, site: 'site-1', labels: {}, at };
+  commits.enqueue(
+    () => {
+      agents.get(id); // agentGone
+      const written = apply();
+      agents.recordSnapshot(id, snapshot);
+      return written.length;
+    },
+    (n) => {
+      applied(n);
+      agents.get(id); // agent-updated
+    },
+  );
+}
+
+/** CPU (user + system), system and in-commit time per agent of `n` agents. */
+function perAgent(used: NodeJS.CpuUsage, commitMs: number, n: number): Figures {
+  return {
+    cpuUs: (used.user + used.system) / n,
+    sysUs: used.system / n,
+    commitUs: (commitMs * 1000) / n,
+  };
+}
+
 /** `PER_COMMIT` agents a commit, each resuming unchanged (handle-resume's work); CPU and commit time per agent. */
 function resumeStorm(
   ids: string[],
   table: SqliteRouteTable,
   agents: AgentStore,
-  commits: InstanceType<Build['GroupCommit']>,
+  commits: Commits,
   commitMs: () => number,
 ): Figures {
   table.markStaleInBulk({ originKind: 'edge' }, 5);
@@ -106,18 +145,13 @@ function resumeStorm(
   for (let from = 0; from < ids.length; from += PER_COMMIT) {
     for (const id of ids.slice(from, from + PER_COMMIT)) {
       agents.get(id); // authenticate
-      const snapshot = { epoch: 'e1', seq: 1, strategy: 'local' as const, site: 'site-1', labels: {}, at: 6 };
-      commits.enqueue(
-        () => {
-          agents.get(id); // agentGone
-          const applied = table.reactivateOrigin(id);
-          agents.recordSnapshot(id, snapshot);
-          return applied.length;
-        },
-        (n) => {
-          events += n;
-          agents.get(id); // agent-updated
-        },
+      enqueueAdvert(
+        commits,
+        agents,
+        id,
+        6,
+        () => table.reactivateOrigin(id),
+        (n) => (events += n),
       );
     }
     commits.flush();
@@ -125,12 +159,7 @@ function resumeStorm(
   const used = process.cpuUsage(started);
   if (events !== ids.length * R || table.count({ state: 'active' }) !== ids.length * R)
     throw new Error(`resume: ${events} events`);
-  const n = ids.length;
-  return {
-    cpuUs: (used.user + used.system) / n,
-    sysUs: used.system / n,
-    commitUs: ((commitMs() - before) * 1000) / n,
-  };
+  return perAgent(used, commitMs() - before, ids.length);
 }
 
 /** One storm of N agents on a fresh file, then its restart storm; CPU and commit time per agent. */
@@ -167,36 +196,20 @@ function storm(b: Build): Round {
       commits.flush();
       batch.forEach((id, j) => {
         agents.get(id); // the snapshot's policy check
-        const snapshot = {
-          epoch: 'e1',
-          seq: 1,
-          strategy: 'local' as const,
-          site: 'site-1',
-          labels: {},
-          at: 4,
-        };
-        commits.enqueue(
-          () => {
-            agents.get(id); // agentGone
-            const applied = table.replaceOrigin(id, routes[from + j]!);
-            agents.recordSnapshot(id, snapshot);
-            return applied.length;
-          },
-          (n) => {
-            events += n;
-            agents.get(id); // agent-updated
-          },
+        enqueueAdvert(
+          commits,
+          agents,
+          id,
+          4,
+          () => table.replaceOrigin(id, routes[from + j]!),
+          (n) => (events += n),
         );
       });
       commits.flush();
     }
     const used = process.cpuUsage(started);
     if (events !== N * R || table.count({}) !== N * R) throw new Error(`${b.label}: ${events} events`);
-    const cold = {
-      cpuUs: (used.user + used.system) / N,
-      sysUs: used.system / N,
-      commitUs: (commitMs * 1000) / N,
-    };
+    const cold = perAgent(used, commitMs, N);
     return { cold, resume: resumeStorm(ids, table, agents, commits, () => commitMs) };
   } finally {
     db.close();

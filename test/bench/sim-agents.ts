@@ -1,20 +1,12 @@
 /**
  * A worker process simulating many agents cheaply: one bare MQTT connection each (lite-mqtt.ts), speaking the
- * sync protocol directly. Driven by its parent over IPC (see convergence.ts).
+ * sync protocol directly (the messages: sim-agent-messages.ts; the backoff and pacing: sim-pacing.ts). Driven by
+ * its parent over IPC (see convergence.ts).
  */
+import { advertTopic, decode, inboxTopic, InboxMessageSchema, statusTopic } from '@tether/shared';
 import { LiteClient } from './lite-mqtt.js';
-import {
-  advertTopic,
-  decode,
-  encode,
-  inboxTopic,
-  InboxMessageSchema,
-  PROTOCOL_VERSION,
-  RESUME_PROTOCOL_VERSION,
-  routesDigest,
-  statusTopic,
-  type Route,
-} from '@tether/shared';
+import { AgentMessages } from './sim-agent-messages.js';
+import { pooled, retryDelay, waitUntil } from './sim-pacing.js';
 
 /** Messages the parent sends. */
 export type ToWorker =
@@ -55,71 +47,11 @@ interface Sim {
   synced: boolean;
   closed: boolean;
 }
-let withRoutes = false;
-let epochs = 0;
+const messages = new AgentMessages();
 const sims: Sim[] = [];
-let serviceCount = 10;
 let watched: { service: string; at: Map<string, number> } | undefined;
-/** Per agent, across its connections: its epoch, the protocol the hub offered, the hub's epoch and seq. */
-const positions = new Map<
-  string,
-  { epoch: string; protocol: number; central?: { epoch: string; seq: number } }
->();
 
-function advertised(id: string): Route[] {
-  return withRoutes ? Array.from({ length: serviceCount }, (_, i) => route(id, i)) : [];
-}
-
-/** An `advert-snapshot` in a new epoch (remembered for a later resume). */
-function snapshotOf(id: string): string {
-  const epoch = withRoutes ? `sim-${++epochs}` : 'sim';
-  positions.set(id, { epoch, protocol: positions.get(id)?.protocol ?? 1 });
-  const routes = advertised(id);
-  return encode({
-    v: PROTOCOL_VERSION,
-    type: 'advert-snapshot',
-    epoch,
-    seq: 0,
-    strategy: 'local',
-    site: 'sim',
-    labels: {},
-    routes,
-  });
-}
-
-/** An `advert-resume` when the hub offered protocol 3 and the agent has an epoch, as the real agent does. */
-function resumeOf(id: string): string | undefined {
-  const p = positions.get(id);
-  if (!p || p.protocol < RESUME_PROTOCOL_VERSION || !p.central) return undefined;
-  const routes = advertised(id);
-  return encode({
-    v: PROTOCOL_VERSION,
-    type: 'advert-resume',
-    epoch: p.epoch,
-    seq: 0,
-    digest: routesDigest(routes),
-    count: routes.length,
-    strategy: 'local',
-    site: 'sim',
-    labels: {},
-    central: { ...p.central, digest: routesDigest([]), count: 0 },
-  });
-}
-
-function route(id: string, i: number): Route {
-  return {
-    service: `svc-${i}`,
-    address: `http://10.0.${i}.1:8080/${id}`,
-    origin: id,
-    originKind: 'local',
-    site: 'sim',
-    labels: {},
-    metric: 1,
-    state: 'active',
-    version: 1,
-  };
-}
-
+/** One agent's connection: subscribed to its inbox, its status and advert (a resume if `resume` and it can) sent. */
 function connectOne(
   url: string,
   id: string,
@@ -140,15 +72,14 @@ function connectOne(
       const arrived = now();
       const decoded = decode(InboxMessageSchema, payload);
       if (decoded.ok && decoded.message.type === 'resync-request') {
-        client.publish(advertTopic(id), snapshotOf(id), { qos: 1 });
+        client.publish(advertTopic(id), messages.snapshot(id), { qos: 1 });
         return;
       }
       if (!decoded.ok || decoded.message.type !== 'agent-routes') return;
-      const p = positions.get(id);
-      if (p) {
-        p.protocol = decoded.message.protocol ?? 1;
-        p.central = { epoch: decoded.message.epoch, seq: decoded.message.seq };
-      }
+      messages.heard(id, decoded.message.protocol ?? 1, {
+        epoch: decoded.message.epoch,
+        seq: decoded.message.seq,
+      });
       sim.synced = true;
       if (
         watched &&
@@ -163,42 +94,17 @@ function connectOne(
         await client.subscribeAsync(inboxTopic(id), { qos: 1 });
         // As the agent does (Advertiser.connected): the status and the advert at once, the advert not waiting for
         // the status's PUBACK (the hub's two PUBACKs then leave in one write, as they do for a real agent).
-        const statusSent = client.publishAsync(
-          statusTopic(id),
-          encode({
-            v: PROTOCOL_VERSION,
-            type: 'agent-status',
-            agentId: id,
-            status: 'online',
-            strategy: 'local',
-            site: 'sim',
-            labels: {},
-            at: Date.now(),
-          }),
-          { qos: 1, retain: true },
-        );
+        const statusSent = client.publishAsync(statusTopic(id), messages.status(id), {
+          qos: 1,
+          retain: true,
+        });
         onSnapshot?.(now());
-        await Promise.all([
-          statusSent,
-          client.publishAsync(advertTopic(id), (resume ? resumeOf(id) : undefined) ?? snapshotOf(id), {
-            qos: 1,
-          }),
-        ]);
+        const advert = (resume ? messages.resume(id) : undefined) ?? messages.snapshot(id);
+        await Promise.all([statusSent, client.publishAsync(advertTopic(id), advert, { qos: 1 })]);
         resolve(sim);
       })().catch(reject);
     });
   });
-}
-
-/** The agent's backoff curves (agent/src/link/reconnect-scheduler.ts), equal jitter: half the ceiling or more. */
-const BACKOFF = { lost: { baseMs: 500, capMs: 30_000 }, busy: { baseMs: 1_000, capMs: 10_000 } };
-
-/** The delay before attempt `attempt + 1` after `err`: the busy curve for CONNACK 3 (admission), else lost. */
-function retryDelay(err: unknown, attempts: { lost: number; busy: number }): number {
-  const kind = (err as { code?: unknown }).code === 3 ? 'busy' : 'lost';
-  const { baseMs, capMs } = BACKOFF[kind];
-  const ceiling = Math.min(capMs, baseMs * 2 ** attempts[kind]++);
-  return ceiling / 2 + Math.random() * (ceiling / 2);
 }
 
 /** connectOne, retried on the agent's backoff when refused or reset. */
@@ -214,35 +120,13 @@ async function connectRetrying(url: string, id: string, secret: string): Promise
   }
 }
 
-/** Runs `fn` over `items` with at most `window` at once (an agent's connect is a few round trips). */
-async function pooled<T, R>(items: T[], window: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(window, items.length) }, lane));
-  return out;
-}
-
-async function waitUntil(pred: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > deadline) throw new Error('worker wait timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 process.on('message', (raw) => {
   const m = raw as ToWorker;
   void (async () => {
     switch (m.cmd) {
       case 'connect': {
-        serviceCount = m.services;
-        withRoutes = m.withRoutes ?? false;
+        messages.services = m.services;
+        messages.withRoutes = m.withRoutes ?? false;
         const started = now();
         // At most `window` connects in flight per worker, each started as soon as another finished.
         sims.push(
@@ -314,13 +198,9 @@ process.on('message', (raw) => {
         const sentAt: Record<string, number> = {};
         const gap = m.spreadMs / Math.max(1, sims.length);
         for (const sim of sims) {
-          const upserts = Array.from({ length: serviceCount }, (_, i) => route(sim.id, i));
+          const upserts = messages.routes(sim.id);
           sentAt[sim.id] = now();
-          sim.client.publish(
-            advertTopic(sim.id),
-            encode({ v: PROTOCOL_VERSION, type: 'advert-delta', epoch: 'sim', seq: 1, upserts, removes: [] }),
-            { qos: 1 },
-          );
+          sim.client.publish(advertTopic(sim.id), messages.delta(upserts), { qos: 1 });
           if (gap >= 1) await new Promise((r) => setTimeout(r, gap));
         }
         send({ evt: 'registered', sentAt });

@@ -19,24 +19,15 @@
  * resent, and the latency of a control message sent 30 % into the backlog (Tether: a service added on the agent
  * until its route is at the hub; MQTT.js: one small QoS 1 message until the broker has it). Then ratios.
  * First, the codec choice measured on batches of the same readings (deflate level 6 vs brotli quality 5).
+ * The senders' runs are in slow-link-senders.ts, the plain client in slow-link-naive.ts.
  */
-import { spawn } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { brotliCompressSync, constants, deflateRawSync } from 'node:zlib';
-import { Aedes } from 'aedes';
-import { ROOT, stopAll } from '../helpers/processes.js';
-import { sampleValue, scrape } from '../helpers/prometheus.js';
-import { postReadings, readings } from '../helpers/readings.js';
-import {
-  createShapedLink,
-  parseTcRate,
-  shapedLinkUnavailable,
-  type ShapedLink,
-} from '../helpers/shaped-link.js';
-import { startControlPlane, startEdge, type ControlPlane } from '../helpers/tether.js';
-import { sleep, waitFor } from '../helpers/wait.js';
+import { stopAll } from '../helpers/processes.js';
+import { readings } from '../helpers/readings.js';
+import { createShapedLink, parseTcRate, shapedLinkUnavailable } from '../helpers/shaped-link.js';
+import { startControlPlane } from '../helpers/tether.js';
+import { jsonOf, runNaive, runTether, startNaiveBroker, type Result } from './slow-link-senders.js';
 
 const { values: opts } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== '--'),
@@ -48,25 +39,13 @@ const { values: opts } = parseArgs({
 });
 const SECONDS = Number(opts.seconds);
 const RATES = opts.rates.split(',').map((r) => r.trim());
-const NAIVE = new URL('./slow-link-naive.ts', import.meta.url).pathname;
 const RTO_MIN = opts['rto-min'];
 /** Compression measured on these readings in 2-3 KB batches (the codec table), to size the backlog. */
 const EXPECTED_RATIO = 7;
 /** A plain JSON batch's bytes per reading byte (the report envelope and the escaping of its JSON body). */
 const PLAIN_BATCH_OVERHEAD = 1.75;
 
-interface Result {
-  sender: string;
-  done: boolean;
-  seconds: number;
-  delivered: number;
-  payloadBytes: number;
-  socketBytes: number;
-  resentBytes: number;
-  routeMs: number | null;
-  reconnects: number;
-}
-
+/** Compression ratio and speed of deflate-6 and brotli-5 on report batches of 8, 32 and 128 readings. */
 function codecTable(): string[] {
   const all = readings(4096).map((r) => JSON.stringify(r));
   const lines = ['codec on batches of these readings (report-batch JSON): ratio, MB/s compressing'];
@@ -101,175 +80,7 @@ function codecTable(): string[] {
   return lines;
 }
 
-/** A plain aedes broker (library defaults) counting the naive client's reports and its control message. */
-async function startNaiveBroker() {
-  const broker = await Aedes.createBroker();
-  const state = { seen: new Set<number>(), duplicateBytes: 0, lastAt: 0, controlAt: 0 };
-  broker.on('publish', (packet, client) => {
-    if (!client) return;
-    if (packet.topic === 'naive/control') state.controlAt = Date.now();
-    if (packet.topic !== 'naive/reports') return;
-    const { n } = JSON.parse(packet.payload.toString()) as { n: number };
-    if (state.seen.has(n)) state.duplicateBytes += packet.payload.length;
-    else {
-      state.seen.add(n);
-      state.lastAt = Date.now();
-    }
-  });
-  const server = createServer((socket) => broker.handle(socket));
-  await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    reset: () =>
-      Object.assign(state, { seen: new Set<number>(), duplicateBytes: 0, lastAt: 0, controlAt: 0 }),
-    state,
-    close: () => new Promise<void>((resolve) => server.close(() => broker.close(() => resolve()))),
-  };
-}
-
-async function runTether(
-  link: ShapedLink,
-  cp: ControlPlane,
-  id: string,
-  count: number,
-  expectedSeconds: number,
-): Promise<Omit<Result, 'sender'>> {
-  const secret = await cp.addAgent(id);
-  link.setUp(false);
-  const edge = await startEdge({
-    id,
-    secret,
-    url: `mqtt://${link.hubAddress}:${new URL(cp.mqttUrl).port}`,
-    strategy: 'local',
-    netns: { wrap: link.wrap, apiHost: link.agentApiAddress },
-    args: ['--log-level', 'warn'],
-  });
-  await postReadings(edge.apiBase, 'metrics', count);
-  link.setUp(true, RTO_MIN);
-  type Status = {
-    state: string;
-    connectedSince: number | null;
-    reconnects: number;
-    uplink: { bytesSent: number; bytesResent: number };
-  };
-  const status = async (): Promise<Status> => (await edge.api<Status>('/v1/status')).body;
-  const up = await waitFor(
-    async () => {
-      const s = await status();
-      return s.state === 'connected' && s;
-    },
-    'the agent connected',
-    { timeoutMs: 60_000, intervalMs: 50 },
-  );
-  const t0 = up.connectedSince!;
-  const timeoutMs = expectedSeconds * 4000 + 60_000;
-  const route = (async (): Promise<number | null> => {
-    await sleep(Math.max(0, t0 + expectedSeconds * 300 - Date.now()));
-    const asked = Date.now();
-    await edge.api('/v1/services', {
-      method: 'POST',
-      body: JSON.stringify({ name: `${id}-svc`, url: 'http://127.0.0.1:9/' }),
-    });
-    const seen = await waitFor(
-      async () => {
-        const res = await cp.api<{ routes: { service: string }[] }>(`/api/v1/routes?agent=${id}`);
-        return res.body.routes.some((r) => r.service === `${id}-svc`);
-      },
-      'the route at the hub',
-      { timeoutMs, intervalMs: 50 },
-    ).catch(() => false);
-    return seen ? Date.now() - asked : null;
-  })();
-  type StreamRow = { agent: string; stream: string; count: number; lastReceivedAt: number };
-  const stored = await waitFor(
-    async () => {
-      const res = await cp.api<{ streams: StreamRow[] }>('/api/v1/streams');
-      const row = res.body.streams.find((s) => s.agent === id && s.stream === 'metrics');
-      return row !== undefined && row.count === count && row;
-    },
-    `${count} reports stored`,
-    { timeoutMs, intervalMs: 200 },
-  ).catch(() => undefined);
-  const routeMs = await route;
-  const after = await status();
-  const socketBytes = sampleValue(
-    await scrape(`${edge.apiBase}/metrics`),
-    'tether_agent_socket_bytes_written_total',
-  );
-  await edge.proc.stop();
-  return {
-    done: stored !== undefined,
-    seconds: stored ? (stored.lastReceivedAt - t0) / 1000 : timeoutMs / 1000,
-    delivered: stored ? count : 0,
-    payloadBytes: after.uplink.bytesSent - after.uplink.bytesResent,
-    socketBytes,
-    resentBytes: after.uplink.bytesResent,
-    routeMs,
-    reconnects: after.reconnects - up.reconnects,
-  };
-}
-
-async function runNaive(
-  link: ShapedLink,
-  broker: Awaited<ReturnType<typeof startNaiveBroker>>,
-  count: number,
-  expectedSeconds: number,
-): Promise<Omit<Result, 'sender'>> {
-  broker.reset();
-  link.setUp(false);
-  link.setUp(true, RTO_MIN);
-  const url = `mqtt://${link.hubAddress}:${broker.port}`;
-  const [command, ...prefix] = [...link.wrap, process.execPath];
-  const child = spawn(command, [...prefix, '--import', 'tsx', NAIVE, url, String(count)], {
-    cwd: ROOT,
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const lines: Array<Record<string, { socketBytes: number; connects: number } | number>> = [];
-  createInterface({ input: child.stdout }).on('line', (l) =>
-    lines.push(JSON.parse(l) as (typeof lines)[number]),
-  );
-  const ready = await waitFor(() => lines.find((l) => 'ready' in l), 'the naive client connected', {
-    timeoutMs: 30_000,
-  });
-  const t0 = ready.at as number;
-  const timeoutMs = expectedSeconds * 3000 + 60_000;
-  await sleep(Math.max(0, t0 + expectedSeconds * 300 - Date.now()));
-  const asked = Date.now();
-  child.stdin.write('control\n');
-  const finished = await waitFor(
-    () => broker.state.seen.size === count || lines.some((l) => 'done' in l),
-    'all reports',
-    {
-      timeoutMs,
-      intervalMs: 200,
-    },
-  ).catch(() => false);
-  if (!lines.some((l) => 'done' in l)) {
-    child.kill('SIGTERM');
-    await waitFor(() => lines.some((l) => 'progress' in l), 'the naive client stopped', {
-      timeoutMs: 10_000,
-    }).catch(() => 0);
-  }
-  child.kill('SIGKILL');
-  const last = lines.find((l) => 'done' in l || 'progress' in l);
-  const figures = (last?.done ?? last?.progress) as { socketBytes: number; connects: number } | undefined;
-  const payloadBytes = readings(count).reduce((n, r) => n + JSON.stringify(r).length, 0);
-  const delivered = broker.state.seen.size;
-  return {
-    done: finished !== false && delivered === count,
-    seconds: delivered === count ? (broker.state.lastAt - t0) / 1000 : timeoutMs / 1000,
-    delivered,
-    payloadBytes,
-    socketBytes: figures?.socketBytes ?? 0,
-    resentBytes: broker.state.duplicateBytes,
-    routeMs: broker.state.controlAt ? broker.state.controlAt - asked : null,
-    reconnects: Math.max(0, (figures?.connects ?? 1) - 1),
-  };
-}
-
-/** The readings' JSON bytes of a backlog of `count`. */
-const jsonOf = (count: number): number => readings(count).reduce((n, r) => n + JSON.stringify(r).length, 0);
-
+/** One sender's row of the table at `rate`: its time, rates over the link, and costs. */
 function row(rate: string, rateBytes: number, count: number, r: Result): string {
   const jsonBytes = jsonOf(count);
   const cells = [
@@ -316,7 +127,7 @@ async function main(): Promise<void> {
   const ratios: string[] = [];
   for (const [i, rate] of RATES.entries()) {
     const rateBytes = parseTcRate(rate) / 8;
-    const avg = readings(1000).reduce((n, r) => n + JSON.stringify(r).length, 0) / 1000;
+    const avg = jsonOf(1000) / 1000;
     const count = Math.max(500, Math.round((SECONDS * rateBytes * EXPECTED_RATIO) / avg));
     const plainCount = Math.max(200, Math.round((SECONDS * rateBytes) / (avg * PLAIN_BATCH_OVERHEAD)));
     const jsonBytes = jsonOf(count);
@@ -324,15 +135,18 @@ async function main(): Promise<void> {
     try {
       console.log(`\n${rate}: ${count} readings, ${(jsonBytes / 1024).toFixed(0)} KiB of JSON ...`);
       const results: Array<[Result, number]> = [
-        [{ sender: 'tether', ...(await runTether(link, cp, `t${i}`, count, SECONDS)) }, count],
+        [{ sender: 'tether', ...(await runTether(link, cp, `t${i}`, count, SECONDS, RTO_MIN)) }, count],
         [
-          { sender: 'tether (v1 hub)', ...(await runTether(link, cpV1, `p${i}`, plainCount, SECONDS)) },
+          {
+            sender: 'tether (v1 hub)',
+            ...(await runTether(link, cpV1, `p${i}`, plainCount, SECONDS, RTO_MIN)),
+          },
           plainCount,
         ],
         [
           {
             sender: 'MQTT.js QoS 1',
-            ...(await runNaive(link, broker, count, (jsonBytes * 1.25) / rateBytes)),
+            ...(await runNaive(link, broker, count, (jsonBytes * 1.25) / rateBytes, RTO_MIN)),
           },
           count,
         ],
