@@ -1,7 +1,7 @@
 /**
  * `pnpm bench:scale [--agents 2000] [--services 10] [--workers 2] [--idle-seconds 10] [--churn-seconds 30]
- * [--spread-ms 5000] [--window 100] [--in-flight 64] [--skip-cluster] [--only-cluster]
- * [--profile DIR] [--base BIN]`
+ * [--spread-ms 5000] [--window 100] [--in-flight 64] [--sim-nice 0] [--skip-cluster] [--only-cluster]
+ * [--profile DIR] [--trace] [--base BIN]`
  *
  * Simulated agents (raw MQTT connections in worker processes, sim-agents.ts), each advertising `services` routes,
  * first against a bare aedes broker (raw-aedes.ts: the floor), then against one control plane and then against two
@@ -16,19 +16,30 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { callWorker } from '../helpers/sim-workers.js';
-import { listAll } from '../helpers/pages.js';
 import { stopAll } from '../helpers/processes.js';
-import { startRedis } from '../helpers/redis.js';
-import { redisCli } from '../helpers/redis-cli.js';
 import { startControlPlane, type ControlPlane } from '../helpers/tether.js';
 import { sleep, waitFor } from '../helpers/wait.js';
 import type { ToWorker } from './sim-agents.js';
 import { mib, ms, quantile, rssOf } from './stats.js';
+import { probeApi, p99s } from './scale-api-probe.js';
+import { cluster } from './scale-cluster.js';
+import { restart } from './scale-restart.js';
+import type { ScaleRun } from './scale-run.js';
+import {
+  busyRefusals,
+  commitRuns,
+  cpuOf,
+  cpuSeconds,
+  listenOverflows,
+  stageSeconds,
+  stagesBetween,
+} from './scale-readings.js';
 
 const { values: opts } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== '--'),
@@ -43,6 +54,8 @@ const { values: opts } = parseArgs({
     'in-flight': { type: 'string' },
     /** Connects each simulator process keeps in flight. */
     window: { type: 'string', default: '100' },
+    /** The simulator processes' nice value (0: they compete with the control plane as equals). */
+    'sim-nice': { type: 'string', default: '0' },
     'skip-cluster': { type: 'boolean', default: false },
     /** Runs the two-replica phase alone (no floor, no single control plane). */
     'only-cluster': { type: 'boolean', default: false },
@@ -57,6 +70,7 @@ const { values: opts } = parseArgs({
 const N = Number(opts.agents);
 const SERVICES = Number(opts.services);
 const WORKERS = Math.max(1, Number(opts.workers));
+const SIM_NICE = Number(opts['sim-nice']);
 const now = (): number => performance.timeOrigin + performance.now();
 const PROFILE = opts.profile;
 const nodeArgs = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : [];
@@ -69,17 +83,6 @@ const LIMITS = {
   },
 };
 
-/** CPU seconds (user + system) a process used so far, from /proc. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-/** A function returning the CPU seconds each process used since this call. */
-function cpuOf(procs: { pid?: number | undefined }[]): () => number[] {
-  const before = procs.map((p) => cpuSeconds(p.pid!));
-  return () => procs.map((p, i) => cpuSeconds(p.pid!) - before[i]!);
-}
 const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 const perAgent = (seconds: number): string => ((seconds * 1000) / N).toFixed(2);
 
@@ -116,10 +119,16 @@ async function watchRoutes(
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
+/**
+ * The simulator processes, at nice `--sim-nice`: the agents of a real fleet run on their own machines, and here
+ * they would otherwise take the CPU from the process measured whenever both want it (the floor is measured the same).
+ */
 const forkWorkers = (): ChildProcess[] =>
-  Array.from({ length: WORKERS }, () =>
-    fork(join(here, 'sim-agents.ts'), [], { execArgv: ['--import', 'tsx'] }),
-  );
+  Array.from({ length: WORKERS }, () => {
+    const worker = fork(join(here, 'sim-agents.ts'), [], { execArgv: ['--import', 'tsx'] });
+    if (worker.pid !== undefined) setPriority(worker.pid, SIM_NICE);
+    return worker;
+  });
 
 /** Connects every agent (split over the workers) to `url`; the time until the last one got its `agent-routes`. */
 async function connectAll(workers: ChildProcess[], url: string, agents: { id: string; secret: string }[]) {
@@ -168,124 +177,11 @@ async function stagesOf(cp: ControlPlane): Promise<string> {
   return stagesBetween(new Map(), await stageSeconds(cp), N);
 }
 
-/** The latencies (ms) of the API the operator watches, collected until stopped. */
-interface ApiLatencies {
-  /** `/healthz`, every 100 ms: how responsive the event loop is. */
-  healthz: number[];
-  /** `/api/v1/agents`, `/api/v1/topology` and `/healthz` together, once a second (a dashboard refreshing). */
-  reads: number[];
-}
-
-/** Polls the API (ApiLatencies) until stopped; each loop bounded in count. */
-function probeApi(cp: ControlPlane): { stop(): Promise<ApiLatencies> } {
-  const out: ApiLatencies = { healthz: [], reads: [] };
-  let running = true;
-  const timed = async (paths: string[], into: number[], everyMs: number): Promise<void> => {
-    for (let i = 0; running && i < 100_000; i++) {
-      const started = now();
-      await Promise.all(paths.map((p) => cp.api(p).catch(() => undefined)));
-      into.push(now() - started);
-      await sleep(everyMs);
-    }
-  };
-  const loops = Promise.all([
-    timed(['/healthz'], out.healthz, 100),
-    timed(['/api/v1/agents', '/api/v1/topology', '/healthz'], out.reads, 1000),
-  ]);
-  return { stop: async () => ((running = false), await loops, out) };
-}
-
-/** p99 of both probes, printed. */
-const p99s = (l: ApiLatencies): string =>
-  `healthz ${ms(quantile(l.healthz, 0.99))}, agents+topology+healthz ${ms(quantile(l.reads, 0.99))}`;
-
-/** The kernel's count of handshakes dropped by full listen queues (whole machine: other load counts too). */
-function listenOverflows(): number {
-  const lines = readFileSync('/proc/net/netstat', 'utf8').split('\n');
-  const names = lines.find((l) => l.startsWith('TcpExt:'))?.split(' ') ?? [];
-  const values = lines.filter((l) => l.startsWith('TcpExt:'))[1]?.split(' ') ?? [];
-  return Number(values[names.indexOf('ListenOverflows')] ?? 0);
-}
-
-/** One line of the storm's progress (`--trace`): the control plane's gauges and counters that tell where it is. */
-async function traceStorm(cp: ControlPlane, started: number): Promise<void> {
-  const text = await (await fetch(`${cp.apiBase}/metrics`).catch(() => undefined))?.text();
-  if (!text) return;
-  const pick = (re: RegExp): string => [...text.matchAll(re)].map((m) => `${m[1]}=${m[2]}`).join(' ');
-  console.log(
-    `  +${((now() - started) / 1000).toFixed(0)} s`,
-    pick(/^tether_routes\{state="(active)"\} (\d+)$/gm),
-    pick(/^tether_(connects_(?:in_flight|waiting)) (\d+)$/gm),
-    pick(/^tether_resumes_total\{outcome="([\w-]+)"\} (\d+)$/gm),
-    pick(/^tether_connect_refusals_total\{reason="(\w+)"\} (\d+)$/gm),
-    pick(/^nodejs_(eventloop_lag_(?:p99|max))_seconds ([\d.e+-]+)$/gm),
-    `listen-queue drops so far=${listenOverflows()}`,
-  );
-}
-
-/** CONNECTs refused as busy (connects in flight at their bound) so far. */
-async function busyRefusals(cp: ControlPlane): Promise<number> {
-  const text = await (await fetch(`${cp.apiBase}/metrics`)).text();
-  return Number(/^tether_connect_refusals_total\{reason="busy"\} (\d+)$/m.exec(text)?.[1] ?? 0);
-}
-
-async function activeRoutes(cp: ControlPlane): Promise<number> {
-  const text = await (await fetch(`${cp.apiBase}/metrics`)).text();
-  return Number(/^tether_routes\{state="active"\} (\d+)$/m.exec(text)?.[1] ?? 0);
-}
-
-/**
- * kill -9 of the control plane, restarted on the same data directory; every agent dials the new one after a jitter
- * of `spread-ms`. Returns the time until every route is active again and the API p99 during that storm.
- */
-async function restart(
-  cp: ControlPlane,
-  workers: ChildProcess[],
-  bin: string | undefined,
-): Promise<{
-  ms: number;
-  api: ApiLatencies;
-  refused: number;
-  overflows: number;
-  cpu: number;
-  commits: number;
-}> {
-  await cp.proc.stop(PROFILE ? 'SIGTERM' : 'SIGKILL');
-  const started = now();
-  const overflows = listenOverflows();
-  const next = await startControlPlane({
-    bin,
-    nodeArgs,
-    dataDir: cp.dataDir,
-    args: ['--log-level', 'warn'],
-    config: LIMITS,
-  });
-  const probe = probeApi(next);
-  const trace = opts.trace ? setInterval(() => void traceStorm(next, started), 5000) : undefined;
-  const spreadMs = Number(opts['spread-ms']);
-  await Promise.all(
-    workers.map((w) => call(w, { cmd: 'failover', url: next.mqttUrl, spreadMs }, 'failedOver')),
-  );
-  await waitFor(async () => (await activeRoutes(next)) >= N * SERVICES, 'every route active again', {
-    timeoutMs: 600_000,
-    intervalMs: 200,
-  });
-  const recoveredMs = now() - started;
-  // From its spawn (its start included) to every route active again.
-  const cpu = cpuSeconds(next.proc.child.pid!);
-  const commits = await commitRuns(next);
-  clearInterval(trace);
-  const api = await probe.stop();
-  const refused = await busyRefusals(next);
-  if (PROFILE) await next.proc.stop('SIGTERM');
-  return { ms: recoveredMs, api, refused, overflows: listenOverflows() - overflows, cpu, commits };
-}
-
 /** One control plane (this build, or the one at `bin`): the figures above, printed. */
-async function single(floor: number, bin?: string): Promise<void> {
+async function single(run: ScaleRun, floor: number, bin?: string): Promise<void> {
   const build = bin ? `base build ${bin}` : 'this build';
   console.log(
-    `\n== one control plane (${build}): ${N} agents x ${SERVICES} routes, ${WORKERS} simulator processes`,
+    `\n== one control plane (${build}): ${N} agents x ${SERVICES} routes, ${WORKERS} simulator processes at nice ${SIM_NICE}`,
   );
   const cp = await startControlPlane({ bin, nodeArgs, args: ['--log-level', 'warn'], config: LIMITS });
   const pid = cp.proc.child.pid!;
@@ -338,7 +234,7 @@ async function single(floor: number, bin?: string): Promise<void> {
   }
   const rss = rssOf(pid);
   routes.close();
-  const restarted = await restart(cp, workers, bin);
+  const restarted = await restart(run, cp, workers, bin);
   const rate = (N / connectMs) * 1000;
   const rss10k = (rssBefore + ((rssIdle - rssBefore) * 20_000) / N) / 1024 ** 3;
   console.log(`agents connected/s                     ${rate.toFixed(0)}; ratio to raw aedes ${(rate / floor).toFixed(2)}
@@ -360,129 +256,6 @@ targets: connects/s >= 1,000 -> ratio ${(rate / 1000).toFixed(2)}; ratio to raw 
   await stopAll();
 }
 
-/** Event-loop seconds by connect stage, from a control plane's /metrics (to subtract two readings). */
-async function stageSeconds(cp: ControlPlane): Promise<Map<string, number>> {
-  const text = await (await fetch(`${cp.apiBase}/metrics`)).text();
-  const out = new Map<string, number>();
-  for (const m of text.matchAll(/^tether_sync_stage_seconds_total\{stage="(\w+)"\} ([\d.e+-]+)$/gm))
-    out.set(m[1]!, Number(m[2]));
-  return out;
-}
-
-/** Group commits so far (`tether_sync_stage_runs_total{stage="commit"}`). */
-async function commitRuns(cp: ControlPlane): Promise<number> {
-  const text = await (await fetch(`${cp.apiBase}/metrics`)).text();
-  return Number(/^tether_sync_stage_runs_total\{stage="commit"\} (\d+)$/m.exec(text)?.[1] ?? 0);
-}
-
-/** A process's write(2)-family calls and bytes written to storage so far (/proc/PID/io). */
-function writesOf(pid: number): { syscw: number; writeBytes: number } {
-  const io = readFileSync(`/proc/${pid}/io`, 'utf8');
-  const field = (name: string): number => Number(new RegExp(`^${name}: (\\d+)$`, 'm').exec(io)?.[1] ?? 0);
-  return { syscw: field('syscw'), writeBytes: field('write_bytes') };
-}
-
-/** Event-loop ms per moved agent by stage between two readings. */
-function stagesBetween(before: Map<string, number>, after: Map<string, number>, agents: number): string {
-  const parts: string[] = [];
-  for (const [stage, s] of after) {
-    const per = ((s - (before.get(stage) ?? 0)) * 1000) / Math.max(1, agents);
-    if (per >= 0.005) parts.push(`${stage} ${per.toFixed(2)}`);
-  }
-  return parts.join(', ');
-}
-
-/** Redis calls by command so far (`INFO commandstats`). */
-async function redisCalls(port: number): Promise<Map<string, number>> {
-  const { stdout } = await redisCli(port, ['INFO', 'commandstats']);
-  return new Map([...stdout.matchAll(/^cmdstat_(\w+):calls=(\d+)/gm)].map((m) => [m[1]!, Number(m[2])]));
-}
-
-/** Redis calls per moved agent between two readings, the largest first. */
-function callsBetween(before: Map<string, number>, after: Map<string, number>, agents: number): string {
-  const per = [...after].map(([c, n]) => [c, (n - (before.get(c) ?? 0)) / Math.max(1, agents)] as const);
-  const total = per.reduce((t, [, n]) => t + n, 0);
-  const top = per.filter(([, n]) => n >= 0.05).sort((a, b) => b[1] - a[1]);
-  return `${total.toFixed(1)} (${top.map(([c, n]) => `${c} ${n.toFixed(1)}`).join(', ')})`;
-}
-
-/** Two replicas of this build (or the one at `bin`) on one Redis; kill -9 of r2; its agents back on r1. */
-async function cluster(bin?: string): Promise<void> {
-  const build = bin ? `base build ${bin}` : 'this build';
-  console.log(`\n== two replicas on Redis (${build}): ${N} agents, half on each; then kill -9 of replica 2`);
-  const redis = await startRedis();
-  try {
-    const args = (id: string) => ['--log-level', 'warn', '--redis-url', redis.url, '--replica-id', id];
-    // Replicas keep their default admission (rate 2,000/s, 64 connects in flight and a waiting room).
-    const config = { limits: { connectRate: LIMITS.limits.connectRate } };
-    // The survivor's CPU profile (--profile) covers its whole life; it ends with SIGTERM.
-    const r1 = await startControlPlane({ bin, nodeArgs, args: args('r1'), config });
-    const r2 = await startControlPlane({ bin, args: args('r2'), config });
-    const agents = await createAgents(r1, 'simc');
-    // Agents created on r1 reach r2 through the change log.
-    await waitFor(
-      async () => (await listAll(r2, '/api/v1/agents', 'agents')).length >= N,
-      'every agent on r2',
-      { timeoutMs: 120_000, intervalMs: 200 },
-    );
-    const workers = forkWorkers();
-    const half = (i: number) => agents.filter((_, j) => j % WORKERS === i);
-    const connected = await Promise.all(
-      workers.map((w, i) =>
-        call(
-          w,
-          {
-            cmd: 'connect',
-            url: (i % 2 === 0 ? r1 : r2).mqttUrl,
-            agents: half(i),
-            services: SERVICES,
-            withRoutes: true,
-          },
-          'connected',
-        ),
-      ),
-    );
-    const connectMs = Math.max(...connected.map((c) => (c.evt === 'connected' ? c.ms : 0)));
-    await sleep(2000);
-    const rss = [rssOf(r1.proc.child.pid!), rssOf(r2.proc.child.pid!)];
-    const stagesBefore = await stageSeconds(r1);
-    const callsBefore = await redisCalls(redis.port);
-    const commitsBefore = await commitRuns(r1);
-    const ioBefore = writesOf(r1.proc.child.pid!);
-    const cpu = cpuOf([r1.proc.child, { pid: redis.pid() }]);
-    await r2.proc.stop('SIGKILL');
-    const spreadMs = Number(opts['spread-ms']);
-    const back = await Promise.all(
-      workers.map((w) => call(w, { cmd: 'failover', url: r1.mqttUrl, spreadMs }, 'failedOver')),
-    );
-    const storm = back.filter((b) => b.evt === 'failedOver' && b.count > 0);
-    const stormMs = Math.max(0, ...storm.map((b) => (b.evt === 'failedOver' ? b.ms : 0)));
-    const moved = storm.reduce((n, b) => n + (b.evt === 'failedOver' ? b.count : 0), 0);
-    const [survivorCpu, redisCpu] = cpu();
-    const calls = callsBetween(callsBefore, await redisCalls(redis.port), moved);
-    const commits = (await commitRuns(r1)) - commitsBefore;
-    const io = writesOf(r1.proc.child.pid!);
-    const perMoved = (n: number): string => (n / Math.max(1, moved)).toFixed(1);
-    const stages = stagesBetween(stagesBefore, await stageSeconds(r1), moved);
-    const metrics = await (await fetch(`${r1.apiBase}/metrics`)).text();
-    const refused = /tether_socket_refusals_total\{reason="admission"\} (\d+)/.exec(metrics)?.[1] ?? '0';
-    const busy = /^tether_connect_refusals_total\{reason="busy"\} (\d+)$/m.exec(metrics)?.[1] ?? '0';
-    console.log(`agents connected/s (two replicas)       ${((N / connectMs) * 1000).toFixed(0)} (${ms(connectMs)} for ${N}; default admission rate)
-replica RSS                              ${rss.map(mib).join(' / ')}
-reconnect storm after kill -9 of r2      ${moved} agents back on r1 in ${ms(stormMs)} (spread over ${spreadMs} ms of jitter); target <= 30 s -> ratio ${(stormMs / 30_000).toFixed(2)}
-sockets refused by r1's admission rate   ${refused}; CONNECTs refused as busy ${busy} (connect phase and storm; retried with backoff)
-CPU during the storm, per moved agent    r1 ${((survivorCpu! * 1000) / Math.max(1, moved)).toFixed(2)} ms, redis-server ${((redisCpu! * 1000) / Math.max(1, moved)).toFixed(2)} ms
-Redis commands per moved agent           ${calls}
-r1 group commits during the storm        ${commits} (${(moved / Math.max(1, commits)).toFixed(2)} moved agents per commit); per moved agent ${perMoved(io.syscw - ioBefore.syscw)} write calls, ${perMoved((io.writeBytes - ioBefore.writeBytes) / 1024)} KiB to storage
-r1 event-loop ms per moved agent         ${stages}`);
-    for (const w of workers) w.send({ cmd: 'stop' } satisfies ToWorker);
-    if (PROFILE) await r1.proc.stop('SIGTERM');
-    await stopAll();
-  } finally {
-    await redis.kill();
-  }
-}
-
 /**
  * Stops at once when a process here may not hold a socket per agent (each broker or control plane holds them all):
  * past the limit aedes' accept fails and the simulator retries for minutes before it gives up.
@@ -500,15 +273,27 @@ function checkOpenFiles(): void {
 }
 
 async function main(): Promise<void> {
+  const run: ScaleRun = {
+    agents: N,
+    services: SERVICES,
+    workers: WORKERS,
+    spreadMs: Number(opts['spread-ms']),
+    profiled: PROFILE !== undefined,
+    nodeArgs,
+    limits: LIMITS,
+    trace: opts.trace,
+    createAgents,
+    forkWorkers,
+  };
   checkOpenFiles();
   if (!opts['only-cluster']) {
     const floor = await raw();
-    if (opts.base) await single(floor, opts.base);
-    await single(floor);
+    if (opts.base) await single(run, floor, opts.base);
+    await single(run, floor);
   }
   if (!opts['skip-cluster']) {
-    if (opts.base) await cluster(opts.base);
-    await cluster();
+    if (opts.base) await cluster(run, opts.base);
+    await cluster(run);
   }
 }
 
