@@ -111,6 +111,8 @@ export function createListeners(deps: ListenerDeps): Listeners {
   httpServer.on('upgrade', frontDoor.upgrade);
   return {
     listen: async () => {
+      // Before the first socket can arrive: the first request after a restart lands in the reconnect storm.
+      await frontDoor.warm();
       const host = options.host ?? '0.0.0.0';
       const ports: ListeningPorts = { http: 0 };
       if (mqttServer) ports.mqtt = await listen('mqtt', mqttServer, options.mqttPort ?? 1883, host);

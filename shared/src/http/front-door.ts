@@ -23,6 +23,12 @@ export interface FrontDoorOptions<A extends string> {
 export interface FrontDoor {
   request: RequestListener;
   upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  /**
+   * Does now what the first request would: loads the hono adapter (and with it fetch's classes) and builds the
+   * routers' matchers. A control plane calls it before it listens, so that its first request after a restart,
+   * in the middle of a reconnect storm, costs what any other does.
+   */
+  warm(): Promise<void>;
 }
 
 function firstMatch<T>(router: TrieRouter<T>, method: string, path: string): T | undefined {
@@ -48,9 +54,10 @@ export function createFrontDoor<A extends string>(options: FrontDoorOptions<A>):
   // @hono/node-server is loaded on the first request hono serves: it reaches for fetch's Request and Response,
   // which load undici (~5 MiB of an idle agent; pnpm bench:footprint).
   let honoListener: Promise<RequestListener> | undefined;
+  const honoReady = (): Promise<RequestListener> =>
+    (honoListener ??= import('@hono/node-server').then((m) => m.getRequestListener(options.app.fetch)));
   const hono = (req: IncomingMessage, res: ServerResponse): void => {
-    honoListener ??= import('@hono/node-server').then((m) => m.getRequestListener(options.app.fetch));
-    honoListener.then(
+    honoReady().then(
       (listener) => void listener(req, res),
       (err: unknown) => sendError(req, res, err),
     );
@@ -106,6 +113,12 @@ export function createFrontDoor<A extends string>(options: FrontDoorOptions<A>):
       } catch (err) {
         rejectUpgrade(socket, err);
       }
+    },
+    warm: async () => {
+      await honoReady();
+      options.app.router.match('GET', '/');
+      nodeRoutes.match('GET', '/');
+      upgradeRoutes.match('GET', '/');
     },
   };
 }
