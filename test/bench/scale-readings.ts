@@ -50,6 +50,12 @@ export async function busyRefusals(cp: ControlPlane): Promise<number> {
   return Number(/^tether_connect_refusals_total\{reason="busy"\} (\d+)$/m.exec(text)?.[1] ?? 0);
 }
 
+/** Sockets refused by the admission rate (all sources) so far. */
+export async function admissionRefusals(cp: ControlPlane): Promise<number> {
+  const text = await (await fetch(`${cp.apiBase}/metrics`)).text();
+  return Number(/^tether_socket_refusals_total\{reason="admission"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+}
+
 /** Routes active now (`tether_routes{state="active"}`). */
 export async function activeRoutes(cp: ControlPlane): Promise<number> {
   const text = await (await fetch(`${cp.apiBase}/metrics`)).text();

@@ -6,6 +6,7 @@ import { waitFor } from '../helpers/wait.js';
 import { probeApi, type ApiLatencies } from './scale-api-probe.js';
 import {
   activeRoutes,
+  admissionRefusals,
   busyRefusals,
   commitRuns,
   cpuSeconds,
@@ -29,6 +30,7 @@ export async function restart(
   ms: number;
   api: ApiLatencies;
   refused: number;
+  admissionRefused: number;
   overflows: number;
   cpu: number;
   commits: number;
@@ -41,7 +43,7 @@ export async function restart(
     nodeArgs: run.nodeArgs,
     dataDir: cp.dataDir,
     args: ['--log-level', 'warn'],
-    config: run.limits,
+    config: run.stormLimits,
   });
   const probe = probeApi(next);
   const trace = run.trace ? setInterval(() => void traceStorm(next, started), 5000) : undefined;
@@ -64,6 +66,15 @@ export async function restart(
   clearInterval(trace);
   const api = await probe.stop();
   const refused = await busyRefusals(next);
+  const admissionRefused = await admissionRefusals(next);
   if (run.profiled) await next.proc.stop('SIGTERM');
-  return { ms: recoveredMs, api, refused, overflows: listenOverflows() - overflows, cpu, commits };
+  return {
+    ms: recoveredMs,
+    api,
+    refused,
+    admissionRefused,
+    overflows: listenOverflows() - overflows,
+    cpu,
+    commits,
+  };
 }

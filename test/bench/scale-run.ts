@@ -18,10 +18,12 @@ export interface ScaleRun {
   limits: {
     limits: {
       connectRate: { perSecond: number; burst: number };
-      admissionRate: { perSecond: number; burst: number };
+      admissionRate?: { perSecond: number; burst: number };
       connectsInFlight?: { max: number };
     };
   };
+  /** The restarted control plane's config (`--storm-limits`). */
+  stormLimits: { limits: Partial<ScaleRun['limits']['limits']> };
   /** Prints the restart storm's progress every 5 s. */
   trace: boolean;
   createAgents(cp: ControlPlane, prefix: string): Promise<{ id: string; secret: string }[]>;

@@ -1,7 +1,7 @@
 /**
  * `pnpm bench:scale [--agents 2000] [--services 10] [--workers 2] [--idle-seconds 10] [--churn-seconds 30]
- * [--spread-ms 5000] [--window 100] [--in-flight 64] [--sim-nice 0] [--skip-cluster] [--only-cluster]
- * [--profile DIR] [--trace] [--base BIN]`
+ * [--spread-ms 5000] [--window 100] [--in-flight 64] [--sim-nice 0] [--storm-limits off|default] [--skip-cluster]
+ * [--only-cluster] [--profile DIR] [--trace] [--base BIN]`
  *
  * Simulated agents (raw MQTT connections in worker processes, sim-agents.ts), each advertising `services` routes,
  * first against a bare aedes broker (raw-aedes.ts: the floor), then against one control plane and then against two
@@ -56,6 +56,12 @@ const { values: opts } = parseArgs({
     window: { type: 'string', default: '100' },
     /** The simulator processes' nice value (0: they compete with the control plane as equals). */
     'sim-nice': { type: 'string', default: '0' },
+    /**
+     * The restarted control plane's admission: `default` (its own admission rate, connects in flight and waiting
+     * room, as an operator runs it; only the per-source rate is off: every simulated agent dials from 127.0.0.1)
+     * or `off` (raw capacity, as the cold start).
+     */
+    'storm-limits': { type: 'string', default: 'off' },
     'skip-cluster': { type: 'boolean', default: false },
     /** Runs the two-replica phase alone (no floor, no single control plane). */
     'only-cluster': { type: 'boolean', default: false },
@@ -75,11 +81,12 @@ const now = (): number => performance.timeOrigin + performance.now();
 const PROFILE = opts.profile;
 const nodeArgs = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : [];
 // One control plane, raw capacity: neither connection rate limits the simulator.
+const inFlight = opts['in-flight'] ? { connectsInFlight: { max: Number(opts['in-flight']) } } : {};
 const LIMITS = {
   limits: {
     connectRate: { perSecond: 100_000, burst: 100_000 },
     admissionRate: { perSecond: 100_000, burst: 100_000 },
-    ...(opts['in-flight'] ? { connectsInFlight: { max: Number(opts['in-flight']) } } : {}),
+    ...inFlight,
   },
 };
 
@@ -244,7 +251,7 @@ event-loop ms per agent, by stage        ${stages}
 control-plane RSS                        ${mib(rssBefore)} -> ${mib(rssIdle)} idle (${mib(((rssIdle - rssBefore) / N) * 1000)} per 1,000 agents); ${mib(rss)} after churn
 control-plane CPU idle                   ${(idleCpu * 100).toFixed(1)}% of a core (${((idleCpu * 100 * 1000) / N).toFixed(2)}% per 1,000 agents)
 convergence under churn (1%/min flaps)   p50 ${ms(quantile(convergence, 0.5))}  p99 ${ms(quantile(convergence, 0.99))}  (${convergence.length} flaps)
-kill -9 + restart, same data dir         every route active again after ${ms(restarted.ms)} (jitter ${opts['spread-ms']} ms; ${restarted.refused} CONNECTs refused as busy; ${restarted.overflows} listen-queue drops)
+kill -9 + restart, same data dir         every route active again after ${ms(restarted.ms)} (jitter ${opts['spread-ms']} ms; limits ${opts['storm-limits']}: ${restarted.admissionRefused} sockets refused by the admission rate, ${restarted.refused} CONNECTs refused as busy; ${restarted.overflows} listen-queue drops)
 CPU ms per agent, restart (start incl.)  control plane ${perAgent(restarted.cpu)}; ${(N / Math.max(1, restarted.commits)).toFixed(2)} agents per group commit
 API p99 during the restart storm         ${p99s(restarted.api)}
 API p99 idle, same fleet                 ${p99s(idleApi)}
@@ -281,6 +288,10 @@ async function main(): Promise<void> {
     profiled: PROFILE !== undefined,
     nodeArgs,
     limits: LIMITS,
+    stormLimits:
+      opts['storm-limits'] === 'default'
+        ? { limits: { connectRate: LIMITS.limits.connectRate, ...inFlight } }
+        : LIMITS,
     trace: opts.trace,
     createAgents,
     forkWorkers,
