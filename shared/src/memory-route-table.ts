@@ -17,9 +17,11 @@ export class MemoryRouteTable implements RouteTable {
     return this.#rows.get(key);
   }
 
+  /** The matching routes in key order: filtered first, so only the matches are sorted (the agent asks per call). */
   list(filter?: RouteFilter): Route[] {
-    const keys = [...this.#rows.keys()].sort();
-    return keys.map((k) => this.#rows.get(k)!).filter((r) => matchesFilter(r, filter));
+    const keys: RouteKey[] = [];
+    for (const [key, route] of this.#rows) if (matchesFilter(route, filter)) keys.push(key);
+    return keys.sort().map((k) => this.#rows.get(k)!);
   }
 
   count(filter?: RouteFilter): number {
