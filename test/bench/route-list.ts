@@ -73,6 +73,6 @@ for (const [name, t] of Object.entries(times))
   console.log(`  ${name.padEnd(4)} ${quantile(t, 0.5).toFixed(1)} us per lookup`);
 if (times.base) {
   const ratios = times.mine!.map((t, i) => t / times.base![i]!);
-  console.log(`  mine / base paired by round: ${quantile(ratios, 0.5).toFixed(2)}x`);
+  console.log(`  mine / base paired by round: ${quantile(ratios, 0.5).toPrecision(2)}x`);
 }
 console.log(`  load average: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
