@@ -33,6 +33,28 @@ describe('MqttTransport', () => {
     expect(got).toEqual(['t/1/x:hello']);
   });
 
+  it('publishParts writes one QoS 0 message of the parts, in order with publishes; undefined when not connected', async () => {
+    const b = await broker();
+    const a = track(await MqttTransport.connect({ url: b.url, clientId: 'edge-p', password: 'x' }));
+    const c = track(await MqttTransport.connect({ url: b.url, clientId: 'edge-q', password: 'x' }));
+    const got: Buffer[] = [];
+    await c.subscribe('p/x', (_t, payload) => got.push(Buffer.from(payload)), { qos: 0 });
+    const small = [Buffer.from('he'), Buffer.from('llo')];
+    const large = [Buffer.alloc(70_000, 1), Buffer.alloc(0), Buffer.alloc(5, 2)];
+    const sent = a.stats.traffic;
+    await a.publishParts('p/x', small, 5);
+    await a.publish('p/x', 'between', { qos: 0 });
+    await a.publishParts('p/x', large, 70_005);
+    await waitFor(() => got.length === 3, 'delivery');
+    expect(got.map((p) => p.byteLength)).toEqual([5, 7, 70_005]);
+    expect(got[0]!.toString()).toBe('hello');
+    expect(got[2]!.equals(Buffer.concat(large))).toBe(true);
+    expect(a.stats.traffic.messagesOut - sent.messagesOut).toBe(3);
+    expect(a.stats.traffic.bytesOut - sent.bytesOut).toBe(5 + 7 + 70_005);
+    await a.close();
+    expect(a.publishParts('p/x', small, 5)).toBeUndefined();
+  });
+
   it('reconnects with growing backoff after drops and re-subscribes before telling listeners', async () => {
     const b = await broker();
     const clock = recordingClock();

@@ -43,6 +43,28 @@ describe('AgentSocketWriter (a real broker with its ACL hooks, agents over TCP)'
     await stop();
   });
 
+  it('writes a payload in parts as one message, never joined for a long one, and counts its bytes', async () => {
+    const got = collect(a1.client);
+    const bytesOut = async (): Promise<number> => {
+      const text = await cp.metrics.registry.metrics();
+      const line = /tether_mqtt_bytes_total\{direction="out"\} (\d+)/.exec(text);
+      return Number(line?.[1] ?? 0);
+    };
+    const before = await bytesOut();
+    const sizes = [
+      [3, 5],
+      [40_000, 30_000, 1],
+    ];
+    const sent = sizes.map((lengths, i) => lengths.map((n, j) => Buffer.alloc(n, 16 * i + j + 1)));
+    for (const parts of sent) {
+      const size = parts.reduce((n, p) => n + p.byteLength, 0);
+      await writer.writeParts('a1', tunnelDownTopic('a1'), parts, size);
+    }
+    await waitFor(() => got.length === sent.length, 3000, 'the agent got every message');
+    for (const [i, m] of got.entries()) expect(m.payload.equals(Buffer.concat(sent[i]!))).toBe(true);
+    expect((await bytesOut()) - before).toBe(8 + 70_001);
+  });
+
   it('writes onto the agent its own tunnel messages, byte for byte, on the bare and the per-replica topic', async () => {
     const got = collect(a1.client);
     const published: string[] = [];

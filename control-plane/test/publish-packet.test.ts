@@ -1,6 +1,6 @@
 import mqttPacket from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
-import { publishHead } from '../src/broker/publish-packet.js';
+import { publishHead } from '@tether/shared';
 
 describe('publishHead', () => {
   it('with its payload, is the QoS 0 PUBLISH mqtt-packet writes, across every remaining-length size', () => {

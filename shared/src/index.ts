@@ -150,6 +150,14 @@ export {
   type SyncPosition,
 } from './messages.js';
 export { type LinkTransport, type MessageHandler, type PublishOptions, type Transport } from './transport.js';
+export { DrainWaits, type Drainable } from './drain-waits.js';
+export {
+  JOIN_PUBLISH_BELOW,
+  MAX_REMAINING_LENGTH,
+  publishHead,
+  writePublish,
+  type PacketSink,
+} from './publish-head.js';
 
 // Enrollment, agent versions and fleet upgrades.
 export {

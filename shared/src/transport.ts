@@ -14,6 +14,11 @@ export type MessageHandler = (topic: string, payload: Uint8Array) => void;
 export interface Transport {
   /** Publishes one message; resolves once the broker took it (QoS 1) or it was written (QoS 0). */
   publish(topic: string, payload: Uint8Array | string, options?: PublishOptions): Promise<void>;
+  /**
+   * Publishes `parts` (`size` bytes in all) as one QoS 0 message's payload, written in order without joining them
+   * first; resolves once written. Undefined when this transport cannot now (the caller joins them and publishes).
+   */
+  publishParts?(topic: string, parts: readonly Uint8Array[], size: number): Promise<void> | undefined;
   /** Subscribes to a topic filter; resolves with a function that unsubscribes. */
   subscribe(filter: string, handler: MessageHandler, options?: { qos?: 0 | 1 }): Promise<() => Promise<void>>;
   /** Releases the link; pending work is dropped. */

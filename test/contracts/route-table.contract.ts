@@ -40,6 +40,35 @@ export function describeRouteTableContract(
     const b = route({ service: 'b', origin: 'e2', address: 'http://10.0.0.2:80' });
     const c = route({ service: 'c', origin: 'central', originKind: 'central', address: 'https://hub/c' });
 
+    it('lists by service exactly the routes a full list filtered so gives, through every kind of change', () => {
+      const byService = (service: string, extra = {}) => table.list({ service, ...extra });
+      const expectConsistent = (): void => {
+        for (const service of ['a', 'b', 'c', 'z'])
+          for (const extra of [
+            {},
+            { origin: 'e1' },
+            { state: 'active' as const },
+            { state: 'stale' as const },
+          ])
+            expect(byService(service, extra)).toEqual(table.list(extra).filter((r) => r.service === service));
+      };
+      const a2 = route({ service: 'a', address: 'http://10.0.0.9:80' });
+      table.apply([a, a2, b, c]);
+      expectConsistent();
+      table.apply([], [routeKey(a)]);
+      expectConsistent();
+      expect(byService('a')).toEqual([a2]);
+      table.markStale({ origin: 'e1' }, 1_000);
+      expectConsistent();
+      table.deleteStaleBefore(2_000);
+      expectConsistent();
+      expect(byService('a')).toEqual([]);
+      table.replaceOrigin('e2', [route({ service: 'z', origin: 'e2', address: 'http://10.0.0.3:80' })]);
+      expectConsistent();
+      expect(byService('b')).toEqual([]);
+      expect(byService('z').map((r) => r.address)).toEqual(['http://10.0.0.3:80']);
+    });
+
     it('starts empty', () => {
       expect(table.list()).toEqual([]);
       expect(table.count()).toBe(0);

@@ -45,9 +45,7 @@ export function tunnelCallHandler(deps: TunnelServerDeps): CallHandler {
 /** Calls the local instance of the service the hub asked for. */
 async function serve(deps: TunnelServerDeps, call: IncomingCall): Promise<OutgoingResponse> {
   const head = call.head;
-  const active = deps.table
-    .list({ service: head.service, origin: deps.id })
-    .filter((r) => r.state === 'active');
+  const active = deps.table.list({ service: head.service, origin: deps.id, state: 'active' });
   // A TCP instance is never called over HTTP (WrongProtocolError when the service has only those).
   const own = routesSpeaking(active, 'http');
   const route = own.find((r) => r.address === head.target) ?? own[0];

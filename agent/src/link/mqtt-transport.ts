@@ -1,5 +1,8 @@
 import type { MqttClient } from 'mqtt';
+import type { Duplex } from 'node:stream';
 import {
+  DrainWaits,
+  writePublish,
   TunnelClosedError,
   systemClock,
   type Clock,
@@ -26,6 +29,10 @@ import { buildTlsPlan } from './tls/tls-plan.js';
 
 const noopLogger: TransportLogger = { warn: () => {}, error: () => {}, debug: () => {} };
 
+function uncork(stream: Duplex): void {
+  stream.uncork();
+}
+
 /**
  * The shared Transport over MQTT.js 3.1.1 with our own reconnect (backoff with jitter, slow after refused
  * credentials), TCP_NODELAY on every connect, and subscriptions that survive reconnects: they are re-sent
@@ -46,6 +53,7 @@ export class MqttTransport implements Transport {
   #lastError: string | null = null;
   #reconnects = 0;
   readonly #traffic = new LinkTraffic();
+  readonly #drains = new DrainWaits<Duplex>();
   #authRefused = false;
   /** The last attempt was refused with CONNACK 3 (the hub is busy): retried on the busy backoff. */
   #busyRefused = false;
@@ -151,6 +159,25 @@ export class MqttTransport implements Transport {
         else resolve();
       });
     });
+  }
+
+  /**
+   * A QoS 0 PUBLISH of `parts` written straight onto the connection, past MQTT.js (which takes one payload, so the
+   * parts were joined: a copy of every 64 KiB call body): a whole packet per call, in call order with MQTT.js's own
+   * writes, which are whole packets too. Undefined while not connected (the caller then publishes, which fails).
+   */
+  publishParts(topic: string, parts: readonly Uint8Array[], size: number): Promise<void> | undefined {
+    const stream = this.#client.stream as Duplex | undefined;
+    if (this.#state !== 'connected' || !this.#client.connected || !stream) return undefined;
+    if (stream.destroyed || !stream.writable) return undefined;
+    // Held until the next tick, as MQTT.js's own packets are: the messages of one turn leave in one write.
+    if (stream.writableCorked === 0) {
+      stream.cork();
+      process.nextTick(uncork, stream);
+    }
+    const { flowing } = writePublish(stream, topic, parts, size);
+    this.#traffic.sent(size);
+    return flowing ? Promise.resolve() : this.#drains.wait(stream);
   }
 
   async subscribe(

@@ -103,5 +103,5 @@ export function deleteApiToken(deps: TokenDeps, id: string, actor: string): bool
 /** The token a presented bearer string stands for, if any (looked up by its sha256). */
 export function resolveToken(tokens: TokenStore, presented: string): TokenRecord | undefined {
   if (!presented.startsWith(TOKEN_PREFIX) || presented.length > 200) return undefined;
-  return tokens.byHash(hashSecret(presented));
+  return tokens.byToken(presented);
 }

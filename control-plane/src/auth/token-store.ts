@@ -1,6 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { ReadCache } from '../db/read-cache.js';
 import type { Role } from './access-policy.js';
+import { hashSecret } from './secrets.js';
 
 /** An API token as stored: never the token itself, only its sha256. */
 export interface TokenRecord {
@@ -29,9 +30,15 @@ export class TokenStore {
   readonly #stmts;
   /** Token lookups by hash (every authenticated request makes one); emptied by any write to the database. */
   readonly #byHash: ReadCache<string, TokenRecord | undefined>;
+  /**
+   * Known tokens by the presented string, so a request with one hashes nothing (sha256 showed in the control
+   * plane's profile, per call); unknown ones are never kept. Emptied with #byHash: by any write to the database.
+   */
+  readonly #byToken: ReadCache<string, TokenRecord | undefined>;
 
   constructor(db: BetterSqlite3.Database) {
     this.#byHash = new ReadCache(db, 1_000);
+    this.#byToken = new ReadCache(db, 1_000);
     this.#stmts = {
       byHash: db.prepare<[string], TokenRow>('SELECT * FROM api_tokens WHERE token_hash = ?'),
       byId: db.prepare<[string], TokenRow>('SELECT * FROM api_tokens WHERE id = ?'),
@@ -54,6 +61,11 @@ export class TokenStore {
     });
   }
 
+  /** The token a presented bearer string stands for, if any (looked up by its sha256, the result cached). */
+  byToken(presented: string): TokenRecord | undefined {
+    return this.#byToken.get(presented, () => this.byHash(hashSecret(presented)));
+  }
+
   /** The token with this id, if any. */
   get(id: string): TokenRecord | undefined {
     const row = this.#stmts.byId.get(id);
@@ -73,6 +85,7 @@ export class TokenStore {
   /** Inserts a token; false when its id or name exists already. */
   insert(record: TokenRecord, hash: string): boolean {
     this.#byHash.invalidate();
+    this.#byToken.invalidate();
     return (
       this.#stmts.insert.run({
         id: record.id,
@@ -88,12 +101,14 @@ export class TokenStore {
   /** Changes a token's role (its secret stays); false when there was none. */
   setRole(id: string, role: Role): boolean {
     this.#byHash.invalidate();
+    this.#byToken.invalidate();
     return this.#stmts.setRole.run(role, id).changes === 1;
   }
 
   /** Deletes a token; false when there was none. */
   delete(id: string): boolean {
     this.#byHash.invalidate();
+    this.#byToken.invalidate();
     return this.#stmts.delete.run(id).changes === 1;
   }
 }

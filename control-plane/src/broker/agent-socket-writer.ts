@@ -1,9 +1,8 @@
 import type { Aedes, Client } from 'aedes';
 import type { LocalFirstEmitter, LocalReceiver } from './local-first-emitter.js';
-import { publishHead } from './publish-packet.js';
+import { DrainWaits, writePublish } from '@tether/shared';
 
-/** Below this many payload bytes the head and payload are joined into one write; above, written corked. */
-const JOIN_BELOW = 16 * 1024;
+const EMPTY = Buffer.alloc(0);
 
 /** The parts of an aedes client this writer reads (`subscriptions` is not in aedes's types). */
 interface AedesClient {
@@ -27,7 +26,7 @@ export class AgentSocketWriter {
   readonly #broker: Aedes;
   readonly #local: LocalFirstEmitter | undefined;
   /** One wait per connection whose socket buffer is full, shared by every write queued behind it. */
-  readonly #drains = new WeakMap<object, Promise<void>>();
+  readonly #drains = new DrainWaits<AedesClient['conn']>();
 
   constructor(broker: Aedes, local?: LocalFirstEmitter) {
     this.#broker = broker;
@@ -49,6 +48,19 @@ export class AgentSocketWriter {
    * not subscribed): the caller publishes through the broker, which reaches it wherever it is.
    */
   write(agentId: string, topic: string, payload: Uint8Array): Promise<void> | undefined {
+    return this.writeParts(agentId, topic, [payload], payload.byteLength);
+  }
+
+  /**
+   * `write` of a payload in `parts` (`size` bytes in all), as `writePublish` puts it: a short one joined with its
+   * head into one write, a longer one part by part, corked (one writev), never joined.
+   */
+  writeParts(
+    agentId: string,
+    topic: string,
+    parts: readonly Uint8Array[],
+    size: number,
+  ): Promise<void> | undefined {
     const client = (this.#broker as unknown as { clients: Record<string, AedesClient | undefined> }).clients[
       agentId
     ];
@@ -56,18 +68,22 @@ export class AgentSocketWriter {
     const { conn } = client;
     if (conn.destroyed === true || conn.writable === false) return undefined;
     if (!subscribedTo(client.subscriptions, topic)) return undefined;
-    const head = publishHead(topic, payload.byteLength);
-    let flowing: boolean;
-    if (payload.byteLength < JOIN_BELOW) {
-      flowing = conn.write(Buffer.concat([head, payload], head.byteLength + payload.byteLength));
-    } else {
-      conn.cork();
-      conn.write(head);
-      flowing = conn.write(payload);
-      conn.uncork();
-    }
-    // Counted and observed as the broker's own publishes are (traffic metrics listen for 'publish').
-    this.#broker.emit('publish', { cmd: 'publish', topic, payload, qos: 0, retain: false, dup: false }, null);
+    const { flowing, joined } = writePublish(conn, topic, parts, size);
+    // Counted and observed as the broker's own publishes are (traffic metrics listen for 'publish'); a payload
+    // written in parts is not joined for it: `payloadLength` says its size.
+    this.#broker.emit(
+      'publish',
+      {
+        cmd: 'publish',
+        topic,
+        payload: joined ?? EMPTY,
+        payloadLength: size,
+        qos: 0,
+        retain: false,
+        dup: false,
+      },
+      null,
+    );
     return flowing ? Promise.resolve() : this.#drained(client);
   }
 
@@ -76,25 +92,7 @@ export class AgentSocketWriter {
    * does: a dead socket is no error). One wait per connection, however many writes queue behind it.
    */
   #drained(client: AedesClient): Promise<void> {
-    const { conn } = client;
-    const waiting = this.#drains.get(conn);
-    if (waiting) return waiting;
-    const drained = new Promise<void>((resolve) => {
-      let settled = false;
-      const done = (): void => {
-        if (settled) return;
-        settled = true;
-        conn.off('drain', done);
-        conn.off('close', done);
-        this.#drains.delete(conn);
-        resolve();
-      };
-      conn.on('drain', done);
-      conn.on('close', done);
-      client.waitForDrain?.(done);
-    });
-    this.#drains.set(conn, drained);
-    return drained;
+    return this.#drains.wait(client.conn, client.waitForDrain?.bind(client));
   }
 }
 

@@ -26,6 +26,7 @@ export function countBrokerTraffic(broker: Aedes, metrics: Metrics): void {
     const direction = client ? 'in' : 'out';
     const kinds = messages[direction];
     (kinds.get(last) ?? kinds.get('other')!).total++;
-    bytes[direction].total += packet.payload.length;
+    // The hub's own direct writes of a payload in parts tell its size instead (AgentSocketWriter.writeParts).
+    bytes[direction].total += (packet as { payloadLength?: number }).payloadLength ?? packet.payload.length;
   });
 }

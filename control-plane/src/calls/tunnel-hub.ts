@@ -47,6 +47,13 @@ export interface AgentSockets {
    * written. Undefined when it cannot (elsewhere in the cluster, closing, not subscribed): publish instead.
    */
   write(agentId: string, topic: string, payload: Uint8Array): Promise<void> | undefined;
+  /** `write` of a payload in `parts` (`size` bytes), written in order without joining them. */
+  writeParts(
+    agentId: string,
+    topic: string,
+    parts: readonly Uint8Array[],
+    size: number,
+  ): Promise<void> | undefined;
   /**
    * Offers each message an agent connected here publishes (past the publish ACL) to `receiver` before the broker
    * routes it: true takes it. Returns a way to stop.
@@ -234,6 +241,9 @@ function socketFirst(
         transport.publish(topic, payload, options)
       );
     },
+    // QoS 0, not retained: direct under the same condition, else undefined (the endpoint joins and publishes).
+    publishParts: (topic, parts, size) =>
+      (holds?.(agentId) ?? true) ? sockets.writeParts(agentId, topic, parts, size) : undefined,
     subscribe: (filter, handler, options) => transport.subscribe(filter, handler, options),
     close: () => transport.close(),
   };

@@ -1,4 +1,3 @@
-import { concatBytes } from './bytes.js';
 import type { NextTurn } from './early-body.js';
 import { encodeFrameParts, frameLength, decodeFrame, type DecodeResult } from './frame-codec.js';
 import type { Frame } from './frame-format.js';
@@ -29,8 +28,11 @@ export function decodeFrames(bytes: Uint8Array): DecodeResult[] {
   return out;
 }
 
+/** Hands one message's bytes to the transport: `parts` in order, `size` bytes in all (the parts are not joined). */
+export type PublishParts = (parts: Uint8Array[], size: number) => Promise<void>;
+
 interface Batch {
-  /** Each frame's head and body bytes, copied once, into the message, when it leaves. */
+  /** Each frame's head and body bytes, handed on as they are when the message leaves. */
   parts: Uint8Array[];
   frames: number;
   size: number;
@@ -50,24 +52,20 @@ interface Batch {
  * Messages go out in the order their frames were sent.
  */
 export class FrameBatcher {
-  readonly #publish: (payload: Uint8Array) => Promise<void>;
+  readonly #publish: PublishParts;
   readonly #turn: NextTurn;
   readonly #maxBytes: number;
   #open: Batch | undefined;
 
-  constructor(
-    publish: (payload: Uint8Array) => Promise<void>,
-    turn: NextTurn,
-    maxBytes = MAX_FRAME_BATCH_BYTES,
-  ) {
+  constructor(publish: PublishParts, turn: NextTurn, maxBytes = MAX_FRAME_BATCH_BYTES) {
     this.#publish = publish;
     this.#turn = turn;
     this.#maxBytes = maxBytes;
   }
 
   /**
-   * Queues a frame; resolves when the message carrying it was handed to the transport. Its body is copied when the
-   * message leaves (by the end of this turn), not now: the sender hands the bytes over and does not change them.
+   * Queues a frame; resolves when the message carrying it was handed to the transport. Its body is not copied: the
+   * sender hands the bytes over and does not change them.
    */
   send(frame: Frame): Promise<void> {
     const batch = this.#add(frame);
@@ -135,10 +133,9 @@ export class FrameBatcher {
     if (batch.sent) return;
     batch.sent = true;
     if (this.#open === batch) this.#open = undefined;
-    const payload = concatBytes(batch.parts, batch.size);
     let published: Promise<void>;
     try {
-      published = this.#publish(payload);
+      published = this.#publish(batch.parts, batch.size);
     } catch (err) {
       // A transport that throws at once fails this message's frames, no more.
       published = Promise.reject(err instanceof Error ? err : new Error(String(err)));

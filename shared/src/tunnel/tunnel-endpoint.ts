@@ -3,6 +3,7 @@ import { TunnelClosedError } from '../errors.js';
 import type { Transport } from '../transport.js';
 import type { CallHandler, CallOptions, TunnelRequest, TunnelResponse } from './call-types.js';
 import { nextTurn, type NextTurn } from './early-body.js';
+import { concatBytes } from './bytes.js';
 import { decodeFrames, FrameBatcher } from './frame-batch.js';
 import { isStreamFrame, type Frame } from './frame-format.js';
 import { TunnelCallee } from './tunnel-callee.js';
@@ -85,7 +86,13 @@ export class TunnelEndpoint {
     this.#receiveTopic = options.receiveTopic;
     this.#onMalformed = options.onMalformed;
     const turn = options.turn ?? nextTurn;
-    const batcher = new FrameBatcher((payload) => transport.publish(sendTopic, payload, { qos: 0 }), turn);
+    // Written part by part where the transport can (no 64 KiB copy per call), else joined and published.
+    const batcher = new FrameBatcher(
+      (parts, size) =>
+        transport.publishParts?.(sendTopic, parts, size) ??
+        transport.publish(sendTopic, concatBytes(parts, size), { qos: 0 }),
+      turn,
+    );
     this.#post = (frame) => batcher.post(frame);
     const link: TunnelLink = {
       clock: options.clock ?? systemClock,
