@@ -1,3 +1,4 @@
+import { closeSync, openSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MemoryRouteTable } from '@tether/shared';
 import { CallStats } from '../src/calls/call-stats.js';
@@ -52,6 +53,20 @@ describe('Metrics', () => {
       'nodejs_gc_duration_seconds',
     ])
       expect(text).toMatch(new RegExp(`^# TYPE ${name} `, 'm'));
+  });
+
+  it('counts open files, and lists no metric that walks every handle or resource on each scrape', async () => {
+    const { registry } = metrics();
+    const openFds = async (): Promise<number> =>
+      Number(/^process_open_fds (\d+)$/m.exec(await registry.metrics())?.[1]);
+    const before = await openFds();
+    const files = Array.from({ length: 20 }, () => openSync('/dev/null', 'r'));
+    try {
+      expect(await openFds()).toBeGreaterThanOrEqual(before + 20);
+    } finally {
+      for (const fd of files) closeSync(fd);
+    }
+    expect(await registry.metrics()).not.toMatch(/^# TYPE nodejs_active_(handles|resources)/m);
   });
 });
 
