@@ -28,6 +28,15 @@ export function listenOverflows(): number {
 }
 
 /** One line of the storm's progress (`--trace`): the control plane's gauges and counters that tell where it is. */
+/** GC pauses (all kinds) longer than `le` seconds so far, from nodejs_gc_duration_seconds's buckets. */
+function slowGcs(metrics: string, le: string): number {
+  const sum = (re: RegExp): number => [...metrics.matchAll(re)].reduce((n, m) => n + Number(m[1]), 0);
+  return (
+    sum(/^nodejs_gc_duration_seconds_count\{kind="\w+"\} (\d+)$/gm) -
+    sum(new RegExp(`^nodejs_gc_duration_seconds_bucket\\{le="${le}",kind="\\w+"\\} (\\d+)$`, 'gm'))
+  );
+}
+
 export async function traceStorm(cp: ControlPlane, started: number): Promise<void> {
   const text = await (await fetch(`${cp.apiBase}/metrics`).catch(() => undefined))?.text();
   if (!text) return;
@@ -40,6 +49,7 @@ export async function traceStorm(cp: ControlPlane, started: number): Promise<voi
     pick(/^tether_connect_refusals_total\{reason="(\w+)"\} (\d+)$/gm),
     pick(/^nodejs_(eventloop_lag_(?:p99|max))_seconds ([\d.e+-]+)$/gm),
     pick(/^nodejs_gc_duration_seconds_sum\{kind="(\w+)"\} ([\d.e+-]+)$/gm),
+    `GC pauses over 10 ms=${slowGcs(text, '0.01')}, over 100 ms=${slowGcs(text, '0.1')}`,
     `listen-queue drops so far=${listenOverflows()}`,
   );
 }
