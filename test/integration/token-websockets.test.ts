@@ -1,9 +1,11 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { openApiStream, type ApiStream } from '../helpers/api-stream.js';
 import { runCp } from '../helpers/cli.js';
-import { stopAll } from '../helpers/processes.js';
-import { createTokens, startControlPlane, type ControlPlane } from '../helpers/tether.js';
+import { stopAll, tempDir } from '../helpers/processes.js';
+import { createTokens, http, startControlPlane, type ControlPlane } from '../helpers/tether.js';
 import { waitFor } from '../helpers/wait.js';
 
 describe('WebSockets of a deleted API token are closed', () => {
@@ -77,5 +79,24 @@ describe('WebSockets of a deleted API token are closed', () => {
       actor: 'cli',
     });
     await keptStillStreams('after-cli-delete');
+  });
+
+  it("`tether-cp apply` changing a token's role (another process) closes the streams opened with the old role", async () => {
+    const { demoted } = await createTokens(cp, 'admin', ['demoted']);
+    const events = await openApiStream(cp, '/api/v1/events', demoted.token, 'header');
+    const file = join(tempDir('tether-role-'), 'network.yaml');
+    writeFileSync(file, 'tokens:\n  - { name: demoted, role: viewer }\n');
+    const res = await runCp(['apply', '-f', file, '--data-dir', cp.dataDir]);
+    expect(res.code, res.stderr).toBe(0);
+    const closed = await waitFor(() => events.closed, 'the stream opened as admin to close', {
+      timeoutMs: 5_000,
+    });
+    expect(closed).toEqual({ code: 4401, reason: 'token role changed: reconnect' });
+    // Reopened, it is authorised with the role the token holds now.
+    const again = await openApiStream(cp, '/api/v1/events', demoted.token, 'header');
+    const whoami = await http<{ token: { role: string } }>(cp.apiBase, '/api/v1/whoami', {}, demoted.token);
+    expect(whoami.body.token.role).toBe('viewer');
+    again.ws.terminate();
+    await keptStillStreams('after-role-change');
   });
 });

@@ -7,8 +7,8 @@ import type { Change } from './change-applier.js';
 export interface LocalEffectsDeps {
   /** Cuts a revoked agent off (tunnel, connection, routes). */
   revocations: { enforce(agentId: string): void };
-  /** Closes the WebSockets opened with a deleted token. */
-  tokenSockets: { revoke(tokenId: string): void };
+  /** Closes the WebSockets opened with a deleted token, or with one whose role changed. */
+  tokenSockets: { revoke(tokenId: string): void; sweep(): void };
   /** Reconciles a service's name conflicts after its policy changed (`allowEdgeInstances`). */
   conflicts?: { reconcile(service: string): void };
 }
@@ -17,7 +17,10 @@ export interface LocalEffectsDeps {
 export function localEffectsOf(deps: LocalEffectsDeps): (change: Change) => void {
   return (change) => {
     if (change.table === 'agents' && change.row?.['revoked_at'] != null) deps.revocations.enforce(change.key);
-    if (change.table === 'api_tokens' && !change.row) deps.tokenSockets.revoke(change.key);
+    if (change.table === 'api_tokens') {
+      if (change.row) deps.tokenSockets.sweep();
+      else deps.tokenSockets.revoke(change.key);
+    }
     if (change.table === 'service_policies') deps.conflicts?.reconcile(change.key);
   };
 }

@@ -44,8 +44,7 @@ export function createHttp(deps: HttpDeps): Http {
   const sockets = new WebSocketEndpoints(tokenSockets, (req) => auth.principalOf(req));
   const identity = {
     callerOf: (req: IncomingMessage) => `central:${auth.principalOf(req)?.name ?? 'anonymous'}`,
-    holdWithToken: (req: IncomingMessage, end: () => void) =>
-      tokenSockets.hold(auth.principalOf(req)?.id, end),
+    holdWithToken: (req: IncomingMessage, end: () => void) => tokenSockets.hold(auth.principalOf(req), end),
   };
   const gateway = createGateway({
     router: deps.router,

@@ -55,7 +55,7 @@ export class WebSocketEndpoints {
           // ws answers an error (a frame over maxPayload) with a close frame and then drains the socket for up to
           // 30 s: cut it instead.
           ws.on('error', () => ws.terminate());
-          if (principal) ws.once('close', this.#tokenSockets.add(principal.id, ws));
+          if (principal) ws.once('close', this.#tokenSockets.add(principal, ws));
           open(ws, req, query, socket);
         });
       },

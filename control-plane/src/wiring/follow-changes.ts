@@ -37,7 +37,7 @@ export async function followChanges(
   const { db, agents, table, audit, bus, metrics, tokens } = base;
   const { liveness } = agentSide;
   const { sync: sync } = agentSide.ingress;
-  const tokenSockets = new TokenSockets({ exists: (id) => tokens.get(id) !== undefined, logger });
+  const tokenSockets = new TokenSockets({ roleOf: (id) => tokens.get(id)?.role, logger });
   const revocations = new Revocations({
     db,
     agents,
