@@ -2,7 +2,6 @@ import type { MqttClient } from 'mqtt';
 import type { Duplex } from 'node:stream';
 import {
   DrainWaits,
-  writePublish,
   TunnelClosedError,
   systemClock,
   type Clock,
@@ -23,15 +22,12 @@ import type {
 } from './mqtt-transport-types.js';
 import { MqttSubscriptions } from './mqtt-subscriptions.js';
 import { ReconnectScheduler } from './reconnect-scheduler.js';
+import { publishOnStream } from './stream-publish.js';
 import { redactUrl } from './control-plane-url.js';
 import { createMqttClient } from './tls/mqtt-client.js';
 import { buildTlsPlan } from './tls/tls-plan.js';
 
 const noopLogger: TransportLogger = { warn: () => {}, error: () => {}, debug: () => {} };
-
-function uncork(stream: Duplex): void {
-  stream.uncork();
-}
 
 /**
  * The shared Transport over MQTT.js 3.1.1 with our own reconnect (backoff with jitter, slow after refused
@@ -170,14 +166,9 @@ export class MqttTransport implements Transport {
     const stream = this.#client.stream as Duplex | undefined;
     if (this.#state !== 'connected' || !this.#client.connected || !stream) return undefined;
     if (stream.destroyed || !stream.writable) return undefined;
-    // Held until the next tick, as MQTT.js's own packets are: the messages of one turn leave in one write.
-    if (stream.writableCorked === 0) {
-      stream.cork();
-      process.nextTick(uncork, stream);
-    }
-    const { flowing } = writePublish(stream, topic, parts, size);
+    const written = publishOnStream(stream, this.#drains, topic, parts, size);
     this.#traffic.sent(size);
-    return flowing ? Promise.resolve() : this.#drains.wait(stream);
+    return written;
   }
 
   async subscribe(
