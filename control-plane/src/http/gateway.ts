@@ -27,8 +27,8 @@ export interface GatewayDeps {
   /** The caller identity of an (authenticated) request, e.g. `central:<token name>`. */
   callerOf(req: IncomingMessage): string;
   /**
-   * Registers a long-running call with the token that authorised it: `end` is called if the token is deleted (at
-   * once if it is gone already). Returns the registration's release.
+   * Registers a long-running call with the token that authorised it: `end` is called if the token is deleted or
+   * its role changes (at once if that happened already). Returns the registration's release.
    */
   holdWithToken?: (req: IncomingMessage, end: () => void) => () => void;
 }
@@ -66,7 +66,9 @@ export function createGateway(deps: GatewayDeps): CallGateway {
       hold &&
       deps.clock.setTimeout(() => {
         release = hold(req, () => {
-          ac.abort(new CallCancelledError('the token that authorised the call was deleted'));
+          ac.abort(
+            new CallCancelledError('the token that authorised the call was deleted or its role changed'),
+          );
           res.destroy();
         });
       }, LONG_CALL_MS);
