@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { markChanged, ReadCache } from '../src/db/read-cache.js';
+import { EXTERNAL_CHECK_MS, markChanged, ReadCache } from '../src/db/read-cache.js';
 import { openDatabase } from '../src/index.js';
 import { tempDir } from './helpers.js';
 
@@ -63,14 +63,32 @@ describe('ReadCache', () => {
     expect(other.get('a', load)).toBe('5');
   });
 
-  it("is emptied by another connection's commit", async () => {
-    cache.get('a', load);
+  it("is emptied by another connection's commit, seen once EXTERNAL_CHECK_MS passed since the last check", async () => {
+    const clock = { now: () => 1_000 };
+    const timed = new ReadCache<string, string | undefined>(db, 100, clock);
+    expect(timed.get('a', load)).toBe('1');
     const other = openDatabase(file);
     other.exec("UPDATE kv SET v = '3'");
     other.close();
     await nextTurn();
-    expect(cache.get('a', load)).toBe('3');
+    clock.now = () => 1_000 + EXTERNAL_CHECK_MS - 1;
+    expect(timed.get('a', load)).toBe('1'); // not checked again yet: data_version costs a pager lock
+    await nextTurn();
+    clock.now = () => 1_000 + EXTERNAL_CHECK_MS;
+    expect(timed.get('a', load)).toBe('3');
     expect(loads).toBe(2);
+  });
+
+  it('checks again at once when the clock went backwards', async () => {
+    const clock = { now: () => 5_000 };
+    const timed = new ReadCache<string, string | undefined>(db, 100, clock);
+    timed.get('a', load);
+    const other = openDatabase(file);
+    other.exec("UPDATE kv SET v = '6'");
+    other.close();
+    await nextTurn();
+    clock.now = () => 4_000;
+    expect(timed.get('a', load)).toBe('6');
   });
 
   it('keeps neither misses (by default) nor what it read inside a transaction', () => {

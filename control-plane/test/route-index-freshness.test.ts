@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { markChanged } from '../src/db/read-cache.js';
+import { EXTERNAL_CHECK_MS, markChanged } from '../src/db/read-cache.js';
 import { AgentStore, SqliteRouteTable } from '../src/index.js';
 import { edgeRoute, twoConnections } from './helpers.js';
 
@@ -23,12 +23,25 @@ describe('in-memory reads stay true to SQLite', () => {
     expect(table.count()).toBe(1);
   });
 
-  it("the route index sees another connection's writes on the next turn", async () => {
-    const table = new SqliteRouteTable(conn.db);
+  it("the route index sees another connection's writes once EXTERNAL_CHECK_MS passed since its last check", async () => {
+    const clock = { now: () => 1_000 };
+    const table = new SqliteRouteTable(conn.db, clock);
     expect(table.count()).toBe(0);
     new SqliteRouteTable(conn.other).apply([edgeRoute('e2', 'svc', 'http://x')]);
     await nextTurn();
+    expect(table.count()).toBe(0); // data_version costs a pager lock: not read on every turn
+    clock.now = () => 1_000 + EXTERNAL_CHECK_MS;
+    await nextTurn();
     expect(table.list({ service: 'svc' }).map((r) => r.origin)).toEqual(['e2']);
+  });
+
+  it('the route index sees a write through its own connection by another writer on the next turn', async () => {
+    const clock = { now: () => 1_000 };
+    const table = new SqliteRouteTable(conn.db, clock);
+    expect(table.count()).toBe(0);
+    new SqliteRouteTable(conn.db).apply([edgeRoute('e3', 'svc', 'http://y')]);
+    await nextTurn();
+    expect(table.list({ service: 'svc' }).map((r) => r.origin)).toEqual(['e3']);
   });
 
   it("the agent cache follows the store's writes, another connection's and markChanged", async () => {

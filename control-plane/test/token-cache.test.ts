@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createApiToken, deleteApiToken, resolveToken } from '../src/auth/api-tokens.js';
 import { hashSecret } from '../src/auth/secrets.js';
 import { TokenStore } from '../src/auth/token-store.js';
+import { EXTERNAL_CHECK_MS } from '../src/db/read-cache.js';
 import { AuditLog } from '../src/audit/audit-log.js';
 import { ManualClock, twoConnections } from './helpers.js';
 
@@ -43,11 +44,12 @@ describe('resolveToken cache', () => {
     expect(resolveToken(tokens, t.token)?.role).toBe('admin');
   });
 
-  it("another process's delete is refused from the next turn", async () => {
+  it("another process's delete is refused once EXTERNAL_CHECK_MS passed", async () => {
     const { tokens, otherDeps, make } = setup();
     const doomed = make('doomed');
     expect(resolveToken(tokens, doomed.token)?.id).toBe(doomed.id);
     expect(deleteApiToken(otherDeps, doomed.id, 'cli')).toBe(true);
+    await new Promise((r) => setTimeout(r, EXTERNAL_CHECK_MS + 1));
     await nextTurn();
     expect(resolveToken(tokens, doomed.token)).toBeUndefined();
   });

@@ -58,7 +58,17 @@ interface Segment {
   decoded: string;
 }
 
+/** A segment of unreserved characters and punctuation only: canonical and decoded as it is (the common case). */
+function isPlainSegment(raw: string): boolean {
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (!isUnreserved(c) && !SEGMENT_PUNCTUATION.has(raw[i]!)) return false;
+  }
+  return true;
+}
+
 function canonicalSegment(raw: string): Segment {
+  if (isPlainSegment(raw)) return { canonical: raw, decoded: raw };
   let canonical = '';
   const bytes: number[] = [];
   for (let i = 0; i < raw.length; i++) {

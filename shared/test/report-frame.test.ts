@@ -70,7 +70,11 @@ describe('report frames (protocol version 2)', () => {
     ['an unknown version', Buffer.from([0, 9, 0x62, 1, 2, 3]), 'frame'],
     ['an unknown codec', Buffer.from([0, 2, 0x7a, 1, 2, 3]), 'frame'],
     // Fixed bytes: about 1 in 28 random 64-byte bodies happens to be a valid brotli stream.
-    ['a body that is not brotli', Buffer.concat([Buffer.from([0, 2, 0x62]), Buffer.alloc(64, 0xff)]), 'frame'],
+    [
+      'a body that is not brotli',
+      Buffer.concat([Buffer.from([0, 2, 0x62]), Buffer.alloc(64, 0xff)]),
+      'frame',
+    ],
     ['JSON of the wrong shape', compressReportBatch('{"v":1,"type":"report-batch"}', 5), 'schema'],
     ['text that is not JSON', compressReportBatch('nope', 5), 'not_json'],
   ])('refuses %s', (_what, payload, reason) => {

@@ -143,4 +143,30 @@ describe('parseRequestTarget', () => {
       ),
     );
   });
+
+  it('a segment without escapes (the fast path) decodes as the same segment spelt with escapes', () => {
+    const encodeSome = (text: string, mask: boolean[]): string =>
+      [...text].map((ch, i) => (mask[i % mask.length] ? `%${ch.charCodeAt(0).toString(16)}` : ch)).join('');
+    const attempt = (raw: string): string[] | string => {
+      try {
+        return parseRequestTarget(raw).segments;
+      } catch (err) {
+        return (err as Error).message;
+      }
+    };
+    fc.assert(
+      fc.property(
+        fc.stringMatching(/^[a-zA-Z0-9_~.!$&'()*+,;=:@-]{1,12}$/),
+        fc.array(fc.boolean(), { minLength: 1, maxLength: 12 }),
+        (name, mask) => {
+          const plain = attempt(`/x/${name}`);
+          const encoded = attempt(`/x/${encodeSome(name, mask)}`);
+          if (typeof plain === 'string') expect(plain).toMatch(/dot segment/);
+          else expect(plain).toEqual(['x', name]);
+          expect(encoded).toEqual(plain);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
 });

@@ -1,32 +1,62 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import { systemClock, type Clock } from '@tether/shared';
+
+/**
+ * How long another connection's commit may go unseen by a ReadCache: `data_version` costs a pager lock (two fcntl
+ * calls and a few microseconds), too much to read on every event-loop turn of a hot path (each proxied call made one).
+ */
+export const EXTERNAL_CHECK_MS = 10;
 
 /** A database's write generation, read at most once per event-loop turn (a hot path makes many lookups a turn). */
 interface Generation {
-  statement: BetterSqlite3.Statement<[], unknown[]>;
+  changes: BetterSqlite3.Statement<[], unknown[]>;
+  dataVersion: BetterSqlite3.Statement<[], unknown[]>;
   value: string;
   fresh: boolean;
+  version: unknown;
+  /** When `version` was read (clock ms); NaN until it is. */
+  versionAt: number;
 }
 
 const generations = new WeakMap<BetterSqlite3.Database, Generation>();
 
-/** `total_changes()` and `data_version` of `db`: moves with any write through it and any commit by others. */
-function generationOf(db: BetterSqlite3.Database): Generation {
+/**
+ * `total_changes()` (moves with any write through `db`, read once per turn: it touches no file) and `data_version`
+ * (moves with any commit by others, read at most every EXTERNAL_CHECK_MS).
+ */
+function generationOf(db: BetterSqlite3.Database, now: number): Generation {
   let g = generations.get(db);
   if (!g) {
-    const statement = db
-      .prepare<[], unknown[]>('SELECT total_changes(), data_version FROM pragma_data_version')
-      .raw();
-    g = { statement, value: '', fresh: false };
+    g = {
+      changes: db.prepare<[], unknown[]>('SELECT total_changes()').raw(),
+      dataVersion: db.prepare<[], unknown[]>('PRAGMA data_version').raw(),
+      value: '',
+      fresh: false,
+      version: undefined,
+      versionAt: Number.NaN,
+    };
     generations.set(db, g);
   }
   if (!g.fresh) {
-    const row = g.statement.get() ?? [];
-    g.value = `${String(row[0])}:${String(row[1])}`;
+    if (!(now - g.versionAt < EXTERNAL_CHECK_MS && now >= g.versionAt)) {
+      g.version = g.dataVersion.get()?.[0];
+      g.versionAt = now;
+    }
+    g.value = `${String(g.changes.get()?.[0])}:${String(g.version)}`;
     g.fresh = true;
     const stale = g;
     setImmediate(() => (stale.fresh = false)).unref();
   }
   return g;
+}
+
+/**
+ * What moves when `db` may have changed: any write through this connection (at once, from the next event-loop turn,
+ * or at once after markChanged) or another connection's commit (within EXTERNAL_CHECK_MS). Cheap enough for every
+ * turn of a hot path: it reads no page.
+ */
+export function changeStamp(db: BetterSqlite3.Database, now: number): string {
+  return generationOf(db, now).value;
 }
 
 /**
@@ -72,23 +102,26 @@ export function externalGeneration(db: BetterSqlite3.Database): string {
  * by another connection or process (`data_version`) or any row changed through this one (`total_changes()`). The
  * generation is read once per event-loop turn: owners call `invalidate()` on their own writes and other writers
  * through this connection call `markChanged` after theirs, so the same turn sees them; another process's commit
- * shows from the next turn. Inside a transaction it always loads (and keeps nothing: it may roll back).
+ * shows from the first turn EXTERNAL_CHECK_MS after the last check. Inside a transaction it always loads (and keeps
+ * nothing: it may roll back).
  */
 export class ReadCache<K, V> {
   readonly #db: BetterSqlite3.Database;
   readonly #maxEntries: number;
+  readonly #clock: Pick<Clock, 'now'>;
   readonly #entries = new Map<K, V>();
   #seen = '';
 
-  constructor(db: BetterSqlite3.Database, maxEntries = 10_000) {
+  constructor(db: BetterSqlite3.Database, maxEntries = 10_000, clock: Pick<Clock, 'now'> = systemClock) {
     this.#db = db;
     this.#maxEntries = maxEntries;
+    this.#clock = clock;
   }
 
   /** The cached value of `key`, or `load()`'s (kept when `keep` says so: by default when not undefined). */
   get(key: K, load: () => V, keep: (value: V) => boolean = (v) => v !== undefined): V {
     if (this.#db.inTransaction) return load();
-    const generation = generationOf(this.#db).value;
+    const generation = generationOf(this.#db, this.#clock.now()).value;
     if (generation !== this.#seen) {
       this.#entries.clear();
       this.#seen = generation;

@@ -14,6 +14,8 @@ import {
   type RouteTable,
   type KeysetPage,
 } from '@tether/shared';
+import { systemClock, type Clock } from '@tether/shared';
+import { changeStamp } from '../db/read-cache.js';
 import { RouteIndex } from './route-index.js';
 import { routeWhere, toParams, toRoute, type RouteRow, type UpsertParams } from './route-rows.js';
 import type { ServiceTallies } from './service-tallies.js';
@@ -40,12 +42,16 @@ export class SqliteRouteTable implements RouteTable {
   readonly #tx: BetterSqlite3.Transaction<(fn: (index: RouteIndex) => RouteEvent[]) => RouteEvent[]>;
   readonly #index = new RouteIndex();
   #generation = -1;
+  /** The database's changeStamp when the generation row was last read outside a transaction ('' for none). */
+  #stamp = '';
   #checkedThisTurn = false;
+  readonly #clock: Pick<Clock, 'now'>;
   #resetScheduled = false;
 
   /** `db` must be open with the migrations applied (see `openDatabase`). */
-  constructor(db: BetterSqlite3.Database) {
+  constructor(db: BetterSqlite3.Database, clock: Pick<Clock, 'now'> = systemClock) {
     this.#db = db;
+    this.#clock = clock;
     this.#tx = db.transaction((fn: (index: RouteIndex) => RouteEvent[]) => fn(this.#fresh()));
     this.#upsert = db.prepare<UpsertParams>(
       `INSERT INTO routes (key, service, address, origin, origin_kind, site, labels, metric, state, version, stale_since, source)
@@ -184,6 +190,7 @@ export class SqliteRouteTable implements RouteTable {
       })
       .immediate();
     this.#checkedThisTurn = false; // the index reloads at the next read, in this turn too
+    this.#stamp = '';
     return marked;
   }
 
@@ -236,6 +243,7 @@ export class SqliteRouteTable implements RouteTable {
     }
     this.#generation = generation;
     this.#checkedThisTurn = false;
+    this.#stamp = ''; // a rollback would leave the stamp where it was: read the row at the next check
     return events;
   }
 
@@ -246,14 +254,25 @@ export class SqliteRouteTable implements RouteTable {
   #fresh(): RouteIndex {
     const inTransaction = this.#db.inTransaction;
     if (this.#checkedThisTurn && !inTransaction) return this.#index;
+    // Outside a transaction, the generation row (a page read and a lock) is read only when something may have
+    // written: this connection (a rolled-back write moves total_changes too) or another one.
+    const stamp = inTransaction ? '' : changeStamp(this.#db, this.#clock.now());
+    if (stamp !== '' && stamp === this.#stamp) return this.#checked();
     const generation = this.#readGeneration.get()?.n ?? 0;
     if (generation !== this.#generation) {
       this.#index.clear();
       for (const row of this.#all.iterate()) this.#index.set(row.key, toRoute(row));
       this.#generation = generation;
     }
-    this.#checkedThisTurn = !inTransaction;
-    if (this.#checkedThisTurn && !this.#resetScheduled) {
+    this.#stamp = stamp;
+    if (inTransaction) return this.#index;
+    return this.#checked();
+  }
+
+  /** The index, current for the rest of this event-loop turn. */
+  #checked(): RouteIndex {
+    this.#checkedThisTurn = true;
+    if (!this.#resetScheduled) {
       this.#resetScheduled = true;
       setImmediate(() => {
         this.#resetScheduled = false;
