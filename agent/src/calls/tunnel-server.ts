@@ -34,7 +34,8 @@ export function tunnelCallHandler(deps: TunnelServerDeps): CallHandler {
     try {
       const res = await serve(deps, call);
       if (!res.body) done(res.status);
-      return res.body ? { ...res, body: onBodyEnd(res.body, () => done(res.status)) } : res;
+      if (!res.body) return res;
+      return { status: res.status, headers: res.headers, body: onBodyEnd(res.body, () => done(res.status)) };
     } catch (err) {
       done(callErrorStatus(err));
       throw err;

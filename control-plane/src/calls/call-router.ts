@@ -74,7 +74,7 @@ export class CallRouter {
     if (!done) return this.#route(spec);
     try {
       const res = await this.#route(spec);
-      return { ...res, body: onBodyEnd(res.body, () => done(res.status)) };
+      return { status: res.status, headers: res.headers, body: onBodyEnd(res.body, () => done(res.status)) };
     } catch (err) {
       done(spec.signal.aborted ? CLIENT_CLOSED_STATUS : callErrorStatus(err));
       throw err;
@@ -91,7 +91,8 @@ export class CallRouter {
       what: 'call',
       attempt: (route) => this.#attempt(route, spec, deadline),
       succeeded: (res, record, started) => ({
-        ...res,
+        status: res.status,
+        headers: res.headers,
         body: this.#tracked(res, record, started, spec.signal),
       }),
     });
@@ -115,7 +116,9 @@ export class CallRouter {
           caller: spec.callerHeader,
           hops: spec.hops,
         },
-        { timeoutMs: remaining, signal: spec.signal, ...(body ? { body } : {}) },
+        body
+          ? { timeoutMs: remaining, signal: spec.signal, body }
+          : { timeoutMs: remaining, signal: spec.signal },
       );
     }
     return this.#central(route, spec, body, remaining);

@@ -158,7 +158,10 @@ function sendOnce(
       responded = true;
       const head = { status: res.statusCode ?? 502, headers: forwardableHeaders(res.rawHeaders) };
       // Read ahead before handing on: a short body then travels whole in the RESPONSE frame / one write.
-      readResponseBody(res, MAX_CHUNK_BYTES, turn).then((body) => resolve({ ...head, body }), failed);
+      readResponseBody(res, MAX_CHUNK_BYTES, turn).then(
+        (body) => resolve({ status: head.status, headers: head.headers, body }),
+        failed,
+      );
     });
     out.once('error', failed);
 

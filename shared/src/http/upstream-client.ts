@@ -31,8 +31,11 @@ export function createUpstreamClient(modules: HttpModules): UpstreamClient {
   const http = new modules.http.Agent(options);
   const https = new modules.https.Agent(options);
   return {
-    request: (secure, o) =>
-      secure ? modules.https.request({ ...o, agent: https }) : modules.http.request({ ...o, agent: http }),
+    // `o` is the caller's own literal: it takes the pool in place (a spread per call missed V8's inline cache).
+    request: (secure, o) => {
+      o.agent = secure ? https : http;
+      return secure ? modules.https.request(o) : modules.http.request(o);
+    },
     destroy: () => {
       http.destroy();
       https.destroy();

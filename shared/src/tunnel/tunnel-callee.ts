@@ -124,9 +124,15 @@ export class TunnelCallee {
       const fail = (err: Error): void => this.#finish(call, err);
       const { id } = call;
       const header = { status: res.status, headers: res.headers };
-      const inline = { parts: early?.parts, end: early?.ended ?? true };
-
-      sendOrFail(this.#link, { type: 'response', id, fromCaller: false, header, ...inline }, fail);
+      const frame: Frame = {
+        type: 'response',
+        id,
+        fromCaller: false,
+        header,
+        parts: early?.parts,
+        end: early?.ended ?? true,
+      };
+      sendOrFail(this.#link, frame, fail);
       if (early && !early.ended) {
         const target = { id, fromCaller: false, gate: call.gate, isDone: () => call.done };
         await pumpBody(early.rest, target, (f, onFail) => sendOrFail(this.#link, f, onFail), fail);

@@ -92,9 +92,23 @@ export class TunnelCaller {
       );
       signal?.addEventListener('abort', onAbort, { once: true });
 
-      const header: RequestHeader = { ...request, timeoutMs: remaining, body: early !== undefined };
-      const inline = early ? { parts: early.parts, end: early.ended } : {};
-      sendOrFail(this.#link, { type: 'request', id, fromCaller: true, header, ...inline }, (err) =>
+      // Literals of fixed shapes, no spreads: this runs on every call.
+      const header: RequestHeader = {
+        service: request.service,
+        target: request.target,
+        method: request.method,
+        path: request.path,
+        query: request.query,
+        headers: request.headers,
+        caller: request.caller,
+        hops: request.hops,
+        timeoutMs: remaining,
+        body: early !== undefined,
+      };
+      const frame: Frame = early
+        ? { type: 'request', id, fromCaller: true, header, parts: early.parts, end: early.ended }
+        : { type: 'request', id, fromCaller: true, header };
+      sendOrFail(this.#link, frame, (err) =>
         this.#finish(call, new TunnelClosedError('could not send the request', { cause: err })),
       );
       if (early && !early.ended) void this.#pumpRequest(call, early);
