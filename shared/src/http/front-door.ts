@@ -1,6 +1,9 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Hono } from 'hono';
+import type { Router } from 'hono/router';
+import { RegExpRouter } from 'hono/router/reg-exp-router';
+import { SmartRouter } from 'hono/router/smart-router';
 import { TrieRouter } from 'hono/router/trie-router';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { formatZodError } from '../zod-issues.js';
@@ -31,7 +34,15 @@ export interface FrontDoor {
   warm(): Promise<void>;
 }
 
-function firstMatch<T>(router: TrieRouter<T>, method: string, path: string): T | undefined {
+/**
+ * A router of the node-served routes: hono's RegExpRouter (one compiled pattern: ~5x faster per request than the
+ * trie, and every request passes here), the trie for a table the RegExpRouter cannot compile (hono's default pair).
+ */
+function fastRouter<T>(): Router<T> {
+  return new SmartRouter<T>({ routers: [new RegExpRouter<T>(), new TrieRouter<T>()] });
+}
+
+function firstMatch<T>(router: Router<T>, method: string, path: string): T | undefined {
   const [matches] = router.match(method, path);
   return matches[0]?.[0];
 }
@@ -45,8 +56,8 @@ function firstMatch<T>(router: TrieRouter<T>, method: string, path: string): T |
  * to the routed hono app, where each route checks its own access.
  */
 export function createFrontDoor<A extends string>(options: FrontDoorOptions<A>): FrontDoor {
-  const nodeRoutes = new TrieRouter<NodeRoute<A>>();
-  const upgradeRoutes = new TrieRouter<UpgradeRoute<A>>();
+  const nodeRoutes = fastRouter<NodeRoute<A>>();
+  const upgradeRoutes = fastRouter<UpgradeRoute<A>>();
   for (const route of options.routes) {
     if (route.serve === 'node') nodeRoutes.add('ALL', route.path, route);
     if (route.serve === 'websocket') upgradeRoutes.add('GET', route.path, route);
