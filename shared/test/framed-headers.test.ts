@@ -39,6 +39,15 @@ describe('framedHeaders: the body framing of a forwarded request is set here, ne
       { 'transfer-encoding': 'chunked' },
     ],
     [
+      'a length declared twice is not trusted: chunked',
+      [
+        ['content-length', '70000'],
+        ['Content-Length', '70000'],
+      ],
+      early(65536, false),
+      { 'transfer-encoding': 'chunked' },
+    ],
+    [
       "a sender's transfer-encoding never passes",
       [
         ['transfer-encoding', 'gzip, chunked'],

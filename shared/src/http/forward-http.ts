@@ -19,6 +19,9 @@ export interface UpstreamRequest {
   signal: AbortSignal;
 }
 
+/** The framing headers, never forwarded as they came. */
+const FRAMING: ReadonlySet<string> = new Set(['transfer-encoding', 'content-length']);
+
 /**
  * The request headers with the body's framing set here, never taken from the caller or the peer: the length of a
  * body that is complete; else a declared length (enforced by strictContentLength) or chunked encoding, set
@@ -28,13 +31,22 @@ export function framedHeaders(
   list: HeaderList,
   early: { ended: boolean; head: Uint8Array } | undefined,
 ): Record<string, string | string[]> {
-  const headers = headerRecord(list);
-  delete headers['transfer-encoding'];
-  const declared = headers['content-length'];
-  delete headers['content-length'];
+  const headers = headerRecord(list, FRAMING);
   if (!early) return headers;
-  if (early.ended) headers['content-length'] = String(early.head.byteLength);
-  else if (typeof declared === 'string' && /^\d{1,15}$/.test(declared)) headers['content-length'] = declared;
+  if (early.ended) {
+    headers['content-length'] = String(early.head.byteLength);
+    return headers;
+  }
+  // A declared length counts only when it was declared once.
+  let declared: string | undefined;
+  let declarations = 0;
+  for (const [name, value] of list)
+    if (name.toLowerCase() === 'content-length') {
+      declarations++;
+      declared = value;
+    }
+  if (declarations === 1 && declared !== undefined && /^\d{1,15}$/.test(declared))
+    headers['content-length'] = declared;
   else headers['transfer-encoding'] = 'chunked';
   return headers;
 }

@@ -54,11 +54,18 @@ export function upstreamHeaders(head: { headers: HeaderList; caller: string; hop
   ];
 }
 
-/** A header list as an object for node:http (repeated names become arrays). */
-export function headerRecord(list: HeaderList): Record<string, string | string[]> {
+/**
+ * A header list as an object for node:http (repeated names become arrays), without the names in `omit` (lower
+ * case): left out here rather than deleted after, which would turn the object into a slow dictionary.
+ */
+export function headerRecord(
+  list: HeaderList,
+  omit?: ReadonlySet<string>,
+): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of list) {
     const key = name.toLowerCase();
+    if (omit?.has(key)) continue;
     const prev = out[key];
     out[key] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
   }
