@@ -38,13 +38,29 @@ export function agentSubscribeTopics(agentId: string): string[] {
   ];
 }
 
+/** Publish topics by valid agent id: every message an agent sends is checked (a few per call). */
+const publishTopicsOf = new Map<string, ReadonlySet<string>>();
+const MAX_CACHED_AGENTS = 100_000;
+
+/** The agent's own publish topics, or undefined for an id that is not a valid agent id. */
+function ownPublishTopics(agentId: string): ReadonlySet<string> | undefined {
+  let own = publishTopicsOf.get(agentId);
+  if (own) return own;
+  if (!isAgentId(agentId)) return undefined;
+  if (publishTopicsOf.size >= MAX_CACHED_AGENTS) publishTopicsOf.clear();
+  own = new Set(agentPublishTopics(agentId));
+  publishTopicsOf.set(agentId, own);
+  return own;
+}
+
 /**
  * Deny-by-default publish ACL: true only for a topic in the agent's own publish list, or its tunnel-up topic to
  * one replica (`.../tunnel-up/<replica id>`).
  */
 export function agentMayPublish(agentId: string, topic: string): boolean {
-  if (!isAgentId(agentId)) return false;
-  if (agentPublishTopics(agentId).includes(topic)) return true;
+  const own = ownPublishTopics(agentId);
+  if (!own) return false;
+  if (own.has(topic)) return true;
   const replica = tunnelReplicaFromTopic(topic);
   return replica !== undefined && topic === tunnelUpTopic(agentId, replica);
 }
