@@ -13,8 +13,9 @@ import {
   type RouteKey,
   type RouteTable,
   type KeysetPage,
+  systemClock,
+  type Clock,
 } from '@tether/shared';
-import { systemClock, type Clock } from '@tether/shared';
 import { changeStamp } from '../db/read-cache.js';
 import { RouteIndex } from './route-index.js';
 import { routeWhere, toParams, toRoute, type RouteRow, type UpsertParams } from './route-rows.js';
