@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DataVersionWatch } from '../src/db/data-version-watch.js';
+import { ReadCache } from '../src/db/read-cache.js';
 import { ManualClock, silentLogger, twoConnections } from './helpers.js';
 
 describe('DataVersionWatch', () => {
@@ -32,5 +33,24 @@ describe('DataVersionWatch', () => {
     other.exec("INSERT INTO kv VALUES ('d', '4')");
     clock.advance(200);
     expect(calls).toBe(1);
+  });
+
+  it("its listeners read another connection's commit through a ReadCache that checked under 10 ms before", () => {
+    const { db, other, close } = twoConnections();
+    cleanups.push(close);
+    db.exec("CREATE TABLE kv (k TEXT PRIMARY KEY, v TEXT); INSERT INTO kv VALUES ('a', '1')");
+    const clock = new ManualClock();
+    const frozen = { now: () => 1_000 }; // the cache's last check is always "just now"
+    const cache = new ReadCache<string, string | undefined>(db, 10, frozen);
+    const read = (): string | undefined =>
+      cache.get('a', () => db.prepare<[], { v: string }>("SELECT v FROM kv WHERE k = 'a'").get()?.v);
+    const watch = new DataVersionWatch({ db, clock, logger: silentLogger, intervalMs: 50 });
+    const seen: (string | undefined)[] = [];
+    watch.onChange(() => seen.push(read()));
+    watch.start();
+    expect(read()).toBe('1');
+    other.exec("UPDATE kv SET v = '2'");
+    clock.advance(50);
+    expect(seen).toEqual(['2']);
   });
 });

@@ -64,7 +64,7 @@ export function createToken(flags: { dataDir: string; role: string; name?: strin
   });
 }
 
-/** `token delete`: deletes an API token, effective at once. */
+/** `token delete`: deletes an API token; a running server refuses it within 10 ms (EXTERNAL_CHECK_MS). */
 export function deleteToken(id: string, flags: { dataDir: string }): void {
   withDatabase(flags.dataDir, 'existing', (db, audit) => {
     if (!deleteApiToken({ tokens: new TokenStore(db), audit }, id, CLI_ACTOR))

@@ -1,6 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Clock } from '@tether/shared';
 import type { ErrorLog } from './error-log.js';
+import { markExternalChange } from './read-cache.js';
 
 /** What watching the database for other connections' commits needs. */
 export interface DataVersionWatchDeps {
@@ -52,6 +53,7 @@ export class DataVersionWatch {
       const version = this.#read();
       if (version === this.#version) return;
       this.#version = version;
+      markExternalChange(this.#d.db); // the listeners' reads through the caches see this commit
     } catch (err) {
       this.#d.logger.error({ err }, 'data_version poll failed');
       return;

@@ -60,6 +60,18 @@ export function changeStamp(db: BetterSqlite3.Database, now: number): string {
 }
 
 /**
+ * Makes every ReadCache and route index of `db` read `data_version` again at their next check, whenever the last
+ * one was: for the DataVersionWatch, which saw another connection's commit and is about to tell listeners that
+ * read through the caches (a service's policy) in the same turn.
+ */
+export function markExternalChange(db: BetterSqlite3.Database): void {
+  const g = generations.get(db);
+  if (!g) return;
+  g.versionAt = Number.NaN;
+  g.fresh = false;
+}
+
+/**
  * Makes every ReadCache of `db` read the generation again at its next lookup: for a writer that is not a cache's
  * owner (the cluster's change applier) so that its commit shows in the same turn, not only from the next one.
  */
