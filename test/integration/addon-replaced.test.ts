@@ -43,7 +43,8 @@ describe('a running agent whose files are replaced on disk', () => {
     const proc = await spawnNode(['-e', script]);
     overwriteInPlace(device.addon);
     const signal = await waitFor(() => proc.child.signalCode ?? false, 'the process killed by a signal');
-    expect(signal).toMatch(/^SIG(SEGV|BUS|ILL)$/);
+    // Which fault depends on the random bytes the CPU then runs or reads: seen SEGV, BUS, ILL and FPE (FPE in a clean-clone CI run).
+    expect(signal).toMatch(/^SIG(SEGV|BUS|ILL|FPE|TRAP|SYS|ABRT)$/);
   });
 
   it('keeps running and storing reports: it loads its own content-addressed copy, not the shipped file', async () => {
