@@ -47,11 +47,9 @@ export function forwardableHeaders(raw: readonly string[]): HeaderList {
  * hop count, set from what the tunnel carried (`caller`, `hops`), never from the client.
  */
 export function upstreamHeaders(head: { headers: HeaderList; caller: string; hops: number }): HeaderList {
-  return [
-    ...forwardableHeaders(head.headers.flat()),
-    [TETHER_HEADERS.caller, head.caller],
-    [TETHER_HEADERS.hops, String(head.hops)],
-  ];
+  const out = forwardableHeaders(head.headers.flat()); // a new list: appended to, not copied (once per call)
+  out.push([TETHER_HEADERS.caller, head.caller], [TETHER_HEADERS.hops, String(head.hops)]);
+  return out;
 }
 
 /**
