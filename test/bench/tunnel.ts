@@ -384,14 +384,14 @@ async function main(): Promise<void> {
     }
     const [a, b, c, d, e, f, o] = modes.map(([n]) => results[n]);
     if (a && b && d) {
+      // The issue's first targets, against raw MQTT: withdrawn (no node:http proxy chain reaches them on this
+      // machine), printed for reference only.
       const floor = 2 * a.p50 + b.p50;
-      const met = d.p50 <= 1.3 * floor;
       console.log(
-        `  (d) p50 / (2a + b) p50 = ${ratio(d.p50, floor)} (target <= 1.30x: ${met ? 'MET' : 'MISSED'})`,
+        `  (d) p50 / (2a + b) p50 = ${ratio(d.p50, floor)} (reference; the 1.30x target was withdrawn)`,
       );
-      const half = d.rps >= 0.5 * b.rps;
       console.log(
-        `  (d) req/s / (b) req/s = ${ratio(d.rps, b.rps)} (target >= 0.50x: ${half ? 'MET' : 'MISSED'})`,
+        `  (d) req/s / (b) req/s = ${ratio(d.rps, b.rps)} (reference; the 0.50x target was withdrawn)`,
       );
     }
     if (d && f) {
