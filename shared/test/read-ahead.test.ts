@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createUpstreamClient,
   forwardHttp,
+  nextTurn,
   readRequestBody,
+  type SettleWindow,
   RETRY_BUFFER_BYTES,
   UpstreamError,
   type PreparedBody,
@@ -77,7 +79,8 @@ async function post(body: Uint8Array, chunked = false): Promise<PreparedBody | u
   return seen;
 }
 
-const get = (path: string) =>
+/** A GET forwarded to the test server, with the default settle window or `settle`. */
+const get = (path: string, settle?: SettleWindow) =>
   forwardHttp(
     {
       baseUrl: base,
@@ -89,6 +92,8 @@ const get = (path: string) =>
       signal: new AbortController().signal,
     },
     upstream,
+    nextTurn,
+    settle,
   );
 
 describe('readRequestBody', () => {
@@ -113,7 +118,7 @@ describe('forwardHttp', () => {
     expect(whole && Buffer.concat(whole).toString()).toBe('hello');
   });
 
-  it('hands a chunked response over whole when it ends within a turn', async () => {
+  it('hands a chunked response over whole when it ends within its settle window', async () => {
     const res = await get('/chunked-quick');
     const whole = (res.body as Partial<WholeBody>).takeWhole?.(1024);
     expect(whole && Buffer.concat(whole).toString()).toBe('quick');
@@ -137,6 +142,35 @@ describe('forwardHttp', () => {
     await it.return?.();
     for (let i = 0; i < 100 && slowClosed === 0; i++) await new Promise((r) => setTimeout(r, 10));
     expect(slowClosed).toBe(1);
+  });
+
+  it('waits for the end of a chunked response while its settle window is open, then hands it over whole', async () => {
+    let opened = 0;
+    let closed = 0;
+    const never: SettleWindow = () => {
+      opened++;
+      return () => void closed++;
+    };
+    const res = await get('/chunked', never);
+    const whole = (res.body as Partial<WholeBody>).takeWhole?.(1024);
+    expect(whole && Buffer.concat(whole).toString()).toBe('ab');
+    expect([opened, closed]).toEqual([1, 1]);
+  });
+
+  it('hands on what came when the settle window closes, and streams the rest', async () => {
+    let fire: (() => void) | undefined;
+    const manual: SettleWindow = (f) => {
+      fire = f;
+      return () => undefined;
+    };
+    const pending = get('/slow', manual);
+    for (let i = 0; i < 100 && fire === undefined; i++) await new Promise((r) => setTimeout(r, 5));
+    fire?.();
+    const res = await pending;
+    expect((res.body as Partial<WholeBody>).takeWhole).toBeUndefined();
+    const it = res.body[Symbol.asyncIterator]();
+    expect(Buffer.from((await it.next()).value as Uint8Array).toString()).toBe('a');
+    await it.return?.();
   });
 
   it('streams a chunked response as it comes', async () => {

@@ -5,7 +5,7 @@ import { collectEarly, nextTurn, type NextTurn } from '../tunnel/early-body.js';
 import { MAX_CHUNK_BYTES } from '../tunnel/frame-format.js';
 import { forwardableHeaders, headerRecord } from '../tunnel/http-headers.js';
 import { drained } from './drained.js';
-import { readResponseBody } from './read-ahead.js';
+import { readResponseBody, settleWindow, type SettleWindow } from './read-ahead.js';
 import type { UpstreamClient } from './upstream-client.js';
 
 /** One upstream HTTP request: where, what, and the headers already prepared (Tether's own included). */
@@ -114,8 +114,12 @@ export function mayResend(
   return failure.reusedSocket && !failure.responded && reset && IDEMPOTENT.has(method);
 }
 
+/** The settle window of every forwarded response (RESPONSE_SETTLE_MS on the system clock). */
+const SETTLE = settleWindow();
+
 /**
- * Sends a request to `baseUrl + path` and resolves with the response head; the body streams after. A short body
+ * Sends a request to `baseUrl + path` and resolves with the response head; the body streams after. A response
+ * whose end comes within its `settle` window travels whole. A short body
  * that is already complete goes out in one write with its length; a longer one streams with backpressure. An
  * idempotent request whose pooled socket the service had just closed is sent once more on a new socket (mayResend).
  */
@@ -123,9 +127,10 @@ export async function forwardHttp(
   req: UpstreamRequest,
   client: UpstreamClient,
   turn: NextTurn = nextTurn,
+  settle: SettleWindow = SETTLE,
 ): Promise<TunnelResponse> {
   const early = req.body ? await collectEarly(req.body, MAX_CHUNK_BYTES, turn) : undefined;
-  return sendOnce(req, client, early, turn, !early || early.ended);
+  return sendOnce(req, client, early, settle, !early || early.ended);
 }
 
 /** One attempt of forwardHttp; `resend`: the body is whole in memory and this is the first attempt. */
@@ -133,7 +138,7 @@ function sendOnce(
   req: UpstreamRequest,
   client: UpstreamClient,
   early: Awaited<ReturnType<typeof collectEarly>> | undefined,
-  turn: NextTurn,
+  settle: SettleWindow,
   resend: boolean,
 ): Promise<TunnelResponse> {
   const { protocol, hostname, port, prefix, secure } = upstreamBase(req.baseUrl);
@@ -160,7 +165,8 @@ function sendOnce(
         responded,
         code: (err as NodeJS.ErrnoException).code,
       };
-      if (resend && mayResend(failure, req.method)) return resolve(sendOnce(req, client, early, turn, false));
+      if (resend && mayResend(failure, req.method))
+        return resolve(sendOnce(req, client, early, settle, false));
       // The caller learns that the instance failed, not where it lives; the cause keeps the detail for the logs.
       reject(
         new UpstreamError(`the service's instance failed before answering (${codeOf(err)})`, { cause: err }),
@@ -170,7 +176,7 @@ function sendOnce(
       responded = true;
       const head = { status: res.statusCode ?? 502, headers: forwardableHeaders(res.rawHeaders) };
       // Read ahead before handing on: a short body then travels whole in the RESPONSE frame / one write.
-      readResponseBody(res, MAX_CHUNK_BYTES, turn).then(
+      readResponseBody(res, MAX_CHUNK_BYTES, settle).then(
         (body) => resolve({ status: head.status, headers: head.headers, body }),
         failed,
       );

@@ -38,7 +38,13 @@ export { drained, mayHaveBody } from './drained.js';
 export { forwardHttp, framedHeaders, mayResend, type UpstreamRequest } from './forward-http.js';
 export { type CallHead, readCallHead } from './call-head.js';
 export { sendCallError, writeCallResponse } from './call-response.js';
-export { readRequestBody, readResponseBody } from './read-ahead.js';
+export {
+  readRequestBody,
+  readResponseBody,
+  RESPONSE_SETTLE_MS,
+  settleWindow,
+  type SettleWindow,
+} from './read-ahead.js';
 
 // Upgrades (WebSockets and the like): forwarding one, its head, serving one from a stream.
 export { forwardUpgrade, type UpgradeAnswer, type UpgradeRequest } from './forward-upgrade.js';

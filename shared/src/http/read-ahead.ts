@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { prepareBody, RETRY_BUFFER_BYTES, type PreparedBody } from '../tunnel/call-body.js';
-import { wholeBody, type NextTurn } from '../tunnel/early-body.js';
+import { systemClock, type Clock } from '../clock.js';
+import { wholeBody } from '../tunnel/early-body.js';
 
 /** The declared `content-length` of a message when it is a small body (0 to `max` bytes), else undefined. */
 function smallBodyLength(msg: IncomingMessage, max: number): number | undefined {
@@ -16,18 +17,42 @@ interface Early {
   chunks: Uint8Array[];
 }
 
+/** Calls `fire` once, a short while from now, unless the function it returns is called first. */
+export type SettleWindow = (fire: () => void) => () => void;
+
 /**
- * Reads a message's body with plain listeners (no async iterator) until it ends; when `turn` passes first or more
- * than `max` bytes arrived, stops (pausing the message) and says so. Rejects when the message fails or closes early.
+ * How long a response whose end has not arrived yet may take to show it before its head is handed on: one timer
+ * tick, during which this process sleeps. A service that writes its head and body and then its end in a second
+ * write (node's `res.write` + `res.end`, `req.pipe(res)`, most chunked replies) is often preempted between the two
+ * by the process it woke; waiting one event-loop turn without sleeping never let it finish, so the response went
+ * out as two tunnel messages and two writes to the caller. A stream that is really slow (server-sent events) starts
+ * at most this much later.
  */
-function readEarly(msg: IncomingMessage, max: number, turn?: NextTurn): Promise<Early> {
+export const RESPONSE_SETTLE_MS = 1;
+
+/** A SettleWindow of RESPONSE_SETTLE_MS on `clock`. */
+export function settleWindow(clock: Clock = systemClock): SettleWindow {
+  return (fire) => {
+    const timer = clock.setTimeout(fire, RESPONSE_SETTLE_MS);
+    return () => clock.clearTimeout(timer);
+  };
+}
+
+/**
+ * Reads a message's body with plain listeners (no async iterator) until it ends; when the `window` closes first or
+ * more than `max` bytes arrived, stops (pausing the message) and says so. Rejects when the message fails or closes
+ * early.
+ */
+function readEarly(msg: IncomingMessage, max: number, window?: SettleWindow): Promise<Early> {
   return new Promise((resolve, reject) => {
     const chunks: Uint8Array[] = [];
     let size = 0;
     let settled = false;
+    let close: (() => void) | undefined;
     const settle = (): boolean => {
       if (settled) return false;
       settled = true;
+      close?.();
       msg.off('data', onData);
       msg.off('end', onEnd);
       msg.off('error', onError);
@@ -54,21 +79,21 @@ function readEarly(msg: IncomingMessage, max: number, turn?: NextTurn): Promise<
     msg.on('end', onEnd);
     msg.on('error', onError);
     msg.on('close', onClose);
-    if (turn) void turn().then(stop);
+    if (window && !settled) close = window(stop);
   });
 }
 
 /**
  * A response body, read ahead with plain listeners: a small one of known length to its end; any other up to `max`
- * bytes or one `turn`. Resolves with a WholeBody when it ended (it then travels whole, see `collectEarly`), else
- * with a stream of what came so far followed by the rest.
+ * bytes or until its settle `window` closes. Resolves with a WholeBody when it ended (it then travels whole, see
+ * `collectEarly`), else with a stream of what came so far followed by the rest.
  */
 export async function readResponseBody(
   msg: IncomingMessage,
   max: number,
-  turn: NextTurn,
+  window: SettleWindow,
 ): Promise<AsyncIterable<Uint8Array>> {
-  const early = await readEarly(msg, max, smallBodyLength(msg, max) === undefined ? turn : undefined);
+  const early = await readEarly(msg, max, smallBodyLength(msg, max) === undefined ? window : undefined);
   return early.ended ? wholeBody(early.chunks) : resumeAfter(early.chunks, msg);
 }
 
