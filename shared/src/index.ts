@@ -223,8 +223,9 @@ export {
   type ReportDecodeOptions,
 } from './report-frame.js';
 
-// Time, rates and retries.
+// Time, rates, retries and cancellation.
 export { type Clock, systemClock } from './clock.js';
+export { abortReason, Cancellation, type CancelSignal } from './cancellation.js';
 export { type RateSpec, TokenBucket } from './token-bucket.js';
 export { backoffDelay, type BackoffOptions } from './backoff.js';
 

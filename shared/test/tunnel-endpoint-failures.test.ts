@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  type CancelSignal,
   CallCancelledError,
   ForbiddenError,
   TimeoutError,
@@ -15,7 +16,7 @@ afterEach(closePairs);
 describe('TunnelEndpoint fails calls', () => {
   it('times out locally with TimeoutError and cancels the far side', async () => {
     const { caller, callee, clock, bus } = await pair();
-    let signal: AbortSignal | undefined;
+    let signal: CancelSignal | undefined;
     callee.serve((call) => {
       signal = call.signal;
       return new Promise(() => undefined);
@@ -50,7 +51,7 @@ describe('TunnelEndpoint fails calls', () => {
     track(caller, callee);
     await caller.start();
     await callee.start();
-    let signal: AbortSignal | undefined;
+    let signal: CancelSignal | undefined;
     callee.serve((call) => {
       signal = call.signal;
       return new Promise(() => undefined);
@@ -65,7 +66,7 @@ describe('TunnelEndpoint fails calls', () => {
 
   it('cancels through an AbortSignal: CANCEL reaches the callee', async () => {
     const { caller, callee } = await pair();
-    let signal: AbortSignal | undefined;
+    let signal: CancelSignal | undefined;
     callee.serve((call) => {
       signal = call.signal;
       return new Promise(() => undefined);

@@ -14,6 +14,8 @@ import {
   type TunnelEndpoint,
   upgradeOpen,
   writeCallResponse,
+  type CancelSignal,
+  Cancellation,
 } from '@tether/shared';
 
 /** What the local proxy needs. */
@@ -56,7 +58,7 @@ export function createLocalProxy(deps: LocalProxyDeps): LocalProxy {
   const max = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   return (req, res, target) => {
     const parts = callTarget(target);
-    const ac = new AbortController();
+    const ac = new Cancellation();
     const done = deps.observe?.(parts.service);
     res.once('close', () => {
       if (!res.writableFinished) ac.abort(new CallCancelledError('the client went away'));
@@ -103,7 +105,7 @@ export type LocalUpgrade = (
  */
 export function createLocalUpgrade(deps: LocalProxyDeps & { refused(code: string): void }): LocalUpgrade {
   return (req, socket, head, target) => {
-    const open = async (signal: AbortSignal) => {
+    const open = async (signal: CancelSignal) => {
       const { request, timeoutMs } = upgradeOpen(req, target, deps.id, forwarded(req, deps.apiToken));
       const opened = await deps.endpoint.openStream(request, { timeoutMs, signal });
       return { pipe: opened.stream, accept: opened.accept };

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { serveClient, type TunnelEndpoint } from '@tether/shared';
+import { serveClient, type TunnelEndpoint, type CancelSignal } from '@tether/shared';
 import { ConfigError } from '../errors.js';
 import type { AgentLogger } from '../observability/logger.js';
 import { DEFAULT_LISTEN_HOST, type ListenSpec } from './listen-spec.js';
@@ -98,7 +98,7 @@ export async function openTcpListeners(
 function connect(spec: ListenSpec, socket: Socket, connections: Set<Socket>, deps: TcpListenersDeps): void {
   connections.add(socket);
   socket.once('close', () => connections.delete(socket));
-  const open = async (signal: AbortSignal) => {
+  const open = async (signal: CancelSignal) => {
     const opened = await deps.endpoint.openStream(
       { protocol: 'tcp', service: spec.service, caller: deps.id, hops: 1 },
       { timeoutMs: LISTEN_CONNECT_TIMEOUT_MS, signal },

@@ -15,6 +15,9 @@ import {
   type Route,
   type TunnelResponse,
   type UpstreamClient,
+  type CancelSignal,
+  Cancellation,
+  abortReason,
 } from '@tether/shared';
 import type { Logger } from '../observability/logger.js';
 import { failedOutcome, tryRoutes } from './route-attempts.js';
@@ -48,7 +51,7 @@ export interface CallSpec {
   hops: number;
   timeoutMs: number;
   body: PreparedBody;
-  signal: AbortSignal;
+  signal: CancelSignal;
 }
 
 /** The metric label of calls to a service that has no route. */
@@ -131,7 +134,7 @@ export class CallRouter {
     remaining: number,
   ): Promise<TunnelResponse> {
     const { clock } = this.#deps;
-    const ac = new AbortController();
+    const ac = new Cancellation();
     const onAbort = (): void => ac.abort(spec.signal.reason);
     spec.signal.addEventListener('abort', onAbort, { once: true });
     const timer = clock.setTimeout(
@@ -171,7 +174,7 @@ export class CallRouter {
     res: TunnelResponse,
     record: (o: CallOutcome) => void,
     started: number,
-    signal: AbortSignal,
+    signal: CancelSignal,
   ): AsyncIterable<Uint8Array> {
     const { clock } = this.#deps;
     return watchBody(res.body, (end) => {
@@ -187,12 +190,12 @@ export class CallRouter {
 async function* withCleanup(
   body: AsyncIterable<Uint8Array>,
   cleanup: () => void,
-  signal: AbortSignal,
+  signal: CancelSignal,
 ): AsyncGenerator<Uint8Array> {
   try {
     yield* body;
   } catch (err) {
-    throw signal.aborted ? (signal.reason as Error) : err;
+    throw signal.aborted ? abortReason(signal) : err;
   } finally {
     cleanup();
   }

@@ -8,6 +8,7 @@ import {
   type Clock,
   type Route,
   type ServiceProtocol,
+  type CancelSignal,
 } from '@tether/shared';
 import type { Logger } from '../observability/logger.js';
 import type { CallerInfo, CallOutcome, RoutePicker } from './route-picker.js';
@@ -23,7 +24,7 @@ export function retryableFailure(err: unknown): boolean {
 }
 
 /** The outcome of an attempt that threw: cancelled when the caller had gone away, else timeout or failure. */
-export function failedOutcome(err: unknown, signal: AbortSignal, latencyMs: number): CallOutcome {
+export function failedOutcome(err: unknown, signal: CancelSignal, latencyMs: number): CallOutcome {
   if (signal.aborted) return { ok: false, kind: 'cancelled', latencyMs };
   return { ok: false, kind: err instanceof TimeoutError ? 'timeout' : 'failure', latencyMs };
 }
@@ -41,7 +42,7 @@ export interface RouteAttemptsSpec<T> {
   caller: CallerInfo;
   /** What the instance must speak (default http). */
   protocol?: ServiceProtocol;
-  signal: AbortSignal;
+  signal: CancelSignal;
   /** 2 to retry once elsewhere after a retryable failure, 1 not to. */
   attempts: number;
   /** Names the attempt in the debug log (`call`, `stream`). */

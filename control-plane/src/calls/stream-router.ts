@@ -11,6 +11,7 @@ import {
   type OpenRequest,
   type Route,
   type ServiceIo,
+  type CancelSignal,
 } from '@tether/shared';
 import type { Logger } from '../observability/logger.js';
 import { tryRoutes } from './route-attempts.js';
@@ -24,7 +25,7 @@ export interface StreamSpec {
   /** How long connecting may take (relative ms). */
   timeoutMs: number;
   /** Aborted when whoever asked went away before the stream was connected. */
-  signal: AbortSignal;
+  signal: CancelSignal;
 }
 
 /** What routing streams needs. */

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { serveUpgrade, upgradeOpen, type RequestTarget } from '@tether/shared';
+import { serveUpgrade, upgradeOpen, type RequestTarget, type CancelSignal } from '@tether/shared';
 import type { StreamRouter } from '../calls/stream-router.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -29,7 +29,7 @@ export interface GatewayUpgradeDeps {
 export function createGatewayUpgrade(deps: GatewayUpgradeDeps): CallUpgrade {
   return (req, socket, head, target) => {
     const caller = deps.callerOf(req);
-    const open = async (signal: AbortSignal) => {
+    const open = async (signal: CancelSignal) => {
       const { request, timeoutMs } = upgradeOpen(req, target, caller, withoutTetherToken(req.rawHeaders));
       return deps.streams.open({ head: request, caller: { kind: 'central', id: caller }, timeoutMs, signal });
     };

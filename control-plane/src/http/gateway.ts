@@ -11,6 +11,7 @@ import {
   type RequestTarget,
   sendCallError,
   writeCallResponse,
+  Cancellation,
 } from '@tether/shared';
 import type { Logger } from '../observability/logger.js';
 import type { CallRouter } from '../calls/call-router.js';
@@ -59,7 +60,7 @@ function hasBody(req: IncomingMessage): boolean {
 export function createGateway(deps: GatewayDeps): CallGateway {
   return (req, res, target) => {
     const parts = callTarget(target);
-    const ac = new AbortController();
+    const ac = new Cancellation();
     let release = (): void => undefined;
     const hold = deps.holdWithToken;
     const timer =

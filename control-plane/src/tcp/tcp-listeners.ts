@@ -1,6 +1,13 @@
 import { once } from 'node:events';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { ConflictError, NotFoundError, serveClient, ValidationError, type Clock } from '@tether/shared';
+import {
+  ConflictError,
+  NotFoundError,
+  serveClient,
+  ValidationError,
+  type Clock,
+  type CancelSignal,
+} from '@tether/shared';
 import { DEFAULT_LISTEN_HOST, type ListenerInput, type ListenerView } from '../api/listener-schemas.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { OwnListeners } from '../calls/own-listeners.js';
@@ -186,7 +193,7 @@ export class TcpListeners {
     connections.add(socket);
     socket.once('close', () => connections.delete(socket));
     const caller = `listener:${record.port}`;
-    const open = (signal: AbortSignal) =>
+    const open = (signal: CancelSignal) =>
       this.#deps.streams.open({
         head: { protocol: 'tcp', service: record.service, caller: `central:${caller}`, hops: 1 },
         caller: { kind: 'central', id: caller },

@@ -8,6 +8,7 @@ import type { FarEnd } from '../streams/far-end.js';
 import { dialTcp, type NetModule } from '../streams/dial-tcp.js';
 import { readablePipe } from '../streams/readable-pipe.js';
 import { socketPipe } from '../streams/socket-pipe.js';
+import type { CancelSignal } from '../cancellation.js';
 
 /** The sockets a process dials services with, handed in by the package that owns them. */
 export interface ServiceIo {
@@ -24,7 +25,7 @@ export async function dialService(
   head: OpenHeader,
   address: string,
   io: ServiceIo,
-  signal: AbortSignal,
+  signal: CancelSignal,
 ): Promise<FarEnd> {
   const protocol = serviceProtocol(address);
   if (protocol !== head.protocol)

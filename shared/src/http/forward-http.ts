@@ -7,6 +7,7 @@ import { forwardableHeaders, headerRecord } from '../tunnel/http-headers.js';
 import { drained } from './drained.js';
 import { readResponseBody, settleWindow, type SettleWindow } from './read-ahead.js';
 import type { UpstreamClient } from './upstream-client.js';
+import { abortReason, type CancelSignal } from '../cancellation.js';
 
 /** One upstream HTTP request: where, what, and the headers already prepared (Tether's own included). */
 export interface UpstreamRequest {
@@ -16,7 +17,7 @@ export interface UpstreamRequest {
   query: string;
   headers: HeaderList;
   body: AsyncIterable<Uint8Array> | undefined;
-  signal: AbortSignal;
+  signal: CancelSignal;
 }
 
 /** The framing headers, never forwarded as they came. */
@@ -86,8 +87,8 @@ function upstreamBase(baseUrl: string): UpstreamBase {
  * Destroys `out` when `signal` aborts, until `out` closes: one listener each way, where node's own `signal` option
  * watches the request with end-of-stream (every listener of it showed in the agent's profile, per call).
  */
-function abortWith(signal: AbortSignal, out: ClientRequest): void {
-  const onAbort = (): void => void out.destroy(signal.reason as Error);
+export function abortWith(signal: CancelSignal, out: ClientRequest): void {
+  const onAbort = (): void => void out.destroy(abortReason(signal));
   if (signal.aborted) return onAbort();
   signal.addEventListener('abort', onAbort, { once: true });
   out.once('close', () => signal.removeEventListener('abort', onAbort));
@@ -158,7 +159,7 @@ function sendOnce(
     // A declared length that the bytes do not match is an error, never bytes read as another request.
     (out as { strictContentLength?: boolean }).strictContentLength = true;
     const failed = (err: Error): void => {
-      if (req.signal.aborted) return reject(req.signal.reason as Error);
+      if (req.signal.aborted) return reject(abortReason(req.signal));
       if (bodyError !== undefined) return reject(bodyError);
       const failure = {
         reusedSocket: out.reusedSocket,

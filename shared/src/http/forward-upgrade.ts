@@ -5,7 +5,9 @@ import type { HeaderList } from '../tunnel/call-types.js';
 import { headerRecord } from '../tunnel/http-headers.js';
 import { UpgradeValueSchema, type AcceptHeader } from '../tunnel/stream-headers.js';
 import { safeHeaders } from './upgrade-head.js';
+import { abortWith } from './forward-http.js';
 import type { HttpModules } from './upstream-client.js';
+import { abortReason, type CancelSignal } from '../cancellation.js';
 
 /**
  * One HTTP Upgrade to send upstream: where, the request head (forwardable headers only, Tether's own included) and
@@ -18,7 +20,7 @@ export interface UpgradeRequest {
   query: string;
   headers: HeaderList;
   upgrade: string;
-  signal: AbortSignal;
+  signal: CancelSignal;
 }
 
 /** The upstream's answer: the protocol switched (101, its socket and the bytes it sent already) or a response. */
@@ -49,9 +51,9 @@ export function forwardUpgrade(req: UpgradeRequest, modules: HttpModules): Promi
       method: req.method,
       path: `${prefix}${req.path}${req.query ? `?${req.query}` : ''}`,
       headers,
-      signal: req.signal,
       agent: false,
     });
+    abortWith(req.signal, out);
     out.once('upgrade', (res: IncomingMessage, socket: Duplex, head: Buffer) => {
       const upgrade = UpgradeValueSchema.safeParse(res.headers.upgrade);
       if (!upgrade.success) {
@@ -72,7 +74,7 @@ export function forwardUpgrade(req: UpgradeRequest, modules: HttpModules): Promi
       });
     });
     out.once('error', (err: Error) => {
-      if (req.signal.aborted) return reject(req.signal.reason as Error);
+      if (req.signal.aborted) return reject(abortReason(req.signal));
       const code = (err as NodeJS.ErrnoException).code ?? 'connection failed';
       reject(new UpstreamError(`the service's instance failed before answering (${code})`, { cause: err }));
     });

@@ -9,6 +9,7 @@ import type { OpenRequest } from '../tunnel/tunnel-streams.js';
 import { rejectUpgrade } from './error-response.js';
 import { callTarget, isCallMethod, type RequestTarget } from '../request-target.js';
 import { joinUpgrade, upgradeOf } from './upgrade-head.js';
+import type { CancelSignal } from '../cancellation.js';
 
 /**
  * The OPEN of an HTTP Upgrade a client sent to a call gateway (`/call/<service>/...`), checked as a call is: a
@@ -55,7 +56,7 @@ export interface UpgradeHooks {
 export function serveUpgrade(
   socket: Duplex,
   head: Buffer,
-  open: (signal: AbortSignal) => Promise<FarEnd>,
+  open: (signal: CancelSignal) => Promise<FarEnd>,
   hooks: UpgradeHooks,
 ): void {
   openForClient(

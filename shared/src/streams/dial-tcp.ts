@@ -2,6 +2,7 @@ import type * as NodeNet from 'node:net';
 import { CallCancelledError } from '../tunnel/call-errors.js';
 import { TimeoutError, UpstreamError } from '../errors.js';
 import type { PipeSocket } from './socket-pipe.js';
+import type { CancelSignal } from '../cancellation.js';
 
 /** node:net, handed in by the package that owns the sockets (shared imports none). */
 export type NetModule = Pick<typeof NodeNet, 'connect'>;
@@ -14,7 +15,7 @@ export type NetModule = Pick<typeof NodeNet, 'connect'>;
 export function dialTcp(
   net: NetModule,
   to: { host: string; port: number },
-  options: { timeoutMs: number; signal?: AbortSignal },
+  options: { timeoutMs: number; signal?: CancelSignal },
 ): Promise<PipeSocket> {
   const { signal } = options;
   if (signal?.aborted) return Promise.reject(new CallCancelledError(undefined, { cause: signal.reason }));

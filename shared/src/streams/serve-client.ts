@@ -2,6 +2,7 @@ import { CallCancelledError } from '../tunnel/call-errors.js';
 import { splice } from '../byte-pipe.js';
 import type { FarEnd } from './far-end.js';
 import { socketPipe, type PipeSocket } from './socket-pipe.js';
+import { Cancellation, type CancelSignal } from '../cancellation.js';
 
 /**
  * Opens the far end of a client's connection with `open`, aborted when the client goes away first; then `join`s the
@@ -13,11 +14,11 @@ export function openForClient(
     once(event: 'close', f: () => void): unknown;
     off(event: 'close', f: () => void): unknown;
   },
-  open: (signal: AbortSignal) => Promise<FarEnd>,
+  open: (signal: CancelSignal) => Promise<FarEnd>,
   join: (far: FarEnd) => void,
   failed: (error: Error) => void,
 ): void {
-  const abort = new AbortController();
+  const abort = new Cancellation();
   const onClose = (): void => abort.abort(new CallCancelledError('the client went away'));
   socket.once('close', onClose);
   open(abort.signal).then(
@@ -38,7 +39,7 @@ export function openForClient(
  */
 export function serveClient(
   socket: PipeSocket,
-  open: (signal: AbortSignal) => Promise<FarEnd>,
+  open: (signal: CancelSignal) => Promise<FarEnd>,
   refused: (error: Error) => void,
 ): void {
   socket.on('error', () => undefined);

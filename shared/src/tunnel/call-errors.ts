@@ -14,7 +14,7 @@ import {
 import { errorStatus } from '../error-status.js';
 import type { ErrorHeader } from './frame-format.js';
 
-/** A cancellation the caller asked for (AbortSignal): carries the signal's reason as `cause`. */
+/** A cancellation the caller asked for (its CancelSignal aborted): carries the signal's reason as `cause`. */
 export class CallCancelledError extends TetherError {
   constructor(message = 'call cancelled', options?: { cause?: unknown }) {
     super('cancelled', message, options);

@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import { TimeoutError } from '../errors.js';
 import { CallCancelledError } from './call-errors.js';
+import type { CancelSignal } from '../cancellation.js';
 
 interface Waiter {
   start: () => void;
@@ -22,7 +23,7 @@ export class CallQueue {
   }
 
   /** Resolves when a slot is handed over; rejects with TimeoutError at `deadline` or CallCancelledError on abort. */
-  wait(deadline: number, signal: AbortSignal | undefined): Promise<void> {
+  wait(deadline: number, signal: CancelSignal | undefined): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const clock = this.#clock;
       const waiter: Waiter = {

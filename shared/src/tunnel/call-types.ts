@@ -1,4 +1,5 @@
 import type { RequestHeader, ResponseHeader } from './frame-format.js';
+import type { CancelSignal } from '../cancellation.js';
 
 /** A header list as on the wire: `[name, value]` pairs, repeated names allowed. */
 export type HeaderList = Array<[string, string]>;
@@ -9,7 +10,7 @@ export type TunnelRequest = Omit<RequestHeader, 'timeoutMs' | 'body'>;
 /** Per-call options: the deadline (relative ms), cancellation and the request body. */
 export interface CallOptions {
   timeoutMs: number;
-  signal?: AbortSignal;
+  signal?: CancelSignal;
   body?: AsyncIterable<Uint8Array>;
 }
 
@@ -22,7 +23,7 @@ export interface TunnelResponse extends ResponseHeader {
 export interface IncomingCall {
   head: RequestHeader;
   body: AsyncIterable<Uint8Array>;
-  signal: AbortSignal;
+  signal: CancelSignal;
 }
 
 /** What a callee's handler answers with. */

@@ -1,3 +1,4 @@
+import { Cancellation } from '../cancellation.js';
 import { TetherError, TimeoutError, TunnelClosedError, TooBusyError } from '../errors.js';
 import { pumpBody } from './body-pump.js';
 import { CallCancelledError, toErrorHeader } from './call-errors.js';
@@ -10,7 +11,7 @@ import { sendOrFail, sendQuietly, type TunnelLink } from './tunnel-link.js';
 
 interface InCall {
   id: number;
-  abort: AbortController;
+  abort: Cancellation;
   body: InboundBody;
   gate: CreditGate;
   timer: unknown;
@@ -92,7 +93,7 @@ export class TunnelCallee {
     if (!handler) return reply(new TetherError('not_serving', 'this peer serves no calls'));
     const call: InCall = {
       id,
-      abort: new AbortController(),
+      abort: new Cancellation(),
       body: new InboundBody(
         {
           grant: (n) =>
@@ -117,7 +118,7 @@ export class TunnelCallee {
 
   async #run(call: InCall, handler: CallHandler, head: RequestHeader): Promise<void> {
     try {
-      const res: OutgoingResponse = await handler({ head, body: call.body, signal: call.abort.signal });
+      const res: OutgoingResponse = await handler({ head, body: call.body, signal: call.abort });
 
       const early = res.body ? await collectEarly(res.body, MAX_CHUNK_BYTES, this.#link.turn) : undefined;
       if (call.done) return void (await early?.cancel());

@@ -18,6 +18,7 @@ import {
   type StreamHandler,
   type StreamLimits,
 } from './tunnel-streams.js';
+import type { CancelSignal } from '../cancellation.js';
 
 /** Options of a TunnelEndpoint (one per peer). */
 export interface TunnelEndpointOptions {
@@ -138,7 +139,7 @@ export class TunnelEndpoint {
   /** Opens a byte stream; resolves once the peer accepted it (see TunnelStreams.open). */
   async openStream(
     request: OpenRequest,
-    options: { timeoutMs: number; signal?: AbortSignal },
+    options: { timeoutMs: number; signal?: CancelSignal },
   ): Promise<OpenedStream> {
     if (this.#closed) throw new TunnelClosedError('tunnel endpoint closed');
     return this.#streams.open(request, options);

@@ -4,6 +4,7 @@ import type { StreamFrame } from './frame-format.js';
 import type { AcceptHeader, OpenHeader } from './stream-headers.js';
 import { sendQuietly, type TunnelLink } from './tunnel-link.js';
 import { TunnelStream, type StreamOwner } from './tunnel-stream.js';
+import { Cancellation, type CancelSignal } from '../cancellation.js';
 
 /** What a stream's opener asks for: an OPEN header without the deadline (given as an option). */
 export type OpenRequest = OpenHeader extends infer H
@@ -23,7 +24,7 @@ export interface IncomingStream {
   head: OpenHeader;
   stream: TunnelStream;
   /** Aborted when the stream ends before it was accepted (the peer reset it, the deadline passed, the link went). */
-  signal: AbortSignal;
+  signal: CancelSignal;
   /** Answers ACCEPT; false when the stream ended meanwhile (reset, deadline, link lost): nothing was sent. */
   accept(header: AcceptHeader): boolean;
   /** Refuses with a named error: its code and status reach the opener (and are counted as a refused open). */
@@ -67,7 +68,7 @@ interface Opening {
 /** A stream the peer opened, waiting for the handler to accept it. */
 interface Accepting {
   timer: unknown;
-  abort: AbortController;
+  abort: Cancellation;
 }
 
 /**
@@ -112,7 +113,7 @@ export class TunnelStreams {
   }
 
   /** Opens a stream; resolves once the peer accepted it, rejects with its refusal, the deadline or an abort. */
-  open(request: OpenRequest, options: { timeoutMs: number; signal?: AbortSignal }): Promise<OpenedStream> {
+  open(request: OpenRequest, options: { timeoutMs: number; signal?: CancelSignal }): Promise<OpenedStream> {
     const { signal, timeoutMs } = options;
     if (this.#closed) return Promise.reject(new TunnelClosedError('tunnel endpoint closed'));
     if (signal?.aborted) return Promise.reject(new CallCancelledError(undefined, { cause: signal.reason }));
@@ -197,7 +198,7 @@ export class TunnelStreams {
     if (!handler) return refuse(new TetherError('not_serving', 'this peer serves no streams'));
     const stream = new TunnelStream(this.#owner, id, false);
     this.#theirs.set(id, stream);
-    const abort = new AbortController();
+    const abort = new Cancellation();
     const timer = this.#link.clock.setTimeout(
       () => incoming.refuse(new TimeoutError(`could not connect within ${head.timeoutMs} ms`)),
       head.timeoutMs,
