@@ -29,6 +29,9 @@ export function failedOutcome(err: unknown, signal: CancelSignal, latencyMs: num
   return { ok: false, kind: err instanceof TimeoutError ? 'timeout' : 'failure', latencyMs };
 }
 
+/** The routes a first attempt excludes: none. */
+const NO_EXCLUSIONS: ReadonlySet<string> = new Set();
+
 /** What trying routes needs. */
 export interface RouteAttemptsDeps {
   picker: RoutePicker;
@@ -60,12 +63,12 @@ export interface RouteAttemptsSpec<T> {
  */
 export async function tryRoutes<T>(deps: RouteAttemptsDeps, spec: RouteAttemptsSpec<T>): Promise<T> {
   const { picker, clock } = deps;
-  const exclude = new Set<string>();
+  let exclude: Set<string> | undefined; // made on the first retry only
   let lastError: unknown;
   for (let attempt = 0; attempt < spec.attempts; attempt++) {
     let route: Route;
     try {
-      route = picker.pick(spec.service, spec.caller, exclude, spec.protocol);
+      route = picker.pick(spec.service, spec.caller, exclude ?? NO_EXCLUSIONS, spec.protocol);
     } catch (err) {
       throw attempt > 0 ? lastError : err;
     }
@@ -82,7 +85,7 @@ export async function tryRoutes<T>(deps: RouteAttemptsDeps, spec: RouteAttemptsS
         `${spec.what} attempt failed`,
       );
       lastError = err;
-      exclude.add(key);
+      (exclude ??= new Set()).add(key);
     }
   }
   throw lastError;

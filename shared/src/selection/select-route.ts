@@ -100,7 +100,8 @@ export function selectRoute(
     const key = routeKey(r);
     return !ctx.exclude.has(key) && ctx.isAvailable(key);
   });
-  if (eligible.length === 0) return undefined;
+  // One instance is the pick whatever the tiers, sites, weights and loads say (and allocates nothing more).
+  if (eligible.length <= 1) return eligible[0];
   const top = Math.min(...eligible.map((r) => priorityOf(policy, r)));
   let tier = eligible.filter((r) => priorityOf(policy, r) === top);
   const site = ctx.caller.site;

@@ -26,15 +26,16 @@ export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
 
 /** Node's `rawHeaders` (name, value, name, value...) minus hop-by-hop, `proxy-*` and Tether's own headers. */
 export function forwardableHeaders(raw: readonly string[]): HeaderList {
-  const dropped = new Set<string>();
+  // The names a Connection header lists (made only when there is one: once per call).
+  let dropped: Set<string> | undefined;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     if (raw[i]!.toLowerCase() === 'connection')
-      for (const token of raw[i + 1]!.split(',')) dropped.add(token.trim().toLowerCase());
+      for (const token of raw[i + 1]!.split(',')) (dropped ??= new Set()).add(token.trim().toLowerCase());
   }
   const out: HeaderList = [];
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();
-    if (HOP_BY_HOP.has(name) || name.startsWith('proxy-') || dropped.has(name)) continue;
+    if (HOP_BY_HOP.has(name) || name.startsWith('proxy-') || dropped?.has(name)) continue;
     if (name === TETHER_HEADERS.caller || name === TETHER_HEADERS.hops || name === TETHER_HEADERS.timeout)
       continue;
     out.push([raw[i]!, raw[i + 1]!]);
