@@ -1,5 +1,5 @@
 import {
-  forwardableHeaders,
+  forwardableList,
   limitBody,
   MAX_HOPS,
   prepareBody,
@@ -36,7 +36,7 @@ export function edgeCallHandler(agentId: string, deps: EdgeCallDeps): CallHandle
       method: head.method,
       path: head.path,
       query: head.query,
-      headers: forwardableHeaders(head.headers.flat()),
+      headers: forwardableList(head.headers),
       caller: { kind: 'edge', id: agentId, ...(site ? { site } : {}) },
       callerHeader: agentId,
       hops: head.hops,

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TunnelResponse } from '../tunnel/call-types.js';
 import { collectEarly, nextTurn, type NextTurn } from '../tunnel/early-body.js';
 import { MAX_CHUNK_BYTES } from '../tunnel/frame-format.js';
-import { forwardableHeaders, headerRecord } from '../tunnel/http-headers.js';
+import { forwardableList, headerRecord } from '../tunnel/http-headers.js';
 import { drained, mayHaveBody } from './drained.js';
 import { sendError } from './error-response.js';
 
@@ -19,7 +19,7 @@ export async function writeCallResponse(
 ): Promise<void> {
   // The peer's hop-by-hop headers never pass, and the framing is this side's (a peer's false content-length
   // would make the client read the rest of the body as the answer to its next request).
-  const headers = headerRecord(forwardableHeaders(response.headers.flat()));
+  const headers = headerRecord(forwardableList(response.headers));
   const declared = headers['content-length'];
   if (declared !== undefined && !(typeof declared === 'string' && /^\d{1,15}$/.test(declared)))
     delete headers['content-length'];

@@ -24,22 +24,41 @@ export const MAX_HOPS = 2;
 /** The deadline of a call without `x-tether-timeout` (30 s). */
 export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
 
+/** Adds the names a Connection header's value lists to `into` (made when first needed). */
+function connectionTokens(value: string, into: Set<string> | undefined): Set<string> {
+  const names = into ?? new Set<string>();
+  for (const token of value.split(',')) names.add(token.trim().toLowerCase());
+  return names;
+}
+
+/** True when a header of this (lower-case) name is passed on: not hop-by-hop, `proxy-*`, listed or Tether's own. */
+function passes(name: string, dropped: Set<string> | undefined): boolean {
+  if (HOP_BY_HOP.has(name) || name.startsWith('proxy-') || dropped?.has(name)) return false;
+  return name !== TETHER_HEADERS.caller && name !== TETHER_HEADERS.hops && name !== TETHER_HEADERS.timeout;
+}
+
 /** Node's `rawHeaders` (name, value, name, value...) minus hop-by-hop, `proxy-*` and Tether's own headers. */
 export function forwardableHeaders(raw: readonly string[]): HeaderList {
   // The names a Connection header lists (made only when there is one: once per call).
   let dropped: Set<string> | undefined;
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    if (raw[i]!.toLowerCase() === 'connection')
-      for (const token of raw[i + 1]!.split(',')) (dropped ??= new Set()).add(token.trim().toLowerCase());
-  }
+  for (let i = 0; i + 1 < raw.length; i += 2)
+    if (raw[i]!.toLowerCase() === 'connection') dropped = connectionTokens(raw[i + 1]!, dropped);
   const out: HeaderList = [];
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i]!.toLowerCase();
-    if (HOP_BY_HOP.has(name) || name.startsWith('proxy-') || dropped?.has(name)) continue;
-    if (name === TETHER_HEADERS.caller || name === TETHER_HEADERS.hops || name === TETHER_HEADERS.timeout)
-      continue;
-    out.push([raw[i]!, raw[i + 1]!]);
-  }
+  for (let i = 0; i + 1 < raw.length; i += 2)
+    if (passes(raw[i]!.toLowerCase(), dropped)) out.push([raw[i]!, raw[i + 1]!]);
+  return out;
+}
+
+/**
+ * A header list minus what forwardableHeaders drops, in a new list that shares the kept pairs (no `flat()` and no
+ * pair copied: twice per call, at the agent and at the control plane).
+ */
+export function forwardableList(list: HeaderList): HeaderList {
+  let dropped: Set<string> | undefined;
+  for (const [name, value] of list)
+    if (name.toLowerCase() === 'connection') dropped = connectionTokens(value, dropped);
+  const out: HeaderList = [];
+  for (const pair of list) if (passes(pair[0].toLowerCase(), dropped)) out.push(pair);
   return out;
 }
 
@@ -48,7 +67,7 @@ export function forwardableHeaders(raw: readonly string[]): HeaderList {
  * hop count, set from what the tunnel carried (`caller`, `hops`), never from the client.
  */
 export function upstreamHeaders(head: { headers: HeaderList; caller: string; hops: number }): HeaderList {
-  const out = forwardableHeaders(head.headers.flat()); // a new list: appended to, not copied (once per call)
+  const out = forwardableList(head.headers); // a new list: appended to, not copied (once per call)
   out.push([TETHER_HEADERS.caller, head.caller], [TETHER_HEADERS.hops, String(head.hops)]);
   return out;
 }

@@ -61,6 +61,7 @@ export {
   callTimeoutMs,
   DEFAULT_CALL_TIMEOUT_MS,
   forwardableHeaders,
+  forwardableList,
   headerRecord,
   HOP_BY_HOP,
   MAX_HOPS,
