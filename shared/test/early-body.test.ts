@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { collectEarly, InboundBody, watchBody, wholeBody } from '@tether/shared';
+import { collectEarly, InboundBody, watchBody, wholeBody, wholeEarly } from '@tether/shared';
 
 /** A turn the test ends by hand. */
 function manualTurn(): { turn: () => Promise<void>; end: () => void } {
@@ -122,6 +122,17 @@ describe('whole bodies', () => {
     expect(early.parts[0]).toBe(chunks[0]); // the same bytes, not a copy
     expect([...early.head]).toEqual([1, 2, 3]);
     expect(early.head).toBe(early.head); // joined once
+  });
+
+  it('gives a whole body at once (wholeEarly), and nothing for one still arriving or over the limit', () => {
+    const early = wholeEarly(wholeBody([Uint8Array.from([1]), Uint8Array.from([2])]), 100);
+    expect(early?.ended).toBe(true);
+    expect(early && [...early.head]).toEqual([1, 2]);
+    const arriving = new InboundBody({ grant: () => undefined, abandon: () => undefined });
+    arriving.push(Uint8Array.from([7]));
+    expect(wholeEarly(arriving, 100)).toBeUndefined();
+    expect(wholeEarly(wholeBody([Uint8Array.from([1, 2, 3])]), 2)).toBeUndefined();
+    expect(wholeEarly((async function* () {})(), 100)).toBeUndefined();
   });
 
   it('streams a whole body larger than the limit as usual', async () => {

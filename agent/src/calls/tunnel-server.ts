@@ -43,14 +43,14 @@ export function tunnelCallHandler(deps: TunnelServerDeps): CallHandler {
   };
 }
 
-/** Calls the local instance of the service the hub asked for. */
-async function serve(deps: TunnelServerDeps, call: IncomingCall): Promise<OutgoingResponse> {
+/** Calls the local instance of the service the hub asked for (not async: one promise fewer per call). */
+function serve(deps: TunnelServerDeps, call: IncomingCall): Promise<OutgoingResponse> {
   const head = call.head;
   const active = deps.table.list({ service: head.service, origin: deps.id, state: 'active' });
   // A TCP instance is never called over HTTP (WrongProtocolError when the service has only those).
   const own = routesSpeaking(active, 'http');
   const route = own.find((r) => r.address === head.target) ?? own[0];
-  if (!route) throw new RouteNotFoundError(head.service);
+  if (!route) return Promise.reject(new RouteNotFoundError(head.service));
   return forwardHttp(
     {
       baseUrl: route.address,

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TunnelResponse } from '../tunnel/call-types.js';
-import { collectEarly, nextTurn, type NextTurn } from '../tunnel/early-body.js';
+import { collectEarly, nextTurn, wholeEarly, type NextTurn } from '../tunnel/early-body.js';
 import { MAX_CHUNK_BYTES } from '../tunnel/frame-format.js';
 import { forwardableList, headerRecord } from '../tunnel/http-headers.js';
 import { drained, mayHaveBody } from './drained.js';
@@ -25,7 +25,9 @@ export async function writeCallResponse(
     delete headers['content-length'];
   const bodied = mayHaveBody(req.method ?? 'GET', response.status);
   try {
-    const early = await collectEarly(response.body, MAX_CHUNK_BYTES, turn);
+    const early =
+      wholeEarly(response.body, MAX_CHUNK_BYTES) ??
+      (await collectEarly(response.body, MAX_CHUNK_BYTES, turn));
     if (bodied) (res as { strictContentLength?: boolean }).strictContentLength = true;
     if (early.ended) {
       if (bodied) headers['content-length'] = String(early.head.byteLength);

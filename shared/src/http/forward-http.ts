@@ -1,7 +1,7 @@
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { UpstreamError } from '../errors.js';
 import type { HeaderList, TunnelResponse } from '../tunnel/call-types.js';
-import { collectEarly, nextTurn, type NextTurn } from '../tunnel/early-body.js';
+import { collectEarly, nextTurn, wholeEarly, type NextTurn } from '../tunnel/early-body.js';
 import { MAX_CHUNK_BYTES } from '../tunnel/frame-format.js';
 import { forwardableHeaders, headerRecord } from '../tunnel/http-headers.js';
 import { drained } from './drained.js';
@@ -124,14 +124,23 @@ const SETTLE = settleWindow();
  * that is already complete goes out in one write with its length; a longer one streams with backpressure. An
  * idempotent request whose pooled socket the service had just closed is sent once more on a new socket (mayResend).
  */
-export async function forwardHttp(
+export function forwardHttp(
   req: UpstreamRequest,
   client: UpstreamClient,
   turn: NextTurn = nextTurn,
   settle: SettleWindow = SETTLE,
 ): Promise<TunnelResponse> {
-  const early = req.body ? await collectEarly(req.body, MAX_CHUNK_BYTES, turn) : undefined;
-  return sendOnce(req, client, early, settle, !early || early.ended);
+  try {
+    // No body, or one whole in memory: sent at once, without a promise or a turn first (once per call).
+    const body = req.body;
+    const whole = body ? wholeEarly(body, MAX_CHUNK_BYTES) : undefined;
+    if (!body || whole) return sendOnce(req, client, whole, settle, true);
+    return collectEarly(body, MAX_CHUNK_BYTES, turn).then((early) =>
+      sendOnce(req, client, early, settle, early.ended),
+    );
+  } catch (err) {
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+  }
 }
 
 /** One attempt of forwardHttp; `resend`: the body is whole in memory and this is the first attempt. */

@@ -93,6 +93,15 @@ export function wholeBody(chunks: readonly Uint8Array[]): WholeBody {
 }
 
 /**
+ * The EarlyBody of a body that is whole in memory already (`takeWhole`, at most `max` bytes), at once: no promise,
+ * no turn (every call has one or two, at each hop); undefined when it is not, and then collectEarly reads it.
+ */
+export function wholeEarly(body: AsyncIterable<Uint8Array>, max: number): EarlyBody | undefined {
+  const whole = takeWhole(body, max);
+  return whole ? new Early(whole) : undefined;
+}
+
+/**
  * Takes what `body` yields before the next turn, up to `max` bytes: a short body that is already there (a buffered
  * request, a small HTTP response read in one go) travels whole in one frame and one write; anything slower streams.
  */
@@ -101,8 +110,8 @@ export async function collectEarly(
   max: number,
   turn: NextTurn = nextTurn,
 ): Promise<EarlyBody> {
-  const whole = takeWhole(body, max);
-  if (whole) return new Early(whole);
+  const whole = wholeEarly(body, max);
+  if (whole) return whole;
   const it = body[Symbol.asyncIterator]();
   const chunks: Uint8Array[] = [];
   let size = 0;

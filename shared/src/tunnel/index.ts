@@ -50,6 +50,7 @@ export { CreditGate, sliceChunk } from './credit-gate.js';
 export { InboundBody, type InboundBodyHooks } from './inbound-body.js';
 export {
   collectEarly,
+  wholeEarly,
   type EarlyBody,
   type NextTurn,
   nextTurn,

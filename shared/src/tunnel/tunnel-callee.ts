@@ -4,7 +4,7 @@ import { pumpBody } from './body-pump.js';
 import { CallCancelledError, toErrorHeader } from './call-errors.js';
 import type { CallHandler, OutgoingResponse } from './call-types.js';
 import { CreditGate } from './credit-gate.js';
-import { collectEarly } from './early-body.js';
+import { collectEarly, wholeEarly } from './early-body.js';
 import { MAX_CHUNK_BYTES, type CallFrame, type Frame, type RequestHeader } from './frame-format.js';
 import { InboundBody } from './inbound-body.js';
 import { sendOrFail, sendQuietly, type TunnelLink } from './tunnel-link.js';
@@ -120,7 +120,10 @@ export class TunnelCallee {
     try {
       const res: OutgoingResponse = await handler({ head, body: call.body, signal: call.abort });
 
-      const early = res.body ? await collectEarly(res.body, MAX_CHUNK_BYTES, this.#link.turn) : undefined;
+      const early = res.body
+        ? (wholeEarly(res.body, MAX_CHUNK_BYTES) ??
+          (await collectEarly(res.body, MAX_CHUNK_BYTES, this.#link.turn)))
+        : undefined;
       if (call.done) return void (await early?.cancel());
       const fail = (err: Error): void => this.#finish(call, err);
       const { id } = call;

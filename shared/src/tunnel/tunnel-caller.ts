@@ -4,7 +4,7 @@ import { CallCancelledError, fromErrorHeader } from './call-errors.js';
 import { CallQueue } from './call-queue.js';
 import type { CallOptions, TunnelRequest, TunnelResponse } from './call-types.js';
 import { CreditGate } from './credit-gate.js';
-import { collectEarly, type EarlyBody } from './early-body.js';
+import { collectEarly, wholeEarly, type EarlyBody } from './early-body.js';
 import { MAX_CHUNK_BYTES, type CallFrame, type Frame, type RequestHeader } from './frame-format.js';
 import { InboundBody } from './inbound-body.js';
 import { sendOrFail, sendQuietly, type TunnelLink } from './tunnel-link.js';
@@ -63,7 +63,10 @@ export class TunnelCaller {
     let early: EarlyBody | undefined;
     try {
       // A short body that is already here travels inside the REQUEST: one frame for the whole call.
-      early = options.body ? await collectEarly(options.body, MAX_CHUNK_BYTES, this.#link.turn) : undefined;
+      const body = options.body;
+      early = body
+        ? (wholeEarly(body, MAX_CHUNK_BYTES) ?? (await collectEarly(body, MAX_CHUNK_BYTES, this.#link.turn)))
+        : undefined;
     } catch (err) {
       this.#reserved--;
       this.#startQueued();
