@@ -92,7 +92,7 @@ export class CallRouter {
       signal: spec.signal,
       attempts: isIdempotent(spec.method) && spec.body.kind !== 'stream' ? 2 : 1,
       what: 'call',
-      attempt: (route) => this.#attempt(route, spec, deadline),
+      attempt: (route, last) => this.#attempt(route, spec, deadline, last),
       succeeded: (res, record, started) => ({
         status: res.status,
         headers: res.headers,
@@ -101,10 +101,10 @@ export class CallRouter {
     });
   }
 
-  async #attempt(route: Route, spec: CallSpec, deadline: number): Promise<TunnelResponse> {
+  async #attempt(route: Route, spec: CallSpec, deadline: number, last: boolean): Promise<TunnelResponse> {
     const remaining = deadline - this.#deps.clock.now();
     if (remaining <= 0) throw new TimeoutError('deadline passed before the call could start');
-    const body = bodyForAttempt(spec.body);
+    const body = bodyForAttempt(spec.body, last);
     if (route.origin !== CENTRAL) {
       const endpoint = this.#deps.tunnels.endpointFor(route.origin);
       if (!endpoint) throw new AgentOfflineError(`agent ${route.origin} is not connected`);

@@ -50,8 +50,8 @@ export interface RouteAttemptsSpec<T> {
   attempts: number;
   /** Names the attempt in the debug log (`call`, `stream`). */
   what: string;
-  /** Tries one route; throws why it failed. */
-  attempt(route: Route): Promise<T>;
+  /** Tries one route (`last`: no attempt follows this one); throws why it failed. */
+  attempt(route: Route, last: boolean): Promise<T>;
   /** Records the success of `result` (at once, or when its body ends) with `record`; returns what to hand on. */
   succeeded(result: T, record: (outcome: CallOutcome) => void, started: number): T;
 }
@@ -76,7 +76,7 @@ export async function tryRoutes<T>(deps: RouteAttemptsDeps, spec: RouteAttemptsS
     const record = picker.begin(key);
     const started = clock.now();
     try {
-      return spec.succeeded(await spec.attempt(route), record, started);
+      return spec.succeeded(await spec.attempt(route, attempt === spec.attempts - 1), record, started);
     } catch (err) {
       record(failedOutcome(err, spec.signal, clock.now() - started));
       if (!retryableFailure(err) || spec.signal.aborted) throw err;

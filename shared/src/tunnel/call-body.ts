@@ -45,9 +45,13 @@ export async function prepareBody(body: AsyncIterable<Uint8Array>, max: number):
   return { kind: 'stream', body: rest() };
 }
 
-/** The body to send for one attempt (a buffered body replays; a stream can be used once). */
-export function bodyForAttempt(body: PreparedBody): AsyncIterable<Uint8Array> | undefined {
+/**
+ * The body to send for one attempt (a buffered body replays; a stream can be used once). The `last` attempt takes
+ * a buffered body's chunks out of it: the call no longer holds them once they were sent (under load a call waits
+ * for its answer long enough for them to reach the old generation, and only a full collection freed them).
+ */
+export function bodyForAttempt(body: PreparedBody, last = false): AsyncIterable<Uint8Array> | undefined {
   if (body.kind === 'none') return undefined;
   if (body.kind === 'stream') return body.body;
-  return wholeBody(body.chunks);
+  return wholeBody(last ? body.chunks.splice(0) : body.chunks);
 }

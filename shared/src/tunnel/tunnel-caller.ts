@@ -2,6 +2,7 @@ import { TetherError, TimeoutError, TooBusyError, TunnelClosedError } from '../e
 import { pumpBody } from './body-pump.js';
 import { CallCancelledError, fromErrorHeader } from './call-errors.js';
 import { CallQueue } from './call-queue.js';
+import type { CancelSignal } from '../cancellation.js';
 import type { CallOptions, TunnelRequest, TunnelResponse } from './call-types.js';
 import { CreditGate } from './credit-gate.js';
 import { collectEarly, wholeEarly, type EarlyBody } from './early-body.js';
@@ -72,50 +73,71 @@ export class TunnelCaller {
       this.#startQueued();
       throw err;
     }
+    const { timeoutMs } = options;
     return new Promise<TunnelResponse>((resolve, reject) => {
       this.#reserved--;
-      const id = this.#allocateId();
-      const onAbort = (): void =>
-        this.#cancel(call, new CallCancelledError(undefined, { cause: signal?.reason }));
-      const call: OutCall = {
-        id,
-        resolve,
-        reject,
-        timer: undefined,
-        gate: new CreditGate(this.#link.window),
-        response: undefined,
-        detach: () => signal?.removeEventListener('abort', onAbort),
-        done: false,
-      };
-      this.#out.set(id, call);
       const remaining = Math.max(0, deadline - clock.now());
-      call.timer = clock.setTimeout(
-        () => this.#cancel(call, new TimeoutError(`no complete response within ${options.timeoutMs} ms`)),
-        remaining,
-      );
-      signal?.addEventListener('abort', onAbort, { once: true });
-
-      // Literals of fixed shapes, no spreads: this runs on every call.
-      const header: RequestHeader = {
-        service: request.service,
-        target: request.target,
-        method: request.method,
-        path: request.path,
-        query: request.query,
-        headers: request.headers,
-        caller: request.caller,
-        hops: request.hops,
-        timeoutMs: remaining,
-        body: early !== undefined,
-      };
-      const frame: Frame = early
-        ? { type: 'request', id, fromCaller: true, header, parts: early.parts, end: early.ended }
-        : { type: 'request', id, fromCaller: true, header };
-      sendOrFail(this.#link, frame, (err) =>
-        this.#finish(call, new TunnelClosedError('could not send the request', { cause: err })),
-      );
-      if (early && !early.ended) void this.#pumpRequest(call, early);
+      const call = this.#register(resolve, reject, signal, remaining, timeoutMs);
+      this.#sendRequest(call, request, early, remaining);
     });
+  }
+
+  /**
+   * A call in flight: its deadline timer and its abort listener. Made here, in a scope that holds neither the
+   * request nor its body: closures made in `call` kept its body alive as long as the call ran.
+   */
+  #register(
+    resolve: (response: TunnelResponse) => void,
+    reject: (error: Error) => void,
+    signal: CancelSignal | undefined,
+    remaining: number,
+    timeoutMs: number,
+  ): OutCall {
+    const id = this.#allocateId();
+    const onAbort = (): void =>
+      this.#cancel(call, new CallCancelledError(undefined, { cause: signal?.reason }));
+    const call: OutCall = {
+      id,
+      resolve,
+      reject,
+      timer: undefined,
+      gate: new CreditGate(this.#link.window),
+      response: undefined,
+      detach: () => signal?.removeEventListener('abort', onAbort),
+      done: false,
+    };
+    this.#out.set(id, call);
+    call.timer = this.#link.clock.setTimeout(
+      () => this.#cancel(call, new TimeoutError(`no complete response within ${timeoutMs} ms`)),
+      remaining,
+    );
+    signal?.addEventListener('abort', onAbort, { once: true });
+    return call;
+  }
+
+  /** Sends a registered call's REQUEST (with the body inline when it is all there), then streams the rest. */
+  #sendRequest(call: OutCall, request: TunnelRequest, early: EarlyBody | undefined, remaining: number): void {
+    const { id } = call;
+    // Literals of fixed shapes, no spreads: this runs on every call.
+    const header: RequestHeader = {
+      service: request.service,
+      target: request.target,
+      method: request.method,
+      path: request.path,
+      query: request.query,
+      headers: request.headers,
+      caller: request.caller,
+      hops: request.hops,
+      timeoutMs: remaining,
+      body: early !== undefined,
+    };
+    const frame: Frame = early
+      ? { type: 'request', id, fromCaller: true, header, parts: early.parts, end: early.ended }
+      : { type: 'request', id, fromCaller: true, header };
+    sendOrFail(this.#link, frame, (err) =>
+      this.#finish(call, new TunnelClosedError('could not send the request', { cause: err })),
+    );
+    if (early && !early.ended) void this.#pumpRequest(call, early);
   }
 
   /** Takes a frame the peer sent as callee. */
