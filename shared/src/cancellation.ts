@@ -54,7 +54,8 @@ export class Cancellation implements CancelSignal {
   abort(reason?: unknown): void {
     if (this.#aborted) return;
     this.#aborted = true;
-    this.#reason = reason ?? new DOMException('This operation was aborted', 'AbortError');
+    this.#reason =
+      reason === undefined ? new DOMException('This operation was aborted', 'AbortError') : reason;
     const listeners = this.#listeners;
     if (!listeners) return;
     // One removed by an earlier listener is not called (as EventTarget does); none can be added any more.

@@ -48,6 +48,14 @@ describe('Cancellation', () => {
     expect(abortReason(c)).toBe(c.reason);
   });
 
+  it('keeps a null reason as AbortController does', () => {
+    const ours = new Cancellation();
+    const node = new AbortController();
+    ours.abort(null);
+    node.abort(null);
+    expect(ours.reason).toBe(node.signal.reason);
+  });
+
   it('wraps a reason that is not an Error', () => {
     const c = new Cancellation();
     c.abort('gone');

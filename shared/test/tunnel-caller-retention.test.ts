@@ -55,7 +55,9 @@ describe('bodyForAttempt', () => {
       return out;
     };
     expect(await read(bodyForAttempt(body))).toEqual([1, 2]);
+    const earlier = bodyForAttempt(body);
     expect(await read(bodyForAttempt(body, true))).toEqual([1, 2]);
     expect(body.kind === 'buffered' && body.chunks).toEqual([]);
+    expect(await read(earlier)).toEqual([1, 2]); // an earlier attempt's copy is not emptied by the last one
   });
 });

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type CancelSignal,
+  Cancellation,
   CallCancelledError,
   ForbiddenError,
   TimeoutError,
@@ -105,6 +106,22 @@ describe('TunnelEndpoint fails calls', () => {
     await expect(b).rejects.toBeInstanceOf(TunnelClosedError);
     await expect(it.next()).rejects.toBeInstanceOf(TunnelClosedError);
     await expect(caller.call(req, { timeoutMs: 10 })).rejects.toBeInstanceOf(TunnelClosedError);
+  });
+
+  it('cancels a call aborted while its body was read ahead: no REQUEST, and its slot is free again', async () => {
+    const { caller, callee, bus } = await pair({ maxInFlight: 1 });
+    callee.serve(async () => ({ status: 200, headers: [] }));
+    const cancel = new Cancellation();
+    const slowBody = (async function* () {
+      await new Promise(() => undefined); // no first chunk within the read-ahead turn
+      yield new Uint8Array(1);
+    })();
+    const pending = caller.call(req, { timeoutMs: 10_000, signal: cancel.signal, body: slowBody });
+    cancel.abort(new Error('gone'));
+    await expect(pending).rejects.toBeInstanceOf(CallCancelledError);
+    await settle();
+    expect(bus.count(UP, 'request')).toBe(0);
+    await expect(caller.call(req, { timeoutMs: 10_000 })).resolves.toMatchObject({ status: 200 });
   });
 
   it('queues calls beyond the in-flight limit and refuses beyond the queue with TooBusyError', async () => {

@@ -53,5 +53,6 @@ export async function prepareBody(body: AsyncIterable<Uint8Array>, max: number):
 export function bodyForAttempt(body: PreparedBody, last = false): AsyncIterable<Uint8Array> | undefined {
   if (body.kind === 'none') return undefined;
   if (body.kind === 'stream') return body.body;
-  return wholeBody(last ? body.chunks.splice(0) : body.chunks);
+  // An earlier attempt reads its own copy of the list: the last one empties the body's.
+  return wholeBody(last ? body.chunks.splice(0) : [...body.chunks]);
 }

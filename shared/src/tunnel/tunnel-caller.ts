@@ -73,6 +73,12 @@ export class TunnelCaller {
       this.#startQueued();
       throw err;
     }
+    if (signal?.aborted) {
+      // Cancelled while the body was read ahead: its listener would come too late to fire.
+      this.#reserved--;
+      this.#startQueued();
+      throw new CallCancelledError(undefined, { cause: signal.reason });
+    }
     const { timeoutMs } = options;
     return new Promise<TunnelResponse>((resolve, reject) => {
       this.#reserved--;
