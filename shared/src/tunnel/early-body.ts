@@ -74,22 +74,38 @@ function takeWhole(body: AsyncIterable<Uint8Array>, max: number): Uint8Array[] |
   return typeof whole.takeWhole === 'function' ? whole.takeWhole(max) : undefined;
 }
 
+/**
+ * Chunks already in memory, readable once or taken whole. A class: an object literal with a computed-key method
+ * names a new function on every body (V8's SetName), which showed in both processes' profiles once per call.
+ */
+class ChunksBody implements WholeBody {
+  readonly #chunks: readonly Uint8Array[];
+  readonly #size: number;
+  #taken = false;
+
+  constructor(chunks: readonly Uint8Array[]) {
+    this.#chunks = chunks;
+    let size = 0;
+    for (const c of chunks) size += c.byteLength;
+    this.#size = size;
+  }
+
+  takeWhole(max: number): Uint8Array[] | undefined {
+    if (this.#taken || this.#size > max) return undefined;
+    this.#taken = true;
+    return [...this.#chunks];
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    if (this.#taken) return;
+    this.#taken = true;
+    yield* this.#chunks;
+  }
+}
+
 /** A body of chunks already in memory (a buffered request): readable once, or taken whole. */
 export function wholeBody(chunks: readonly Uint8Array[]): WholeBody {
-  let taken = false;
-  const size = chunks.reduce((n, c) => n + c.byteLength, 0);
-  return {
-    takeWhole: (max) => {
-      if (taken || size > max) return undefined;
-      taken = true;
-      return [...chunks];
-    },
-    async *[Symbol.asyncIterator]() {
-      if (taken) return;
-      taken = true;
-      yield* chunks;
-    },
-  };
+  return new ChunksBody(chunks);
 }
 
 /**
