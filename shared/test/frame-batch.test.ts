@@ -101,6 +101,40 @@ describe('FrameBatcher', () => {
     expect(sent.map(ids)).toEqual([[1, 2, 3], [4]]);
   });
 
+  it('sends the first message after a quiet turn as soon as the work in hand is done, later ones with the turn', async () => {
+    const sent: Uint8Array[] = [];
+    const t = turns();
+    const soon: Array<() => void> = [];
+    const runSoon = (): void => {
+      for (const task of soon.splice(0)) task();
+    };
+    const batcher = new FrameBatcher(
+      async (parts, size) => void sent.push(joined(parts, size)),
+      t.turn,
+      undefined,
+      (task) => soon.push(task),
+    );
+    batcher.post(data(1));
+    batcher.post(data(2));
+    expect(sent).toHaveLength(0);
+    runSoon();
+    expect(sent.map(ids)).toEqual([[1, 2]]);
+    // Later in the same turn: these wait for the turn, however soon the work in hand is done.
+    batcher.post(data(3));
+    batcher.post(data(4));
+    runSoon();
+    expect(sent.map(ids)).toEqual([[1, 2]]);
+    await t.next();
+    expect(sent.map(ids)).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    // The turn ended quiet again: the next message leaves early once more.
+    batcher.post(data(5));
+    runSoon();
+    expect(sent.map(ids)).toEqual([[1, 2], [3, 4], [5]]);
+  });
+
   it('starts a new message when the next frame would pass the size limit, keeping the order', async () => {
     const sent: Uint8Array[] = [];
     const t = turns();

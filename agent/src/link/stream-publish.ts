@@ -1,14 +1,12 @@
 import type { Duplex } from 'node:stream';
 import { writePublish, type DrainWaits } from '@tether/shared';
 
-function uncork(stream: Duplex): void {
-  stream.uncork();
-}
-
 /**
- * Writes a QoS 0 PUBLISH of `parts` straight onto an MQTT connection's stream, held (corked) until the next tick
- * as MQTT.js's own packets are, so the messages of one turn leave in one write. Resolves at once while the stream
- * takes more, else when it drained or closed (`drains`).
+ * Writes a QoS 0 PUBLISH of `parts` straight onto an MQTT connection's stream, at once: the frames of a turn were
+ * gathered into this one message already (FrameBatcher), so holding it (corked) to the next tick only made a
+ * lone call's answer wait behind the rest of the tick (the upstream socket handed back to its pool, stream
+ * bookkeeping). A stream MQTT.js holds corked this tick takes it in order behind its own packets. Resolves at once
+ * while the stream takes more, else when it drained or closed (`drains`).
  */
 export function publishOnStream(
   stream: Duplex,
@@ -17,10 +15,6 @@ export function publishOnStream(
   parts: readonly Uint8Array[],
   size: number,
 ): Promise<void> {
-  if (stream.writableCorked === 0) {
-    stream.cork();
-    process.nextTick(uncork, stream);
-  }
   const { flowing } = writePublish(stream, topic, parts, size);
   return flowing ? Promise.resolve() : drains.wait(stream);
 }

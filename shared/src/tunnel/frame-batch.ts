@@ -47,20 +47,31 @@ interface Batch {
 
 /**
  * Gathers the frames sent within one event-loop turn into transport messages of up to MAX_FRAMES_PER_BATCH frames and
- * MAX_FRAME_BATCH_BYTES: under load many calls share a publish (one broker message, one socket write), alone a frame
- * waits only for the turn.
+ * MAX_FRAME_BATCH_BYTES: under load many calls share a publish (one broker message, one socket write). The first
+ * message after a quiet turn leaves as soon as the work in hand is done (`soon`), not at the end of the turn: a lone
+ * call's frame does not wait behind the rest of the turn (timers, pooled sockets handed back, bookkeeping).
  * Messages go out in the order their frames were sent.
  */
 export class FrameBatcher {
   readonly #publish: PublishParts;
   readonly #turn: NextTurn;
   readonly #maxBytes: number;
+  readonly #soon: (task: () => void) => void;
   #open: Batch | undefined;
+  /** No message left early in this turn yet. */
+  #quiet = true;
 
-  constructor(publish: PublishParts, turn: NextTurn, maxBytes = MAX_FRAME_BATCH_BYTES) {
+  /** `soon`: runs a task once the work in hand is done (default `queueMicrotask`). */
+  constructor(
+    publish: PublishParts,
+    turn: NextTurn,
+    maxBytes = MAX_FRAME_BATCH_BYTES,
+    soon: (task: () => void) => void = queueMicrotask,
+  ) {
     this.#publish = publish;
     this.#turn = turn;
     this.#maxBytes = maxBytes;
+    this.#soon = soon;
   }
 
   /**
@@ -125,7 +136,11 @@ export class FrameBatcher {
       failed: [],
     };
     this.#open = batch;
-    void this.#turn().then(() => this.#flush(batch));
+    if (this.#quiet) {
+      this.#quiet = false;
+      this.#soon(() => this.#flush(batch));
+      void this.#turn().then(() => (this.#quiet = true));
+    } else void this.#turn().then(() => this.#flush(batch));
     return batch;
   }
 
