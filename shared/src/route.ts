@@ -47,9 +47,29 @@ export type Route = z.infer<typeof RouteSchema>;
 /** A route's stable identity: service, origin and address (never the metric). */
 export type RouteKey = string;
 
-/** The stable key of a route over its identity fields (service, origin, address), never its metric. */
+/** A route's key as last computed, with the fields it was computed from (a route changed since is keyed again). */
+interface KeyedFields {
+  service: string;
+  origin: string;
+  address: string;
+  key: RouteKey;
+}
+
+const keys = new WeakMap<object, KeyedFields>();
+
+/**
+ * The stable key of a route over its identity fields (service, origin, address), never its metric. Remembered per
+ * route object: a call keys its candidates several times (selection, exclusions, load), and each JSON.stringify
+ * showed in the hub's profile.
+ */
 export function routeKey(route: Pick<Route, 'service' | 'origin' | 'address'>): RouteKey {
-  return JSON.stringify([route.service, route.origin, route.address]);
+  const { service, origin, address } = route;
+  const known = keys.get(route);
+  if (known && known.service === service && known.origin === origin && known.address === address)
+    return known.key;
+  const key = JSON.stringify([service, origin, address]);
+  keys.set(route, { service, origin, address, key });
+  return key;
 }
 
 /** True when two routes with the same key differ in anything a reader can see (version and staleSince excluded). */

@@ -37,6 +37,22 @@ describe('routeKey', () => {
     expect(routeKey({ ...base, ...change })).not.toBe(routeKey(base));
   });
 
+  it('is remembered per route object, and computed again when that object changed in place', () => {
+    const r = route();
+    const first = routeKey(r);
+    expect(routeKey(r)).toBe(first);
+    for (const [field, value] of [
+      ['service', 'other'],
+      ['origin', 'edge-9'],
+      ['address', 'http://10.9.9.9:1'],
+    ] as const) {
+      const before = routeKey(r);
+      r[field] = value;
+      expect(routeKey(r)).not.toBe(before);
+      expect(routeKey(r)).toBe(routeKey({ ...r }));
+    }
+  });
+
   it.each([
     [
       { service: 'a|b', origin: 'c', address: 'd' },
