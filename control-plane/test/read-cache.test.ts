@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import BetterSqlite3 from 'better-sqlite3';
 import { EXTERNAL_CHECK_MS, markChanged, ReadCache } from '../src/db/read-cache.js';
+import { UncountedDatabaseError } from '../src/db/write-count.js';
 import { openDatabase } from '../src/index.js';
 import { tempDir } from './helpers.js';
 
@@ -38,19 +40,39 @@ describe('ReadCache', () => {
     expect(loads).toBe(1);
   });
 
-  it('sees a write through the same connection, to any table, from the next turn (or at once after invalidate)', async () => {
+  it('sees a write through the same connection, to any table, at once: exec and every statement that may write', () => {
     cache.get('a', load);
     db.exec("UPDATE kv SET v = '2'");
-    expect(cache.get('a', load)).toBe('1'); // the generation is read once a turn
-    await nextTurn();
     expect(cache.get('a', load)).toBe('2');
     db.exec('INSERT INTO other VALUES (1)');
-    await nextTurn();
     cache.get('a', load);
     expect(loads).toBe(3);
-    db.exec("UPDATE kv SET v = '4'");
-    cache.invalidate();
-    expect(cache.get('a', load)).toBe('4');
+    const update = db.prepare<[string], unknown>("UPDATE kv SET v = ? WHERE k = 'a'");
+    for (const [v, run] of [
+      ['4', () => update.run('4')],
+      ['5', () => db.prepare("UPDATE kv SET v = '5' RETURNING v").get()],
+      ['6', () => db.prepare("UPDATE kv SET v = '6' RETURNING v").all()],
+      ['7', () => [...db.prepare("UPDATE kv SET v = '7' RETURNING v").iterate()]],
+      ['8', () => db.transaction(() => update.run('8'))()],
+    ] as const) {
+      run();
+      expect(cache.get('a', load)).toBe(v);
+    }
+    // Reads count nothing: the cache keeps answering from memory.
+    const before = loads;
+    db.prepare('SELECT count(*) FROM other').get();
+    expect(cache.get('a', load)).toBe('8');
+    expect(loads).toBe(before);
+  });
+
+  it('refuses a connection that does not count its writes, saying how to open it', () => {
+    const raw = new BetterSqlite3(':memory:');
+    try {
+      expect(() => new ReadCache(raw).get('a', () => 'x')).toThrow(UncountedDatabaseError);
+      expect(() => new ReadCache(raw).get('a', () => 'x')).toThrow(/open it with openDatabase/);
+    } finally {
+      raw.close();
+    }
   });
 
   it('sees, in the same turn, a write through the connection by another writer that calls markChanged', () => {

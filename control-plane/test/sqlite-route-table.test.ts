@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { acceptAdvert, MemoryRouteTable, routeKey, type RouteTable } from '@tether/shared';
 import { openDatabase, SqliteRouteTable } from '../src/index.js';
+import { EXTERNAL_CHECK_MS } from '../src/db/read-cache.js';
 import { edgeRoute, tempDir } from './helpers.js';
 
 describe('SqliteRouteTable (smoke; the contract suite lives in test/contracts)', () => {
@@ -76,6 +77,8 @@ describe('SqliteRouteTable (smoke; the contract suite lives in test/contracts)',
   });
 
   it('serves a service from its cache only while nothing was written, by this or another connection', async () => {
+    let now = 1_000;
+    const sqlite = new SqliteRouteTable(db, { now: () => now });
     const a = edgeRoute('e1', 'svc', 'http://a');
     const b = edgeRoute('e2', 'svc', 'http://b');
     sqlite.apply([a]);
@@ -88,7 +91,10 @@ describe('SqliteRouteTable (smoke; the contract suite lives in test/contracts)',
     } finally {
       other.close();
     }
-    await new Promise((r) => setImmediate(r)); // another connection's commit shows from the next turn
+    await new Promise((r) => setImmediate(r));
+    expect(sqlite.list({ service: 'svc' })).toEqual([a, b]); // data_version is read at most every EXTERNAL_CHECK_MS
+    now += EXTERNAL_CHECK_MS; // another connection's commit shows once that passed since the last check
+    await new Promise((r) => setImmediate(r));
     expect(sqlite.list({ service: 'svc' })).toEqual([b]);
     const listed = sqlite.list({ service: 'svc' });
     listed.pop();

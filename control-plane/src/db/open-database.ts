@@ -4,11 +4,12 @@ import BetterSqlite3 from 'better-sqlite3';
 
 type Database = BetterSqlite3.Database;
 import { migrate } from './migrations.js';
+import { countWrites } from './write-count.js';
 
 /**
  * Opens (creating if needed, mode 0600) the control plane's SQLite file, switches it to WAL with
  * synchronous=FULL (WAL alone does not fsync before a commit returns), keeps temporary files (savepoint journals)
- * in memory, and runs the migrations.
+ * in memory, counts the writes through it (countWrites), and runs the migrations.
  */
 export function openDatabase(path: string): Database {
   if (path !== ':memory:') {
@@ -17,6 +18,7 @@ export function openDatabase(path: string): Database {
     chmodSync(path, 0o600);
   }
   const db = new BetterSqlite3(path);
+  countWrites(db); // before any statement: what the read caches check (see write-count.ts)
   try {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');

@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { systemClock, type Clock } from '@tether/shared';
+import { countWrite, writesThrough } from './write-count.js';
 
 /**
  * How long another connection's commit may go unseen by a ReadCache: `data_version` costs a pager lock (two fcntl
@@ -7,53 +8,54 @@ import { systemClock, type Clock } from '@tether/shared';
  */
 export const EXTERNAL_CHECK_MS = 10;
 
-/** A database's write generation, read at most once per event-loop turn (a hot path makes many lookups a turn). */
+/** What a database's generation is made of: this connection's write count, and `data_version` as last read. */
 interface Generation {
-  changes: BetterSqlite3.Statement<[], unknown[]>;
   dataVersion: BetterSqlite3.Statement<[], unknown[]>;
-  value: string;
-  fresh: boolean;
   version: unknown;
   /** When `version` was read (clock ms); NaN until it is. */
   versionAt: number;
+  /** The stamp, and the write count it was made from. */
+  value: string;
+  writes: number;
 }
 
 const generations = new WeakMap<BetterSqlite3.Database, Generation>();
 
 /**
- * `total_changes()` (moves with any write through `db`, read once per turn: it touches no file) and `data_version`
- * (moves with any commit by others, read at most every EXTERNAL_CHECK_MS).
+ * The writes counted through `db` (countWrites: a number, current at once) and `data_version` (moves with any commit
+ * by others, read at most every EXTERNAL_CHECK_MS).
  */
 function generationOf(db: BetterSqlite3.Database, now: number): Generation {
+  const writes = writesThrough(db);
   let g = generations.get(db);
   if (!g) {
     g = {
-      changes: db.prepare<[], unknown[]>('SELECT total_changes()').raw(),
       dataVersion: db.prepare<[], unknown[]>('PRAGMA data_version').raw(),
-      value: '',
-      fresh: false,
       version: undefined,
       versionAt: Number.NaN,
+      value: '',
+      writes: -1,
     };
     generations.set(db, g);
   }
-  if (!g.fresh) {
-    if (!(now - g.versionAt < EXTERNAL_CHECK_MS && now >= g.versionAt)) {
-      g.version = g.dataVersion.get()?.[0];
-      g.versionAt = now;
-    }
-    g.value = `${String(g.changes.get()?.[0])}:${String(g.version)}`;
-    g.fresh = true;
-    const stale = g;
-    setImmediate(() => (stale.fresh = false)).unref();
+  let moved = writes !== g.writes;
+  if (!(now - g.versionAt < EXTERNAL_CHECK_MS && now >= g.versionAt)) {
+    const version = g.dataVersion.get()?.[0];
+    g.versionAt = now;
+    if (version !== g.version) moved = true;
+    g.version = version;
+  }
+  if (moved) {
+    g.writes = writes;
+    g.value = `${writes}:${String(g.version)}`;
   }
   return g;
 }
 
 /**
- * What moves when `db` may have changed: any write through this connection (at once, from the next event-loop turn,
- * or at once after markChanged) or another connection's commit (within EXTERNAL_CHECK_MS). Cheap enough for every
- * turn of a hot path: it reads no page.
+ * What moves when `db` may have changed: any write through this connection (at once) or another connection's commit
+ * (within EXTERNAL_CHECK_MS). Cheap enough for every call of a hot path: it reads no page and runs no statement
+ * but every EXTERNAL_CHECK_MS.
  */
 export function changeStamp(db: BetterSqlite3.Database, now: number): string {
   return generationOf(db, now).value;
@@ -66,18 +68,16 @@ export function changeStamp(db: BetterSqlite3.Database, now: number): string {
  */
 export function markExternalChange(db: BetterSqlite3.Database): void {
   const g = generations.get(db);
-  if (!g) return;
-  g.versionAt = Number.NaN;
-  g.fresh = false;
+  if (g) g.versionAt = Number.NaN;
 }
 
 /**
- * Makes every ReadCache of `db` read the generation again at its next lookup: for a writer that is not a cache's
- * owner (the cluster's change applier) so that its commit shows in the same turn, not only from the next one.
+ * Moves the generation of every ReadCache and OwnedCache of `db`: for a writer that is not a cache's owner (the
+ * cluster's change applier), so that its commit shows at once. (Its statements through `db` already count as
+ * writes; an OwnedCache sees them only through this.)
  */
 export function markChanged(db: BetterSqlite3.Database): void {
-  const g = generations.get(db);
-  if (g) g.fresh = false;
+  countWrite(db);
   marks.set(db, (marks.get(db) ?? 0) + 1);
 }
 
@@ -110,12 +110,10 @@ export function externalGeneration(db: BetterSqlite3.Database): string {
 }
 
 /**
- * A read cache over one SQLite connection, emptied when the database may have changed since it was filled: a commit
- * by another connection or process (`data_version`) or any row changed through this one (`total_changes()`). The
- * generation is read once per event-loop turn: owners call `invalidate()` on their own writes and other writers
- * through this connection call `markChanged` after theirs, so the same turn sees them; another process's commit
- * shows from the first turn EXTERNAL_CHECK_MS after the last check. Inside a transaction it always loads (and keeps
- * nothing: it may roll back).
+ * A read cache over one SQLite connection, emptied when the database may have changed since it was filled: any
+ * statement that may write run through this connection (countWrites: seen at once, in the same turn) or a commit by
+ * another connection or process (`data_version`, seen from the first lookup EXTERNAL_CHECK_MS after the last check,
+ * or at once after markExternalChange). Inside a transaction it always loads (and keeps nothing: it may roll back).
  */
 export class ReadCache<K, V> {
   readonly #db: BetterSqlite3.Database;
