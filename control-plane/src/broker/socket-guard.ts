@@ -10,6 +10,7 @@ import type { BrokerLimits } from './limits.js';
 import { MqttFrameScanner, type FrameViolation } from './mqtt-frame-scanner.js';
 import { ConnectionAdmission, type AdmissionRefusal } from './connection-admission.js';
 import { TurnPacer } from './turn-pacer.js';
+import { installPublishFastPath, type PacketParser } from './publish-fast-path.js';
 
 /** What the socket guard needs. */
 export interface SocketGuardDeps {
@@ -150,6 +151,8 @@ export class SocketGuard {
     const scanner = new MqttFrameScanner(limits, { preConnect: req ? 'transport' : 'stream' });
     this.#scanners.set(socket, scanner);
     broker.handle(socket, req);
+    const parser = packetParserOf(socket);
+    if (parser) installPublishFastPath(parser);
     const close = (violation: FrameViolation): void => {
       socket.off('data', onData);
       req?.socket.off('data', onRaw);
@@ -176,4 +179,21 @@ export class SocketGuard {
     socket.on('data', onData);
     req?.socket.on('data', onRaw);
   }
+}
+
+/**
+ * The mqtt-packet parser aedes made for the client on `socket` (aedes 1.2 keeps it as `client._parser`), when it
+ * has the shape the publish fast path needs; undefined otherwise (the broker then parses as it always did).
+ */
+export function packetParserOf(socket: Duplex): PacketParser | undefined {
+  const parser = (socket as { client?: { _parser?: Partial<PacketParser> } }).client?._parser;
+  if (
+    !parser ||
+    typeof parser.parse !== 'function' ||
+    typeof parser.emit !== 'function' ||
+    typeof parser._list?.length !== 'number' ||
+    typeof parser._stateCounter !== 'number'
+  )
+    return undefined;
+  return parser as PacketParser;
 }
