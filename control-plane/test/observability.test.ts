@@ -1,6 +1,6 @@
 import { closeSync, openSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { MemoryRouteTable } from '@tether/shared';
+import { MemoryRouteTable, TurnEndWork } from '@tether/shared';
 import { CallStats } from '../src/calls/call-stats.js';
 import { EventBus, type ControlPlaneEvent } from '../src/observability/event-bus.js';
 import { EventLog } from '../src/observability/event-log.js';
@@ -14,7 +14,8 @@ describe('CallStats', () => {
   it('counts each call once, by service, with errors, durations and calls in flight', async () => {
     const clock = new ManualClock();
     const m = metrics();
-    const stats = new CallStats(m, clock);
+    let endTurn: () => void = () => undefined;
+    const stats = new CallStats(m, clock, new TurnEndWork(() => new Promise<void>((r) => (endTurn = r))));
     const a = stats.begin('orders', 'central');
     const b = stats.begin('orders', 'edge');
     const c = stats.begin('stock', 'central');
@@ -34,6 +35,10 @@ describe('CallStats', () => {
     expect([totals.total, totals.errors]).toEqual([2, 1]);
     expect(stats.drain().byService.size).toBe(0); // drained
     c(404);
+    // The Prometheus series follow at the end of the turn, after the answers left.
+    expect(await m.registry.metrics()).not.toContain('tether_calls_total{service="orders"');
+    endTurn();
+    await Promise.resolve();
     const text = await m.registry.metrics();
     expect(text).toContain('tether_calls_total{service="orders",caller="central",status="200"} 1');
     expect(text).toContain('tether_calls_total{service="orders",caller="edge",status="503"} 1');

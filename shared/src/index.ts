@@ -226,6 +226,7 @@ export {
 // Time, rates, retries and cancellation.
 export { type Clock, systemClock } from './clock.js';
 export { abortReason, Cancellation, type CancelSignal } from './cancellation.js';
+export { TurnEndWork } from './turn-end-work.js';
 export { type RateSpec, TokenBucket } from './token-bucket.js';
 export { backoffDelay, type BackoffOptions } from './backoff.js';
 

@@ -1,4 +1,5 @@
 import type { Registry } from 'prom-client';
+import { TurnEndWork } from '@tether/shared';
 import type { AgentMetricsSources, CallDirection, PromMetrics } from './prom-metrics.js';
 
 export type { AgentMetricsSources, CallDirection, ConnectionFigures } from './prom-metrics.js';
@@ -19,8 +20,11 @@ export class AgentMetrics {
   readonly #streamBytes = { up: 0, down: 0 };
   #prom: PromMetrics | undefined;
   #loading: Promise<PromMetrics> | undefined;
+  /** Where a call's series are recorded: at the end of the turn, after its answer left. */
+  readonly #later: TurnEndWork;
 
-  constructor(sources: AgentMetricsSources) {
+  constructor(sources: AgentMetricsSources, later = new TurnEndWork()) {
+    this.#later = later;
     this.#sources = {
       ...sources,
       reportsAccepted: () => this.#reportsAccepted,
@@ -48,7 +52,7 @@ export class AgentMetrics {
     this.#record((m) => m.apiRefusals.inc({ reason }));
   }
 
-  /** A call starts; the returned function (idempotent) records its final HTTP status. */
+  /** A call starts; the returned function (idempotent) records its final HTTP status (its duration at once). */
   beginCall(direction: CallDirection, service: string, now: () => number): (status: number) => void {
     const started = now();
     let done = false;
@@ -56,7 +60,7 @@ export class AgentMetrics {
       if (done) return;
       done = true;
       const seconds = Math.max(0, now() - started) / 1000;
-      this.#record((m) => m.callDone(direction, service, status, seconds));
+      this.#later.add(() => this.#record((m) => m.callDone(direction, service, status, seconds)));
     };
   }
 

@@ -1,4 +1,4 @@
-import type { Clock } from '@tether/shared';
+import { TurnEndWork, type Clock } from '@tether/shared';
 import type { Metrics } from '../observability/metrics.js';
 import type { CallTotals, ServiceCallTotals } from '../observability/stats-sources.js';
 
@@ -10,26 +10,30 @@ export const CLIENT_CLOSED_STATUS = 499;
 /**
  * Counts every call through the network once, from routing to the end of its response body: Prometheus
  * counters and histograms by service and status, calls in flight, and per-interval totals for the `stats` event.
- * An error is a status of 500 or more.
+ * An error is a status of 500 or more. Durations and the in-memory totals are taken at once; the Prometheus
+ * series are updated at the end of the turn (`later`), after the answer left.
  */
 export class CallStats {
   readonly #metrics: Metrics;
   readonly #clock: Pick<Clock, 'now'>;
+  readonly #later: TurnEndWork;
   readonly #interval = new Map<string, ServiceCallTotals>();
   readonly #inFlight = new Map<string, number>();
   #total = 0;
   #errors = 0;
 
-  constructor(metrics: Metrics, clock: Pick<Clock, 'now'>) {
+  constructor(metrics: Metrics, clock: Pick<Clock, 'now'>, later = new TurnEndWork()) {
     this.#metrics = metrics;
     this.#clock = clock;
+    this.#later = later;
   }
 
   /** A call to `service` starts; the returned function (idempotent) records its final HTTP status. */
   begin(service: string, caller: 'central' | 'edge'): (status: number) => void {
     const started = this.#clock.now();
     this.#inFlight.set(service, (this.#inFlight.get(service) ?? 0) + 1);
-    this.#metrics.callsInFlight.inc({ service });
+    const metrics = this.#metrics;
+    this.#later.add(() => metrics.callsInFlight.inc({ service }));
     let done = false;
     return (status) => {
       if (done) return;
@@ -38,10 +42,12 @@ export class CallStats {
       const left = (this.#inFlight.get(service) ?? 1) - 1;
       if (left > 0) this.#inFlight.set(service, left);
       else this.#inFlight.delete(service);
-      this.#metrics.callsInFlight.dec({ service });
-      const label = String(status);
-      this.#metrics.calls.inc({ service, caller, status: label });
-      this.#metrics.callDuration.observe({ service, status: label }, ms / 1000);
+      this.#later.add(() => {
+        const label = String(status);
+        metrics.callsInFlight.dec({ service });
+        metrics.calls.inc({ service, caller, status: label });
+        metrics.callDuration.observe({ service, status: label }, ms / 1000);
+      });
       const error = status >= 500;
       this.#total++;
       if (error) this.#errors++;

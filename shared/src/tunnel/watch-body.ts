@@ -1,4 +1,4 @@
-import { nextTurn, type NextTurn, type WholeBody } from './early-body.js';
+import type { WholeBody } from './early-body.js';
 
 /** How a watched body ended: read to its end, failed, or left unfinished by its reader. */
 export type BodyEnd = { kind: 'complete' } | { kind: 'failed'; error: unknown } | { kind: 'abandoned' };
@@ -13,23 +13,17 @@ const ABANDONED: BodyEnd = { kind: 'abandoned' };
 class WatchedBody implements WholeBody {
   readonly #body: AsyncIterable<Uint8Array>;
   readonly #onEnd: (end: BodyEnd) => void;
-  readonly #turn: NextTurn;
   #told = false;
 
-  constructor(body: AsyncIterable<Uint8Array>, onEnd: (end: BodyEnd) => void, turn: NextTurn) {
+  constructor(body: AsyncIterable<Uint8Array>, onEnd: (end: BodyEnd) => void) {
     this.#body = body;
     this.#onEnd = onEnd;
-    this.#turn = turn;
   }
 
   takeWhole(max: number): Uint8Array[] | undefined {
     const take = (this.#body as Partial<WholeBody>).takeWhole;
     const whole = typeof take === 'function' ? take.call(this.#body, max) : undefined;
-    // Told on the next turn: the reader hands the bytes on first (one write), the bookkeeping comes after.
-    if (whole && !this.#told) {
-      this.#told = true;
-      void this.#turn().then(() => this.#onEnd(COMPLETE));
-    }
+    if (whole) this.#tell(COMPLETE);
     return whole;
   }
 
@@ -54,23 +48,13 @@ class WatchedBody implements WholeBody {
 
 /**
  * Passes a body through and tells `onEnd` once how it ended. Keeps `takeWhole`, so a body that is already whole
- * still travels without being iterated (see `collectEarly`); one taken whole is told complete on the next `turn`,
- * after its reader wrote it (the bookkeeping of a call, metrics and stats, then runs after its answer left, not on
- * the way).
+ * still travels without being iterated (see `collectEarly`).
  */
-export function watchBody(
-  body: AsyncIterable<Uint8Array>,
-  onEnd: (end: BodyEnd) => void,
-  turn: NextTurn = nextTurn,
-): WholeBody {
-  return new WatchedBody(body, onEnd, turn);
+export function watchBody(body: AsyncIterable<Uint8Array>, onEnd: (end: BodyEnd) => void): WholeBody {
+  return new WatchedBody(body, onEnd);
 }
 
 /** Passes a body through and calls `end` once when it was read to its end, broke, or was abandoned. */
-export function onBodyEnd(
-  body: AsyncIterable<Uint8Array>,
-  end: () => void,
-  turn: NextTurn = nextTurn,
-): WholeBody {
-  return watchBody(body, () => end(), turn);
+export function onBodyEnd(body: AsyncIterable<Uint8Array>, end: () => void): WholeBody {
+  return watchBody(body, () => end());
 }
