@@ -4,6 +4,7 @@ export { SqliteRouteTable } from './store/sqlite-route-table.js';
 export { AgentStore, type AgentRecord } from './store/agent-store.js';
 export { ServiceStore, type ServiceRecord, type ServiceSource } from './store/service-store.js';
 export { openDatabase } from './db/open-database.js';
+export { countWrites, UncountedDatabaseError } from './db/write-count.js';
 export { migrate, MIGRATIONS, type Migration } from './db/migrations.js';
 export { AedesTransport } from './broker/aedes-transport.js';
 export { AgentSocketWriter } from './broker/agent-socket-writer.js';

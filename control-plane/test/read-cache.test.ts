@@ -53,6 +53,16 @@ describe('ReadCache', () => {
       ['5', () => db.prepare("UPDATE kv SET v = '5' RETURNING v").get()],
       ['6', () => db.prepare("UPDATE kv SET v = '6' RETURNING v").all()],
       ['7', () => [...db.prepare("UPDATE kv SET v = '7' RETURNING v").iterate()]],
+      [
+        '7b',
+        () => {
+          // iterate() writes lazily, on its first step: a lookup in between must not keep the old value.
+          const steps = db.prepare("UPDATE kv SET v = '7b' RETURNING v").iterate();
+          expect(cache.get('a', load)).toBe('7');
+          steps.next();
+          steps.return?.();
+        },
+      ],
       ['8', () => db.transaction(() => update.run('8'))()],
     ] as const) {
       run();

@@ -18,19 +18,41 @@ interface Count {
 
 const counts = new WeakMap<Database, Count>();
 
-/** The statement methods that execute it. */
-const RUNS = ['run', 'get', 'all', 'iterate'] as const;
+/** The statement methods that execute it at once. */
+const RUNS = ['run', 'get', 'all'] as const;
 
-/** Makes every execution of `stmt` count one write first. */
+type Method = (...args: unknown[]) => unknown;
+
+/**
+ * Makes every execution of `stmt` count one write once it ran (a cache that looks after it reloads); `iterate`,
+ * which writes lazily (UPDATE ... RETURNING), also counts one at every step.
+ */
 function countEach(stmt: BetterSqlite3.Statement<unknown[], unknown>, count: Count): void {
-  const target = stmt as unknown as Record<(typeof RUNS)[number], (...args: unknown[]) => unknown>;
+  const target = stmt as unknown as Record<(typeof RUNS)[number] | 'iterate', Method>;
   for (const name of RUNS) {
     const run = target[name];
     target[name] = function (this: unknown, ...args: unknown[]): unknown {
-      count.n++;
-      return run.apply(this, args);
+      try {
+        return run.apply(this, args);
+      } finally {
+        count.n++;
+      }
     };
   }
+  const iterate = target.iterate;
+  target.iterate = function (this: unknown, ...args: unknown[]): unknown {
+    const steps = iterate.apply(this, args) as { next: Method };
+    count.n++;
+    const next = steps.next;
+    steps.next = function (this: unknown, ...a: unknown[]): unknown {
+      try {
+        return next.apply(this, a);
+      } finally {
+        count.n++;
+      }
+    };
+    return steps;
+  };
 }
 
 /**
