@@ -101,7 +101,7 @@ describe('FrameBatcher', () => {
     expect(sent.map(ids)).toEqual([[1, 2, 3], [4]]);
   });
 
-  it('sends the first message after a quiet turn as soon as the work in hand is done, later ones with the turn', async () => {
+  it("sends a call's REQUEST or RESPONSE after a whole quiet turn as soon as the work in hand is done, the rest with their turn", async () => {
     const sent: Uint8Array[] = [];
     const t = turns();
     const soon: Array<() => void> = [];
@@ -114,25 +114,43 @@ describe('FrameBatcher', () => {
       undefined,
       (task) => soon.push(task),
     );
+    const answer = (id: number): Frame => ({
+      type: 'response',
+      id,
+      fromCaller: false,
+      header: { status: 200, headers: [] },
+      end: true,
+    });
+    // Stream bytes after a quiet turn: they ride the turn's batch.
     batcher.post(data(1));
-    batcher.post(data(2));
+    runSoon();
     expect(sent).toHaveLength(0);
-    runSoon();
-    expect(sent.map(ids)).toEqual([[1, 2]]);
-    // Later in the same turn: these wait for the turn, however soon the work in hand is done.
-    batcher.post(data(3));
-    batcher.post(data(4));
-    runSoon();
-    expect(sent.map(ids)).toEqual([[1, 2]]);
     await t.next();
-    expect(sent.map(ids)).toEqual([
-      [1, 2],
-      [3, 4],
-    ]);
-    // The turn ended quiet again: the next message leaves early once more.
+    expect(sent.map(ids)).toEqual([[1]]);
+    await t.next(); // a whole turn without a message
+    batcher.post(answer(2));
+    batcher.post(data(3));
+    expect(sent).toHaveLength(1);
+    runSoon();
+    expect(sent.map(ids)).toEqual([[1], [2, 3]]);
+    // Later in the same turn: these wait for the turn, however soon the work in hand is done.
+    batcher.post(answer(4));
     batcher.post(data(5));
     runSoon();
-    expect(sent.map(ids)).toEqual([[1, 2], [3, 4], [5]]);
+    expect(sent.map(ids)).toEqual([[1], [2, 3]]);
+    await t.next();
+    expect(sent.map(ids)).toEqual([[1], [2, 3], [4, 5]]);
+    // The link was busy last turn: this turn's answer waits for its end too (whole-turn batches under load).
+    batcher.post(answer(6));
+    runSoon();
+    expect(sent.map(ids)).toEqual([[1], [2, 3], [4, 5]]);
+    await t.next();
+    expect(sent.map(ids)).toEqual([[1], [2, 3], [4, 5], [6]]);
+    // A whole turn without a message: the next answer leaves early once more.
+    await t.next();
+    batcher.post(answer(7));
+    runSoon();
+    expect(sent.map(ids)).toEqual([[1], [2, 3], [4, 5], [6], [7]]);
   });
 
   it('starts a new message when the next frame would pass the size limit, keeping the order', async () => {
