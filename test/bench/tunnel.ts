@@ -51,6 +51,13 @@ const SECONDS = Number(opts.seconds);
 const ROUNDS = Math.max(1, Math.floor(Number(opts.rounds)));
 const PEER = new URL('./tunnel-peer.ts', import.meta.url).pathname;
 const IN_FLIGHT = 64;
+/**
+ * The V8 flags the control plane and the agent set on themselves by default (DEFAULT_CP_V8_FLAGS, DEFAULT_V8_FLAGS),
+ * given to the bare proxies too: without them V8's heap growing fell, in some runs, to a mark-compact every few dozen
+ * 64 KiB calls in a bare proxy (its CPU per call doubled, its p99 reached 10-13 ms), which made (d)/(f) look better
+ * than it is.
+ */
+const PROXY_V8_FLAGS = ['--heap-growing-percent=200'];
 const ONLY_MODES = process.env.TUNNEL_BENCH_MODES?.split(',').map((m) => m.trim());
 const PROFILE_DIR = process.env.TUNNEL_BENCH_PROFILE;
 const BASE = process.env.TUNNEL_BENCH_BASE;
@@ -339,8 +346,15 @@ async function main(): Promise<void> {
   await once(mqttServer, 'listening');
   const brokerUrl = `mqtt://127.0.0.1:${(mqttServer.address() as AddressInfo).port}`;
 
-  const inner = await spawnNode(['--import', 'tsx', PEER, 'proxy', serviceUrl]);
-  const outer = await spawnNode(['--import', 'tsx', PEER, 'proxy', `http://127.0.0.1:${inner.ready.port}`]);
+  const inner = await spawnNode([...PROXY_V8_FLAGS, '--import', 'tsx', PEER, 'proxy', serviceUrl]);
+  const outer = await spawnNode([
+    ...PROXY_V8_FLAGS,
+    '--import',
+    'tsx',
+    PEER,
+    'proxy',
+    `http://127.0.0.1:${inner.ready.port}`,
+  ]);
 
   const full = await fullCall(serviceUrl);
   const { cp, edge } = full;
