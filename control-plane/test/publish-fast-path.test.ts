@@ -1,14 +1,19 @@
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { Aedes } from 'aedes';
 import fc from 'fast-check';
 import mqttPacket from 'mqtt-packet';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tunnelUpTopic } from '@tether/shared';
 import {
   installPublishFastPath,
   leadingPublishes,
   type PacketParser,
 } from '../src/broker/publish-fast-path.js';
 import { packetParserOf } from '../src/broker/socket-guard.js';
+import type { ControlPlane } from '../src/index.js';
+import { addAgent, startTestControlPlane } from './helpers.js';
 
 /** What a parser emitted, comparable across parsers: each packet's fields, payloads as hex, and errors. */
 function recorder(parser: ReturnType<typeof mqttPacket.parser>): string[] {
@@ -101,5 +106,73 @@ describe('the publish fast path (in place of mqtt-packet for QoS 0 PUBLISH packe
       socket.destroy();
       await new Promise<void>((resolve) => broker.close(() => resolve()));
     }
+  });
+});
+
+describe('the publish fast path, attacked over a raw socket (a real control plane)', () => {
+  let cp: ControlPlane;
+  let stop: () => Promise<void>;
+  const secrets: Record<string, string> = {};
+
+  beforeAll(async () => {
+    ({ cp, stop } = await startTestControlPlane());
+    for (const id of ['a1', 'a2']) secrets[id] = addAgent(cp, id);
+  });
+  afterAll(() => stop());
+
+  const connectPacket = (id: string): Buffer =>
+    gen({
+      cmd: 'connect',
+      protocolId: 'MQTT',
+      protocolVersion: 4,
+      clean: true,
+      clientId: id,
+      username: id,
+      password: Buffer.from(secrets[id] ?? ''),
+      keepalive: 30,
+    });
+  const forged = (): Buffer =>
+    gen({ cmd: 'publish', topic: tunnelUpTopic('a2'), payload: Buffer.from('forged frame'), qos: 0 });
+  const aclDenials = async (): Promise<number> =>
+    (await cp.metrics.publishDenials.get()).values.find((v) => v.labels.reason === 'acl')?.value ?? 0;
+
+  /** Opens a raw socket, writes each of `writes` once the bytes before were answered or 50 ms passed. */
+  async function attack(writes: Buffer[]): Promise<{ closed: boolean; received: Buffer }> {
+    const socket = connect(cp.ports.mqtt!, '127.0.0.1');
+    await once(socket, 'connect');
+    let received = Buffer.alloc(0);
+    socket.on('data', (d: Buffer) => (received = Buffer.concat([received, d])));
+    const closed = new Promise<boolean>((resolve) => socket.once('close', () => resolve(true)));
+    socket.on('error', () => undefined);
+    for (const bytes of writes) {
+      socket.write(bytes);
+      await Promise.race([closed, new Promise((r) => setTimeout(r, 50))]);
+    }
+    const outcome = await Promise.race([
+      closed,
+      new Promise<boolean>((r) => setTimeout(() => r(false), 3_000)),
+    ]);
+    socket.destroy();
+    return { closed: outcome, received };
+  }
+
+  it("refuses a PUBLISH on another agent's tunnel that starts a read, and closes the connection", async () => {
+    const before = await aclDenials();
+    const { closed, received } = await attack([connectPacket('a1'), forged()]);
+    expect(received.subarray(0, 4)).toEqual(Buffer.from([0x20, 0x02, 0x00, 0x00])); // CONNACK accepted
+    expect(closed).toBe(true);
+    expect(await aclDenials()).toBe(before + 1);
+  });
+
+  it('refuses it as well behind an allowed packet in the same read, and before any CONNECT', async () => {
+    const before = await aclDenials();
+    const own = gen({ cmd: 'publish', topic: tunnelUpTopic('a1'), payload: Buffer.from('x'), qos: 0 });
+    const mixed = await attack([connectPacket('a1'), Buffer.concat([own, forged(), own])]);
+    expect(mixed.closed).toBe(true);
+    expect(await aclDenials()).toBe(before + 1);
+    // A PUBLISH as the very first packet (parsed by the fast path): no CONNACK, the connection closed.
+    const early = await attack([Buffer.concat([forged(), connectPacket('a1')])]);
+    expect(early.closed).toBe(true);
+    expect(early.received.length).toBe(0);
   });
 });
