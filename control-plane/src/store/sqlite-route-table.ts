@@ -256,7 +256,7 @@ export class SqliteRouteTable implements RouteTable {
     const inTransaction = this.#db.inTransaction;
     if (this.#checkedThisTurn && !inTransaction) return this.#index;
     // Outside a transaction, the generation row (a page read and a lock) is read only when something may have
-    // written: this connection (a rolled-back write moves total_changes too) or another one.
+    // written: this connection (countWrites; a write that rolled back counts too) or another one.
     const stamp = inTransaction ? '' : changeStamp(this.#db, this.#clock.now());
     if (stamp !== '' && stamp === this.#stamp) return this.#checked();
     const generation = this.#readGeneration.get()?.n ?? 0;
