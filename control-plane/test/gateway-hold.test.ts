@@ -1,10 +1,8 @@
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseRequestTarget, type TunnelResponse } from '@tether/shared';
+import { describe, expect, it } from 'vitest';
+import { type TunnelResponse } from '@tether/shared';
 import type { CallRouter } from '../src/calls/call-router.js';
 import { createGateway, LONG_CALL_MS } from '../src/http/gateway.js';
-import { silentLogger } from './helpers.js';
+import { serveGateway, silentLogger } from './helpers.js';
 
 // The gateway's bookkeeping for long calls: a timer per call, a hold with the token once it runs long.
 describe('gateway: long calls held with their token', () => {
@@ -46,20 +44,13 @@ describe('gateway: long calls held with their token', () => {
       return () => void hold.released++;
     },
   });
-  const server = http.createServer((req, res) => gateway(req, res, parseRequestTarget(req.url ?? '/')));
-  let url = '';
-  beforeAll(async () => {
-    server.listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/call/svc/x`;
-  });
-  afterAll(() => server.close());
+  const { url } = serveGateway(gateway);
   const settle = () => new Promise((r) => setTimeout(r, 50));
 
   it('a short call and a failed call leave no timer and no hold behind', async () => {
     for (const m of ['short', 'error'] as const) {
       mode = m;
-      const res = await fetch(url, { method: 'POST', body: 'hello' });
+      const res = await fetch(url(), { method: 'POST', body: 'hello' });
       await res.text();
       expect(res.status).toBe(m === 'short' ? 200 : 502);
       await settle();
@@ -70,7 +61,7 @@ describe('gateway: long calls held with their token', () => {
 
   it('a call past LONG_CALL_MS is held; ending the hold cuts the client, and the hold is released once', async () => {
     mode = 'long';
-    const call = fetch(url).then(
+    const call = fetch(url()).then(
       (r) => `status ${r.status}`,
       (err: Error) => `failed: ${err.message}`,
     );

@@ -1,4 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -13,6 +15,7 @@ import {
   InboxMessageSchema,
   PROTOCOL_VERSION,
   type Clock,
+  parseRequestTarget,
   type InboxMessage,
   type Route,
 } from '@tether/shared';
@@ -24,6 +27,7 @@ import {
   type ControlPlaneOptions,
 } from '../src/index.js';
 import { registerAgent } from '../src/agents/registration/register-agent.js';
+import type { CallGateway } from '../src/http/gateway.js';
 
 /** A logger that drops everything. */
 export const silentLogger = pino({ level: 'silent' });
@@ -261,4 +265,17 @@ export class ManualClock implements Clock {
     }
     this.#now = end;
   }
+}
+
+/** Serves `gateway` on a free loopback port for a `describe`; `url()` is its `/call/svc/x`. */
+export function serveGateway(gateway: CallGateway): { url: () => string } {
+  const server = http.createServer((req, res) => gateway(req, res, parseRequestTarget(req.url ?? '/')));
+  let url = '';
+  beforeAll(async () => {
+    server.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/call/svc/x`;
+  });
+  afterAll(() => void server.close());
+  return { url: () => url };
 }

@@ -4,6 +4,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { DenialTracker } from './denial-tracker.js';
+import { OrderedRelease } from './ordered-release.js';
 import type { PublishRateLimiter } from './publish-rate-limit.js';
 
 /** What the publish hook needs. */
@@ -19,7 +20,8 @@ export interface AuthorizePublishDeps {
 
 /**
  * The aedes `authorizePublish` hook, deny by default: an agent publishes only to its own agent -> hub topics
- * (shared ACL), within its rates (a publish over a rate waits; one that would wait too long is refused).
+ * (shared ACL), within its rates (a publish over a rate waits; one that would wait too long is refused). An
+ * agent's publishes go on in the order they came (OrderedRelease), throttled or not.
  * A refusal makes aedes close the connection. Each connection counts at most one denial (a batch of denied
  * packets is one), and repeated denials quarantine the agent (see DenialTracker). Publishes without a client
  * (the broker's own, e.g. a Last Will) are allowed.
@@ -28,6 +30,7 @@ export function createAuthorizePublish(
   deps: AuthorizePublishDeps,
 ): NonNullable<AedesOptions['authorizePublish']> {
   const denied = new WeakSet<Client>();
+  const order = new OrderedRelease<Client>(deps.clock);
   const deny = (client: Client, reason: 'acl' | 'rate', topic: string): Error => {
     if (denied.has(client)) return new Error('connection closing after a denied publish');
     denied.add(client);
@@ -70,11 +73,10 @@ export function createAuthorizePublish(
     const decision = deps.limiter.charge(client.id, packet.topic, packet.payload.length);
     switch (decision.action) {
       case 'pass':
-        return callback(null);
+        return order.release(client, 0, callback);
       case 'delay':
         deps.metrics.publishesThrottled.inc();
-        deps.clock.setTimeout(() => callback(null), decision.delayMs);
-        return;
+        return order.release(client, decision.delayMs, callback);
       case 'refuse':
         return callback(deny(client, 'rate', packet.topic));
       default: {

@@ -100,7 +100,12 @@ export function createGateway(deps: GatewayDeps): CallGateway {
           body,
           signal: ac.signal,
         });
-        await writeCallResponse(req, res, response);
+        const cut = await writeCallResponse(req, res, response);
+        if (cut && !ac.signal.aborted)
+          deps.logger.warn(
+            { service: parts.service, caller, err: cut.message },
+            'call failed after its response head was sent: the client saw the connection cut',
+          );
       } catch (err) {
         if (ac.signal.aborted) return;
         sendCallError(req, res, err);
