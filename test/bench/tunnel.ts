@@ -72,6 +72,13 @@ interface Result {
   cpu: Record<string, number>;
 }
 
+/** How many of its agents' publishes a control plane delayed for their rate limits (its /metrics). */
+async function throttled(cp: ControlPlane): Promise<number> {
+  const res = await fetch(`${cp.apiBase}/metrics`, { headers: { authorization: `Bearer ${cp.token}` } });
+  const line = (await res.text()).split('\n').find((l) => l.startsWith('tether_publishes_throttled_total '));
+  return Number(line?.split(' ')[1] ?? NaN);
+}
+
 /** CPU seconds (user + system, all threads) a process has used so far (Linux /proc). */
 function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
@@ -423,6 +430,7 @@ async function main(): Promise<void> {
       );
     const doPaired = paired(rounds['d full call'], rounds['o old full call']);
     if (doPaired) console.log(`  (d) / (o) paired by round: ${doPaired}`);
+    console.log(`  (d) publishes throttled by the per-agent rate limit so far: ${await throttled(cp)}`);
     console.log(`  load average: ${loadAverage()}`);
     if (c && e)
       console.log(

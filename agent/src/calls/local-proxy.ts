@@ -17,6 +17,7 @@ import {
   type CancelSignal,
   Cancellation,
 } from '@tether/shared';
+import type { AgentLogger } from '../observability/logger.js';
 
 /** What the local proxy needs. */
 export interface LocalProxyDeps {
@@ -28,6 +29,8 @@ export interface LocalProxyDeps {
   apiToken?: string | undefined;
   /** Told when a call starts; the function it returns gets the final status (499: the caller went away). */
   observe?: (service: string) => (status: number) => void;
+  /** Told why a response was cut after its head went out (the edge app saw a reset). */
+  logger?: Pick<AgentLogger, 'warn'>;
 }
 
 /** True when `header` is `Bearer <token>` for this token. */
@@ -81,7 +84,12 @@ export function createLocalProxy(deps: LocalProxyDeps): LocalProxy {
           },
           { timeoutMs, signal: ac.signal, ...(hasBody ? { body: limitBody(req, max) } : {}) },
         );
-        await writeCallResponse(req, res, response);
+        const cut = await writeCallResponse(req, res, response);
+        if (cut && !ac.signal.aborted)
+          deps.logger?.warn(
+            { service: parts.service, err: cut.message },
+            'call failed after its response head was sent: the client saw the connection cut',
+          );
       } catch (err) {
         if (ac.signal.aborted) return;
         sendCallError(req, res, err);

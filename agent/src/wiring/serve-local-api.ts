@@ -49,6 +49,7 @@ export async function serveLocalApi(ctx: StartContext, parts: ApiParts): Promise
     endpoint: tunnel.endpoint,
     apiToken: options.api?.token,
     observe: (service: string) => metrics.beginCall('out', service, () => clock.now()),
+    logger,
   };
   const api = await listenApi(
     apiRoutes(backend, {
