@@ -10,23 +10,24 @@ import type { ControlPlane } from '../src/index.js';
 import { addAgent, ManualClock, startTestControlPlane } from './helpers.js';
 
 describe('OrderedRelease (fake clock)', () => {
-  it('holds a publish the limiter passes behind an earlier one of its connection that is throttled', () => {
+  it('holds a publish the limiter passes behind an earlier one of its lane that is throttled', () => {
     const clock = new ManualClock();
     const order = new OrderedRelease<object>(clock);
     const a = {};
     const b = {};
     const went: string[] = [];
     const go = (name: string) => () => went.push(`${name}@${clock.now() - 1_000_000}`);
-    order.release(a, 3, go('a1'));
-    order.release(a, 0, go('a2')); // passed by the limiter, but a1 still waits
-    order.release(b, 0, go('b1')); // another connection is not held
-    expect(went).toEqual(['b1@0']);
+    order.release(a, 't', 3, go('a1'));
+    order.release(a, 't', 0, go('a2')); // passed by the limiter, but a1 still waits
+    order.release(a, 'advert', 0, go('a-advert')); // another topic of the same connection is not held
+    order.release(b, 't', 0, go('b1')); // nor is another connection
+    expect(went).toEqual(['a-advert@0', 'b1@0']);
     clock.advance(2);
-    order.release(a, 0, go('a3'));
-    expect(went).toEqual(['b1@0']);
+    order.release(a, 't', 0, go('a3'));
+    expect(went).toHaveLength(2);
     clock.advance(1);
-    expect(went).toEqual(['b1@0', 'a1@3', 'a2@3', 'a3@3']);
-    order.release(a, 0, go('a4')); // the line is empty again: at once
+    expect(went.slice(2)).toEqual(['a1@3', 'a2@3', 'a3@3']);
+    order.release(a, 't', 0, go('a4')); // the line is empty again: at once
     expect(went.at(-1)).toBe('a4@3');
   });
 
@@ -35,41 +36,82 @@ describe('OrderedRelease (fake clock)', () => {
     const order = new OrderedRelease<object>(clock);
     const key = {};
     const went: string[] = [];
-    order.release(key, 1, () => {
+    order.release(key, 't', 1, () => {
       went.push('first');
-      order.release(key, 0, () => went.push('read on'));
+      order.release(key, 't', 0, () => went.push('read on'));
     });
-    order.release(key, 1, () => went.push('second'));
+    order.release(key, 't', 1, () => went.push('second'));
     clock.advance(1);
     expect(went).toEqual(['first', 'second', 'read on']);
   });
 
-  it('releases every publish in arrival order, none before its own delay (property)', () => {
+  it('a wall clock stepped back does not hold the line: the delays count from the timer', () => {
+    const clock = new ManualClock();
+    let offset = 0;
+    let arms = 0;
+    const wall = {
+      now: () => clock.now() + offset,
+      setTimeout: (fn: () => void, ms: number) => {
+        if (++arms > 50) throw new Error('the line re-armed its timer over and over');
+        return clock.setTimeout(fn, ms);
+      },
+      clearTimeout: (t: unknown) => clock.clearTimeout(t),
+    };
+    const order = new OrderedRelease<object>(wall);
+    const key = {};
+    const went: string[] = [];
+    order.release(key, 't', 5, () => went.push('a'));
+    order.release(key, 't', 8, () => went.push('b'));
+    offset = -5_000; // an NTP step while they wait; timers keep their own (monotonic) time
+    clock.advance(5);
+    expect(went).toEqual(['a']);
+    clock.advance(3);
+    expect(went).toEqual(['a', 'b']);
+  });
+
+  it('a callback that throws does not strand the ones behind it', () => {
+    const clock = new ManualClock();
+    const order = new OrderedRelease<object>(clock);
+    const key = {};
+    const went: string[] = [];
+    order.release(key, 't', 1, () => {
+      throw new Error('boom');
+    });
+    order.release(key, 't', 1, () => went.push('behind'));
+    expect(() => clock.advance(1)).toThrow('boom');
+    clock.advance(1);
+    expect(went).toEqual(['behind']);
+  });
+
+  it('releases every publish in arrival order per lane, none before its own delay (property)', () => {
     fc.assert(
       fc.property(
         fc.array(
           fc.record({
-            key: fc.integer({ min: 0, max: 2 }),
+            key: fc.integer({ min: 0, max: 1 }),
+            lane: fc.constantFrom('t', 'u'),
             delay: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 20 })),
             gap: fc.integer({ min: 0, max: 5 }),
           }),
-          { maxLength: 60 },
+          { maxLength: 200 },
         ),
         (steps) => {
           const clock = new ManualClock(0);
           const order = new OrderedRelease<object>(clock);
-          const keys = [{}, {}, {}];
-          const went: Array<{ key: number; seq: number; at: number; earliest: number }> = [];
-          steps.forEach(({ key, delay, gap }, seq) => {
+          const keys = [{}, {}];
+          const went: Array<{ lane: string; seq: number; at: number; earliest: number }> = [];
+          steps.forEach(({ key, lane, delay, gap }, seq) => {
             clock.advance(gap);
             const earliest = clock.now() + delay;
-            order.release(keys[key]!, delay, () => went.push({ key, seq, at: clock.now(), earliest }));
+            order.release(keys[key]!, lane, delay, () =>
+              went.push({ lane: `${key}/${lane}`, seq, at: clock.now(), earliest }),
+            );
           });
           clock.advance(10_000);
           expect(went.length).toBe(steps.length);
           for (const w of went) expect(w.at).toBeGreaterThanOrEqual(w.earliest);
-          for (const k of [0, 1, 2]) {
-            const seqs = went.filter((w) => w.key === k).map((w) => w.seq);
+          for (const lane of ['0/t', '0/u', '1/t', '1/u']) {
+            const seqs = went.filter((w) => w.lane === lane).map((w) => w.seq);
             expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
           }
         },

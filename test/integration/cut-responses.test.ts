@@ -1,26 +1,43 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stopAll } from '../helpers/processes.js';
 import { startControlPlane, startEdge, type ControlPlane, type Edge } from '../helpers/tether.js';
 import { waitFor } from '../helpers/wait.js';
 
-/** An HTTP service that sends a 200 head and 1 KiB of a longer body, then drops the connection. */
-async function startDyingService(): Promise<{ url: string; server: Server }> {
+interface DyingService {
+  url: string;
+  server: Server;
+  /** Drops the connection of every response it has started (each sent its head and 1 KiB). */
+  cut(): void;
+}
+
+/** An HTTP service that sends a 200 head and 1 KiB of a longer body, then drops the connection when told. */
+async function startDyingService(): Promise<DyingService> {
+  const open = new Set<ServerResponse>();
   const server = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'application/octet-stream' });
     res.write(Buffer.alloc(1024, 1));
-    setTimeout(() => res.socket?.destroy(), 50);
+    open.add(res);
   });
   server.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    server,
+    cut: () => {
+      for (const res of open) res.socket?.destroy();
+      open.clear();
+    },
+  };
 }
 
-/** What a client reading a whole body sees: its length, or that it was cut. */
-async function readBody(url: string, token?: string): Promise<string> {
+/** What a client sees: the 200 head, then (once the service dropped its connection) the body whole or cut. */
+async function readBody(url: string, service: DyingService, token?: string): Promise<string> {
   const res = await fetch(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
   expect(res.status).toBe(200);
+  service.cut(); // only now: a head and a failure that arrived together would make a 502, not a cut
   return res.arrayBuffer().then(
     (b) => `whole ${b.byteLength}`,
     () => 'cut',
@@ -31,8 +48,8 @@ async function readBody(url: string, token?: string): Promise<string> {
 describe('responses cut after their head (real control plane, agent and services)', () => {
   let cp: ControlPlane;
   let edge: Edge;
-  let central: { url: string; server: Server };
-  let atEdge: { url: string; server: Server };
+  let central: DyingService;
+  let atEdge: DyingService;
 
   beforeAll(async () => {
     [central, atEdge] = await Promise.all([startDyingService(), startDyingService()]);
@@ -67,12 +84,12 @@ describe('responses cut after their head (real control plane, agent and services
   }
 
   it('a central caller of an edge service: cut, and the control plane logs the service', async () => {
-    expect(await readBody(`${cp.apiBase}/call/dies-edge/x`, cp.token)).toBe('cut');
+    expect(await readBody(`${cp.apiBase}/call/dies-edge/x`, atEdge, cp.token)).toBe('cut');
     expect(await cutWarning(cp.proc, 'the control plane')).toMatchObject({ service: 'dies-edge', level: 40 });
   });
 
   it('an edge app calling a central service through its agent: cut, and the agent logs it', async () => {
-    expect(await readBody(`${edge.apiBase}/call/dies-central/x`)).toBe('cut');
+    expect(await readBody(`${edge.apiBase}/call/dies-central/x`, central)).toBe('cut');
     expect(await cutWarning(edge.proc, 'the agent')).toMatchObject({ service: 'dies-central', level: 40 });
   });
 });

@@ -30,7 +30,7 @@ export interface LocalProxyDeps {
   /** Told when a call starts; the function it returns gets the final status (499: the caller went away). */
   observe?: (service: string) => (status: number) => void;
   /** Told why a response was cut after its head went out (the edge app saw a reset). */
-  logger?: Pick<AgentLogger, 'warn'>;
+  logger: Pick<AgentLogger, 'warn'>;
 }
 
 /** True when `header` is `Bearer <token>` for this token. */
@@ -86,7 +86,7 @@ export function createLocalProxy(deps: LocalProxyDeps): LocalProxy {
         );
         const cut = await writeCallResponse(req, res, response);
         if (cut && !ac.signal.aborted)
-          deps.logger?.warn(
+          deps.logger.warn(
             { service: parts.service, err: cut.message },
             'call failed after its response head was sent: the client saw the connection cut',
           );

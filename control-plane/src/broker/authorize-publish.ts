@@ -21,7 +21,7 @@ export interface AuthorizePublishDeps {
 /**
  * The aedes `authorizePublish` hook, deny by default: an agent publishes only to its own agent -> hub topics
  * (shared ACL), within its rates (a publish over a rate waits; one that would wait too long is refused). An
- * agent's publishes go on in the order they came (OrderedRelease), throttled or not.
+ * agent's publishes on a topic go on in the order they came (OrderedRelease), throttled or not.
  * A refusal makes aedes close the connection. Each connection counts at most one denial (a batch of denied
  * packets is one), and repeated denials quarantine the agent (see DenialTracker). Publishes without a client
  * (the broker's own, e.g. a Last Will) are allowed.
@@ -73,10 +73,10 @@ export function createAuthorizePublish(
     const decision = deps.limiter.charge(client.id, packet.topic, packet.payload.length);
     switch (decision.action) {
       case 'pass':
-        return order.release(client, 0, callback);
+        return order.release(client, packet.topic, 0, callback);
       case 'delay':
         deps.metrics.publishesThrottled.inc();
-        return order.release(client, decision.delayMs, callback);
+        return order.release(client, packet.topic, decision.delayMs, callback);
       case 'refuse':
         return callback(deny(client, 'rate', packet.topic));
       default: {

@@ -26,7 +26,7 @@ export interface BrokerLimits {
   agentBytes: RateSpec;
   /** Publishes per agent on its advert and status topics (each costs a validation and a SQLite commit). */
   agentControlMessages: RateSpec;
-  /** A publish over a rate waits at most this long (TCP backpressure); a longer wait disconnects instead. */
+  /** A publish over a rate waits at most this long (the agent's later ones queue behind it); longer: disconnected. */
   maxThrottleMs: number;
   /** Repeated denials (ACL, rate) turn into a quarantine: CONNECT refused for a growing interval. */
   quarantine: QuarantinePolicy;

@@ -8,9 +8,10 @@ export type RateDecision = { action: 'pass' } | { action: 'delay'; delayMs: numb
 
 /**
  * Per-agent publish rates: messages and payload bytes on all topics, plus messages on the advert/status topics
- * (each costs a validation and a SQLite commit). Over a rate, the publish waits until the buckets are paid back,
- * which stops aedes reading that socket (TCP backpressure); when the wait would exceed `maxThrottleMs` the
- * publish is refused. Keys are authenticated agent ids, so memory is bounded by the registered agents.
+ * (each costs a validation and a SQLite commit). Over a rate, the publish waits until the buckets are paid back
+ * (the agent's later publishes queue behind it: OrderedRelease; aedes reads on meanwhile, so the debt bounds what
+ * waits); when the wait would exceed `maxThrottleMs` the publish is refused. Keys are authenticated agent ids, so
+ * memory is bounded by the registered agents.
  */
 export class PublishRateLimiter {
   readonly #maxThrottleMs: number;
