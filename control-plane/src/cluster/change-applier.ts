@@ -143,7 +143,7 @@ export class ChangeApplier {
         }
       })
       .immediate();
-    markChanged(this.#db); // the token, route and policy caches see these rows in this very turn
+    markChanged(this.#db); // the token and policy caches (ReadCache, OwnedCache) see these rows in this very turn
     return changes;
   }
 
