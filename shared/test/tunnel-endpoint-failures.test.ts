@@ -8,6 +8,9 @@ import {
   TooBusyError,
   TunnelClosedError,
   TunnelEndpoint,
+  decodeFrames,
+  encodeFrame,
+  type Frame,
 } from '@tether/shared';
 import { ManualClock, MemoryBus, settle } from './tunnel-fakes.js';
 import { closePairs, collect, DOWN, pair, req, track, UP } from './tunnel-pair.js';
@@ -166,5 +169,48 @@ describe('TunnelEndpoint fails calls', () => {
     const { caller, bus } = await pair();
     bus.down = true;
     await expect(caller.call(req, { timeoutMs: 1000 })).rejects.toBeInstanceOf(TunnelClosedError);
+  });
+});
+
+describe('TunnelEndpoint against a callee that breaks the frame order', () => {
+  it('fails a call at once when its body or END comes before the response head', async () => {
+    for (const type of ['data', 'end'] as const) {
+      const bus = new MemoryBus();
+      const malformed: string[] = [];
+      const caller = new TunnelEndpoint({
+        transport: bus.transport(),
+        sendTopic: UP,
+        receiveTopic: DOWN,
+        clock: new ManualClock(),
+        onMalformed: (r) => malformed.push(r),
+      });
+      await caller.start();
+      track(caller);
+      const raw = bus.transport();
+      const ids: number[] = [];
+      await raw.subscribe(UP, (_t, payload) => {
+        for (const d of decodeFrames(payload)) if (d.ok && d.frame.type === 'request') ids.push(d.frame.id);
+      });
+      const pending = caller.call(req, { timeoutMs: 30_000 });
+      await settle();
+      const id = ids[0]!;
+      const frame: Frame =
+        type === 'data'
+          ? { type: 'data', id, fromCaller: false, body: new Uint8Array(3) }
+          : { type: 'end', id, fromCaller: false };
+      await raw.publish(DOWN, encodeFrame(frame));
+      // No clock moves: before, the call waited for its 30 s deadline.
+      const outcome = await Promise.race([
+        pending.then(
+          () => 'answered',
+          (err: unknown) => err,
+        ),
+        settle().then(() => 'still waiting'),
+      ]);
+      expect(outcome).toMatchObject({ code: 'protocol_error' });
+      expect(malformed).toEqual([`${type}_before_response`]);
+      await settle();
+      expect(bus.count(UP, 'cancel')).toBe(1);
+    }
   });
 });

@@ -154,7 +154,7 @@ export class TunnelCaller {
       case 'response':
         return this.#respond(call, frame);
       case 'data':
-        if (!call.response) return this.#link.malformed('data_before_response');
+        if (!call.response) return this.#outOfOrder(call, 'data_before_response');
         if (call.response.buffered >= this.#link.window) {
           this.#link.malformed('window_exceeded');
           return this.#cancel(
@@ -164,7 +164,7 @@ export class TunnelCaller {
         }
         return call.response.push(frame.body);
       case 'end':
-        if (!call.response) return this.#link.malformed('end_before_response');
+        if (!call.response) return this.#outOfOrder(call, 'end_before_response');
         call.response.end();
         return this.#finish(call);
       case 'credit':
@@ -179,6 +179,18 @@ export class TunnelCaller {
         return never;
       }
     }
+  }
+
+  /**
+   * A body frame came before its call's RESPONSE: counted as malformed, and the call fails now (a protocol_error,
+   * CANCEL to the callee) rather than wait for a head that would come after bytes already dropped, to its deadline.
+   */
+  #outOfOrder(call: OutCall, reason: 'data_before_response' | 'end_before_response'): void {
+    this.#link.malformed(reason);
+    this.#cancel(
+      call,
+      new TetherError('protocol_error', `the peer sent the call's body before its response head (${reason})`),
+    );
   }
 
   /** Fails every call in flight and every queued call with `error`. */
